@@ -1,0 +1,69 @@
+import AssetformCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where output goes and how it looks: colour only on a terminal and never with NO_COLOR,
+/// results on stdout, diagnostics on stderr.
+struct Terminal: Sendable {
+    let errorColor: Bool
+    let quiet: Bool
+    let verbose: Bool
+
+    init(options: GlobalOptions, environment: [String: String] = Terminal.environment()) {
+        let noColorEnv = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        errorColor = !options.noColor && !noColorEnv && isatty(STDERR_FILENO) == 1
+        quiet = options.quiet
+        verbose = options.verbose
+    }
+
+    /// Errors and warnings of a manifest, sorted, with their source lines.
+    func report(_ loaded: LoadedManifest) {
+        let renderer = DiagnosticRenderer(color: errorColor)
+        let text = renderer.render(loaded.diagnostics, in: loaded.source)
+        if !text.isEmpty { printError(text, terminator: "") }
+        let errors = loaded.diagnostics.errors.count
+        let warnings = loaded.diagnostics.warnings.count
+        if errors > 0 {
+            printError("\(errors) error\(errors == 1 ? "" : "s")" + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
+        }
+    }
+
+    /// A line of ordinary output; silent with --quiet.
+    func info(_ line: String) {
+        if !quiet { print(line) }
+    }
+
+    func printError(_ text: String, terminator: String = "\n") {
+        var stream = StandardError()
+        print(text, terminator: terminator, to: &stream)
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return result
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import AssetformCore
+
+extension Assetform {
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load and check a manifest; no network.",
+            discussion: "Every problem is reported at once, as FILE:LINE:COLUMN: error: message. Exit status 0 when valid, 1 when not."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The manifest to check.")
+        var manifest: String = ManifestLoader.defaultPath
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            let loaded = ManifestLoader.load(path: manifest)
+            terminal.report(loaded)
+            guard let manifest = loaded.manifest else { throw ExitCode.failure }
+            let groups = manifest.groups.count
+            let assets = manifest.assetCount
+            terminal.info(
+                "\(loaded.source.path): valid; \(groups) group\(groups == 1 ? "" : "s"), "
+                    + "\(assets) asset\(assets == 1 ? "" : "s"), provider \(manifest.provider.api.rawValue)")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// Renders diagnostics as `FILE:LINE:COLUMN: error: message`, then the source line and a caret.
+public struct DiagnosticRenderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) {
+        self.color = color
+    }
+
+    public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
+        var out = ""
+        for d in diagnostics.sorted() {
+            out += render(d, in: file)
+        }
+        return out
+    }
+
+    public func render(_ d: Diagnostic, in file: SourceFile) -> String {
+        let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
+        guard let mark = d.mark else {
+            return "\(paint(file.path + ":", "1")) \(label) \(paint(d.message, "1"))\n"
+        }
+        var out = "\(paint("\(file.path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(d.message, "1"))\n"
+        if let line = file.line(mark.line) {
+            out += "  " + line + "\n"
+            out += "  " + caretPadding(line, column: mark.column) + paint("^", "1;32") + "\n"
+        }
+        return out
+    }
+
+    /// White space that reaches `column` under `line`: tabs stay tabs, wide characters take two.
+    func caretPadding(_ line: String, column: Int) -> String {
+        var pad = ""
+        for scalar in line.unicodeScalars.prefix(max(0, column - 1)) {
+            if scalar == "\t" {
+                pad += "\t"
+            } else if Self.isWide(scalar) {
+                pad += "  "
+            } else {
+                pad += " "
+            }
+        }
+        return pad
+    }
+
+    static func isWide(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
+            0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}

@@ -1,0 +1,106 @@
+public import YAML
+
+/// A validated manifest (SPEC §2), with every default filled in.
+public struct Manifest: Sendable, Equatable {
+    public var version: Int
+    public var provider: Provider
+    public var limits: Limits
+    /// Groups in the order they are written.
+    public var groups: [Group]
+
+    public init(version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group]) {
+        self.version = version
+        self.provider = provider
+        self.limits = limits
+        self.groups = groups
+    }
+
+    public var assetCount: Int { groups.reduce(0) { $0 + $1.assets.count } }
+}
+
+/// The two remote dialects (API.md).
+public enum API: String, Sendable, CaseIterable {
+    case seedance
+    case zeroZero = "0-0"
+
+    public var defaultBaseURL: String {
+        switch self {
+        case .seedance: "https://gogogotoken.com"
+        case .zeroZero: "https://api.0-0.pro"
+        }
+    }
+}
+
+public struct Provider: Sendable, Equatable {
+    public static let defaultAPIKeyEnv = "ASSETFORM_API_KEY"
+    public static let defaultProjectName = "default"
+    public static let defaultPlatform = "JIMENG"
+
+    public var api: API
+    /// Without a trailing slash.
+    public var baseURL: String
+    /// The name of the environment variable that holds the key (never the key itself).
+    public var apiKeyEnv: String
+    public var projectName: String
+    /// `0-0` only; nil on seedance.
+    public var platform: String?
+
+    public init(
+        api: API, baseURL: String? = nil, apiKeyEnv: String = Provider.defaultAPIKeyEnv,
+        projectName: String = Provider.defaultProjectName, platform: String? = nil
+    ) {
+        self.api = api
+        self.baseURL = baseURL ?? api.defaultBaseURL
+        self.apiKeyEnv = apiKeyEnv
+        self.projectName = projectName
+        self.platform = platform ?? (api == .zeroZero ? Provider.defaultPlatform : nil)
+    }
+}
+
+public enum AssetType: String, Sendable, CaseIterable {
+    case image, video, audio
+}
+
+public struct Group: Sendable, Equatable {
+    /// Stable identity in the manifest and the lockfile.
+    public var key: String
+    /// The remote name; the key unless one is given.
+    public var name: String
+    /// nil when the manifest does not set one: the remote description is then left alone.
+    public var description: String?
+    /// Assets in the order they are written.
+    public var assets: [Asset]
+    /// Where the group's key is written.
+    public var mark: Mark
+
+    public init(key: String, name: String? = nil, description: String? = nil, assets: [Asset], mark: Mark) {
+        self.key = key
+        self.name = name ?? key
+        self.description = description
+        self.assets = assets
+        self.mark = mark
+    }
+
+    public var address: String { key }
+}
+
+public struct Asset: Sendable, Equatable {
+    public var key: String
+    /// The source URL, as written in the manifest.
+    public var url: String
+    public var type: AssetType
+    /// The remote name; the key unless one is given.
+    public var name: String
+    /// Where the asset's key (or, in a URL list, its URL) is written.
+    public var mark: Mark
+
+    public init(key: String, url: String, type: AssetType, name: String? = nil, mark: Mark) {
+        self.key = key
+        self.url = url
+        self.type = type
+        self.name = name ?? key
+        self.mark = mark
+    }
+
+    public func address(in group: Group) -> String { group.key + "/" + key }
+}

@@ -1,0 +1,240 @@
+import YAML
+
+extension ManifestDecoder {
+    private static let groupKeys = ["name", "description", "assets"]
+    private static let assetKeys = ["url", "type", "name"]
+
+    mutating func decodeGroups(_ node: Node) -> [Group] {
+        if node.scalar?.kind == .null { return [] }
+        guard case .mapping(let m) = node else {
+            error(.wrongType(field: "groups", expected: "a mapping of group keys to groups", found: node.kindDescription), at: node.mark)
+            return []
+        }
+        var groups: [Group] = []
+        groups.reserveCapacity(m.entries.count)
+        var names: [String: Mark] = [:]
+        for entry in m.entries {
+            guard let key = groupOrAssetKey(entry.key, kind: "group") else { continue }
+            guard let group = decodeGroup(key: key, mark: entry.key.mark, entry.value) else { continue }
+            if let first = names[group.group.name] {
+                error(.duplicateName(group.group.name, kind: "group", first: first), at: group.nameMark ?? entry.key.mark)
+            } else {
+                names[group.group.name] = group.nameMark ?? entry.key.mark
+            }
+            groups.append(group.group)
+        }
+        return groups
+    }
+
+    /// A key of `groups` or of a group's `assets`, checked against the key rule.
+    private mutating func groupOrAssetKey(_ node: Node, kind: String) -> String? {
+        guard case .scalar(let s) = node, s.kind != .null, s.kind != .bool else {
+            error(.wrongType(field: "a \(kind) key", expected: "a word", found: node.kindDescription), at: node.mark)
+            return nil
+        }
+        if let reason = AssetKey.problem(s.value) {
+            error(.invalidKey(s.value, kind: kind, reason: reason), at: node.mark)
+            return nil
+        }
+        return s.value
+    }
+
+    private mutating func decodeGroup(key: String, mark: Mark, _ node: Node) -> (group: Group, nameMark: Mark?)? {
+        var name: String?
+        var nameMark: Mark?
+        var description: String?
+        var assets: [Asset] = []
+        var ok = true
+        var sawAssets = false
+        switch node {
+        case .scalar(let s) where s.kind == .null:
+            break
+        case .mapping(let m):
+            for entry in m.entries {
+                guard let field = fieldName(entry.key, in: "group \"\(key)\"") else { continue }
+                switch field {
+                case "name":
+                    name = label(entry.value, field: "name", max: 64)
+                    nameMark = entry.value.mark
+                    ok = ok && name != nil
+                case "description":
+                    description = label(entry.value, field: "description", max: 300, allowEmpty: true)
+                    ok = ok && description != nil
+                case "assets":
+                    sawAssets = true
+                    guard let decoded = decodeAssets(entry.value, group: key) else { ok = false; continue }
+                    assets = decoded
+                default:
+                    unknown(entry.key, field, in: "group \"\(key)\"", allowed: Self.groupKeys)
+                }
+            }
+        default:
+            error(.wrongType(field: "group \"\(key)\"", expected: "a mapping (name, description, assets)", found: node.kindDescription), at: node.mark)
+            return nil
+        }
+        if ok, assets.isEmpty {
+            warning(.emptyGroup(key), at: mark)
+        }
+        _ = sawAssets
+        guard ok else { return nil }
+        return (Group(key: key, name: name, description: description, assets: assets, mark: mark), nameMark)
+    }
+
+    // MARK: - Assets
+
+    /// What a group has seen so far, to find names, keys and URLs used twice.
+    private struct Seen {
+        var names: [String: Mark] = [:]
+        var urls: [String: Mark] = [:]
+        var keys: [String: Mark] = [:]
+
+        init(capacity: Int) {
+            names.reserveCapacity(capacity)
+            urls.reserveCapacity(capacity)
+        }
+    }
+
+    private mutating func decodeAssets(_ node: Node, group: String) -> [Asset]? {
+        var assets: [Asset] = []
+        var ok = true
+        switch node {
+        case .scalar(let s) where s.kind == .null:
+            return []
+        case .mapping(let m):
+            var seen = Seen(capacity: m.entries.count)
+            assets.reserveCapacity(m.entries.count)
+            for entry in m.entries {
+                guard let key = groupOrAssetKey(entry.key, kind: "asset") else { ok = false; continue }
+                if let asset = decodeAsset(key: key, keyMark: entry.key.mark, entry.value, seen: &seen) {
+                    assets.append(asset)
+                } else {
+                    ok = false
+                }
+            }
+        case .sequence(let list):
+            var seen = Seen(capacity: list.items.count)
+            seen.keys.reserveCapacity(list.items.count)
+            assets.reserveCapacity(list.items.count)
+            for item in list.items {
+                guard case .scalar = item, let url = text(item, field: "an item of a URL list") else {
+                    if case .scalar = item {} else {
+                        error(.wrongType(field: "an item of a URL list", expected: "a URL (for more fields, write the assets as a mapping of keys)", found: item.kindDescription), at: item.mark)
+                    }
+                    ok = false
+                    continue
+                }
+                guard let parsed = sourceURL(url, at: item.mark) else { ok = false; continue }
+                let key = parsed.derivedKey
+                if AssetKey.problem(key) != nil {
+                    error(.underivableKey(url: url, derived: key), at: item.mark)
+                    ok = false
+                    continue
+                }
+                if let first = seen.keys[key] {
+                    error(.derivedKeyCollision(key, first: first), at: item.mark)
+                    ok = false
+                    continue
+                }
+                seen.keys[key] = item.mark
+                if let asset = finishAsset(key: key, url: parsed, urlMark: item.mark, type: nil, name: nil, mark: item.mark, seen: &seen) {
+                    assets.append(asset)
+                } else {
+                    ok = false
+                }
+            }
+        default:
+            error(.wrongType(field: "assets", expected: "a mapping of asset keys to assets, or a list of URLs", found: node.kindDescription), at: node.mark)
+            return nil
+        }
+        return ok ? assets : nil
+    }
+
+    private mutating func decodeAsset(key: String, keyMark: Mark, _ node: Node, seen: inout Seen) -> Asset? {
+        switch node {
+        case .scalar:
+            guard let url = text(node, field: "url"), let parsed = sourceURL(url, at: node.mark) else { return nil }
+            return finishAsset(key: key, url: parsed, urlMark: node.mark, type: nil, name: nil, mark: keyMark, seen: &seen)
+        case .mapping(let m):
+            var url: (SourceURL, Mark)?
+            var type: (AssetType, Mark)?
+            var name: (String, Mark)?
+            var ok = true
+            for entry in m.entries {
+                guard let field = fieldName(entry.key, in: "asset \"\(key)\"") else { ok = false; continue }
+                switch field {
+                case "url":
+                    if let text = text(entry.value, field: "url"), let parsed = sourceURL(text, at: entry.value.mark) {
+                        url = (parsed, entry.value.mark)
+                    } else {
+                        ok = false
+                    }
+                case "type":
+                    guard let text = text(entry.value, field: "type") else { ok = false; continue }
+                    guard let t = AssetType(rawValue: text) else {
+                        error(.unknownAssetType(found: text), at: entry.value.mark)
+                        ok = false
+                        continue
+                    }
+                    type = (t, entry.value.mark)
+                case "name":
+                    if let text = label(entry.value, field: "name", max: 64) { name = (text, entry.value.mark) } else { ok = false }
+                default:
+                    unknown(entry.key, field, in: "asset \"\(key)\"", allowed: Self.assetKeys)
+                    ok = false
+                }
+            }
+            guard ok else { return nil }
+            guard let (parsed, urlMark) = url else {
+                error(.missingKey("url", in: "asset \"\(key)\""), at: m.mark)
+                return nil
+            }
+            return finishAsset(key: key, url: parsed, urlMark: urlMark, type: type, name: name, mark: keyMark, seen: &seen)
+        case .sequence:
+            error(.wrongType(field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name)", found: node.kindDescription), at: node.mark)
+            return nil
+        }
+    }
+
+    private mutating func sourceURL(_ text: String, at mark: Mark) -> SourceURL? {
+        switch SourceURL.parse(text) {
+        case .success(let url):
+            return url
+        case .failure(let failure):
+            error(.invalidURL(field: "url", reason: failure.reason), at: mark)
+            return nil
+        }
+    }
+
+    /// The checks every asset shares, whatever form it is written in: its type, and the names
+    /// and URLs already used in its group.
+    private mutating func finishAsset(
+        key: String, url: SourceURL, urlMark: Mark, type: (AssetType, Mark)?, name: (String, Mark)?, mark: Mark,
+        seen: inout Seen
+    ) -> Asset? {
+        let inferred = url.inferredType
+        let resolvedType: AssetType
+        if let (declared, typeMark) = type {
+            resolvedType = declared
+            if let inferred, inferred != declared {
+                warning(.typeDisagreesWithExtension(type: declared.rawValue, inferred: inferred.rawValue), at: typeMark)
+            }
+        } else if let inferred {
+            resolvedType = inferred
+        } else {
+            error(.typeRequired(url: url.text), at: urlMark)
+            return nil
+        }
+        let remoteName = name?.0 ?? key
+        let nameMark = name?.1 ?? mark
+        if let first = seen.names.updateValue(nameMark, forKey: remoteName) {
+            seen.names[remoteName] = first
+            error(.duplicateName(remoteName, kind: "asset", first: first), at: nameMark)
+            return nil
+        }
+        if let first = seen.urls.updateValue(urlMark, forKey: url.text) {
+            seen.urls[url.text] = first
+            warning(.duplicateURL(url.text, first: first), at: urlMark)
+        }
+        return Asset(key: key, url: url.text, type: resolvedType, name: remoteName, mark: mark)
+    }
+}

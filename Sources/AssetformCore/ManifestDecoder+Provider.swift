@@ -1,0 +1,95 @@
+import YAML
+
+extension ManifestDecoder {
+    private static let providerKeys = ["api", "base_url", "api_key_env", "project_name", "platform"]
+    private static let secretKeys: Set<String> = ["api_key", "apikey", "key", "token", "api_token", "secret", "authorization", "bearer"]
+
+    mutating func decodeProvider(_ node: Node) -> Provider? {
+        guard case .mapping(let m) = node else {
+            error(.wrongType(field: "provider", expected: "a mapping (api, base_url, …)", found: node.kindDescription), at: node.mark)
+            return nil
+        }
+        var api: API?
+        var sawAPI = false
+        var baseURL: String?
+        var keyEnv = Provider.defaultAPIKeyEnv
+        var project = Provider.defaultProjectName
+        var platform: (String, Mark)?
+        var ok = true
+        for entry in m.entries {
+            guard let key = fieldName(entry.key, in: "provider") else { continue }
+            switch key {
+            case "api":
+                sawAPI = true
+                guard let value = text(entry.value, field: "provider.api") else { ok = false; continue }
+                api = API(rawValue: value)
+                if api == nil {
+                    error(.unknownAPI(found: value, suggestion: Suggestion.closest(to: value, in: API.allCases.map(\.rawValue))), at: entry.value.mark)
+                }
+            case "base_url":
+                guard let value = text(entry.value, field: "provider.base_url") else { ok = false; continue }
+                if let reason = Self.baseURLProblem(value) {
+                    error(.invalidURL(field: "provider.base_url", reason: reason), at: entry.value.mark)
+                    ok = false
+                } else {
+                    baseURL = value.hasSuffix("/") ? String(value.dropLast()) : value
+                }
+            case "api_key_env":
+                guard let value = text(entry.value, field: "provider.api_key_env") else { ok = false; continue }
+                if Self.isEnvironmentName(value) {
+                    keyEnv = value
+                } else {
+                    error(.invalidEnvironmentName(value), at: entry.value.mark)
+                    ok = false
+                }
+            case "project_name":
+                if let value = label(entry.value, field: "provider.project_name", max: 64) { project = value } else { ok = false }
+            case "platform":
+                if let value = label(entry.value, field: "provider.platform", max: 64) { platform = (value, entry.key.mark) } else { ok = false }
+            default:
+                if Self.secretKeys.contains(key.lowercased()) {
+                    error(.secretInManifest(key: key), at: entry.key.mark)
+                } else {
+                    unknown(entry.key, key, in: "provider", allowed: Self.providerKeys)
+                }
+            }
+        }
+        if !sawAPI { error(.missingKey("api", in: "provider"), at: m.mark) }
+        guard let api, ok else { return nil }
+        if let (_, mark) = platform, api != .zeroZero {
+            error(.platformOnlyForZeroZero, at: mark)
+            return nil
+        }
+        return Provider(api: api, baseURL: baseURL, apiKeyEnv: keyEnv, projectName: project, platform: platform?.0)
+    }
+
+    static func isEnvironmentName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return s.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// The service's address: https with a host and no credentials, query or fragment; http only
+    /// to this machine (a local emulator), since the key would otherwise cross the network in clear.
+    static func baseURLProblem(_ value: String) -> String? {
+        let lower = value.lowercased()
+        let isHTTP = lower.hasPrefix("http://")
+        guard isHTTP || lower.hasPrefix("https://") else { return "must be an http(s) URL such as https://gogogotoken.com" }
+        let rest = value.dropFirst(isHTTP ? 7 : 8)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.isEmpty { return "has no host" }
+        if authority.contains("@") { return "must not hold credentials; the key comes from api_key_env" }
+        if rest.contains("?") || rest.contains("#") { return "must not have a query or fragment" }
+        if isHTTP {
+            var host = authority.lowercased()
+            if host.hasPrefix("[") {
+                host = String(host.dropFirst().prefix { $0 != "]" })
+            } else if let colon = host.lastIndex(of: ":") {
+                host = String(host[..<colon])
+            }
+            let loopback = host == "localhost" || IPAddress.parseV4(host)?.nonPublicReason == "a loopback"
+                || IPAddress.parseV6(host)?.nonPublicReason == "a loopback"
+            if !loopback { return "must use https (http is allowed only for this machine, such as a local emulator)" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,104 @@
+public import YAML
+
+/// Everything that can be wrong with a manifest, as values that tests compare directly.
+public enum ManifestProblem: Sendable, Hashable {
+    // The file and its YAML.
+    case yaml(YAMLError.Kind, message: String)
+    case emptyFile
+
+    // Shape.
+    case wrongType(field: String, expected: String, found: String)
+    case unknownKey(String, in: String, suggestion: String?)
+    case missingKey(String, in: String)
+    case secretInManifest(key: String)
+
+    // Values.
+    case unsupportedVersion(found: String)
+    case unknownAPI(found: String, suggestion: String?)
+    case invalidKey(String, kind: String, reason: String)
+    case invalidText(field: String, reason: String)
+    case duplicateName(String, kind: String, first: Mark)
+    case duplicateKey(String, kind: String, first: Mark)
+    case invalidURL(field: String, reason: String)
+    case unknownAssetType(found: String)
+    case typeRequired(url: String)
+    case underivableKey(url: String, derived: String)
+    case derivedKeyCollision(String, first: Mark)
+    case invalidLimit(field: String, reason: String)
+    case invalidDuration(field: String, found: String)
+    case platformOnlyForZeroZero
+    case invalidEnvironmentName(String)
+
+    // Warnings.
+    case duplicateURL(String, first: Mark)
+    case emptyGroup(String)
+    case typeDisagreesWithExtension(type: String, inferred: String)
+
+    public var message: String {
+        switch self {
+        case .yaml(_, let message):
+            return message
+        case .emptyFile:
+            return "the file holds no YAML document; a manifest starts with `version: 1`"
+        case .wrongType(let field, let expected, let found):
+            return "\(field) must be \(expected), not \(found)"
+        case .unknownKey(let key, let context, let suggestion):
+            let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
+            return "unknown key \"\(key)\" in \(context)\(hint)"
+        case .missingKey(let key, let context):
+            return "\(context) is missing the required key \"\(key)\""
+        case .secretInManifest(let key):
+            return "\"\(key)\" is not allowed: a key never goes in the manifest; set provider.api_key_env "
+                + "to the name of an environment variable that holds it"
+        case .unsupportedVersion(let found):
+            return "version must be 1, not \(found)"
+        case .unknownAPI(let found, let suggestion):
+            let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
+            return "provider.api must be \"seedance\" or \"0-0\", not \"\(found)\"\(hint)"
+        case .invalidKey(let key, let kind, let reason):
+            return "\(kind) key \"\(key)\" \(reason)"
+        case .invalidText(let field, let reason):
+            return "\(field) \(reason)"
+        case .duplicateName(let name, let kind, let first):
+            return "\(kind) name \"\(name)\" is already used at line \(first.line), column \(first.column); "
+                + "names must be unique, they are how assetform recognises its \(kind)s remotely"
+        case .duplicateKey(let key, let kind, let first):
+            return "\(kind) key \"\(key)\" is already used at line \(first.line), column \(first.column)"
+        case .invalidURL(let field, let reason):
+            return "\(field) \(reason)"
+        case .unknownAssetType(let found):
+            return "type must be image, video or audio, not \"\(found)\""
+        case .typeRequired(let url):
+            return "cannot tell the asset type from \"\(Self.shortened(url))\"; add type: image, video or audio"
+        case .underivableKey(let url, let derived):
+            let got = derived.isEmpty ? "nothing" : "\"\(derived)\""
+            return "cannot make an asset key from the file name of \"\(Self.shortened(url))\" (it gives \(got)); "
+                + "write the assets as a mapping with explicit keys"
+        case .derivedKeyCollision(let key, let first):
+            return "this URL gives the key \"\(key)\", as the URL at line \(first.line), column \(first.column) does; "
+                + "write the assets as a mapping with explicit keys"
+        case .invalidLimit(let field, let reason):
+            return "\(field) \(reason)"
+        case .invalidDuration(let field, let found):
+            return "\(field) must be a duration such as 500ms, 30s, 15m or 1h, not \"\(found)\""
+        case .platformOnlyForZeroZero:
+            return "provider.platform applies only to api \"0-0\""
+        case .invalidEnvironmentName(let name):
+            return "provider.api_key_env must name an environment variable (letters, digits and _, "
+                + "not starting with a digit), not \"\(name)\""
+        case .duplicateURL(let url, let first):
+            return "the URL \"\(Self.shortened(url))\" is already registered in this group at line \(first.line), "
+                + "column \(first.column); it will be created (and billed) twice"
+        case .emptyGroup(let key):
+            return "group \"\(key)\" has no assets"
+        case .typeDisagreesWithExtension(let type, let inferred):
+            return "type is \(type), but the URL's extension says \(inferred)"
+        }
+    }
+
+    /// A URL for a message: long ones keep their start and end.
+    static func shortened(_ url: String) -> String {
+        guard url.count > 120 else { return url }
+        return String(url.prefix(80)) + "…" + String(url.suffix(30))
+    }
+}

@@ -1,0 +1,47 @@
+import Glibc
+
+/// Reads a source file whole, refusing one larger than the limit before reading it.
+public enum YAMLFile {
+    public static func read(path: String, maxBytes: Int = YAMLLimits().maxBytes) throws(YAMLError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError(path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ioError(path) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw YAMLError(.io, "\(path) is a folder, not a file", at: nil)
+        }
+        // A regular file is refused by its size, without reading it; a pipe by what it yields.
+        if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > maxBytes {
+            throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 1 << 16)
+        let chunk = 1 << 16
+        while true {
+            if bytes.count > maxBytes {
+                throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)
+            }
+            let old = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let n = bytes.withUnsafeMutableBufferPointer { Glibc.read(fd, $0.baseAddress! + old, chunk) }
+            if n < 0 {
+                if errno == EINTR {
+                    bytes.removeLast(chunk)
+                    continue
+                }
+                throw ioError(path)
+            }
+            bytes.removeLast(chunk - n)
+            if n == 0 { break }
+        }
+        if bytes.count > maxBytes {
+            throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)
+        }
+        return bytes
+    }
+
+    private static func ioError(_ path: String) -> YAMLError {
+        YAMLError(.io, "cannot read \(path): \(String(cString: strerror(errno)))", at: nil)
+    }
+}

@@ -1,0 +1,283 @@
+internal import CLibYAML
+
+/// Parses one YAML document into a `Node` tree with libyaml's event API.
+///
+/// libyaml checks the syntax and the encoding; this layer adds what it leaves to the caller:
+/// alias resolution, merge keys, duplicate keys, and the limits of `YAMLLimits`.
+public enum YAMLParser {
+    public static func parse(_ bytes: [UInt8], limits: YAMLLimits = YAMLLimits()) throws(YAMLError) -> YAMLDocument {
+        guard bytes.count <= limits.maxBytes else {
+            throw YAMLError(.fileTooLarge(limit: limits.maxBytes), tooLargeMessage(limits.maxBytes), at: nil)
+        }
+        if bytes.isEmpty { return YAMLDocument(root: nil, problems: []) }
+        let result: Result<YAMLDocument, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
+            var composer = Composer(limits: limits, source: buffer)
+            do throws(YAMLError) {
+                return .success(try composer.run())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func tooLargeMessage(_ limit: Int) -> String {
+        "the file is larger than \(limit / (1 << 20)) MiB, the most a manifest may be"
+    }
+}
+
+/// One pass over libyaml's events, building nodes bottom-up on an explicit stack (so nesting
+/// depth never becomes recursion depth).
+private struct Composer {
+    private struct Frame {
+        var isMapping: Bool
+        var mark: Mark
+        var anchor: String?
+        /// Children in order; for a mapping, keys and values alternate.
+        var children: [Node] = []
+        /// Nodes in this subtree with aliases expanded.
+        var size = 1
+    }
+
+    let limits: YAMLLimits
+    let source: UnsafeBufferPointer<UInt8>
+    private var stack: [Frame] = []
+    private var anchors: [String: (node: Node, size: Int)] = [:]
+    private var root: Node?
+    private var documents = 0
+    private var nodes = 0
+    private var problems: [YAMLError] = []
+
+    init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>) {
+        self.limits = limits
+        self.source = source
+    }
+
+    mutating func run() throws(YAMLError) -> YAMLDocument {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw YAMLError(.syntax, "libyaml could not start (out of memory)", at: nil)
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
+
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                throw LibYAMLError.convert(parser, source: source)
+            }
+            let done: Bool
+            do throws(YAMLError) {
+                done = try handle(&event)
+            } catch {
+                yaml_event_delete(&event)
+                throw error
+            }
+            yaml_event_delete(&event)
+            if done { break }
+        }
+        return YAMLDocument(root: root, problems: problems)
+    }
+
+    /// Handles one event; true at the end of the stream.
+    private mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
+        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_STREAM_END_EVENT:
+            return true
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                throw YAMLError(
+                    .multipleDocuments, "a second YAML document starts here; a manifest is one document",
+                    at: mark)
+            }
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+            let node = Node.scalar(
+                Scalar(value, style: Self.style(s.style), tag: Self.string(s.tag), mark: mark))
+            try count(1, at: mark)
+            if let anchor = Self.string(s.anchor) { anchors[anchor] = (node, 1) }
+            add(node, size: 1)
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(event.data.alias.anchor) ?? ""
+            guard let (node, size) = anchors[name] else {
+                if stack.contains(where: { $0.anchor == name }) {
+                    throw YAMLError(
+                        .recursiveAlias(name), "alias *\(name) refers to a node that contains it", at: mark)
+                }
+                throw YAMLError(.undefinedAlias(name), "alias *\(name) names no anchor defined before it", at: mark)
+            }
+            try count(size, at: mark)
+            add(node, size: size)
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            guard stack.count < limits.maxDepth else {
+                throw YAMLError(
+                    .nestingTooDeep(limit: limits.maxDepth),
+                    "nesting is deeper than \(limits.maxDepth) levels", at: mark)
+            }
+            try count(1, at: mark)
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
+            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            let frame = stack.removeLast()
+            let node: Node =
+                frame.isMapping
+                ? .mapping(makeMapping(frame.children, mark: frame.mark))
+                : .sequence(Sequence(frame.children, mark: frame.mark))
+            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
+            add(node, size: frame.size)
+        default:
+            break  // stream start, document end
+        }
+        return false
+    }
+
+    private mutating func count(_ n: Int, at mark: Mark) throws(YAMLError) {
+        nodes += n
+        if nodes > limits.maxNodes {
+            throw YAMLError(
+                .tooManyNodes(limit: limits.maxNodes),
+                "the document expands to more than \(limits.maxNodes) nodes with its aliases "
+                    + "(an alias bomb?); stopped here", at: mark)
+        }
+    }
+
+    private mutating func add(_ node: Node, size: Int) {
+        if stack.isEmpty {
+            root = node
+        } else {
+            stack[stack.count - 1].children.append(node)
+            stack[stack.count - 1].size += size
+        }
+    }
+
+    // MARK: - Mappings: duplicate keys and merge keys
+
+    private mutating func makeMapping(_ children: [Node], mark: Mark) -> Mapping {
+        var entries: [Mapping.Entry] = []
+        entries.reserveCapacity(children.count / 2)
+        var hasMerge = false
+        var i = 0
+        while i + 1 < children.count {
+            let key = children[i]
+            hasMerge = hasMerge || Self.isMergeKey(key)
+            entries.append(Mapping.Entry(key: key, value: children[i + 1]))
+            i += 2
+        }
+        entries = removingDuplicates(entries)
+        return Mapping(hasMerge ? merged(entries) : entries, mark: mark)
+    }
+
+    /// Keeps the first of any keys written twice, and records a problem at each later one.
+    /// Keys compare by their text: in a manifest, `1` and `"1"` name the same thing.
+    private mutating func removingDuplicates(_ entries: [Mapping.Entry]) -> [Mapping.Entry] {
+        var firstMarks: [String: Mark] = [:]
+        var duplicates: [Int] = []
+        if entries.count <= 16 {
+            for j in entries.indices {
+                guard let key = Self.keyText(entries[j].key), !Self.isMergeKey(entries[j].key) else { continue }
+                if let earlier = entries[..<j].first(where: { Self.keyText($0.key) == key }) {
+                    duplicates.append(j)
+                    record(duplicate: key, at: entries[j].key.mark, first: earlier.key.mark)
+                }
+            }
+        } else {
+            firstMarks.reserveCapacity(entries.count)
+            for j in entries.indices {
+                guard let key = Self.keyText(entries[j].key), !Self.isMergeKey(entries[j].key) else { continue }
+                if let first = firstMarks[key] {
+                    duplicates.append(j)
+                    record(duplicate: key, at: entries[j].key.mark, first: first)
+                } else {
+                    firstMarks[key] = entries[j].key.mark
+                }
+            }
+        }
+        guard !duplicates.isEmpty else { return entries }
+        var kept = entries
+        for j in duplicates.reversed() { kept.remove(at: j) }
+        return kept
+    }
+
+    private mutating func record(duplicate key: String, at mark: Mark, first: Mark) {
+        problems.append(
+            YAMLError(
+                .duplicateKey(key, first: first),
+                "duplicate key \"\(key)\"; it is first written at line \(first.line), column \(first.column)",
+                at: mark))
+    }
+
+    /// Applies merge keys: each `<<` entry is replaced, in place, by the entries of the mapping
+    /// (or list of mappings) it names whose keys the mapping does not already have. Keys written
+    /// in the mapping win; among several merged mappings, the earlier wins.
+    private mutating func merged(_ entries: [Mapping.Entry]) -> [Mapping.Entry] {
+        var seen = Set(entries.lazy.filter { !Self.isMergeKey($0.key) }.compactMap { Self.keyText($0.key) })
+        var result: [Mapping.Entry] = []
+        for entry in entries {
+            guard Self.isMergeKey(entry.key) else {
+                result.append(entry)
+                continue
+            }
+            var sources: [Mapping] = []
+            switch entry.value {
+            case .mapping(let m):
+                sources = [m]
+            case .sequence(let s):
+                for item in s.items {
+                    if case .mapping(let m) = item {
+                        sources.append(m)
+                    } else {
+                        invalidMerge(at: item.mark, found: item)
+                    }
+                }
+            case .scalar:
+                invalidMerge(at: entry.value.mark, found: entry.value)
+            }
+            for source in sources {
+                for e in source.entries {
+                    guard let key = Self.keyText(e.key) else { continue }
+                    if seen.insert(key).inserted { result.append(e) }
+                }
+            }
+        }
+        return result
+    }
+
+    private mutating func invalidMerge(at mark: Mark, found: Node) {
+        problems.append(
+            YAMLError(
+                .invalidMerge,
+                "a merge key (<<) takes a mapping or a list of mappings, not \(found.kindDescription)",
+                at: mark))
+    }
+
+    private static func isMergeKey(_ key: Node) -> Bool {
+        guard case .scalar(let s) = key else { return false }
+        if let tag = s.tag { return tag == Scalar.coreTagPrefix + "merge" }
+        return s.style == .plain && s.value == "<<"
+    }
+
+    private static func keyText(_ key: Node) -> String? {
+        key.scalar?.value
+    }
+
+    // MARK: - libyaml values
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: pointer)
+    }
+
+    private static func style(_ style: yaml_scalar_style_t) -> Scalar.Style {
+        switch style {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+        case YAML_LITERAL_SCALAR_STYLE: .literal
+        case YAML_FOLDED_SCALAR_STYLE: .folded
+        default: .plain
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import AssetformCLI
+
+@main
+enum Entry {
+    static func main() async {
+        await Assetform.main()
+    }
+}

@@ -1,5 +1,8 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
+
+/// Our own targets build without warnings: a warning fails the build.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "assetform",
@@ -18,23 +21,24 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         /// A YAML node tree with 1-based positions, built on libyaml; the only importer of CLibYAML.
-        .target(name: "YAML", dependencies: ["CLibYAML"]),
+        .target(name: "YAML", dependencies: ["CLibYAML"], swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
-        .target(name: "AssetformCore", dependencies: ["YAML"]),
+        .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
         /// The commands and terminal output.
         .target(
             name: "AssetformCLI",
             dependencies: [
                 "AssetformCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         /// The executable: one call into AssetformCLI.
-        .executableTarget(name: "assetform", dependencies: ["AssetformCLI"]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"]),
+        .executableTarget(name: "assetform", dependencies: ["AssetformCLI"], swiftSettings: strict),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
+        .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"], swiftSettings: strict),
         /// Runs the built `assetform` binary and checks stdout, stderr and the exit status.
-        .testTarget(name: "EndToEndTests", dependencies: ["assetform"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["assetform"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

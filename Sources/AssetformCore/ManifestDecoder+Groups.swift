@@ -45,7 +45,6 @@ extension ManifestDecoder {
         var description: String?
         var assets: [Asset] = []
         var ok = true
-        var sawAssets = false
         switch node {
         case .scalar(let s) where s.kind == .null:
             break
@@ -61,11 +60,11 @@ extension ManifestDecoder {
                     description = label(entry.value, field: "description", max: 300, allowEmpty: true)
                     ok = ok && description != nil
                 case "assets":
-                    sawAssets = true
                     guard let decoded = decodeAssets(entry.value, group: key) else { ok = false; continue }
                     assets = decoded
                 default:
                     unknown(entry.key, field, in: "group \"\(key)\"", allowed: Self.groupKeys)
+                    ok = false
                 }
             }
         default:
@@ -75,7 +74,6 @@ extension ManifestDecoder {
         if ok, assets.isEmpty {
             warning(.emptyGroup(key), at: mark)
         }
-        _ = sawAssets
         guard ok else { return nil }
         return (Group(key: key, name: name, description: description, assets: assets, mark: mark), nameMark)
     }
@@ -185,7 +183,7 @@ extension ManifestDecoder {
             }
             guard ok else { return nil }
             guard let (parsed, urlMark) = url else {
-                error(.missingKey("url", in: "asset \"\(key)\""), at: m.mark)
+                error(.missingKey("url", in: "asset \"\(key)\""), at: keyMark)
                 return nil
             }
             return finishAsset(key: key, url: parsed, urlMark: urlMark, type: type, name: name, mark: keyMark, seen: &seen)

@@ -35,6 +35,8 @@ struct ManifestDecoder {
                 limits = decodeLimits(entry.value)
             case "groups":
                 groups = decodeGroups(entry.value)
+            case _ where key.hasPrefix("x-"):
+                break  // an extension key: a place for anchors, ignored (as in docker-compose)
             default:
                 unknown(entry.key, key, in: "the manifest", allowed: ["version", "provider", "limits", "groups"])
             }

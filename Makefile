@@ -1,0 +1,27 @@
+# The two commands a new user runs (README.md): `make demo` and `make test`.
+# Both install what is missing first (scripts/install-deps), so they work on a fresh machine.
+
+SWIFT ?= swift
+
+.PHONY: deps build demo test bench-validate clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+# The main job. Until `apply` exists, the demo validates the demo manifest.
+demo: build
+	$(SWIFT) run assetform validate manifests/demo.yaml
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Times `assetform validate` against a bare libyaml event loop and PyYAML's C loader.
+bench-validate: deps
+	scripts/bench/validate.sh
+
+clean:
+	rm -rf .build .build-bench scripts/bench/out

@@ -1,0 +1,72 @@
+import AssetformCore
+import Testing
+import YAML
+
+/// A manifest with position markers (1️⃣ 2️⃣ …) written where findings are expected, in the
+/// manner of swift-format's tests. The markers are removed before parsing and their positions
+/// (1-based line, column counted in Unicode scalars, as libyaml counts) remembered.
+struct Fixture {
+    static let markers: [Character] = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"]
+
+    let text: String
+    let marks: [Character: Mark]
+
+    init(_ marked: String) {
+        var text = ""
+        var marks: [Character: Mark] = [:]
+        var line = 1
+        var column = 1
+        for c in marked {
+            if Self.markers.contains(c) {
+                marks[c] = Mark(line: line, column: column)
+                continue
+            }
+            text.append(c)
+            if c == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += c.unicodeScalars.count
+            }
+        }
+        self.text = text
+        self.marks = marks
+    }
+
+    func load() -> LoadedManifest {
+        ManifestLoader.decode(SourceFile(path: "test.yaml", bytes: Array(text.utf8)))
+    }
+}
+
+/// Checks that loading `marked` finds exactly `expected`: (marker, severity, problem) triples.
+func expectFindings(
+    _ marked: String, _ expected: [(Character, Diagnostic.Severity, ManifestProblem)],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let fixture = Fixture(marked)
+    let loaded = fixture.load()
+    var want: [Diagnostic] = []
+    for (marker, severity, problem) in expected {
+        guard let mark = fixture.marks[marker] else {
+            Issue.record("marker \(marker) is not in the fixture", sourceLocation: sourceLocation)
+            return
+        }
+        want.append(Diagnostic(severity, problem, at: mark))
+    }
+    let got = loaded.diagnostics
+    #expect(Set(got) == Set(want), "\n got: \(got.map(describe))\nwant: \(want.map(describe))", sourceLocation: sourceLocation)
+    #expect(got.count == want.count, sourceLocation: sourceLocation)
+    #expect((loaded.manifest == nil) == want.hasErrors, sourceLocation: sourceLocation)
+}
+
+func describe(_ d: Diagnostic) -> String {
+    "\(d.mark.map { "\($0)" } ?? "-") \(d.severity): \(d.message)"
+}
+
+/// The header most fixtures start with.
+let header = """
+    version: 1
+    provider:
+      api: seedance
+
+    """

@@ -21,7 +21,8 @@ test: deps
 
 # Times `assetform validate` against a bare libyaml event loop and PyYAML's C loader.
 bench-validate: deps
-	scripts/bench/validate.sh
+	$(SWIFT) build -c release --scratch-path .build-bench
+	scripts/bench/validate.py
 
 clean:
 	rm -rf .build .build-bench scripts/bench/out

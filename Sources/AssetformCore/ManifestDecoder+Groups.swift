@@ -82,8 +82,8 @@ extension ManifestDecoder {
 
     /// What a group has seen so far, to find names, keys and URLs used twice.
     private struct Seen {
-        var names: [String: Mark] = [:]
-        var urls: [String: Mark] = [:]
+        var names: [ExactText: Mark] = [:]
+        var urls: [ExactText: Mark] = [:]
         var keys: [String: Mark] = [:]
 
         init(capacity: Int) {
@@ -224,13 +224,13 @@ extension ManifestDecoder {
         }
         let remoteName = name?.0 ?? key
         let nameMark = name?.1 ?? mark
-        if let first = seen.names.updateValue(nameMark, forKey: remoteName) {
-            seen.names[remoteName] = first
+        if let first = seen.names.updateValue(nameMark, forKey: ExactText(remoteName)) {
+            seen.names[ExactText(remoteName)] = first
             error(.duplicateName(remoteName, kind: "asset", first: first), at: nameMark)
             return nil
         }
-        if let first = seen.urls.updateValue(urlMark, forKey: url.text) {
-            seen.urls[url.text] = first
+        if let first = seen.urls.updateValue(urlMark, forKey: ExactText(url.text)) {
+            seen.urls[ExactText(url.text)] = first
             warning(.duplicateURL(url.text, first: first), at: urlMark)
         }
         return Asset(key: key, url: url.text, type: resolvedType, name: remoteName, mark: mark)

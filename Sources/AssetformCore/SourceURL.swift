@@ -4,55 +4,84 @@ public struct SourceURL: Sendable {
     public static let maxLength = 2048
 
     public let text: String
-    /// The host, lower-cased, without brackets or port.
-    public let host: Substring
-    /// From the first `/` after the host to before `?` or `#`; may be empty.
-    public let path: Substring
+    /// The path, as UTF-8 offsets into `text`: from the first `/` after the host to before `?`
+    /// or `#`; empty when the URL has no path.
+    private let pathRange: Range<Int>
 
     /// Parses `text`, or says, in words for an error message, why it cannot be used.
+    ///
+    /// This runs once per asset, so it works on UTF-8 bytes: a manifest of 100,000 assets
+    /// spends most of its validation time here otherwise.
     public static func parse(_ text: String) -> Result<SourceURL, Failure> {
-        if text.utf8.count > maxLength, text.unicodeScalars.count > maxLength {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ parse(text, bytes: $0) }) {
+            return result
+        }
+        var copy = text
+        return copy.withUTF8 { parse(text, bytes: $0) }
+    }
+
+    private static func parse(_ text: String, bytes b: UnsafeBufferPointer<UInt8>) -> Result<SourceURL, Failure> {
+        let n = b.count
+        if n > maxLength, text.unicodeScalars.count > maxLength {
             return .failure(Failure("is longer than \(maxLength) characters"))
         }
-        if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            let what = bad == " " ? "a space (write it as %20)" : "the character U+\(String(bad.value, radix: 16, uppercase: true))"
-            return .failure(Failure("must not contain \(what)"))
+        var nonASCII = false
+        for byte in b {
+            if byte <= 0x20 || byte == 0x7F {
+                let what = byte == 0x20 ? "a space (write it as %20)" : "the character U+\(hex(UInt32(byte)))"
+                return .failure(Failure("must not contain \(what)"))
+            }
+            nonASCII = nonASCII || byte >= 0x80
         }
-        guard let schemeEnd = text.firstRange(of: "://") else {
-            if text.lowercased().hasPrefix("data:") {
+        if nonASCII, let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || (0x80...0x9F).contains($0.value) }) {
+            return .failure(Failure("must not contain the character U+\(hex(bad.value))"))
+        }
+        // The scheme: everything before the first "://".
+        var schemeEnd = -1
+        var i = 0
+        while i + 2 < n {
+            if b[i] == UInt8(ascii: ":") {
+                if b[i + 1] == UInt8(ascii: "/") && b[i + 2] == UInt8(ascii: "/") { schemeEnd = i }
+                break
+            }
+            i += 1
+        }
+        guard schemeEnd >= 0 else {
+            if hasPrefix(b, "data:") {
                 return .failure(Failure("must be an https URL, not a data: URL; host the file and give its URL"))
             }
             return .failure(Failure("must be an absolute https URL (https://host/path)"))
         }
-        let scheme = text[..<schemeEnd.lowerBound].lowercased()
-        switch scheme {
-        case "https": break
-        case "http": return .failure(Failure("must use https, not http"))
-        case "file": return .failure(Failure("must be an https URL, not a file: URL; the service downloads it from the internet"))
-        default: return .failure(Failure("must be an https URL, not \(scheme):"))
+        let scheme = UnsafeBufferPointer(rebasing: b[0..<schemeEnd])
+        if !equalsLowercased(scheme, "https") {
+            if equalsLowercased(scheme, "http") { return .failure(Failure("must use https, not http")) }
+            if equalsLowercased(scheme, "file") {
+                return .failure(Failure("must be an https URL, not a file: URL; the service downloads it from the internet"))
+            }
+            return .failure(Failure("must be an https URL, not \(String(decoding: scheme, as: UTF8.self).lowercased()):"))
         }
-        let afterScheme = text[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: Self.endsAuthority) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        if authority.contains("@") {
-            return .failure(Failure("must not hold credentials (user:password@host)"))
+        let authorityStart = schemeEnd + 3
+        var authorityEnd = authorityStart
+        while authorityEnd < n, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"), b[authorityEnd] != UInt8(ascii: "#") {
+            if b[authorityEnd] == UInt8(ascii: "@") { return .failure(Failure("must not hold credentials (user:password@host)")) }
+            authorityEnd += 1
         }
-        let rest = afterScheme[authorityEnd...]
-        let pathEnd = rest.firstIndex(where: Self.endsPath) ?? rest.endIndex
-        let path = rest[..<pathEnd]
+        var pathEnd = authorityEnd
+        while pathEnd < n, b[pathEnd] != UInt8(ascii: "?"), b[pathEnd] != UInt8(ascii: "#") { pathEnd += 1 }
 
-        let host: Substring
-        var port: Substring = ""
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else {
+        let authority = UnsafeBufferPointer(rebasing: b[authorityStart..<authorityEnd])
+        var hostRange = 0..<authority.count
+        var portRange: Range<Int>?
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
                 return .failure(Failure("has an unclosed [ in its host"))
             }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { return .failure(Failure("has text after its host's ]")) }
-                port = after.dropFirst()
+            hostRange = 1..<close
+            if close + 1 < authority.count {
+                guard authority[close + 1] == UInt8(ascii: ":") else { return .failure(Failure("has text after its host's ]")) }
+                portRange = (close + 2)..<authority.count
             }
+            let host = String(decoding: authority[hostRange], as: UTF8.self)
             guard let address = IPAddress.parseV6(host) else {
                 return .failure(Failure("has an invalid IPv6 address [\(host)]"))
             }
@@ -60,45 +89,75 @@ public struct SourceURL: Sendable {
                 return .failure(Failure("points at \(why) address [\(host)]; the service downloads from the public internet"))
             }
         } else {
-            if let colon = authority.lastIndex(of: ":") {
-                host = authority[..<colon]
-                port = authority[authority.index(after: colon)...]
-            } else {
-                host = authority
+            if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
+                hostRange = 0..<colon
+                portRange = (colon + 1)..<authority.count
             }
-            if let problem = checkHostName(host) { return .failure(problem) }
+            if let problem = checkHostName(UnsafeBufferPointer(rebasing: authority[hostRange])) { return .failure(problem) }
         }
-        if !port.isEmpty || authority.hasSuffix(":") {
+        if let portRange {
+            let port = String(decoding: authority[portRange], as: UTF8.self)
             guard let p = Int(port), (1...65535).contains(p) else {
                 return .failure(Failure("has an invalid port \"\(port)\""))
             }
         }
-        return .success(SourceURL(text: text, host: host, path: path))
+        return .success(SourceURL(text: text, pathRange: authorityEnd..<pathEnd))
     }
-
-    private static func endsAuthority(_ c: Character) -> Bool { c == "/" || c == "?" || c == "#" }
-    private static func endsPath(_ c: Character) -> Bool { c == "?" || c == "#" }
 
     public struct Failure: Error, Sendable, Equatable {
         public let reason: String
         init(_ reason: String) { self.reason = reason }
     }
 
-    private static func checkHostName(_ rawHost: Substring) -> Failure? {
-        guard !rawHost.isEmpty else { return Failure("has no host") }
-        let host = rawHost.lowercased()
-        if let bad = host.unicodeScalars.first(where: {
-            $0.isASCII && !(("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." || $0 == "_")
-        }) {
-            return Failure("has an invalid character \"\(bad)\" in its host")
+    private static func hex(_ v: UInt32) -> String {
+        let h = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    private static func equalsLowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for k in 0..<bytes.count where lower(bytes[k]) != w[k] { return false }
+        return true
+    }
+
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        bytes.count >= word.utf8CodeUnitCount
+            && equalsLowercased(UnsafeBufferPointer(rebasing: bytes[0..<word.utf8CodeUnitCount]), word)
+    }
+
+    private static func checkHostName(_ h: UnsafeBufferPointer<UInt8>) -> Failure? {
+        guard !h.isEmpty else { return Failure("has no host") }
+        var end = h.count
+        if h[end - 1] == UInt8(ascii: ".") { end -= 1 }  // a fully qualified name's final dot
+        var labels = 1
+        var lastLabelStart = 0
+        var previousWasDot = true
+        for k in 0..<end {
+            let c = h[k]
+            if c == UInt8(ascii: ".") {
+                if previousWasDot { return Failure("has an empty label in its host \"\(lowered(h))\"") }
+                labels += 1
+                lastLabelStart = k + 1
+                previousWasDot = true
+                continue
+            }
+            previousWasDot = false
+            let l = lower(c)
+            let ok = c >= 0x80 || (l >= 0x61 && l <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+            if !ok { return Failure("has an invalid character \"\(Unicode.Scalar(c))\" in its host") }
         }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        let trimmed = labels.last == "" ? labels.dropLast() : labels[...]
-        if trimmed.contains("") { return Failure("has an empty label in its host \"\(host)\"") }
-        guard let last = trimmed.last else { return Failure("has no host") }
+        if previousWasDot { return end == 0 ? Failure("has no host") : Failure("has an empty label in its host \"\(lowered(h))\"") }
+        let name = UnsafeBufferPointer(rebasing: h[0..<end])
         // An all-numeric last label makes the host an IP address to most resolvers
         // (127.1 and 2130706433 both mean 127.0.0.1): accept only a plain dotted quad.
-        if last.allSatisfy(\.isNumber) || host.hasPrefix("0x") {
+        let lastLabel = name[lastLabelStart...]
+        if lastLabel.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || hasPrefix(name, "0x") {
+            let host = lowered(name)
             guard let address = IPAddress.parseV4(host) else {
                 return Failure("has a host \"\(host)\" that is neither a name nor a dotted IPv4 address")
             }
@@ -107,38 +166,70 @@ public struct SourceURL: Sendable {
             }
             return nil
         }
-        let joined = trimmed.joined(separator: ".")
-        for local in ["localhost", "local", "internal", "home.arpa"] {
-            if joined == local || joined.hasSuffix("." + local) {
-                return Failure("points at \"\(joined)\", which is not on the public internet")
-            }
+        for local: StaticString in ["localhost", "local", "internal", "home.arpa"] {
+            let count = local.utf8CodeUnitCount
+            guard name.count >= count,
+                equalsLowercased(UnsafeBufferPointer(rebasing: name[(name.count - count)...]), local),
+                name.count == count || name[name.count - count - 1] == UInt8(ascii: ".")
+            else { continue }
+            return Failure("points at \"\(lowered(name))\", which is not on the public internet")
         }
-        if trimmed.count < 2 {
-            return Failure("has the host \"\(joined)\", which is not a public internet name (it has no dot)")
+        if labels < 2 {
+            return Failure("has the host \"\(lowered(name))\", which is not a public internet name (it has no dot)")
         }
         return nil
     }
 
+    private static func lowered(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self).lowercased()
+    }
+
+    private var path: Substring.UTF8View {
+        let u = text.utf8
+        return Substring(text).utf8[u.index(u.startIndex, offsetBy: pathRange.lowerBound)..<u.index(u.startIndex, offsetBy: pathRange.upperBound)]
+    }
+
     // MARK: - What the URL says about the asset
+
+    /// The last path segment (UTF-8), empty when the path ends in `/` or is empty.
+    private var lastSegment: Substring.UTF8View {
+        let p = path
+        guard let slash = p.lastIndex(of: UInt8(ascii: "/")) else { return p[p.endIndex...] }
+        return p[p.index(after: slash)...]
+    }
 
     /// The last path segment, percent-decoded; empty when the path ends in `/` or is empty.
     public var fileName: String {
-        let segment = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        return Self.percentDecoded(segment)
+        Self.percentDecoded(lastSegment)
     }
 
     /// The type the file name's extension implies, if it is one SPEC §2 lists.
     public var inferredType: AssetType? {
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        guard let dot = name.lastIndex(of: ".") else { return nil }
-        return Self.types[name[name.index(after: dot)...].lowercased()]
+        let name = lastSegment
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        let ext = name[name.index(after: dot)...]
+        guard (3...4).contains(ext.count) else { return nil }
+        // The extension's lower-cased bytes packed into one integer: no String, no hashing.
+        var packed: UInt32 = 0
+        for byte in ext { packed = packed << 8 | UInt32(Self.lower(byte)) }
+        switch packed {
+        case Self.pack("jpg"), Self.pack("jpeg"), Self.pack("png"), Self.pack("webp"), Self.pack("bmp"),
+            Self.pack("tif"), Self.pack("tiff"), Self.pack("gif"), Self.pack("heic"):
+            return .image
+        case Self.pack("mp4"), Self.pack("mov"):
+            return .video
+        case Self.pack("wav"), Self.pack("mp3"):
+            return .audio
+        default:
+            return nil
+        }
     }
 
-    private static let types: [String: AssetType] = [
-        "jpg": .image, "jpeg": .image, "png": .image, "webp": .image, "bmp": .image, "tif": .image,
-        "tiff": .image, "gif": .image, "heic": .image, "mp4": .video, "mov": .video, "wav": .audio,
-        "mp3": .audio,
-    ]
+    private static func pack(_ ext: StaticString) -> UInt32 {
+        var packed: UInt32 = 0
+        for k in 0..<ext.utf8CodeUnitCount { packed = packed << 8 | UInt32(ext.utf8Start[k]) }
+        return packed
+    }
 
     /// The asset key a URL list gives this URL: the file name without its extension,
     /// lower-cased, with every character a key may not hold mapped to `-`.
@@ -152,10 +243,10 @@ public struct SourceURL: Sendable {
         return key
     }
 
-    static func percentDecoded(_ s: Substring) -> String {
-        guard s.contains("%") else { return String(s) }
+    static func percentDecoded(_ s: Substring.UTF8View) -> String {
+        guard s.contains(UInt8(ascii: "%")) else { return String(decoding: s, as: UTF8.self) }
         var bytes: [UInt8] = []
-        var utf8 = s.utf8[...]
+        var utf8 = s[...]
         while let b = utf8.popFirst() {
             if b == UInt8(ascii: "%"), utf8.count >= 2,
                 let v = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)

@@ -33,8 +33,8 @@ private struct Composer {
         var isMapping: Bool
         var mark: Mark
         var anchor: String?
-        /// Children in order; for a mapping, keys and values alternate.
-        var children: [Node] = []
+        /// Where this collection's children start in `pending`.
+        var start: Int
         /// Nodes in this subtree with aliases expanded.
         var size = 1
     }
@@ -42,6 +42,10 @@ private struct Composer {
     let limits: YAMLLimits
     let source: UnsafeBufferPointer<UInt8>
     private var stack: [Frame] = []
+    /// The children of every open collection, innermost last (for a mapping, keys and values
+    /// alternate). One shared array, so that building a collection costs one exact-size
+    /// allocation instead of a growing array per collection.
+    private var pending: [Node] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var root: Node?
     private var documents = 0
@@ -120,13 +124,14 @@ private struct Composer {
             try count(1, at: mark)
             let isMapping = event.type == YAML_MAPPING_START_EVENT
             let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
-            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor))
+            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, start: pending.count))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             let node: Node =
                 frame.isMapping
-                ? .mapping(makeMapping(frame.children, mark: frame.mark))
-                : .sequence(Sequence(frame.children, mark: frame.mark))
+                ? .mapping(makeMapping(pending[frame.start...], mark: frame.mark))
+                : .sequence(Sequence(Array(pending[frame.start...]), mark: frame.mark))
+            pending.removeSubrange(frame.start...)
             if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
             add(node, size: frame.size)
         default:
@@ -149,19 +154,19 @@ private struct Composer {
         if stack.isEmpty {
             root = node
         } else {
-            stack[stack.count - 1].children.append(node)
+            pending.append(node)
             stack[stack.count - 1].size += size
         }
     }
 
     // MARK: - Mappings: duplicate keys and merge keys
 
-    private mutating func makeMapping(_ children: [Node], mark: Mark) -> Mapping {
+    private mutating func makeMapping(_ children: ArraySlice<Node>, mark: Mark) -> Mapping {
         var entries: [Mapping.Entry] = []
         entries.reserveCapacity(children.count / 2)
         var hasMerge = false
-        var i = 0
-        while i + 1 < children.count {
+        var i = children.startIndex
+        while i + 1 < children.endIndex {
             let key = children[i]
             hasMerge = hasMerge || Self.isMergeKey(key)
             entries.append(Mapping.Entry(key: key, value: children[i + 1]))

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@Suite("assetform validate, run as a process")
+struct ValidateCommandTests {
+    @Test(arguments: ["demo.yaml", "characters.yaml", "zero-zero.yaml"])
+    func shippedManifestsAreValid(name: String) throws {
+        let path = manifestsFolder.appendingPathComponent(name).path
+        let out = try BinaryRunner.run(["validate", path])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.hasPrefix("\(path): valid; "))
+        #expect(out.stderr.isEmpty)
+    }
+
+    @Test func demoSummary() throws {
+        let out = try BinaryRunner.run(["validate", "manifests/demo.yaml"], in: manifestsFolder.deletingLastPathComponent())
+        #expect(out.stdout == "manifests/demo.yaml: valid; 3 groups, 12 assets, provider seedance\n")
+    }
+
+    @Test func invalidManifestExitsOneWithEveryError() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "bad.yaml",
+            """
+            version: 1
+            provider:
+              api: seedance
+            groups:
+              g:
+                assets:
+                  a: http://c.example.com/a.png
+                  b: https://c.example.com/b.png
+                  c: https://c.example.com/b.png
+              h:
+                nmae: x
+
+            """)
+        let out = try BinaryRunner.run(["validate", path])
+        #expect(out.status == 1)
+        #expect(out.stdout.isEmpty)
+        #expect(
+            out.stderr == """
+                \(path):7:10: error: url must use https, not http
+                        a: http://c.example.com/a.png
+                           ^
+                \(path):9:10: warning: the URL "https://c.example.com/b.png" is already registered in this group at line 8, column 10; it will be created (and billed) twice
+                        c: https://c.example.com/b.png
+                           ^
+                \(path):11:5: error: unknown key "nmae" in group "h"; did you mean "name"?
+                      nmae: x
+                      ^
+                2 errors, 1 warning
+
+                """)
+    }
+
+    @Test func warningsAloneExitZero() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("w.yaml", "version: 1\nprovider: {api: seedance}\ngroups:\n  empty: {}\n")
+        let out = try BinaryRunner.run(["validate", path])
+        #expect(out.status == 0)
+        #expect(out.stderr.contains("\(path):4:3: warning: group \"empty\" has no assets"))
+        #expect(out.stdout.contains("valid"))
+    }
+
+    @Test func defaultManifestPathIsAssetformYaml() throws {
+        let dir = try TemporaryDirectory()
+        let missing = try BinaryRunner.run(["validate"], in: dir.url)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("assetform.yaml: error: cannot read assetform.yaml: No such file or directory"))
+        _ = try dir.write("assetform.yaml", "version: 1\nprovider: {api: 0-0}\n")
+        let found = try BinaryRunner.run(["validate"], in: dir.url)
+        #expect(found.status == 0, "\(found.stderr)")
+    }
+
+    @Test func quietPrintsNothingWhenValid() throws {
+        let out = try BinaryRunner.run(["--quiet", "validate", manifestsFolder.appendingPathComponent("demo.yaml").path])
+        #expect(out.status == 0)
+        #expect(out.stdout.isEmpty)
+    }
+
+    @Test func noColourWithoutATerminalOrWithNoColor() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("bad.yaml", "version: 2\nprovider: {api: seedance}\n")
+        for env in [[:], ["NO_COLOR": "1"]] {
+            let out = try BinaryRunner.run(["validate", path], environment: env)
+            #expect(out.status == 1)
+            #expect(!out.stderr.contains("\u{1B}["))
+        }
+    }
+
+    @Test func hostileFileFailsWithAClearMessage() throws {
+        let dir = try TemporaryDirectory()
+        var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
+        let path = try dir.write("bomb.yaml", bomb)
+        let out = try BinaryRunner.run(["validate", path])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("alias bomb"))
+        #expect(out.stderr.hasPrefix("\(path):"))
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let out = try BinaryRunner.run(["validate", "--bogus"])
+        #expect(out.status == 64)
+        #expect(out.stderr.contains("Unknown option '--bogus'"))
+        let none = try BinaryRunner.run(["frobnicate"])
+        #expect(none.status == 64)
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try BinaryRunner.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == "0.1.0\n")
+        let help = try BinaryRunner.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("validate"))
+        #expect(help.stdout.contains("--no-color"))
+    }
+
+    @Test func globalFlagsWorkAfterTheCommandToo() throws {
+        let path = manifestsFolder.appendingPathComponent("demo.yaml").path
+        let out = try BinaryRunner.run(["validate", path, "--quiet", "--no-color"])
+        #expect(out.status == 0)
+        #expect(out.stdout.isEmpty)
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Benchmark: `assetform validate` against the floor (a bare C loop over libyaml's events) and
+PyYAML's C loader, on generated manifests. Prints a table of medians and peak memory.
+
+Usage: scripts/bench/validate.py [--sizes 10000,100000] [--runs 5] [--binary PATH]
+Run from the repository root (make bench-validate builds the release binary first).
+Wall times are medians over --runs rounds, each round running every tool once in turn; peak
+memory (max RSS) is the largest seen. Ratios are against the floor measured in the same rounds.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "out")
+
+
+def measure(cmd):
+    """Wall seconds and peak RSS (KiB) of one run of cmd."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--binary", default=".build-bench/release/assetform")
+    args = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+
+    floor = os.path.join(OUT, "yaml-floor")
+    flags = subprocess.check_output(["pkg-config", "--cflags", "--libs", "yaml-0.1"], text=True).split()
+    subprocess.check_call(["cc", "-O2", "-o", floor, os.path.join(HERE, "yaml-floor.c"), *flags])
+    try:
+        import yaml  # noqa: F401
+        has_pyyaml = hasattr(yaml, "CSafeLoader")
+    except ImportError:
+        has_pyyaml = False
+
+    print(f"{'assets':>8} {'file MB':>8} {'tool':<22} {'median s':>9} {'× floor':>8} {'peak MiB':>9}")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        path = os.path.join(OUT, f"manifest-{size}.yaml")
+        if not os.path.exists(path):
+            subprocess.check_call([sys.executable, os.path.join(HERE, "gen-manifest.py"), str(size), "-o", path])
+        mb = os.path.getsize(path) / 1e6
+        tools = [
+            ("libyaml event loop (C)", [floor, path]),
+            ("assetform validate", [args.binary, "--quiet", "validate", path]),
+        ]
+        if has_pyyaml:
+            tools.append(("PyYAML CSafeLoader", [sys.executable, "-c",
+                          "import sys, yaml; yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)", path]))
+        for _, cmd in tools:
+            measure(cmd)  # warm the page cache
+        # Rounds interleave the tools, so the machine's drifting load falls on all of them alike.
+        runs = {name: [] for name, _ in tools}
+        for _ in range(args.runs):
+            for name, cmd in tools:
+                runs[name].append(measure(cmd))
+        base = statistics.median(w for w, _ in runs["libyaml event loop (C)"])
+        for name, samples in runs.items():
+            wall = statistics.median(w for w, _ in samples)
+            rss = max(r for _, r in samples)
+            print(f"{size:>8} {mb:>8.1f} {name:<22} {wall:>9.3f} {wall / base:>8.2f} {rss / 1024:>9.1f}")
+    if not has_pyyaml:
+        print("(PyYAML with its C loader is not installed: pip install pyyaml, or apt-get install python3-yaml)")
+
+
+if __name__ == "__main__":
+    main()

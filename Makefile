@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench-validate clean
+.PHONY: deps build demo test lint bench-validate clean
 
 deps:
 	@scripts/install-deps
@@ -15,9 +15,13 @@ build: deps
 demo: build
 	$(SWIFT) run assetform validate manifests/demo.yaml
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Formatting, as .swift-format says (swift format ships with the toolchain).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # Times `assetform validate` against a bare libyaml event loop and PyYAML's C loader.
 bench-validate: deps

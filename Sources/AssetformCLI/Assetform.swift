@@ -22,7 +22,9 @@ public struct Assetform: AsyncParsableCommand {
 
 /// Flags every command takes, before or after the command's name.
 public struct GlobalOptions: ParsableArguments {
-    @Flag(name: .customLong("no-color"), help: "Never colour the output (colour is used only on a terminal, and never when NO_COLOR is set).")
+    @Flag(
+        name: .customLong("no-color"),
+        help: "Never colour the output (colour is used only on a terminal, and never when NO_COLOR is set).")
     public var noColor = false
 
     @Flag(name: .shortAndLong, help: "Print only errors and warnings.")

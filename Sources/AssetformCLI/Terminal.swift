@@ -28,7 +28,9 @@ struct Terminal: Sendable {
         let errors = loaded.diagnostics.errors.count
         let warnings = loaded.diagnostics.warnings.count
         if errors > 0 {
-            printError("\(errors) error\(errors == 1 ? "" : "s")" + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
+            printError(
+                "\(errors) error\(errors == 1 ? "" : "s")"
+                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
         }
     }
 

@@ -5,7 +5,8 @@ extension Assetform {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load and check a manifest; no network.",
-            discussion: "Every problem is reported at once, as FILE:LINE:COLUMN: error: message. Exit status 0 when valid, 1 when not."
+            discussion:
+                "Every problem is reported at once, as FILE:LINE:COLUMN: error: message. Exit status 0 when valid, 1 when not."
         )
 
         @OptionGroup var global: GlobalOptions
@@ -23,6 +24,15 @@ extension Assetform {
             terminal.info(
                 "\(loaded.source.path): valid; \(groups) group\(groups == 1 ? "" : "s"), "
                     + "\(assets) asset\(assets == 1 ? "" : "s"), provider \(manifest.provider.api.rawValue)")
+            if global.verbose && !global.quiet {
+                terminal.info(
+                    "provider \(manifest.provider.api.rawValue) at \(manifest.provider.baseURL), key from $\(manifest.provider.apiKeyEnv)"
+                )
+                for group in manifest.groups {
+                    let label = group.name == group.key ? group.key : "\(group.key) (\(group.name))"
+                    terminal.info("  \(label): \(group.assets.count) asset\(group.assets.count == 1 ? "" : "s")")
+                }
+            }
         }
     }
 }

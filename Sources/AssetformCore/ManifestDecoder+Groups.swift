@@ -7,7 +7,9 @@ extension ManifestDecoder {
     mutating func decodeGroups(_ node: Node) -> [Group] {
         if node.scalar?.kind == .null { return [] }
         guard case .mapping(let m) = node else {
-            error(.wrongType(field: "groups", expected: "a mapping of group keys to groups", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(field: "groups", expected: "a mapping of group keys to groups", found: node.kindDescription),
+                at: node.mark)
             return []
         }
         var groups: [Group] = []
@@ -68,7 +70,10 @@ extension ManifestDecoder {
                 }
             }
         default:
-            error(.wrongType(field: "group \"\(key)\"", expected: "a mapping (name, description, assets)", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(
+                    field: "group \"\(key)\"", expected: "a mapping (name, description, assets)", found: node.kindDescription),
+                at: node.mark)
             return nil
         }
         if ok, assets.isEmpty {
@@ -115,8 +120,13 @@ extension ManifestDecoder {
             assets.reserveCapacity(list.items.count)
             for item in list.items {
                 guard case .scalar = item, let url = text(item, field: "an item of a URL list") else {
-                    if case .scalar = item {} else {
-                        error(.wrongType(field: "an item of a URL list", expected: "a URL (for more fields, write the assets as a mapping of keys)", found: item.kindDescription), at: item.mark)
+                    if case .scalar = item {
+                    } else {
+                        error(
+                            .wrongType(
+                                field: "an item of a URL list",
+                                expected: "a URL (for more fields, write the assets as a mapping of keys)",
+                                found: item.kindDescription), at: item.mark)
                     }
                     ok = false
                     continue
@@ -134,14 +144,19 @@ extension ManifestDecoder {
                     continue
                 }
                 seen.keys[key] = item.mark
-                if let asset = finishAsset(key: key, url: parsed, urlMark: item.mark, type: nil, name: nil, mark: item.mark, seen: &seen) {
+                if let asset = finishAsset(
+                    key: key, url: parsed, urlMark: item.mark, type: nil, name: nil, mark: item.mark, seen: &seen)
+                {
                     assets.append(asset)
                 } else {
                     ok = false
                 }
             }
         default:
-            error(.wrongType(field: "assets", expected: "a mapping of asset keys to assets, or a list of URLs", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(
+                    field: "assets", expected: "a mapping of asset keys to assets, or a list of URLs", found: node.kindDescription
+                ), at: node.mark)
             return nil
         }
         return ok ? assets : nil
@@ -175,7 +190,11 @@ extension ManifestDecoder {
                     }
                     type = (t, entry.value.mark)
                 case "name":
-                    if let text = label(entry.value, field: "name", max: 64) { name = (text, entry.value.mark) } else { ok = false }
+                    if let text = label(entry.value, field: "name", max: 64) {
+                        name = (text, entry.value.mark)
+                    } else {
+                        ok = false
+                    }
                 default:
                     unknown(entry.key, field, in: "asset \"\(key)\"", allowed: Self.assetKeys)
                     ok = false
@@ -188,7 +207,10 @@ extension ManifestDecoder {
             }
             return finishAsset(key: key, url: parsed, urlMark: urlMark, type: type, name: name, mark: keyMark, seen: &seen)
         case .sequence:
-            error(.wrongType(field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name)", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(
+                    field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name)", found: node.kindDescription),
+                at: node.mark)
             return nil
         }
     }

@@ -41,7 +41,9 @@ extension ManifestDecoder {
     private mutating func decodeRates(_ node: Node) -> Rates {
         var rates = Rates()
         guard case .mapping(let m) = node else {
-            error(.wrongType(field: "limits.rate", expected: "a mapping (create_asset, write, read)", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(field: "limits.rate", expected: "a mapping (create_asset, write, read)", found: node.kindDescription),
+                at: node.mark)
             return rates
         }
         for entry in m.entries {
@@ -65,7 +67,10 @@ extension ManifestDecoder {
         if let s = node.scalar, s.value == "unlimited" { return .some(nil) }
         guard let s = node.scalar, let v = s.double, v.isFinite, v > 0 else {
             let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
-            error(.invalidLimit(field: field, reason: "must be a positive number of requests per second or unlimited, not \(found)"), at: node.mark)
+            error(
+                .invalidLimit(
+                    field: field, reason: "must be a positive number of requests per second or unlimited, not \(found)"),
+                at: node.mark)
             return nil
         }
         return .some(v)

@@ -2,11 +2,15 @@ import YAML
 
 extension ManifestDecoder {
     private static let providerKeys = ["api", "base_url", "api_key_env", "project_name", "platform"]
-    private static let secretKeys: Set<String> = ["api_key", "apikey", "key", "token", "api_token", "secret", "authorization", "bearer"]
+    private static let secretKeys: Set<String> = [
+        "api_key", "apikey", "key", "token", "api_token", "secret", "authorization", "bearer",
+    ]
 
     mutating func decodeProvider(_ node: Node) -> Provider? {
         guard case .mapping(let m) = node else {
-            error(.wrongType(field: "provider", expected: "a mapping (api, base_url, …)", found: node.kindDescription), at: node.mark)
+            error(
+                .wrongType(field: "provider", expected: "a mapping (api, base_url, …)", found: node.kindDescription),
+                at: node.mark)
             return nil
         }
         var api: API?
@@ -24,7 +28,9 @@ extension ManifestDecoder {
                 guard let value = text(entry.value, field: "provider.api") else { ok = false; continue }
                 api = API(rawValue: value)
                 if api == nil {
-                    error(.unknownAPI(found: value, suggestion: Suggestion.closest(to: value, in: API.allCases.map(\.rawValue))), at: entry.value.mark)
+                    error(
+                        .unknownAPI(found: value, suggestion: Suggestion.closest(to: value, in: API.allCases.map(\.rawValue))),
+                        at: entry.value.mark)
                 }
             case "base_url":
                 guard let value = text(entry.value, field: "provider.base_url") else { ok = false; continue }
@@ -45,7 +51,11 @@ extension ManifestDecoder {
             case "project_name":
                 if let value = label(entry.value, field: "provider.project_name", max: 64) { project = value } else { ok = false }
             case "platform":
-                if let value = label(entry.value, field: "provider.platform", max: 64) { platform = (value, entry.key.mark) } else { ok = false }
+                if let value = label(entry.value, field: "provider.platform", max: 64) {
+                    platform = (value, entry.key.mark)
+                } else {
+                    ok = false
+                }
             default:
                 if Self.secretKeys.contains(key.lowercased()) {
                     error(.secretInManifest(key: key), at: entry.key.mark)
@@ -65,7 +75,9 @@ extension ManifestDecoder {
 
     static func isEnvironmentName(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return s.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        return s.unicodeScalars.allSatisfy {
+            ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+        }
     }
 
     /// The service's address: https with a host and no credentials, query or fragment; http only
@@ -86,7 +98,8 @@ extension ManifestDecoder {
             } else if let colon = host.lastIndex(of: ":") {
                 host = String(host[..<colon])
             }
-            let loopback = host == "localhost" || IPAddress.parseV4(host)?.nonPublicReason == "a loopback"
+            let loopback =
+                host == "localhost" || IPAddress.parseV4(host)?.nonPublicReason == "a loopback"
                 || IPAddress.parseV6(host)?.nonPublicReason == "a loopback"
             if !loopback { return "must use https (http is allowed only for this machine, such as a local emulator)" }
         }

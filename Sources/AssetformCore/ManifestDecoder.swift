@@ -15,7 +15,9 @@ struct ManifestDecoder {
 
     mutating func decode(_ root: Node) -> Manifest? {
         guard case .mapping(let m) = root else {
-            error(.wrongType(field: "the manifest", expected: "a mapping (version, provider, groups)", found: root.kindDescription), at: root.mark)
+            error(
+                .wrongType(field: "the manifest", expected: "a mapping (version, provider, groups)", found: root.kindDescription),
+                at: root.mark)
             return nil
         }
         var version: Int?
@@ -81,7 +83,9 @@ struct ManifestDecoder {
         case .null:
             error(.wrongType(field: field, expected: "a string", found: "empty"), at: node.mark)
         case .bool:
-            error(.wrongType(field: field, expected: "a string", found: "the boolean \(s.value) (quote it to mean the text)"), at: node.mark)
+            error(
+                .wrongType(field: field, expected: "a string", found: "the boolean \(s.value) (quote it to mean the text)"),
+                at: node.mark)
         case .tagged(let tag):
             error(.wrongType(field: field, expected: "a string", found: "a value tagged \(tag)"), at: node.mark)
         }
@@ -114,11 +118,17 @@ struct ManifestDecoder {
     /// A whole number in `range`.
     mutating func integer(_ node: Node, field: String, range: ClosedRange<Int>) -> Int? {
         guard let s = node.scalar, let v = s.int else {
-            error(.invalidLimit(field: field, reason: "must be a whole number, not \(node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription)"), at: node.mark)
+            error(
+                .invalidLimit(
+                    field: field,
+                    reason: "must be a whole number, not \(node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription)"),
+                at: node.mark)
             return nil
         }
         guard range.contains(v) else {
-            error(.invalidLimit(field: field, reason: "must be from \(range.lowerBound) to \(range.upperBound), not \(v)"), at: node.mark)
+            error(
+                .invalidLimit(field: field, reason: "must be from \(range.lowerBound) to \(range.upperBound), not \(v)"),
+                at: node.mark)
             return nil
         }
         return v

@@ -33,7 +33,9 @@ public struct SourceURL: Sendable {
             }
             nonASCII = nonASCII || byte >= 0x80
         }
-        if nonASCII, let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || (0x80...0x9F).contains($0.value) }) {
+        if nonASCII,
+            let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || (0x80...0x9F).contains($0.value) })
+        {
             return .failure(Failure("must not contain the character U+\(hex(bad.value))"))
         }
         // The scheme: everything before the first "://".
@@ -62,7 +64,9 @@ public struct SourceURL: Sendable {
         }
         let authorityStart = schemeEnd + 3
         var authorityEnd = authorityStart
-        while authorityEnd < n, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"), b[authorityEnd] != UInt8(ascii: "#") {
+        while authorityEnd < n, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"),
+            b[authorityEnd] != UInt8(ascii: "#")
+        {
             if b[authorityEnd] == UInt8(ascii: "@") { return .failure(Failure("must not hold credentials (user:password@host)")) }
             authorityEnd += 1
         }
@@ -148,10 +152,14 @@ public struct SourceURL: Sendable {
             }
             previousWasDot = false
             let l = lower(c)
-            let ok = c >= 0x80 || (l >= 0x61 && l <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+            let ok =
+                c >= 0x80 || (l >= 0x61 && l <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-")
+                || c == UInt8(ascii: "_")
             if !ok { return Failure("has an invalid character \"\(Unicode.Scalar(c))\" in its host") }
         }
-        if previousWasDot { return end == 0 ? Failure("has no host") : Failure("has an empty label in its host \"\(lowered(h))\"") }
+        if previousWasDot {
+            return end == 0 ? Failure("has no host") : Failure("has an empty label in its host \"\(lowered(h))\"")
+        }
         let name = UnsafeBufferPointer(rebasing: h[0..<end])
         // An all-numeric last label makes the host an IP address to most resolvers
         // (127.1 and 2130706433 both mean 127.0.0.1): accept only a plain dotted quad.
@@ -186,7 +194,8 @@ public struct SourceURL: Sendable {
 
     private var path: Substring.UTF8View {
         let u = text.utf8
-        return Substring(text).utf8[u.index(u.startIndex, offsetBy: pathRange.lowerBound)..<u.index(u.startIndex, offsetBy: pathRange.upperBound)]
+        return Substring(text).utf8[
+            u.index(u.startIndex, offsetBy: pathRange.lowerBound)..<u.index(u.startIndex, offsetBy: pathRange.upperBound)]
     }
 
     // MARK: - What the URL says about the asset

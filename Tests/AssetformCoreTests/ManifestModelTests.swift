@@ -108,7 +108,8 @@ struct ManifestModelTests {
     }
 
     @Test func baseURLTrailingSlashIsDropped() throws {
-        let m = try #require(Fixture("version: 1\nprovider:\n  api: seedance\n  base_url: http://127.0.0.1:8080/\n").load().manifest)
+        let m = try #require(
+            Fixture("version: 1\nprovider:\n  api: seedance\n  base_url: http://127.0.0.1:8080/\n").load().manifest)
         #expect(m.provider.baseURL == "http://127.0.0.1:8080")
     }
 
@@ -148,15 +149,16 @@ struct ManifestModelTests {
         #expect(parsed.inferredType == type)
     }
 
-    @Test(arguments: [
-        ("https://c.example.com/Plate 01.png", nil),
-        ("https://c.example.com/p/Plate%2001.PNG", "plate-01"),
-        ("https://c.example.com/p/hero.front.v2.png", "hero.front.v2"),
-        ("https://c.example.com/p/Shadow_King.png?w=1", "shadow_king"),
-        ("https://c.example.com/p/scene(1).jpg", "scene-1-"),
-        ("https://c.example.com/p/noext", "noext"),
-        ("https://c.example.com/p/.hidden", ".hidden"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("https://c.example.com/Plate 01.png", nil),
+            ("https://c.example.com/p/Plate%2001.PNG", "plate-01"),
+            ("https://c.example.com/p/hero.front.v2.png", "hero.front.v2"),
+            ("https://c.example.com/p/Shadow_King.png?w=1", "shadow_king"),
+            ("https://c.example.com/p/scene(1).jpg", "scene-1-"),
+            ("https://c.example.com/p/noext", "noext"),
+            ("https://c.example.com/p/.hidden", ".hidden"),
+        ] as [(String, String?)])
     func derivedKeys(url: String, key: String?) {
         switch SourceURL.parse(url) {
         case .success(let parsed): #expect(parsed.derivedKey == key)

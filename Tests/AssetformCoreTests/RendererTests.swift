@@ -1,4 +1,3 @@
-
 import Testing
 import YAML
 
@@ -33,6 +32,7 @@ struct RendererTests {
     @Test func wholeFileProblemsHaveNoPosition() {
         let loaded = ManifestLoader.load(path: "/nonexistent/assetform.yaml")
         let text = DiagnosticRenderer(color: false).render(loaded.diagnostics, in: loaded.source)
-        #expect(text == "/nonexistent/assetform.yaml: error: cannot read /nonexistent/assetform.yaml: No such file or directory\n")
+        #expect(
+            text == "/nonexistent/assetform.yaml: error: cannot read /nonexistent/assetform.yaml: No such file or directory\n")
     }
 }

@@ -31,7 +31,8 @@ struct ValidationTests {
     @Test func rootMustBeAMapping() {
         expectFindings(
             "1️⃣- a\n- b\n",
-            [("1️⃣", .error, .wrongType(field: "the manifest", expected: "a mapping (version, provider, groups)", found: "a list"))])
+            [("1️⃣", .error, .wrongType(field: "the manifest", expected: "a mapping (version, provider, groups)", found: "a list"))]
+        )
     }
 
     @Test func emptyFile() {
@@ -68,7 +69,12 @@ struct ValidationTests {
             """,
             [
                 ("1️⃣", .error, .unknownAPI(found: "seedanse", suggestion: "seedance")),
-                ("2️⃣", .error, .invalidURL(field: "provider.base_url", reason: "must use https (http is allowed only for this machine, such as a local emulator)")),
+                (
+                    "2️⃣", .error,
+                    .invalidURL(
+                        field: "provider.base_url",
+                        reason: "must use https (http is allowed only for this machine, such as a local emulator)")
+                ),
                 ("3️⃣", .error, .invalidEnvironmentName("1KEY")),
                 ("4️⃣", .error, .secretInManifest(key: "api_key")),
                 ("5️⃣", .error, .unknownKey("projekt_name", in: "provider", suggestion: "project_name")),
@@ -86,7 +92,12 @@ struct ValidationTests {
     @Test func baseURLMustNotHoldCredentialsOrQuery() {
         expectFindings(
             "version: 1\nprovider:\n  api: 0-0\n  base_url: 1️⃣https://u:p@api.0-0.pro\n",
-            [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: "must not hold credentials; the key comes from api_key_env"))])
+            [
+                (
+                    "1️⃣", .error,
+                    .invalidURL(field: "provider.base_url", reason: "must not hold credentials; the key comes from api_key_env")
+                )
+            ])
         expectFindings(
             "version: 1\nprovider:\n  api: 0-0\n  base_url: 1️⃣https://api.0-0.pro/?k=1\n",
             [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: "must not have a query or fragment"))])
@@ -114,7 +125,9 @@ struct ValidationTests {
                 ("4️⃣", .error, .invalidDuration(field: "limits.wait", found: "soon")),
                 (
                     "5️⃣", .error,
-                    .invalidLimit(field: "limits.rate.create_asset", reason: "must be a positive number of requests per second or unlimited, not \"-1\"")
+                    .invalidLimit(
+                        field: "limits.rate.create_asset",
+                        reason: "must be a positive number of requests per second or unlimited, not \"-1\"")
                 ),
                 ("6️⃣", .error, .unknownKey("writes", in: "limits.rate", suggestion: "write")),
                 ("7️⃣", .error, .unknownKey("retries", in: "limits", suggestion: nil)),
@@ -139,7 +152,10 @@ struct ValidationTests {
             [
                 ("1️⃣", .error, .invalidKey("-bad", kind: "group", reason: "must start with a letter or a digit")),
                 ("2️⃣", .error, .invalidKey("has space", kind: "group", reason: "holds \" \"; keys use only A–Z a–z 0–9 . _ -")),
-                ("3️⃣", .error, .invalidKey(String(repeating: "k", count: 65), kind: "group", reason: "is longer than 64 characters")),
+                (
+                    "3️⃣", .error,
+                    .invalidKey(String(repeating: "k", count: 65), kind: "group", reason: "is longer than 64 characters")
+                ),
                 ("4️⃣", .error, .invalidKey("_a", kind: "asset", reason: "must start with a letter or a digit")),
                 ("5️⃣", .error, .invalidKey("角色", kind: "asset", reason: "holds \"角\"; keys use only A–Z a–z 0–9 . _ -")),
             ])
@@ -170,7 +186,10 @@ struct ValidationTests {
                 ("1️⃣", .error, .invalidText(field: "name", reason: "is 65 characters long; the most is 64")),
                 ("2️⃣", .error, .invalidText(field: "description", reason: "is 301 characters long; the most is 300")),
                 ("3️⃣", .error, .invalidText(field: "name", reason: "must not be empty")),
-                ("4️⃣", .error, .wrongType(field: "name", expected: "a string", found: "the boolean true (quote it to mean the text)")),
+                (
+                    "4️⃣", .error,
+                    .wrongType(field: "name", expected: "a string", found: "the boolean true (quote it to mean the text)")
+                ),
             ])
     }
 
@@ -198,7 +217,10 @@ struct ValidationTests {
         expectFindings(
             header + "groups:\n  g: 1️⃣[a]\n  h:\n    2️⃣asets: []\n",
             [
-                ("1️⃣", .error, .wrongType(field: "group \"g\"", expected: "a mapping (name, description, assets)", found: "a list")),
+                (
+                    "1️⃣", .error,
+                    .wrongType(field: "group \"g\"", expected: "a mapping (name, description, assets)", found: "a list")
+                ),
                 ("2️⃣", .error, .unknownKey("asets", in: "group \"h\"", suggestion: "assets")),
             ])
     }
@@ -250,7 +272,10 @@ struct ValidationTests {
                 ("3️⃣", .error, .missingKey("url", in: "asset \"c\"")),
                 ("4️⃣", .warning, .typeDisagreesWithExtension(type: "video", inferred: "image")),
                 ("5️⃣", .error, .typeRequired(url: "https://c.example.com/e")),
-                ("6️⃣", .error, .wrongType(field: "asset \"f\"", expected: "a URL or a mapping (url, type, name)", found: "a list")),
+                (
+                    "6️⃣", .error,
+                    .wrongType(field: "asset \"f\"", expected: "a URL or a mapping (url, type, name)", found: "a list")
+                ),
                 ("7️⃣", .error, .invalidURL(field: "url", reason: "must be an absolute https URL (https://host/path)")),
             ])
     }
@@ -288,7 +313,9 @@ struct ValidationTests {
                 ("2️⃣", .error, .underivableKey(url: "https://c.example.com/角色.png", derived: "--")),
                 (
                     "3️⃣", .error,
-                    .wrongType(field: "an item of a URL list", expected: "a URL (for more fields, write the assets as a mapping of keys)", found: "a mapping")
+                    .wrongType(
+                        field: "an item of a URL list",
+                        expected: "a URL (for more fields, write the assets as a mapping of keys)", found: "a mapping")
                 ),
                 ("4️⃣", .error, .underivableKey(url: "https://c.example.com/folder/", derived: "")),
             ])
@@ -308,15 +335,27 @@ struct ValidationTests {
         ("https://127.0.0.1/a.png", "points at a loopback address 127.0.0.1; the service downloads from the public internet"),
         ("https://10.1.2.3:8443/a.png", "points at a private address 10.1.2.3; the service downloads from the public internet"),
         ("https://172.20.0.1/a.png", "points at a private address 172.20.0.1; the service downloads from the public internet"),
-        ("https://192.168.0.10/a.png", "points at a private address 192.168.0.10; the service downloads from the public internet"),
-        ("https://169.254.169.254/a.png", "points at a link-local address 169.254.169.254; the service downloads from the public internet"),
+        (
+            "https://192.168.0.10/a.png",
+            "points at a private address 192.168.0.10; the service downloads from the public internet"
+        ),
+        (
+            "https://169.254.169.254/a.png",
+            "points at a link-local address 169.254.169.254; the service downloads from the public internet"
+        ),
         ("https://0.0.0.0/a.png", "points at an unspecified address 0.0.0.0; the service downloads from the public internet"),
         ("https://127.1/a.png", "has a host \"127.1\" that is neither a name nor a dotted IPv4 address"),
         ("https://2130706433/a.png", "has a host \"2130706433\" that is neither a name nor a dotted IPv4 address"),
         ("https://[::1]/a.png", "points at a loopback address [::1]; the service downloads from the public internet"),
         ("https://[fe80::1]/a.png", "points at a link-local address [fe80::1]; the service downloads from the public internet"),
-        ("https://[fd00::5]/a.png", "points at a private (unique local) address [fd00::5]; the service downloads from the public internet"),
-        ("https://[::ffff:192.168.1.1]/a.png", "points at a private address [::ffff:192.168.1.1]; the service downloads from the public internet"),
+        (
+            "https://[fd00::5]/a.png",
+            "points at a private (unique local) address [fd00::5]; the service downloads from the public internet"
+        ),
+        (
+            "https://[::ffff:192.168.1.1]/a.png",
+            "points at a private address [::ffff:192.168.1.1]; the service downloads from the public internet"
+        ),
         ("https://[zz::1]/a.png", "has an invalid IPv6 address [zz::1]"),
         ("https://user:pw@c.example.com/a.png", "must not hold credentials (user:password@host)"),
         ("https://c.example.com/a b.png", "must not contain a space (write it as %20)"),

@@ -23,9 +23,11 @@ struct BinaryRunner {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/assetform")
     }()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Output {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, executable: String? = nil
+    ) throws -> Output {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = executable.map(URL.init(fileURLWithPath:)) ?? Self.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")

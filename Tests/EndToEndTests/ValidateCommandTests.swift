@@ -125,3 +125,35 @@ struct ValidateCommandTests {
         #expect(out.stdout.isEmpty)
     }
 }
+
+@Suite("Colour on a terminal")
+struct TerminalColourTests {
+    /// Runs the binary on a real pseudo-terminal with util-linux `script` (Debian: bsdutils, an
+    /// essential package), so isatty is true as for a person at a terminal.
+    func runOnTerminal(_ arguments: String, environment: [String: String] = [:]) throws -> BinaryRunner.Output {
+        let command = "\(BinaryRunner.executable.path) \(arguments)"
+        return try BinaryRunner.run(["-qec", command, "/dev/null"], environment: environment, executable: "/usr/bin/script")
+    }
+
+    @Test func colourOnATerminalUnlessDisabled() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("bad.yaml", "version: 2\nprovider: {api: seedance}\n")
+        let coloured = try runOnTerminal("validate \(path)", environment: ["TERM": "xterm"])
+        #expect(coloured.status == 1)
+        #expect(coloured.stdout.contains("\u{1B}[1;31merror:"), "\(coloured.stdout)")
+        let flag = try runOnTerminal("--no-color validate \(path)")
+        #expect(flag.stdout.contains("error:") && !flag.stdout.contains("\u{1B}["))
+        let env = try runOnTerminal("validate \(path)", environment: ["NO_COLOR": "1"])
+        #expect(env.stdout.contains("error:") && !env.stdout.contains("\u{1B}["))
+    }
+}
+
+@Suite("--verbose")
+struct VerboseTests {
+    @Test func verboseListsTheGroups() throws {
+        let out = try BinaryRunner.run(["validate", "--verbose", manifestsFolder.appendingPathComponent("demo.yaml").path])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("  characters (角色素材组): 5 assets"))
+        #expect(out.stdout.contains("  plates: 4 assets"))
+    }
+}

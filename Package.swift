@@ -11,7 +11,11 @@ let package = Package(
         .executable(name: "assetform", targets: ["assetform"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         /// libyaml, from the system (Debian: libyaml-dev, pkg-config yaml-0.1).
@@ -24,11 +28,24 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CLibYAML"], swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
         .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
+        /// The emulator of both remote dialects (API.md §3), as a server and in-process. It never
+        /// imports the client: it is the independent check that the client speaks the APIs right.
+        .target(
+            name: "AssetformEmulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         /// The commands and terminal output.
         .target(
             name: "AssetformCLI",
             dependencies: [
                 "AssetformCore",
+                "AssetformEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -37,6 +54,14 @@ let package = Package(
         .executableTarget(name: "assetform", dependencies: ["AssetformCLI"], swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"], swiftSettings: strict),
+        .testTarget(
+            name: "AssetformEmulatorTests",
+            dependencies: [
+                "AssetformEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         /// Runs the built `assetform` binary and checks stdout, stderr and the exit status.
         .testTarget(name: "EndToEndTests", dependencies: ["assetform"], swiftSettings: strict),
     ],

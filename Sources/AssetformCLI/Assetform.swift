@@ -12,7 +12,7 @@ public struct Assetform: AsyncParsableCommand {
             `validate` checks it without touching the network.
             """,
         version: Assetform.version,
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, EmulatorCommand.self]
     )
 
     @OptionGroup public var global: GlobalOptions

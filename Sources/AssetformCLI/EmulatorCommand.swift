@@ -1,0 +1,152 @@
+import ArgumentParser
+import AssetformCore
+import AssetformEmulator
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Assetform {
+    struct EmulatorCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "emulator",
+            abstract:
+                "Serve both remote dialects (seedance and 0-0) on one port, for tests, benchmarks and trying assetform out.",
+            discussion: """
+                Prints the address it listens on, then serves until interrupted (SIGINT or SIGTERM).
+                State is in memory unless --state names a file. GET /_emulator/stats reports calls,
+                throttled responses, committed creates and objects per key; POST /_emulator/reset empties it.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "The address to listen on.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port to listen on; 0 picks a free one.")
+        var port = 0
+
+        @Option(help: "Keep state in this JSON file across restarts (written atomically; a corrupt file is an error).")
+        var state: String?
+
+        @Option(help: "How long new assets stay Processing (e.g. 500ms, 2s).")
+        var processingDelay = "500ms"
+
+        @Flag(
+            help: "Show seedance assets' Name and URL while Processing (by default they are \"\", as the service may show them).")
+        var showWhileProcessing = false
+
+        @Flag(help: "Turn throttling off: no 429s, whatever the rate.")
+        var noThrottle = false
+
+        @Option(help: "A per-action rate in requests per second, as ACTION=N (e.g. CreateAsset=30); repeatable.")
+        var rate: [String] = []
+
+        @Option(help: "Calls one action may make at once before its rate applies.")
+        var burst = 2.0
+
+        @Option(help: "Added latency per request: a duration (20ms) or a range (5ms-50ms).")
+        var latency: String?
+
+        @Option(help: "Share of requests (0 to 1) answered 500 InternalError.")
+        var errorRate = 0.0
+
+        @Option(help: "Share of creates (0 to 1) that are committed and then answered by a dropped connection.")
+        var dropRate = 0.0
+
+        @Option(help: "Assets whose URL matches this pattern (* for any run of characters) end Failed; repeatable.")
+        var failURL: [String] = []
+
+        @Option(help: "The most asset groups one key may create (then QuotaExceeded).")
+        var maxGroups: Int?
+
+        @Option(help: "The most assets one key may create (then QuotaExceeded).")
+        var maxAssets: Int?
+
+        @Option(help: "Accept only this API key (repeatable); by default any non-empty key is accepted.")
+        var key: [String] = []
+
+        @Option(help: "Answer this key 403 AccessDenied; repeatable.")
+        var denyKey: [String] = []
+
+        @Option(help: "Answer this key 403 SubscriptionRequired; repeatable.")
+        var unsubscribedKey: [String] = []
+
+        @Option(help: "The only seedance project names that exist (repeatable); by default any.")
+        var project: [String] = []
+
+        @Option(help: "Seed for the random faults, so that a run repeats.")
+        var seed: UInt64?
+
+        func validate() throws {
+            _ = try makeConfiguration()
+        }
+
+        func makeConfiguration() throws -> EmulatorConfiguration {
+            var c = EmulatorConfiguration()
+            c.host = host
+            c.port = port
+            c.statePath = state
+            c.processingDelay = try duration(processingDelay, "--processing-delay")
+            c.hideWhileProcessing = !showWhileProcessing
+            c.throttle = !noThrottle
+            for spec in rate {
+                let parts = spec.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let value = Double(parts[1]), value > 0,
+                    EmulatorConfiguration.documentedRates[String(parts[0])] != nil
+                else {
+                    throw ValidationError(
+                        "--rate takes ACTION=N with a positive N and one of \(EmulatorConfiguration.documentedRates.keys.sorted().joined(separator: ", ")); got \(spec)"
+                    )
+                }
+                c.rates[String(parts[0])] = value
+            }
+            guard burst >= 1 else { throw ValidationError("--burst must be 1 or more") }
+            c.burst = burst
+            if let latency {
+                let parts = latency.split(separator: "-", maxSplits: 1).map(String.init)
+                let low = try duration(parts[0], "--latency")
+                let high = parts.count == 2 ? try duration(parts[1], "--latency") : low
+                guard low <= high else { throw ValidationError("--latency: the range's start is after its end") }
+                c.latency = low...high
+            }
+            guard (0...1).contains(errorRate), (0...1).contains(dropRate) else {
+                throw ValidationError("--error-rate and --drop-rate take a share from 0 to 1")
+            }
+            c.errorRate = errorRate
+            c.dropRate = dropRate
+            c.failingURLPatterns = failURL
+            c.maxGroupsPerKey = maxGroups
+            c.maxAssetsPerKey = maxAssets
+            c.allowedKeys = key.isEmpty ? nil : Set(key)
+            c.deniedKeys = Set(denyKey)
+            c.unsubscribedKeys = Set(unsubscribedKey)
+            c.projects = project.isEmpty ? nil : Set(project)
+            c.seed = seed
+            return c
+        }
+
+        private func duration(_ text: String, _ option: String) throws -> Duration {
+            guard let d = DurationText.parse(text) else {
+                throw ValidationError("\(option) takes a duration such as 500ms, 2s or 1m, not \(text)")
+            }
+            return d
+        }
+
+        func run() async throws {
+            let configuration = try makeConfiguration()
+            let terminal = Terminal(options: global)
+            do {
+                try await Emulator.serve(configuration) { running in
+                    // Always printed, even with --quiet: scripts read the address from it.
+                    print("assetform emulator listening on \(running.baseURL) (seedance and 0-0)")
+                    fflush(nil)
+                }
+            } catch let error as EmulatorError {
+                terminal.printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// An error answer, in terms both dialects render: the HTTP status, the service's code, a message.
+struct APIError: Error, Sendable {
+    var status: Int
+    var code: String
+    var message: String
+
+    static func invalid(_ message: String) -> APIError { APIError(status: 400, code: "InvalidParameter", message: message) }
+    static func missing(_ field: String) -> APIError {
+        APIError(status: 400, code: "MissingParameter", message: "the parameter \(field) is required")
+    }
+    static func notFound(_ code: String, _ message: String) -> APIError { APIError(status: 404, code: code, message: message) }
+}

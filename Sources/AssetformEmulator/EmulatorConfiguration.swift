@@ -1,0 +1,56 @@
+/// How the emulator behaves: address, timing, throttling and faults (API.md §3). Every field
+/// can be set from the command line (`assetform emulator --help`) and from tests.
+public struct EmulatorConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 asks the system for a free port.
+    public var port = 0
+
+    /// How long a new asset stays `Processing` before it becomes `Active` (or `Failed`).
+    public var processingDelay: Duration = .milliseconds(500)
+    /// Seedance shows `Name` and `URL` as "" while an asset is Processing, as the service may.
+    public var hideWhileProcessing = true
+
+    /// Per-action token buckets at the documented rates; off lets every call through.
+    public var throttle = true
+    /// Requests per second per action, by seedance action name; 0-0 calls count as the seedance
+    /// action they correspond to.
+    public var rates: [String: Double] = EmulatorConfiguration.documentedRates
+    /// Calls one action may make at once before the rate applies.
+    public var burst: Double = 2
+
+    /// Added latency per request, drawn uniformly from the range.
+    public var latency: ClosedRange<Duration>?
+    /// Share of requests answered 500 `InternalError` before doing anything.
+    public var errorRate = 0.0
+    /// Share of creates that are committed and then answered by a dropped connection.
+    public var dropRate = 0.0
+    /// URL patterns (`*` matches any run of characters; otherwise a substring) whose assets end
+    /// `Failed` with `InvalidParameter.DownloadFailed`.
+    public var failingURLPatterns: [String] = []
+
+    /// Per key: the most groups and assets it may create before `QuotaExceeded`.
+    public var maxGroupsPerKey: Int?
+    public var maxAssetsPerKey: Int?
+    /// When set, only these keys are accepted; others get 401.
+    public var allowedKeys: Set<String>?
+    /// Keys answered 403 `AccessDenied`, and 403 `SubscriptionRequired`.
+    public var deniedKeys: Set<String> = []
+    public var unsubscribedKeys: Set<String> = []
+    /// When set, the only seedance projects that exist; others get `NotFound.ProjectName`.
+    public var projects: Set<String>?
+    /// The 0-0 platforms accepted.
+    public var platforms: Set<String> = ["JIMENG"]
+
+    /// Where state is kept across restarts; nil keeps it in memory only.
+    public var statePath: String?
+    /// Seeds the random faults, so a test's faults repeat; nil seeds from the system.
+    public var seed: UInt64?
+
+    public init() {}
+
+    /// The service's documented per-account limits (API.md §1).
+    public static let documentedRates: [String: Double] = [
+        "CreateAssetGroup": 30, "CreateAsset": 1, "GetAssetGroup": 100, "GetAsset": 100,
+        "ListAssetGroups": 30, "ListAssets": 30, "UpdateAssetGroup": 30, "UpdateAsset": 30,
+    ]
+}

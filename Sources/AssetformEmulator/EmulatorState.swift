@@ -1,0 +1,332 @@
+import Foundation
+
+/// All of the emulator's mutable state, behind one actor: objects per dialect and key, token
+/// buckets, counters, and the random source for faults.
+actor EmulatorState {
+    let configuration: EmulatorConfiguration
+    private var tenants: [String: Tenant] = [:]
+    private var buckets: [String: TokenBucket] = [:]
+    private var pausedUntil: [String: ContinuousClock.Instant] = [:]
+    private var random: SplitMix64
+    private var stats = Stats()
+    /// Whether there are changes not yet written to the state file.
+    private(set) var dirty = false
+
+    struct Stats {
+        var calls: [Dialect: [String: Int]] = [:]
+        var throttled: [Dialect: Int] = [:]
+        var committedGroups: [Dialect: Int] = [:]
+        var committedAssets: [Dialect: Int] = [:]
+        var internalErrors = 0
+        var droppedResponses = 0
+    }
+
+    init(configuration: EmulatorConfiguration, restoring persisted: PersistedState? = nil) {
+        self.configuration = configuration
+        random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
+        tenants = persisted?.tenants ?? [:]
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// The name a key's data is kept under: a digest, never the key.
+    static func keyID(_ key: String) -> String { "key-" + SHA256.hex(key).prefix(16) }
+
+    private func tenantKey(_ dialect: Dialect, _ key: String) -> String { dialect.rawValue + ":" + Self.keyID(key) }
+
+    // MARK: - Admission: the checks every call passes before it does anything
+
+    enum Admission: Sendable {
+        case admitted
+        case throttled(retryAfter: Int)
+        case rejected(APIError)
+    }
+
+    /// Counts the call, then applies the key's standing (denied, unsubscribed), the throttle and
+    /// the injected 500s, in the order the real gateway would.
+    func admit(_ dialect: Dialect, action: String, rateClass: String, key: String) -> Admission {
+        stats.calls[dialect, default: [:]][action, default: 0] += 1
+        if configuration.deniedKeys.contains(key) {
+            return .rejected(APIError(status: 403, code: "AccessDenied", message: "the key is not allowed to call \(action)"))
+        }
+        if configuration.unsubscribedKeys.contains(key) {
+            return .rejected(
+                APIError(status: 403, code: "SubscriptionRequired", message: "the account has not enabled the asset service"))
+        }
+        if configuration.throttle, let rate = configuration.rates[rateClass], rate > 0 {
+            let bucketKey = tenantKey(dialect, key) + "/" + rateClass
+            let now = ContinuousClock.now
+            var bucket = buckets[bucketKey] ?? TokenBucket(rate: rate, burst: configuration.burst, now: now)
+            let wait = bucket.take(now: now)
+            buckets[bucketKey] = bucket
+            if let wait {
+                stats.throttled[dialect, default: 0] += 1
+                let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                return .throttled(retryAfter: max(1, Int(seconds.rounded(.up))))
+            }
+        }
+        if configuration.errorRate > 0, Double.random(in: 0..<1, using: &random) < configuration.errorRate {
+            stats.internalErrors += 1
+            return .rejected(APIError(status: 500, code: "InternalError", message: "an internal error occurred; try again"))
+        }
+        return .admitted
+    }
+
+    /// Added latency for one call, if configured.
+    func latency() -> Duration? {
+        guard let range = configuration.latency else { return nil }
+        if range.lowerBound == range.upperBound { return range.lowerBound }
+        let low = range.lowerBound.components
+        let high = range.upperBound.components
+        let lo = Double(low.seconds) + Double(low.attoseconds) / 1e18
+        let hi = Double(high.seconds) + Double(high.attoseconds) / 1e18
+        return .milliseconds(Int64(Double.random(in: lo...hi, using: &random) * 1000))
+    }
+
+    /// Whether this committed create loses its response (the connection is dropped).
+    func dropsResponse() -> Bool {
+        guard configuration.dropRate > 0, Double.random(in: 0..<1, using: &random) < configuration.dropRate else { return false }
+        stats.droppedResponses += 1
+        return true
+    }
+
+    // MARK: - Objects
+
+    private func randomSuffix(_ count: Int, alphabet: String) -> String {
+        let chars = Array(alphabet)
+        return String((0..<count).map { _ in chars[Int(random.next() % UInt64(chars.count))] })
+    }
+
+    private func newID(_ dialect: Dialect, prefix: String, now: Double, in tenant: Tenant) -> String {
+        while true {
+            let id =
+                dialect == .seedance
+                ? "\(prefix)-\(UTCTime.compact(now))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
+                : "\(prefix == "asset" ? "Asset" : "group")-\(randomSuffix(16, alphabet: "0123456789abcdef"))"
+            if tenant.groups[id] == nil && tenant.assets[id] == nil { return id }
+        }
+    }
+
+    func createGroup(_ dialect: Dialect, key: String, name: String, description: String, project: String) throws(APIError)
+        -> GroupRecord
+    {
+        let tk = tenantKey(dialect, key)
+        var tenant = tenants[tk] ?? Tenant()
+        if let max = configuration.maxGroupsPerKey, tenant.groups.count >= max {
+            throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) asset groups")
+        }
+        let now = Self.now()
+        let group = GroupRecord(
+            id: newID(dialect, prefix: "group", now: now, in: tenant), name: name, description: description,
+            projectName: project, createTime: now, updateTime: now, sequence: tenant.sequence())
+        tenant.groups[group.id] = group
+        tenant.groupOrder.append(group.id)
+        tenants[tk] = tenant
+        stats.committedGroups[dialect, default: 0] += 1
+        dirty = true
+        return group
+    }
+
+    func createAsset(
+        _ dialect: Dialect, key: String, groupID: String, name: String, type: String, url: String, project: String
+    ) throws(APIError) -> AssetRecord {
+        let tk = tenantKey(dialect, key)
+        var tenant = tenants[tk] ?? Tenant()
+        guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
+            throw .notFound("NotFound.group_id", "the asset group \(groupID) does not exist")
+        }
+        if let max = configuration.maxAssetsPerKey, tenant.assets.count >= max {
+            throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) assets")
+        }
+        let now = Self.now()
+        let delay = configuration.processingDelay.components
+        let asset = AssetRecord(
+            id: newID(dialect, prefix: "asset", now: now, in: tenant), name: name, sourceURL: url, assetType: type,
+            groupID: groupID, projectName: project, createTime: now, updateTime: now,
+            readyTime: now + Double(delay.seconds) + Double(delay.attoseconds) / 1e18,
+            fails: configuration.failingURLPatterns.contains { URLPattern.matches($0, url) }, sequence: tenant.sequence())
+        tenant.assets[asset.id] = asset
+        tenant.assetOrder.append(asset.id)
+        tenant.groupAssets[groupID, default: []].append(asset.id)
+        tenants[tk] = tenant
+        stats.committedAssets[dialect, default: 0] += 1
+        dirty = true
+        return asset
+    }
+
+    func group(_ dialect: Dialect, key: String, id: String, project: String?) throws(APIError) -> GroupRecord {
+        guard let g = tenants[tenantKey(dialect, key)]?.groups[id], project == nil || g.projectName == project else {
+            throw .notFound("NotFound.group_id", "the asset group \(id) does not exist")
+        }
+        return g
+    }
+
+    func asset(_ dialect: Dialect, key: String, id: String, project: String?) throws(APIError) -> AssetRecord {
+        guard let a = tenants[tenantKey(dialect, key)]?.assets[id], project == nil || a.projectName == project else {
+            throw .notFound("NotFound.asset_id", "the asset \(id) does not exist")
+        }
+        return a
+    }
+
+    func updateGroup(key: String, id: String, project: String, name: String?, description: String?) throws(APIError)
+        -> GroupRecord
+    {
+        let tk = tenantKey(.seedance, key)
+        guard var g = tenants[tk]?.groups[id], g.projectName == project else {
+            throw .notFound("NotFound.group_id", "the asset group \(id) does not exist")
+        }
+        if let name { g.name = name }
+        if let description { g.description = description }
+        g.updateTime = Self.now()
+        tenants[tk]?.groups[id] = g
+        dirty = true
+        return g
+    }
+
+    func updateAsset(key: String, id: String, project: String, name: String?) throws(APIError) -> AssetRecord {
+        let tk = tenantKey(.seedance, key)
+        guard var a = tenants[tk]?.assets[id], a.projectName == project else {
+            throw .notFound("NotFound.asset_id", "the asset \(id) does not exist")
+        }
+        if let name { a.name = name }
+        a.updateTime = Self.now()
+        tenants[tk]?.assets[id] = a
+        dirty = true
+        return a
+    }
+
+    // MARK: - Lists (seedance)
+
+    struct ListQuery: Sendable {
+        var project: String
+        var groupIDs: [String]?
+        var statuses: Set<String>?
+        var name: String?
+        var page: Int
+        var size: Int
+        var byUpdateTime: Bool
+        var descending: Bool
+    }
+
+    func listGroups(key: String, _ q: ListQuery) -> (items: [GroupRecord], total: Int) {
+        guard let tenant = tenants[tenantKey(.seedance, key)] else { return ([], 0) }
+        let ids = q.groupIDs.map { Set($0) }
+        var items = tenant.groupOrder.compactMap { tenant.groups[$0] }.filter {
+            $0.projectName == q.project && (ids?.contains($0.id) ?? true) && (q.name.map($0.name.contains) ?? true)
+        }
+        if q.byUpdateTime { items.sort { ($0.updateTime, $0.sequence) < ($1.updateTime, $1.sequence) } }
+        if q.descending { items.reverse() }
+        return (Self.page(items, q), items.count)
+    }
+
+    /// Assets as a list shows them: a Name filter sees the name shown, so an asset whose name is
+    /// hidden while Processing does not match it.
+    func listAssets(key: String, _ q: ListQuery) -> (items: [AssetRecord], total: Int, now: Double) {
+        let now = Self.now()
+        guard let tenant = tenants[tenantKey(.seedance, key)] else { return ([], 0, now) }
+        var ids: [String]
+        if let groupIDs = q.groupIDs {
+            ids = Array(Set(groupIDs)).flatMap { tenant.groupAssets[$0] ?? [] }
+            ids.sort { tenant.assets[$0]!.sequence < tenant.assets[$1]!.sequence }
+        } else {
+            ids = tenant.assetOrder
+        }
+        var items = ids.compactMap { tenant.assets[$0] }.filter { a in
+            guard a.projectName == q.project else { return false }
+            let status = a.status(at: now)
+            if let statuses = q.statuses, !statuses.contains(status.rawValue) { return false }
+            if let name = q.name {
+                let shown = status == .processing && configuration.hideWhileProcessing ? "" : a.name
+                if !shown.contains(name) { return false }
+            }
+            return true
+        }
+        if q.byUpdateTime { items.sort { ($0.updateTime, $0.sequence) < ($1.updateTime, $1.sequence) } }
+        if q.descending { items.reverse() }
+        return (Self.page(items, q), items.count, now)
+    }
+
+    private static func page<T>(_ items: [T], _ q: ListQuery) -> [T] {
+        let start = (q.page - 1) * q.size
+        guard start < items.count else { return [] }
+        return Array(items[start..<min(items.count, start + q.size)])
+    }
+
+    // MARK: - Stats, reset, persistence
+
+    func statsJSON() -> JSONValue {
+        func perDialect(_ f: (Dialect) -> JSONValue) -> JSONValue {
+            .object(Dialect.allCases.map { ($0.rawValue, f($0)) })
+        }
+        var objects: [Dialect: [(String, JSONValue)]] = [:]
+        for (tk, tenant) in tenants.sorted(by: { $0.key < $1.key }) {
+            let parts = tk.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let dialect = Dialect(rawValue: String(parts[0])) else { continue }
+            objects[dialect, default: []].append(
+                (String(parts[1]), .object([("groups", .int(tenant.groups.count)), ("assets", .int(tenant.assets.count))])))
+        }
+        return .object([
+            (
+                "calls",
+                perDialect { d in
+                    .object((self.stats.calls[d] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
+                }
+            ),
+            ("throttled", perDialect { .int(self.stats.throttled[$0] ?? 0) }),
+            (
+                "committed_creates",
+                perDialect { d in
+                    .object([
+                        ("groups", .int(self.stats.committedGroups[d] ?? 0)),
+                        ("assets", .int(self.stats.committedAssets[d] ?? 0)),
+                    ])
+                }
+            ),
+            ("internal_errors", .int(stats.internalErrors)),
+            ("dropped_responses", .int(stats.droppedResponses)),
+            ("objects", perDialect { .object(objects[$0] ?? []) }),
+        ])
+    }
+
+    func reset() {
+        tenants = [:]
+        buckets = [:]
+        stats = Stats()
+        dirty = true
+    }
+
+    /// The state to write, and marks it written.
+    func takeSnapshot() -> PersistedState? {
+        guard dirty else { return nil }
+        dirty = false
+        return PersistedState(tenants: tenants)
+    }
+}
+
+/// What `--state FILE` holds: objects per dialect and key digest; counters are not kept.
+struct PersistedState: Codable, Sendable {
+    var format = 1
+    var tenants: [String: Tenant]
+}
+
+enum URLPattern {
+    /// `*` matches any run of characters; a pattern without `*` matches as a substring.
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        guard pattern.contains("*") else { return text.contains(pattern) }
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        var rest = Substring(text)
+        for (i, part) in parts.enumerated() {
+            if part.isEmpty { continue }
+            if i == 0 {
+                guard rest.hasPrefix(part) else { return false }
+                rest = rest.dropFirst(part.count)
+            } else if i == parts.count - 1 {
+                return rest.hasSuffix(part)
+            } else {
+                guard let r = rest.firstRange(of: part) else { return false }
+                rest = rest[r.upperBound...]
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,165 @@
+/// A small, strict JSON parser: exact integers, keys in order, bounded nesting.
+struct JSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+    static let maxDepth = 64
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    mutating func skipSpace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func expect(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard position + n <= bytes.count else { return false }
+        for i in 0..<n where bytes[position + i] != word.utf8Start[i] { return false }
+        position += n
+        return true
+    }
+
+    mutating func value(depth: Int) -> JSONValue? {
+        guard depth < Self.maxDepth else { return nil }
+        skipSpace()
+        guard let c = peek else { return nil }
+        switch c {
+        case UInt8(ascii: "{"):
+            position += 1
+            var fields: [(String, JSONValue)] = []
+            skipSpace()
+            if peek == UInt8(ascii: "}") {
+                position += 1
+                return .object(fields)
+            }
+            while true {
+                skipSpace()
+                guard peek == UInt8(ascii: "\""), let key = string() else { return nil }
+                skipSpace()
+                guard peek == UInt8(ascii: ":") else { return nil }
+                position += 1
+                guard let v = value(depth: depth + 1) else { return nil }
+                fields.append((key, v))
+                skipSpace()
+                if peek == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                guard peek == UInt8(ascii: "}") else { return nil }
+                position += 1
+                return .object(fields)
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if peek == UInt8(ascii: "]") {
+                position += 1
+                return .array(items)
+            }
+            while true {
+                guard let v = value(depth: depth + 1) else { return nil }
+                items.append(v)
+                skipSpace()
+                if peek == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                guard peek == UInt8(ascii: "]") else { return nil }
+                position += 1
+                return .array(items)
+            }
+        case UInt8(ascii: "\""):
+            return string().map(JSONValue.string)
+        case UInt8(ascii: "t"):
+            return expect("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"):
+            return expect("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"):
+            return expect("null") ? .null : nil
+        default:
+            return number()
+        }
+    }
+
+    private mutating func number() -> JSONValue? {
+        let start = position
+        if peek == UInt8(ascii: "-") { position += 1 }
+        func digits() -> Int {
+            let s = position
+            while let c = peek, c >= 0x30, c <= 0x39 { position += 1 }
+            return position - s
+        }
+        let intStart = position
+        guard digits() > 0 else { return nil }
+        if bytes[intStart] == UInt8(ascii: "0"), position - intStart > 1 { return nil }
+        var isInteger = true
+        if peek == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            position += 1
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { position += 1 }
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if isInteger, let i = Int(text) { return .int(i) }
+        return Double(text).map(JSONValue.double)
+    }
+
+    /// A string starting at the opening quote.
+    private mutating func string() -> String? {
+        position += 1
+        var out: [UInt8] = []
+        while let c = peek {
+            position += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return String(validating: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let e = peek else { return nil }
+                position += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var code = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(code) {
+                        guard expect("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { return nil }
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: return nil
+                }
+            case 0..<0x20:
+                return nil
+            default:
+                out.append(c)
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard position + 4 <= bytes.count else { return nil }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<position + 4]), as: UTF8.self)
+        position += 4
+        return UInt32(text, radix: 16)
+    }
+}

@@ -1,0 +1,111 @@
+import AssetformEmulator
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+@Suite("Throttling and faults")
+struct FaultTests {
+    static let create = #"{"GroupId": "GROUP", "Name": "NAME", "AssetType": "Image", "URL": "https://c.example.com/a.png"}"#
+
+    @Test func throttlingAnswers429WithRetryAfter() async throws {
+        try await withEmulator { h in
+            let g = try await h.group()
+            var statuses: [Int] = []
+            var throttled: Reply?
+            for i in 0..<4 {
+                let r = try await h.seedance(
+                    "CreateAsset",
+                    Self.create.replacingOccurrences(of: "GROUP", with: g).replacingOccurrences(of: "NAME", with: "n\(i)"))
+                statuses.append(r.status)
+                if r.status == 429 { throttled = r }
+            }
+            // CreateAsset is 1 a second with a burst of 2: the third and fourth calls at once are refused.
+            #expect(statuses == [200, 200, 429, 429])
+            let t = try #require(throttled)
+            #expect(t.errorCode == "AccountFlowLimitExceeded")
+            #expect(t.headers.first(name: "Retry-After") == "1")
+            var other = h
+            other.key = "test-key-beta"
+            #expect(try await other.seedance("CreateAssetGroup", #"{"Name": "n"}"#).status == 200, "buckets are per key")
+            let stats = try await h.stats()
+            #expect(stats["throttled"]?["seedance"]?.int == 2)
+            #expect(stats["calls"]?["seedance"]?["CreateAsset"]?.int == 4)
+            #expect(stats["committed_creates"]?["seedance"]?["assets"]?.int == 2)
+        }
+    }
+
+    @Test func throttledClassRecoversAtItsRate() async throws {
+        try await withEmulator({ $0.rates["GetAssetGroup"] = 10 }) { h in
+            let g = try await h.group()
+            var refused = 0
+            for _ in 0..<5 where try await h.seedance("GetAssetGroup", #"{"Id": "\#(g)"}"#).status == 429 { refused += 1 }
+            #expect(refused >= 2, "a burst of 5 at 10/s with a burst of 2")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await h.seedance("GetAssetGroup", #"{"Id": "\#(g)"}"#).status == 200)
+        }
+    }
+
+    @Test func throttlingSwitchesOff() async throws {
+        try await withEmulator({ $0.throttle = false }) { h in
+            let g = try await h.group()
+            for i in 0..<20 {
+                let r = try await h.seedance(
+                    "CreateAsset",
+                    Self.create.replacingOccurrences(of: "GROUP", with: g).replacingOccurrences(of: "NAME", with: "n\(i)"))
+                #expect(r.status == 200)
+            }
+        }
+    }
+
+    @Test func internalErrors() async throws {
+        try await withEmulator({ $0.errorRate = 1 }) { h in
+            let r = try await h.seedance("CreateAssetGroup", #"{"Name": "n"}"#)
+            #expect(r.status == 500)
+            #expect(r.errorCode == "InternalError")
+            #expect(try await h.stats()["internal_errors"]?.int == 1)
+            #expect(try await h.stats()["committed_creates"]?["seedance"]?["groups"]?.int == 0, "nothing was created")
+        }
+    }
+
+    @Test func aShareOfInternalErrors() async throws {
+        try await withEmulator({
+            $0.errorRate = 0.3
+            $0.throttle = false
+        }) { h in
+            var failures = 0
+            for _ in 0..<200 where try await h.seedance("ListAssetGroups", #"{"Filter": {"GroupType": "AIGC"}}"#).status == 500 {
+                failures += 1
+            }
+            #expect((30...90).contains(failures), "\(failures) of 200 at a rate of 0.3")
+        }
+    }
+
+    @Test func droppedResponseAfterCommit() async throws {
+        try await withEmulator({
+            $0.dropRate = 1
+            $0.throttle = false
+        }) { h in
+            await #expect(throws: (any Error).self, "the connection closes with no answer") {
+                _ = try await h.seedance("CreateAssetGroup", #"{"Name": "n"}"#)
+            }
+            let list = try await h.seedance("ListAssetGroups", #"{"Filter": {"GroupType": "AIGC"}}"#)
+            #expect(list.result?["TotalCount"]?.int == 1, "the create was committed all the same")
+            let stats = try await h.stats()
+            #expect(stats["dropped_responses"]?.int == 1)
+            #expect(stats["committed_creates"]?["seedance"]?["groups"]?.int == 1)
+            // 0-0 creates lose their answers the same way.
+            await #expect(throws: (any Error).self) {
+                _ = try await h.request(.POST, "/v1/asset-groups", body: #"{"platform": "JIMENG", "name": "x"}"#)
+            }
+            #expect(try await h.stats()["committed_creates"]?["0-0"]?["groups"]?.int == 1)
+        }
+    }
+
+    @Test func latencyIsAdded() async throws {
+        try await withEmulator({ $0.latency = .milliseconds(200) ... .milliseconds(200) }) { h in
+            let start = ContinuousClock.now
+            _ = try await h.seedance("ListAssetGroups", #"{"Filter": {"GroupType": "AIGC"}}"#)
+            #expect(ContinuousClock.now - start >= .milliseconds(200))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import AssetformEmulator
+import Testing
+
+@Suite("seedance lists: pages, filters, sort order")
+struct ListTests {
+    @Test func pagesFiltersAndOrder() async throws {
+        try await withEmulator({
+            $0.throttle = false
+            $0.processingDelay = .zero
+            $0.failingURLPatterns = ["bad"]
+        }) { h in
+            let g1 = try await h.group("one")
+            let g2 = try await h.group("two")
+            var first: [String] = []
+            for i in 0..<150 { first.append(try await h.asset(in: g1, name: "a-\(i)")) }
+            for i in 0..<100 {
+                _ = try await h.asset(
+                    in: g2, name: "b-\(i)", url: i < 10 ? "https://cdn.example.com/bad.png" : "https://cdn.example.com/ok.png")
+            }
+
+            let filter = #""Filter": {"GroupType": "AIGC", "GroupIds": ["\#(g1)"]}"#
+            var seen: [String] = []
+            for page in 1...2 {
+                let r = try await h.seedance(
+                    "ListAssets", #"{\#(filter), "PageNumber": \#(page), "PageSize": 100, "SortOrder": "Asc"}"#)
+                #expect(r.status == 200)
+                #expect(r.result?["TotalCount"]?.int == 150)
+                #expect(r.result?["PageNumber"]?.int == page)
+                #expect(r.result?["PageSize"]?.int == 100)
+                guard case .array(let items) = r.result?["Items"] else { Issue.record("no Items"); return }
+                seen += items.compactMap { $0["Id"]?.string }
+            }
+            #expect(seen == first, "ascending creation order across pages")
+            let desc = try await h.seedance("ListAssets", #"{\#(filter), "PageSize": 5}"#)
+            guard case .array(let newest) = desc.result?["Items"] else { Issue.record("no Items"); return }
+            #expect(newest.compactMap { $0["Id"]?.string } == Array(first.reversed().prefix(5)), "Desc by default")
+            #expect(desc.result?["PageSize"]?.int == 5)
+
+            let all = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC"}}"#)
+            #expect(all.result?["TotalCount"]?.int == 250)
+            #expect(all.result?["PageSize"]?.int == 20, "default page size")
+
+            let failed = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC", "Statuses": ["Failed"]}}"#)
+            #expect(failed.result?["TotalCount"]?.int == 10)
+
+            let named = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC", "Name": "a-14"}}"#)
+            #expect(named.result?["TotalCount"]?.int == 11, "substring: a-14 and a-140 … a-149")
+
+            let empty = try await h.seedance("ListAssets", #"{\#(filter), "PageNumber": 9, "PageSize": 100}"#)
+            #expect(empty.result?["Items"] == .array([]))
+
+            let groups = try await h.seedance("ListAssetGroups", #"{"Filter": {"GroupType": "AIGC"}, "SortOrder": "Asc"}"#)
+            #expect(groups.result?["TotalCount"]?.int == 2)
+            guard case .array(let gs) = groups.result?["Items"] else { Issue.record("no Items"); return }
+            #expect(gs.compactMap { $0["Name"]?.string } == ["one", "two"])
+            let byName = try await h.seedance("ListAssetGroups", #"{"Filter": {"GroupType": "AIGC", "Name": "tw"}}"#)
+            #expect(byName.result?["TotalCount"]?.int == 1)
+        }
+    }
+
+    @Test func hiddenNamesDoNotMatchANameFilter() async throws {
+        try await withEmulator({ $0.processingDelay = .seconds(3600) }) { h in
+            let g = try await h.group()
+            _ = try await h.asset(in: g, name: "front")
+            let r = try await h.seedance(
+                "ListAssets", #"{"Filter": {"GroupType": "AIGC", "GroupIds": ["\#(g)"], "Name": "front"}}"#)
+            #expect(r.result?["TotalCount"]?.int == 0)
+            let all = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC", "GroupIds": ["\#(g)"]}}"#)
+            #expect(all.result?["TotalCount"]?.int == 1)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"Filter": {"GroupType": "AIGC"}, "PageSize": 101}"#, "InvalidParameter", "PageSize"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "PageSize": 0}"#, "InvalidParameter", "PageSize"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "PageNumber": 0}"#, "InvalidParameter", "PageNumber"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "Page": 1}"#, "InvalidParameter", "Page"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "SortBy": "Name"}"#, "InvalidParameter", "SortBy"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "SortOrder": "asc"}"#, "InvalidParameter", "SortOrder"),
+        (#"{"Filter": {"GroupType": "AIGC", "Statuses": ["Done"]}}"#, "InvalidParameter", "Statuses"),
+        (#"{"Filter": {"GroupType": "OTHER"}}"#, "InvalidParameter", "GroupType"),
+        (#"{"Filter": {}}"#, "MissingParameter", "Filter.GroupType"),
+        (#"{}"#, "MissingParameter", "Filter"),
+        (#"{"Filter": {"GroupType": "AIGC", "GroupIDs": []}}"#, "InvalidParameter", "Filter.GroupIDs"),
+        (#"{"Filter": {"GroupType": "AIGC"}, "PageSize": "10"}"#, "InvalidParameter", "PageSize"),
+    ])
+    func badListRequests(body: String, code: String, names: String) async throws {
+        try await withEmulator { h in
+            let r = try await h.seedance("ListAssets", body)
+            #expect(r.status == 400)
+            #expect(r.errorCode == code)
+            #expect(r.errorMessage?.contains(names) == true, "\(r.errorMessage ?? "")")
+            #expect(r.result == nil)
+        }
+    }
+}

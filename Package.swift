@@ -63,7 +63,11 @@ let package = Package(
             swiftSettings: strict
         ),
         /// Runs the built `assetform` binary and checks stdout, stderr and the exit status.
-        .testTarget(name: "EndToEndTests", dependencies: ["assetform"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["assetform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

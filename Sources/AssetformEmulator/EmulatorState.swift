@@ -107,21 +107,29 @@ actor EmulatorState {
         }
     }
 
+    /// Runs `body` on a key's tenant in place: taking a copy out of `tenants` and writing it
+    /// back would copy all of its objects on every call.
+    private func withTenant<R>(_ dialect: Dialect, _ key: String, _ body: (inout Tenant) throws(APIError) -> R) throws(APIError)
+        -> R
+    {
+        try body(&tenants[tenantKey(dialect, key), default: Tenant()])
+    }
+
     func createGroup(_ dialect: Dialect, key: String, name: String, description: String, project: String) throws(APIError)
         -> GroupRecord
     {
-        let tk = tenantKey(dialect, key)
-        var tenant = tenants[tk] ?? Tenant()
-        if let max = configuration.maxGroupsPerKey, tenant.groups.count >= max {
-            throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) asset groups")
-        }
         let now = Self.now()
-        let group = GroupRecord(
-            id: newID(dialect, prefix: "group", now: now, in: tenant), name: name, description: description,
-            projectName: project, createTime: now, updateTime: now, sequence: tenant.sequence())
-        tenant.groups[group.id] = group
-        tenant.groupOrder.append(group.id)
-        tenants[tk] = tenant
+        let group = try withTenant(dialect, key) { (tenant) throws(APIError) -> GroupRecord in
+            if let max = configuration.maxGroupsPerKey, tenant.groups.count >= max {
+                throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) asset groups")
+            }
+            let group = GroupRecord(
+                id: newID(dialect, prefix: "group", now: now, in: tenant), name: name, description: description,
+                projectName: project, createTime: now, updateTime: now, sequence: tenant.sequence())
+            tenant.groups[group.id] = group
+            tenant.groupOrder.append(group.id)
+            return group
+        }
         stats.committedGroups[dialect, default: 0] += 1
         dirty = true
         return group
@@ -130,25 +138,26 @@ actor EmulatorState {
     func createAsset(
         _ dialect: Dialect, key: String, groupID: String, name: String, type: String, url: String, project: String
     ) throws(APIError) -> AssetRecord {
-        let tk = tenantKey(dialect, key)
-        var tenant = tenants[tk] ?? Tenant()
-        guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
-            throw .notFound("NotFound.group_id", "the asset group \(groupID) does not exist")
-        }
-        if let max = configuration.maxAssetsPerKey, tenant.assets.count >= max {
-            throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) assets")
-        }
         let now = Self.now()
         let delay = configuration.processingDelay.components
-        let asset = AssetRecord(
-            id: newID(dialect, prefix: "asset", now: now, in: tenant), name: name, sourceURL: url, assetType: type,
-            groupID: groupID, projectName: project, createTime: now, updateTime: now,
-            readyTime: now + Double(delay.seconds) + Double(delay.attoseconds) / 1e18,
-            fails: configuration.failingURLPatterns.contains { URLPattern.matches($0, url) }, sequence: tenant.sequence())
-        tenant.assets[asset.id] = asset
-        tenant.assetOrder.append(asset.id)
-        tenant.groupAssets[groupID, default: []].append(asset.id)
-        tenants[tk] = tenant
+        let fails = configuration.failingURLPatterns.contains { URLPattern.matches($0, url) }
+        let asset = try withTenant(dialect, key) { (tenant) throws(APIError) -> AssetRecord in
+            guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
+                throw .notFound("NotFound.group_id", "the asset group \(groupID) does not exist")
+            }
+            if let max = configuration.maxAssetsPerKey, tenant.assets.count >= max {
+                throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) assets")
+            }
+            let asset = AssetRecord(
+                id: newID(dialect, prefix: "asset", now: now, in: tenant), name: name, sourceURL: url, assetType: type,
+                groupID: groupID, projectName: project, createTime: now, updateTime: now,
+                readyTime: now + Double(delay.seconds) + Double(delay.attoseconds) / 1e18, fails: fails,
+                sequence: tenant.sequence())
+            tenant.assets[asset.id] = asset
+            tenant.assetOrder.append(asset.id)
+            tenant.groupAssets[groupID, default: []].append(asset.id)
+            return asset
+        }
         stats.committedAssets[dialect, default: 0] += 1
         dirty = true
         return asset

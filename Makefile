@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps build demo test lint bench-validate clean
+.PHONY: deps build demo test lint bench-validate bench-emulator clean
 
 deps:
 	@scripts/install-deps
@@ -27,6 +27,11 @@ lint:
 bench-validate: deps
 	$(SWIFT) build -c release --scratch-path .build-bench
 	scripts/bench/validate.py
+
+# Requests per second the emulator sustains with throttling off (needs wrk: apt-get install wrk).
+bench-emulator: deps
+	$(SWIFT) build -c release --scratch-path .build-bench --product assetform
+	scripts/bench/emulator-load.sh .build-bench/release/assetform 10 32
 
 clean:
 	rm -rf .build .build-bench scripts/bench/out

@@ -13,9 +13,9 @@ extension Assetform {
             abstract:
                 "Serve both remote dialects (seedance and 0-0) on one port, for tests, benchmarks and trying assetform out.",
             discussion: """
-                Prints the address it listens on, then serves until interrupted (SIGINT or SIGTERM).
-                State is in memory unless --state names a file. GET /_emulator/stats reports calls,
-                throttled responses, committed creates and objects per key; POST /_emulator/reset empties it.
+                Prints the address it listens on, then serves until interrupted (SIGINT or SIGTERM). \
+                State is in memory unless --state names a file. GET /_emulator/stats reports calls, throttled \
+                responses, committed creates and objects per key; POST /_emulator/reset empties it.
                 """
         )
 
@@ -145,6 +145,9 @@ extension Assetform {
                 }
             } catch let error as EmulatorError {
                 terminal.printError("error: \(error)")
+                throw ExitCode.failure
+            } catch {
+                terminal.printError("error: the emulator could not serve on \(host):\(port): \(error)")
                 throw ExitCode.failure
             }
         }

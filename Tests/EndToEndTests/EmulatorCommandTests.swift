@@ -102,6 +102,16 @@ struct EmulatorCommandTests {
         #expect(try String(contentsOfFile: state, encoding: .utf8) == "garbage")
     }
 
+    @Test func aPortInUseFailsClearly() throws {
+        let first = try Server(["--port", "0"])
+        defer { _ = first.stop() }
+        let port = String(first.baseURL.split(separator: ":").last!)
+        let out = try BinaryRunner.run(["emulator", "--port", port])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("error: the emulator could not serve on 127.0.0.1:\(port)"), "\(out.stderr)")
+        #expect(out.stderr.contains("Address already in use"))
+    }
+
     @Test func badOptionsAreUsageErrors() throws {
         let rate = try BinaryRunner.run(["emulator", "--rate", "Frobnicate=3"])
         #expect(rate.status == 64)

@@ -6,6 +6,7 @@ set -euo pipefail
 bin=${1:-.build-bench/release/assetform}
 seconds=${2:-10}
 connections=${3:-32}
+command -v curl >/dev/null || { echo "emulator-load: curl is not installed (apt-get install curl)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "emulator-load: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)

@@ -46,6 +46,18 @@ extension Assetform {
         @Option(help: "Calls one action may make at once before its rate applies.")
         var burst = 2.0
 
+        @Option(
+            help:
+                "How seedance answers are wrapped: upstream ({ResponseMetadata, Result}), data ({data}) or code-msg-data ({code, msg, data})."
+        )
+        var envelope = "upstream"
+
+        @Flag(help: "Answer seedance errors with HTTP 200, the error only in the body.")
+        var errorsWith200 = false
+
+        @Option(help: "The code of a throttled seedance call: AccountFlowLimitExceeded or QuotaWriteQPMExceeded.")
+        var throttleCode = "AccountFlowLimitExceeded"
+
         @Option(help: "Added latency per request: a duration (20ms) or a range (5ms-50ms).")
         var latency: String?
 
@@ -102,6 +114,15 @@ extension Assetform {
                 }
                 c.rates[String(parts[0])] = value
             }
+            guard let envelope = EmulatorConfiguration.Envelope(rawValue: envelope) else {
+                throw ValidationError("--envelope takes upstream, data or code-msg-data, not \(self.envelope)")
+            }
+            c.envelope = envelope
+            c.errorsWithStatus200 = errorsWith200
+            guard ["AccountFlowLimitExceeded", "QuotaWriteQPMExceeded"].contains(throttleCode) else {
+                throw ValidationError("--throttle-code takes AccountFlowLimitExceeded or QuotaWriteQPMExceeded")
+            }
+            c.throttleCode = throttleCode
             guard burst >= 1 else { throw ValidationError("--burst must be 1 or more") }
             c.burst = burst
             if let latency {

@@ -18,6 +18,22 @@ public struct EmulatorConfiguration: Sendable {
     /// Calls one action may make at once before the rate applies.
     public var burst: Double = 2
 
+    /// How seedance answers are wrapped (API.md §1: a gateway may wrap them).
+    public var envelope: Envelope = .upstream
+    /// Seedance errors come with HTTP 200, the error only in the body (seen upstream).
+    public var errorsWithStatus200 = false
+    /// The code a throttled seedance call gets: `AccountFlowLimitExceeded` or `QuotaWriteQPMExceeded`.
+    public var throttleCode = "AccountFlowLimitExceeded"
+
+    public enum Envelope: String, Sendable, CaseIterable {
+        /// `{"ResponseMetadata": {…}, "Result": {…}}`, errors in `ResponseMetadata.Error`.
+        case upstream
+        /// `{"data": Result}`, errors as `{"error": {"message", "type", "code"}}`.
+        case data
+        /// `{"code": 0, "msg": "success", "data": Result}`, errors as `{"error": {…}}`.
+        case codeMsgData = "code-msg-data"
+    }
+
     /// Added latency per request, drawn uniformly from the range.
     public var latency: ClosedRange<Duration>?
     /// Share of requests answered 500 `InternalError` before doing anything.

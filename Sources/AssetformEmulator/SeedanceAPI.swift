@@ -48,7 +48,7 @@ struct SeedanceAPI: Sendable {
         case .throttled(let seconds):
             var response = error(
                 action,
-                APIError(status: 429, code: "AccountFlowLimitExceeded", message: "too many requests for \(action); retry later"))
+                APIError(status: 429, code: configuration.throttleCode, message: "too many requests for \(action); retry later"))
             response.retryAfter = seconds
             return response
         case .rejected(let e):
@@ -209,11 +209,24 @@ struct SeedanceAPI: Sendable {
     }
 
     private func envelope(_ action: String, result: JSONValue) -> JSONValue {
-        .object([("ResponseMetadata", metadata(action)), ("Result", result)])
+        switch configuration.envelope {
+        case .upstream: .object([("ResponseMetadata", metadata(action)), ("Result", result)])
+        case .data: .object([("data", result)])
+        case .codeMsgData: .object([("code", .int(0)), ("msg", .string("success")), ("data", result)])
+        }
     }
 
     private func error(_ action: String, _ e: APIError) -> EmulatorResponse {
-        EmulatorResponse(status: e.status, body: .object([("ResponseMetadata", metadata(action, error: e))]))
+        let body: JSONValue
+        switch configuration.envelope {
+        case .upstream:
+            body = .object([("ResponseMetadata", metadata(action, error: e))])
+        case .data, .codeMsgData:
+            body = .object([
+                ("error", .object([("message", .string(e.message)), ("type", .string(e.code)), ("code", .string(e.code))]))
+            ])
+        }
+        return EmulatorResponse(status: configuration.errorsWithStatus200 ? 200 : e.status, body: body)
     }
 }
 

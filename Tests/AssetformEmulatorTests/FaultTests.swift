@@ -109,3 +109,51 @@ struct FaultTests {
         }
     }
 }
+
+@Suite("Gateway shapes: wrapped envelopes, errors with HTTP 200, the other throttling code")
+struct GatewayShapeTests {
+    @Test func dataEnvelope() async throws {
+        try await withEmulator({ $0.envelope = .data }) { h in
+            let r = try await h.seedance("CreateAssetGroup", #"{"Name": "g"}"#)
+            #expect(r.status == 200)
+            #expect(r.json["data"]?["Id"]?.string?.hasPrefix("group-") == true)
+            #expect(r.json["ResponseMetadata"] == nil)
+            let e = try await h.seedance("GetAsset", #"{"Id": "asset-x"}"#)
+            #expect(e.status == 404)
+            #expect(e.json["error"]?["code"]?.string == "NotFound.asset_id")
+            #expect(e.json["error"]?["message"]?.string?.isEmpty == false)
+        }
+    }
+
+    @Test func codeMsgDataEnvelope() async throws {
+        try await withEmulator({ $0.envelope = .codeMsgData }) { h in
+            let r = try await h.seedance("CreateAssetGroup", #"{"Name": "g"}"#)
+            #expect(r.json["code"]?.int == 0)
+            #expect(r.json["msg"]?.string == "success")
+            #expect(r.json["data"]?["Id"]?.string?.hasPrefix("group-") == true)
+        }
+    }
+
+    @Test func errorsWithStatus200() async throws {
+        try await withEmulator({ $0.errorsWithStatus200 = true }) { h in
+            let e = try await h.seedance("GetAsset", #"{"Id": "asset-x"}"#)
+            #expect(e.status == 200)
+            #expect(e.errorCode == "NotFound.asset_id")
+            #expect(e.result == nil)
+        }
+    }
+
+    @Test func otherThrottlingCode() async throws {
+        try await withEmulator({ $0.throttleCode = "QuotaWriteQPMExceeded" }) { h in
+            var throttled: Reply?
+            // 30 a second with a burst of 2: among ten calls at once, some are refused.
+            for _ in 0..<10 where throttled == nil {
+                let r = try await h.seedance("CreateAssetGroup", #"{"Name": "g"}"#)
+                if r.status == 429 { throttled = r }
+            }
+            let t = try #require(throttled)
+            #expect(t.errorCode == "QuotaWriteQPMExceeded")
+            #expect(t.headers.first(name: "Retry-After") != nil)
+        }
+    }
+}

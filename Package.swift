@@ -26,6 +26,9 @@ let package = Package(
         ),
         /// A YAML node tree with 1-based positions, built on libyaml; the only importer of CLibYAML.
         .target(name: "YAML", dependencies: ["CLibYAML"], swiftSettings: strict),
+        /// JSON values with exact field names and number kinds, parsed strictly; shared by the client
+        /// and the emulator, which must agree on what a body says.
+        .target(name: "JSON", swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
         .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
         /// The emulator of both remote dialects (API.md §3), as a server and in-process. It never
@@ -33,6 +36,7 @@ let package = Package(
         .target(
             name: "AssetformEmulator",
             dependencies: [
+                "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(
             name: "AssetformEmulatorTests",
             dependencies: [
+                "JSON",
                 "AssetformEmulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

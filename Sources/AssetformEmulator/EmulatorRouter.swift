@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import JSON
 import NIOCore
 
 /// Routes of both dialects and the emulator's own `/_emulator/…` paths on one router.

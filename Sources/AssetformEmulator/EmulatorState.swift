@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// All of the emulator's mutable state, behind one actor: objects per dialect and key, token
 /// buckets, counters, and the random source for faults.

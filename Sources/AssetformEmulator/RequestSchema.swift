@@ -1,3 +1,5 @@
+import JSON
+
 /// The fields a request body may hold, their types and which are required: how the emulator
 /// refuses wrongly named, cased or typed fields as the real service does.
 struct RequestSchema: Sendable {

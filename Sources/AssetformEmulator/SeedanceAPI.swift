@@ -1,3 +1,5 @@
+import JSON
+
 /// The native seedance dialect (API.md §1): `POST /v1/seedance/asset/{Action}`, PascalCase
 /// fields, answers in the `ResponseMetadata` / `Result` envelope.
 struct SeedanceAPI: Sendable {

@@ -1,3 +1,4 @@
+
 /// A token bucket: `rate` tokens a second, holding at most `burst`.
 struct TokenBucket: Sendable {
     let rate: Double

@@ -1,3 +1,5 @@
+import JSON
+
 /// The 0-0 dialect (API.md §2): REST paths, snake_case fields, `platform` on every call, answers
 /// in the `{code, msg, data}` envelope.
 struct ZeroZeroAPI: Sendable {

@@ -1,6 +1,7 @@
 import AssetformEmulator
 import AsyncHTTPClient
 import Foundation
+import JSON
 import NIOCore
 import NIOHTTP1
 import Testing

@@ -1,4 +1,5 @@
 import AssetformEmulator
+import JSON
 import Testing
 
 @Suite("seedance errors, with their codes and HTTP statuses")

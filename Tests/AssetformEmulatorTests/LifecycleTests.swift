@@ -1,6 +1,7 @@
 import AssetformEmulator
 import AsyncHTTPClient
 import Foundation
+import JSON
 import Testing
 
 @Suite("Stats, reset, persistence, start and stop")

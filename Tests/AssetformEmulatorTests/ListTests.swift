@@ -1,4 +1,5 @@
 import AssetformEmulator
+import JSON
 import Testing
 
 @Suite("seedance lists: pages, filters, sort order")

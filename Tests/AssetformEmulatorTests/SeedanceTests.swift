@@ -1,5 +1,6 @@
 import AssetformEmulator
 import Foundation
+import JSON
 import Testing
 
 @Suite("seedance dialect: every action")

@@ -1,4 +1,5 @@
 import AssetformEmulator
+import JSON
 import Testing
 
 @Suite("0-0 dialect")

@@ -37,7 +37,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// What a person would call this kind of value in an error message.
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

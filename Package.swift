@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         /// libyaml, from the system (Debian: libyaml-dev, pkg-config yaml-0.1).
@@ -31,6 +32,20 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
         .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
+        /// The service protocol, the seedance and 0-0 clients, and the call policy every remote call
+        /// goes through: rate limits per class, adaptive throttling, retries.
+        .target(
+            name: "AssetformRemote",
+            dependencies: [
+                "AssetformCore", "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         /// The emulator of both remote dialects (API.md §3), as a server and in-process. It never
         /// imports the client: it is the independent check that the client speaks the APIs right.
         .target(
@@ -58,6 +73,11 @@ let package = Package(
         .executableTarget(name: "assetform", dependencies: ["AssetformCLI"], swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"], swiftSettings: strict),
+        .testTarget(
+            name: "AssetformRemoteTests",
+            dependencies: ["AssetformRemote", "AssetformEmulator", "AssetformCore", "JSON"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AssetformEmulatorTests",
             dependencies: [

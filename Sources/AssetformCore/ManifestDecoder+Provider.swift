@@ -80,9 +80,13 @@ extension ManifestDecoder {
         }
     }
 
+    static func baseURLProblem(_ value: String) -> String? { Provider.baseURLProblem(value) }
+}
+
+extension Provider {
     /// The service's address: https with a host and no credentials, query or fragment; http only
     /// to this machine (a local emulator), since the key would otherwise cross the network in clear.
-    static func baseURLProblem(_ value: String) -> String? {
+    public static func baseURLProblem(_ value: String) -> String? {
         let lower = value.lowercased()
         let isHTTP = lower.hasPrefix("http://")
         guard isHTTP || lower.hasPrefix("https://") else { return "must be an http(s) URL such as https://gogogotoken.com" }

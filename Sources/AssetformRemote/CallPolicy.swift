@@ -1,0 +1,176 @@
+public import AssetformCore
+public import Logging
+
+/// What happened to a call, for progress output and tests.
+public enum CallEvent: Sendable {
+    case started(RemoteCall, attempt: Int, at: Duration)
+    case finished(RemoteCall, attempt: Int, status: Int?, elapsed: Duration)
+    case retrying(RemoteCall, attempt: Int, after: Duration, error: RemoteError)
+}
+
+/// Counters a run reports in its summary.
+public struct CallCounters: Sendable, Equatable {
+    public var calls = 0
+    public var throttled = 0
+    public var retries = 0
+}
+
+/// Every remote call goes through here (SPEC §6): a rate per class of call with no sliding
+/// second holding more than rate + 1 starts, at most `concurrency` calls in flight, `Retry-After`
+/// pausing the whole class, adaptive slowing on throttling, exponential backoff with full jitter
+/// up to `attempts`, and a retry budget. Ambiguous creates are returned, not retried.
+public actor CallPolicy {
+    private var schedule: RateSchedule
+    private let concurrency: Int
+    private let attempts: Int
+    private let backoff: Backoff
+    private var budget: RetryBudget
+    private var random: any RandomNumberGenerator & Sendable
+    private let logger: Logger
+    private let observer: (@Sendable (CallEvent) -> Void)?
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+
+    private var inFlight = 0
+    private var permitWaiters: [CheckedContinuation<Void, Never>] = []
+    private var busyClasses: Set<CallClass> = []
+    private var turnWaiters: [CallClass: [CheckedContinuation<Void, Never>]] = [:]
+    public private(set) var counters = CallCounters()
+
+    public init(
+        limits: Limits, backoff: Backoff = Backoff(), budget: RetryBudget = RetryBudget(),
+        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(), logger: Logger = Logger(label: "assetform.remote"),
+        observer: (@Sendable (CallEvent) -> Void)? = nil
+    ) {
+        schedule = RateSchedule(rates: [
+            .createAsset: limits.rates.createAsset, .write: limits.rates.write, .read: limits.rates.read,
+        ])
+        concurrency = max(1, limits.concurrency)
+        attempts = max(1, limits.attempts)
+        self.backoff = backoff
+        self.budget = budget
+        self.random = random
+        self.logger = logger
+        self.observer = observer
+        origin = clock.now
+    }
+
+    /// Time since the policy was made: the clock the schedule runs on.
+    public var now: Duration { clock.now - origin }
+
+    /// The schedule's view of a class, for tests and progress (the rate in force).
+    public func classState(_ c: CallClass) -> RateSchedule.ClassState { schedule.classes[c]! }
+
+    /// Runs `send` under the policy, retrying what may be retried.
+    public func perform<T: Sendable>(
+        _ call: RemoteCall, _ send: @Sendable (_ attempt: Int) async -> Result<T, RemoteError>
+    ) async throws(RemoteError) -> T {
+        var attempt = 1
+        while true {
+            do {
+                try await start(call.callClass)
+            } catch {
+                throw RemoteError(.cancelled, call: call.name, message: "the run was interrupted before the call was sent")
+            }
+            let started = now
+            counters.calls += 1
+            observer?(.started(call, attempt: attempt, at: started))
+            let result = await send(attempt)
+            let elapsed = now - started
+            finish()
+            var failure: RemoteError
+            switch result {
+            case .success(let value):
+                budget.earn()
+                observer?(.finished(call, attempt: attempt, status: 200, elapsed: elapsed))
+                return value
+            case .failure(let error):
+                failure = error
+            }
+            failure.attempts = attempt
+            observer?(.finished(call, attempt: attempt, status: failure.status, elapsed: elapsed))
+            switch failure.kind {
+            case .throttled(let retryAfter):
+                counters.throttled += 1
+                schedule.recordThrottle(call.callClass, at: now, retryAfter: retryAfter)
+            case .retryable:
+                break
+            default:
+                // Fatal, not found, quota, unsupported, and ambiguous creates: the caller decides.
+                throw failure
+            }
+            guard attempt < attempts else { throw failure }
+            guard budget.spend(afterTimeout: failure.code == nil && failure.status == nil) else {
+                failure.message += "; the retry budget is spent (too many failures in this run)"
+                throw failure
+            }
+            let delay = backoff.delay(retry: attempt, using: &random)
+            counters.retries += 1
+            observer?(.retrying(call, attempt: attempt, after: delay, error: failure))
+            logger.info("\(call.name): retrying in \(Self.milliseconds(delay)) ms after \(failure)")
+            try? await Task.sleep(for: delay)
+            attempt += 1
+        }
+    }
+
+    // MARK: - Dispatch: one turn per class, then a permit
+
+    /// Returns when a call of class `c` may start, holding one of the `concurrency` permits.
+    /// Calls of one class wait their turn in order, so that starts keep the class's spacing
+    /// whatever the permits do; a paused or slow class never holds a permit while it waits.
+    private func start(_ c: CallClass) async throws {
+        await takeTurn(c)
+        defer { releaseTurn(c) }
+        while true {
+            try Task.checkCancellation()
+            let earliest = schedule.earliestStart(c, now: now)
+            if earliest > now {
+                try await Task.sleep(until: origin + earliest, clock: clock)
+                continue
+            }
+            await takePermit()
+            // A throttled answer may have paused the class while this call waited for a permit.
+            if schedule.earliestStart(c, now: now) > now {
+                finish()
+                continue
+            }
+            schedule.recordStart(c, at: now)
+            return
+        }
+    }
+
+    private func takeTurn(_ c: CallClass) async {
+        if busyClasses.insert(c).inserted { return }
+        await withCheckedContinuation { turnWaiters[c, default: []].append($0) }
+    }
+
+    private func releaseTurn(_ c: CallClass) {
+        if var waiters = turnWaiters[c], !waiters.isEmpty {
+            let next = waiters.removeFirst()
+            turnWaiters[c] = waiters
+            next.resume()  // the turn passes straight to the next waiter
+        } else {
+            busyClasses.remove(c)
+        }
+    }
+
+    private func takePermit() async {
+        if inFlight < concurrency {
+            inFlight += 1
+            return
+        }
+        await withCheckedContinuation { permitWaiters.append($0) }
+    }
+
+    private func finish() {
+        if permitWaiters.isEmpty {
+            inFlight -= 1
+        } else {
+            permitWaiters.removeFirst().resume()  // the permit passes straight on
+        }
+    }
+
+    static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

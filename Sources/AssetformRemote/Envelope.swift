@@ -1,0 +1,127 @@
+import JSON
+
+/// Reads answers in every shape API.md allows, and finds the error in any of them, whatever the
+/// HTTP status says.
+enum Envelope {
+    /// The result of a seedance answer: `Result` of the upstream form, or `data` of a gateway's.
+    static func seedance(_ reply: HTTPReply, call: RemoteCall) -> Result<JSONValue, RemoteError> {
+        guard let json = JSONValue.parse(reply.body) else {
+            return .failure(unreadable(reply, call: call))
+        }
+        if let meta = json["ResponseMetadata"], let error = meta["Error"] {
+            return .failure(serviceError(code: error["Code"]?.string, message: error["Message"]?.string, reply: reply, call: call))
+        }
+        if let error = json["error"], case .object = error {
+            return .failure(serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
+        }
+        if let code = json["code"], json["data"] != nil || json["msg"] != nil {
+            // {"code": 0, "msg": …, "data": …}: 0 (or 200) is success.
+            let n = code.int ?? Int(code.string ?? "")
+            if n != 0 && n != 200 {
+                return .failure(serviceError(code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call))
+            }
+        }
+        if !(200..<300).contains(reply.status) {
+            return .failure(serviceError(code: nil, message: nil, reply: reply, call: call))
+        }
+        if let result = json["Result"] { return .success(result) }
+        if let data = json["data"], data != .null { return .success(data) }
+        return .failure(unreadable(reply, call: call))
+    }
+
+    /// The `data` of a 0-0 answer (`{"code", "msg", "data"}`), or the error it carries.
+    static func zeroZero(_ reply: HTTPReply, call: RemoteCall) -> Result<JSONValue, RemoteError> {
+        guard let json = JSONValue.parse(reply.body) else {
+            return .failure(unreadable(reply, call: call))
+        }
+        if let error = json["error"], case .object = error {
+            return .failure(serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
+        }
+        let code = json["code"]?.int ?? Int(json["code"]?.string ?? "")
+        if let code, code != 200 && code != 0 {
+            // The message may start with the upstream code ("QuotaExceeded: …").
+            let msg = json["msg"]?.string ?? ""
+            let upstream = msg.split(separator: ":").first.map(String.init).flatMap { $0.contains(" ") ? nil : $0 }
+            var error = serviceError(code: upstream ?? String(code), message: msg, reply: reply, call: call)
+            if upstream == nil { error.kind = RemoteError.classify(code: nil, status: code, isCreate: call.isCreate) }
+            if case .throttled = error.kind { error.kind = .throttled(retryAfter: retryAfter(reply)) }
+            return .failure(error)
+        }
+        if !(200..<300).contains(reply.status) {
+            return .failure(serviceError(code: nil, message: json["msg"]?.string, reply: reply, call: call))
+        }
+        guard let data = json["data"], data != .null else { return .failure(unreadable(reply, call: call)) }
+        return .success(data)
+    }
+
+    private static func gatewayCode(_ error: JSONValue) -> String? {
+        error["code"]?.string ?? error["code"]?.int.map(String.init) ?? error["type"]?.string
+    }
+
+    private static func serviceError(code: String?, message: String?, reply: HTTPReply, call: RemoteCall) -> RemoteError {
+        var kind = RemoteError.classify(code: code, status: reply.status, isCreate: call.isCreate)
+        // A 401 or 403 from the gateway is about the key, whatever code it carries.
+        if reply.status == 401 { kind = .fatalForRun }
+        if case .throttled = kind { kind = .throttled(retryAfter: retryAfter(reply)) }
+        return RemoteError(
+            kind, call: call.name, status: reply.status, code: code,
+            message: message ?? "the service answered HTTP \(reply.status) without a message")
+    }
+
+    private static func unreadable(_ reply: HTTPReply, call: RemoteCall) -> RemoteError {
+        let kind: RemoteError.Kind =
+            (200..<300).contains(reply.status) || reply.status >= 500
+            ? (call.isCreate ? .ambiguous : .retryable) : RemoteError.classify(code: nil, status: reply.status, isCreate: call.isCreate)
+        return RemoteError(
+            kind, call: call.name, status: reply.status, code: nil,
+            message: "the answer is not one the API describes (\(reply.body.count) bytes)")
+    }
+
+    /// `Retry-After` in seconds or as an HTTP date.
+    static func retryAfter(_ reply: HTTPReply) -> Duration? {
+        guard let value = reply.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        guard let date = HTTPDate.parse(value) else { return nil }
+        let wait = date - HTTPDate.now()
+        return .milliseconds(Int64(max(0, wait) * 1000))
+    }
+}
+
+import Foundation
+
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), as `Retry-After` may carry.
+enum HTTPDate {
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    static func parse(_ text: String) -> Double? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]) else { return nil }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard let m = months.firstIndex(of: String(parts[2])) else { return nil }
+        let hms = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard hms.count == 3 else { return nil }
+        return RFC3339.epoch(year: year, month: m + 1, day: day, hour: hms[0], minute: hms[1], second: hms[2])
+    }
+}
+
+/// `2026-03-18T07:20:44Z` to seconds since 1970.
+enum RFC3339 {
+    static func parse(_ text: String) -> Double? {
+        let digits = text.unicodeScalars.filter { ("0"..."9").contains($0) }.map { Int($0.value) - 48 }
+        guard text.hasSuffix("Z"), digits.count >= 14 else { return nil }
+        func n(_ from: Int, _ count: Int) -> Int { digits[from..<from + count].reduce(0) { $0 * 10 + $1 } }
+        return epoch(year: n(0, 4), month: n(4, 2), day: n(6, 2), hour: n(8, 2), minute: n(10, 2), second: n(12, 2))
+    }
+
+    /// Days from the civil date (Howard Hinnant's algorithm).
+    static func epoch(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Double {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Double(days * 86400 + hour * 3600 + minute * 60 + second)
+    }
+}

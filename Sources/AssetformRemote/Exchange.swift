@@ -1,0 +1,40 @@
+import JSON
+import Logging
+
+/// What both clients do with one HTTP exchange: turn it into a result or a classified error, and
+/// log it (method, path, status, duration, attempt; never a header or a body).
+enum Exchange {
+    static func interpret(
+        _ reply: Result<HTTPReply, TransportFailure>, call: RemoteCall,
+        envelope: (HTTPReply, RemoteCall) -> Result<JSONValue, RemoteError>
+    ) -> Result<JSONValue, RemoteError> {
+        switch reply {
+        case .success(let r):
+            return envelope(r, call)
+        case .failure(.notSent(let why)):
+            return .failure(RemoteError(.retryable, call: call.name, message: why))
+        case .failure(.noAnswer(let why)):
+            // A create that may have reached the service is reconciled by the caller, not resent.
+            return .failure(RemoteError(call.isCreate ? .ambiguous : .retryable, call: call.name, message: why))
+        }
+    }
+
+    static func log(
+        _ logger: Logger, method: String, path: String, reply: Result<HTTPReply, TransportFailure>, started: ContinuousClock.Instant,
+        attempt: Int
+    ) {
+        let elapsed = ContinuousClock.now - started
+        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let status: String
+        switch reply {
+        case .success(let r): status = String(r.status)
+        case .failure(.notSent(let why)): status = "not sent (\(why))"
+        case .failure(.noAnswer(let why)): status = "no answer (\(why))"
+        }
+        logger.info("\(method) \(path) \(Redaction.redact(status)) \(ms) ms attempt \(attempt)")
+    }
+
+    static func malformed(_ call: String, _ what: String) -> RemoteError {
+        RemoteError(.fatalForCall, call: call, message: "the answer is not one the API describes: \(what)")
+    }
+}

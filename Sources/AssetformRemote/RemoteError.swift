@@ -1,0 +1,106 @@
+import Foundation
+
+/// A remote call that did not succeed, classified for everything above this layer. Its message
+/// names the call, the HTTP status, the service's code and message — never the key, and never
+/// the query string of a URL.
+public struct RemoteError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Stop the whole run: the key is refused (401, `AccessDenied`) or the account lacks the
+        /// asset service (`SubscriptionRequired`).
+        case fatalForRun
+        /// This call is wrong and will stay wrong (`InvalidParameter…`, `MissingParameter`).
+        case fatalForCall
+        /// The object is gone (`NotFound.*`).
+        case notFound
+        /// The account's group or asset quota is full: stop creating.
+        case quotaExhausted
+        /// Throttled: retry later, after `retryAfter` when the service said.
+        case throttled(retryAfter: Duration?)
+        /// Safe to retry: 5xx on a call that is not a create, a timeout on a read, or a connection
+        /// that failed before the request was sent.
+        case retryable
+        /// The request may have been committed: a create that got a 5xx, a timeout or a dropped
+        /// connection after it was sent. Never resent blindly: the caller reconciles.
+        case ambiguous
+        /// The dialect has no such call (0-0 cannot list or update).
+        case unsupported
+        /// The run was interrupted before the call was sent.
+        case cancelled
+    }
+
+    public var kind: Kind
+    public var call: String
+    public var status: Int?
+    public var code: String?
+    public var message: String
+    /// How many times it was tried.
+    public var attempts = 1
+
+    public init(_ kind: Kind, call: String, status: Int? = nil, code: String? = nil, message: String) {
+        self.kind = kind
+        self.call = call
+        self.status = status
+        self.code = code
+        self.message = Redaction.redact(message)
+    }
+
+    public var description: String {
+        var parts = ["\(call) failed"]
+        if let status { parts.append("HTTP \(status)") }
+        if let code { parts.append(code) }
+        var text = parts.joined(separator: ": ") + ": " + message
+        if attempts > 1 { text += " (after \(attempts) attempts)" }
+        return text
+    }
+
+    /// Classifies a service's answer by its code and HTTP status (API.md's table).
+    static func classify(code: String?, status: Int, isCreate: Bool) -> Kind {
+        if let code {
+            switch code {
+            case "AccountFlowLimitExceeded", "QuotaWriteQPMExceeded": return .throttled(retryAfter: nil)
+            case "AccessDenied", "SubscriptionRequired": return .fatalForRun
+            case "QuotaExceeded": return .quotaExhausted
+            case "InvalidAction", "MissingParameter": return .fatalForCall
+            case "InternalError": return isCreate ? .ambiguous : .retryable
+            default:
+                if code.hasPrefix("NotFound") { return .notFound }
+                if code.hasPrefix("InvalidParameter") { return .fatalForCall }
+            }
+        }
+        switch status {
+        case 429: return .throttled(retryAfter: nil)
+        case 401, 403: return .fatalForRun
+        case 404: return .notFound
+        case 500...599: return isCreate ? .ambiguous : .retryable
+        case 408: return isCreate ? .ambiguous : .retryable
+        default: return .fatalForCall
+        }
+    }
+}
+
+/// Keeps secrets out of messages: the query string of any URL (a signed link's signature), and
+/// anything that looks like a bearer credential.
+public enum Redaction {
+    public static func redact(_ text: String) -> String {
+        guard text.contains("://") || text.lowercased().contains("bearer") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let scheme = rest.firstRange(of: "://") {
+            // Copy up to the end of the URL's path, then drop its query.
+            let urlEnd = rest[scheme.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\n" } ?? rest.endIndex
+            let url = rest[..<urlEnd]
+            if let q = url[scheme.upperBound...].firstIndex(of: "?") {
+                out += url[..<q] + "?<redacted>"
+            } else {
+                out += url
+            }
+            rest = rest[urlEnd...]
+        }
+        out += rest
+        if let bearer = out.range(of: "bearer ", options: .caseInsensitive) {
+            let end = out[bearer.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "\n" } ?? out.endIndex
+            out.replaceSubrange(bearer.upperBound..<end, with: "<redacted>")
+        }
+        return out
+    }
+}

@@ -1,0 +1,143 @@
+public import AssetformCore
+import JSON
+public import Logging
+
+/// The native seedance dialect (API.md §1): eight POST actions, PascalCase fields.
+public struct SeedanceClient: AssetService {
+    let settings: RemoteSettings
+    let transport: HTTPTransport
+    let policy: CallPolicy
+    let logger: Logger
+
+    public init(settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) {
+        self.settings = settings
+        self.transport = transport
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public var capabilities: Capabilities { .seedance }
+
+    public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
+        let result = try await call(
+            "CreateAssetGroup", .write, isCreate: true,
+            [("Name", .string(name)), ("Description", .string(description)), ("GroupType", .string("AIGC"))])
+        return RemoteGroup(id: try id(result, "CreateAssetGroup"), name: name, description: description)
+    }
+
+    public func getGroup(id: String) async throws(RemoteError) -> RemoteGroup {
+        try group(try await call("GetAssetGroup", .read, [("Id", .string(id))]), "GetAssetGroup")
+    }
+
+    public func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
+        let result = try await call(
+            "ListAssetGroups", .read,
+            [
+                ("Filter", .object([("GroupType", .string("AIGC"))])), ("PageNumber", .int(page)), ("PageSize", .int(pageSize)),
+                ("SortBy", .string("CreateTime")), ("SortOrder", .string("Asc")),
+            ])
+        return Page(items: try items(result, "ListAssetGroups").map { (g) throws(RemoteError) in try group(g, "ListAssetGroups") }, total: result["TotalCount"]?.int ?? 0)
+    }
+
+    public func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError) {
+        var fields: [(String, JSONValue)] = [("Id", .string(id))]
+        if let name { fields.append(("Name", .string(name))) }
+        if let description { fields.append(("Description", .string(description))) }
+        _ = try await call("UpdateAssetGroup", .write, fields)
+    }
+
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset {
+        let result = try await call(
+            "CreateAsset", .createAsset, isCreate: true,
+            [("GroupId", .string(groupID)), ("Name", .string(name)), ("AssetType", .string(type.remoteName)), ("URL", .string(url))])
+        return RemoteAsset(id: try id(result, "CreateAsset"), name: name, type: type, groupID: groupID, status: .processing)
+    }
+
+    public func getAsset(id: String) async throws(RemoteError) -> RemoteAsset {
+        try asset(try await call("GetAsset", .read, [("Id", .string(id))]), "GetAsset")
+    }
+
+    public func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
+        let result = try await call(
+            "ListAssets", .read,
+            [
+                ("Filter", .object([("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string)))])),
+                ("PageNumber", .int(page)), ("PageSize", .int(pageSize)), ("SortBy", .string("CreateTime")), ("SortOrder", .string("Asc")),
+            ])
+        return Page(items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") }, total: result["TotalCount"]?.int ?? 0)
+    }
+
+    public func updateAsset(id: String, name: String) async throws(RemoteError) {
+        _ = try await call("UpdateAsset", .write, [("Id", .string(id)), ("Name", .string(name))])
+    }
+
+    // MARK: - The exchange
+
+    private func call(_ action: String, _ callClass: CallClass, isCreate: Bool = false, _ fields: [(String, JSONValue)]) async throws(RemoteError)
+        -> JSONValue
+    {
+        let call = RemoteCall(action, callClass, isCreate: isCreate)
+        let body = Array(JSONValue.object(fields + [("ProjectName", .string(settings.projectName))]).encoded.utf8)
+        let path = "/v1/seedance/asset/" + action
+        let url = settings.baseURL + path
+        let headers = [("Authorization", "Bearer " + settings.key.value), ("Content-Type", "application/json")]
+        let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
+        return try await policy.perform(call) { attempt in
+            let started = ContinuousClock.now
+            let reply = await transport.send(method: "POST", url: url, headers: headers, body: body, timeout: timeout)
+            let result = Exchange.interpret(reply, call: call, envelope: Envelope.seedance)
+            Exchange.log(logger, method: "POST", path: path, reply: reply, started: started, attempt: attempt)
+            return result
+        }
+    }
+
+    // MARK: - Reading results
+
+    private func id(_ result: JSONValue, _ action: String) throws(RemoteError) -> String {
+        guard let id = result["Id"]?.string, !id.isEmpty else { throw Exchange.malformed(action, "no Id") }
+        return id
+    }
+
+    private func items(_ result: JSONValue, _ action: String) throws(RemoteError) -> [JSONValue] {
+        guard case .array(let items) = result["Items"] ?? .array([]) else { throw Exchange.malformed(action, "Items is not a list") }
+        return items
+    }
+
+    private func group(_ g: JSONValue, _ action: String) throws(RemoteError) -> RemoteGroup {
+        RemoteGroup(
+            id: try id(g, action), name: g["Name"]?.string ?? "", description: g["Description"]?.string ?? "",
+            createTime: g["CreateTime"]?.string.flatMap(RFC3339.parse))
+    }
+
+    private func asset(_ a: JSONValue, _ action: String) throws(RemoteError) -> RemoteAsset {
+        guard let status = a["Status"]?.string.flatMap(AssetStatus.init(remote:)) else {
+            throw Exchange.malformed(action, "the asset has no known Status")
+        }
+        let failure = a["Error"].flatMap { e in
+            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["Message"]?.string ?? "") }
+        }
+        return RemoteAsset(
+            id: try id(a, action), name: a["Name"]?.string ?? "", type: a["AssetType"]?.string.flatMap(AssetType.init(remote:)),
+            groupID: a["GroupId"]?.string ?? "", status: status, failure: failure, createTime: a["CreateTime"]?.string.flatMap(RFC3339.parse))
+    }
+}
+
+extension AssetType {
+    /// `Image`, `Video`, `Audio`, as both dialects write types.
+    public var remoteName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
+    public init?(remote: String) {
+        self.init(rawValue: remote.lowercased())
+    }
+}
+
+extension AssetStatus {
+    init?(remote: String) {
+        switch remote.lowercased() {
+        case "processing": self = .processing
+        case "active": self = .active
+        case "failed": self = .failed
+        default: return nil
+        }
+    }
+}

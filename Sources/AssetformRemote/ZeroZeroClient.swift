@@ -1,0 +1,133 @@
+public import AssetformCore
+import JSON
+public import Logging
+
+/// The 0-0 dialect (API.md §2): REST paths, snake_case fields, `platform` on every call. It has
+/// no list and no update.
+public struct ZeroZeroClient: AssetService {
+    let settings: RemoteSettings
+    let transport: HTTPTransport
+    let policy: CallPolicy
+    let logger: Logger
+
+    public init(settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) {
+        self.settings = settings
+        self.transport = transport
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public var capabilities: Capabilities { .zeroZero }
+
+    public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
+        let data = try await call(
+            RemoteCall("POST /v1/asset-groups", .write, isCreate: true), "POST", "/v1/asset-groups",
+            body: [
+                ("platform", .string(settings.platform)), ("name", .string(name)), ("description", .string(description)),
+                ("project_name", .string(settings.projectName)),
+            ])
+        return try group(data)
+    }
+
+    public func getGroup(id: String) async throws(RemoteError) -> RemoteGroup {
+        try group(try await call(RemoteCall("GET /v1/asset-groups/{group_id}", .read), "GET", "/v1/asset-groups/" + Self.escape(id)))
+    }
+
+    public func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
+        throw unsupported("listing groups")
+    }
+
+    public func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError) {
+        throw unsupported("updating a group")
+    }
+
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset {
+        let data = try await call(
+            RemoteCall("POST /v1/assets", .createAsset, isCreate: true), "POST", "/v1/assets",
+            body: [
+                ("platform", .string(settings.platform)), ("group_id", .string(groupID)), ("url", .string(url)),
+                ("asset_type", .string(type.remoteName)), ("name", .string(name)),
+            ])
+        return try asset(data)
+    }
+
+    public func getAsset(id: String) async throws(RemoteError) -> RemoteAsset {
+        try asset(try await call(RemoteCall("GET /v1/assets/{asset_id}", .read), "GET", "/v1/assets/" + Self.escape(id)))
+    }
+
+    public func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
+        throw unsupported("listing assets")
+    }
+
+    public func updateAsset(id: String, name: String) async throws(RemoteError) {
+        throw unsupported("updating an asset")
+    }
+
+    // MARK: - The exchange
+
+    private func call(_ call: RemoteCall, _ method: String, _ path: String, body: [(String, JSONValue)]? = nil) async throws(RemoteError)
+        -> JSONValue
+    {
+        let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
+        let url = settings.baseURL + path + query
+        let headers =
+            [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
+        let bytes = body.map { Array(JSONValue.object($0).encoded.utf8) }
+        let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
+        return try await policy.perform(call) { attempt in
+            let started = ContinuousClock.now
+            let reply = await transport.send(method: method, url: url, headers: headers, body: bytes, timeout: timeout)
+            let result = Exchange.interpret(reply, call: call, envelope: Envelope.zeroZero)
+            Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
+            return result
+        }
+    }
+
+    private func unsupported(_ what: String) -> RemoteError {
+        RemoteError(.unsupported, call: "0-0", message: "the 0-0 API has no call for \(what)")
+    }
+
+    /// Percent-encodes a path segment or query value.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) {
+                out.append(c)
+            } else {
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    // MARK: - Reading results
+
+    private func group(_ d: JSONValue) throws(RemoteError) -> RemoteGroup {
+        guard let id = d["group_id"]?.string, !id.isEmpty else { throw Exchange.malformed("0-0 group", "no group_id") }
+        return RemoteGroup(
+            id: id, name: d["name"]?.string ?? "", description: d["description"]?.string ?? "",
+            createTime: d["created_at"]?.int.map(Double.init))
+    }
+
+    private func asset(_ d: JSONValue) throws(RemoteError) -> RemoteAsset {
+        guard let id = d["asset_id"]?.string, !id.isEmpty else { throw Exchange.malformed("0-0 asset", "no asset_id") }
+        guard let status = d["status"]?.string.flatMap(AssetStatus.init(remote:)) else {
+            throw Exchange.malformed("0-0 asset", "no known status")
+        }
+        let failure = d["error"].flatMap { e in e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") } }
+        return RemoteAsset(
+            id: id, name: d["name"]?.string ?? "", type: d["asset_type"]?.string.flatMap(AssetType.init(remote:)),
+            groupID: d["group_id"]?.string ?? "", status: status, failure: failure, createTime: d["created_at"]?.int.map(Double.init))
+    }
+}
+
+/// Makes the client for a provider's dialect.
+public enum RemoteClient {
+    public static func make(_ settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) -> any AssetService {
+        switch settings.api {
+        case .seedance: SeedanceClient(settings: settings, transport: transport, policy: policy, logger: logger)
+        case .zeroZero: ZeroZeroClient(settings: settings, transport: transport, policy: policy, logger: logger)
+        }
+    }
+}

@@ -1,4 +1,3 @@
-
 /// An error answer, in terms both dialects render: the HTTP status, the service's code, a message.
 struct APIError: Error, Sendable {
     var status: Int

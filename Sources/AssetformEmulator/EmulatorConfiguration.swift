@@ -1,4 +1,3 @@
-
 /// How the emulator behaves: address, timing, throttling and faults (API.md §3). Every field
 /// can be set from the command line (`assetform emulator --help`) and from tests.
 public struct EmulatorConfiguration: Sendable {

@@ -1,4 +1,3 @@
-
 /// The two dialects the emulator serves; their data is kept apart, as on two services.
 public enum Dialect: String, Sendable, Codable, CaseIterable {
     case seedance

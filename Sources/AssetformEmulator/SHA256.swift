@@ -1,4 +1,3 @@
-
 /// SHA-256 (FIPS 180-4), so that API keys are kept and shown only as digests.
 enum SHA256 {
     private static let k: [UInt32] = [

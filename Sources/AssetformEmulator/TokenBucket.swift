@@ -1,4 +1,3 @@
-
 /// A token bucket: `rate` tokens a second, holding at most `burst`.
 struct TokenBucket: Sendable {
     let rate: Double

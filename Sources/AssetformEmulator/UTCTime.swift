@@ -1,4 +1,3 @@
-
 /// UTC times as the services write them, without a date formatter on the hot path.
 enum UTCTime {
     /// `2026-03-18T07:20:44Z`

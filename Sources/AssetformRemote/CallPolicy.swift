@@ -4,7 +4,7 @@ public import Logging
 /// What happened to a call, for progress output and tests.
 public enum CallEvent: Sendable {
     case started(RemoteCall, attempt: Int, at: Duration)
-    case finished(RemoteCall, attempt: Int, status: Int?, elapsed: Duration)
+    case finished(RemoteCall, attempt: Int, status: Int?, at: Duration, elapsed: Duration)
     case retrying(RemoteCall, attempt: Int, after: Duration, error: RemoteError)
 }
 
@@ -39,7 +39,8 @@ public actor CallPolicy {
 
     public init(
         limits: Limits, backoff: Backoff = Backoff(), budget: RetryBudget = RetryBudget(),
-        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(), logger: Logger = Logger(label: "assetform.remote"),
+        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        logger: Logger = Logger(label: "assetform.remote"),
         observer: (@Sendable (CallEvent) -> Void)? = nil
     ) {
         schedule = RateSchedule(rates: [
@@ -82,13 +83,13 @@ public actor CallPolicy {
             switch result {
             case .success(let value):
                 budget.earn()
-                observer?(.finished(call, attempt: attempt, status: 200, elapsed: elapsed))
+                observer?(.finished(call, attempt: attempt, status: 200, at: started + elapsed, elapsed: elapsed))
                 return value
             case .failure(let error):
                 failure = error
             }
             failure.attempts = attempt
-            observer?(.finished(call, attempt: attempt, status: failure.status, elapsed: elapsed))
+            observer?(.finished(call, attempt: attempt, status: failure.status, at: started + elapsed, elapsed: elapsed))
             switch failure.kind {
             case .throttled(let retryAfter):
                 counters.throttled += 1

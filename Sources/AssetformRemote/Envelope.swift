@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// Reads answers in every shape API.md allows, and finds the error in any of them, whatever the
@@ -9,7 +10,8 @@ enum Envelope {
             return .failure(unreadable(reply, call: call))
         }
         if let meta = json["ResponseMetadata"], let error = meta["Error"] {
-            return .failure(serviceError(code: error["Code"]?.string, message: error["Message"]?.string, reply: reply, call: call))
+            return .failure(
+                serviceError(code: error["Code"]?.string, message: error["Message"]?.string, reply: reply, call: call))
         }
         if let error = json["error"], case .object = error {
             return .failure(serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
@@ -18,7 +20,8 @@ enum Envelope {
             // {"code": 0, "msg": …, "data": …}: 0 (or 200) is success.
             let n = code.int ?? Int(code.string ?? "")
             if n != 0 && n != 200 {
-                return .failure(serviceError(code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call))
+                return .failure(
+                    serviceError(code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call))
             }
         }
         if !(200..<300).contains(reply.status) {
@@ -39,19 +42,35 @@ enum Envelope {
         }
         let code = json["code"]?.int ?? Int(json["code"]?.string ?? "")
         if let code, code != 200 && code != 0 {
-            // The message may start with the upstream code ("QuotaExceeded: …").
+            // The message may start with the upstream code ("QuotaExceeded: …"); otherwise the
+            // body's code, an HTTP status, decides.
             let msg = json["msg"]?.string ?? ""
-            let upstream = msg.split(separator: ":").first.map(String.init).flatMap { $0.contains(" ") ? nil : $0 }
-            var error = serviceError(code: upstream ?? String(code), message: msg, reply: reply, call: call)
-            if upstream == nil { error.kind = RemoteError.classify(code: nil, status: code, isCreate: call.isCreate) }
-            if case .throttled = error.kind { error.kind = .throttled(retryAfter: retryAfter(reply)) }
-            return .failure(error)
+            let upstream = leadingCode(msg)
+            var kind = RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
+            if code == 401 { kind = .fatalForRun }
+            if case .throttled = kind { kind = .throttled(retryAfter: retryAfter(reply)) }
+            return .failure(
+                RemoteError(
+                    kind, call: call.name, status: reply.status, code: upstream ?? String(code),
+                    message: msg.isEmpty ? "no message" : msg))
         }
         if !(200..<300).contains(reply.status) {
             return .failure(serviceError(code: nil, message: json["msg"]?.string, reply: reply, call: call))
         }
         guard let data = json["data"], data != .null else { return .failure(unreadable(reply, call: call)) }
         return .success(data)
+    }
+
+    /// `QuotaExceeded` in `QuotaExceeded: the account is full`: a word of letters and dots,
+    /// starting with a capital, before a colon.
+    static func leadingCode(_ msg: String) -> String? {
+        guard let colon = msg.firstIndex(of: ":") else { return nil }
+        let word = msg[..<colon]
+        guard let first = word.first, first.isUppercase, word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" })
+        else {
+            return nil
+        }
+        return String(word)
     }
 
     private static func gatewayCode(_ error: JSONValue) -> String? {
@@ -71,7 +90,8 @@ enum Envelope {
     private static func unreadable(_ reply: HTTPReply, call: RemoteCall) -> RemoteError {
         let kind: RemoteError.Kind =
             (200..<300).contains(reply.status) || reply.status >= 500
-            ? (call.isCreate ? .ambiguous : .retryable) : RemoteError.classify(code: nil, status: reply.status, isCreate: call.isCreate)
+            ? (call.isCreate ? .ambiguous : .retryable)
+            : RemoteError.classify(code: nil, status: reply.status, isCreate: call.isCreate)
         return RemoteError(
             kind, call: call.name, status: reply.status, code: nil,
             message: "the answer is not one the API describes (\(reply.body.count) bytes)")
@@ -86,8 +106,6 @@ enum Envelope {
         return .milliseconds(Int64(max(0, wait) * 1000))
     }
 }
-
-import Foundation
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), as `Retry-After` may carry.
 enum HTTPDate {

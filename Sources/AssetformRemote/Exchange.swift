@@ -20,7 +20,8 @@ enum Exchange {
     }
 
     static func log(
-        _ logger: Logger, method: String, path: String, reply: Result<HTTPReply, TransportFailure>, started: ContinuousClock.Instant,
+        _ logger: Logger, method: String, path: String, reply: Result<HTTPReply, TransportFailure>,
+        started: ContinuousClock.Instant,
         attempt: Int
     ) {
         let elapsed = ContinuousClock.now - started

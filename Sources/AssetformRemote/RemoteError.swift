@@ -87,7 +87,8 @@ public enum Redaction {
         var rest = Substring(text)
         while let scheme = rest.firstRange(of: "://") {
             // Copy up to the end of the URL's path, then drop its query.
-            let urlEnd = rest[scheme.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\n" } ?? rest.endIndex
+            let urlEnd =
+                rest[scheme.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\n" } ?? rest.endIndex
             let url = rest[..<urlEnd]
             if let q = url[scheme.upperBound...].firstIndex(of: "?") {
                 out += url[..<q] + "?<redacted>"

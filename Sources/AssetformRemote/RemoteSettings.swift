@@ -24,7 +24,10 @@ public struct RemoteSettings: Sendable {
     public var platform: String
     public var limits: Limits
 
-    public init(api: API, baseURL: String, key: APIKey, projectName: String = "default", platform: String = "JIMENG", limits: Limits = Limits()) {
+    public init(
+        api: API, baseURL: String, key: APIKey, projectName: String = "default", platform: String = "JIMENG",
+        limits: Limits = Limits()
+    ) {
         self.api = api
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.key = key

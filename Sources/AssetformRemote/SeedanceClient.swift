@@ -36,7 +36,9 @@ public struct SeedanceClient: AssetService {
                 ("Filter", .object([("GroupType", .string("AIGC"))])), ("PageNumber", .int(page)), ("PageSize", .int(pageSize)),
                 ("SortBy", .string("CreateTime")), ("SortOrder", .string("Asc")),
             ])
-        return Page(items: try items(result, "ListAssetGroups").map { (g) throws(RemoteError) in try group(g, "ListAssetGroups") }, total: result["TotalCount"]?.int ?? 0)
+        return Page(
+            items: try items(result, "ListAssetGroups").map { (g) throws(RemoteError) in try group(g, "ListAssetGroups") },
+            total: result["TotalCount"]?.int ?? 0)
     }
 
     public func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError) {
@@ -46,10 +48,14 @@ public struct SeedanceClient: AssetService {
         _ = try await call("UpdateAssetGroup", .write, fields)
     }
 
-    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset {
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset
+    {
         let result = try await call(
             "CreateAsset", .createAsset, isCreate: true,
-            [("GroupId", .string(groupID)), ("Name", .string(name)), ("AssetType", .string(type.remoteName)), ("URL", .string(url))])
+            [
+                ("GroupId", .string(groupID)), ("Name", .string(name)), ("AssetType", .string(type.remoteName)),
+                ("URL", .string(url)),
+            ])
         return RemoteAsset(id: try id(result, "CreateAsset"), name: name, type: type, groupID: groupID, status: .processing)
     }
 
@@ -62,9 +68,12 @@ public struct SeedanceClient: AssetService {
             "ListAssets", .read,
             [
                 ("Filter", .object([("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string)))])),
-                ("PageNumber", .int(page)), ("PageSize", .int(pageSize)), ("SortBy", .string("CreateTime")), ("SortOrder", .string("Asc")),
+                ("PageNumber", .int(page)), ("PageSize", .int(pageSize)), ("SortBy", .string("CreateTime")),
+                ("SortOrder", .string("Asc")),
             ])
-        return Page(items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") }, total: result["TotalCount"]?.int ?? 0)
+        return Page(
+            items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") },
+            total: result["TotalCount"]?.int ?? 0)
     }
 
     public func updateAsset(id: String, name: String) async throws(RemoteError) {
@@ -73,7 +82,8 @@ public struct SeedanceClient: AssetService {
 
     // MARK: - The exchange
 
-    private func call(_ action: String, _ callClass: CallClass, isCreate: Bool = false, _ fields: [(String, JSONValue)]) async throws(RemoteError)
+    private func call(_ action: String, _ callClass: CallClass, isCreate: Bool = false, _ fields: [(String, JSONValue)])
+        async throws(RemoteError)
         -> JSONValue
     {
         let call = RemoteCall(action, callClass, isCreate: isCreate)
@@ -99,7 +109,9 @@ public struct SeedanceClient: AssetService {
     }
 
     private func items(_ result: JSONValue, _ action: String) throws(RemoteError) -> [JSONValue] {
-        guard case .array(let items) = result["Items"] ?? .array([]) else { throw Exchange.malformed(action, "Items is not a list") }
+        guard case .array(let items) = result["Items"] ?? .array([]) else {
+            throw Exchange.malformed(action, "Items is not a list")
+        }
         return items
     }
 
@@ -118,7 +130,8 @@ public struct SeedanceClient: AssetService {
         }
         return RemoteAsset(
             id: try id(a, action), name: a["Name"]?.string ?? "", type: a["AssetType"]?.string.flatMap(AssetType.init(remote:)),
-            groupID: a["GroupId"]?.string ?? "", status: status, failure: failure, createTime: a["CreateTime"]?.string.flatMap(RFC3339.parse))
+            groupID: a["GroupId"]?.string ?? "", status: status, failure: failure,
+            createTime: a["CreateTime"]?.string.flatMap(RFC3339.parse))
     }
 }
 

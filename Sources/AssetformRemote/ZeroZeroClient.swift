@@ -30,7 +30,8 @@ public struct ZeroZeroClient: AssetService {
     }
 
     public func getGroup(id: String) async throws(RemoteError) -> RemoteGroup {
-        try group(try await call(RemoteCall("GET /v1/asset-groups/{group_id}", .read), "GET", "/v1/asset-groups/" + Self.escape(id)))
+        try group(
+            try await call(RemoteCall("GET /v1/asset-groups/{group_id}", .read), "GET", "/v1/asset-groups/" + Self.escape(id)))
     }
 
     public func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
@@ -41,7 +42,8 @@ public struct ZeroZeroClient: AssetService {
         throw unsupported("updating a group")
     }
 
-    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset {
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset
+    {
         let data = try await call(
             RemoteCall("POST /v1/assets", .createAsset, isCreate: true), "POST", "/v1/assets",
             body: [
@@ -65,7 +67,8 @@ public struct ZeroZeroClient: AssetService {
 
     // MARK: - The exchange
 
-    private func call(_ call: RemoteCall, _ method: String, _ path: String, body: [(String, JSONValue)]? = nil) async throws(RemoteError)
+    private func call(_ call: RemoteCall, _ method: String, _ path: String, body: [(String, JSONValue)]? = nil)
+        async throws(RemoteError)
         -> JSONValue
     {
         let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
@@ -115,16 +118,21 @@ public struct ZeroZeroClient: AssetService {
         guard let status = d["status"]?.string.flatMap(AssetStatus.init(remote:)) else {
             throw Exchange.malformed("0-0 asset", "no known status")
         }
-        let failure = d["error"].flatMap { e in e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") } }
+        let failure = d["error"].flatMap { e in
+            e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") }
+        }
         return RemoteAsset(
             id: id, name: d["name"]?.string ?? "", type: d["asset_type"]?.string.flatMap(AssetType.init(remote:)),
-            groupID: d["group_id"]?.string ?? "", status: status, failure: failure, createTime: d["created_at"]?.int.map(Double.init))
+            groupID: d["group_id"]?.string ?? "", status: status, failure: failure,
+            createTime: d["created_at"]?.int.map(Double.init))
     }
 }
 
 /// Makes the client for a provider's dialect.
 public enum RemoteClient {
-    public static func make(_ settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) -> any AssetService {
+    public static func make(_ settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger)
+        -> any AssetService
+    {
         switch settings.api {
         case .seedance: SeedanceClient(settings: settings, transport: transport, policy: policy, logger: logger)
         case .zeroZero: ZeroZeroClient(settings: settings, transport: transport, policy: policy, logger: logger)

@@ -1,0 +1,141 @@
+import AssetformRemote
+import Testing
+
+@Suite("The rate schedule, on explicit times")
+struct RateScheduleTests {
+    /// Starts `n` calls of a class as fast as the schedule allows, all asked for at `from`.
+    func starts(_ s: inout RateSchedule, _ c: CallClass, count n: Int, from: Duration = .zero) -> [Duration] {
+        var times: [Duration] = []
+        var now = from
+        for _ in 0..<n {
+            now = s.earliestStart(c, now: now)
+            s.recordStart(c, at: now)
+            times.append(now)
+        }
+        return times
+    }
+
+    @Test func evenlySpacedAtTheRate() {
+        var s = RateSchedule(rates: [.createAsset: 200, .write: 30, .read: nil])
+        let times = starts(&s, .createAsset, count: 5)
+        #expect(times == [.zero, .milliseconds(5), .milliseconds(10), .milliseconds(15), .milliseconds(20)])
+        let slow = starts(&s, .write, count: 3)
+        #expect(slow == [.zero, .nanoseconds(33_333_334), .nanoseconds(66_666_668)])
+    }
+
+    @Test func unlimitedStartsAtOnce() {
+        var s = RateSchedule(rates: [.read: nil])
+        #expect(starts(&s, .read, count: 4, from: .seconds(3)) == Array(repeating: .seconds(3), count: 4))
+    }
+
+    @Test(arguments: [1.0, 2.5, 30, 200])
+    func noSlidingSecondHoldsMoreThanRatePlusOne(rate: Double) {
+        var s = RateSchedule(rates: [.createAsset: rate])
+        var random = SeededRandom(seed: 7)
+        var now = Duration.zero
+        var times: [Duration] = []
+        for _ in 0..<Int(rate * 20) {
+            // Calls arrive at random, sometimes in bursts, sometimes after a gap.
+            now += .milliseconds(Int64.random(in: 0...Int64(2000 / rate), using: &random))
+            let start = s.earliestStart(.createAsset, now: now)
+            s.recordStart(.createAsset, at: start)
+            times.append(start)
+            now = max(now, start)
+        }
+        var j = 0
+        for i in times.indices {
+            while times[i] - times[j] >= .seconds(1) { j += 1 }
+            #expect(i - j + 1 <= Int(rate) + 1, "\(i - j + 1) starts within one second at rate \(rate)")
+        }
+    }
+
+    @Test func retryAfterPausesTheWholeClassOnly() {
+        var s = RateSchedule(rates: [.createAsset: 100, .read: 100])
+        s.recordStart(.createAsset, at: .seconds(1))
+        s.recordThrottle(.createAsset, at: .seconds(1), retryAfter: .seconds(2))
+        #expect(s.earliestStart(.createAsset, now: .milliseconds(1100)) == .seconds(3))
+        #expect(s.earliestStart(.read, now: .milliseconds(1100)) == .milliseconds(1100), "other classes go on")
+        // A shorter Retry-After later does not shorten the pause.
+        s.recordThrottle(.createAsset, at: .milliseconds(1200), retryAfter: .milliseconds(100))
+        #expect(s.earliestStart(.createAsset, now: .milliseconds(1300)) == .seconds(3))
+    }
+
+    @Test func throttlingHalvesTheRateOnceASecondAndItRecovers() {
+        var s = RateSchedule(rates: [.write: 10])
+        s.recordThrottle(.write, at: .seconds(10), retryAfter: nil)
+        #expect(s.classes[.write]?.effective == 5)
+        s.recordThrottle(.write, at: .milliseconds(10_500), retryAfter: nil)
+        #expect(s.classes[.write]?.effective == 5, "one decrease per second")
+        s.recordThrottle(.write, at: .seconds(12), retryAfter: nil)
+        #expect(s.classes[.write]?.effective == 2.5)
+        // Quiet seconds give back a tenth of the configured rate each.
+        _ = s.earliestStart(.write, now: .milliseconds(13_500))
+        #expect(s.classes[.write]?.effective == 3.5)
+        _ = s.earliestStart(.write, now: .seconds(30))
+        #expect(s.classes[.write]?.effective == 10, "never above the configured rate")
+    }
+
+    @Test func slowedClassSpacesItsStartsAtTheLowerRate() {
+        var s = RateSchedule(rates: [.createAsset: 4])
+        s.recordThrottle(.createAsset, at: .zero, retryAfter: nil)
+        let times = starts(&s, .createAsset, count: 3, from: .milliseconds(100))
+        #expect(times == [.milliseconds(100), .milliseconds(600), .milliseconds(1100)])
+    }
+
+    @Test func anUnlimitedClassThatIsThrottledTakesHalfOfWhatItAchieved() {
+        var s = RateSchedule(rates: [.read: nil])
+        for i in 0..<100 { s.recordStart(.read, at: .milliseconds(Int64(i * 10))) }
+        s.recordThrottle(.read, at: .milliseconds(999), retryAfter: nil)
+        #expect(s.classes[.read]?.effective == 50)
+        _ = s.earliestStart(.read, now: .milliseconds(2999))
+        #expect(s.classes[.read]?.effective == 50 * 1.25 * 1.25)
+        _ = s.earliestStart(.read, now: .seconds(60))
+        #expect(s.classes[.read]?.effective == nil, "unlimited again")
+    }
+}
+
+@Suite("Backoff and the retry budget")
+struct RetryPolicyTests {
+    @Test func ceilingsDoubleUpToTheCap() {
+        let b = Backoff(base: .milliseconds(250), cap: .seconds(5))
+        #expect(
+            (1...7).map { b.ceiling(retry: $0) } == [
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5),
+            ])
+    }
+
+    @Test func fullJitterSpreadsOverTheWholeRange() {
+        let b = Backoff()
+        var random = SeededRandom(seed: 1)
+        let delays = (0..<1000).map { _ in b.delay(retry: 3, using: &random) }
+        #expect(delays.allSatisfy { $0 >= .zero && $0 <= .seconds(1) })
+        #expect(delays.contains { $0 < .milliseconds(100) } && delays.contains { $0 > .milliseconds(900) })
+        var again = SeededRandom(seed: 1)
+        #expect(b.delay(retry: 3, using: &again) == delays[0], "a seed repeats")
+    }
+
+    @Test func budgetStopsAStormAndRefills() {
+        var budget = RetryBudget()
+        var retries = 0
+        while budget.spend(afterTimeout: false) { retries += 1 }
+        #expect(retries == 100)
+        for _ in 0..<5 { budget.earn() }
+        let retry = budget.spend(afterTimeout: false)
+        #expect(retry)
+        let afterTimeout = budget.spend(afterTimeout: true)
+        #expect(!afterTimeout, "a timeout costs more")
+    }
+}
+
+/// SplitMix64, for repeatable randomness in tests.
+struct SeededRandom: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

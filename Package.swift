@@ -71,6 +71,16 @@ let package = Package(
         ),
         /// The executable: one call into AssetformCLI.
         .executableTarget(name: "assetform", dependencies: ["AssetformCLI"], swiftSettings: strict),
+        /// Benchmarks of the remote layer against the in-process emulator (README, Benchmarks).
+        .executableTarget(
+            name: "assetform-bench",
+            dependencies: [
+                "AssetformRemote", "AssetformEmulator", "AssetformCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"], swiftSettings: strict),
         .testTarget(

@@ -1,4 +1,5 @@
 public import AssetformCore
+import DequeModule
 public import Logging
 
 /// What happened to a call, for progress output and tests.
@@ -32,9 +33,9 @@ public actor CallPolicy {
     private let origin: ContinuousClock.Instant
 
     private var inFlight = 0
-    private var permitWaiters: [CheckedContinuation<Void, Never>] = []
+    private var permitWaiters = Deque<CheckedContinuation<Void, Never>>()
     private var busyClasses: Set<CallClass> = []
-    private var turnWaiters: [CallClass: [CheckedContinuation<Void, Never>]] = [:]
+    private var turnWaiters: [CallClass: Deque<CheckedContinuation<Void, Never>>] = [:]
     public private(set) var counters = CallCounters()
 
     public init(
@@ -146,9 +147,8 @@ public actor CallPolicy {
     }
 
     private func releaseTurn(_ c: CallClass) {
-        if var waiters = turnWaiters[c], !waiters.isEmpty {
-            let next = waiters.removeFirst()
-            turnWaiters[c] = waiters
+        // In place: taking the queue out of the dictionary would copy it on every call.
+        if let next = turnWaiters[c]?.popFirst() {
             next.resume()  // the turn passes straight to the next waiter
         } else {
             busyClasses.remove(c)
@@ -164,10 +164,10 @@ public actor CallPolicy {
     }
 
     private func finish() {
-        if permitWaiters.isEmpty {
-            inFlight -= 1
+        if let next = permitWaiters.popFirst() {
+            next.resume()  // the permit passes straight on
         } else {
-            permitWaiters.removeFirst().resume()  // the permit passes straight on
+            inFlight -= 1
         }
     }
 

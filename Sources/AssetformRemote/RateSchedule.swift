@@ -1,3 +1,5 @@
+import DequeModule
+
 /// When calls of each class may start: the pure core of the call policy, driven by explicit
 /// times so that tests can check exact schedules.
 ///
@@ -21,7 +23,7 @@ public struct RateSchedule: Sendable {
         var lastDecrease: Instant?
         var lastChange: Instant = .zero
         /// Starts in the last second, for a class with no rate that gets throttled.
-        var recentStarts: [Instant] = []
+        var recentStarts = Deque<Instant>()
     }
 
     public private(set) var classes: [CallClass: ClassState]
@@ -51,10 +53,25 @@ public struct RateSchedule: Sendable {
     }
 
     /// Records that a call of class `c` started at `now` (which must be ≥ `earliestStart`).
+    ///
+    /// A start a little late (a timer's overshoot) is counted at its slot, so that overshoots do
+    /// not add up and the achieved rate stays at the configured one. The credit is bounded: if
+    /// slots are 1/r apart and a start counts up to δ before it happened, a one-second window
+    /// can reach back δ further and holds at most ⌊(1 + δ)·r⌋ + 1 starts, which is r + 1 or less
+    /// exactly when δ < (1 − frac(r)) / r. The credit is nine tenths of that.
     public mutating func recordStart(_ c: CallClass, at now: Instant) {
-        classes[c]!.lastStart = now
+        var counted = now
+        if let rate = classes[c]!.effective, let last = classes[c]!.lastStart {
+            let slot = max(classes[c]!.pausedUntil, last + Self.interval(rate))
+            let credit = Duration.nanoseconds(Int64(0.9 * (1 - (rate - rate.rounded(.down))) / rate * 1e9))
+            counted = max(slot, now - credit)
+        }
+        classes[c]!.lastStart = counted
         if classes[c]!.configured == nil {
-            classes[c]!.recentStarts.removeAll { $0 <= now - .seconds(1) }
+            // Oldest first, so dropping those older than a second is a few pops at the front.
+            while let first = classes[c]!.recentStarts.first, first <= now - .seconds(1) {
+                classes[c]!.recentStarts.removeFirst()
+            }
             classes[c]!.recentStarts.append(now)
         }
     }

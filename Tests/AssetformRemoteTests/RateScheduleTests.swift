@@ -23,6 +23,18 @@ struct RateScheduleTests {
         #expect(slow == [.zero, .nanoseconds(33_333_334), .nanoseconds(66_666_668)])
     }
 
+    @Test func aLateStartCountsAtItsSlotSoOvershootsDoNotAddUp() {
+        var s = RateSchedule(rates: [.createAsset: 200])
+        var now = Duration.zero
+        for _ in 0..<200 {
+            now = s.earliestStart(.createAsset, now: now) + .microseconds(300)  // every wake-up 0.3 ms late
+            s.recordStart(.createAsset, at: now)
+        }
+        // The first start's lateness, 199 intervals of 5 ms, and the last one's lateness: not
+        // 200 × 5.3 ms, as it would be if each overshoot pushed the next slot.
+        #expect(now == .microseconds(600) + .milliseconds(995))
+    }
+
     @Test func unlimitedStartsAtOnce() {
         var s = RateSchedule(rates: [.read: nil])
         #expect(starts(&s, .read, count: 4, from: .seconds(3)) == Array(repeating: .seconds(3), count: 4))
@@ -37,7 +49,9 @@ struct RateScheduleTests {
         for _ in 0..<Int(rate * 20) {
             // Calls arrive at random, sometimes in bursts, sometimes after a gap.
             now += .milliseconds(Int64.random(in: 0...Int64(2000 / rate), using: &random))
-            let start = s.earliestStart(.createAsset, now: now)
+            // The timer wakes a little late, sometimes later than a whole interval.
+            let late = Duration.microseconds(Int64.random(in: 0...Int64(1_500_000 / rate), using: &random))
+            let start = s.earliestStart(.createAsset, now: now) + late
             s.recordStart(.createAsset, at: start)
             times.append(start)
             now = max(now, start)

@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps build demo test lint bench-validate bench-emulator clean
+.PHONY: deps build demo test lint bench-validate bench-emulator bench-remote clean
 
 deps:
 	@scripts/install-deps
@@ -32,6 +32,12 @@ bench-validate: deps
 bench-emulator: deps
 	$(SWIFT) build -c release --scratch-path .build-bench --product assetform
 	scripts/bench/emulator-load.sh .build-bench/release/assetform 10 32
+
+# The call policy against the in-process emulator: a paced rate, and unthrottled throughput
+# against the emulator's raw capacity measured in the same run.
+bench-remote: deps
+	$(SWIFT) build -c release --scratch-path .build-bench --product assetform-bench
+	.build-bench/release/assetform-bench
 
 clean:
 	rm -rf .build .build-bench scripts/bench/out

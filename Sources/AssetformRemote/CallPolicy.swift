@@ -121,6 +121,17 @@ public actor CallPolicy {
     /// Calls of one class wait their turn in order, so that starts keep the class's spacing
     /// whatever the permits do; a paused or slow class never holds a permit while it waits.
     private func start(_ c: CallClass) async throws {
+        // A class with no rate that is not paused needs no order among its calls: a permit is
+        // all it waits for, without passing a turn from task to task.
+        if schedule.classes[c]!.effective == nil, schedule.earliestStart(c, now: now) <= now {
+            try Task.checkCancellation()
+            await takePermit()
+            if schedule.earliestStart(c, now: now) <= now {
+                schedule.recordStart(c, at: now)
+                return
+            }
+            finish()  // it was paused (or slowed) meanwhile: wait in order below
+        }
         await takeTurn(c)
         defer { releaseTurn(c) }
         while true {

@@ -19,10 +19,13 @@ struct Bench: AsyncParsableCommand {
     var rate = 200.0
 
     @Option(help: "Creates in each unthrottled run (raw, and through the client).")
-    var unthrottled = 5000
+    var unthrottled = 3000
 
     @Option(help: "Calls in flight in the unthrottled runs.")
     var concurrency = 32
+
+    @Option(help: "Rounds of the unthrottled comparison; each runs raw, then the client; the median ratio is reported.")
+    var rounds = 5
 
     func run() async throws {
         var emulator = EmulatorConfiguration()
@@ -32,15 +35,29 @@ struct Bench: AsyncParsableCommand {
             let transport = HTTPTransport(maximumConnections: max(64, concurrency))
             do {
                 let groupID = try await makeGroup(running.baseURL, transport)
-                let raw = try await rawCreates(running.baseURL, transport, groupID: groupID)
-                let client = try await clientCreates(running.baseURL, transport, groupID: groupID)
+                var raws: [Double] = []
+                var clients: [Double] = []
+                for _ in 0..<rounds {
+                    raws.append(try await rawCreates(running.baseURL, transport, groupID: groupID))
+                    clients.append(try await clientCreates(running.baseURL, transport, groupID: groupID))
+                }
+                let ratios = zip(clients, raws).map { $0 / $1 }.sorted()
                 let pacedResult = try await pacedCreates(running.baseURL, transport, groupID: groupID)
                 print("paced: \(paced) creates at create_asset \(fmt(rate))/s")
-                print("  achieved \(fmt(pacedResult.startRate))/s between first and last start = \(fmt(pacedResult.startRate / rate, 3)) of configured")
-                print("  achieved \(fmt(pacedResult.wallRate))/s over the whole run (last answer included) = \(fmt(pacedResult.wallRate / rate, 3))")
-                print("unthrottled: \(unthrottled) creates, \(concurrency) in flight, emulator throttling off")
-                print("  raw capacity (transport only, no policy): \(fmt(raw))/s")
-                print("  through the client and call policy:       \(fmt(client))/s = \(fmt(client / raw, 3)) of raw")
+                print(
+                    "  achieved \(fmt(pacedResult.startRate))/s between first and last start = \(fmt(pacedResult.startRate / rate, 3)) of configured"
+                )
+                print(
+                    "  achieved \(fmt(pacedResult.wallRate))/s over the whole run (last answer included) = \(fmt(pacedResult.wallRate / rate, 3))"
+                )
+                print(
+                    "unthrottled: \(unthrottled) creates a run, \(concurrency) in flight, emulator throttling off, \(rounds) rounds"
+                )
+                print("  raw capacity (transport only, no policy): \(raws.map { fmt($0, 0) }.joined(separator: " "))/s")
+                print("  through the client and call policy:       \(clients.map { fmt($0, 0) }.joined(separator: " "))/s")
+                print(
+                    "  client / raw, per round: \(zip(clients, raws).map { fmt($0 / $1, 3) }.joined(separator: " ")); median \(fmt(ratios[ratios.count / 2], 3))"
+                )
             } catch {
                 try await transport.shutdown()
                 throw error
@@ -55,13 +72,15 @@ struct Bench: AsyncParsableCommand {
 
     func makeGroup(_ baseURL: String, _ transport: HTTPTransport) async throws -> String {
         let limits = Limits(rates: Rates(createAsset: nil, write: nil, read: nil))
-        let service = RemoteClient.make(settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
+        let service = RemoteClient.make(
+            settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
         return try await service.createGroup(name: "bench", description: "").id
     }
 
     /// The emulator's capacity as a bare client sees it: `concurrency` loops sending a fixed body.
     func rawCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> Double {
-        let body = Array(#"{"GroupId":"\#(groupID)","Name":"raw","AssetType":"Image","URL":"https://cdn.example.com/a.png"}"#.utf8)
+        let body = Array(
+            #"{"GroupId":"\#(groupID)","Name":"raw","AssetType":"Image","URL":"https://cdn.example.com/a.png"}"#.utf8)
         let url = baseURL + "/v1/seedance/asset/CreateAsset"
         let headers = [("Authorization", "Bearer bench-key"), ("Content-Type", "application/json")]
         let per = unthrottled / concurrency
@@ -71,7 +90,9 @@ struct Bench: AsyncParsableCommand {
             for _ in 0..<concurrency {
                 group.addTask {
                     for _ in 0..<per {
-                        let reply = try await transport.send(method: "POST", url: url, headers: headers, body: body, timeout: .seconds(10)).get()
+                        let reply = try await transport.send(
+                            method: "POST", url: url, headers: headers, body: body, timeout: .seconds(10)
+                        ).get()
                         guard reply.status == 200 else { throw BenchFailure(message: "raw create: HTTP \(reply.status)") }
                     }
                 }
@@ -84,13 +105,15 @@ struct Bench: AsyncParsableCommand {
     /// The same creates through the client: every call under the policy, no rate set.
     func clientCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> Double {
         let limits = Limits(concurrency: concurrency, rates: Rates(createAsset: nil, write: nil, read: nil))
-        let service = RemoteClient.make(settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
+        let service = RemoteClient.make(
+            settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<unthrottled {
                 group.addTask {
-                    _ = try await service.createAsset(groupID: groupID, name: "c\(i)", type: .image, url: "https://cdn.example.com/c.png")
+                    _ = try await service.createAsset(
+                        groupID: groupID, name: "c\(i)", type: .image, url: "https://cdn.example.com/c.png")
                 }
             }
             try await group.waitForAll()
@@ -99,7 +122,9 @@ struct Bench: AsyncParsableCommand {
     }
 
     /// Creates at a configured rate: how close the policy keeps to it.
-    func pacedCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> (startRate: Double, wallRate: Double) {
+    func pacedCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> (
+        startRate: Double, wallRate: Double
+    ) {
         let limits = Limits(concurrency: 32, rates: Rates(createAsset: rate, write: nil, read: nil))
         let starts = StartLog()
         let policy = CallPolicy(limits: limits, observer: { if case .started(_, _, let at) = $0 { starts.add(at) } })
@@ -109,7 +134,8 @@ struct Bench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<paced {
                 group.addTask {
-                    _ = try await service.createAsset(groupID: groupID, name: "p\(i)", type: .image, url: "https://cdn.example.com/p.png")
+                    _ = try await service.createAsset(
+                        groupID: groupID, name: "p\(i)", type: .image, url: "https://cdn.example.com/p.png")
                 }
             }
             try await group.waitForAll()

@@ -1,5 +1,39 @@
 import JSON
-import Logging
+public import Logging
+
+/// What a client needs to make calls: its settings, the shared transport, the call policy and a
+/// logger. Both dialects' clients make every call through `exchange`.
+public struct RemoteConnection: Sendable {
+    public let settings: RemoteSettings
+    public let transport: HTTPTransport
+    public let policy: CallPolicy
+    public let logger: Logger
+
+    public init(settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) {
+        self.settings = settings
+        self.transport = transport
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// One call under the policy: sent, read with the dialect's `envelope`, logged.
+    func exchange(
+        _ call: RemoteCall, method: String, path: String, query: String = "", body: [UInt8]?,
+        envelope: @escaping @Sendable (HTTPReply, RemoteCall) -> Result<JSONValue, RemoteError>
+    ) async throws(RemoteError) -> JSONValue {
+        let url = settings.baseURL + path + query
+        let headers =
+            [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
+        let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
+        return try await policy.perform(call) { attempt in
+            let started = ContinuousClock.now
+            let reply = await transport.send(method: method, url: url, headers: headers, body: body, timeout: timeout)
+            let result = Exchange.interpret(reply, call: call, envelope: envelope)
+            Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
+            return result
+        }
+    }
+}
 
 /// What both clients do with one HTTP exchange: turn it into a result or a classified error, and
 /// log it (method, path, status, duration, attempt; never a header or a body).

@@ -1,19 +1,12 @@
 public import AssetformCore
 import JSON
-public import Logging
 
 /// The native seedance dialect (API.md §1): eight POST actions, PascalCase fields.
 public struct SeedanceClient: AssetService {
-    let settings: RemoteSettings
-    let transport: HTTPTransport
-    let policy: CallPolicy
-    let logger: Logger
+    let connection: RemoteConnection
 
-    public init(settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) {
-        self.settings = settings
-        self.transport = transport
-        self.policy = policy
-        self.logger = logger
+    public init(_ connection: RemoteConnection) {
+        self.connection = connection
     }
 
     public var capabilities: Capabilities { .seedance }
@@ -86,19 +79,10 @@ public struct SeedanceClient: AssetService {
         async throws(RemoteError)
         -> JSONValue
     {
-        let call = RemoteCall(action, callClass, isCreate: isCreate)
-        let body = Array(JSONValue.object(fields + [("ProjectName", .string(settings.projectName))]).encoded.utf8)
-        let path = "/v1/seedance/asset/" + action
-        let url = settings.baseURL + path
-        let headers = [("Authorization", "Bearer " + settings.key.value), ("Content-Type", "application/json")]
-        let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
-        return try await policy.perform(call) { attempt in
-            let started = ContinuousClock.now
-            let reply = await transport.send(method: "POST", url: url, headers: headers, body: body, timeout: timeout)
-            let result = Exchange.interpret(reply, call: call, envelope: Envelope.seedance)
-            Exchange.log(logger, method: "POST", path: path, reply: reply, started: started, attempt: attempt)
-            return result
-        }
+        let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encoded
+        return try await connection.exchange(
+            RemoteCall(action, callClass, isCreate: isCreate), method: "POST", path: "/v1/seedance/asset/" + action,
+            body: Array(body.utf8), envelope: Envelope.seedance)
     }
 
     // MARK: - Reading results

@@ -5,16 +5,11 @@ public import Logging
 /// The 0-0 dialect (API.md §2): REST paths, snake_case fields, `platform` on every call. It has
 /// no list and no update.
 public struct ZeroZeroClient: AssetService {
-    let settings: RemoteSettings
-    let transport: HTTPTransport
-    let policy: CallPolicy
-    let logger: Logger
+    let connection: RemoteConnection
+    private var settings: RemoteSettings { connection.settings }
 
-    public init(settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger) {
-        self.settings = settings
-        self.transport = transport
-        self.policy = policy
-        self.logger = logger
+    public init(_ connection: RemoteConnection) {
+        self.connection = connection
     }
 
     public var capabilities: Capabilities { .zeroZero }
@@ -72,18 +67,9 @@ public struct ZeroZeroClient: AssetService {
         -> JSONValue
     {
         let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
-        let url = settings.baseURL + path + query
-        let headers =
-            [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
-        let bytes = body.map { Array(JSONValue.object($0).encoded.utf8) }
-        let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
-        return try await policy.perform(call) { attempt in
-            let started = ContinuousClock.now
-            let reply = await transport.send(method: method, url: url, headers: headers, body: bytes, timeout: timeout)
-            let result = Exchange.interpret(reply, call: call, envelope: Envelope.zeroZero)
-            Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
-            return result
-        }
+        return try await connection.exchange(
+            call, method: method, path: path, query: query, body: body.map { Array(JSONValue.object($0).encoded.utf8) },
+            envelope: Envelope.zeroZero)
     }
 
     private func unsupported(_ what: String) -> RemoteError {
@@ -133,9 +119,10 @@ public enum RemoteClient {
     public static func make(_ settings: RemoteSettings, transport: HTTPTransport, policy: CallPolicy, logger: Logger)
         -> any AssetService
     {
+        let connection = RemoteConnection(settings: settings, transport: transport, policy: policy, logger: logger)
         switch settings.api {
-        case .seedance: SeedanceClient(settings: settings, transport: transport, policy: policy, logger: logger)
-        case .zeroZero: ZeroZeroClient(settings: settings, transport: transport, policy: policy, logger: logger)
+        case .seedance: return SeedanceClient(connection)
+        case .zeroZero: return ZeroZeroClient(connection)
         }
     }
 }

@@ -14,6 +14,8 @@ func withEmulator(
 ) async throws {
     var configuration = EmulatorConfiguration()
     configuration.seed = 42
+    // Throttling only where a test is about it (and then at rates no machine's speed can dodge).
+    configuration.throttle = false
     configure(&configuration)
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     do {

@@ -5,7 +5,7 @@ import Testing
 @Suite("0-0 dialect")
 struct ZeroZeroTests {
     @Test func groupsAndAssets() async throws {
-        try await withEmulator({ $0.processingDelay = .milliseconds(300) }) { h in
+        try await withEmulator({ $0.processingDelay = .seconds(1) }) { h in
             let g = try await h.request(
                 .POST, "/v1/asset-groups",
                 body: #"{"platform": "JIMENG", "name": "Character references", "description": "d", "project_name": "default"}"#)
@@ -20,6 +20,7 @@ struct ZeroZeroTests {
             #expect(got.data?["name"]?.string == "Character references")
             #expect(got.data?["project_name"]?.string == "default")
 
+            let created = ContinuousClock.now
             let a = try await h.request(
                 .POST, "/v1/assets",
                 body:
@@ -31,7 +32,7 @@ struct ZeroZeroTests {
             #expect(a.data?["status"]?.string == "Processing")
             #expect(a.data?["group_id"]?.string == groupID)
             #expect(a.data?["asset_type"]?.string == "Image")
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(until: created + .milliseconds(1200))
             let active = try await h.request(.GET, "/v1/assets/\(assetID)?platform=JIMENG")
             #expect(active.data?["status"]?.string == "Active")
             #expect(active.data?["name"]?.string == "front")

@@ -31,6 +31,8 @@ let package = Package(
         /// JSON values with exact field names and number kinds, parsed strictly; shared by the client
         /// and the emulator, which must agree on what a body says.
         .target(name: "JSON", swiftSettings: strict),
+        /// Files that survive crashes: atomic replacement; and SHA-256.
+        .target(name: "Durable", swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
         .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
         /// The service protocol, the seedance and 0-0 clients, and the call policy every remote call
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "AssetformEmulator",
             dependencies: [
-                "JSON",
+                "JSON", "Durable",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// The `--state FILE` store: JSON, written atomically (a temporary file, fsync, rename, fsync of
@@ -31,56 +32,9 @@ struct StateFile: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(state)
         do {
-            try AtomicWrite.write(data, to: path)
+            try AtomicFile.write(Array(data), to: path)
         } catch {
             throw EmulatorError.cannotWriteState(path: path, reason: "\(error)")
-        }
-    }
-}
-
-/// Replaces a file's contents so that a reader, or a crash at any instant, sees either the old
-/// file or the new one whole.
-enum AtomicWrite {
-    struct Failure: Error, CustomStringConvertible {
-        let step: String
-        let code: Int32
-        var description: String { "\(step): \(String(cString: strerror(code)))" }
-    }
-
-    static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(step: "create \(temporary)", code: errno) }
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
-        guard written, fsync(fd) == 0 else {
-            let code = errno
-            close(fd)
-            throw Failure(step: "write \(temporary)", code: code)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw Failure(step: "rename to \(path)", code: errno) }
-        ok = true
-        let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
         }
     }
 }

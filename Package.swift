@@ -34,7 +34,7 @@ let package = Package(
         /// Files that survive crashes: atomic replacement; and SHA-256.
         .target(name: "Durable", swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
-        .target(name: "AssetformCore", dependencies: ["YAML"], swiftSettings: strict),
+        .target(name: "AssetformCore", dependencies: ["YAML", "JSON", "Durable"], swiftSettings: strict),
         /// The service protocol, the seedance and 0-0 clients, and the call policy every remote call
         /// goes through: rate limits per class, adaptive throttling, retries.
         .target(
@@ -68,8 +68,10 @@ let package = Package(
             name: "AssetformCLI",
             dependencies: [
                 "AssetformCore",
+                "AssetformRemote",
                 "AssetformEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

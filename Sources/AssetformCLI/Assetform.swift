@@ -12,7 +12,7 @@ public struct Assetform: AsyncParsableCommand {
             `validate` checks it without touching the network.
             """,
         version: Assetform.version,
-        subcommands: [Validate.self, EmulatorCommand.self]
+        subcommands: [Validate.self, PlanCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self, RefsCommand.self, EmulatorCommand.self]
     )
 
     @OptionGroup public var global: GlobalOptions

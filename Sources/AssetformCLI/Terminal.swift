@@ -1,4 +1,7 @@
+import ArgumentParser
 import AssetformCore
+import AssetformEmulator
+import AssetformRemote
 
 #if canImport(Glibc)
     import Glibc
@@ -10,12 +13,15 @@ import AssetformCore
 /// results on stdout, diagnostics on stderr.
 struct Terminal: Sendable {
     let errorColor: Bool
+    /// Colour for what goes to stdout (a plan), on its own terminal test.
+    let outputColor: Bool
     let quiet: Bool
     let verbose: Bool
 
     init(options: GlobalOptions, environment: [String: String] = Terminal.environment()) {
         let noColorEnv = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         errorColor = !options.noColor && !noColorEnv && isatty(STDERR_FILENO) == 1
+        outputColor = !options.noColor && !noColorEnv && isatty(STDOUT_FILENO) == 1
         quiet = options.quiet
         verbose = options.verbose
     }
@@ -33,6 +39,30 @@ struct Terminal: Sendable {
                     + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
         }
     }
+
+    /// Runs a command's work; the user's mistakes and the service's refusals are printed as
+    /// `error: …` with exit status 1, anything else as a bug.
+    func guarding(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as UserError {
+            printError(paintError("error:") + " \(error)")
+            throw ExitCode.failure
+        } catch let error as RemoteError {
+            printError(paintError("error:") + " \(error)")
+            throw ExitCode.failure
+        } catch let error as EmulatorError {
+            printError(paintError("error:") + " \(error)")
+            throw ExitCode.failure
+        } catch {
+            printError(paintError("error:") + " \(error) (this is a bug in assetform; please report it)")
+            throw ExitCode.failure
+        }
+    }
+
+    func paintError(_ s: String) -> String { errorColor ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }
 
     /// A line of ordinary output; silent with --quiet.
     func info(_ line: String) {

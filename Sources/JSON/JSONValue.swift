@@ -52,12 +52,22 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses a JSON document (RFC 8259); nil when it is not valid JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
+        try? parseOrFail(bytes).get()
+    }
+
+    /// Where a document stops being valid JSON.
+    public struct ParseError: Error, Sendable, Equatable {
+        /// The byte offset at which parsing failed.
+        public let offset: Int
+    }
+
+    public static func parseOrFail(_ bytes: some Collection<UInt8>) -> Result<JSONValue, ParseError> {
         let array = Array(bytes)
         return array.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
-            guard let value = parser.value(depth: 0) else { return nil }
+            guard let value = parser.value(depth: 0) else { return .failure(ParseError(offset: min(parser.position, buffer.count))) }
             parser.skipSpace()
-            return parser.position == buffer.count ? value : nil
+            return parser.position == buffer.count ? .success(value) : .failure(ParseError(offset: parser.position))
         }
     }
 
@@ -66,6 +76,40 @@ public enum JSONValue: Sendable, Equatable {
         var out = ""
         write(to: &out)
         return out
+    }
+
+    /// JSON for people and diffs: keys sorted at every level, two-space indent, `": "` between a
+    /// key and its value, text as UTF-8 (not escaped), no trailing newline.
+    public var pretty: String {
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += indent + "  "
+                item.writePretty(to: &out, indent: indent + "  ")
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let fields) where !fields.isEmpty:
+            out += "{\n"
+            let sorted = fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            for (i, (k, v)) in sorted.enumerated() {
+                out += indent + "  "
+                Self.writeString(k, to: &out)
+                out += ": "
+                v.writePretty(to: &out, indent: indent + "  ")
+                out += i == sorted.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default:
+            write(to: &out)
+        }
     }
 
     private func write(to out: inout String) {

@@ -1,0 +1,174 @@
+import ArgumentParser
+import AssetformCore
+import AssetformRemote
+import JSON
+
+extension Assetform {
+    struct ImportCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Record an existing remote group or asset under ADDR in the lockfile.",
+            discussion: "Arguments: [MANIFEST] ADDR ID. The object must exist, and an asset's type must match the manifest's."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Argument(help: "[MANIFEST] ADDR ID")
+        var arguments: [String] = []
+
+        func validate() throws {
+            guard (2...3).contains(arguments.count) else { throw ValidationError("import takes [MANIFEST] ADDR ID") }
+        }
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            let (manifestPath, address, id) =
+                arguments.count == 3 ? (arguments[0], arguments[1], arguments[2]) : (ManifestLoader.defaultPath, arguments[0], arguments[1])
+            try await terminal.guarding {
+                var session = try Session.open(manifestPath, remote, terminal)
+                let manifest = session.manifest
+                var lock = session.lock ?? Lockfile(provider: session.lockedProvider)
+                let parts = address.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                guard (1...2).contains(parts.count), let group = manifest.groups.first(where: { $0.key == parts[0] }) else {
+                    throw UserError("\(address) is not a group or asset of \(manifestPath)")
+                }
+                let api = manifest.provider.api
+                if parts.count == 1 {
+                    if let tracked = lock.groups[group.key], tracked.id != id {
+                        throw UserError("\(address) is already tracked as \(tracked.id); forget it first")
+                    }
+                    let found = try await session.withService { service, _ in try await service.getGroup(id: id) }
+                    var entry = lock.groups[group.key] ?? LockedGroup(id: found.id, name: found.name)
+                    entry.description = group.description == nil ? nil : found.description
+                    lock.groups[group.key] = entry
+                    try session.save(lock)
+                    terminal.info("Imported group \(found.id) (\"\(found.name)\") as \(address).")
+                    return
+                }
+                guard let asset = group.assets.first(where: { $0.key == parts[1] }) else {
+                    throw UserError("\(address) is not an asset of \(manifestPath)")
+                }
+                if let tracked = lock.asset(group.key, asset.key), tracked.id != id {
+                    throw UserError("\(address) is already tracked as \(tracked.id); forget it first")
+                }
+                let trackedGroup = lock.groups[group.key]
+                let (found, foundGroup) = try await session.withService { service, _ in
+                    let a = try await service.getAsset(id: id)
+                    let g = trackedGroup == nil && !a.groupID.isEmpty ? try await service.getGroup(id: a.groupID) : nil
+                    return (a, g)
+                }
+                if let type = found.type, type != asset.type {
+                    throw UserError("\(id) is \(type.rawValue), but \(address) is \(asset.type.rawValue) in \(manifestPath)")
+                }
+                if let trackedGroup, !found.groupID.isEmpty, trackedGroup.id != found.groupID {
+                    throw UserError("\(id) belongs to the group \(found.groupID), but \(group.key) is tracked as \(trackedGroup.id)")
+                }
+                if let foundGroup {
+                    lock.groups[group.key] = LockedGroup(
+                        id: foundGroup.id, name: foundGroup.name, description: group.description == nil ? nil : foundGroup.description)
+                    terminal.info("Imported its group \(foundGroup.id) as \(group.key).")
+                }
+                guard lock.groups[group.key] != nil else { throw UserError("\(id) does not say which group it belongs to; import \(group.key) first") }
+                lock.groups[group.key]!.assets[asset.key] = LockedAsset(
+                    id: found.id, name: found.name.isEmpty ? asset.name : found.name, ref: LockedAsset.ref(for: found.id, api: api),
+                    status: found.status, type: asset.type, url: asset.url, failure: found.failure)
+                try session.save(lock)
+                terminal.info("Imported asset \(found.id) (\(found.status.rawValue)) as \(address).")
+            }
+        }
+    }
+
+    struct ForgetCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forget",
+            abstract: "Drop ADDR from the lockfile; the remote object stays.",
+            discussion: "Arguments: [MANIFEST] ADDR. Forgetting a group forgets its assets too."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Argument(help: "[MANIFEST] ADDR")
+        var arguments: [String] = []
+
+        func validate() throws {
+            guard (1...2).contains(arguments.count) else { throw ValidationError("forget takes [MANIFEST] ADDR") }
+        }
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            let (manifestPath, address) = arguments.count == 2 ? (arguments[0], arguments[1]) : (ManifestLoader.defaultPath, arguments[0])
+            try await terminal.guarding {
+                var session = try Session.open(manifestPath, remote, terminal, needsService: false)
+                guard var lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath)") }
+                let parts = address.split(separator: "/", maxSplits: 1).map(String.init)
+                guard let group = lock.groups[parts[0]] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                if parts.count == 1 {
+                    lock.groups[parts[0]] = nil
+                    terminal.info("Forgot group \(address) (\(group.id)) and its \(group.assets.count) assets; they stay remotely.")
+                } else {
+                    guard let asset = group.assets[parts[1]] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                    lock.groups[parts[0]]!.assets[parts[1]] = nil
+                    terminal.info("Forgot asset \(address) (\(asset.id)); it stays remotely.")
+                }
+                try session.save(lock)
+            }
+        }
+    }
+
+    struct RefsCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "refs",
+            abstract: "Print each address with its reference (asset://ID on seedance, the asset id on 0-0) and status.",
+            discussion: "Reads the lockfile only. --format env prints ASSETFORM_REF_GROUP_ASSET=REF lines for a shell."
+        )
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, env }
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Argument(help: "The manifest.")
+        var manifest = ManifestLoader.defaultPath
+
+        @Option(help: "text, json or env.")
+        var format: Format = .text
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            try await terminal.guarding {
+                let session = try Session.open(manifest, remote, terminal, needsService: false)
+                guard let lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath); run apply first") }
+                // Manifest order first, then anything else the lockfile tracks.
+                var rows: [(String, LockedAsset)] = []
+                var seen = Set<String>()
+                for g in session.manifest.groups {
+                    for a in g.assets { if let l = lock.asset(g.key, a.key) { rows.append((g.key + "/" + a.key, l)); seen.insert(g.key + "/" + a.key) } }
+                }
+                for key in lock.groups.keys.sorted() {
+                    for (assetKey, l) in lock.groups[key]!.assets.sorted(by: { $0.key < $1.key }) where !seen.contains(key + "/" + assetKey) {
+                        rows.append((key + "/" + assetKey, l))
+                    }
+                }
+                switch format {
+                case .text:
+                    let width = rows.map(\.0.count).max() ?? 0
+                    for (address, a) in rows {
+                        print(address + String(repeating: " ", count: width - address.count) + "  " + a.ref + "  " + a.status.rawValue)
+                    }
+                case .json:
+                    let doc = JSONValue.object(rows.map { ($0.0, .object([("ref", .string($0.1.ref)), ("status", .string($0.1.status.rawValue))])) })
+                    print(doc.pretty)
+                case .env:
+                    for (address, a) in rows { print("ASSETFORM_REF_\(Self.envName(address))=\(a.ref)") }
+                }
+            }
+        }
+
+        /// `characters/hero-front` → `CHARACTERS_HERO_FRONT`.
+        static func envName(_ address: String) -> String {
+            String(address.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import AssetformCore
+import AssetformRemote
+import Durable
+
+extension Assetform {
+    struct PlanCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "Refresh remote state and show what apply would do.",
+            discussion: "Exit status 0, or 1 on an error; with --detailed-exitcode: 0 no changes, 2 changes, 1 error."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Argument(help: "The manifest.")
+        var manifest = ManifestLoader.defaultPath
+
+        @Option(help: "Save the plan (JSON) to this file, for apply --plan.")
+        var out: String?
+
+        @Flag(help: "Print the plan as one JSON document.")
+        var json = false
+
+        @Flag(help: "Exit 2 when there are changes, 0 when there are none (1 on an error).")
+        var detailedExitcode = false
+
+        @Flag(help: "Trust the lockfile: make no remote call at all.")
+        var noRefresh = false
+
+        @Flag(help: "Plan to create again the assets that failed remotely.")
+        var retryFailed = false
+
+        @Option(name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.")
+        var targets: [String] = []
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            try await terminal.guarding {
+                let session = try Session.open(manifest, remote, terminal, needsService: !noRefresh)
+                try session.checkTargets(targets)
+                let manifest = session.manifest
+                let lock = session.lock
+                let state: RemoteState? =
+                    noRefresh ? nil : try await session.withService { service, _ in try await Refresh.state(manifest, lock: lock, service: service) }
+                let planner = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
+                let plan = planner.plan(manifest, lock: lock, remote: state)
+                let document = plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
+                if let out {
+                    do {
+                        try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
+                    } catch {
+                        throw UserError("cannot write the plan to \(out): \(error)")
+                    }
+                }
+                if json {
+                    print(document.pretty)
+                } else if !global.quiet || plan.hasChanges {
+                    print(PlanRenderer(color: terminal.outputColor).render(plan, limits: manifest.limits), terminator: "")
+                    if let out { terminal.info("Saved the plan to \(out); apply it with: assetform apply \(self.manifest) --plan \(out)") }
+                }
+                if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+            }
+        }
+    }
+}
+
+extension Session {
+    /// Every target must name something the manifest or the lockfile has.
+    func checkTargets(_ targets: [String]) throws {
+        var known = Set<String>()
+        for g in manifest.groups {
+            known.insert(g.key)
+            for a in g.assets { known.insert(g.key + "/" + a.key) }
+        }
+        for (key, g) in lock?.groups ?? [:] {
+            known.insert(key)
+            for a in g.assets.keys { known.insert(key + "/" + a) }
+        }
+        for t in targets where !known.contains(t) {
+            throw UserError("--target \(t) names nothing in \(manifestPath) or its lockfile (addresses are GROUP or GROUP/ASSET)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// What refresh finds changed remotely since the lockfile was written.
+public enum Drift: Sendable, Equatable, CustomStringConvertible {
+    case gone(address: String, id: String)
+    case status(address: String, from: AssetStatus, to: AssetStatus, failure: RemoteAsset.Failure?)
+    case renamed(address: String, from: String, to: String)
+    case redescribed(address: String)
+
+    public var description: String {
+        switch self {
+        case .gone(let address, let id): "\(address): the remote object \(id) is gone"
+        case .status(let address, let from, let to, let failure):
+            "\(address): \(from.rawValue) → \(to.rawValue)" + (failure.map { " (\($0.code): \($0.message))" } ?? "")
+        case .renamed(let address, let from, let to): "\(address): renamed remotely: \"\(from)\" → \"\(to)\""
+        case .redescribed(let address): "\(address): its description was changed remotely"
+        }
+    }
+}
+
+extension Lockfile {
+    /// The lockfile with statuses brought up to date from `remote`, and the drift found. Names
+    /// stay as applied (plan puts a remote rename back); gone objects stay tracked (plan creates
+    /// them again).
+    public func refreshed(with remote: RemoteState) -> (Lockfile, [Drift]) {
+        var lock = self
+        var drift: [Drift] = []
+        for key in groups.keys.sorted() {
+            let g = groups[key]!
+            if remote.missing.contains(g.id) {
+                drift.append(.gone(address: key, id: g.id))
+            } else if let seen = remote.groups[g.id] {
+                if seen.name != g.name { drift.append(.renamed(address: key, from: g.name, to: seen.name)) }
+                if let d = g.description, seen.description != d { drift.append(.redescribed(address: key)) }
+            }
+            for assetKey in g.assets.keys.sorted() {
+                let a = g.assets[assetKey]!
+                let address = key + "/" + assetKey
+                if remote.missing.contains(a.id) {
+                    drift.append(.gone(address: address, id: a.id))
+                    continue
+                }
+                guard let seen = remote.assets[a.id] else { continue }
+                if seen.status != a.status || seen.failure != a.failure {
+                    drift.append(.status(address: address, from: a.status, to: seen.status, failure: seen.failure))
+                    lock.groups[key]!.assets[assetKey]!.status = seen.status
+                    lock.groups[key]!.assets[assetKey]!.failure = seen.failure
+                }
+                if !seen.name.isEmpty, seen.name != a.name { drift.append(.renamed(address: address, from: a.name, to: seen.name)) }
+            }
+        }
+        return (lock, drift)
+    }
+}
+
+extension Capabilities {
+    public static func of(_ api: API) -> Capabilities { api == .seedance ? .seedance : .zeroZero }
+}

@@ -1,0 +1,105 @@
+import Durable
+import JSON
+
+/// The lockfile (SPEC §3): per address, what was applied and what the service answered.
+public struct Lockfile: Sendable, Equatable {
+    public static let version = 1
+
+    /// Fixed when the lockfile is first made.
+    public var lineage: String
+    /// Grows by one on every write.
+    public var serial: Int
+    public var provider: LockedProvider
+    /// By group key.
+    public var groups: [String: LockedGroup]
+
+    public init(lineage: String = Lockfile.newLineage(), serial: Int = 0, provider: LockedProvider, groups: [String: LockedGroup] = [:]) {
+        self.lineage = lineage
+        self.serial = serial
+        self.provider = provider
+        self.groups = groups
+    }
+
+    /// A new lockfile for a manifest's provider.
+    public init(for provider: Provider) {
+        self.init(provider: LockedProvider(provider))
+    }
+
+    /// A random UUID (version 4) in its usual spelling.
+    public static func newLineage() -> String {
+        var g = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
+    /// The asset at `group/asset`, if tracked.
+    public func asset(_ group: String, _ asset: String) -> LockedAsset? {
+        groups[group]?.assets[asset]
+    }
+
+    public var assetCount: Int { groups.values.reduce(0) { $0 + $1.assets.count } }
+}
+
+/// Which service a lockfile belongs to: a lockfile for another is refused.
+public struct LockedProvider: Sendable, Equatable {
+    public var api: String
+    public var baseURL: String
+    public var projectName: String
+
+    public init(api: String, baseURL: String, projectName: String) {
+        self.api = api
+        self.baseURL = baseURL
+        self.projectName = projectName
+    }
+
+    public init(_ provider: Provider, baseURL: String? = nil) {
+        self.init(api: provider.api.rawValue, baseURL: baseURL ?? provider.baseURL, projectName: provider.projectName)
+    }
+}
+
+public struct LockedGroup: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// The description that was applied; nil when the manifest leaves it alone.
+    public var description: String?
+    /// By asset key.
+    public var assets: [String: LockedAsset]
+
+    public init(id: String, name: String, description: String? = nil, assets: [String: LockedAsset] = [:]) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.assets = assets
+    }
+}
+
+public struct LockedAsset: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// How video generation refers to it: `asset://ID` on seedance, the id on 0-0.
+    public var ref: String
+    public var status: AssetStatus
+    public var type: AssetType
+    /// The manifest's source URL: never the signed link the service shows once Active.
+    public var url: String
+    /// The service's code and message for a Failed asset.
+    public var failure: RemoteAsset.Failure?
+
+    public init(id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String, failure: RemoteAsset.Failure? = nil) {
+        self.id = id
+        self.name = name
+        self.ref = ref
+        self.status = status
+        self.type = type
+        self.url = url
+        self.failure = failure
+    }
+
+    /// The reference for an id, as the dialect writes it.
+    public static func ref(for id: String, api: API) -> String {
+        api == .seedance ? "asset://" + id : id
+    }
+}

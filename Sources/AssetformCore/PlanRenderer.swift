@@ -1,0 +1,97 @@
+/// The text form of a plan (SPEC §5): a line per change with its sign, the address and the
+/// reason or changed fields; unchanged objects counted; one summary line.
+public struct PlanRenderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) {
+        self.color = color
+    }
+
+    public func render(_ plan: Plan, limits: Limits) -> String {
+        var out = ""
+        let width = min(48, plan.steps.map { $0.address.count }.max() ?? 0)
+        for step in plan.steps {
+            let sign = paint(step.action.sign.padding(3), code(step.action))
+            let address = step.address.padding(width)
+            let what = step.kind == .group && step.action == .create ? "create group \"\(step.name ?? step.address)\"" : text(step)
+            out += "\(sign) \(address)  \(what)\n"
+        }
+        for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning + "\n" }
+        if !plan.steps.isEmpty || !plan.warnings.isEmpty { out += "\n" }
+        out += summary(plan, limits: limits) + "\n"
+        return out
+    }
+
+    private func text(_ step: Plan.Step) -> String {
+        switch step.action {
+        case .create where step.kind == .asset:
+            let what = "create \(step.type?.rawValue ?? "asset") \"\(step.name ?? "")\""
+            return step.reason == "new" ? what : "\(what): \(step.reason)"
+        case .update: return "update \(step.reason)"
+        case .replace:
+            let fields = step.changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")
+            return "replace: " + (fields.isEmpty ? step.reason : fields + " (" + step.reason + ")")
+        case .adopt: return "adopt: \(step.reason)"
+        case .wait: return "wait: \(step.reason)"
+        case .forget: return "forget: \(step.reason)"
+        case .failed: return step.reason
+        default: return "\(step.action.rawValue): \(step.reason)"
+        }
+    }
+
+    public func summary(_ plan: Plan, limits: Limits) -> String {
+        if !plan.hasChanges && plan.count(.wait) == 0 {
+            var line = "No changes. \(plan.unchanged.count) unchanged."
+            if plan.count(.failed) > 0 { line += " \(plan.count(.failed)) failed remotely (see above)." }
+            return line
+        }
+        var parts: [String] = []
+        for (action, word) in [(Plan.Action.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"), (.forget, "to forget")] {
+            parts.append("\(plan.count(action)) \(word)")
+        }
+        var line = "Plan: " + parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
+        if plan.count(.wait) > 0 { line += ", \(plan.count(.wait)) processing" }
+        if plan.count(.failed) > 0 { line += ", \(plan.count(.failed)) failed" }
+        let billed = plan.billedCreates
+        line += ". \(billed) billed create call\(billed == 1 ? "" : "s")"
+        if billed > 0 {
+            if let rate = limits.rates.createAsset {
+                line += "; about \(Self.duration(Double(billed) / rate)) at the configured rates"
+            } else {
+                line += "; no create_asset rate is set"
+            }
+        }
+        return line + "."
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        if s < 120 { return "\(s)s" }
+        if s < 7200 { return "\(s / 60)m\(s % 60 == 0 ? "" : "\(s % 60)s")" }
+        return "\(s / 3600)h\(s % 3600 / 60 == 0 ? "" : "\(s % 3600 / 60)m")"
+    }
+
+    private func quote(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "(none)" }
+
+    private func code(_ action: Plan.Action) -> String {
+        switch action {
+        case .create: "32"
+        case .update: "33"
+        case .replace: "35"
+        case .adopt: "36"
+        case .wait: "34"
+        case .forget: "31"
+        case .failed: "1;31"
+        }
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

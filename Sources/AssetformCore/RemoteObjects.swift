@@ -1,0 +1,79 @@
+/// A remote asset group, as either dialect describes it.
+public struct RemoteGroup: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var description: String
+    /// Seconds since 1970, when the service says.
+    public var createTime: Double?
+
+    public init(id: String, name: String, description: String, createTime: Double? = nil) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.createTime = createTime
+    }
+}
+
+public enum AssetStatus: String, Sendable, Equatable {
+    case processing = "Processing"
+    case active = "Active"
+    case failed = "Failed"
+}
+
+/// A remote asset. Its URL is deliberately absent: once Active the service shows a signed link,
+/// which must never be compared with the manifest, stored, or printed.
+public struct RemoteAsset: Sendable, Equatable {
+    public var id: String
+    /// "" while Processing on seedance, where the service may hide it.
+    public var name: String
+    public var type: AssetType?
+    public var groupID: String
+    public var status: AssetStatus
+    /// The service's code and message for a Failed asset.
+    public var failure: Failure?
+    public var createTime: Double?
+
+    public struct Failure: Sendable, Equatable {
+        public var code: String
+        public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public init(
+        id: String, name: String, type: AssetType?, groupID: String, status: AssetStatus, failure: Failure? = nil,
+        createTime: Double? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.groupID = groupID
+        self.status = status
+        self.failure = failure
+        self.createTime = createTime
+    }
+}
+
+/// One page of a list.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+
+    public init(items: [Item], total: Int) {
+        self.items = items
+        self.total = total
+    }
+}
+
+/// What a dialect can do: 0-0 can neither list nor update.
+public struct Capabilities: Sendable, Equatable {
+    public var canList: Bool
+    public var canUpdate: Bool
+
+    public static let seedance = Capabilities(canList: true, canUpdate: true)
+    public static let zeroZero = Capabilities(canList: false, canUpdate: false)
+}
+

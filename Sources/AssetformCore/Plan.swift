@@ -29,6 +29,12 @@ public struct Plan: Sendable, Equatable {
         public var field: String
         public var before: String?
         public var after: String?
+
+        public init(field: String, before: String?, after: String?) {
+            self.field = field
+            self.before = before
+            self.after = after
+        }
     }
 
     public struct Step: Sendable, Equatable {

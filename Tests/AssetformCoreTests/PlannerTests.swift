@@ -1,0 +1,209 @@
+import AssetformCore
+import Testing
+import YAML
+
+/// A small world to plan in: one manifest group `g` (name "G") with assets `a` and `b`.
+private enum World {
+    static let mark = Mark(line: 1, column: 1)
+    static func manifest(
+        aURL: String = "https://c.example.com/a.png", aName: String = "a", aType: AssetType = .image, groupName: String = "G",
+        description: String? = nil, assets: [String] = ["a", "b"], api: API = .seedance
+    ) -> Manifest {
+        var list: [Asset] = []
+        if assets.contains("a") { list.append(Asset(key: "a", url: aURL, type: aType, name: aName, mark: mark)) }
+        if assets.contains("b") { list.append(Asset(key: "b", url: "https://c.example.com/b.png", type: .image, mark: mark)) }
+        return Manifest(provider: Provider(api: api), groups: [Group(key: "g", name: groupName, description: description, assets: list, mark: mark)])
+    }
+
+    static func lock(aStatus: AssetStatus = .active, aFailure: RemoteAsset.Failure? = nil, extraGroup: Bool = false) -> Lockfile {
+        var l = Lockfile(for: Provider(api: .seedance))
+        l.groups["g"] = LockedGroup(
+            id: "group-1", name: "G",
+            assets: [
+                "a": LockedAsset(
+                    id: "asset-a", name: "a", ref: "asset://asset-a", status: aStatus, type: .image, url: "https://c.example.com/a.png",
+                    failure: aFailure),
+                "b": LockedAsset(id: "asset-b", name: "b", ref: "asset://asset-b", status: .active, type: .image, url: "https://c.example.com/b.png"),
+            ])
+        if extraGroup { l.groups["old"] = LockedGroup(id: "group-9", name: "Old", assets: [:]) }
+        return l
+    }
+
+    /// The remote state that agrees with `lock()`.
+    static func remote(aStatus: AssetStatus = .active, aName: String = "a", groupName: String = "G") -> RemoteState {
+        RemoteState(
+            groups: ["group-1": RemoteGroup(id: "group-1", name: groupName, description: "")],
+            assets: [
+                "asset-a": RemoteAsset(id: "asset-a", name: aName, type: .image, groupID: "group-1", status: aStatus),
+                "asset-b": RemoteAsset(id: "asset-b", name: "b", type: .image, groupID: "group-1", status: .active),
+            ], listedGroups: [RemoteGroup(id: "group-1", name: groupName, description: "")])
+    }
+}
+
+@Suite("The planner: every row of SPEC §5")
+struct PlannerTests {
+    let seedance = Planner(capabilities: .seedance)
+
+    func actions(_ plan: Plan) -> [String] { plan.steps.map { "\($0.action.rawValue) \($0.address)" } }
+
+    @Test func createWhenNothingIsKnown() {
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: RemoteState(listedGroups: []))
+        #expect(actions(plan) == ["create g", "create g/a", "create g/b"])
+        #expect(plan.billedCreates == 2)
+        #expect(plan.steps[1].url == "https://c.example.com/a.png")
+        #expect(plan.steps[1].type == .image)
+    }
+
+    @Test func adoptByNameWhenTheLockfileIsLost() {
+        let remote = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-a", name: "a", type: .image, groupID: "group-1", status: .active),
+                    RemoteAsset(id: "asset-x", name: "b", type: .video, groupID: "group-1", status: .active),  // wrong type
+                ]
+            ])
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
+        #expect(actions(plan) == ["adopt g", "adopt g/a", "create g/b"])
+        #expect(plan.steps[0].remoteID == "group-1")
+        #expect(plan.steps[1].remoteID == "asset-a")
+        #expect(plan.billedCreates == 1)
+    }
+
+    @Test func adoptionPrefersActiveThenOldestAndNeverTakesOneTwice() {
+        let remote = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-old-processing", name: "a", type: .image, groupID: "group-1", status: .processing, createTime: 1),
+                    RemoteAsset(id: "asset-active", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 5),
+                    RemoteAsset(id: "asset-failed", name: "b", type: .image, groupID: "group-1", status: .failed, createTime: 1),
+                ]
+            ])
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
+        #expect(plan.steps.first { $0.address == "g/a" }?.remoteID == "asset-active")
+        #expect(plan.steps.first { $0.address == "g/b" }?.action == .create, "a failed asset is not adopted")
+    }
+
+    @Test func noOpWhenEverythingAgrees() {
+        let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote())
+        #expect(plan.steps.isEmpty)
+        #expect(plan.unchanged == ["g", "g/a", "g/b"])
+        #expect(!plan.hasChanges)
+    }
+
+    @Test func neverReplacesBecauseTheServiceRewroteTheURL() {
+        // The service shows a signed link once Active; the planner compares the manifest with the
+        // lockfile's source URL only.
+        let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote())
+        #expect(plan.count(.replace) == 0)
+    }
+
+    @Test func updateOnARenameInTheManifestOrRemotely() {
+        let renamed = seedance.plan(World.manifest(aName: "a2", groupName: "G2"), lock: World.lock(), remote: World.remote())
+        #expect(actions(renamed) == ["update g", "update g/a"])
+        #expect(renamed.steps[0].changes == [Plan.Change(field: "name", before: "G", after: "G2")])
+        #expect(renamed.steps[1].reason == "name: \"a\" → \"a2\"")
+        let drifted = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote(aName: "changed", groupName: "Other"))
+        #expect(actions(drifted) == ["update g", "update g/a"])
+        #expect(drifted.steps[1].changes == [Plan.Change(field: "name", before: "changed", after: "a")])
+    }
+
+    @Test func hiddenNameWhileProcessingIsNotDrift() {
+        let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote(aName: ""))
+        #expect(plan.steps.isEmpty)
+    }
+
+    @Test func descriptionIsManagedOnlyWhenSet() {
+        let unmanaged = seedance.plan(World.manifest(description: nil), lock: World.lock(), remote: World.remote())
+        #expect(unmanaged.steps.isEmpty)
+        let managed = seedance.plan(World.manifest(description: "refs"), lock: World.lock(), remote: World.remote())
+        #expect(actions(managed) == ["update g"])
+        #expect(managed.steps[0].changes == [Plan.Change(field: "description", before: nil, after: "refs")])
+    }
+
+    @Test func zeroZeroCannotUpdateSoItWarns() {
+        let plan = Planner(capabilities: .zeroZero).plan(World.manifest(aName: "a2", api: .zeroZero), lock: World.lock(), remote: World.remote())
+        #expect(plan.steps.isEmpty)
+        #expect(plan.warnings == ["g/a: name: \"a\" → \"a2\" cannot be changed in place on 0-0 (it has no update call)"])
+    }
+
+    @Test func replaceWhenTheURLOrTypeChanges() {
+        let url = seedance.plan(World.manifest(aURL: "https://c.example.com/a2.png"), lock: World.lock(), remote: World.remote())
+        #expect(actions(url) == ["replace g/a"])
+        #expect(url.steps[0].changes == [Plan.Change(field: "url", before: "https://c.example.com/a.png", after: "https://c.example.com/a2.png")])
+        #expect(url.steps[0].remoteID == "asset-a")
+        #expect(url.billedCreates == 1)
+        let type = seedance.plan(World.manifest(aURL: "https://c.example.com/a.png", aType: .video), lock: World.lock(), remote: World.remote())
+        #expect(type.steps[0].changes == [Plan.Change(field: "type", before: "image", after: "video")])
+    }
+
+    @Test func createAgainWhenGone() {
+        var remote = World.remote()
+        remote.assets["asset-a"] = nil
+        remote.missing = ["asset-a"]
+        let asset = seedance.plan(World.manifest(), lock: World.lock(), remote: remote)
+        #expect(actions(asset) == ["create g/a"])
+        #expect(asset.steps[0].reason == "the remote asset asset-a is gone")
+        let group = seedance.plan(World.manifest(), lock: World.lock(), remote: RemoteState(missing: ["group-1", "asset-a", "asset-b"], listedGroups: []))
+        #expect(actions(group) == ["create g", "create g/a", "create g/b"])
+        #expect(group.steps[0].reason == "the remote group group-1 is gone")
+        #expect(group.steps[1].reason == "its group is created again")
+    }
+
+    @Test func failedIsReportedAndCreatedAgainOnlyWhenAsked() {
+        let failure = RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "could not download")
+        var remote = World.remote(aStatus: .failed)
+        remote.assets["asset-a"]?.failure = failure
+        let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: remote)
+        #expect(actions(plan) == ["failed g/a"])
+        #expect(plan.steps[0].failure == failure)
+        #expect(plan.steps[0].reason.contains("InvalidParameter.DownloadFailed: could not download"))
+        #expect(!plan.hasChanges, "a failure left alone is not a change")
+        let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: World.lock(), remote: remote)
+        #expect(actions(retry) == ["replace g/a"])
+        #expect(retry.billedCreates == 1)
+        let newURL = seedance.plan(World.manifest(aURL: "https://c.example.com/fixed.png"), lock: World.lock(), remote: remote)
+        #expect(actions(newURL) == ["replace g/a"])
+    }
+
+    @Test func processingIsAWait() {
+        let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote(aStatus: .processing))
+        #expect(actions(plan) == ["wait g/a"])
+        #expect(plan.steps[0].remoteID == "asset-a")
+        #expect(!plan.hasChanges)
+    }
+
+    @Test func forgetWhatLeftTheManifest() {
+        let plan = seedance.plan(World.manifest(assets: ["a"]), lock: World.lock(extraGroup: true), remote: World.remote())
+        #expect(actions(plan) == ["forget g/b", "forget old"])
+        #expect(plan.steps[0].remoteID == "asset-b")
+        #expect(plan.billedCreates == 0)
+    }
+
+    @Test func noRefreshTrustsTheLockfile() {
+        let plan = seedance.plan(World.manifest(), lock: World.lock(aStatus: .processing), remote: nil)
+        #expect(actions(plan) == ["wait g/a"])
+        let fresh = seedance.plan(World.manifest(), lock: nil, remote: nil)
+        #expect(actions(fresh) == ["create g", "create g/a", "create g/b"], "nothing to adopt without a refresh")
+    }
+
+    @Test func targetsLimitThePlan() {
+        let manifest = World.manifest()
+        let onlyB = Planner(capabilities: .seedance, targets: ["g/b"]).plan(manifest, lock: nil, remote: nil)
+        #expect(actions(onlyB) == ["create g", "create g/b"], "an asset brings the group it needs")
+        let group = Planner(capabilities: .seedance, targets: ["g"]).plan(manifest, lock: nil, remote: nil)
+        #expect(actions(group) == ["create g", "create g/a", "create g/b"])
+        let renamed = Planner(capabilities: .seedance, targets: ["g/b"]).plan(World.manifest(aName: "x", groupName: "G2"), lock: World.lock(), remote: World.remote())
+        #expect(renamed.steps.isEmpty, "an existing group's update is not brought along")
+        #expect(renamed.unchanged == ["g/b"])
+    }
+
+    @Test func summaryLine() {
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: nil)
+        let text = PlanRenderer(color: false).summary(plan, limits: Limits())
+        #expect(text == "Plan: 3 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 0 unchanged. 2 billed create calls; about 2s at the configured rates.")
+        let none = PlanRenderer(color: false).summary(seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote()), limits: Limits())
+        #expect(none == "No changes. 3 unchanged.")
+    }
+}

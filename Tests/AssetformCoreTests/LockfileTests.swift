@@ -1,0 +1,163 @@
+import AssetformCore
+import Foundation
+import Testing
+
+@Suite("The lockfile: golden encoding, atomic writes, refusals")
+struct LockfileTests {
+    static let sample: Lockfile = {
+        var l = Lockfile(
+            lineage: "5f0c2a8e-1111-4222-8333-444455556666", serial: 7,
+            provider: LockedProvider(api: "seedance", baseURL: "https://gogogotoken.com", projectName: "default"))
+        l.groups["characters"] = LockedGroup(
+            id: "group-20260318071900-ab12c", name: "角色素材组", description: "角色参考素材",
+            assets: [
+                "hero-front": LockedAsset(
+                    id: "asset-20260318072044-n8bcl", name: "角色正面图", ref: "asset://asset-20260318072044-n8bcl", status: .active,
+                    type: .image, url: "https://cdn.example.com/hero/front.png"),
+                "broken": LockedAsset(
+                    id: "asset-20260318072045-zzzzz", name: "broken", ref: "asset://asset-20260318072045-zzzzz", status: .failed,
+                    type: .video, url: "https://cdn.example.com/b.mp4",
+                    failure: RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "could not download")),
+            ])
+        return l
+    }()
+
+    static let golden = """
+        {
+          "groups": {
+            "characters": {
+              "assets": {
+                "broken": {
+                  "failure": {
+                    "code": "InvalidParameter.DownloadFailed",
+                    "message": "could not download"
+                  },
+                  "id": "asset-20260318072045-zzzzz",
+                  "name": "broken",
+                  "ref": "asset://asset-20260318072045-zzzzz",
+                  "status": "Failed",
+                  "type": "video",
+                  "url": "https://cdn.example.com/b.mp4"
+                },
+                "hero-front": {
+                  "id": "asset-20260318072044-n8bcl",
+                  "name": "角色正面图",
+                  "ref": "asset://asset-20260318072044-n8bcl",
+                  "status": "Active",
+                  "type": "image",
+                  "url": "https://cdn.example.com/hero/front.png"
+                }
+              },
+              "description": "角色参考素材",
+              "id": "group-20260318071900-ab12c",
+              "name": "角色素材组"
+            }
+          },
+          "lineage": "5f0c2a8e-1111-4222-8333-444455556666",
+          "provider": {
+            "api": "seedance",
+            "base_url": "https://gogogotoken.com",
+            "project_name": "default"
+          },
+          "serial": 7,
+          "version": 1
+        }
+
+        """
+
+    @Test func encodesByteForByte() {
+        #expect(String(decoding: Self.sample.encoded(), as: UTF8.self) == Self.golden)
+    }
+
+    @Test func roundTrips() throws {
+        #expect(try Lockfile.decode(Array(Self.golden.utf8), path: "x.lock") == Self.sample)
+    }
+
+    @Test func writesAtomicallyAndCountsSerials() throws {
+        let dir = try Folder()
+        let path = dir.path("assets.lock")
+        var lock = Self.sample
+        try lock.write(to: path)
+        #expect(lock.serial == 8)
+        try lock.write(to: path)
+        let read = try #require(try Lockfile.load(path: path))
+        #expect(read.serial == 9)
+        #expect(read.lineage == Self.sample.lineage, "the lineage never changes")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["assets.lock"], "no temporary file left behind")
+        #expect(try Lockfile.load(path: dir.path("none.lock")) == nil)
+    }
+
+    @Test func corruptLockfileIsNamedWithItsPositionAndNotTouched() throws {
+        let dir = try Folder()
+        let path = dir.path("assets.lock")
+        try "{\n  \"groups\": {\n    oops\n}".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: Lockfile.Failure.self) { try Lockfile.load(path: path) }
+        do {
+            _ = try Lockfile.load(path: path)
+        } catch {
+            #expect(error.description == "\(path):3:5: error: the lockfile is not valid JSON; it was left as it is")
+        }
+        let foreign = dir.path("foreign.lock")
+        try #"{"version": 9}"#.write(toFile: foreign, atomically: true, encoding: .utf8)
+        do {
+            _ = try Lockfile.load(path: foreign)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.description.contains("not one assetform wrote"))
+        }
+    }
+
+    @Test func aLockfileForAnotherServiceIsRefused() throws {
+        let other = LockedProvider(api: "seedance", baseURL: "http://127.0.0.1:9000", projectName: "default")
+        do {
+            try Self.sample.check(against: other, path: "assets.lock")
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(
+                error.description
+                    == "assets.lock was written for api seedance at https://gogogotoken.com, project default; this run uses api seedance at http://127.0.0.1:9000, project default. It was left as it is: use --lock to keep a lockfile per service.")
+        }
+        try Self.sample.check(against: Self.sample.provider, path: "assets.lock")
+    }
+
+    @Test func pathBesideTheManifest() {
+        #expect(Lockfile.path(forManifest: "assets.yaml") == "assets.lock")
+        #expect(Lockfile.path(forManifest: "dir/film.yml") == "dir/film.lock")
+        #expect(Lockfile.path(forManifest: "manifest") == "manifest.lock")
+    }
+
+    @Test func lineagesAreUUIDs() {
+        let a = Lockfile.newLineage()
+        #expect(a.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil)
+        #expect(a != Lockfile.newLineage())
+    }
+
+    @Test func refreshUpdatesStatusesAndReportsDrift() {
+        var remote = RemoteState()
+        remote.groups["group-20260318071900-ab12c"] = RemoteGroup(id: "group-20260318071900-ab12c", name: "renamed", description: "角色参考素材")
+        remote.assets["asset-20260318072044-n8bcl"] = RemoteAsset(
+            id: "asset-20260318072044-n8bcl", name: "角色正面图", type: .image, groupID: "g", status: .active)
+        remote.missing = ["asset-20260318072045-zzzzz"]
+        var lock = Self.sample
+        lock.groups["characters"]!.assets["hero-front"]!.status = .processing
+        let (refreshed, drift) = lock.refreshed(with: remote)
+        #expect(refreshed.groups["characters"]?.assets["hero-front"]?.status == .active)
+        #expect(refreshed.groups["characters"]?.name == "角色素材组", "names stay as applied")
+        #expect(drift.map(\.description) == [
+            "characters: renamed remotely: \"角色素材组\" → \"renamed\"",
+            "characters/broken: the remote object asset-20260318072045-zzzzz is gone",
+            "characters/hero-front: Processing → Active",
+        ])
+    }
+}
+
+/// A temporary folder, removed when the test ends.
+final class Folder {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("assetform-core-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}

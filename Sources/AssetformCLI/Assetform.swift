@@ -12,7 +12,10 @@ public struct Assetform: AsyncParsableCommand {
             `validate` checks it without touching the network.
             """,
         version: Assetform.version,
-        subcommands: [Validate.self, PlanCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self, RefsCommand.self, EmulatorCommand.self]
+        subcommands: [
+            Validate.self, PlanCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self, RefsCommand.self,
+            EmulatorCommand.self,
+        ]
     )
 
     @OptionGroup public var global: GlobalOptions

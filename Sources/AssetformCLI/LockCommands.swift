@@ -24,7 +24,8 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             let (manifestPath, address, id) =
-                arguments.count == 3 ? (arguments[0], arguments[1], arguments[2]) : (ManifestLoader.defaultPath, arguments[0], arguments[1])
+                arguments.count == 3
+                ? (arguments[0], arguments[1], arguments[2]) : (ManifestLoader.defaultPath, arguments[0], arguments[1])
             try await terminal.guarding {
                 var session = try Session.open(manifestPath, remote, terminal)
                 let manifest = session.manifest
@@ -62,16 +63,21 @@ extension Assetform {
                     throw UserError("\(id) is \(type.rawValue), but \(address) is \(asset.type.rawValue) in \(manifestPath)")
                 }
                 if let trackedGroup, !found.groupID.isEmpty, trackedGroup.id != found.groupID {
-                    throw UserError("\(id) belongs to the group \(found.groupID), but \(group.key) is tracked as \(trackedGroup.id)")
+                    throw UserError(
+                        "\(id) belongs to the group \(found.groupID), but \(group.key) is tracked as \(trackedGroup.id)")
                 }
                 if let foundGroup {
                     lock.groups[group.key] = LockedGroup(
-                        id: foundGroup.id, name: foundGroup.name, description: group.description == nil ? nil : foundGroup.description)
+                        id: foundGroup.id, name: foundGroup.name,
+                        description: group.description == nil ? nil : foundGroup.description)
                     terminal.info("Imported its group \(foundGroup.id) as \(group.key).")
                 }
-                guard lock.groups[group.key] != nil else { throw UserError("\(id) does not say which group it belongs to; import \(group.key) first") }
+                guard lock.groups[group.key] != nil else {
+                    throw UserError("\(id) does not say which group it belongs to; import \(group.key) first")
+                }
                 lock.groups[group.key]!.assets[asset.key] = LockedAsset(
-                    id: found.id, name: found.name.isEmpty ? asset.name : found.name, ref: LockedAsset.ref(for: found.id, api: api),
+                    id: found.id, name: found.name.isEmpty ? asset.name : found.name,
+                    ref: LockedAsset.ref(for: found.id, api: api),
                     status: found.status, type: asset.type, url: asset.url, failure: found.failure)
                 try session.save(lock)
                 terminal.info("Imported asset \(found.id) (\(found.status.rawValue)) as \(address).")
@@ -98,7 +104,8 @@ extension Assetform {
 
         func run() async throws {
             let terminal = Terminal(options: global)
-            let (manifestPath, address) = arguments.count == 2 ? (arguments[0], arguments[1]) : (ManifestLoader.defaultPath, arguments[0])
+            let (manifestPath, address) =
+                arguments.count == 2 ? (arguments[0], arguments[1]) : (ManifestLoader.defaultPath, arguments[0])
             try await terminal.guarding {
                 var session = try Session.open(manifestPath, remote, terminal, needsService: false)
                 guard var lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath)") }
@@ -106,7 +113,8 @@ extension Assetform {
                 guard let group = lock.groups[parts[0]] else { throw UserError("\(address) is not in \(session.lockPath)") }
                 if parts.count == 1 {
                     lock.groups[parts[0]] = nil
-                    terminal.info("Forgot group \(address) (\(group.id)) and its \(group.assets.count) assets; they stay remotely.")
+                    terminal.info(
+                        "Forgot group \(address) (\(group.id)) and its \(group.assets.count) assets; they stay remotely.")
                 } else {
                     guard let asset = group.assets[parts[1]] else { throw UserError("\(address) is not in \(session.lockPath)") }
                     lock.groups[parts[0]]!.assets[parts[1]] = nil
@@ -139,15 +147,22 @@ extension Assetform {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
                 let session = try Session.open(manifest, remote, terminal, needsService: false)
-                guard let lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath); run apply first") }
+                guard let lock = session.lock else {
+                    throw UserError("there is no lockfile at \(session.lockPath); run apply first")
+                }
                 // Manifest order first, then anything else the lockfile tracks.
                 var rows: [(String, LockedAsset)] = []
                 var seen = Set<String>()
                 for g in session.manifest.groups {
-                    for a in g.assets { if let l = lock.asset(g.key, a.key) { rows.append((g.key + "/" + a.key, l)); seen.insert(g.key + "/" + a.key) } }
+                    for a in g.assets {
+                        if let l = lock.asset(g.key, a.key) {
+                            rows.append((g.key + "/" + a.key, l)); seen.insert(g.key + "/" + a.key)
+                        }
+                    }
                 }
                 for key in lock.groups.keys.sorted() {
-                    for (assetKey, l) in lock.groups[key]!.assets.sorted(by: { $0.key < $1.key }) where !seen.contains(key + "/" + assetKey) {
+                    for (assetKey, l) in lock.groups[key]!.assets.sorted(by: { $0.key < $1.key })
+                    where !seen.contains(key + "/" + assetKey) {
                         rows.append((key + "/" + assetKey, l))
                     }
                 }
@@ -155,10 +170,13 @@ extension Assetform {
                 case .text:
                     let width = rows.map(\.0.count).max() ?? 0
                     for (address, a) in rows {
-                        print(address + String(repeating: " ", count: width - address.count) + "  " + a.ref + "  " + a.status.rawValue)
+                        print(
+                            address + String(repeating: " ", count: width - address.count) + "  " + a.ref + "  "
+                                + a.status.rawValue)
                     }
                 case .json:
-                    let doc = JSONValue.object(rows.map { ($0.0, .object([("ref", .string($0.1.ref)), ("status", .string($0.1.status.rawValue))])) })
+                    let doc = JSONValue.object(
+                        rows.map { ($0.0, .object([("ref", .string($0.1.ref)), ("status", .string($0.1.status.rawValue))])) })
                     print(doc.pretty)
                 case .env:
                     for (address, a) in rows { print("ASSETFORM_REF_\(Self.envName(address))=\(a.ref)") }

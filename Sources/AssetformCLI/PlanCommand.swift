@@ -43,10 +43,15 @@ extension Assetform {
                 let manifest = session.manifest
                 let lock = session.lock
                 let state: RemoteState? =
-                    noRefresh ? nil : try await session.withService { service, _ in try await Refresh.state(manifest, lock: lock, service: service) }
+                    noRefresh
+                    ? nil
+                    : try await session.withService { service, _ in
+                        try await Refresh.state(manifest, lock: lock, service: service)
+                    }
                 let planner = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                 let plan = planner.plan(manifest, lock: lock, remote: state)
-                let document = plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
+                let document = plan.json(
+                    Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
                 if let out {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
@@ -58,7 +63,9 @@ extension Assetform {
                     print(document.pretty)
                 } else if !global.quiet || plan.hasChanges {
                     print(PlanRenderer(color: terminal.outputColor).render(plan, limits: manifest.limits), terminator: "")
-                    if let out { terminal.info("Saved the plan to \(out); apply it with: assetform apply \(self.manifest) --plan \(out)") }
+                    if let out {
+                        terminal.info("Saved the plan to \(out); apply it with: assetform apply \(self.manifest) --plan \(out)")
+                    }
                 }
                 if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
             }

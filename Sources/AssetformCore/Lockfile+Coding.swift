@@ -1,6 +1,6 @@
-import YAML
 import Durable
 import JSON
+import YAML
 
 /// Reading and writing lockfiles: JSON with keys sorted, two-space indent and a trailing
 /// newline, so that it diffs well in review; written atomically; never overwritten when it does
@@ -50,7 +50,8 @@ extension Lockfile {
             let p = json["provider"], let api = p["api"]?.string, let baseURL = p["base_url"]?.string,
             let project = p["project_name"]?.string
         else { throw bad("lineage, serial or provider missing") }
-        var lock = Lockfile(lineage: lineage, serial: serial, provider: LockedProvider(api: api, baseURL: baseURL, projectName: project))
+        var lock = Lockfile(
+            lineage: lineage, serial: serial, provider: LockedProvider(api: api, baseURL: baseURL, projectName: project))
         guard case .object(let groups) = json["groups"] ?? .object([]) else { throw bad("groups is not an object") }
         for (key, g) in groups {
             guard let id = g["id"]?.string, let name = g["name"]?.string else { throw bad("group \(key) has no id or name") }
@@ -64,7 +65,8 @@ extension Lockfile {
                 let failure = a["failure"].flatMap { f in
                     f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
                 }
-                group.assets[assetKey] = LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)
+                group.assets[assetKey] = LockedAsset(
+                    id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)
             }
             lock.groups[key] = group
         }
@@ -78,10 +80,13 @@ extension Lockfile {
             var assets: [(String, JSONValue)] = []
             for (assetKey, a) in g.assets {
                 var fields: [(String, JSONValue)] = [
-                    ("id", .string(a.id)), ("name", .string(a.name)), ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)),
+                    ("id", .string(a.id)), ("name", .string(a.name)), ("ref", .string(a.ref)),
+                    ("status", .string(a.status.rawValue)),
                     ("type", .string(a.type.rawValue)), ("url", .string(a.url)),
                 ]
-                if let f = a.failure { fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))]))) }
+                if let f = a.failure {
+                    fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
+                }
                 assets.append((assetKey, .object(fields)))
             }
             var fields: [(String, JSONValue)] = [("id", .string(g.id)), ("name", .string(g.name)), ("assets", .object(assets))]
@@ -92,7 +97,10 @@ extension Lockfile {
             ("groups", .object(groups)), ("lineage", .string(lineage)),
             (
                 "provider",
-                .object([("api", .string(provider.api)), ("base_url", .string(provider.baseURL)), ("project_name", .string(provider.projectName))])
+                .object([
+                    ("api", .string(provider.api)), ("base_url", .string(provider.baseURL)),
+                    ("project_name", .string(provider.projectName)),
+                ])
             ),
             ("serial", .int(serial)), ("version", .int(Lockfile.version)),
         ])

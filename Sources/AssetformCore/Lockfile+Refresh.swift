@@ -44,7 +44,9 @@ extension Lockfile {
                     lock.groups[key]!.assets[assetKey]!.status = seen.status
                     lock.groups[key]!.assets[assetKey]!.failure = seen.failure
                 }
-                if !seen.name.isEmpty, seen.name != a.name { drift.append(.renamed(address: address, from: a.name, to: seen.name)) }
+                if !seen.name.isEmpty, seen.name != a.name {
+                    drift.append(.renamed(address: address, from: a.name, to: seen.name))
+                }
             }
         }
         return (lock, drift)

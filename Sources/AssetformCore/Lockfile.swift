@@ -13,7 +13,9 @@ public struct Lockfile: Sendable, Equatable {
     /// By group key.
     public var groups: [String: LockedGroup]
 
-    public init(lineage: String = Lockfile.newLineage(), serial: Int = 0, provider: LockedProvider, groups: [String: LockedGroup] = [:]) {
+    public init(
+        lineage: String = Lockfile.newLineage(), serial: Int = 0, provider: LockedProvider, groups: [String: LockedGroup] = [:]
+    ) {
         self.lineage = lineage
         self.serial = serial
         self.provider = provider
@@ -88,7 +90,10 @@ public struct LockedAsset: Sendable, Equatable {
     /// The service's code and message for a Failed asset.
     public var failure: RemoteAsset.Failure?
 
-    public init(id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String, failure: RemoteAsset.Failure? = nil) {
+    public init(
+        id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String,
+        failure: RemoteAsset.Failure? = nil
+    ) {
         self.id = id
         self.name = name
         self.ref = ref

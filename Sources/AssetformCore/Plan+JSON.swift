@@ -22,7 +22,8 @@ extension Plan {
         }
 
         public init(provider: LockedProvider, manifest: [UInt8], lock: Lockfile?) {
-            self.init(provider: provider, manifestSHA256: SHA256.hex(manifest), lockLineage: lock?.lineage, lockSerial: lock?.serial)
+            self.init(
+                provider: provider, manifestSHA256: SHA256.hex(manifest), lockLineage: lock?.lineage, lockSerial: lock?.serial)
         }
     }
 
@@ -43,14 +44,19 @@ extension Plan {
             }
             var fields: [(String, JSONValue)] = [
                 ("address", .string(s.address)), ("kind", .string(s.kind.rawValue)), ("action", .string(s.action.rawValue)),
-                ("reason", .string(s.reason)), ("before", before.isEmpty ? .null : .object(before)), ("after", after.isEmpty ? .null : .object(after)),
+                ("reason", .string(s.reason)), ("before", before.isEmpty ? .null : .object(before)),
+                ("after", after.isEmpty ? .null : .object(after)),
             ]
             if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
-            if let f = s.failure { fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))]))) }
+            if let f = s.failure {
+                fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
+            }
             return .object(fields)
         }
         var summary: [(String, JSONValue)] = Plan.Action.allCases.map { ($0.rawValue, .int(count($0))) }
-        summary += [("unchanged", .int(unchanged.count)), ("billed_creates", .int(billedCreates)), ("changes", .bool(hasChanges))]
+        summary += [
+            ("unchanged", .int(unchanged.count)), ("billed_creates", .int(billedCreates)), ("changes", .bool(hasChanges)),
+        ]
         return .object([
             ("format_version", .int(Plan.formatVersion)),
             (
@@ -61,7 +67,12 @@ extension Plan {
                 ])
             ),
             ("manifest_sha256", .string(origin.manifestSHA256)),
-            ("lock", origin.lockLineage.map { .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)]) } ?? .null),
+            (
+                "lock",
+                origin.lockLineage.map {
+                    .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)])
+                } ?? .null
+            ),
             ("actions", .array(actions)), ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
         ])
     }

@@ -13,7 +13,8 @@ public struct PlanRenderer: Sendable {
         for step in plan.steps {
             let sign = paint(step.action.sign.padding(3), code(step.action))
             let address = step.address.padding(width)
-            let what = step.kind == .group && step.action == .create ? "create group \"\(step.name ?? step.address)\"" : text(step)
+            let what =
+                step.kind == .group && step.action == .create ? "create group \"\(step.name ?? step.address)\"" : text(step)
             out += "\(sign) \(address)  \(what)\n"
         }
         for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning + "\n" }
@@ -46,7 +47,10 @@ public struct PlanRenderer: Sendable {
             return line
         }
         var parts: [String] = []
-        for (action, word) in [(Plan.Action.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"), (.forget, "to forget")] {
+        for (action, word) in [
+            (Plan.Action.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
+            (.forget, "to forget"),
+        ] {
             parts.append("\(plan.count(action)) \(word)")
         }
         var line = "Plan: " + parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"

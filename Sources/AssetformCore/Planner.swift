@@ -65,7 +65,8 @@ private struct Work {
             step.remoteID = adopted.id
             steps.append(step)
             if let d = group.description, d != adopted.description {
-                appendUpdate(group, id: adopted.id, changes: [Plan.Change(field: "description", before: adopted.description, after: d)])
+                appendUpdate(
+                    group, id: adopted.id, changes: [Plan.Change(field: "description", before: adopted.description, after: d)])
             }
         } else {
             fresh = true
@@ -73,13 +74,16 @@ private struct Work {
             steps.append(groupStep(group, .create, reason))
         }
         for asset in group.assets {
-            plan(asset, in: group, groupID: remoteID, locked: fresh ? nil : locked?.assets[asset.key], groupIsNew: fresh && locked != nil)
+            plan(
+                asset, in: group, groupID: remoteID, locked: fresh ? nil : locked?.assets[asset.key],
+                groupIsNew: fresh && locked != nil)
         }
         if let locked {
             let keys = Set(group.assets.map(\.key))
             for (key, a) in locked.assets.sorted(by: { $0.key < $1.key }) where !keys.contains(key) {
                 var step = Plan.Step(
-                    address: group.key + "/" + key, kind: .asset, action: .forget, reason: "not in the manifest; the remote asset stays",
+                    address: group.key + "/" + key, kind: .asset, action: .forget,
+                    reason: "not in the manifest; the remote asset stays",
                     groupKey: group.key, assetKey: key)
                 step.remoteID = a.id
                 steps.append(step)
@@ -139,7 +143,8 @@ private struct Work {
     mutating func plan(_ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool) {
         let address = group.key + "/" + asset.key
         func step(_ action: Plan.Action, _ reason: String) -> Plan.Step {
-            var s = Plan.Step(address: address, kind: .asset, action: action, reason: reason, groupKey: group.key, assetKey: asset.key)
+            var s = Plan.Step(
+                address: address, kind: .asset, action: action, reason: reason, groupKey: group.key, assetKey: asset.key)
             s.name = asset.name
             s.url = asset.url
             s.type = asset.type
@@ -148,7 +153,8 @@ private struct Work {
         guard let locked else {
             if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
                 claimed.insert(found.id)
-                var s = step(.adopt, "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
+                var s = step(
+                    .adopt, "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
                 s.remoteID = found.id
                 steps.append(s)
             } else {
@@ -219,10 +225,12 @@ private struct Work {
     /// then the oldest.
     func adoptableAsset(_ asset: Asset, in groupID: String) -> RemoteAsset? {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
-        return listed.filter { $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id) && $0.status != .failed }
-            .min { a, b in
-                (a.status == .active ? 0 : 1, a.createTime ?? 0) < (b.status == .active ? 0 : 1, b.createTime ?? 0)
-            }
+        return listed.filter {
+            $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id) && $0.status != .failed
+        }
+        .min { a, b in
+            (a.status == .active ? 0 : 1, a.createTime ?? 0) < (b.status == .active ? 0 : 1, b.createTime ?? 0)
+        }
     }
 
     // MARK: - Forgets and targets
@@ -252,7 +260,8 @@ private struct Work {
         func inScope(_ address: String, group: String) -> Bool { wanted.contains(address) || wanted.contains(group) }
         let kept = steps.filter { s in
             inScope(s.address, group: s.groupKey)
-                || (s.kind == .group && groupsOfTargetedAssets.contains(s.groupKey) && (s.action == .create || s.action == .adopt))
+                || (s.kind == .group && groupsOfTargetedAssets.contains(s.groupKey)
+                    && (s.action == .create || s.action == .adopt))
         }
         let keptUnchanged = unchanged.filter { a in inScope(a, group: String(a.split(separator: "/").first ?? "")) }
         return Plan(steps: kept, unchanged: keptUnchanged, warnings: warnings)

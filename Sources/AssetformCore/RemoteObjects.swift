@@ -76,4 +76,3 @@ public struct Capabilities: Sendable, Equatable {
     public static let seedance = Capabilities(canList: true, canUpdate: true)
     public static let zeroZero = Capabilities(canList: false, canUpdate: false)
 }
-

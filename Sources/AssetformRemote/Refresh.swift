@@ -4,13 +4,17 @@ public import AssetformCore
 /// (SPEC §5): on seedance, paginated lists of the groups and of the managed groups' assets (a
 /// cost in pages, not in objects); on 0-0, which cannot list, one GET per tracked object.
 public enum Refresh {
-    public static func state(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {
+    public static func state(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError)
+        -> RemoteState
+    {
         service.capabilities.canList
             ? try await listing(manifest, lock: lock, service: service)
             : try await fetching(lock: lock, service: service)
     }
 
-    private static func listing(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {
+    private static func listing(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError)
+        -> RemoteState
+    {
         var state = RemoteState()
         let groups = try await service.allGroups()
         state.listedGroups = groups
@@ -59,10 +63,14 @@ public enum Refresh {
         do {
             results = try await withThrowingTaskGroup(of: Found.self) { group in
                 for id in groups {
-                    group.addTask { .group(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) }) }
+                    group.addTask {
+                        .group(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) })
+                    }
                 }
                 for id in assets {
-                    group.addTask { .asset(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) }) }
+                    group.addTask {
+                        .asset(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) })
+                    }
                 }
                 var all: [Found] = []
                 for try await r in group { all.append(r) }
@@ -87,7 +95,7 @@ public enum Refresh {
     private static func notFoundAsNil<T: Sendable>(_ body: () async throws(RemoteError) -> T) async throws(RemoteError) -> T? {
         do {
             return try await body()
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             return nil
         }
     }

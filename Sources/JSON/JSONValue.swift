@@ -65,7 +65,9 @@ public enum JSONValue: Sendable, Equatable {
         let array = Array(bytes)
         return array.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
-            guard let value = parser.value(depth: 0) else { return .failure(ParseError(offset: min(parser.position, buffer.count))) }
+            guard let value = parser.value(depth: 0) else {
+                return .failure(ParseError(offset: min(parser.position, buffer.count)))
+            }
             parser.skipSpace()
             return parser.position == buffer.count ? .success(value) : .failure(ParseError(offset: parser.position))
         }

@@ -83,7 +83,8 @@ struct LockfileTests {
         let read = try #require(try Lockfile.load(path: path))
         #expect(read.serial == 9)
         #expect(read.lineage == Self.sample.lineage, "the lineage never changes")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["assets.lock"], "no temporary file left behind")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["assets.lock"], "no temporary file left behind")
         #expect(try Lockfile.load(path: dir.path("none.lock")) == nil)
     }
 
@@ -115,7 +116,8 @@ struct LockfileTests {
         } catch {
             #expect(
                 error.description
-                    == "assets.lock was written for api seedance at https://gogogotoken.com, project default; this run uses api seedance at http://127.0.0.1:9000, project default. It was left as it is: use --lock to keep a lockfile per service.")
+                    == "assets.lock was written for api seedance at https://gogogotoken.com, project default; this run uses api seedance at http://127.0.0.1:9000, project default. It was left as it is: use --lock to keep a lockfile per service."
+            )
         }
         try Self.sample.check(against: Self.sample.provider, path: "assets.lock")
     }
@@ -128,13 +130,16 @@ struct LockfileTests {
 
     @Test func lineagesAreUUIDs() {
         let a = Lockfile.newLineage()
-        #expect(a.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil)
+        #expect(
+            a.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression)
+                != nil)
         #expect(a != Lockfile.newLineage())
     }
 
     @Test func refreshUpdatesStatusesAndReportsDrift() {
         var remote = RemoteState()
-        remote.groups["group-20260318071900-ab12c"] = RemoteGroup(id: "group-20260318071900-ab12c", name: "renamed", description: "角色参考素材")
+        remote.groups["group-20260318071900-ab12c"] = RemoteGroup(
+            id: "group-20260318071900-ab12c", name: "renamed", description: "角色参考素材")
         remote.assets["asset-20260318072044-n8bcl"] = RemoteAsset(
             id: "asset-20260318072044-n8bcl", name: "角色正面图", type: .image, groupID: "g", status: .active)
         remote.missing = ["asset-20260318072045-zzzzz"]
@@ -143,11 +148,12 @@ struct LockfileTests {
         let (refreshed, drift) = lock.refreshed(with: remote)
         #expect(refreshed.groups["characters"]?.assets["hero-front"]?.status == .active)
         #expect(refreshed.groups["characters"]?.name == "角色素材组", "names stay as applied")
-        #expect(drift.map(\.description) == [
-            "characters: renamed remotely: \"角色素材组\" → \"renamed\"",
-            "characters/broken: the remote object asset-20260318072045-zzzzz is gone",
-            "characters/hero-front: Processing → Active",
-        ])
+        #expect(
+            drift.map(\.description) == [
+                "characters: renamed remotely: \"角色素材组\" → \"renamed\"",
+                "characters/broken: the remote object asset-20260318072045-zzzzz is gone",
+                "characters/hero-front: Processing → Active",
+            ])
     }
 }
 

@@ -12,7 +12,9 @@ private enum World {
         var list: [Asset] = []
         if assets.contains("a") { list.append(Asset(key: "a", url: aURL, type: aType, name: aName, mark: mark)) }
         if assets.contains("b") { list.append(Asset(key: "b", url: "https://c.example.com/b.png", type: .image, mark: mark)) }
-        return Manifest(provider: Provider(api: api), groups: [Group(key: "g", name: groupName, description: description, assets: list, mark: mark)])
+        return Manifest(
+            provider: Provider(api: api),
+            groups: [Group(key: "g", name: groupName, description: description, assets: list, mark: mark)])
     }
 
     static func lock(aStatus: AssetStatus = .active, aFailure: RemoteAsset.Failure? = nil, extraGroup: Bool = false) -> Lockfile {
@@ -21,9 +23,12 @@ private enum World {
             id: "group-1", name: "G",
             assets: [
                 "a": LockedAsset(
-                    id: "asset-a", name: "a", ref: "asset://asset-a", status: aStatus, type: .image, url: "https://c.example.com/a.png",
+                    id: "asset-a", name: "a", ref: "asset://asset-a", status: aStatus, type: .image,
+                    url: "https://c.example.com/a.png",
                     failure: aFailure),
-                "b": LockedAsset(id: "asset-b", name: "b", ref: "asset://asset-b", status: .active, type: .image, url: "https://c.example.com/b.png"),
+                "b": LockedAsset(
+                    id: "asset-b", name: "b", ref: "asset://asset-b", status: .active, type: .image,
+                    url: "https://c.example.com/b.png"),
             ])
         if extraGroup { l.groups["old"] = LockedGroup(id: "group-9", name: "Old", assets: [:]) }
         return l
@@ -75,7 +80,9 @@ struct PlannerTests {
             listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
             listedAssets: [
                 "group-1": [
-                    RemoteAsset(id: "asset-old-processing", name: "a", type: .image, groupID: "group-1", status: .processing, createTime: 1),
+                    RemoteAsset(
+                        id: "asset-old-processing", name: "a", type: .image, groupID: "group-1", status: .processing,
+                        createTime: 1),
                     RemoteAsset(id: "asset-active", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 5),
                     RemoteAsset(id: "asset-failed", name: "b", type: .image, groupID: "group-1", status: .failed, createTime: 1),
                 ]
@@ -104,7 +111,8 @@ struct PlannerTests {
         #expect(actions(renamed) == ["update g", "update g/a"])
         #expect(renamed.steps[0].changes == [Plan.Change(field: "name", before: "G", after: "G2")])
         #expect(renamed.steps[1].reason == "name: \"a\" → \"a2\"")
-        let drifted = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote(aName: "changed", groupName: "Other"))
+        let drifted = seedance.plan(
+            World.manifest(), lock: World.lock(), remote: World.remote(aName: "changed", groupName: "Other"))
         #expect(actions(drifted) == ["update g", "update g/a"])
         #expect(drifted.steps[1].changes == [Plan.Change(field: "name", before: "changed", after: "a")])
     }
@@ -123,7 +131,8 @@ struct PlannerTests {
     }
 
     @Test func zeroZeroCannotUpdateSoItWarns() {
-        let plan = Planner(capabilities: .zeroZero).plan(World.manifest(aName: "a2", api: .zeroZero), lock: World.lock(), remote: World.remote())
+        let plan = Planner(capabilities: .zeroZero).plan(
+            World.manifest(aName: "a2", api: .zeroZero), lock: World.lock(), remote: World.remote())
         #expect(plan.steps.isEmpty)
         #expect(plan.warnings == ["g/a: name: \"a\" → \"a2\" cannot be changed in place on 0-0 (it has no update call)"])
     }
@@ -131,10 +140,14 @@ struct PlannerTests {
     @Test func replaceWhenTheURLOrTypeChanges() {
         let url = seedance.plan(World.manifest(aURL: "https://c.example.com/a2.png"), lock: World.lock(), remote: World.remote())
         #expect(actions(url) == ["replace g/a"])
-        #expect(url.steps[0].changes == [Plan.Change(field: "url", before: "https://c.example.com/a.png", after: "https://c.example.com/a2.png")])
+        #expect(
+            url.steps[0].changes == [
+                Plan.Change(field: "url", before: "https://c.example.com/a.png", after: "https://c.example.com/a2.png")
+            ])
         #expect(url.steps[0].remoteID == "asset-a")
         #expect(url.billedCreates == 1)
-        let type = seedance.plan(World.manifest(aURL: "https://c.example.com/a.png", aType: .video), lock: World.lock(), remote: World.remote())
+        let type = seedance.plan(
+            World.manifest(aURL: "https://c.example.com/a.png", aType: .video), lock: World.lock(), remote: World.remote())
         #expect(type.steps[0].changes == [Plan.Change(field: "type", before: "image", after: "video")])
     }
 
@@ -145,7 +158,9 @@ struct PlannerTests {
         let asset = seedance.plan(World.manifest(), lock: World.lock(), remote: remote)
         #expect(actions(asset) == ["create g/a"])
         #expect(asset.steps[0].reason == "the remote asset asset-a is gone")
-        let group = seedance.plan(World.manifest(), lock: World.lock(), remote: RemoteState(missing: ["group-1", "asset-a", "asset-b"], listedGroups: []))
+        let group = seedance.plan(
+            World.manifest(), lock: World.lock(),
+            remote: RemoteState(missing: ["group-1", "asset-a", "asset-b"], listedGroups: []))
         #expect(actions(group) == ["create g", "create g/a", "create g/b"])
         #expect(group.steps[0].reason == "the remote group group-1 is gone")
         #expect(group.steps[1].reason == "its group is created again")
@@ -194,7 +209,8 @@ struct PlannerTests {
         #expect(actions(onlyB) == ["create g", "create g/b"], "an asset brings the group it needs")
         let group = Planner(capabilities: .seedance, targets: ["g"]).plan(manifest, lock: nil, remote: nil)
         #expect(actions(group) == ["create g", "create g/a", "create g/b"])
-        let renamed = Planner(capabilities: .seedance, targets: ["g/b"]).plan(World.manifest(aName: "x", groupName: "G2"), lock: World.lock(), remote: World.remote())
+        let renamed = Planner(capabilities: .seedance, targets: ["g/b"]).plan(
+            World.manifest(aName: "x", groupName: "G2"), lock: World.lock(), remote: World.remote())
         #expect(renamed.steps.isEmpty, "an existing group's update is not brought along")
         #expect(renamed.unchanged == ["g/b"])
     }
@@ -202,8 +218,12 @@ struct PlannerTests {
     @Test func summaryLine() {
         let plan = seedance.plan(World.manifest(), lock: nil, remote: nil)
         let text = PlanRenderer(color: false).summary(plan, limits: Limits())
-        #expect(text == "Plan: 3 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 0 unchanged. 2 billed create calls; about 2s at the configured rates.")
-        let none = PlanRenderer(color: false).summary(seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote()), limits: Limits())
+        #expect(
+            text
+                == "Plan: 3 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 0 unchanged. 2 billed create calls; about 2s at the configured rates."
+        )
+        let none = PlanRenderer(color: false).summary(
+            seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote()), limits: Limits())
         #expect(none == "No changes. 3 unchanged.")
     }
 }

@@ -1,0 +1,104 @@
+import AssetformCore
+import AssetformEmulator
+import AssetformRemote
+import JSON
+import Testing
+import YAML
+
+@Suite("Refresh against the emulator, counting calls")
+struct RefreshTests {
+    /// Creates `groups` groups of `each` assets through the client, and the manifest and
+    /// lockfile that describe them.
+    func populate(_ h: ClientHarness, api: API, groups: Int, each: Int) async throws -> (Manifest, Lockfile) {
+        let mark = Mark(line: 1, column: 1)
+        var lock = Lockfile(for: Provider(api: api))
+        var manifestGroups: [Group] = []
+        for g in 0..<groups {
+            let group = try await h.service.createGroup(name: "group \(g)", description: "")
+            var locked = LockedGroup(id: group.id, name: group.name)
+            var assets: [Asset] = []
+            try await withThrowingTaskGroup(of: (String, RemoteAsset).self) { tasks in
+                for i in 0..<each {
+                    tasks.addTask {
+                        let url = "https://cdn.example.com/\(g)/\(i).png"
+                        return (
+                            "a\(i)", try await h.service.createAsset(groupID: group.id, name: "a\(i)", type: .image, url: url)
+                        )
+                    }
+                }
+                for try await (key, a) in tasks {
+                    locked.assets[key] = LockedAsset(
+                        id: a.id, name: key, ref: LockedAsset.ref(for: a.id, api: api), status: .processing, type: .image,
+                        url: "https://cdn.example.com/\(g)/\(key.dropFirst()).png")
+                }
+            }
+            for i in 0..<each {
+                assets.append(Asset(key: "a\(i)", url: "https://cdn.example.com/\(g)/\(i).png", type: .image, mark: mark))
+            }
+            manifestGroups.append(Group(key: "g\(g)", name: group.name, assets: assets, mark: mark))
+            lock.groups["g\(g)"] = locked
+        }
+        return (Manifest(provider: Provider(api: api), groups: manifestGroups), lock)
+    }
+
+    func readCalls(_ h: ClientHarness, _ dialect: String) async throws -> Int {
+        let calls = try await h.stats()["calls"]?[dialect]
+        guard case .object(let fields) = calls else { return 0 }
+        return fields.filter { $0.0.hasPrefix("Get") || $0.0.hasPrefix("List") || $0.0.hasPrefix("GET") }.reduce(0) {
+            $0 + ($1.1.int ?? 0)
+        }
+    }
+
+    @Test func seedanceCostsPagesNotObjects() async throws {
+        try await withClient { h in
+            let (manifest, lock) = try await populate(h, api: .seedance, groups: 3, each: 100)
+            let before = try await readCalls(h, "seedance")
+            let state = try await Refresh.state(manifest, lock: lock, service: h.service)
+            let calls = try await readCalls(h, "seedance") - before
+            #expect(calls <= 20, "\(calls) read calls for 300 assets in 3 groups")
+            #expect(calls == 4, "one page of groups, three pages of assets")
+            #expect(state.assets.count == 300)
+            #expect(state.missing.isEmpty)
+            #expect(state.assets.values.allSatisfy { $0.status == .active })
+            let plan = Planner(capabilities: .seedance).plan(manifest, lock: lock, remote: state)
+            #expect(plan.count(.create) == 0)
+        }
+    }
+
+    @Test func seedanceFindsWhatIsGone() async throws {
+        try await withClient { h in
+            var (manifest, lock) = try await populate(h, api: .seedance, groups: 1, each: 3)
+            lock.groups["g0"]!.assets["a1"]!.id = "asset-20200101000000-gone0"
+            lock.groups["ghost"] = LockedGroup(id: "group-20200101000000-ghost", name: "ghost")
+            manifest.groups[0].assets.removeLast()
+            let state = try await Refresh.state(manifest, lock: lock, service: h.service)
+            #expect(state.missing == ["asset-20200101000000-gone0", "group-20200101000000-ghost"])
+        }
+    }
+
+    @Test func aLostLockfilePlansAdoptionsAndNoCreates() async throws {
+        try await withClient { h in
+            let (manifest, _) = try await populate(h, api: .seedance, groups: 2, each: 5)
+            let state = try await Refresh.state(manifest, lock: nil, service: h.service)
+            let plan = Planner(capabilities: .seedance).plan(manifest, lock: nil, remote: state)
+            #expect(plan.count(.adopt) == 12)
+            #expect(plan.billedCreates == 0)
+        }
+    }
+
+    @Test func zeroZeroGetsEachTrackedObject() async throws {
+        try await withClient(.zeroZero) { h in
+            var (manifest, lock) = try await populate(h, api: .zeroZero, groups: 2, each: 4)
+            lock.groups["g1"]!.assets["a0"]!.id = "Asset-0000000000000000"
+            let before = try await readCalls(h, "0-0")
+            let state = try await Refresh.state(manifest, lock: lock, service: h.service)
+            #expect(try await readCalls(h, "0-0") - before == 10, "2 groups and 8 assets, one GET each")
+            #expect(state.missing == ["Asset-0000000000000000"])
+            #expect(state.listedGroups == nil)
+            manifest.groups[0].name = "renamed"
+            let plan = Planner(capabilities: .zeroZero).plan(manifest, lock: lock, remote: state)
+            #expect(plan.steps.map { "\($0.action.rawValue) \($0.address)" } == ["create g1/a0"])
+            #expect(plan.warnings.count == 1)
+        }
+    }
+}

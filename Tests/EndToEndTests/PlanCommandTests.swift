@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// plan, import, refs, refresh and forget, run as processes against an `assetform emulator`
+/// process on 127.0.0.1, with the manifest's service reached through ASSETFORM_BASE_URL.
+@Suite("The lockfile commands, run as processes against the emulator")
+struct PlanCommandTests {
+    static let manifest = """
+        version: 1
+        provider:
+          api: seedance
+          api_key_env: E2E_KEY
+        limits:
+          rate: {create_asset: unlimited, write: unlimited, read: unlimited}
+        groups:
+          chars:
+            name: Characters
+            assets:
+              front: https://cdn.example.com/front.png
+              side:
+                url: https://cdn.example.com/side.png
+                name: side view
+
+        """
+
+    struct World {
+        let dir: URL
+        let server: EmulatorProcess
+        let manifest: String
+        let env: [String: String]
+        var lockPath: String { dir.appendingPathComponent("m.lock").path }
+
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func run(_ args: [String], env extra: [String: String] = [:]) throws -> BinaryRunner.Output {
+            try BinaryRunner.run(args, environment: env.merging(extra) { _, b in b })
+        }
+
+        func seedance(_ action: String, _ body: String) async throws -> String {
+            try await call(server.baseURL + "/v1/seedance/asset/" + action, method: .POST, body: body, key: "e2e-secret-key").1
+        }
+
+        func readCalls() async throws -> Int {
+            let stats = try await call(server.baseURL + "/_emulator/stats", key: nil).1
+            return ["GetAsset\"", "GetAssetGroup\"", "ListAssets\"", "ListAssetGroups\""].reduce(0) { sum, name in
+                guard let r = stats.range(of: name + ":") else { return sum }
+                return sum + Int(stats[r.upperBound...].prefix { $0.isNumber })!
+            }
+        }
+    }
+
+    func withWorld(processingDelay: String = "0ms", _ body: (World) async throws -> Void) async throws {
+        let dir = try TemporaryDirectory()
+        let server = try EmulatorProcess(["--no-throttle", "--processing-delay", processingDelay])
+        defer { _ = server.stop() }
+        let manifest = try dir.write("m.yaml", Self.manifest)
+        try await body(
+            World(
+                dir: dir.url, server: server, manifest: manifest,
+                env: ["E2E_KEY": "e2e-secret-key", "ASSETFORM_BASE_URL": server.baseURL]))
+    }
+
+    func id(_ text: String, _ pattern: Regex<Substring>) throws -> String {
+        try #require(text.firstMatch(of: pattern).map { String($0.output) })
+    }
+
+    @Test func aLostLockfileAdoptsWithZeroCreatesThenImportConverges() async throws {
+        try await withWorld { w in
+            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
+            let front = try id(
+                try await w.seedance(
+                    "CreateAsset",
+                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Image", "URL": "https://cdn.example.com/front.png"}"#
+                ),
+                /asset-\d{14}-[a-z0-9]{5}/)
+            let side = try id(
+                try await w.seedance(
+                    "CreateAsset",
+                    #"{"GroupId": "\#(group)", "Name": "side view", "AssetType": "Image", "URL": "https://cdn.example.com/side.png"}"#
+                ),
+                /asset-\d{14}-[a-z0-9]{5}/)
+
+            let plan = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            #expect(plan.status == 2, "\(plan.stderr)")
+            #expect(plan.stdout.contains("=   chars        adopt: found by name (\(group))"), "\(plan.stdout)")
+            #expect(
+                plan.stdout.contains(
+                    "Plan: 0 to create, 0 to update, 0 to replace, 3 to adopt, 0 to forget; 0 unchanged. 0 billed create calls."))
+
+            for (address, remoteID) in [("chars", group), ("chars/front", front), ("chars/side", side)] {
+                let out = try w.run(["import", w.manifest, address, remoteID])
+                #expect(out.status == 0, "\(out.stderr)")
+            }
+            let lock = try String(contentsOfFile: w.lockPath, encoding: .utf8)
+            #expect(lock.contains(#""ref": "asset://\#(front)""#))
+            #expect(lock.contains(#""serial": 3"#))
+            #expect(!lock.contains("e2e-secret-key"))
+
+            let converged = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            #expect(converged.status == 0, "\(converged.stdout)\(converged.stderr)")
+            #expect(converged.stdout == "No changes. 3 unchanged.\n")
+
+            let refs = try w.run(["refs", w.manifest])
+            #expect(refs.stdout == "chars/front  asset://\(front)  Active\nchars/side   asset://\(side)  Active\n")
+            let env = try w.run(["refs", w.manifest, "--format", "env"])
+            #expect(env.stdout == "ASSETFORM_REF_CHARS_FRONT=asset://\(front)\nASSETFORM_REF_CHARS_SIDE=asset://\(side)\n")
+            let json = try w.run(["refs", w.manifest, "--format", "json"])
+            #expect(json.stdout.contains(#""chars/front": {"#))
+
+            let forget = try w.run(["forget", w.manifest, "chars/side"])
+            #expect(forget.status == 0)
+            let again = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            #expect(again.status == 2)
+            #expect(
+                again.stdout.contains("=   chars/side  adopt: found by name in its group (\(side)"),
+                "forgotten, and found again: \(again.stdout)")
+        }
+    }
+
+    @Test func planMakesNoCallWithNoRefreshAndSavesADocument() async throws {
+        try await withWorld { w in
+            let before = try await w.readCalls()
+            let out = w.dir.appendingPathComponent("plan.json").path
+            let plan = try w.run(["plan", w.manifest, "--no-refresh", "--out", out])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(try await w.readCalls() == before, "--no-refresh makes no call")
+            let saved = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(saved.contains(#""format_version": 1"#))
+            #expect(saved.contains(#""manifest_sha256": ""#))
+            #expect(saved.contains(#""billed_creates": 2"#))
+            #expect(!saved.contains("e2e-secret-key"))
+            let json = try w.run(["plan", w.manifest, "--json"])
+            #expect(json.stdout.hasPrefix("{\n  \"actions\": ["))
+        }
+    }
+
+    @Test func refreshUpdatesStatusesInTheLockfile() async throws {
+        try await withWorld(processingDelay: "1500ms") { w in
+            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
+            let front = try id(
+                try await w.seedance(
+                    "CreateAsset",
+                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Image", "URL": "https://cdn.example.com/front.png"}"#
+                ),
+                /asset-\d{14}-[a-z0-9]{5}/)
+            #expect(try w.run(["import", w.manifest, "chars/front", front]).status == 0)
+            #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Processing""#))
+            try await Task.sleep(for: .milliseconds(1800))
+            let refresh = try w.run(["refresh", w.manifest])
+            #expect(refresh.status == 0, "\(refresh.stderr)")
+            #expect(refresh.stdout.contains("chars/front: Processing → Active"))
+            #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Active""#))
+        }
+    }
+
+    @Test func errorsExitOne() async throws {
+        try await withWorld { w in
+            let noKey = try w.run(["plan", w.manifest, "--detailed-exitcode"], env: ["E2E_KEY": ""])
+            #expect(noKey.status == 1)
+            #expect(
+                noKey.stderr
+                    == "error: the environment variable E2E_KEY is empty; it must hold the API key (the manifest's provider.api_key_env names it)\n"
+            )
+
+            try "{ not json".write(toFile: w.lockPath, atomically: true, encoding: .utf8)
+            let corrupt = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            #expect(corrupt.status == 1)
+            #expect(corrupt.stderr.contains("\(w.lockPath):1:3: error: the lockfile is not valid JSON; it was left as it is"))
+            #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8) == "{ not json")
+            try FileManager.default.removeItem(atPath: w.lockPath)
+
+            let target = try w.run(["plan", w.manifest, "--target", "nope"])
+            #expect(target.status == 1)
+            #expect(target.stderr.contains("--target nope names nothing"))
+
+            let denied = try w.run(["plan", w.manifest], env: ["E2E_KEY": "x"])
+            #expect(denied.status == 0, "any key works on this emulator")
+
+            let invalid = try w.write("bad.yaml", "version: 1\nprovider: {api: nope}\n")
+            let bad = try w.run(["plan", invalid, "--detailed-exitcode"])
+            #expect(bad.status == 1)
+            #expect(bad.stderr.contains("provider.api must be"))
+        }
+    }
+
+    @Test func emulatePlansAgainstAnInProcessEmulatorAndKeepsItsFilesApart() throws {
+        let dir = try TemporaryDirectory()
+        let manifest = try dir.write("m.yaml", Self.manifest)
+        let out = try BinaryRunner.run(["plan", manifest, "--emulate", "--detailed-exitcode"], environment: ["E2E_KEY": ""])
+        #expect(out.status == 2, "\(out.stderr)")
+        #expect(out.stdout.contains("+   chars        create group \"Characters\""))
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("m.lock").path), "nothing tracked changes")
+    }
+}

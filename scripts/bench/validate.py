@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: `assetform validate` against the floor (a bare C loop over libyaml's events) and
+"""Benchmark: `assetform validate`, and `assetform plan --no-refresh` with a matching lockfile
+(every asset unchanged: the full comparison, no change to print), against the floor (a bare C loop over libyaml's events) and
 PyYAML's C loader, on generated manifests. Prints a table of medians and peak memory.
 
 Usage: scripts/bench/validate.py [--sizes 10000,100000] [--runs 5] [--binary PATH]
@@ -51,12 +52,14 @@ def main() -> None:
     print(f"{'assets':>8} {'file MB':>8} {'tool':<22} {'median s':>9} {'× floor':>8} {'peak MiB':>9}")
     for size in [int(s) for s in args.sizes.split(",")]:
         path = os.path.join(OUT, f"manifest-{size}.yaml")
-        if not os.path.exists(path):
-            subprocess.check_call([sys.executable, os.path.join(HERE, "gen-manifest.py"), str(size), "-o", path])
+        lock = os.path.join(OUT, f"manifest-{size}.lock")
+        if not os.path.exists(path) or not os.path.exists(lock):
+            subprocess.check_call([sys.executable, os.path.join(HERE, "gen-manifest.py"), str(size), "-o", path, "--lock", lock])
         mb = os.path.getsize(path) / 1e6
         tools = [
             ("libyaml event loop (C)", [floor, path]),
             ("assetform validate", [args.binary, "--quiet", "validate", path]),
+            ("assetform plan (lock)", [args.binary, "--quiet", "plan", path, "--no-refresh", "--lock", lock]),
         ]
         if has_pyyaml:
             tools.append(("PyYAML CSafeLoader", [sys.executable, "-c",

@@ -38,7 +38,7 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
-                let session = try Session.open(manifest, remote, terminal, needsService: !noRefresh)
+                let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
                 try session.checkTargets(targets)
                 let manifest = session.manifest
                 let lock = session.lock
@@ -50,16 +50,18 @@ extension Assetform {
                     }
                 let planner = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                 let plan = planner.plan(manifest, lock: lock, remote: state)
-                let document = plan.json(
-                    Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
-                if let out {
+                // The document (and the manifest's digest in it) only when it is asked for.
+                let document =
+                    json || out != nil
+                    ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock)) : nil
+                if let out, let document {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
                     } catch {
                         throw UserError("cannot write the plan to \(out): \(error)")
                     }
                 }
-                if json {
+                if let document, json {
                     print(document.pretty)
                 } else if !global.quiet || plan.hasChanges {
                     print(PlanRenderer(color: terminal.outputColor).render(plan, limits: manifest.limits), terminator: "")
@@ -76,6 +78,7 @@ extension Assetform {
 extension Session {
     /// Every target must name something the manifest or the lockfile has.
     func checkTargets(_ targets: [String]) throws {
+        guard !targets.isEmpty else { return }
         var known = Set<String>()
         for g in manifest.groups {
             known.insert(g.key)

@@ -18,7 +18,7 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
-                var session = try Session.open(manifest, remote, terminal)
+                var session = try await Session.open(manifest, remote, terminal)
                 guard let lock = session.lock else {
                     terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
                     return

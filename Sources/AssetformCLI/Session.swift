@@ -34,23 +34,16 @@ struct Session {
     private let settings: RemoteSettings?
     private let environment: [String: String]
 
-    static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true) throws
+    static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true) async throws
         -> Session
     {
+        let lockPath = Self.resolveLockPath(manifestPath, options)
+        // The lockfile is read on the other core while the manifest is parsed on this one.
+        async let lockRead = Result { () throws(Lockfile.Failure) in try Lockfile.load(path: lockPath) }
         let loaded = ManifestLoader.load(path: manifestPath)
         if !loaded.diagnostics.isEmpty { terminal.report(loaded) }
         guard let manifest = loaded.manifest else { throw ExitCode.failure }
         let environment = Terminal.environment()
-        let folder = AtomicFolder.of(manifestPath)
-        let lockPath: String
-        if let explicit = options.lock {
-            lockPath = explicit
-        } else if options.emulate {
-            let name = manifestPath.split(separator: "/").last.map(String.init) ?? manifestPath
-            lockPath = folder + "/.assetform/" + Lockfile.path(forManifest: name)
-        } else {
-            lockPath = Lockfile.path(forManifest: manifestPath)
-        }
         var settings: RemoteSettings?
         var baseURL = manifest.provider.baseURL
         if !options.emulate, let override = environment[RemoteSettings.baseURLVariable], !override.isEmpty {
@@ -63,8 +56,7 @@ struct Session {
             // manifest's address instead.
             let key = environment[manifest.provider.apiKeyEnv].flatMap { $0.isEmpty ? nil : $0 } ?? "assetform-emulator"
             settings = RemoteSettings(
-                api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
-                projectName: manifest.provider.projectName,
+                api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key), projectName: manifest.provider.projectName,
                 platform: manifest.provider.platform ?? Provider.defaultPlatform, limits: manifest.limits)
         } else if needsService {
             do {
@@ -75,15 +67,22 @@ struct Session {
         }
         var lock: Lockfile?
         do {
-            lock = try Lockfile.load(path: lockPath)
+            lock = try await lockRead.get()
             try lock?.check(against: lockedProvider, path: lockPath)
         } catch {
             throw UserError(error.description)
         }
         return Session(
-            terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
-            lock: lock,
+            terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath, lock: lock,
             emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, environment: environment)
+    }
+
+    /// `--lock`, or beside the manifest (with `--emulate`, under `.assetform/` there).
+    static func resolveLockPath(_ manifestPath: String, _ options: RemoteOptions) -> String {
+        if let explicit = options.lock { return explicit }
+        guard options.emulate else { return Lockfile.path(forManifest: manifestPath) }
+        let name = manifestPath.split(separator: "/").last.map(String.init) ?? manifestPath
+        return AtomicFolder.of(manifestPath) + "/.assetform/" + Lockfile.path(forManifest: name)
     }
 
     /// Runs `body` with a client for the manifest's dialect, under the call policy; with

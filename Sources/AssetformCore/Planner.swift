@@ -30,19 +30,20 @@ private struct Work {
     var steps: [Plan.Step] = []
     var unchanged: [String] = []
     var warnings: [String] = []
-    /// Remote ids the lockfile tracks, or this plan adopts: never adopted twice.
-    var claimed: Set<String>
+    /// Remote ids the lockfile tracks, or this plan adopts: never adopted twice. Only kept when
+    /// anything can be adopted (a refresh that listed).
+    var claimed: Set<String> = []
 
     init(planner: Planner, lock: Lockfile?, remote: RemoteState?) {
         self.planner = planner
         self.lock = lock
         self.remote = remote
-        var claimed = Set<String>()
-        for g in lock?.groups.values ?? [:].values {
-            claimed.insert(g.id)
-            for a in g.assets.values { claimed.insert(a.id) }
+        if remote != nil && planner.capabilities.canList {
+            for g in lock?.groups.values ?? [:].values {
+                claimed.insert(g.id)
+                for a in g.assets.values { claimed.insert(a.id) }
+            }
         }
-        self.claimed = claimed
     }
 
     var canAdopt: Bool { remote != nil && planner.capabilities.canList }

@@ -121,6 +121,18 @@ struct JSONParser {
     /// A string starting at the opening quote.
     private mutating func string() -> String? {
         position += 1
+        // Most strings have no escape: take them straight from the buffer.
+        var end = position
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") {
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+                position = end + 1
+                return text
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            end += 1
+        }
         var out: [UInt8] = []
         while let c = peek {
             position += 1

@@ -69,6 +69,8 @@ extension Assetform {
                         terminal.info("Saved the plan to \(out); apply it with: assetform apply \(self.manifest) --plan \(out)")
                     }
                 }
+                ProcessLifetime.keepUntilExit(
+                    [session.manifest, session.lock as any Sendable, plan, state as any Sendable] as [any Sendable])
                 if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
             }
         }

@@ -34,7 +34,8 @@ struct Session {
     private let settings: RemoteSettings?
     private let environment: [String: String]
 
-    static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true) async throws
+    static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true)
+        async throws
         -> Session
     {
         let lockPath = Self.resolveLockPath(manifestPath, options)
@@ -56,7 +57,8 @@ struct Session {
             // manifest's address instead.
             let key = environment[manifest.provider.apiKeyEnv].flatMap { $0.isEmpty ? nil : $0 } ?? "assetform-emulator"
             settings = RemoteSettings(
-                api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key), projectName: manifest.provider.projectName,
+                api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
+                projectName: manifest.provider.projectName,
                 platform: manifest.provider.platform ?? Provider.defaultPlatform, limits: manifest.limits)
         } else if needsService {
             do {
@@ -73,7 +75,8 @@ struct Session {
             throw UserError(error.description)
         }
         return Session(
-            terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath, lock: lock,
+            terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
+            lock: lock,
             emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, environment: environment)
     }
 

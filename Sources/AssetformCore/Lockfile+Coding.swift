@@ -57,13 +57,29 @@ extension Lockfile {
             guard let id = g["id"]?.string, let name = g["name"]?.string else { throw bad("group \(key) has no id or name") }
             var group = LockedGroup(id: id, name: name, description: g["description"]?.string)
             guard case .object(let assets) = g["assets"] ?? .object([]) else { throw bad("group \(key) has no assets object") }
+            group.assets.reserveCapacity(assets.count)
             for (assetKey, a) in assets {
-                guard let id = a["id"]?.string, let name = a["name"]?.string, let ref = a["ref"]?.string,
-                    let status = a["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
-                    let type = a["type"]?.string.flatMap(AssetType.init(rawValue:)), let url = a["url"]?.string
-                else { throw bad("asset \(key)/\(assetKey) is incomplete") }
-                let failure = a["failure"].flatMap { f in
-                    f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
+                // One pass over the fields: a lockfile of 100,000 assets has 600,000 of them.
+                guard case .object(let fields) = a else { throw bad("asset \(key)/\(assetKey) is not an object") }
+                var id: String?, name: String?, ref: String?, url: String?
+                var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?
+                for (field, value) in fields {
+                    switch field {
+                    case "id": id = value.string
+                    case "name": name = value.string
+                    case "ref": ref = value.string
+                    case "url": url = value.string
+                    case "status": status = value.string.flatMap(AssetStatus.init(rawValue:))
+                    case "type": type = value.string.flatMap(AssetType.init(rawValue:))
+                    case "failure":
+                        failure = value["code"]?.string.map {
+                            RemoteAsset.Failure(code: $0, message: value["message"]?.string ?? "")
+                        }
+                    default: break
+                    }
+                }
+                guard let id, let name, let ref, let status, let type, let url else {
+                    throw bad("asset \(key)/\(assetKey) is incomplete")
                 }
                 group.assets[assetKey] = LockedAsset(
                     id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)

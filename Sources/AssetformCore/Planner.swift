@@ -81,7 +81,8 @@ private struct Work {
         }
         if let locked {
             let keys = Set(group.assets.map(\.key))
-            for (key, a) in locked.assets.sorted(by: { $0.key < $1.key }) where !keys.contains(key) {
+            // Only the few that left the manifest are sorted, not every tracked asset.
+            for (key, a) in locked.assets.filter({ !keys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
                 var step = Plan.Step(
                     address: group.key + "/" + key, kind: .asset, action: .forget,
                     reason: "not in the manifest; the remote asset stays",

@@ -11,9 +11,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job. Until `apply` exists, the demo validates the demo manifest.
+# The main job. Until `apply` exists, the demo validates the demo manifest and plans it against
+# the in-process emulator (its state and lockfile go under manifests/.assetform/, ignored by git).
 demo: build
 	$(SWIFT) run assetform validate manifests/demo.yaml
+	$(SWIFT) run assetform plan manifests/demo.yaml --emulate
 
 test: deps lint
 	$(SWIFT) build --build-tests

@@ -17,7 +17,7 @@ struct JSONParser {
         }
     }
 
-    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+    var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     private mutating func expect(_ word: StaticString) -> Bool {
         let n = word.utf8CodeUnitCount
@@ -119,7 +119,7 @@ struct JSONParser {
     }
 
     /// A string starting at the opening quote.
-    private mutating func string() -> String? {
+    mutating func string() -> String? {
         position += 1
         // Most strings have no escape: take them straight from the buffer.
         var end = position

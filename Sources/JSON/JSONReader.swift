@@ -1,0 +1,114 @@
+/// A pull reader over JSON text: the caller walks objects and arrays and takes values as it goes,
+/// so that a large document becomes the caller's own types without a tree in between.
+public struct JSONReader: ~Copyable {
+    private var parser: JSONParser
+
+    public struct Failure: Error, Sendable {
+        /// The byte offset where the text stops being what the caller expected.
+        public let offset: Int
+        public let expected: String
+    }
+
+    /// Reads `bytes` with `body`, which must consume the whole document.
+    public static func read<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws(Failure) -> T) throws(Failure) -> T {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> T in
+            var reader = JSONReader(parser: JSONParser(bytes: buffer))
+            let value = try body(&reader)
+            reader.parser.skipSpace()
+            guard reader.parser.position == buffer.count else { throw Failure(offset: reader.parser.position, expected: "the end of the document") }
+            return value
+        }
+    }
+
+    private init(parser: JSONParser) {
+        self.parser = parser
+    }
+
+    public var offset: Int { parser.position }
+
+    /// Calls `body` for each key of the object that starts here, with the index of the key in
+    /// `keys` (nil for any other key), without making a String of it; `body` must consume the value.
+    public mutating func object(matching keys: [StaticString], _ body: (inout JSONReader, Int?) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "{"), "an object")
+        parser.skipSpace()
+        if parser.peek == UInt8(ascii: "}") {
+            parser.position += 1
+            return
+        }
+        while true {
+            parser.skipSpace()
+            guard parser.peek == UInt8(ascii: "\"") else { throw Failure(offset: parser.position, expected: "a key") }
+            let start = parser.position + 1
+            var end = start
+            while end < parser.bytes.count, parser.bytes[end] != UInt8(ascii: "\""), parser.bytes[end] != UInt8(ascii: "\\") { end += 1 }
+            var index: Int?
+            if end < parser.bytes.count, parser.bytes[end] == UInt8(ascii: "\"") {
+                let n = end - start
+                index = keys.firstIndex { k in
+                    k.utf8CodeUnitCount == n && (0..<n).allSatisfy { parser.bytes[start + $0] == k.utf8Start[$0] }
+                }
+                parser.position = end + 1
+            } else {
+                // A key with escapes: read it properly; it is none of the expected ones.
+                guard parser.string() != nil else { throw Failure(offset: parser.position, expected: "a key") }
+            }
+            parser.skipSpace()
+            try expect(UInt8(ascii: ":"), "a colon")
+            try body(&self, index)
+            parser.skipSpace()
+            if parser.peek == UInt8(ascii: ",") {
+                parser.position += 1
+                continue
+            }
+            try expect(UInt8(ascii: "}"), "a comma or the end of the object")
+            return
+        }
+    }
+
+    /// Calls `body` with each key of the object that starts here; `body` must consume the value.
+    public mutating func object(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "{"), "an object")
+        parser.skipSpace()
+        if parser.peek == UInt8(ascii: "}") {
+            parser.position += 1
+            return
+        }
+        while true {
+            parser.skipSpace()
+            guard parser.peek == UInt8(ascii: "\""), let key = parser.string() else { throw Failure(offset: parser.position, expected: "a key") }
+            parser.skipSpace()
+            try expect(UInt8(ascii: ":"), "a colon")
+            try body(&self, key)
+            parser.skipSpace()
+            if parser.peek == UInt8(ascii: ",") {
+                parser.position += 1
+                continue
+            }
+            try expect(UInt8(ascii: "}"), "a comma or the end of the object")
+            return
+        }
+    }
+
+    public mutating func string() throws(Failure) -> String {
+        parser.skipSpace()
+        guard parser.peek == UInt8(ascii: "\""), let s = parser.string() else { throw Failure(offset: parser.position, expected: "a string") }
+        return s
+    }
+
+    public mutating func int() throws(Failure) -> Int {
+        guard case .int(let i) = try value() else { throw Failure(offset: parser.position, expected: "an integer") }
+        return i
+    }
+
+    /// Any value, as a tree (for the small parts of a document).
+    public mutating func value() throws(Failure) -> JSONValue {
+        guard let v = parser.value(depth: 0) else { throw Failure(offset: parser.position, expected: "a value") }
+        return v
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(Failure) {
+        parser.skipSpace()
+        guard parser.peek == byte else { throw Failure(offset: parser.position, expected: what) }
+        parser.position += 1
+    }
+}

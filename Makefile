@@ -27,18 +27,18 @@ lint:
 
 # Times `assetform validate` against a bare libyaml event loop and PyYAML's C loader.
 bench-validate: deps
-	$(SWIFT) build -c release --scratch-path .build-bench
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench
 	scripts/bench/validate.py
 
 # Requests per second the emulator sustains with throttling off (needs wrk: apt-get install wrk).
 bench-emulator: deps
-	$(SWIFT) build -c release --scratch-path .build-bench --product assetform
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform
 	scripts/bench/emulator-load.sh .build-bench/release/assetform 10 32
 
 # The call policy against the in-process emulator: a paced rate, and unthrottled throughput
 # against the emulator's raw capacity measured in the same run.
 bench-remote: deps
-	$(SWIFT) build -c release --scratch-path .build-bench --product assetform-bench
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform-bench
 	.build-bench/release/assetform-bench
 
 clean:

@@ -75,10 +75,14 @@ extension Lockfile {
             let project = p["project_name"]?.string
         else { throw bad("lineage, serial or provider missing") }
         if let problem { throw bad(problem) }
-        return Lockfile(lineage: lineage, serial: serial, provider: LockedProvider(api: api, baseURL: baseURL, projectName: project), groups: groups)
+        return Lockfile(
+            lineage: lineage, serial: serial, provider: LockedProvider(api: api, baseURL: baseURL, projectName: project),
+            groups: groups)
     }
 
-    private static func readGroup(_ r: inout JSONReader, _ key: String, _ problem: inout String?) throws(JSONReader.Failure) -> LockedGroup {
+    private static func readGroup(_ r: inout JSONReader, _ key: String, _ problem: inout String?) throws(JSONReader.Failure)
+        -> LockedGroup
+    {
         var id: String?
         var name: String?
         var description: String?

@@ -15,7 +15,9 @@ public struct JSONReader: ~Copyable {
             var reader = JSONReader(parser: JSONParser(bytes: buffer))
             let value = try body(&reader)
             reader.parser.skipSpace()
-            guard reader.parser.position == buffer.count else { throw Failure(offset: reader.parser.position, expected: "the end of the document") }
+            guard reader.parser.position == buffer.count else {
+                throw Failure(offset: reader.parser.position, expected: "the end of the document")
+            }
             return value
         }
     }
@@ -28,7 +30,41 @@ public struct JSONReader: ~Copyable {
 
     /// Calls `body` for each key of the object that starts here, with the index of the key in
     /// `keys` (nil for any other key), without making a String of it; `body` must consume the value.
-    public mutating func object(matching keys: [StaticString], _ body: (inout JSONReader, Int?) throws(Failure) -> Void) throws(Failure) {
+    public mutating func object(matching keys: [StaticString], _ body: (inout JSONReader, Int?) throws(Failure) -> Void)
+        throws(Failure)
+    {
+        try members(body) { (parser: inout JSONParser) throws(Failure) -> Int? in
+            let start = parser.position + 1
+            var end = start
+            while end < parser.bytes.count, parser.bytes[end] != UInt8(ascii: "\""), parser.bytes[end] != UInt8(ascii: "\\") {
+                end += 1
+            }
+            guard end < parser.bytes.count, parser.bytes[end] == UInt8(ascii: "\"") else {
+                // A key with escapes: read it properly; it is none of the expected ones.
+                guard parser.string() != nil else { throw Failure(offset: parser.position, expected: "a key") }
+                return nil
+            }
+            let n = end - start
+            parser.position = end + 1
+            return keys.firstIndex { k in
+                k.utf8CodeUnitCount == n && (0..<n).allSatisfy { parser.bytes[start + $0] == k.utf8Start[$0] }
+            }
+        }
+    }
+
+    /// Calls `body` with each key of the object that starts here; `body` must consume the value.
+    public mutating func object(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
+        try members(body) { (parser: inout JSONParser) throws(Failure) -> String in
+            guard let key = parser.string() else { throw Failure(offset: parser.position, expected: "a key") }
+            return key
+        }
+    }
+
+    /// The walk over an object's members that both `object` forms share: `readKey` reads a key
+    /// at its opening quote.
+    private mutating func members<Key>(
+        _ body: (inout JSONReader, Key) throws(Failure) -> Void, readKey: (inout JSONParser) throws(Failure) -> Key
+    ) throws(Failure) {
         try expect(UInt8(ascii: "{"), "an object")
         parser.skipSpace()
         if parser.peek == UInt8(ascii: "}") {
@@ -38,44 +74,7 @@ public struct JSONReader: ~Copyable {
         while true {
             parser.skipSpace()
             guard parser.peek == UInt8(ascii: "\"") else { throw Failure(offset: parser.position, expected: "a key") }
-            let start = parser.position + 1
-            var end = start
-            while end < parser.bytes.count, parser.bytes[end] != UInt8(ascii: "\""), parser.bytes[end] != UInt8(ascii: "\\") { end += 1 }
-            var index: Int?
-            if end < parser.bytes.count, parser.bytes[end] == UInt8(ascii: "\"") {
-                let n = end - start
-                index = keys.firstIndex { k in
-                    k.utf8CodeUnitCount == n && (0..<n).allSatisfy { parser.bytes[start + $0] == k.utf8Start[$0] }
-                }
-                parser.position = end + 1
-            } else {
-                // A key with escapes: read it properly; it is none of the expected ones.
-                guard parser.string() != nil else { throw Failure(offset: parser.position, expected: "a key") }
-            }
-            parser.skipSpace()
-            try expect(UInt8(ascii: ":"), "a colon")
-            try body(&self, index)
-            parser.skipSpace()
-            if parser.peek == UInt8(ascii: ",") {
-                parser.position += 1
-                continue
-            }
-            try expect(UInt8(ascii: "}"), "a comma or the end of the object")
-            return
-        }
-    }
-
-    /// Calls `body` with each key of the object that starts here; `body` must consume the value.
-    public mutating func object(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
-        try expect(UInt8(ascii: "{"), "an object")
-        parser.skipSpace()
-        if parser.peek == UInt8(ascii: "}") {
-            parser.position += 1
-            return
-        }
-        while true {
-            parser.skipSpace()
-            guard parser.peek == UInt8(ascii: "\""), let key = parser.string() else { throw Failure(offset: parser.position, expected: "a key") }
+            let key = try readKey(&parser)
             parser.skipSpace()
             try expect(UInt8(ascii: ":"), "a colon")
             try body(&self, key)
@@ -91,7 +90,9 @@ public struct JSONReader: ~Copyable {
 
     public mutating func string() throws(Failure) -> String {
         parser.skipSpace()
-        guard parser.peek == UInt8(ascii: "\""), let s = parser.string() else { throw Failure(offset: parser.position, expected: "a string") }
+        guard parser.peek == UInt8(ascii: "\""), let s = parser.string() else {
+            throw Failure(offset: parser.position, expected: "a string")
+        }
         return s
     }
 

@@ -125,6 +125,39 @@ struct PlanCommandTests {
         }
     }
 
+    @Test func importRefusesWhatDoesNotFit() async throws {
+        try await withWorld { w in
+            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
+            let video = try id(
+                try await w.seedance(
+                    "CreateAsset",
+                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Video", "URL": "https://cdn.example.com/f.mp4"}"#),
+                /asset-\d{14}-[a-z0-9]{5}/)
+            let mismatch = try w.run(["import", w.manifest, "chars/front", video])
+            #expect(mismatch.status == 1)
+            #expect(mismatch.stderr == "error: \(video) is video, but chars/front is image in \(w.manifest)\n")
+            #expect(!FileManager.default.fileExists(atPath: w.lockPath), "nothing recorded")
+
+            let missing = try w.run(["import", w.manifest, "chars/front", "asset-20200101000000-nope0"])
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("GetAsset failed: HTTP 404: NotFound.asset_id"))
+
+            let unknown = try w.run(["import", w.manifest, "chars/nope", video])
+            #expect(unknown.stderr == "error: chars/nope is not an asset of \(w.manifest)\n")
+
+            #expect(try w.run(["import", w.manifest, "chars", group]).status == 0)
+            let other = try w.run(["import", w.manifest, "chars", "group-20200101000000-other"])
+            #expect(other.status == 1)
+            #expect(other.stderr == "error: chars is already tracked as \(group); forget it first\n")
+
+            let refs = try w.run(["refs", w.manifest, "--lock", w.dir.appendingPathComponent("none.lock").path])
+            #expect(refs.status == 1)
+            #expect(refs.stderr.contains("there is no lockfile"))
+            let usage = try w.run(["import", "only-one"])
+            #expect(usage.status == 64)
+        }
+    }
+
     @Test func planMakesNoCallWithNoRefreshAndSavesADocument() async throws {
         try await withWorld { w in
             let before = try await w.readCalls()

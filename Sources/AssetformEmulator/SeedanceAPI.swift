@@ -190,7 +190,7 @@ struct SeedanceAPI: Sendable {
                     "Error",
                     .object([
                         ("Code", .string("InvalidParameter.DownloadFailed")),
-                        ("Message", .string("the file at the URL could not be downloaded")),
+                        ("Message", .string("could not download \(a.sourceURL)")),
                     ])
                 ))
         }

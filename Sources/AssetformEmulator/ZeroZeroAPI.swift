@@ -111,7 +111,7 @@ struct ZeroZeroAPI: Sendable {
                     "error",
                     .object([
                         ("code", .string("InvalidParameter.DownloadFailed")),
-                        ("message", .string("the file at the URL could not be downloaded")),
+                        ("message", .string("could not download \(a.sourceURL)")),
                     ])
                 ))
         }

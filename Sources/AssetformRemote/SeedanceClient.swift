@@ -110,7 +110,7 @@ public struct SeedanceClient: AssetService {
             throw Exchange.malformed(action, "the asset has no known Status")
         }
         let failure = a["Error"].flatMap { e in
-            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["Message"]?.string ?? "") }
+            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: Redaction.redact(e["Message"]?.string ?? "")) }
         }
         return RemoteAsset(
             id: try id(a, action), name: a["Name"]?.string ?? "", type: a["AssetType"]?.string.flatMap(AssetType.init(remote:)),

@@ -105,7 +105,7 @@ public struct ZeroZeroClient: AssetService {
             throw Exchange.malformed("0-0 asset", "no known status")
         }
         let failure = d["error"].flatMap { e in
-            e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") }
+            e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: Redaction.redact(e["message"]?.string ?? "")) }
         }
         return RemoteAsset(
             id: id, name: d["name"]?.string ?? "", type: d["asset_type"]?.string.flatMap(AssetType.init(remote:)),

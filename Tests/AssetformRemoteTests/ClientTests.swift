@@ -70,10 +70,20 @@ struct SeedanceClientTests {
         try await withClient(emulator: { $0.failingURLPatterns = ["broken"] }) { h in
             let g = try await h.service.createGroup(name: "g", description: "")
             let a = try await h.service.createAsset(
-                groupID: g.id, name: "x", type: .image, url: "https://cdn.example.com/broken.png")
+                groupID: g.id, name: "x", type: .image, url: "https://cdn.example.com/broken.png?X-Signature=secret-sig")
             let got = try await h.service.getAsset(id: a.id)
             #expect(got.status == .failed)
             #expect(got.failure?.code == "InvalidParameter.DownloadFailed")
+            // The service's message quotes the URL; its query (a signature) must not reach the lockfile.
+            #expect(got.failure?.message == "could not download https://cdn.example.com/broken.png?<redacted>")
+        }
+        try await withClient(.zeroZero, emulator: { $0.failingURLPatterns = ["broken"] }) { h in
+            let g = try await h.service.createGroup(name: "g", description: "")
+            let a = try await h.service.createAsset(
+                groupID: g.id, name: "x", type: .image, url: "https://cdn.example.com/broken.png?sig=secret")
+            #expect(
+                try await h.service.getAsset(id: a.id).failure?.message
+                    == "could not download https://cdn.example.com/broken.png?<redacted>")
         }
     }
 

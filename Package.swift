@@ -70,6 +70,7 @@ let package = Package(
                 "AssetformCore",
                 "AssetformRemote",
                 "AssetformEmulator",
+                "Durable",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import AssetformCore
 import AssetformEmulator
 import AssetformRemote
+import Durable
 import Logging
 
 /// Flags of every command that reads the lockfile or talks to the service.
@@ -85,7 +86,7 @@ struct Session {
         if let explicit = options.lock { return explicit }
         guard options.emulate else { return Lockfile.path(forManifest: manifestPath) }
         let name = manifestPath.split(separator: "/").last.map(String.init) ?? manifestPath
-        return AtomicFolder.of(manifestPath) + "/.assetform/" + Lockfile.path(forManifest: name)
+        return AtomicFile.folder(of: manifestPath) + "/.assetform/" + Lockfile.path(forManifest: name)
     }
 
     /// Runs `body` with a client for the manifest's dialect, under the call policy; with
@@ -106,8 +107,8 @@ struct Session {
             let result: T
             if emulate {
                 var configuration = EmulatorConfiguration()
-                let folder = AtomicFolder.of(lockPath)
-                try AtomicFolder.make(folder)
+                let folder = AtomicFile.folder(of: lockPath)
+                do { try AtomicFile.makeFolder(folder) } catch { throw UserError("cannot \(error)") }
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
                 // Throttling as the service does it, at the rates the manifest asks for or above.
@@ -137,29 +138,13 @@ struct Session {
     mutating func save(_ lock: Lockfile) throws {
         var lock = lock
         do {
-            try AtomicFolder.make(AtomicFolder.of(lockPath))
+            try AtomicFile.makeFolder(AtomicFile.folder(of: lockPath))
             try lock.write(to: lockPath)
         } catch let error as Lockfile.Failure {
             throw UserError(error.description)
+        } catch {
+            throw UserError("cannot \(error)")
         }
         self.lock = lock
-    }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Folders for files assetform keeps.
-enum AtomicFolder {
-    static func of(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func make(_ folder: String) throws {
-        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            throw UserError("cannot make the folder \(folder): \(String(cString: strerror(errno)))")
-        }
     }
 }

@@ -59,6 +59,11 @@ public enum AtomicFile {
         }
     }
 
+    /// Makes a folder if it is not there yet.
+    public static func makeFolder(_ folder: String) throws(Failure) {
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw Failure(step: "make the folder \(folder)", code: errno) }
+    }
+
     public static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

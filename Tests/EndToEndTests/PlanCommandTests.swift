@@ -48,6 +48,17 @@ struct PlanCommandTests {
             try await call(server.baseURL + "/v1/seedance/asset/" + action, method: .POST, body: body, key: "e2e-secret-key").1
         }
 
+        /// Creates a group remotely (as another client would) and returns its id.
+        func createGroup(_ name: String) async throws -> String {
+            try PlanCommandTests.id(try await seedance("CreateAssetGroup", #"{"Name": "\#(name)"}"#), /group-\d{14}-[a-z0-9]{5}/)
+        }
+
+        /// Creates an asset remotely and returns its id.
+        func createAsset(in group: String, name: String, type: String = "Image", url: String) async throws -> String {
+            let body = #"{"GroupId": "\#(group)", "Name": "\#(name)", "AssetType": "\#(type)", "URL": "\#(url)"}"#
+            return try PlanCommandTests.id(try await seedance("CreateAsset", body), /asset-\d{14}-[a-z0-9]{5}/)
+        }
+
         func readCalls() async throws -> Int {
             let stats = try await call(server.baseURL + "/_emulator/stats", key: nil).1
             return ["GetAsset\"", "GetAssetGroup\"", "ListAssets\"", "ListAssetGroups\""].reduce(0) { sum, name in
@@ -68,25 +79,15 @@ struct PlanCommandTests {
                 env: ["E2E_KEY": "e2e-secret-key", "ASSETFORM_BASE_URL": server.baseURL]))
     }
 
-    func id(_ text: String, _ pattern: Regex<Substring>) throws -> String {
+    static func id(_ text: String, _ pattern: Regex<Substring>) throws -> String {
         try #require(text.firstMatch(of: pattern).map { String($0.output) })
     }
 
     @Test func aLostLockfileAdoptsWithZeroCreatesThenImportConverges() async throws {
         try await withWorld { w in
-            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
-            let front = try id(
-                try await w.seedance(
-                    "CreateAsset",
-                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Image", "URL": "https://cdn.example.com/front.png"}"#
-                ),
-                /asset-\d{14}-[a-z0-9]{5}/)
-            let side = try id(
-                try await w.seedance(
-                    "CreateAsset",
-                    #"{"GroupId": "\#(group)", "Name": "side view", "AssetType": "Image", "URL": "https://cdn.example.com/side.png"}"#
-                ),
-                /asset-\d{14}-[a-z0-9]{5}/)
+            let group = try await w.createGroup("Characters")
+            let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
+            let side = try await w.createAsset(in: group, name: "side view", url: "https://cdn.example.com/side.png")
 
             let plan = try w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(plan.status == 2, "\(plan.stderr)")
@@ -127,12 +128,8 @@ struct PlanCommandTests {
 
     @Test func importRefusesWhatDoesNotFit() async throws {
         try await withWorld { w in
-            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
-            let video = try id(
-                try await w.seedance(
-                    "CreateAsset",
-                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Video", "URL": "https://cdn.example.com/f.mp4"}"#),
-                /asset-\d{14}-[a-z0-9]{5}/)
+            let group = try await w.createGroup("Characters")
+            let video = try await w.createAsset(in: group, name: "front", type: "Video", url: "https://cdn.example.com/f.mp4")
             let mismatch = try w.run(["import", w.manifest, "chars/front", video])
             #expect(mismatch.status == 1)
             #expect(mismatch.stderr == "error: \(video) is video, but chars/front is image in \(w.manifest)\n")
@@ -177,13 +174,8 @@ struct PlanCommandTests {
 
     @Test func refreshUpdatesStatusesInTheLockfile() async throws {
         try await withWorld(processingDelay: "1500ms") { w in
-            let group = try id(try await w.seedance("CreateAssetGroup", #"{"Name": "Characters"}"#), /group-\d{14}-[a-z0-9]{5}/)
-            let front = try id(
-                try await w.seedance(
-                    "CreateAsset",
-                    #"{"GroupId": "\#(group)", "Name": "front", "AssetType": "Image", "URL": "https://cdn.example.com/front.png"}"#
-                ),
-                /asset-\d{14}-[a-z0-9]{5}/)
+            let group = try await w.createGroup("Characters")
+            let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
             #expect(try w.run(["import", w.manifest, "chars/front", front]).status == 0)
             #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Processing""#))
             try await Task.sleep(for: .milliseconds(1800))

@@ -155,6 +155,22 @@ struct PlanCommandTests {
         }
     }
 
+    @Test func verboseLogsEachCallAndNeverTheKey() async throws {
+        try await withWorld { w in
+            let key = "sk-E2E-DISTINCTIVE-93f1"
+            let group = try await w.createGroup("Characters")
+            _ = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
+            let out = try w.run(["plan", w.manifest, "--verbose"], env: ["E2E_KEY": key])
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stderr.contains("POST /v1/seedance/asset/ListAssetGroups 200"), "\(out.stderr)")
+            #expect(out.stderr.contains("attempt 1"))
+            #expect(!out.stderr.contains(key) && !out.stdout.contains(key))
+            #expect(!out.stderr.contains("DISTINCTIVE"))
+            let quiet = try w.run(["plan", w.manifest], env: ["E2E_KEY": key])
+            #expect(!quiet.stderr.contains("ListAssetGroups"), "calls are logged only with --verbose")
+        }
+    }
+
     @Test func planMakesNoCallWithNoRefreshAndSavesADocument() async throws {
         try await withWorld { w in
             let before = try await w.readCalls()

@@ -33,7 +33,6 @@ struct Session {
     /// The provider as the lockfile records it.
     let lockedProvider: LockedProvider
     private let settings: RemoteSettings?
-    private let environment: [String: String]
 
     static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true)
         async throws
@@ -78,7 +77,7 @@ struct Session {
         return Session(
             terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
             lock: lock,
-            emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, environment: environment)
+            emulate: options.emulate, lockedProvider: lockedProvider, settings: settings)
     }
 
     /// `--lock`, or beside the manifest (with `--emulate`, under `.assetform/` there).
@@ -92,7 +91,7 @@ struct Session {
     /// Runs `body` with a client for the manifest's dialect, under the call policy; with
     /// `--emulate`, against an in-process emulator whose state is kept under `.assetform/`.
     func withService<T: Sendable>(_ body: @Sendable (any AssetService, CallPolicy) async throws -> T) async throws -> T {
-        guard var settings else { throw UserError("internal: no service settings (this is a bug)") }
+        guard let settings else { throw UserError("internal: no service settings (this is a bug)") }
         let logger: Logger = {
             var l = Logger(label: "assetform.remote") { StreamLogHandler.standardError(label: $0) }
             l.logLevel = terminal.verbose ? .info : .warning
@@ -123,7 +122,6 @@ struct Session {
                     return try await run(local)
                 }
             } else {
-                settings.limits = manifest.limits
                 result = try await run(settings)
             }
             try await transport.shutdown()

@@ -25,7 +25,7 @@ extension Lockfile {
         do throws(YAMLError) {
             bytes = try YAMLFile.read(path: path, maxBytes: 512 << 20)
         } catch {
-            if error.message.contains("No such file") { return nil }
+            if error.kind == .missingFile { return nil }
             throw Failure("\(path): \(error.message)")
         }
         return try decode(bytes, path: path)

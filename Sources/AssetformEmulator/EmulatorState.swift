@@ -34,7 +34,15 @@ actor EmulatorState {
     /// The name a key's data is kept under: a digest, never the key.
     static func keyID(_ key: String) -> String { "key-" + SHA256.hex(key).prefix(16) }
 
-    private func tenantKey(_ dialect: Dialect, _ key: String) -> String { dialect.rawValue + ":" + Self.keyID(key) }
+    /// Digests of the keys seen, so that a request costs a lookup rather than a SHA-256.
+    private var keyIDs: [String: String] = [:]
+
+    private func tenantKey(_ dialect: Dialect, _ key: String) -> String {
+        if let id = keyIDs[key] { return dialect.rawValue + ":" + id }
+        let id = Self.keyID(key)
+        keyIDs[key] = id
+        return dialect.rawValue + ":" + id
+    }
 
     // MARK: - Admission: the checks every call passes before it does anything
 

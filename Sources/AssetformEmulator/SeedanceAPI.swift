@@ -241,9 +241,10 @@ struct EmulatorResponse: Sendable {
     /// Commit happened; drop the connection instead of answering.
     var dropConnection = false
 
+    /// 20 hex digits from two random draws (each draw from the system generator is a syscall).
     static func requestID() -> String {
-        var g = SystemRandomNumberGenerator()
-        return String((0..<20).map { _ in "0123456789abcdef".randomElement(using: &g)! })
+        let hex = String(UInt64.random(in: .min ... .max), radix: 16) + String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(String(repeating: "0", count: max(0, 20 - hex.count)) + hex.prefix(20))
     }
 
     /// The gateway's 401, shaped as gateway errors are (API.md §1).

@@ -15,6 +15,8 @@ public struct YAMLError: Error, Sendable, Hashable {
         /// A key written twice in one mapping; the mark is the second, `first` the first.
         case duplicateKey(String, first: Mark)
         case invalidMerge
+        /// There is no file at the path.
+        case missingFile
         /// The file could not be read.
         case io
     }

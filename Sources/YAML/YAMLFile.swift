@@ -4,7 +4,11 @@ import Glibc
 public enum YAMLFile {
     public static func read(path: String, maxBytes: Int = YAMLLimits().maxBytes) throws(YAMLError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ioError(path) }
+        guard fd >= 0 else {
+            let missing = errno == ENOENT
+            let error = ioError(path)
+            throw missing ? YAMLError(.missingFile, error.message, at: nil) : error
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ioError(path) }

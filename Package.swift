@@ -50,6 +50,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// Apply: the executor, the ledger (journal and lockfile as a run goes), reconciliation of
+        /// creates of unknown outcome, and waiting for Processing assets.
+        .target(
+            name: "AssetformApply",
+            dependencies: ["AssetformCore", "AssetformRemote", "Durable", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         /// The emulator of both remote dialects (API.md §3), as a server and in-process. It never
         /// imports the client: it is the independent check that the client speaks the APIs right.
         .target(
@@ -69,6 +76,7 @@ let package = Package(
             dependencies: [
                 "AssetformCore",
                 "AssetformRemote",
+                "AssetformApply",
                 "AssetformEmulator",
                 "Durable",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -27,7 +27,9 @@ extension Assetform {
                 arguments.count == 3
                 ? (arguments[0], arguments[1], arguments[2]) : (ManifestLoader.defaultPath, arguments[0], arguments[1])
             try await terminal.guarding {
-                var session = try await Session.open(manifestPath, remote, terminal)
+                var (session, held) = try await Session.openForWriting(
+                    manifestPath, remote, terminal, command: "import")
+                defer { held.release() }
                 let manifest = session.manifest
                 var lock = session.lock ?? Lockfile(provider: session.lockedProvider)
                 let parts = address.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -107,7 +109,9 @@ extension Assetform {
             let (manifestPath, address) =
                 arguments.count == 2 ? (arguments[0], arguments[1]) : (ManifestLoader.defaultPath, arguments[0])
             try await terminal.guarding {
-                var session = try await Session.open(manifestPath, remote, terminal, needsService: false)
+                var (session, held) = try await Session.openForWriting(
+                    manifestPath, remote, terminal, command: "forget", needsService: false)
+                defer { held.release() }
                 guard var lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath)") }
                 let parts = address.split(separator: "/", maxSplits: 1).map(String.init)
                 guard let group = lock.groups[parts[0]] else { throw UserError("\(address) is not in \(session.lockPath)") }
@@ -147,6 +151,7 @@ extension Assetform {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: false)
+                session.noteJournal()
                 guard let lock = session.lock else {
                     throw UserError("there is no lockfile at \(session.lockPath); run apply first")
                 }

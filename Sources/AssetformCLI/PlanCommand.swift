@@ -39,6 +39,7 @@ extension Assetform {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
+                session.noteJournal()
                 try session.checkTargets(targets)
                 let manifest = session.manifest
                 let lock = session.lock

@@ -18,7 +18,8 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
-                var session = try await Session.open(manifest, remote, terminal)
+                var (session, held) = try await Session.openForWriting(manifest, remote, terminal, command: "refresh")
+                defer { held.release() }
                 guard let lock = session.lock else {
                     terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
                     return

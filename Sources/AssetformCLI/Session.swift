@@ -4,6 +4,11 @@ import AssetformEmulator
 import AssetformRemote
 import Durable
 import Logging
+import YAML
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Flags of every command that reads the lockfile or talks to the service.
 struct RemoteOptions: ParsableArguments {
@@ -33,6 +38,11 @@ struct Session {
     /// The provider as the lockfile records it.
     let lockedProvider: LockedProvider
     private let settings: RemoteSettings?
+    /// What a journal left by an interrupted apply held (already replayed onto `lock`).
+    var journal: JournalReplay?
+
+    var journalPath: String { lockPath + ".journal" }
+    static func exclusiveLockPath(_ lockPath: String) -> String { lockPath + ".lck" }
 
     static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true)
         async throws
@@ -74,10 +84,108 @@ struct Session {
         } catch {
             throw UserError(error.description)
         }
+        // A journal left by an interrupted apply: its completed changes count as recorded.
+        let journalPath = lockPath + ".journal"
+        var journal: JournalReplay?
+        var journalBytes: [UInt8]?
+        do throws(YAMLError) {
+            journalBytes = try YAMLFile.read(path: journalPath, maxBytes: 1 << 30)
+        } catch {
+            if error.kind != .missingFile { throw UserError("\(journalPath): \(error.message)") }
+        }
+        if let journalBytes {
+            do throws(JournalReplay.Failure) {
+                let replay = try JournalReplay.replay(journalBytes, path: journalPath, onto: lock, provider: lockedProvider)
+                journal = replay
+                lock = replay.lockfile
+            } catch {
+                throw UserError(error.description)
+            }
+        }
         return Session(
             terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
             lock: lock,
-            emulate: options.emulate, lockedProvider: lockedProvider, settings: settings)
+            emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, journal: journal)
+    }
+
+    /// `open` for a command that writes the lockfile: its exclusive lock is taken first (the
+    /// caller releases it), and a journal left by an interrupted apply is settled.
+    static func openForWriting(
+        _ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, command: String, needsService: Bool = true
+    ) async throws -> (Session, ExclusiveLock) {
+        let held = try await hold(
+            lockPath: resolveLockPath(manifestPath, options), command: command, timeout: nil, terminal: terminal)
+        do {
+            var session = try await open(manifestPath, options, terminal, needsService: needsService)
+            try session.settleJournal(command)
+            return (session, held)
+        } catch {
+            held.release()
+            throw error
+        }
+    }
+
+    /// For a command that only reads: says that an interrupted apply's journal was counted.
+    func noteJournal() {
+        guard let journal else { return }
+        terminal.warn(
+            "\(journalPath) (left by an interrupted apply) was replayed: \(journal.records) records"
+                + (journal.openIntents.isEmpty
+                    ? "" : "; \(journal.openIntents.count) create(s) of unknown outcome are settled by the next apply"))
+    }
+
+    /// The exclusive lock of a lockfile, for a command that writes it: at once, or waiting up to
+    /// `timeout`; a lock left by a dead process is taken over.
+    static func hold(lockPath: String, command: String, timeout: Duration?, terminal: Terminal) async throws -> ExclusiveLock {
+        let path = exclusiveLockPath(lockPath)
+        do { try AtomicFile.makeFolder(AtomicFile.folder(of: path)) } catch { throw UserError("cannot \(error)") }
+        var host = [UInt8](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        let hostName = String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
+        let holder =
+            "pid \(getpid()) on \(hostName), since \(UTCStamp.now()), running `assetform \(command)`"
+        do throws(ExclusiveLock.Failure) {
+            let held: ExclusiveLock
+            if let timeout {
+                held = try await ExclusiveLock.acquire(path: path, holder: holder, timeout: timeout)
+            } else {
+                held = try ExclusiveLock.acquire(path: path, holder: holder)
+            }
+            if let before = held.tookOverFrom {
+                terminal.warn("took over \(path), left by a process that is gone (\(before))")
+            }
+            return held
+        } catch {
+            switch error {
+            case .held(let path, let who):
+                throw UserError(
+                    "another run holds the lockfile: \(path) is held by \(who). Wait for it to finish, or pass --lock-timeout DUR to wait.")
+            case .io:
+                throw UserError(error.description)
+            }
+        }
+    }
+
+    /// For a command that writes the lockfile (holding its lock): a journal an interrupted apply
+    /// left is written into the lockfile and removed; creates of unknown outcome in it are left
+    /// for apply, which can settle them.
+    mutating func settleJournal(_ command: String) throws {
+        guard let journal else { return }
+        guard journal.openIntents.isEmpty else {
+            throw UserError(
+                "an interrupted apply left \(journal.openIntents.count) create\(journal.openIntents.count == 1 ? "" : "s") of unknown outcome in \(journalPath); "
+                    + "run `assetform apply` first, which settles them, then \(command)")
+        }
+        try save(journal.lockfile)
+        removeJournal()
+        terminal.warn("an interrupted apply's journal (\(journal.records) records) was written into \(lockPath)")
+    }
+
+    /// Removes the journal once the lockfile holds all of it.
+    mutating func removeJournal() {
+        unlink(journalPath)
+        AtomicFile.syncFolder(AtomicFile.folder(of: journalPath))
+        journal = nil
     }
 
     /// `--lock`, or beside the manifest (with `--emulate`, under `.assetform/` there).
@@ -90,15 +198,20 @@ struct Session {
 
     /// Runs `body` with a client for the manifest's dialect, under the call policy; with
     /// `--emulate`, against an in-process emulator whose state is kept under `.assetform/`.
-    func withService<T: Sendable>(_ body: @Sendable (any AssetService, CallPolicy) async throws -> T) async throws -> T {
-        guard let settings else { throw UserError("internal: no service settings (this is a bug)") }
+    func withService<T: Sendable>(
+        limits: Limits? = nil, observer: (@Sendable (CallEvent) -> Void)? = nil,
+        _ body: @Sendable (any AssetService, CallPolicy) async throws -> T
+    ) async throws -> T {
+        guard var settings else { throw UserError("internal: no service settings (this is a bug)") }
+        let limits = limits ?? manifest.limits
+        settings.limits = limits
         let logger: Logger = {
             var l = Logger(label: "assetform.remote") { StreamLogHandler.standardError(label: $0) }
             l.logLevel = terminal.verbose ? .info : .warning
             return l
         }()
-        let transport = HTTPTransport(maximumConnections: max(8, manifest.limits.concurrency))
-        let policy = CallPolicy(limits: manifest.limits, logger: logger)
+        let transport = HTTPTransport(maximumConnections: max(8, limits.concurrency))
+        let policy = CallPolicy(limits: limits, logger: logger, observer: observer)
         @Sendable func run(_ settings: RemoteSettings) async throws -> T {
             try await body(RemoteClient.make(settings, transport: transport, policy: policy, logger: logger), policy)
         }
@@ -112,7 +225,7 @@ struct Session {
                 configuration.processingDelay = .milliseconds(800)
                 // Throttling as the service does it, at the rates the manifest asks for or above.
                 for (action, rate) in EmulatorConfiguration.documentedRates {
-                    let wanted = action == "CreateAsset" ? manifest.limits.rates.createAsset : nil
+                    let wanted = action == "CreateAsset" ? limits.rates.createAsset : nil
                     configuration.rates[action] = max(rate, (wanted ?? 0) * 2)
                 }
                 let s = settings

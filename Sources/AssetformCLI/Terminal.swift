@@ -64,6 +64,11 @@ struct Terminal: Sendable {
 
     func paintError(_ s: String) -> String { errorColor ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }
 
+    /// A warning on stderr (shown even with --quiet).
+    func warn(_ line: String) {
+        printError((errorColor ? "\u{1B}[1;33mwarning:\u{1B}[0m" : "warning:") + " " + line)
+    }
+
     /// A line of ordinary output; silent with --quiet.
     func info(_ line: String) {
         if !quiet { print(line) }
@@ -97,5 +102,17 @@ struct StandardError: TextOutputStream {
                 offset += n
             }
         }
+    }
+}
+
+/// The time as RFC 3339 in UTC, for what a person reads (the lock file's holder).
+enum UTCStamp {
+    static func now() -> String {
+        var t = time(nil)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 }

@@ -55,6 +55,8 @@ public struct Plan: Sendable, Equatable {
         public var type: AssetType?
         /// The service's code and message, for a failed asset.
         public var failure: RemoteAsset.Failure?
+        /// The listed status of an asset to adopt.
+        public var status: AssetStatus?
 
         /// Whether this step makes a billed CreateAsset call.
         public var isBilled: Bool { kind == .asset && (action == .create || action == .replace) }

@@ -158,6 +158,7 @@ private struct Work {
                 var s = step(
                     .adopt, "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
                 s.remoteID = found.id
+                s.status = found.status
                 steps.append(s)
             } else {
                 steps.append(step(.create, groupIsNew ? "its group is created again" : "new"))

@@ -14,6 +14,8 @@ public struct CallCounters: Sendable, Equatable {
     public var calls = 0
     public var throttled = 0
     public var retries = 0
+
+    public init() {}
 }
 
 /// Every remote call goes through here (SPEC §6): a rate per class of call with no sliding
@@ -33,6 +35,8 @@ public actor CallPolicy {
     private let origin: ContinuousClock.Instant
 
     private var inFlight = 0
+    /// Set by `stop()`: no call (or retry) starts any more.
+    private var stopped = false
     private var permitWaiters = Deque<CheckedContinuation<Void, Never>>()
     private var busyClasses: Set<CallClass> = []
     private var turnWaiters: [CallClass: Deque<CheckedContinuation<Void, Never>>] = [:]
@@ -115,17 +119,30 @@ public actor CallPolicy {
         }
     }
 
+    /// Stops starting calls (an interrupted run): calls in flight finish; every call or retry
+    /// that has not started fails as `.cancelled`.
+    public func stop() {
+        stopped = true
+    }
+
+    public var isStopped: Bool { stopped }
+
     // MARK: - Dispatch: one turn per class, then a permit
 
     /// Returns when a call of class `c` may start, holding one of the `concurrency` permits.
     /// Calls of one class wait their turn in order, so that starts keep the class's spacing
     /// whatever the permits do; a paused or slow class never holds a permit while it waits.
     private func start(_ c: CallClass) async throws {
+        if stopped { throw CancellationError() }
         // A class with no rate that is not paused needs no order among its calls: a permit is
         // all it waits for, without passing a turn from task to task.
         if schedule.classes[c]!.effective == nil, schedule.earliestStart(c, now: now) <= now {
             try Task.checkCancellation()
             await takePermit()
+            if stopped {
+                finish()
+                throw CancellationError()
+            }
             if schedule.earliestStart(c, now: now) <= now {
                 schedule.recordStart(c, at: now)
                 return
@@ -136,12 +153,17 @@ public actor CallPolicy {
         defer { releaseTurn(c) }
         while true {
             try Task.checkCancellation()
+            if stopped { throw CancellationError() }
             let earliest = schedule.earliestStart(c, now: now)
             if earliest > now {
                 try await Task.sleep(until: origin + earliest, clock: clock)
                 continue
             }
             await takePermit()
+            if stopped {
+                finish()
+                throw CancellationError()
+            }
             // A throttled answer may have paused the class while this call waited for a permit.
             if schedule.earliestStart(c, now: now) > now {
                 finish()

@@ -25,7 +25,16 @@ public struct RemoteConnection: Sendable {
         let headers =
             [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
         let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
+        let beforeSend = call.isCreate ? CreateIntent.beforeSend : nil
         return try await policy.perform(call) { attempt in
+            if let beforeSend {
+                // The intent is on disk before the request can reach the service.
+                do throws(RemoteError) {
+                    try await beforeSend(attempt)
+                } catch {
+                    return .failure(error)
+                }
+            }
             let started = ContinuousClock.now
             let reply = await transport.send(method: method, url: url, headers: headers, body: body, timeout: timeout)
             let result = Exchange.interpret(reply, call: call, envelope: envelope)
@@ -33,6 +42,13 @@ public struct RemoteConnection: Sendable {
             return result
         }
     }
+}
+
+/// What must happen before a create's request is sent (apply journals its intent there), set
+/// for the task that makes the create. It runs for every attempt, after the call policy lets the
+/// attempt start; a failure stops the create before anything is sent.
+public enum CreateIntent {
+    @TaskLocal public static var beforeSend: (@Sendable (_ attempt: Int) async throws(RemoteError) -> Void)?
 }
 
 /// What both clients do with one HTTP exchange: turn it into a result or a classified error, and

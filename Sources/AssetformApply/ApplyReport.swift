@@ -1,0 +1,97 @@
+public import AssetformCore
+import Synchronization
+public import AssetformRemote
+
+/// What happened to one action of the plan.
+public enum Outcome: Sendable, Equatable {
+    /// Created (or, for a replace, created anew); `recovered` when its create's answer was lost
+    /// and the object was found by listing instead of being created again.
+    case created(id: String, status: AssetStatus?, recovered: Bool)
+    case adopted(id: String)
+    case updated
+    case forgotten
+    /// Left to the waiting phase (Processing).
+    case waiting
+}
+
+/// Why an action failed, as the user is told.
+public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    public var address: String
+    /// The service's code, when it gave one.
+    public var code: String?
+    public var message: String
+
+    public init(address: String, code: String?, message: String) {
+        self.address = address
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(address): " + (code.map { "\($0): " } ?? "") + message }
+}
+
+/// What apply reports as it goes.
+public enum ApplyEvent: Sendable {
+    case started(Plan.Step)
+    case completed(Plan.Step, Outcome)
+    case failed(Plan.Step?, Problem)
+    /// A Processing asset became Active or Failed.
+    case settled(address: String, status: AssetStatus, failure: RemoteAsset.Failure?)
+    /// Waiting for Processing assets: how many remain.
+    case waiting(remaining: Int)
+    /// On 0-0, a create whose answer was lost was sent again: the service may hold a duplicate.
+    case possibleDuplicate(address: String)
+}
+
+/// The summary of a run (SPEC §6): created, updated, adopted, unchanged, failed with reasons,
+/// calls, throttled responses, time spent waiting.
+public struct ApplyReport: Sendable {
+    public var created = 0
+    public var replaced = 0
+    public var recovered = 0
+    public var updated = 0
+    public var adopted = 0
+    public var forgotten = 0
+    public var unchanged = 0
+    public var active = 0
+    public var failed: [Problem] = []
+    public var possibleDuplicates: [String] = []
+    /// Still Processing when apply stopped waiting.
+    public var stillProcessing: [String] = []
+    /// Actions not started because the run stopped early.
+    public var notStarted = 0
+    public var calls = CallCounters()
+    public var waited: Duration = .zero
+    /// Why the run stopped early: an interruption, or an error that would repeat for every action.
+    public var stopped: Stop?
+
+    public enum Stop: Sendable, Equatable {
+        case interrupted
+        case fatal(String)
+    }
+
+    public init() {}
+
+    /// Whether any remote object or lockfile entry changed.
+    public var changedAnything: Bool { created + replaced + recovered + updated + adopted + forgotten > 0 }
+}
+
+/// Set once, from anywhere: the run stops dispatching.
+public final class StopFlag: Sendable {
+    private let state = Mutex<ApplyReport.Stop?>(nil)
+
+    public init() {}
+
+    /// Records why; the first reason wins. Returns whether this call set it.
+    @discardableResult
+    public func stop(_ why: ApplyReport.Stop) -> Bool {
+        state.withLock { s in
+            guard s == nil else { return false }
+            s = why
+            return true
+        }
+    }
+
+    public var reason: ApplyReport.Stop? { state.withLock { $0 } }
+    public var isSet: Bool { reason != nil }
+}

@@ -1,0 +1,95 @@
+public import AssetformCore
+public import AssetformRemote
+
+/// Finds what a create of unknown outcome made (SPEC §6), on a dialect that can list: the
+/// group's listing is searched for an untracked object of that name. An asset still Processing
+/// may show an empty name: while the group holds such assets, made after the intent and
+/// tracked by nobody, the search waits for them to settle before it concludes there is none.
+public struct Reconciler: Sendable {
+    public let service: any AssetService
+    /// Claims an id for the address being reconciled: false when something tracks it already.
+    public let claim: @Sendable (String) async -> Bool
+    public let isClaimed: @Sendable (String) async -> Bool
+    /// How long to wait for nameless Processing assets to settle.
+    public let patience: Duration
+
+    /// Clock difference allowed between this machine and the service.
+    static let skew = 5.0
+
+    public init(
+        service: any AssetService, patience: Duration, claim: @escaping @Sendable (String) async -> Bool,
+        isClaimed: @escaping @Sendable (String) async -> Bool
+    ) {
+        self.service = service
+        self.patience = patience
+        self.claim = claim
+        self.isClaimed = isClaimed
+    }
+
+    public struct Wanted: Sendable {
+        public var name: String
+        public var type: AssetType
+        /// When the create's intent was journaled (seconds since 1970).
+        public var since: Double
+
+        public init(name: String, type: AssetType, since: Double) {
+            self.name = name
+            self.type = type
+            self.since = since
+        }
+    }
+
+    /// For each wanted asset of one group, the asset its create made (claimed), or nil when it
+    /// made none.
+    public func assets(in groupID: String, wanted: [Wanted]) async throws(RemoteError) -> [RemoteAsset?] {
+        var found = [RemoteAsset?](repeating: nil, count: wanted.count)
+        var resolved = [Bool](repeating: false, count: wanted.count)
+        let earliest = (wanted.map(\.since).min() ?? 0) - Self.skew
+        let deadline = ContinuousClock.now + patience
+        var delay = Duration.milliseconds(250)
+        while true {
+            let listed = try await service.allAssets(groupIDs: [groupID])
+            for (i, w) in wanted.enumerated() where !resolved[i] {
+                // Made by that create: the same name and type, not tracked, and (preferably) not
+                // older than the intent.
+                let candidates = listed.filter { $0.name == w.name && ($0.type == nil || $0.type == w.type) }
+                    .sorted { a, b in
+                        let (fa, fb) = ((a.createTime ?? .infinity) >= w.since - Self.skew, (b.createTime ?? .infinity) >= w.since - Self.skew)
+                        return fa != fb ? fa : (a.createTime ?? 0) < (b.createTime ?? 0)
+                    }
+                for c in candidates where c.status != .failed || (c.createTime ?? .infinity) >= w.since - Self.skew {
+                    if await claim(c.id) {
+                        found[i] = c
+                        resolved[i] = true
+                        break
+                    }
+                }
+            }
+            if resolved.allSatisfy({ $0 }) { return found }
+            var unsettled = 0
+            for a in listed where a.name.isEmpty && a.status == .processing && (a.createTime ?? .infinity) >= earliest {
+                if await !isClaimed(a.id) { unsettled += 1 }
+            }
+            if unsettled == 0 { return found }
+            guard ContinuousClock.now + delay < deadline else {
+                throw RemoteError(
+                    .ambiguous, call: "ListAssets",
+                    message:
+                        "\(unsettled) asset\(unsettled == 1 ? " is" : "s are") still Processing without a name after \(DurationText.format(patience)); "
+                        + "the create's outcome stays unknown, and the next apply looks again")
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    /// The group a create of unknown outcome made (claimed), or nil when it made none.
+    public func group(named name: String, since: Double) async throws(RemoteError) -> RemoteGroup? {
+        let listed = try await service.allGroups().filter { $0.name == name }
+            .sorted { ($0.createTime ?? .infinity) >= since - Self.skew && !(($1.createTime ?? .infinity) >= since - Self.skew) }
+        for g in listed {
+            if await claim(g.id) { return g }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,79 @@
+public import AssetformCore
+public import AssetformRemote
+import Synchronization
+
+/// Before a new plan, the creates a dead run left of unknown outcome (open intents in its
+/// journal) are settled (SPEC §6): on seedance the group is listed and what the create made is
+/// recorded; on 0-0, which cannot list, they are reported as possible duplicates, and the plan
+/// creates them again.
+public enum Recovery {
+    public struct Result: Sendable {
+        public var lockfile: Lockfile
+        /// Addresses whose lost create was found remotely and is now recorded.
+        public var found: [String] = []
+        /// Addresses whose create made nothing: the plan creates them.
+        public var notMade: [String] = []
+        /// Addresses (0-0) that may exist remotely twice after they are created again.
+        public var possibleDuplicates: [String] = []
+    }
+
+    public static func settle(
+        _ intents: [JournalRecord.Intent], lockfile: Lockfile, service: any AssetService, patience: Duration
+    ) async throws(RemoteError) -> Result {
+        var result = Result(lockfile: lockfile)
+        guard !intents.isEmpty else { return result }
+        guard service.capabilities.canList else {
+            result.possibleDuplicates = intents.map(\.address)
+            return result
+        }
+        let claims = Claims(lockfile)
+        let reconciler = Reconciler(
+            service: service, patience: patience, claim: { await claims.claim($0) }, isClaimed: { await claims.has($0) })
+        let api: API = lockfile.provider.api == API.zeroZero.rawValue ? .zeroZero : .seedance
+        for intent in intents where !intent.isAsset {
+            if let g = try await reconciler.group(named: intent.name, since: intent.at) {
+                var entry = LockedGroup(id: g.id, name: intent.name, description: intent.description)
+                entry.assets = result.lockfile.groups[intent.address]?.assets ?? [:]
+                result.lockfile.groups[intent.address] = entry
+                result.found.append(intent.address)
+            } else {
+                result.notMade.append(intent.address)
+            }
+        }
+        let assetIntents = intents.filter(\.isAsset)
+        for groupID in Set(assetIntents.compactMap(\.groupID)).sorted() {
+            let these = assetIntents.filter { $0.groupID == groupID }
+            let wanted = these.map { Reconciler.Wanted(name: $0.name, type: $0.type ?? .image, since: $0.at) }
+            let found = try await reconciler.assets(in: groupID, wanted: wanted)
+            for (intent, asset) in zip(these, found) {
+                let parts = intent.address.split(separator: "/", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let asset, let type = intent.type, let url = intent.url,
+                    result.lockfile.groups[parts[0]]?.id == groupID
+                else {
+                    result.notMade.append(intent.address)
+                    continue
+                }
+                result.lockfile.groups[parts[0]]!.assets[parts[1]] = LockedAsset(
+                    id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
+                    type: type, url: url, failure: asset.failure)
+                result.found.append(intent.address)
+            }
+        }
+        return result
+    }
+
+    /// The ids a lockfile tracks, and those found since.
+    private actor Claims {
+        var ids: Set<String> = []
+
+        init(_ lockfile: Lockfile) {
+            for g in lockfile.groups.values {
+                ids.insert(g.id)
+                for a in g.assets.values { ids.insert(a.id) }
+            }
+        }
+
+        func claim(_ id: String) -> Bool { ids.insert(id).inserted }
+        func has(_ id: String) -> Bool { ids.contains(id) }
+    }
+}

@@ -1,0 +1,330 @@
+import ArgumentParser
+import AssetformApply
+import AssetformCore
+import AssetformRemote
+import Durable
+import JSON
+import Synchronization
+import YAML
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Assetform {
+    struct ApplyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Plan, confirm, and make the remote service match the manifest.",
+            discussion: """
+                Exit status: 0 converged; 1 an error before any change; 3 some actions failed (the rest are \
+                recorded); 130 interrupted (all completed work recorded).
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Argument(help: "The manifest.")
+        var manifest = ManifestLoader.defaultPath
+
+        @Option(help: "Apply exactly this saved plan (plan --out FILE); refused when the manifest or lockfile changed since.")
+        var plan: String?
+
+        @Flag(help: "Do not ask for confirmation.")
+        var autoApprove = false
+
+        @Flag(help: "Print NDJSON events (planned, started, retrying, completed, failed, summary).")
+        var json = false
+
+        @Flag(help: "Do not wait for Processing assets: record them as Processing; the next run picks them up.")
+        var noWait = false
+
+        @Option(help: "How long to wait for Processing assets (default: limits.wait).")
+        var wait: String?
+
+        @Option(help: "Refuse, before any change, a plan with more than N billed creates.")
+        var maxCreates: Int?
+
+        @Flag(help: "Create again the assets that failed remotely.")
+        var retryFailed = false
+
+        @Option(name: .customLong("target"), help: "Limit the run to this address (GROUP or GROUP/ASSET); repeatable.")
+        var targets: [String] = []
+
+        @Option(help: "Calls in flight at most (default: limits.concurrency).")
+        var concurrency: Int?
+
+        @Option(help: "Wait up to this long for another run holding the lockfile (default: fail at once).")
+        var lockTimeout: String?
+
+        func validate() throws {
+            if plan != nil && (retryFailed || !targets.isEmpty) {
+                throw ValidationError("--plan applies the saved plan as it is: give --target and --retry-failed to `plan` instead")
+            }
+            if noWait && wait != nil { throw ValidationError("--no-wait and --wait contradict each other") }
+            if let wait, DurationText.parse(wait) == nil {
+                throw ValidationError("--wait \(wait) is not a duration (e.g. 30s, 5m, 1h)")
+            }
+            if let lockTimeout, DurationText.parse(lockTimeout) == nil {
+                throw ValidationError("--lock-timeout \(lockTimeout) is not a duration (e.g. 30s, 5m)")
+            }
+            if let concurrency, !(1...1024).contains(concurrency) {
+                throw ValidationError("--concurrency must be between 1 and 1024")
+            }
+            if let maxCreates, maxCreates < 0 { throw ValidationError("--max-creates must be 0 or more") }
+        }
+
+        func run() async throws {
+            let terminal = Terminal(options: global)
+            let began = ContinuousClock.now
+            let interrupts = Interrupts.install()
+            let status = Mutex<Int32>(0)
+            try await terminal.guarding {
+                let lockPath = Session.resolveLockPath(manifest, remote)
+                let held = try await Session.hold(
+                    lockPath: lockPath, command: "apply \(manifest)", timeout: lockTimeout.flatMap(DurationText.parse),
+                    terminal: terminal)
+                interrupts.beforeExit { held.release() }
+                defer { held.release() }
+                let session = try await Session.open(manifest, remote, terminal)
+                try session.checkTargets(targets)
+                var limits = session.manifest.limits
+                if let concurrency { limits.concurrency = concurrency }
+                if noWait {
+                    limits.wait = .zero
+                } else if let wait = wait.flatMap(DurationText.parse) {
+                    limits.wait = wait
+                }
+                let output = ApplyOutput(terminal: terminal, json: json)
+                let request = Request(
+                    planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
+                    retryFailed: retryFailed, targets: targets)
+                let chosen = limits
+                let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
+                    service, policy in
+                    try await request.apply(
+                        session: session, limits: chosen, service: service, policy: policy, output: output,
+                        interrupts: interrupts, held: held)
+                }
+                guard let report else { return }
+                output.summary(report, elapsed: ContinuousClock.now - began)
+                let code: Int32
+                switch report.stopped {
+                case .interrupted?: code = 130
+                case .fatal? where !report.changedAnything: code = 1
+                default: code = report.failed.isEmpty && report.stopped == nil ? 0 : 3
+                }
+                status.withLock { $0 = code }
+            }
+            let code = status.withLock { $0 }
+            if code != 0 { throw ExitCode(code) }
+        }
+
+    }
+}
+
+extension Assetform.ApplyCommand {
+    /// What the command was asked, for the work done with the service.
+    struct Request: Sendable {
+        var planPath: String?
+        var json: Bool
+        var quiet: Bool
+        var autoApprove: Bool
+        var maxCreates: Int?
+        var retryFailed: Bool
+        var targets: [String]
+
+        /// Settles a dead run's journal, plans (or reads the saved plan), confirms, executes.
+        /// Returns nil when there was nothing to do.
+        func apply(
+            session: Session, limits: Limits, service: any AssetService, policy: CallPolicy, output: ApplyOutput,
+            interrupts: Interrupts, held: ExclusiveLock
+        ) async throws -> ApplyReport? {
+            let terminal = session.terminal
+            let manifest = session.manifest
+            let lockPath = session.lockPath
+            var lock = session.lock
+            if let journal = session.journal {
+                lock = try await settle(journal, session: session, limits: limits, service: service)
+            }
+            let plan: Plan
+            if let path = planPath {
+                plan = try savedPlan(path, session: session, lock: lock)
+            } else {
+                let state = try await Refresh.state(manifest, lock: lock, service: service)
+                plan = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
+                    .plan(manifest, lock: lock, remote: state)
+            }
+            if let maxCreates, plan.billedCreates > maxCreates {
+                throw UserError(
+                    "the plan makes \(plan.billedCreates) billed creates, more than --max-creates \(maxCreates); nothing was changed")
+            }
+            let document =
+                json ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock)) : nil
+            output.planned(plan, document: document)
+            if !json && (!quiet || plan.hasChanges) {
+                print(PlanRenderer(color: terminal.outputColor).render(plan, limits: limits), terminator: "")
+                flushOutput()
+            }
+            guard !plan.steps.isEmpty else {
+                if json { output.summary(ApplyReport(unchangedCount: plan.unchanged.count), elapsed: .zero) }
+                return nil
+            }
+            if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
+            let ledger: Ledger
+            do {
+                ledger = try Ledger(lockfile: lock ?? Lockfile(provider: session.lockedProvider), journalPath: session.journalPath)
+            } catch {
+                throw UserError(error.description)
+            }
+            let stop = StopFlag()
+            let finished = Latch()
+            let executor = Executor(
+                plan: plan, service: service, policy: policy, ledger: ledger, api: manifest.provider.api,
+                options: ApplyOptions(lockfilePath: lockPath, wait: limits.wait, workers: min(1024, limits.concurrency * 2)),
+                stop: stop, events: { output.event($0) })
+            let grace = Duration.seconds(10)
+            interrupts.onFirst {
+                guard stop.stop(.interrupted) else { return }
+                Task { await policy.stop() }
+                output.endLive()
+                terminal.warn(
+                    "interrupted: no new call starts; the calls in flight finish (up to \(DurationText.format(grace))), then everything is recorded. "
+                        + "Interrupt again to exit at once (the journal holds every completed result).")
+                Task {
+                    try? await Task.sleep(for: grace)
+                    guard !finished.isSet else { return }
+                    try? await ledger.writeLockfile(to: lockPath)
+                    held.release()
+                    _exit(130)
+                }
+            }
+            if interrupts.wasReceived { stop.stop(.interrupted) }
+            let ticker =
+                output.mode == .live
+                ? Task {
+                    while !Task.isCancelled {
+                        output.redraw()
+                        try? await Task.sleep(for: .milliseconds(200))
+                    }
+                } : nil
+            let report = await executor.run()
+            ticker?.cancel()
+            do {
+                try await ledger.finish(lockfilePath: lockPath)
+            } catch {
+                throw UserError("\(error); the journal \(session.journalPath) keeps every result for the next run")
+            }
+            finished.set()
+            return report
+        }
+
+        /// A journal left by an interrupted apply: its results go into the lockfile, and its
+        /// creates of unknown outcome are settled, before anything is planned.
+        private func settle(_ journal: JournalReplay, session: Session, limits: Limits, service: any AssetService)
+            async throws -> Lockfile
+        {
+            let terminal = session.terminal
+            var lock = journal.lockfile
+            terminal.warn(
+                "\(session.journalPath) was left by an interrupted apply: \(journal.records) records replayed"
+                    + (journal.openIntents.isEmpty ? "" : ", \(journal.openIntents.count) create(s) of unknown outcome to settle"))
+            if !journal.openIntents.isEmpty {
+                let settled = try await Recovery.settle(
+                    journal.openIntents, lockfile: lock, service: service, patience: max(limits.wait, .seconds(60)))
+                lock = settled.lockfile
+                for a in settled.found { terminal.warn("\(a): its create had happened; found by listing and recorded") }
+                for a in settled.possibleDuplicates {
+                    terminal.warn("\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
+                }
+            }
+            do {
+                try AtomicFile.makeFolder(AtomicFile.folder(of: session.lockPath))
+                try lock.write(to: session.lockPath)
+            } catch {
+                throw UserError("\(error)")
+            }
+            unlink(session.journalPath)
+            AtomicFile.syncFolder(AtomicFile.folder(of: session.journalPath))
+            return lock
+        }
+
+        /// The saved plan at `path`, refused when it is stale (naming what changed).
+        private func savedPlan(_ path: String, session: Session, lock: Lockfile?) throws -> Plan {
+            let bytes: [UInt8]
+            do throws(YAMLError) {
+                bytes = try YAMLFile.read(path: path, maxBytes: 1 << 30)
+            } catch {
+                throw UserError("\(path): \(error.message)")
+            }
+            let document: JSONValue
+            switch JSONValue.parseOrFail(bytes) {
+            case .success(let d): document = d
+            case .failure(let e):
+                let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: e.offset, in: $0) }
+                throw UserError("\(path):\(mark.line):\(mark.column): error: the saved plan is not valid JSON")
+            }
+            let (plan, origin): (Plan, Plan.Origin)
+            do throws(Plan.DecodingFailure) {
+                (plan, origin) = try Plan.decode(document, path: path)
+            } catch {
+                throw UserError(error.description)
+            }
+            var changed: [String] = []
+            if origin.provider != session.lockedProvider {
+                changed.append(
+                    "it was made for api \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)")
+            }
+            let digest = SHA256.hex(session.source.bytes)
+            if origin.manifestSHA256 != digest {
+                changed.append(
+                    "the manifest \(session.manifestPath) changed (sha256 \(origin.manifestSHA256.prefix(12))… then, \(digest.prefix(12))… now)")
+            }
+            switch (origin.lockLineage, lock) {
+            case (nil, nil): break
+            case (nil, let l?): changed.append("the lockfile \(session.lockPath) was created since (serial \(l.serial))")
+            case (_?, nil): changed.append("the lockfile \(session.lockPath) is gone")
+            case (let lineage?, let l?):
+                if lineage != l.lineage {
+                    changed.append("the lockfile \(session.lockPath) was replaced (lineage \(lineage) then, \(l.lineage) now)")
+                } else if origin.lockSerial != l.serial {
+                    changed.append(
+                        "the lockfile \(session.lockPath) changed (serial \(origin.lockSerial.map(String.init) ?? "none") then, \(l.serial) now)")
+                }
+            }
+            guard changed.isEmpty else {
+                throw UserError(
+                    "the saved plan \(path) is stale: " + changed.joined(separator: "; ")
+                        + ". Nothing was changed; make a new plan.")
+            }
+            return plan
+        }
+
+        private func confirm(_ terminal: Terminal) throws {
+            guard isatty(STDIN_FILENO) == 1 else {
+                throw UserError(
+                    "apply asks for confirmation, and stdin is not a terminal: pass --auto-approve to apply without asking (or apply a saved plan with --plan FILE). Nothing was changed."
+                )
+            }
+            print("Apply these changes? (yes/no) ", terminator: "")
+            flushOutput()
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces)
+            guard answer == "yes" else { throw UserError("apply cancelled; nothing was changed") }
+        }
+    }
+}
+
+extension ApplyReport {
+    init(unchangedCount: Int) {
+        self.init()
+        unchanged = unchangedCount
+    }
+}
+
+/// A flag set once, read from anywhere.
+final class Latch: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

@@ -1,0 +1,303 @@
+import AssetformApply
+import AssetformCore
+import AssetformRemote
+import JSON
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What apply shows as it goes (SPEC §6): on a terminal a live status line (done/total, in
+/// flight, retrying, failed, rate, ETA); without one a line per finished action; with --json
+/// NDJSON events (`planned`, `started`, `retrying`, `completed`, `failed`, `summary`).
+final class ApplyOutput: Sendable {
+    enum Mode { case json, live, lines, quiet }
+
+    private struct Counts {
+        var total = 0
+        var done = 0
+        var failed = 0
+        var inFlight = 0
+        var retries = 0
+        var waiting = 0
+        var finishedAt: [ContinuousClock.Instant] = []
+        var shown = false
+    }
+
+    let mode: Mode
+    let terminal: Terminal
+    private let counts = Mutex(Counts())
+    private let started = ContinuousClock.now
+
+    init(terminal: Terminal, json: Bool) {
+        self.terminal = terminal
+        mode = json ? .json : terminal.quiet ? .quiet : isatty(STDOUT_FILENO) == 1 ? .live : .lines
+    }
+
+    // MARK: - Events
+
+    func planned(_ plan: Plan, document: JSONValue?) {
+        counts.withLock { $0.total = plan.steps.filter { $0.action != .failed }.count }
+        if mode == .json, let document { emit([("event", .string("planned")), ("plan", document)]) }
+    }
+
+    func call(_ event: CallEvent) {
+        switch event {
+        case .started: counts.withLock { $0.inFlight += 1 }
+        case .finished: counts.withLock { $0.inFlight -= 1 }
+        case .retrying(let call, let attempt, let after, let error):
+            counts.withLock { $0.retries += 1 }
+            if mode == .json {
+                emit([
+                    ("event", .string("retrying")), ("call", .string(call.name)), ("attempt", .int(attempt)),
+                    ("after_ms", .int(Int(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000))),
+                    ("error", .string(error.description)),
+                ])
+            }
+        }
+    }
+
+    func event(_ event: ApplyEvent) {
+        switch event {
+        case .started(let step):
+            if mode == .json { emit([("event", .string("started"))] + fields(step)) }
+        case .completed(let step, let outcome):
+            if outcome != .waiting { finished(failed: false) }
+            switch mode {
+            case .json:
+                var f: [(String, JSONValue)] = [("event", .string("completed"))] + fields(step)
+                f += describe(outcome)
+                emit(f)
+            case .lines: if outcome != .waiting { line("\(step.action.sign) \(step.address): \(text(outcome, step))") }
+            case .live, .quiet: break
+            }
+        case .failed(let step, let problem):
+            finished(failed: true)
+            if mode == .json {
+                emit(
+                    [("event", .string("failed"))] + (step.map(fields) ?? [("address", .string(problem.address))])
+                        + [("code", problem.code.map(JSONValue.string) ?? .null), ("message", .string(problem.message))])
+            } else {
+                line(terminal.paintError("!") + " \(problem.address): failed: " + problemText(problem), error: mode == .quiet)
+            }
+        case .settled(let address, let status, let failure):
+            if status == .failed {
+                finished(failed: true, counted: false)
+                let problem = Problem(address: address, code: failure?.code, message: failure?.message ?? "the asset failed")
+                if mode == .json {
+                    emit([
+                        ("event", .string("failed")), ("address", .string(address)), ("action", .string("wait")),
+                        ("code", problem.code.map(JSONValue.string) ?? .null), ("message", .string(problem.message)),
+                    ])
+                } else {
+                    line(terminal.paintError("!") + " \(address): Failed: " + problemText(problem), error: mode == .quiet)
+                }
+            } else {
+                switch mode {
+                case .json:
+                    emit([
+                        ("event", .string("completed")), ("address", .string(address)), ("action", .string("wait")),
+                        ("status", .string(status.rawValue)),
+                    ])
+                case .lines: line("… \(address): \(status.rawValue)")
+                case .live, .quiet: break
+                }
+            }
+            counts.withLock { $0.waiting = max(0, $0.waiting - 1) }
+        case .waiting(let remaining):
+            counts.withLock { $0.waiting = remaining }
+            if mode == .lines {
+                line("Waiting for \(remaining) Processing asset\(remaining == 1 ? "" : "s") to become Active or Failed…")
+            }
+        case .possibleDuplicate(let address):
+            let text =
+                "\(address): its create's answer was lost and 0-0 cannot list, so it was sent again; the service may now hold it twice"
+            if mode == .json {
+                emit([("event", .string("retrying")), ("address", .string(address)), ("warning", .string(text))])
+            } else {
+                clearLine()
+                terminal.warn(text)
+            }
+        }
+    }
+
+    private func finished(failed: Bool, counted: Bool = true) {
+        counts.withLock { c in
+            if counted { c.done += 1 }
+            if failed { c.failed += 1 }
+            c.finishedAt.append(ContinuousClock.now)
+            if c.finishedAt.count > 4096 { c.finishedAt.removeFirst(2048) }
+        }
+    }
+
+    private func fields(_ step: Plan.Step) -> [(String, JSONValue)] {
+        [("address", .string(step.address)), ("kind", .string(step.kind.rawValue)), ("action", .string(step.action.rawValue))]
+    }
+
+    private func describe(_ outcome: Outcome) -> [(String, JSONValue)] {
+        switch outcome {
+        case .created(let id, let status, let recovered):
+            return [("outcome", .string(recovered ? "recovered" : "created")), ("id", .string(id))]
+                + (status.map { [("status", .string($0.rawValue))] } ?? [])
+        case .adopted(let id): return [("outcome", .string("adopted")), ("id", .string(id))]
+        case .updated: return [("outcome", .string("updated"))]
+        case .forgotten: return [("outcome", .string("forgotten"))]
+        case .waiting: return [("outcome", .string("waiting"))]
+        }
+    }
+
+    private func text(_ outcome: Outcome, _ step: Plan.Step) -> String {
+        switch outcome {
+        case .created(let id, let status, let recovered):
+            let what = step.action == .replace ? "created anew as \(id)" : "created \(id)"
+            return (recovered ? what + " (its answer was lost; found by listing, not created twice)" : what)
+                + (status.map { " (\($0.rawValue))" } ?? "")
+        case .adopted(let id): return "adopted \(id)"
+        case .updated: return "updated"
+        case .forgotten: return "forgotten (the remote object stays)"
+        case .waiting: return "waiting"
+        }
+    }
+
+    private func problemText(_ p: Problem) -> String {
+        // The message already names the code when it came from a failed call.
+        if let code = p.code, !p.message.contains(code) { return code + ": " + p.message }
+        return p.message
+    }
+
+    // MARK: - Writing
+
+    private let writing = Mutex(())
+
+    private func emit(_ fields: [(String, JSONValue)]) {
+        let text = JSONValue.object(fields).encoded
+        writing.withLock { _ in
+            print(text)
+            flushOutput()
+        }
+    }
+
+    private func line(_ text: String, error: Bool = false) {
+        writing.withLock { _ in
+            if mode == .live { print("\r\u{1B}[K", terminator: "") }
+            if error {
+                terminal.printError(text)
+            } else {
+                print(text)
+                flushOutput()
+            }
+        }
+        if mode == .live { redraw() }
+    }
+
+    private func clearLine() {
+        guard mode == .live else { return }
+        writing.withLock { _ in
+            print("\r\u{1B}[K", terminator: "")
+            flushOutput()
+        }
+    }
+
+    /// The live status line.
+    func redraw() {
+        guard mode == .live else { return }
+        let now = ContinuousClock.now
+        let c = counts.withLock { $0 }
+        let window = Duration.seconds(5)
+        let recent = c.finishedAt.filter { now - $0 <= window }.count
+        let span = min(window, now - started)
+        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let rate = seconds > 0.2 ? Double(recent) / seconds : 0
+        var text = "Applying: \(c.done)/\(c.total) done, \(max(0, c.inFlight)) in flight, \(c.retries) retried, \(c.failed) failed"
+        text += rate > 0 ? ", \(String(format1(rate)))/s" : ""
+        if rate > 0, c.total > c.done { text += ", ETA \(DurationText.format(.seconds(Int((Double(c.total - c.done) / rate).rounded(.up)))))" }
+        if c.waiting > 0 { text += "; waiting for \(c.waiting) Processing" }
+        writing.withLock { _ in
+            print("\r\u{1B}[K" + text, terminator: "")
+            flushOutput()
+            counts.withLock { $0.shown = true }
+        }
+    }
+
+    /// Ends the live line, before the summary.
+    func endLive() {
+        guard mode == .live, counts.withLock({ $0.shown }) else { return }
+        writing.withLock { _ in
+            print("\r\u{1B}[K", terminator: "")
+            flushOutput()
+        }
+    }
+
+    private func format1(_ x: Double) -> String {
+        let tenths = Int((x * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    // MARK: - The summary
+
+    func summary(_ r: ApplyReport, elapsed: Duration) {
+        endLive()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let waited = Double(r.waited.components.seconds) + Double(r.waited.components.attoseconds) / 1e18
+        if mode == .json {
+            var f: [(String, JSONValue)] = [
+                ("event", .string("summary")), ("created", .int(r.created)), ("replaced", .int(r.replaced)),
+                ("recovered", .int(r.recovered)), ("updated", .int(r.updated)), ("adopted", .int(r.adopted)),
+                ("forgotten", .int(r.forgotten)), ("unchanged", .int(r.unchanged)), ("active", .int(r.active)),
+                (
+                    "failed",
+                    .array(
+                        r.failed.map {
+                            .object([
+                                ("address", .string($0.address)), ("code", $0.code.map(JSONValue.string) ?? .null),
+                                ("message", .string($0.message)),
+                            ])
+                        })
+                ),
+                ("possible_duplicates", .array(r.possibleDuplicates.map(JSONValue.string))),
+                ("still_processing", .array(r.stillProcessing.map(JSONValue.string))),
+                ("not_started", .int(r.notStarted)), ("calls", .int(r.calls.calls)), ("throttled", .int(r.calls.throttled)),
+                ("retries", .int(r.calls.retries)), ("waited_ms", .int(Int(waited * 1000))),
+                ("elapsed_ms", .int(Int(seconds * 1000))),
+            ]
+            switch r.stopped {
+            case .interrupted?: f.append(("stopped", .string("interrupted")))
+            case .fatal(let why)?: f.append(("stopped", .string(why)))
+            case nil: break
+            }
+            emit(f)
+            return
+        }
+        if mode == .quiet && r.failed.isEmpty && r.stopped == nil { return }
+        var parts = ["\(r.created) created"]
+        if r.replaced > 0 { parts.append("\(r.replaced) replaced") }
+        if r.recovered > 0 { parts.append("\(r.recovered) recovered") }
+        parts += ["\(r.updated) updated", "\(r.adopted) adopted"]
+        if r.forgotten > 0 { parts.append("\(r.forgotten) forgotten") }
+        parts.append("\(r.unchanged) unchanged")
+        let head: String
+        switch r.stopped {
+        case .interrupted?: head = "Apply interrupted"
+        case .fatal?: head = "Apply stopped early"
+        case nil: head = r.failed.isEmpty ? "Apply complete" : "Apply finished with failures"
+        }
+        print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
+        for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
+        if case .fatal(let why)? = r.stopped { print("  stopped: \(why)") }
+        if r.notStarted > 0 { print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.") }
+        for a in r.possibleDuplicates { print("  possible duplicate on the service: \(a)") }
+        if !r.stillProcessing.isEmpty {
+            print("  \(r.stillProcessing.count) asset\(r.stillProcessing.count == 1 ? " is" : "s are") still Processing; the next apply or refresh picks them up.")
+        }
+        print(
+            "Calls: \(r.calls.calls) (\(r.calls.throttled) throttled, \(r.calls.retries) retried); "
+                + "waited \(format1(waited))s for Processing assets; \(format1(seconds))s in all.")
+        flushOutput()
+    }
+}
+
+/// Flushes what `print` buffered for stdout.
+func flushOutput() {
+    fflush(nil)
+}

@@ -1,0 +1,239 @@
+import JSON
+
+/// The journal beside the lockfile (`assets.lock.journal`, SPEC §6): one JSON object per line,
+/// appended as apply goes. An intent is on disk before its create is sent; every result is
+/// appended the moment it arrives. Replayed onto the lockfile, it gives back every completed
+/// change of a run that died, and the creates whose outcome is unknown.
+public enum JournalRecord: Sendable, Equatable {
+    /// The first line: which lockfile the journal belongs to.
+    case begin(lineage: String, provider: LockedProvider)
+    /// A create about to be sent. `at` is the wall-clock time (seconds since 1970), to tell the
+    /// objects it may have made from older ones.
+    case intent(Intent)
+    /// The create of intent `seq` did not happen (refused, or never sent).
+    case abandon(seq: Int)
+    /// A group as it now is; `seq` closes the intent that created it.
+    case group(address: String, LockedGroup, seq: Int?)
+    /// An asset as it now is; `seq` closes the intent that created it.
+    case asset(group: String, key: String, LockedAsset, seq: Int?)
+    /// The address is no longer tracked.
+    case forget(address: String)
+
+    public struct Intent: Sendable, Equatable {
+        public var seq: Int
+        public var at: Double
+        /// `GROUP` or `GROUP/ASSET`.
+        public var address: String
+        public var name: String
+        /// For a group.
+        public var description: String?
+        /// For an asset: its group's remote id, type and source URL.
+        public var groupID: String?
+        public var type: AssetType?
+        public var url: String?
+
+        public init(
+            seq: Int, at: Double, address: String, name: String, description: String? = nil, groupID: String? = nil,
+            type: AssetType? = nil, url: String? = nil
+        ) {
+            self.seq = seq
+            self.at = at
+            self.address = address
+            self.name = name
+            self.description = description
+            self.groupID = groupID
+            self.type = type
+            self.url = url
+        }
+
+        public var isAsset: Bool { groupID != nil }
+    }
+
+    // MARK: - Lines
+
+    /// One line of the journal (without its newline).
+    public var line: [UInt8] {
+        func opt(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        let value: JSONValue
+        switch self {
+        case .begin(let lineage, let p):
+            value = .object([
+                ("op", .string("begin")), ("lineage", .string(lineage)), ("api", .string(p.api)), ("base_url", .string(p.baseURL)),
+                ("project_name", .string(p.projectName)),
+            ])
+        case .intent(let i):
+            var fields: [(String, JSONValue)] = [
+                ("op", .string("intent")), ("seq", .int(i.seq)), ("at", .double(i.at)), ("address", .string(i.address)),
+                ("name", .string(i.name)),
+            ]
+            if let d = i.description { fields.append(("description", .string(d))) }
+            if let g = i.groupID { fields.append(("group_id", .string(g))) }
+            if let t = i.type { fields.append(("type", .string(t.rawValue))) }
+            if let u = i.url { fields.append(("url", .string(u))) }
+            value = .object(fields)
+        case .abandon(let seq):
+            value = .object([("op", .string("abandon")), ("seq", .int(seq))])
+        case .group(let address, let g, let seq):
+            var fields: [(String, JSONValue)] = [
+                ("op", .string("group")), ("address", .string(address)), ("id", .string(g.id)), ("name", .string(g.name)),
+            ]
+            if let d = g.description { fields.append(("description", .string(d))) }
+            if let seq { fields.append(("seq", .int(seq))) }
+            value = .object(fields)
+        case .asset(let group, let key, let a, let seq):
+            var fields: [(String, JSONValue)] = [
+                ("op", .string("asset")), ("address", .string(group + "/" + key)), ("id", .string(a.id)), ("name", .string(a.name)),
+                ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)), ("type", .string(a.type.rawValue)),
+                ("url", .string(a.url)),
+            ]
+            if let f = a.failure {
+                fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
+            }
+            if let seq { fields.append(("seq", .int(seq))) }
+            value = .object(fields)
+        case .forget(let address):
+            value = .object([("op", .string("forget")), ("address", .string(address))])
+        }
+        return Array(value.encoded.utf8)
+    }
+
+    /// Reads one line; nil when it is not a record this version writes.
+    public init?(line: some Collection<UInt8>) {
+        guard let v = JSONValue.parse(line), let op = v["op"]?.string else { return nil }
+        func number(_ key: String) -> Double? {
+            switch v[key] {
+            case .int(let i)?: Double(i)
+            case .double(let d)?: d
+            default: nil
+            }
+        }
+        switch op {
+        case "begin":
+            guard let lineage = v["lineage"]?.string, let api = v["api"]?.string, let base = v["base_url"]?.string,
+                let project = v["project_name"]?.string
+            else { return nil }
+            self = .begin(lineage: lineage, provider: LockedProvider(api: api, baseURL: base, projectName: project))
+        case "intent":
+            guard let seq = v["seq"]?.int, let at = number("at"), let address = v["address"]?.string,
+                let name = v["name"]?.string
+            else { return nil }
+            self = .intent(
+                Intent(
+                    seq: seq, at: at, address: address, name: name, description: v["description"]?.string,
+                    groupID: v["group_id"]?.string, type: v["type"]?.string.flatMap(AssetType.init(rawValue:)),
+                    url: v["url"]?.string))
+        case "abandon":
+            guard let seq = v["seq"]?.int else { return nil }
+            self = .abandon(seq: seq)
+        case "group":
+            guard let address = v["address"]?.string, let id = v["id"]?.string, let name = v["name"]?.string else {
+                return nil
+            }
+            self = .group(
+                address: address, LockedGroup(id: id, name: name, description: v["description"]?.string), seq: v["seq"]?.int)
+        case "asset":
+            guard let address = v["address"]?.string, let slash = address.firstIndex(of: "/"), let id = v["id"]?.string,
+                let name = v["name"]?.string, let ref = v["ref"]?.string,
+                let status = v["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
+                let type = v["type"]?.string.flatMap(AssetType.init(rawValue:)), let url = v["url"]?.string
+            else { return nil }
+            let failure = v["failure"].flatMap { f in
+                f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
+            }
+            self = .asset(
+                group: String(address[..<slash]), key: String(address[address.index(after: slash)...]),
+                LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure),
+                seq: v["seq"]?.int)
+        case "forget":
+            guard let address = v["address"]?.string else { return nil }
+            self = .forget(address: address)
+        default:
+            return nil
+        }
+    }
+}
+
+/// A journal read back: what it changes in the lockfile, and its creates of unknown outcome.
+public struct JournalReplay: Sendable {
+    public var lockfile: Lockfile
+    /// Intents with neither a result nor an abandon: the create may or may not have happened.
+    public var openIntents: [JournalRecord.Intent]
+    /// How many records were applied.
+    public var records: Int
+    /// A last line cut short by a crash (never a completed record: ignored).
+    public var tornTail: Bool
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Replays the journal's bytes onto `lock` (nil: there was no lockfile yet), for `provider`.
+    public static func replay(_ bytes: [UInt8], path: String, onto lock: Lockfile?, provider: LockedProvider)
+        throws(Failure) -> JournalReplay
+    {
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // The part after the last newline never completed: a crash cut it short.
+        let torn = !(lines.last?.isEmpty ?? true)
+        lines.removeLast()
+        var lockfile = lock
+        var open: [Int: JournalRecord.Intent] = [:]
+        var order: [Int] = []
+        var count = 0
+        for (index, line) in lines.enumerated() {
+            guard let record = JournalRecord(line: line) else {
+                throw Failure(
+                    description:
+                        "\(path):\(index + 1):1: error: this line is not a journal record assetform wrote; the journal and the lockfile were left as they are")
+            }
+            count += 1
+            if case .begin(let lineage, let p) = record {
+                guard p == provider else {
+                    throw Failure(
+                        description:
+                            "\(path):\(index + 1):1: error: the journal was written for api \(p.api) at \(p.baseURL), project \(p.projectName); it was left as it is")
+                }
+                if let l = lockfile {
+                    guard l.lineage == lineage else {
+                        throw Failure(
+                            description:
+                                "\(path):\(index + 1):1: error: the journal belongs to another lockfile (lineage \(lineage), the lockfile's is \(l.lineage)); both were left as they are"
+                        )
+                    }
+                } else {
+                    lockfile = Lockfile(lineage: lineage, provider: p)
+                }
+                continue
+            }
+            guard lockfile != nil else {
+                throw Failure(description: "\(path):1:1: error: the journal does not begin with its lockfile's lineage; it was left as it is")
+            }
+            switch record {
+            case .begin: break
+            case .intent(let i):
+                open[i.seq] = i
+                order.append(i.seq)
+            case .abandon(let seq):
+                open[seq] = nil
+            case .group(let address, var g, let seq):
+                if let seq { open[seq] = nil }
+                g.assets = lockfile!.groups[address]?.assets ?? [:]
+                lockfile!.groups[address] = g
+            case .asset(let group, let key, let a, let seq):
+                if let seq { open[seq] = nil }
+                lockfile!.groups[group]?.assets[key] = a
+            case .forget(let address):
+                if let slash = address.firstIndex(of: "/") {
+                    lockfile!.groups[String(address[..<slash])]?.assets[String(address[address.index(after: slash)...])] = nil
+                } else {
+                    lockfile!.groups[address] = nil
+                }
+            }
+        }
+        guard let lockfile else {
+            return JournalReplay(
+                lockfile: Lockfile(provider: provider), openIntents: [], records: count, tornTail: torn)
+        }
+        return JournalReplay(
+            lockfile: lockfile, openIntents: order.compactMap { open[$0] }, records: count, tornTail: torn)
+    }
+}

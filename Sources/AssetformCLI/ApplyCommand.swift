@@ -153,6 +153,16 @@ extension Assetform.ApplyCommand {
                 plan = try savedPlan(path, session: session, lock: lock)
             } else {
                 let state = try await Refresh.state(manifest, lock: lock, service: service)
+                // Statuses the service reports now (Processing → Active, or Failed) are recorded
+                // even when there is nothing else to do.
+                if let before = lock, case var refreshed = before.refreshed(with: state).0, refreshed != before {
+                    do throws(Lockfile.Failure) {
+                        try refreshed.write(to: lockPath)
+                    } catch {
+                        throw UserError(error.description)
+                    }
+                    lock = refreshed
+                }
                 plan = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                     .plan(manifest, lock: lock, remote: state)
             }

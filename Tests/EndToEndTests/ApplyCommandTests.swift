@@ -1,0 +1,274 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `assetform apply` as a process against `assetform emulator` processes on 127.0.0.1, with
+/// faults: converging, never creating twice on seedance, and recording everything however it
+/// is stopped.
+@Suite("apply, run as a process against the emulator")
+struct ApplyCommandTests {
+    static let small = """
+        version: 1
+        provider:
+          api: seedance
+          api_key_env: E2E_KEY
+        limits:
+          rate: {create_asset: unlimited, write: unlimited, read: unlimited}
+          wait: 1m
+        groups:
+          chars:
+            name: Characters
+            assets:
+              front: https://cdn.example.com/front.png
+              side:
+                url: https://cdn.example.com/side.png
+                name: side view
+
+        """
+
+    static let quick = ["--no-throttle", "--processing-delay", "100ms"]
+
+    @Test func aFreshApplyConvergesAndTheSecondMakesNoWriteCall() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let first = try w.apply()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("Apply complete: 3 created, 0 updated, 0 adopted, 0 unchanged; 0 failed."), "\(first.stdout)")
+        let assets = try w.lockedAssets()
+        #expect(assets.count == 2)
+        #expect(assets.values.allSatisfy { $0["status"] as? String == "Active" }, "waited until Active: \(assets)")
+        #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".journal"), "the journal is gone once recorded")
+        #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".lck"), "the lock is released")
+        let writes = try await w.writeCalls()
+        #expect(writes == 3)
+
+        let second = try w.apply()
+        #expect(second.status == 0)
+        #expect(second.stdout == "No changes. 3 unchanged.\n", "\(second.stdout)")
+        #expect(try await w.writeCalls() == writes, "no write call the second time")
+    }
+
+    @Test func aRenameIsOneUpdateAndAURLChangeIsAReplace() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        #expect(try w.apply().status == 0)
+        let before = try w.lockedAssets()
+        try w.write(
+            Self.small.replacingOccurrences(of: "name: side view", with: "name: side view 2")
+                .replacingOccurrences(of: "front.png", with: "front-v2.png"))
+        let (creates, updates) = (try await w.calls("CreateAsset"), try await w.calls("UpdateAsset"))
+        let out = try w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(try await w.calls("UpdateAsset") == updates + 1, "one update for the rename")
+        #expect(try await w.calls("CreateAsset") == creates + 1, "one create for the replace")
+        let after = try w.lockedAssets()
+        #expect(after["chars/side"]?["name"] as? String == "side view 2")
+        #expect(after["chars/side"]?["id"] as? String == before["chars/side"]?["id"] as? String)
+        #expect(after["chars/front"]?["id"] as? String != before["chars/front"]?["id"] as? String)
+        #expect(after["chars/front"]?["url"] as? String == "https://cdn.example.com/front-v2.png")
+        #expect(try await w.objects().1 == 3, "the old asset stays remotely")
+        #expect(try w.apply().stdout == "No changes. 3 unchanged.\n")
+    }
+
+    @Test func aLostLockfileOnSeedanceCreatesNothing() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: generatedManifest(20))
+        #expect(try w.apply().status == 0)
+        let ids = try w.lockedAssets().mapValues { $0["id"] as? String }
+        try FileManager.default.removeItem(atPath: w.lockPath)
+        let creates = try await w.calls("CreateAsset") + w.calls("CreateAssetGroup")
+        let out = try w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("0 created, 0 updated, 23 adopted"), "\(out.stdout)")
+        #expect(try await w.calls("CreateAsset") + w.calls("CreateAssetGroup") == creates, "zero creates")
+        #expect(try w.lockedAssets().mapValues { $0["id"] as? String } == ids, "the same objects, adopted")
+    }
+
+    @Test func aThrottledServiceIsRespectedAndConverges() async throws {
+        // The service allows 10 creates a second; the manifest asks for 10.
+        let w = try ApplyWorld(
+            emulator: ["--rate", "CreateAsset=10", "--processing-delay", "100ms"], manifest: generatedManifest(30, rate: "10"))
+        let started = ContinuousClock.now
+        let out = try w.apply()
+        let elapsed = ContinuousClock.now - started
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(try await w.objects().1 == 30)
+        #expect(elapsed >= .seconds(2.5), "30 creates at 10/s take at least (30 − 1 − burst)/10 s: \(elapsed)")
+
+        // Asking for more than the service allows: throttled, slowed down, and still converging.
+        let over = try ApplyWorld(
+            emulator: ["--rate", "CreateAsset=10", "--processing-delay", "100ms"], manifest: generatedManifest(30))
+        let result = try over.apply()
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try await over.objects().1 == 30)
+        let s = try await over.stats()
+        #expect(((s["throttled"] as? [String: Any])?["seedance"] as? Int ?? 0) > 0, "it was throttled")
+    }
+
+    @Test(arguments: ["seedance", "0-0"])
+    func tenPercentOf500sConverge(api: String) async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "50ms", "--error-rate", "0.1", "--seed", "11"],
+            manifest: generatedManifest(40, api: api))
+        let out = try w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(try w.lockedAssets().count == 40)
+        let again = try w.apply()
+        #expect(again.status == 0 && again.stdout.hasPrefix("No changes."), "\(again.stdout)\(again.stderr)")
+        if api == "seedance" {
+            #expect(try await w.objects().1 == 40, "a 500 on a create is reconciled, not resent blindly")
+        }
+    }
+
+    @Test func lostCreateResponsesMakeNoDuplicateOnSeedance() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "300ms", "--drop-rate", "0.2", "--seed", "5"],
+            manifest: generatedManifest(100))
+        let out = try w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let s = try await w.stats()
+        #expect(s["dropped_responses"] as? Int ?? 0 > 5, "responses were lost")
+        #expect(try await w.objects() == (3, 100), "zero duplicates")
+        let names = try await w.seedanceAssetNames()
+        #expect(Set(names).count == 100 && names.count == 100)
+        #expect(try w.lockedAssets().count == 100)
+        #expect(out.stdout.contains("recovered"), "\(out.stdout)")
+    }
+
+    @Test func lostCreateResponsesOnZeroZeroAreResentAndReported() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "50ms", "--drop-rate", "0.3", "--seed", "3"],
+            manifest: generatedManifest(20, api: "0-0"))
+        let out = try w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("possible duplicate on the service"), "\(out.stdout)")
+        #expect(out.stderr.contains("0-0 cannot list, so it was sent again"))
+        #expect(try w.lockedAssets().count == 20)
+    }
+
+    @Test func killedAtRandomMomentsTheRerunConvergesWithoutDuplicates() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "200ms", "--drop-rate", "0.05", "--seed", "9"],
+            manifest: generatedManifest(300, rate: "150"))
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<4 {
+            if round > 0 {
+                _ = try await call(w.server.baseURL + "/_emulator/reset", method: .POST, key: nil)
+                try? FileManager.default.removeItem(atPath: w.lockPath)
+                try? FileManager.default.removeItem(atPath: w.lockPath + ".journal")
+            }
+            let process = try w.startApply(tag: "killed-\(round)")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...2500, using: &random)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: w.lockPath) {
+                _ = try w.lockfile()  // whatever the instant, the lockfile parses
+            }
+            let rerun = try w.apply()
+            #expect(rerun.status == 0, "round \(round): \(rerun.stdout)\(rerun.stderr)")
+            #expect(try await w.objects() == (3, 300), "round \(round): zero duplicates")
+            let names = try await w.seedanceAssetNames()
+            #expect(Set(names).count == 300, "round \(round)")
+            let locked = try w.lockedAssets()
+            #expect(locked.count == 300 && Set(locked.values.compactMap { $0["id"] as? String }).count == 300)
+            #expect(try w.apply().stdout.hasPrefix("No changes."), "round \(round)")
+        }
+    }
+
+    @Test func sigintExits130WithEverythingRecorded() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(200, rate: "40"))
+        let process = try w.startApply(tag: "interrupted")
+        try await Task.sleep(for: .milliseconds(1500))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(w.output("interrupted"))")
+        #expect(w.output("interrupted").contains("Apply interrupted:"))
+        // Every object the service made is in the lockfile, or in the journal as an intent the
+        // next run settles; the next run makes only the rest.
+        let made = try await w.objects().1
+        let recorded = try w.lockedAssets().count
+        #expect(recorded > 0 && recorded <= made && made < 200)
+        let creates = try await w.calls("CreateAsset")
+        let rerun = try w.apply()
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try await w.objects().1 == 200)
+        #expect(try await w.calls("CreateAsset") - creates == 200 - made, "nothing made twice")
+    }
+
+    @Test func aSecondApplyIsRefusedNamingTheHolder() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(30, rate: "10"))
+        let first = try w.startApply(tag: "first")
+        // Wait until the first holds the lock.
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: w.lockPath + ".lck") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let second = try w.apply()
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("is held by pid \(first.processIdentifier) on "), "\(second.stderr)")
+        #expect(second.stderr.contains("running `assetform apply"))
+        let waiting = try w.apply(["--lock-timeout", "2m"])
+        #expect(waiting.status == 0, "waits for the first, then finds nothing to do: \(waiting.stderr)")
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(try await w.objects().1 == 30)
+    }
+
+    @Test func aFailingURLExits3WithItsCodeAndIsNotCreatedAgain() async throws {
+        let w = try ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "100ms", "--fail-url", "*side*"], manifest: Self.small)
+        let first = try w.apply()
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("chars/side: "), "\(first.stdout)")
+        let failure = try #require(try w.lockedAssets()["chars/side"]?["failure"] as? [String: Any])
+        let code = try #require(failure["code"] as? String)
+        #expect(first.stdout.contains(code))
+        let creates = try await w.calls("CreateAsset")
+        let second = try w.apply()
+        #expect(second.status == 3)
+        #expect(second.stdout.contains(code), "\(second.stdout)")
+        #expect(try await w.calls("CreateAsset") == creates, "not created again")
+    }
+
+    @Test func applyRefusesWithoutConfirmationAndOverMaxCreates() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let unconfirmed = try w.run(["apply", w.manifest])
+        #expect(unconfirmed.status == 1)
+        #expect(unconfirmed.stderr.contains("--auto-approve"), "\(unconfirmed.stderr)")
+        let capped = try w.apply(["--max-creates", "1"])
+        #expect(capped.status == 1)
+        #expect(capped.stderr.contains("2 billed creates, more than --max-creates 1"), "\(capped.stderr)")
+        #expect(try await w.writeCalls() == 0, "nothing was done")
+    }
+
+    @Test func aSavedPlanIsAppliedExactlyAndRefusedWhenStale() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        try w.write(Self.small.replacingOccurrences(of: "Characters", with: "Characters 2"))
+        let stale = try w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("is stale: the manifest \(w.manifest) changed"), "\(stale.stderr)")
+        try w.write(Self.small)
+        let applied = try w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(try w.lockedAssets().count == 2)
+        let again = try w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
+    }
+
+    @Test func jsonEventsAreOneObjectPerLine() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let out = try w.apply(["--json"])
+        #expect(out.status == 0)
+        let events = try out.stdout.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["event"] as? String
+        }
+        #expect(events.first == "planned")
+        #expect(events.last == "summary")
+        #expect(events.filter { $0 == "started" }.count == 3)
+        #expect(events.contains("completed"))
+    }
+}

@@ -94,7 +94,7 @@ final class ApplyWorld {
         var names: [String] = []
         var page = 1
         while true {
-            let body = #"{"PageNumber": \#(page), "PageSize": 100}"#
+            let body = #"{"Filter": {"GroupType": "AIGC"}, "PageNumber": \#(page), "PageSize": 100}"#
             let text = try await call(
                 server.baseURL + "/v1/seedance/asset/ListAssets", method: .POST, body: body, key: key
             ).1

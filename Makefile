@@ -11,11 +11,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job. Until `apply` exists, the demo validates the demo manifest and plans it against
-# the in-process emulator (its state and lockfile go under manifests/.assetform/, ignored by git).
+# The main job: apply the demo manifest against the in-process emulator (its state and the
+# lockfile go under manifests/.assetform/, ignored by git). Run it twice: the second run has
+# nothing to do.
 demo: build
-	$(SWIFT) run assetform validate manifests/demo.yaml
-	$(SWIFT) run assetform plan manifests/demo.yaml --emulate
+	$(SWIFT) run assetform apply manifests/demo.yaml --emulate --auto-approve
 
 test: deps lint
 	$(SWIFT) build --build-tests

@@ -166,6 +166,7 @@ struct ApplyCommandTests {
             }
             let rerun = try w.apply()
             #expect(rerun.status == 0, "round \(round): \(rerun.stdout)\(rerun.stderr)")
+            #expect(rerun.stderr.contains("took over \(w.lockPath).lck, left by a process that is gone"), "\(rerun.stderr)")
             #expect(try await w.objects() == (3, 300), "round \(round): zero duplicates")
             let names = try await w.seedanceAssetNames()
             #expect(Set(names).count == 300, "round \(round)")

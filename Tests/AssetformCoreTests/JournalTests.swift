@@ -1,0 +1,103 @@
+import AssetformCore
+import Testing
+
+@Suite("The journal: lines, replay onto the lockfile, torn tails and refusals")
+struct JournalTests {
+    static let provider = LockedProvider(api: "seedance", baseURL: "https://gogogotoken.com", projectName: "default")
+    static let lineage = "5f0c2a8e-1111-4222-8333-444455556666"
+
+    static func bytes(_ records: [JournalRecord], torn: String = "") -> [UInt8] {
+        records.flatMap { $0.line + [UInt8(ascii: "\n")] } + Array(torn.utf8)
+    }
+
+    static let asset = LockedAsset(
+        id: "asset-1", name: "front", ref: "asset://asset-1", status: .processing, type: .image,
+        url: "https://cdn.example.com/front.png")
+
+    @Test func everyRecordReadsBackAsWritten() {
+        let records: [JournalRecord] = [
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .intent(.init(seq: 1, at: 1_763_700_000.25, address: "chars", name: "角色", description: "d")),
+            .intent(
+                .init(
+                    seq: 2, at: 1_763_700_001, address: "chars/front", name: "front", groupID: "group-1", type: .image,
+                    url: "https://cdn.example.com/front.png")),
+            .abandon(seq: 2),
+            .group(address: "chars", LockedGroup(id: "group-1", name: "角色", description: "d"), seq: 1),
+            .asset(group: "chars", key: "front", Self.asset, seq: nil),
+            .asset(
+                group: "chars", key: "bad",
+                LockedAsset(
+                    id: "asset-2", name: "bad", ref: "asset://asset-2", status: .failed, type: .video, url: "https://x.example.com/b.mp4",
+                    failure: RemoteAsset.Failure(code: "InvalidParameter.URL", message: "no")), seq: 3),
+            .forget(address: "chars/old"),
+        ]
+        for r in records {
+            #expect(JournalRecord(line: r.line) == r, "\(String(decoding: r.line, as: UTF8.self))")
+        }
+    }
+
+    @Test func replayGivesBackCompletedChangesAndOpenIntents() throws {
+        let journal = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .intent(.init(seq: 1, at: 1, address: "chars", name: "Characters")),
+            .group(address: "chars", LockedGroup(id: "group-1", name: "Characters"), seq: 1),
+            .intent(.init(seq: 2, at: 2, address: "chars/front", name: "front", groupID: "group-1", type: .image, url: "u")),
+            .asset(group: "chars", key: "front", Self.asset, seq: 2),
+            .intent(.init(seq: 3, at: 3, address: "chars/side", name: "side", groupID: "group-1", type: .image, url: "u")),
+            .intent(.init(seq: 4, at: 4, address: "chars/back", name: "back", groupID: "group-1", type: .image, url: "u")),
+            .abandon(seq: 4),
+        ])
+        let replay = try JournalReplay.replay(journal, path: "m.lock.journal", onto: nil, provider: Self.provider)
+        #expect(replay.lockfile.lineage == Self.lineage, "a journal without a lockfile gives its lineage")
+        #expect(replay.lockfile.asset("chars", "front") == Self.asset)
+        #expect(replay.openIntents.map(\.address) == ["chars/side"], "only the create with neither result nor abandon")
+        #expect(replay.records == 8)
+        #expect(!replay.tornTail)
+    }
+
+    @Test func aTornLastLineIsIgnoredAndItsIntentStaysOpen() throws {
+        var journal = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .intent(.init(seq: 1, at: 1, address: "chars", name: "Characters")),
+        ])
+        let result = JournalRecord.group(address: "chars", LockedGroup(id: "group-1", name: "Characters"), seq: 1).line
+        journal += result.prefix(result.count / 2)  // killed in the middle of the write
+        let replay = try JournalReplay.replay(journal, path: "j", onto: nil, provider: Self.provider)
+        #expect(replay.tornTail)
+        #expect(replay.openIntents.map(\.seq) == [1])
+        #expect(replay.lockfile.groups.isEmpty)
+    }
+
+    @Test func replayOverALockfileThatHasItAlreadyChangesNothing() throws {
+        var lock = Lockfile(lineage: Self.lineage, provider: Self.provider)
+        lock.groups["chars"] = LockedGroup(id: "group-1", name: "Characters", assets: ["front": Self.asset])
+        let journal = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .group(address: "chars", LockedGroup(id: "group-1", name: "Characters"), seq: nil),
+            .asset(group: "chars", key: "front", Self.asset, seq: nil),
+        ])
+        let replay = try JournalReplay.replay(journal, path: "j", onto: lock, provider: Self.provider)
+        #expect(replay.lockfile == lock, "replaying twice is harmless")
+    }
+
+    @Test func aForeignOrDamagedJournalIsRefusedWithItsLine() throws {
+        let other = Lockfile(lineage: "00000000-0000-4000-8000-000000000000", provider: Self.provider)
+        let journal = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)])
+        #expect {
+            try JournalReplay.replay(journal, path: "m.lock.journal", onto: other, provider: Self.provider)
+        } throws: { error in
+            "\(error)".contains("m.lock.journal:1:1: error: the journal belongs to another lockfile")
+        }
+        let damaged = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)]) + Array("{\"op\": 1}\n".utf8)
+        #expect {
+            try JournalReplay.replay(damaged, path: "m.lock.journal", onto: nil, provider: Self.provider)
+        } throws: { error in
+            "\(error)".contains("m.lock.journal:2:1: error: this line is not a journal record")
+        }
+        let elsewhere = LockedProvider(api: "0-0", baseURL: "https://api.0-0.pro", projectName: "default")
+        #expect(throws: JournalReplay.Failure.self) {
+            try JournalReplay.replay(journal, path: "j", onto: nil, provider: elsewhere)
+        }
+    }
+}

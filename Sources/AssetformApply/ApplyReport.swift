@@ -1,6 +1,6 @@
 public import AssetformCore
-import Synchronization
 public import AssetformRemote
+import Synchronization
 
 /// What happened to one action of the plan.
 public enum Outcome: Sendable, Equatable {

@@ -164,7 +164,9 @@ public final class Executor: Sendable {
             let name = step.name ?? step.groupKey
             let (group, seq, recovered) = try await create(
                 step,
-                intent: { JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, description: step.description) },
+                intent: {
+                    JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, description: step.description)
+                },
                 send: { () async throws(RemoteError) -> RemoteGroup in
                     try await service.createGroup(name: name, description: step.description ?? "")
                 },
@@ -342,7 +344,9 @@ public final class Executor: Sendable {
     }
 
     private func internalError(_ step: Plan.Step) -> RemoteError {
-        RemoteError(.fatalForCall, call: "apply", message: "internal: the plan's \(step.action.rawValue) of \(step.address) is incomplete (this is a bug)")
+        RemoteError(
+            .fatalForCall, call: "apply",
+            message: "internal: the plan's \(step.action.rawValue) of \(step.address) is incomplete (this is a bug)")
     }
 
     // MARK: - Waiting for Processing assets

@@ -54,7 +54,9 @@ public struct Reconciler: Sendable {
                 // older than the intent.
                 let candidates = listed.filter { $0.name == w.name && ($0.type == nil || $0.type == w.type) }
                     .sorted { a, b in
-                        let (fa, fb) = ((a.createTime ?? .infinity) >= w.since - Self.skew, (b.createTime ?? .infinity) >= w.since - Self.skew)
+                        let (fa, fb) = (
+                            (a.createTime ?? .infinity) >= w.since - Self.skew, (b.createTime ?? .infinity) >= w.since - Self.skew
+                        )
                         return fa != fb ? fa : (a.createTime ?? 0) < (b.createTime ?? 0)
                     }
                 for c in candidates where c.status != .failed || (c.createTime ?? .infinity) >= w.since - Self.skew {

@@ -60,7 +60,8 @@ extension Assetform {
 
         func validate() throws {
             if plan != nil && (retryFailed || !targets.isEmpty) {
-                throw ValidationError("--plan applies the saved plan as it is: give --target and --retry-failed to `plan` instead")
+                throw ValidationError(
+                    "--plan applies the saved plan as it is: give --target and --retry-failed to `plan` instead")
             }
             if noWait && wait != nil { throw ValidationError("--no-wait and --wait contradict each other") }
             if let wait, DurationText.parse(wait) == nil {
@@ -168,7 +169,8 @@ extension Assetform.ApplyCommand {
             }
             if let maxCreates, plan.billedCreates > maxCreates {
                 throw UserError(
-                    "the plan makes \(plan.billedCreates) billed creates, more than --max-creates \(maxCreates); nothing was changed")
+                    "the plan makes \(plan.billedCreates) billed creates, more than --max-creates \(maxCreates); nothing was changed"
+                )
             }
             let document =
                 json ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock)) : nil
@@ -184,7 +186,8 @@ extension Assetform.ApplyCommand {
             if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
             let ledger: Ledger
             do {
-                ledger = try Ledger(lockfile: lock ?? Lockfile(provider: session.lockedProvider), journalPath: session.journalPath)
+                ledger = try Ledger(
+                    lockfile: lock ?? Lockfile(provider: session.lockedProvider), journalPath: session.journalPath)
             } catch {
                 throw UserError(error.description)
             }
@@ -239,14 +242,16 @@ extension Assetform.ApplyCommand {
             var lock = journal.lockfile
             terminal.warn(
                 "\(session.journalPath) was left by an interrupted apply: \(journal.records) records replayed"
-                    + (journal.openIntents.isEmpty ? "" : ", \(journal.openIntents.count) create(s) of unknown outcome to settle"))
+                    + (journal.openIntents.isEmpty ? "" : ", \(journal.openIntents.count) create(s) of unknown outcome to settle")
+            )
             if !journal.openIntents.isEmpty {
                 let settled = try await Recovery.settle(
                     journal.openIntents, lockfile: lock, service: service, patience: max(limits.wait, .seconds(60)))
                 lock = settled.lockfile
                 for a in settled.found { terminal.warn("\(a): its create had happened; found by listing and recorded") }
                 for a in settled.possibleDuplicates {
-                    terminal.warn("\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
+                    terminal.warn(
+                        "\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
                 }
             }
             do {
@@ -284,12 +289,14 @@ extension Assetform.ApplyCommand {
             var changed: [String] = []
             if origin.provider != session.lockedProvider {
                 changed.append(
-                    "it was made for api \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)")
+                    "it was made for api \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)"
+                )
             }
             let digest = SHA256.hex(session.source.bytes)
             if origin.manifestSHA256 != digest {
                 changed.append(
-                    "the manifest \(session.manifestPath) changed (sha256 \(origin.manifestSHA256.prefix(12))… then, \(digest.prefix(12))… now)")
+                    "the manifest \(session.manifestPath) changed (sha256 \(origin.manifestSHA256.prefix(12))… then, \(digest.prefix(12))… now)"
+                )
             }
             switch (origin.lockLineage, lock) {
             case (nil, nil): break
@@ -300,7 +307,8 @@ extension Assetform.ApplyCommand {
                     changed.append("the lockfile \(session.lockPath) was replaced (lineage \(lineage) then, \(l.lineage) now)")
                 } else if origin.lockSerial != l.serial {
                     changed.append(
-                        "the lockfile \(session.lockPath) changed (serial \(origin.lockSerial.map(String.init) ?? "none") then, \(l.serial) now)")
+                        "the lockfile \(session.lockPath) changed (serial \(origin.lockSerial.map(String.init) ?? "none") then, \(l.serial) now)"
+                    )
                 }
             }
             guard changed.isEmpty else {

@@ -51,7 +51,10 @@ final class ApplyOutput: Sendable {
             if mode == .json {
                 emit([
                     ("event", .string("retrying")), ("call", .string(call.name)), ("attempt", .int(attempt)),
-                    ("after_ms", .int(Int(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000))),
+                    (
+                        "after_ms",
+                        .int(Int(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000))
+                    ),
                     ("error", .string(error.description)),
                 ])
             }
@@ -170,8 +173,11 @@ final class ApplyOutput: Sendable {
 
     private let writing = Mutex(())
 
+    /// One NDJSON event, stamped with `t`, the seconds since apply started.
     private func emit(_ fields: [(String, JSONValue)]) {
-        let text = JSONValue.object(fields).encoded
+        let elapsed = ContinuousClock.now - started
+        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let text = JSONValue.object(fields + [("t", .double(Double(ms) / 1000))]).encoded
         writing.withLock { _ in
             print(text)
             flushOutput()
@@ -209,9 +215,12 @@ final class ApplyOutput: Sendable {
         let span = min(window, now - started)
         let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
         let rate = seconds > 0.2 ? Double(recent) / seconds : 0
-        var text = "Applying: \(c.done)/\(c.total) done, \(max(0, c.inFlight)) in flight, \(c.retries) retried, \(c.failed) failed"
+        var text =
+            "Applying: \(c.done)/\(c.total) done, \(max(0, c.inFlight)) in flight, \(c.retries) retried, \(c.failed) failed"
         text += rate > 0 ? ", \(String(format1(rate)))/s" : ""
-        if rate > 0, c.total > c.done { text += ", ETA \(DurationText.format(.seconds(Int((Double(c.total - c.done) / rate).rounded(.up)))))" }
+        if rate > 0, c.total > c.done {
+            text += ", ETA \(DurationText.format(.seconds(Int((Double(c.total - c.done) / rate).rounded(.up)))))"
+        }
         if c.waiting > 0 { text += "; waiting for \(c.waiting) Processing" }
         writing.withLock { _ in
             print("\r\u{1B}[K" + text, terminator: "")
@@ -285,10 +294,14 @@ final class ApplyOutput: Sendable {
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
         if case .fatal(let why)? = r.stopped { print("  stopped: \(why)") }
-        if r.notStarted > 0 { print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.") }
+        if r.notStarted > 0 {
+            print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.")
+        }
         for a in r.possibleDuplicates { print("  possible duplicate on the service: \(a)") }
         if !r.stillProcessing.isEmpty {
-            print("  \(r.stillProcessing.count) asset\(r.stillProcessing.count == 1 ? " is" : "s are") still Processing; the next apply or refresh picks them up.")
+            print(
+                "  \(r.stillProcessing.count) asset\(r.stillProcessing.count == 1 ? " is" : "s are") still Processing; the next apply or refresh picks them up."
+            )
         }
         print(
             "Calls: \(r.calls.calls) (\(r.calls.throttled) throttled, \(r.calls.retries) retried); "

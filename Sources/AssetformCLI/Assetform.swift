@@ -13,7 +13,8 @@ public struct Assetform: AsyncParsableCommand {
             """,
         version: Assetform.version,
         subcommands: [
-            Validate.self, PlanCommand.self, ApplyCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self, RefsCommand.self,
+            Validate.self, PlanCommand.self, ApplyCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self,
+            RefsCommand.self,
             EmulatorCommand.self,
         ]
     )

@@ -159,7 +159,8 @@ struct Session {
             switch error {
             case .held(let path, let who):
                 throw UserError(
-                    "another run holds the lockfile: \(path) is held by \(who). Wait for it to finish, or pass --lock-timeout DUR to wait.")
+                    "another run holds the lockfile: \(path) is held by \(who). Wait for it to finish, or pass --lock-timeout DUR to wait."
+                )
             case .io:
                 throw UserError(error.description)
             }

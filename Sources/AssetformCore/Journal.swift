@@ -58,7 +58,8 @@ public enum JournalRecord: Sendable, Equatable {
         switch self {
         case .begin(let lineage, let p):
             value = .object([
-                ("op", .string("begin")), ("lineage", .string(lineage)), ("api", .string(p.api)), ("base_url", .string(p.baseURL)),
+                ("op", .string("begin")), ("lineage", .string(lineage)), ("api", .string(p.api)),
+                ("base_url", .string(p.baseURL)),
                 ("project_name", .string(p.projectName)),
             ])
         case .intent(let i):
@@ -82,7 +83,8 @@ public enum JournalRecord: Sendable, Equatable {
             value = .object(fields)
         case .asset(let group, let key, let a, let seq):
             var fields: [(String, JSONValue)] = [
-                ("op", .string("asset")), ("address", .string(group + "/" + key)), ("id", .string(a.id)), ("name", .string(a.name)),
+                ("op", .string("asset")), ("address", .string(group + "/" + key)), ("id", .string(a.id)),
+                ("name", .string(a.name)),
                 ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)), ("type", .string(a.type.rawValue)),
                 ("url", .string(a.url)),
             ]
@@ -183,14 +185,16 @@ public struct JournalReplay: Sendable {
             guard let record = JournalRecord(line: line) else {
                 throw Failure(
                     description:
-                        "\(path):\(index + 1):1: error: this line is not a journal record assetform wrote; the journal and the lockfile were left as they are")
+                        "\(path):\(index + 1):1: error: this line is not a journal record assetform wrote; the journal and the lockfile were left as they are"
+                )
             }
             count += 1
             if case .begin(let lineage, let p) = record {
                 guard p == provider else {
                     throw Failure(
                         description:
-                            "\(path):\(index + 1):1: error: the journal was written for api \(p.api) at \(p.baseURL), project \(p.projectName); it was left as it is")
+                            "\(path):\(index + 1):1: error: the journal was written for api \(p.api) at \(p.baseURL), project \(p.projectName); it was left as it is"
+                    )
                 }
                 if let l = lockfile {
                     guard l.lineage == lineage else {
@@ -205,7 +209,9 @@ public struct JournalReplay: Sendable {
                 continue
             }
             guard lockfile != nil else {
-                throw Failure(description: "\(path):1:1: error: the journal does not begin with its lockfile's lineage; it was left as it is")
+                throw Failure(
+                    description:
+                        "\(path):1:1: error: the journal does not begin with its lockfile's lineage; it was left as it is")
             }
             switch record {
             case .begin: break

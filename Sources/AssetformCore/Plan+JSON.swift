@@ -90,7 +90,9 @@ extension Plan {
             DecodingFailure(description: "\(path): error: not a plan assetform saved (\(what))")
         }
         guard document["format_version"]?.int == Plan.formatVersion else {
-            throw bad("format_version \(document["format_version"].map { "\($0.encoded)" } ?? "missing"), expected \(Plan.formatVersion)")
+            throw bad(
+                "format_version \(document["format_version"].map { "\($0.encoded)" } ?? "missing"), expected \(Plan.formatVersion)"
+            )
         }
         guard let p = document["provider"], let api = p["api"]?.string, let base = p["base_url"]?.string,
             let project = p["project_name"]?.string, let sha = document["manifest_sha256"]?.string
@@ -105,7 +107,9 @@ extension Plan {
                 let action = a["action"]?.string.flatMap(Action.init(rawValue:))
             else { throw bad("action \(i + 1) has no address, kind or action") }
             let parts = address.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == (kind == .group ? 1 : 2) else { throw bad("action \(i + 1): \(address) is not a \(kind.rawValue)") }
+            guard parts.count == (kind == .group ? 1 : 2) else {
+                throw bad("action \(i + 1): \(address) is not a \(kind.rawValue)")
+            }
             var step = Step(
                 address: address, kind: kind, action: action, reason: a["reason"]?.string ?? "", groupKey: parts[0],
                 assetKey: kind == .asset ? parts[1] : nil)

@@ -28,7 +28,8 @@ struct JournalTests {
             .asset(
                 group: "chars", key: "bad",
                 LockedAsset(
-                    id: "asset-2", name: "bad", ref: "asset://asset-2", status: .failed, type: .video, url: "https://x.example.com/b.mp4",
+                    id: "asset-2", name: "bad", ref: "asset://asset-2", status: .failed, type: .video,
+                    url: "https://x.example.com/b.mp4",
                     failure: RemoteAsset.Failure(code: "InvalidParameter.URL", message: "no")), seq: 3),
             .forget(address: "chars/old"),
         ]

@@ -35,7 +35,8 @@ struct ApplyCommandTests {
         let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
         let first = try w.apply()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
-        #expect(first.stdout.contains("Apply complete: 3 created, 0 updated, 0 adopted, 0 unchanged; 0 failed."), "\(first.stdout)")
+        #expect(
+            first.stdout.contains("Apply complete: 3 created, 0 updated, 0 adopted, 0 unchanged; 0 failed."), "\(first.stdout)")
         let assets = try w.lockedAssets()
         #expect(assets.count == 2)
         #expect(assets.values.allSatisfy { $0["status"] as? String == "Active" }, "waited until Active: \(assets)")
@@ -257,7 +258,8 @@ struct ApplyCommandTests {
         #expect(try w.lockedAssets().count == 2)
         let again = try w.run(["apply", w.manifest, "--plan", planPath])
         #expect(again.status == 1)
-        #expect(again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
     }
 
     @Test func jsonEventsAreOneObjectPerLine() async throws {

@@ -10,6 +10,8 @@ public struct ApplyOptions: Sendable {
     public var wait: Duration
     /// Actions worked on at once (the call policy still caps calls in flight).
     public var workers: Int
+    /// Tries of a create whose outcome stayed unknown (each after reconciling, where possible).
+    public var attempts = 6
     /// How often the lockfile is rewritten from the journal while the run goes.
     public var checkpointEvery: Duration = .seconds(5)
 
@@ -139,15 +141,20 @@ public final class Executor: Sendable {
                 return
             }
             if error.kind == .fatalForRun || error.kind == .quotaExhausted {
-                stop.stop(.fatal(error.description))
+                await halt(.fatal(error.description))
             }
             fail(step, Problem(address: step.address, code: error.code, message: error.description))
         } catch let error as Ledger.Failure {
-            stop.stop(.fatal(error.description))
+            await halt(.fatal(error.description))
             fail(step, Problem(address: step.address, code: nil, message: error.description))
         } catch {
             fail(step, Problem(address: step.address, code: nil, message: "\(error)"))
         }
+    }
+
+    /// Stops the run: nothing more is dispatched, and no call that has not started starts.
+    private func halt(_ why: ApplyReport.Stop) async {
+        if stop.stop(why) { await policy.stop() }
     }
 
     private func fail(_ step: Plan.Step?, _ problem: Problem) {
@@ -276,7 +283,8 @@ public final class Executor: Sendable {
         _ step: Plan.Step, intent: @escaping @Sendable (Int, Double) -> JournalRecord.Intent,
         send: () async throws(RemoteError) -> T, reconcile: (Double) async throws(RemoteError) -> T?
     ) async throws -> (T, Int, Bool) {
-        let rounds = 3
+        // Each round is one try of the create (as `limits.attempts` counts them).
+        let rounds = max(1, options.attempts)
         for round in 1...rounds {
             let seq = IntentSlot()
             let ledger = self.ledger
@@ -388,12 +396,12 @@ public final class Executor: Sendable {
                 }
             } catch let error as RemoteError {
                 if error.kind == .fatalForRun || error.kind == .cancelled {
-                    stop.stop(error.kind == .cancelled ? .interrupted : .fatal(error.description))
+                    await halt(error.kind == .cancelled ? .interrupted : .fatal(error.description))
                     return
                 }
                 // Anything else: look again next round, until the deadline.
             } catch {
-                stop.stop(.fatal("\(error)"))
+                await halt(.fatal("\(error)"))
                 return
             }
         }

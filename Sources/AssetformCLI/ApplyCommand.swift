@@ -193,9 +193,12 @@ extension Assetform.ApplyCommand {
             }
             let stop = StopFlag()
             let finished = Latch()
+            var options = ApplyOptions(
+                lockfilePath: lockPath, wait: limits.wait, workers: min(1024, limits.concurrency * 2))
+            options.attempts = limits.attempts
             let executor = Executor(
                 plan: plan, service: service, policy: policy, ledger: ledger, api: manifest.provider.api,
-                options: ApplyOptions(lockfilePath: lockPath, wait: limits.wait, workers: min(1024, limits.concurrency * 2)),
+                options: options,
                 stop: stop, events: { output.event($0) })
             let grace = Duration.seconds(10)
             interrupts.onFirst {

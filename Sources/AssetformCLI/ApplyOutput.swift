@@ -38,7 +38,8 @@ final class ApplyOutput: Sendable {
     // MARK: - Events
 
     func planned(_ plan: Plan, document: JSONValue?) {
-        counts.withLock { $0.total = plan.steps.filter { $0.action != .failed }.count }
+        // Waits finish in the waiting phase, shown apart.
+        counts.withLock { $0.total = plan.steps.filter { $0.action != .wait }.count }
         if mode == .json, let document { emit([("event", .string("planned")), ("plan", document)]) }
     }
 

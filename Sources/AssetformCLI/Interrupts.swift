@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,7 +36,8 @@ final class Interrupts: Sendable {
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         signalPipeWrite = fds[1]
         let reader = fds[0]
-        DispatchQueue.global().async {
+        // A thread of its own: a worker of a shared pool may not be free when the signal comes.
+        Thread.detachNewThread {
             var byte: UInt8 = 0
             while true {
                 let n = read(reader, &byte, 1)

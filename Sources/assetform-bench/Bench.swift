@@ -27,7 +27,27 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Rounds of the unthrottled comparison; each runs raw, then the client; the median ratio is reported.")
     var rounds = 5
 
+    @Option(
+        help:
+            "Only measure the raw CreateAsset capacity of the emulator at this address (an `assetform emulator` process), and print it."
+    )
+    var rawAgainst: String?
+
     func run() async throws {
+        if let base = rawAgainst {
+            // The reference for `apply` itself (scripts/bench/apply.py): the same emulator process,
+            // the same transport, no policy, no journal.
+            let transport = HTTPTransport(maximumConnections: max(64, concurrency))
+            do {
+                let groupID = try await makeGroup(base, transport)
+                print("raw \(fmt(try await rawCreates(base, transport, groupID: groupID), 0))")
+            } catch {
+                try await transport.shutdown()
+                throw error
+            }
+            try await transport.shutdown()
+            return
+        }
         var emulator = EmulatorConfiguration()
         emulator.throttle = false
         emulator.processingDelay = .zero

@@ -189,12 +189,13 @@ struct PlanCommandTests {
     }
 
     @Test func refreshUpdatesStatusesInTheLockfile() async throws {
-        try await withWorld(processingDelay: "1500ms") { w in
+        // Long enough that the import (under a loaded machine) sees it Processing.
+        try await withWorld(processingDelay: "5s") { w in
             let group = try await w.createGroup("Characters")
             let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
             #expect(try w.run(["import", w.manifest, "chars/front", front]).status == 0)
             #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Processing""#))
-            try await Task.sleep(for: .milliseconds(1800))
+            try await Task.sleep(for: .milliseconds(5300))
             let refresh = try w.run(["refresh", w.manifest])
             #expect(refresh.status == 0, "\(refresh.stderr)")
             #expect(refresh.stdout.contains("chars/front: Processing → Active"))

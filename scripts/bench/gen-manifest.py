@@ -19,11 +19,20 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=0, help="default: one group per 1,000 assets")
     ap.add_argument("-o", "--output", default="-")
     ap.add_argument("--lock", help="also write a matching lockfile here")
+    ap.add_argument("--rate", help="limits.rate.create_asset (default 200); the other classes become unlimited")
+    ap.add_argument("--concurrency", type=int, help="limits.concurrency")
     args = ap.parse_args()
     groups = args.groups or max(1, args.assets // 1000)
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     w = out.write
-    w("version: 1\nprovider:\n  api: seedance\nlimits:\n  rate:\n    create_asset: 200\n  wait: 0\ngroups:\n")
+    limits = "limits:\n"
+    if args.concurrency:
+        limits += f"  concurrency: {args.concurrency}\n"
+    if args.rate:
+        limits += f"  rate:\n    create_asset: {args.rate}\n    write: unlimited\n    read: unlimited\n"
+    else:
+        limits += "  rate:\n    create_asset: 200\n"
+    w("version: 1\nprovider:\n  api: seedance\n" + limits + "  wait: 0\ngroups:\n")
     per = [args.assets // groups + (1 if g < args.assets % groups else 0) for g in range(groups)]
     n = 0
     lock_groups = {}

@@ -110,11 +110,7 @@ public actor Ledger {
 
     public func forget(_ address: String) throws(Failure) {
         try append(.forget(address: address))
-        if let slash = address.firstIndex(of: "/") {
-            lockfile.groups[String(address[..<slash])]?.assets[String(address[address.index(after: slash)...])] = nil
-        } else {
-            lockfile.groups[address] = nil
-        }
+        lockfile.remove(address: address)
     }
 
     /// Claims a remote id for one address: false when something already tracks it.

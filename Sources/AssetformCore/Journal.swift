@@ -228,11 +228,7 @@ public struct JournalReplay: Sendable {
                 if let seq { open[seq] = nil }
                 lockfile!.groups[group]?.assets[key] = a
             case .forget(let address):
-                if let slash = address.firstIndex(of: "/") {
-                    lockfile!.groups[String(address[..<slash])]?.assets[String(address[address.index(after: slash)...])] = nil
-                } else {
-                    lockfile!.groups[address] = nil
-                }
+                lockfile!.remove(address: address)
             }
         }
         guard let lockfile else {

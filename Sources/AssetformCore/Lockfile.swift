@@ -42,6 +42,15 @@ public struct Lockfile: Sendable, Equatable {
         groups[group]?.assets[asset]
     }
 
+    /// Stops tracking `GROUP` (with its assets) or `GROUP/ASSET`.
+    public mutating func remove(address: String) {
+        if let slash = address.firstIndex(of: "/") {
+            groups[String(address[..<slash])]?.assets[String(address[address.index(after: slash)...])] = nil
+        } else {
+            groups[address] = nil
+        }
+    }
+
     public var assetCount: Int { groups.values.reduce(0) { $0 + $1.assets.count } }
 }
 

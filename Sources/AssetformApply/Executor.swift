@@ -174,8 +174,8 @@ public final class Executor: Sendable {
                 intent: {
                     JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, description: step.description)
                 },
-                send: { () async throws(RemoteError) -> RemoteGroup in
-                    try await service.createGroup(name: name, description: step.description ?? "")
+                send: { (hook) async throws(RemoteError) -> RemoteGroup in
+                    try await service.createGroup(name: name, description: step.description ?? "", beforeSend: hook)
                 },
                 reconcile: { (since) async throws(RemoteError) -> RemoteGroup? in
                     try await reconciler.group(named: name, since: since)
@@ -255,8 +255,8 @@ public final class Executor: Sendable {
             intent: {
                 JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, groupID: groupID, type: type, url: url)
             },
-            send: { () async throws(RemoteError) -> RemoteAsset in
-                try await service.createAsset(groupID: groupID, name: name, type: type, url: url)
+            send: { (hook) async throws(RemoteError) -> RemoteAsset in
+                try await service.createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: hook)
             },
             reconcile: { (since) async throws(RemoteError) -> RemoteAsset? in
                 try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
@@ -281,7 +281,7 @@ public final class Executor: Sendable {
     /// again. On 0-0, which cannot list, it is sent again and reported as a possible duplicate.
     private func create<T: Sendable>(
         _ step: Plan.Step, intent: @escaping @Sendable (Int, Double) -> JournalRecord.Intent,
-        send: () async throws(RemoteError) -> T, reconcile: (Double) async throws(RemoteError) -> T?
+        send: (@escaping CreateHook) async throws(RemoteError) -> T, reconcile: (Double) async throws(RemoteError) -> T?
     ) async throws -> (T, Int, Bool) {
         // Each round is one try of the create (as `limits.attempts` counts them).
         let rounds = max(1, options.attempts)
@@ -298,9 +298,7 @@ public final class Executor: Sendable {
                 }
             }
             do {
-                let value = try await CreateIntent.$beforeSend.withValue(hook) { () async throws(RemoteError) -> T in
-                    try await send()
-                }
+                let value = try await send(hook)
                 guard let (n, _) = seq.value else { throw internalError(step) }
                 return (value, n, false)
             } catch let error as RemoteError {

@@ -4,13 +4,15 @@ public import AssetformCore
 public protocol AssetService: Sendable {
     var capabilities: Capabilities { get }
 
-    func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup
+    /// `beforeSend` runs just before each attempt is sent (apply journals its intent there).
+    func createGroup(name: String, description: String, beforeSend: CreateHook?) async throws(RemoteError) -> RemoteGroup
     func getGroup(id: String) async throws(RemoteError) -> RemoteGroup
     /// One page, in creation order (oldest first), `pageSize` at most 100.
     func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup>
     func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError)
 
-    func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset
+    func createAsset(groupID: String, name: String, type: AssetType, url: String, beforeSend: CreateHook?)
+        async throws(RemoteError) -> RemoteAsset
     func getAsset(id: String) async throws(RemoteError) -> RemoteAsset
     /// One page of the named groups' assets, in creation order (oldest first).
     func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset>
@@ -18,6 +20,16 @@ public protocol AssetService: Sendable {
 }
 
 extension AssetService {
+    public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
+        try await createGroup(name: name, description: description, beforeSend: nil)
+    }
+
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError)
+        -> RemoteAsset
+    {
+        try await createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: nil)
+    }
+
     /// Every group, a page of 100 at a time.
     public func allGroups() async throws(RemoteError) -> [RemoteGroup] {
         var items: [RemoteGroup] = []

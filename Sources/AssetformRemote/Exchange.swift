@@ -19,13 +19,13 @@ public struct RemoteConnection: Sendable {
     /// One call under the policy: sent, read with the dialect's `envelope`, logged.
     func exchange(
         _ call: RemoteCall, method: String, path: String, query: String = "", body: [UInt8]?,
-        envelope: @escaping @Sendable (HTTPReply, RemoteCall) -> Result<JSONValue, RemoteError>
+        envelope: @escaping @Sendable (HTTPReply, RemoteCall) -> Result<JSONValue, RemoteError>,
+        beforeSend: CreateHook? = nil
     ) async throws(RemoteError) -> JSONValue {
         let url = settings.baseURL + path + query
         let headers =
             [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
         let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
-        let beforeSend = call.isCreate ? CreateIntent.beforeSend : nil
         return try await policy.perform(call) { attempt in
             if let beforeSend {
                 // The intent is on disk before the request can reach the service.
@@ -44,12 +44,10 @@ public struct RemoteConnection: Sendable {
     }
 }
 
-/// What must happen before a create's request is sent (apply journals its intent there), set
-/// for the task that makes the create. It runs for every attempt, after the call policy lets the
-/// attempt start; a failure stops the create before anything is sent.
-public enum CreateIntent {
-    @TaskLocal public static var beforeSend: (@Sendable (_ attempt: Int) async throws(RemoteError) -> Void)?
-}
+/// What must happen before a create's request is sent (apply journals its intent there). It runs
+/// for every attempt, after the call policy lets the attempt start; a failure stops the create
+/// before anything is sent.
+public typealias CreateHook = @Sendable (_ attempt: Int) async throws(RemoteError) -> Void
 
 /// What both clients do with one HTTP exchange: turn it into a result or a classified error, and
 /// log it (method, path, status, duration, attempt; never a header or a body).

@@ -11,10 +11,13 @@ public struct SeedanceClient: AssetService {
 
     public var capabilities: Capabilities { .seedance }
 
-    public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
+    public func createGroup(name: String, description: String, beforeSend: CreateHook?) async throws(RemoteError)
+        -> RemoteGroup
+    {
         let result = try await call(
             "CreateAssetGroup", .write, isCreate: true,
-            [("Name", .string(name)), ("Description", .string(description)), ("GroupType", .string("AIGC"))])
+            [("Name", .string(name)), ("Description", .string(description)), ("GroupType", .string("AIGC"))],
+            beforeSend: beforeSend)
         return RemoteGroup(id: try id(result, "CreateAssetGroup"), name: name, description: description)
     }
 
@@ -41,14 +44,15 @@ public struct SeedanceClient: AssetService {
         _ = try await call("UpdateAssetGroup", .write, fields)
     }
 
-    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String, beforeSend: CreateHook?)
+        async throws(RemoteError) -> RemoteAsset
     {
         let result = try await call(
             "CreateAsset", .createAsset, isCreate: true,
             [
                 ("GroupId", .string(groupID)), ("Name", .string(name)), ("AssetType", .string(type.remoteName)),
                 ("URL", .string(url)),
-            ])
+            ], beforeSend: beforeSend)
         return RemoteAsset(id: try id(result, "CreateAsset"), name: name, type: type, groupID: groupID, status: .processing)
     }
 
@@ -75,14 +79,17 @@ public struct SeedanceClient: AssetService {
 
     // MARK: - The exchange
 
-    private func call(_ action: String, _ callClass: CallClass, isCreate: Bool = false, _ fields: [(String, JSONValue)])
+    private func call(
+        _ action: String, _ callClass: CallClass, isCreate: Bool = false, _ fields: [(String, JSONValue)],
+        beforeSend: CreateHook? = nil
+    )
         async throws(RemoteError)
         -> JSONValue
     {
         let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encoded
         return try await connection.exchange(
             RemoteCall(action, callClass, isCreate: isCreate), method: "POST", path: "/v1/seedance/asset/" + action,
-            body: Array(body.utf8), envelope: Envelope.seedance)
+            body: Array(body.utf8), envelope: Envelope.seedance, beforeSend: beforeSend)
     }
 
     // MARK: - Reading results

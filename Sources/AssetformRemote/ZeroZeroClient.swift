@@ -14,13 +14,15 @@ public struct ZeroZeroClient: AssetService {
 
     public var capabilities: Capabilities { .zeroZero }
 
-    public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
+    public func createGroup(name: String, description: String, beforeSend: CreateHook?) async throws(RemoteError)
+        -> RemoteGroup
+    {
         let data = try await call(
             RemoteCall("POST /v1/asset-groups", .write, isCreate: true), "POST", "/v1/asset-groups",
             body: [
                 ("platform", .string(settings.platform)), ("name", .string(name)), ("description", .string(description)),
                 ("project_name", .string(settings.projectName)),
-            ])
+            ], beforeSend: beforeSend)
         return try group(data)
     }
 
@@ -37,14 +39,15 @@ public struct ZeroZeroClient: AssetService {
         throw unsupported("updating a group")
     }
 
-    public func createAsset(groupID: String, name: String, type: AssetType, url: String) async throws(RemoteError) -> RemoteAsset
+    public func createAsset(groupID: String, name: String, type: AssetType, url: String, beforeSend: CreateHook?)
+        async throws(RemoteError) -> RemoteAsset
     {
         let data = try await call(
             RemoteCall("POST /v1/assets", .createAsset, isCreate: true), "POST", "/v1/assets",
             body: [
                 ("platform", .string(settings.platform)), ("group_id", .string(groupID)), ("url", .string(url)),
                 ("asset_type", .string(type.remoteName)), ("name", .string(name)),
-            ])
+            ], beforeSend: beforeSend)
         return try asset(data)
     }
 
@@ -62,14 +65,17 @@ public struct ZeroZeroClient: AssetService {
 
     // MARK: - The exchange
 
-    private func call(_ call: RemoteCall, _ method: String, _ path: String, body: [(String, JSONValue)]? = nil)
+    private func call(
+        _ call: RemoteCall, _ method: String, _ path: String, body: [(String, JSONValue)]? = nil,
+        beforeSend: CreateHook? = nil
+    )
         async throws(RemoteError)
         -> JSONValue
     {
         let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
         return try await connection.exchange(
             call, method: method, path: path, query: query, body: body.map { Array(JSONValue.object($0).encoded.utf8) },
-            envelope: Envelope.zeroZero)
+            envelope: Envelope.zeroZero, beforeSend: beforeSend)
     }
 
     private func unsupported(_ what: String) -> RemoteError {

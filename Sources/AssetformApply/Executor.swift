@@ -291,7 +291,7 @@ public final class Executor: Sendable {
             let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
                 guard seq.value == nil else { return }
                 let at = Ledger.now()
-                let written: Result<Int, Ledger.Failure> = await ledger.journalIntent { intent($0, at) }
+                let written: Result<Int, Ledger.Failure> = await ledger.intent { intent($0, at) }
                 switch written {
                 case .success(let n): seq.value = (n, at)
                 case .failure(let f): throw RemoteError(.fatalForRun, call: "journal", message: f.description)

@@ -25,7 +25,8 @@ public actor Ledger {
         self.lockfile = lockfile
         do {
             journal = try AppendLog(path: journalPath)
-            try journal.append(JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line, durable: true)
+            try journal.append(JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line)
+            try journal.sync()
         } catch {
             throw Failure(description: "cannot write the journal: \(error)")
         }
@@ -37,34 +38,39 @@ public actor Ledger {
 
     public var journalPath: String { journal.path }
 
-    private func append(_ record: JournalRecord, durable: Bool = false) throws(Failure) {
+    @discardableResult
+    private func append(_ record: JournalRecord) throws(Failure) -> Int {
+        let line: Int
         do {
-            try journal.append(record.line, durable: durable)
+            line = try journal.append(record.line)
         } catch {
             throw Failure(description: "cannot write the journal: \(error)")
         }
         unwritten += 1
+        return line
     }
 
     // MARK: - Creates
 
-    /// Journals (durably) a create about to be sent; returns its sequence number.
-    public func intent(_ make: (Int) -> JournalRecord.Intent) throws(Failure) -> Int {
+    /// Journals a create about to be sent, and returns its sequence number once the intent is
+    /// on disk (its wait for the disk shared with the other creates of the moment).
+    public func intent(_ make: (Int) -> JournalRecord.Intent) async -> Result<Int, Failure> {
         let seq = nextSeq
         nextSeq += 1
         let intent = make(seq)
-        try append(.intent(intent), durable: true)
-        open[seq] = intent
-        return seq
-    }
-
-    /// `intent`, as a result.
-    public func journalIntent(_ make: (Int) -> JournalRecord.Intent) -> Result<Int, Failure> {
+        let line: Int
         do throws(Failure) {
-            return .success(try intent(make))
+            line = try append(.intent(intent))
         } catch {
             return .failure(error)
         }
+        open[seq] = intent
+        do {
+            try await journal.durable(line)
+        } catch {
+            return .failure(Failure(description: "cannot write the journal: \(error)"))
+        }
+        return .success(seq)
     }
 
     /// The create of `seq` did not happen.
@@ -147,6 +153,7 @@ public actor Ledger {
         try await writeLockfile(to: lockfilePath)
         guard open.isEmpty else {
             do { try journal.sync() } catch { throw Failure(description: "cannot write the journal: \(error)") }
+            journal.close()
             return false
         }
         do {

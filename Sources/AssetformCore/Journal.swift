@@ -96,7 +96,7 @@ public enum JournalRecord: Sendable, Equatable {
         case .forget(let address):
             value = .object([("op", .string("forget")), ("address", .string(address))])
         }
-        return Array(value.encoded.utf8)
+        return value.encodedBytes
     }
 
     /// Reads one line; nil when it is not a record this version writes.

@@ -64,6 +64,6 @@ enum EmulatorRouter {
         if let seconds = r.retryAfter { headers[retryAfter] = String(seconds) }
         return Response(
             status: HTTPResponse.Status(code: r.status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: r.body.encoded)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: r.body.encodedBytes)))
     }
 }

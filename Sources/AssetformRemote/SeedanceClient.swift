@@ -86,10 +86,10 @@ public struct SeedanceClient: AssetService {
         async throws(RemoteError)
         -> JSONValue
     {
-        let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encoded
+        let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encodedBytes
         return try await connection.exchange(
             RemoteCall(action, callClass, isCreate: isCreate), method: "POST", path: "/v1/seedance/asset/" + action,
-            body: Array(body.utf8), envelope: Envelope.seedance, beforeSend: beforeSend)
+            body: body, envelope: Envelope.seedance, beforeSend: beforeSend)
     }
 
     // MARK: - Reading results

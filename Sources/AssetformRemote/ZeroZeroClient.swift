@@ -74,7 +74,7 @@ public struct ZeroZeroClient: AssetService {
     {
         let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
         return try await connection.exchange(
-            call, method: method, path: path, query: query, body: body.map { Array(JSONValue.object($0).encoded.utf8) },
+            call, method: method, path: path, query: query, body: body.map { JSONValue.object($0).encodedBytes },
             envelope: Envelope.zeroZero, beforeSend: beforeSend)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -5,17 +6,23 @@ import Synchronization
 #endif
 
 /// A file that only grows, a line at a time, for a journal: every append is one `write` (so a
-/// crash leaves at most a torn last line), and a durable append returns only once the line is on
-/// disk. Concurrent durable appends share their `fdatasync`s.
+/// crash leaves at most a torn last line). `durable` waits, without holding a thread, until a
+/// line is on disk: one thread of the log's own makes `fdatasync`s, each covering every line
+/// written before it started (group commit), so that many concurrent appends share one.
 public final class AppendLog: Sendable {
     public let path: String
     private let fd: Int32
-    private struct Counters {
+
+    private struct State {
         var written = 0
         var synced = 0
+        var failure: AtomicFile.Failure?
         var closed = false
+        var waiters: [(line: Int, continuation: CheckedContinuation<AtomicFile.Failure?, Never>)] = []
     }
-    private let state = Mutex(Counters())
+    private let state = Mutex(State())
+    /// Wakes the syncing thread.
+    private let wake = NSCondition()
 
     /// Opens (or creates) the file for appending.
     public init(path: String) throws(AtomicFile.Failure) {
@@ -25,39 +32,87 @@ public final class AppendLog: Sendable {
         self.fd = fd
         // The new file's name is on disk too.
         AtomicFile.syncFolder(AtomicFile.folder(of: path))
+        Thread.detachNewThread { [self] in syncLoop() }
     }
 
-    deinit { close(fd) }
+    deinit { Glibc.close(fd) }
 
-    /// Appends `line` (a newline is added); with `durable`, returns once it (and every line
-    /// before it) is on disk.
-    public func append(_ line: [UInt8], durable: Bool) throws(AtomicFile.Failure) {
+    /// Appends `line` (a newline is added); returns its number, for `durable`.
+    @discardableResult
+    public func append(_ line: [UInt8]) throws(AtomicFile.Failure) -> Int {
         let bytes = line + [UInt8(ascii: "\n")]
-        let mine: Int = try state.withLock { (s: inout Counters) throws(AtomicFile.Failure) -> Int in
+        return try state.withLock { (s: inout State) throws(AtomicFile.Failure) -> Int in
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
             try AtomicFile.writeAll(fd, bytes, what: path)
             s.written += 1
             return s.written
         }
-        if durable { try sync(upTo: mine) }
     }
 
-    /// Every line appended so far is on disk once this returns.
+    /// Returns once line `line` (and every line before it) is on disk.
+    public func durable(_ line: Int) async throws(AtomicFile.Failure) {
+        let failure: AtomicFile.Failure? = await withCheckedContinuation { continuation in
+            let answer: AtomicFile.Failure?? = state.withLock { s in
+                if let f = s.failure { return .some(f) }
+                if s.synced >= line { return .some(nil) }
+                s.waiters.append((line, continuation))
+                return nil
+            }
+            if let answer {
+                continuation.resume(returning: answer)
+            } else {
+                wake.lock()
+                wake.signal()
+                wake.unlock()
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Appends `line` and returns once it is on disk.
+    public func appendDurably(_ line: [UInt8]) async throws(AtomicFile.Failure) {
+        try await durable(try append(line))
+    }
+
+    private func syncLoop() {
+        while true {
+            wake.lock()
+            while state.withLock({ $0.waiters.isEmpty && !$0.closed }) { wake.wait() }
+            wake.unlock()
+            let (target, closed) = state.withLock { ($0.written, $0.closed) }
+            if closed && state.withLock({ $0.waiters.isEmpty }) { return }
+            let failure: AtomicFile.Failure? =
+                fdatasync(fd) == 0 ? nil : AtomicFile.Failure(step: "fdatasync \(path)", code: errno)
+            let ready = state.withLock { s in
+                if let failure { s.failure = failure } else { s.synced = max(s.synced, target) }
+                let (done, rest) = (
+                    s.waiters.filter { failure != nil || $0.line <= s.synced },
+                    s.waiters.filter { failure == nil && $0.line > s.synced }
+                )
+                s.waiters = rest
+                return done
+            }
+            for w in ready { w.continuation.resume(returning: failure) }
+        }
+    }
+
+    /// Syncs every line written so far.
     public func sync() throws(AtomicFile.Failure) {
-        try sync(upTo: state.withLock { $0.written })
+        guard fdatasync(fd) == 0 else { throw AtomicFile.Failure(step: "fdatasync \(path)", code: errno) }
     }
 
-    private func sync(upTo line: Int) throws(AtomicFile.Failure) {
-        let target: Int? = state.withLock { s in s.synced >= line ? nil : s.written }
-        guard let target else { return }  // another append's sync covered this line
-        guard fdatasync(fd) == 0 else { throw AtomicFile.Failure(step: "fdatasync \(path)", code: errno) }
-        state.withLock { $0.synced = max($0.synced, target) }
+    /// Stops the syncing thread (waiting appends are still answered).
+    public func close() {
+        state.withLock { $0.closed = true }
+        wake.lock()
+        wake.signal()
+        wake.unlock()
     }
 
     /// Syncs and removes the file: its content is in the lockfile now.
     public func remove() throws(AtomicFile.Failure) {
         try sync()
-        state.withLock { $0.closed = true }
+        close()
         guard unlink(path) == 0 || errno == ENOENT else { throw AtomicFile.Failure(step: "remove \(path)", code: errno) }
         AtomicFile.syncFolder(AtomicFile.folder(of: path))
     }

@@ -74,8 +74,12 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Compact JSON text.
-    public var encoded: String {
-        var out = ""
+    public var encoded: String { String(decoding: encodedBytes, as: UTF8.self) }
+
+    /// Compact JSON, as UTF-8 bytes.
+    public var encodedBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
         write(to: &out)
         return out
     }
@@ -83,78 +87,96 @@ public enum JSONValue: Sendable, Equatable {
     /// JSON for people and diffs: keys sorted at every level, two-space indent, `": "` between a
     /// key and its value, text as UTF-8 (not escaped), no trailing newline.
     public var pretty: String {
-        var out = ""
-        writePretty(to: &out, indent: "")
-        return out
+        var out: [UInt8] = []
+        writePretty(to: &out, indent: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func writePretty(to out: inout String, indent: String) {
+    private static func indent(_ n: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n))
+    }
+
+    private func writePretty(to out: inout [UInt8], indent: Int) {
         switch self {
         case .array(let items) where !items.isEmpty:
-            out += "[\n"
+            out.append(contentsOf: "[\n".utf8)
             for (i, item) in items.enumerated() {
-                out += indent + "  "
-                item.writePretty(to: &out, indent: indent + "  ")
-                out += i == items.count - 1 ? "\n" : ",\n"
+                Self.indent(indent + 2, to: &out)
+                item.writePretty(to: &out, indent: indent + 2)
+                out.append(contentsOf: (i == items.count - 1 ? "\n" : ",\n").utf8)
             }
-            out += indent + "]"
+            Self.indent(indent, to: &out)
+            out.append(UInt8(ascii: "]"))
         case .object(let fields) where !fields.isEmpty:
-            out += "{\n"
+            out.append(contentsOf: "{\n".utf8)
             let sorted = fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
             for (i, (k, v)) in sorted.enumerated() {
-                out += indent + "  "
+                Self.indent(indent + 2, to: &out)
                 Self.writeString(k, to: &out)
-                out += ": "
-                v.writePretty(to: &out, indent: indent + "  ")
-                out += i == sorted.count - 1 ? "\n" : ",\n"
+                out.append(contentsOf: ": ".utf8)
+                v.writePretty(to: &out, indent: indent + 2)
+                out.append(contentsOf: (i == sorted.count - 1 ? "\n" : ",\n").utf8)
             }
-            out += indent + "}"
+            Self.indent(indent, to: &out)
+            out.append(UInt8(ascii: "}"))
         default:
             write(to: &out)
         }
     }
 
-    private func write(to out: inout String) {
+    private func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? "\(d)" : "null"
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in fields.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(k, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 v.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// A string with `"`, `\\` and control characters escaped; everything else (UTF-8 included)
+    /// as it is.
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            // Most strings need no escape: copy them whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(b >> 4)])
+                    out.append(hex[Int(b & 15)])
+                default: out.append(b)
+                }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -67,10 +67,12 @@ struct SeedanceTests {
             let g = try await h.group()
             let created = ContinuousClock.now
             let id = try await h.asset(in: g, name: "front")
+            let answered = ContinuousClock.now
             let status = try await h.seedance("GetAsset", #"{"Id": "\#(id)"}"#).result?["Status"]?.string
             // Only meaningful if the machine answered within the delay (a loaded one may not).
             if ContinuousClock.now - created < .milliseconds(900) { #expect(status == "Processing") }
-            try await Task.sleep(until: created + .milliseconds(1200))
+            // The delay runs from when the service made it: before its answer came back.
+            try await Task.sleep(until: answered + .milliseconds(1200))
             #expect(try await h.seedance("GetAsset", #"{"Id": "\#(id)"}"#).result?["Status"]?.string == "Active")
         }
     }

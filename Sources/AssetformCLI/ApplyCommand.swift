@@ -204,6 +204,7 @@ extension Assetform.ApplyCommand {
             interrupts.onFirst {
                 guard stop.stop(.interrupted) else { return }
                 Task { await policy.stop() }
+                output.flush()
                 output.endLive()
                 terminal.warn(
                     "interrupted: no new call starts; the calls in flight finish (up to \(DurationText.format(grace))), then everything is recorded. "
@@ -212,6 +213,7 @@ extension Assetform.ApplyCommand {
                     try? await Task.sleep(for: grace)
                     guard !finished.isSet else { return }
                     try? await ledger.writeLockfile(to: lockPath)
+                    output.flush()
                     held.release()
                     _exit(130)
                 }
@@ -225,8 +227,11 @@ extension Assetform.ApplyCommand {
                         try? await Task.sleep(for: .milliseconds(200))
                     }
                 } : nil
+            let flusher = output.startFlushing()
             let report = await executor.run()
             ticker?.cancel()
+            flusher.cancel()
+            output.flush()
             do {
                 try await ledger.finish(lockfilePath: lockPath)
             } catch {

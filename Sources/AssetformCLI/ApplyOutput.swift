@@ -1,6 +1,7 @@
 import AssetformApply
 import AssetformCore
 import AssetformRemote
+import Durable
 import JSON
 import Synchronization
 
@@ -40,7 +41,10 @@ final class ApplyOutput: Sendable {
     func planned(_ plan: Plan, document: JSONValue?) {
         // Waits finish in the waiting phase, shown apart.
         counts.withLock { $0.total = plan.steps.filter { $0.action != .wait }.count }
-        if mode == .json, let document { emit([("event", .string("planned")), ("plan", document)]) }
+        if mode == .json, let document {
+            emit([("event", .string("planned")), ("plan", document)])
+            flush()
+        }
     }
 
     func call(_ event: CallEvent) {
@@ -173,19 +177,29 @@ final class ApplyOutput: Sendable {
     // MARK: - Writing
 
     private let writing = Mutex(())
+    /// Event lines not yet written (NDJSON, and the lines without a terminal): written together
+    /// at most every 100 ms (`flush`), not one system call per event.
+    private let buffered = Mutex<[UInt8]>([])
 
     /// One NDJSON event, stamped with `t`, the seconds since apply started.
     private func emit(_ fields: [(String, JSONValue)]) {
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        let text = JSONValue.object(fields + [("t", .double(Double(ms) / 1000))]).encoded
-        writing.withLock { _ in
-            print(text)
-            flushOutput()
+        let bytes = JSONValue.object(fields + [("t", .double(Double(ms) / 1000))]).encodedBytes
+        buffered.withLock {
+            $0.append(contentsOf: bytes)
+            $0.append(UInt8(ascii: "\n"))
         }
     }
 
     private func line(_ text: String, error: Bool = false) {
+        if mode == .lines && !error {
+            buffered.withLock {
+                $0.append(contentsOf: text.utf8)
+                $0.append(UInt8(ascii: "\n"))
+            }
+            return
+        }
         writing.withLock { _ in
             if mode == .live { print("\r\u{1B}[K", terminator: "") }
             if error {
@@ -196,6 +210,29 @@ final class ApplyOutput: Sendable {
             }
         }
         if mode == .live { redraw() }
+    }
+
+    /// Writes the buffered event lines.
+    func flush() {
+        writing.withLock { _ in
+            let bytes = buffered.withLock { b in
+                defer { b.removeAll(keepingCapacity: true) }
+                return b
+            }
+            guard !bytes.isEmpty else { return }
+            flushOutput()  // what print buffered comes first
+            try? AtomicFile.writeAll(STDOUT_FILENO, bytes, what: "stdout")
+        }
+    }
+
+    /// Flushes the buffered lines every 100 ms until cancelled.
+    func startFlushing() -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                flush()
+            }
+        }
     }
 
     private func clearLine() {
@@ -247,6 +284,7 @@ final class ApplyOutput: Sendable {
     // MARK: - The summary
 
     func summary(_ r: ApplyReport, elapsed: Duration) {
+        flush()
         endLive()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let waited = Double(r.waited.components.seconds) + Double(r.waited.components.attoseconds) / 1e18

@@ -18,6 +18,8 @@ public final class AppendLog: Sendable {
         var synced = 0
         var failure: AtomicFile.Failure?
         var closed = false
+        /// The syncing thread is awake: it looks at the waiters again before it sleeps.
+        var syncing = false
         var waiters: [(line: Int, continuation: CheckedContinuation<AtomicFile.Failure?, Never>)] = []
     }
     private let state = Mutex(State())
@@ -52,15 +54,15 @@ public final class AppendLog: Sendable {
     /// Returns once line `line` (and every line before it) is on disk.
     public func durable(_ line: Int) async throws(AtomicFile.Failure) {
         let failure: AtomicFile.Failure? = await withCheckedContinuation { continuation in
-            let answer: AtomicFile.Failure?? = state.withLock { s in
-                if let f = s.failure { return .some(f) }
-                if s.synced >= line { return .some(nil) }
+            let (answer, asleep): (AtomicFile.Failure??, Bool) = state.withLock { s in
+                if let f = s.failure { return (.some(f), false) }
+                if s.synced >= line { return (.some(nil), false) }
                 s.waiters.append((line, continuation))
-                return nil
+                return (nil, !s.syncing)
             }
             if let answer {
                 continuation.resume(returning: answer)
-            } else {
+            } else if asleep {
                 wake.lock()
                 wake.signal()
                 wake.unlock()
@@ -77,7 +79,12 @@ public final class AppendLog: Sendable {
     private func syncLoop() {
         while true {
             wake.lock()
-            while state.withLock({ $0.waiters.isEmpty && !$0.closed }) { wake.wait() }
+            while state.withLock({ s in
+                s.syncing = !(s.waiters.isEmpty && !s.closed)
+                return !s.syncing
+            }) {
+                wake.wait()
+            }
             wake.unlock()
             let (target, closed) = state.withLock { ($0.written, $0.closed) }
             if closed && state.withLock({ $0.waiters.isEmpty }) { return }

@@ -358,7 +358,8 @@ public final class Executor: Sendable {
     // MARK: - Waiting for Processing assets
 
     private func awaitProcessing(_ step: Plan.Step, id: String, groupID: String) {
-        guard let key = step.assetKey else { return }
+        // With --no-wait the next run picks them up: nothing to keep.
+        guard options.wait > .zero, let key = step.assetKey else { return }
         pending.withLock { $0[step.address] = Pending(group: step.groupKey, key: key, id: id, groupID: groupID) }
     }
 

@@ -172,9 +172,12 @@ extension Assetform.ApplyCommand {
                     "the plan makes \(plan.billedCreates) billed creates, more than --max-creates \(maxCreates); nothing was changed"
                 )
             }
-            let document =
-                json ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock)) : nil
-            output.planned(plan, document: document)
+            // The document is a temporary: for 100,000 actions it is large, and not needed after.
+            output.planned(
+                plan,
+                document: json
+                    ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
+                    : nil)
             if !json && (!quiet || plan.hasChanges) {
                 print(PlanRenderer(color: terminal.outputColor).render(plan, limits: limits), terminator: "")
                 flushOutput()

@@ -104,7 +104,7 @@ public final class Executor: Sendable {
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
         report.stopped = stop.reason
-        report.stillProcessing = pending.withLock { $0.keys.sorted() }
+        report.stillProcessing += pending.withLock { $0.keys.sorted() }
         return report
     }
 
@@ -358,8 +358,12 @@ public final class Executor: Sendable {
     // MARK: - Waiting for Processing assets
 
     private func awaitProcessing(_ step: Plan.Step, id: String, groupID: String) {
-        // With --no-wait the next run picks them up: nothing to keep.
-        guard options.wait > .zero, let key = step.assetKey else { return }
+        guard let key = step.assetKey else { return }
+        guard options.wait > .zero else {
+            // With --no-wait the next run picks them up: only said in the summary.
+            tally.withLock { $0.stillProcessing.append(step.address) }
+            return
+        }
         pending.withLock { $0[step.address] = Pending(group: step.groupKey, key: key, id: id, groupID: groupID) }
     }
 

@@ -315,6 +315,7 @@ final class ApplyOutput: Sendable {
             case nil: break
             }
             emit(f)
+            flush()
             return
         }
         if mode == .quiet && r.failed.isEmpty && r.stopped == nil { return }

@@ -72,6 +72,7 @@ enum Exchange {
         started: ContinuousClock.Instant,
         attempt: Int
     ) {
+        guard logger.logLevel <= .info else { return }  // nothing to build when it is not shown
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         let status: String

@@ -243,6 +243,20 @@ struct ApplyCommandTests {
         #expect(second.status == 3)
         #expect(second.stdout.contains(code), "\(second.stdout)")
         #expect(try await w.calls("CreateAsset") == creates, "not created again")
+
+        let retried = try w.apply(["--retry-failed"])
+        #expect(retried.status == 3, "it fails again (the pattern still matches): \(retried.stdout)")
+        #expect(try await w.calls("CreateAsset") == creates + 1, "--retry-failed creates it once more")
+    }
+
+    @Test func targetLimitsTheRunToTheAddressesNamed() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let out = try w.apply(["--target", "chars/side", "--concurrency", "1"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(Set(try w.lockedAssets().keys) == ["chars/side"], "its group came along, the other asset did not")
+        #expect(try await w.calls("CreateAsset") == 1)
+        let rest = try w.apply()
+        #expect(rest.stdout.contains("Apply complete: 1 created"), "\(rest.stdout)")
     }
 
     @Test func applyRefusesWithoutConfirmationAndOverMaxCreates() async throws {

@@ -23,6 +23,7 @@ struct SeedanceClientTests {
 
             let created = ContinuousClock.now
             let a = try await s.createAsset(groupID: g.id, name: "front", type: .image, url: "https://cdn.example.com/f.png")
+            let answered = ContinuousClock.now
             #expect(a.id.hasPrefix("asset-"))
             let processing = try await s.getAsset(id: a.id)
             // Only meaningful if the machine answered within the delay (a loaded one may not).
@@ -30,7 +31,8 @@ struct SeedanceClientTests {
                 #expect(processing.status == .processing)
                 #expect(processing.name == "", "the emulator hides it while Processing, as the service may")
             }
-            try await Task.sleep(until: created + .milliseconds(1200))
+            // The delay runs from when the service made it, before its answer came back.
+            try await Task.sleep(until: answered + .milliseconds(1200))
             let active = try await s.getAsset(id: a.id)
             #expect(active.status == .active)
             #expect(active.name == "front")
@@ -143,9 +145,11 @@ struct ZeroZeroClientTests {
             #expect(try await s.getGroup(id: g.id).name == "Trailer")
             let created = ContinuousClock.now
             let a = try await s.createAsset(groupID: g.id, name: "opening", type: .video, url: "https://cdn.example.com/o.mov")
+            let answered = ContinuousClock.now
             #expect(a.id.hasPrefix("Asset-"))
             #expect(a.status == .processing, "the create's own answer")
-            try await Task.sleep(until: created + .milliseconds(1200))
+            // The delay runs from when the service made it, before its answer came back.
+            try await Task.sleep(until: answered + .milliseconds(1200))
             let active = try await s.getAsset(id: a.id)
             #expect(active.status == .active)
             #expect(active.name == "opening")

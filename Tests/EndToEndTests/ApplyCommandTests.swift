@@ -8,7 +8,7 @@ import Testing
 /// `assetform apply` as a process against `assetform emulator` processes on 127.0.0.1, with
 /// faults: converging, never creating twice on seedance, and recording everything however it
 /// is stopped.
-@Suite("apply, run as a process against the emulator")
+@Suite("apply, run as a process against the emulator", .serialized)
 struct ApplyCommandTests {
     static let small = """
         version: 1

@@ -143,7 +143,6 @@ struct ZeroZeroClientTests {
             let g = try await s.createGroup(name: "Trailer", description: "shots")
             #expect(g.id.hasPrefix("group-"))
             #expect(try await s.getGroup(id: g.id).name == "Trailer")
-            let created = ContinuousClock.now
             let a = try await s.createAsset(groupID: g.id, name: "opening", type: .video, url: "https://cdn.example.com/o.mov")
             let answered = ContinuousClock.now
             #expect(a.id.hasPrefix("Asset-"))

@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps build demo test lint bench-validate bench-emulator bench-remote bench-apply clean
+.PHONY: deps build demo test lint bench bench-validate bench-emulator bench-remote bench-apply clean
 
 deps:
 	@scripts/install-deps
@@ -20,6 +20,13 @@ demo: build
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/bench/run.py --smoke >/dev/null
+
+# Every benchmark of BENCHMARKS.md in one run (release binaries, Swift runtime linked statically).
+bench: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform-bench
+	scripts/bench/run.py
 
 # Formatting, as .swift-format says (swift format ships with the toolchain).
 lint:

@@ -7,9 +7,11 @@ with references measured in the same run:
      capacity, measured by assetform-bench --raw-against on the same emulator (no policy, no
      journal), interleaved round by round;
   3. CPU time (user + system) of the apply process per action, and its peak RSS;
-  4. a large apply with --no-wait: peak RSS and CPU per action.
+  4. a large apply with --no-wait: peak RSS and CPU per action; then `refresh` of it on
+     seedance: its calls against one call per object.
 
 Usage: apply.py [--paced 2000] [--rate 200] [--unthrottled 3000] [--rounds 3] [--large 100000]
+scripts/bench/run.py uses the same functions for BENCHMARKS.md.
 """
 import argparse
 import json
@@ -23,44 +25,66 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, ".build-bench/release/assetform")
-BENCH = os.path.join(ROOT, ".build-bench/release/assetform-bench")
 GEN = os.path.join(ROOT, "scripts/bench/gen-manifest.py")
 
 
-def start_emulator():
-    p = subprocess.Popen([BIN, "emulator", "--no-throttle", "--processing-delay", "0ms"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = p.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:\d+", line)
-    if not m:
-        sys.exit(f"the emulator did not start: {line!r}")
-    return p, m.group(0)
+class Emulator:
+    """An `assetform emulator` process with throttling off."""
+
+    def __init__(self, binary):
+        self.process = subprocess.Popen([binary, "emulator", "--no-throttle", "--processing-delay", "0ms"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        m = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if not m:
+            sys.exit(f"the emulator did not start: {line!r}")
+        self.base = m.group(0)
+
+    def reset(self):
+        urllib.request.urlopen(urllib.request.Request(self.base + "/_emulator/reset", method="POST")).read()
+
+    def stats(self):
+        return json.loads(urllib.request.urlopen(self.base + "/_emulator/stats").read())
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
 
 
-def reset(base):
-    urllib.request.urlopen(urllib.request.Request(base + "/_emulator/reset", method="POST")).read()
-
-
-def apply(base, n, rate, concurrency, groups):
-    """Runs one apply in a fresh folder; returns (events, wall seconds, cpu seconds, peak RSS MiB)."""
-    with tempfile.TemporaryDirectory() as d:
-        manifest = os.path.join(d, "m.yaml")
-        subprocess.run([sys.executable, GEN, str(n), "--groups", str(groups), "--rate", rate,
-                        "--concurrency", str(concurrency), "-o", manifest], check=True)
-        env = dict(os.environ, ASSETFORM_BASE_URL=base, ASSETFORM_API_KEY="bench-key")
-        out = open(os.path.join(d, "events"), "w+")
+def run(cmd, env):
+    """Runs cmd; returns (stdout, wall s, CPU s, peak RSS MiB)."""
+    with tempfile.TemporaryFile("w+") as out:
         start = time.monotonic()
-        p = subprocess.Popen([BIN, "apply", manifest, "--auto-approve", "--json", "--no-wait"],
-                             stdout=out, stderr=subprocess.PIPE, env=env, text=True)
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, text=True)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.monotonic() - start
         err = p.stderr.read()
-        if status != 0:
-            sys.exit(f"apply failed ({status}): {err[-2000:]}")
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"failed ({status}): {' '.join(cmd)}\n{err[-2000:]}")
         out.seek(0)
-        events = [json.loads(line) for line in out if line.strip()]
-        return events, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        return out.read(), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def apply(binary, emulator, folder, n, rate, concurrency, groups):
+    """One `apply --json --no-wait` of a generated manifest in `folder`; returns
+    (events, wall s, CPU s, peak RSS MiB)."""
+    manifest = os.path.join(folder, "m.yaml")
+    subprocess.run([sys.executable, GEN, str(n), "--groups", str(groups), "--rate", rate,
+                    "--concurrency", str(concurrency), "-o", manifest], check=True)
+    env = dict(os.environ, ASSETFORM_BASE_URL=emulator.base, ASSETFORM_API_KEY="bench-key")
+    out, wall, cpu, rss = run([binary, "apply", manifest, "--auto-approve", "--json", "--no-wait"], env)
+    return [json.loads(line) for line in out.splitlines() if line.strip()], wall, cpu, rss
+
+
+def refresh(binary, emulator, folder):
+    """`refresh` of the manifest applied in `folder`: (read calls it made, wall s, peak RSS MiB)."""
+    def reads():
+        calls = emulator.stats()["calls"]["seedance"]
+        return sum(calls.get(a, 0) for a in ("ListAssets", "ListAssetGroups", "GetAsset", "GetAssetGroup"))
+    before = reads()
+    env = dict(os.environ, ASSETFORM_BASE_URL=emulator.base, ASSETFORM_API_KEY="bench-key")
+    _, wall, _, rss = run([binary, "refresh", os.path.join(folder, "m.yaml")], env)
+    return reads() - before, wall, rss
 
 
 def create_rate(events):
@@ -74,10 +98,50 @@ def actions(events):
     return sum(1 for e in events if e.get("event") in ("completed", "failed"))
 
 
-def raw(base, count, concurrency):
-    out = subprocess.run([BENCH, "--raw-against", base, "--unthrottled", str(count), "--concurrency", str(concurrency)],
-                         check=True, capture_output=True, text=True).stdout
+def raw(bench, emulator, count, concurrency):
+    out = subprocess.run([bench, "--raw-against", emulator.base, "--unthrottled", str(count), "--concurrency",
+                          str(concurrency)], check=True, capture_output=True, text=True).stdout
     return float(out.split()[1])
+
+
+def paced_stage(binary, emulator, n, rate, runs):
+    """Median achieved/configured over `runs` applies, with CPU ms per action and peak RSS."""
+    results = []
+    for _ in range(runs):
+        emulator.reset()
+        with tempfile.TemporaryDirectory() as d:
+            ev, wall, cpu, rss = apply(binary, emulator, d, n, f"{rate:g}", 32, max(1, n // 100))
+        results.append((create_rate(ev) / rate, 1000 * cpu / actions(ev), rss))
+    return (statistics.median(r for r, _, _ in results), statistics.median(c for _, c, _ in results),
+            max(m for _, _, m in results), [r for r, _, _ in results])
+
+
+def unthrottled_stage(binary, bench, emulator, n, concurrency, rounds):
+    """Rounds of raw capacity then apply; returns (median ratio, ratios, raws, applies, CPU ms, RSS)."""
+    ratios, raws, applies, cpus, rss = [], [], [], [], 0
+    for _ in range(rounds):
+        emulator.reset()
+        reference = raw(bench, emulator, n, concurrency)
+        emulator.reset()
+        with tempfile.TemporaryDirectory() as d:
+            ev, wall, cpu, peak = apply(binary, emulator, d, n, "unlimited", concurrency, max(1, n // 100))
+        got = create_rate(ev)
+        ratios.append(got / reference)
+        raws.append(reference)
+        applies.append(got)
+        cpus.append(1000 * cpu / actions(ev))
+        rss = max(rss, peak)
+    return statistics.median(ratios), ratios, raws, applies, statistics.median(cpus), rss
+
+
+def large_stage(binary, emulator, n, concurrency, groups):
+    """One large apply with --no-wait, then a refresh of it: a dict of figures."""
+    emulator.reset()
+    with tempfile.TemporaryDirectory() as d:
+        ev, wall, cpu, rss = apply(binary, emulator, d, n, "unlimited", concurrency, groups)
+        calls, refresh_wall, refresh_rss = refresh(binary, emulator, d)
+    return {"wall": wall, "rate": create_rate(ev), "cpu_ms": 1000 * cpu / actions(ev), "rss": rss,
+            "refresh_calls": calls, "objects": n + groups, "refresh_wall": refresh_wall, "refresh_rss": refresh_rss}
 
 
 def main():
@@ -88,39 +152,28 @@ def main():
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--large", type=int, default=100000)
+    ap.add_argument("--bin-dir", default=os.path.join(ROOT, ".build-bench/release"))
     args = ap.parse_args()
-    emulator, base = start_emulator()
+    binary = os.path.join(args.bin_dir, "assetform")
+    bench = os.path.join(args.bin_dir, "assetform-bench")
+    emulator = Emulator(binary)
     try:
-        print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; emulator at {base}, throttling off")
-
-        reset(base)
-        ev, wall, cpu, rss = apply(base, args.paced, f"{args.rate:g}", 32, max(1, args.paced // 100))
-        r = create_rate(ev)
-        print(f"paced: {args.paced} creates at create_asset {args.rate:g}/s: achieved {r:.1f}/s = "
-              f"{r / args.rate:.3f} of configured; {wall:.1f}s wall; CPU {1000 * cpu / actions(ev):.2f} ms per action; "
-              f"peak RSS {rss:.0f} MiB")
-
-        ratios = []
-        for i in range(args.rounds):
-            reset(base)
-            reference = raw(base, args.unthrottled, args.concurrency)
-            reset(base)
-            ev, wall, cpu, rss = apply(base, args.unthrottled, "unlimited", args.concurrency,
-                                       max(1, args.unthrottled // 100))
-            got = create_rate(ev)
-            ratios.append(got / reference)
-            print(f"unthrottled round {i + 1}: raw {reference:.0f}/s, apply {got:.0f}/s = {got / reference:.3f}; "
-                  f"CPU {1000 * cpu / actions(ev):.2f} ms per action; peak RSS {rss:.0f} MiB")
-        print(f"unthrottled, {args.concurrency} in flight: median apply / raw = {statistics.median(ratios):.3f}")
-
+        print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; emulator at {emulator.base}, throttling off")
+        ratio, cpu, rss, _ = paced_stage(binary, emulator, args.paced, args.rate, 1)
+        print(f"paced: {args.paced} creates at create_asset {args.rate:g}/s: {ratio:.3f} of configured; "
+              f"CPU {cpu:.2f} ms per action; peak RSS {rss:.0f} MiB")
+        median, ratios, raws, applies, cpu, rss = unthrottled_stage(
+            binary, bench, emulator, args.unthrottled, args.concurrency, args.rounds)
+        for r, a, q in zip(raws, applies, ratios):
+            print(f"unthrottled round: raw {r:.0f}/s, apply {a:.0f}/s = {q:.3f}")
+        print(f"unthrottled, {args.concurrency} in flight: median apply / raw = {median:.3f}; CPU {cpu:.2f} ms per action")
         if args.large:
-            reset(base)
-            ev, wall, cpu, rss = apply(base, args.large, "unlimited", args.concurrency, max(1, args.large // 1000))
-            print(f"large: {args.large} creates with --no-wait: {wall:.1f}s wall, {create_rate(ev):.0f} creates/s, "
-                  f"CPU {1000 * cpu / actions(ev):.2f} ms per action, peak RSS {rss:.0f} MiB")
+            f = large_stage(binary, emulator, args.large, args.concurrency, max(1, args.large // 1000))
+            print(f"large: {args.large} creates with --no-wait: {f['wall']:.1f}s wall, {f['rate']:.0f} creates/s, "
+                  f"CPU {f['cpu_ms']:.2f} ms per action, peak RSS {f['rss']:.0f} MiB; refresh: {f['refresh_calls']} calls "
+                  f"for {f['objects']} objects")
     finally:
-        emulator.terminate()
-        emulator.wait()
+        emulator.stop()
 
 
 if __name__ == "__main__":

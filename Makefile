@@ -20,7 +20,7 @@ demo: build
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	scripts/bench/run.py --smoke >/dev/null
+	scripts/bench/run.py --smoke
 
 # Every benchmark of BENCHMARKS.md in one run (release binaries, Swift runtime linked statically).
 bench: deps

@@ -48,7 +48,9 @@ struct Terminal: Sendable {
         } catch let exit as ExitCode {
             throw exit
         } catch let error as UserError {
-            printError(paintError("error:") + " \(error)")
+            // A message that names its file position says `error:` there already.
+            let text = error.description
+            printError(text.contains(": error: ") ? text : paintError("error:") + " " + text)
             throw ExitCode.failure
         } catch let error as RemoteError {
             printError(paintError("error:") + " \(error)")

@@ -288,6 +288,22 @@ struct ApplyCommandTests {
             again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
     }
 
+    @Test func aDamagedJournalIsRefusedAndLeftAsItIs() async throws {
+        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        #expect(try w.apply().status == 0)
+        let lock = try String(contentsOfFile: w.lockPath, encoding: .utf8)
+        let journal = w.lockPath + ".journal"
+        try "not a record\n".write(toFile: journal, atomically: true, encoding: .utf8)
+        let out = try w.apply()
+        #expect(out.status == 1)
+        #expect(
+            out.stderr == "\(journal):1:1: error: this line is not a journal record assetform wrote; "
+                + "the journal and the lockfile were left as they are\n", "\(out.stderr)")
+        #expect(try String(contentsOfFile: journal, encoding: .utf8) == "not a record\n")
+        #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8) == lock)
+        #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".lck"), "the lock is released on the way out")
+    }
+
     @Test func jsonEventsAreOneObjectPerLine() async throws {
         let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
         let out = try w.apply(["--json"])

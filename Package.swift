@@ -97,7 +97,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
-        .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML"], swiftSettings: strict),
+        .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",
             dependencies: ["AssetformRemote", "AssetformEmulator", "AssetformCore", "JSON"],

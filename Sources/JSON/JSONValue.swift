@@ -150,6 +150,11 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Appends `s` as a JSON string, for writers that do without a tree (the lockfile).
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        writeString(s, to: &out)
+    }
+
     /// A string with `"`, `\\` and control characters escaped; everything else (UTF-8 included)
     /// as it is.
     private static func writeString(_ s: String, to out: inout [UInt8]) {

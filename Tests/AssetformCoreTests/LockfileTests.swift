@@ -1,5 +1,6 @@
 import AssetformCore
 import Foundation
+import JSON
 import Testing
 
 @Suite("The lockfile: golden encoding, atomic writes, refusals")
@@ -166,4 +167,58 @@ final class Folder {
     }
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+@Suite("The lockfile's byte writer agrees with JSON's pretty printer")
+struct LockfileEncodingTests {
+    /// The same document as a JSON tree, printed by `JSONValue.pretty`: the reference.
+    static func reference(_ l: Lockfile) -> [UInt8] {
+        func s(_ x: String) -> JSONValue { .string(x) }
+        let groups: [(String, JSONValue)] = l.groups.map { key, g in
+            let assets: [(String, JSONValue)] = g.assets.map { k, a in
+                var f: [(String, JSONValue)] = [
+                    ("url", s(a.url)), ("type", s(a.type.rawValue)), ("status", s(a.status.rawValue)), ("ref", s(a.ref)),
+                    ("name", s(a.name)), ("id", s(a.id)),
+                ]
+                if let x = a.failure { f.append(("failure", .object([("message", s(x.message)), ("code", s(x.code))]))) }
+                return (k, .object(f))
+            }
+            var f: [(String, JSONValue)] = [("name", s(g.name)), ("id", s(g.id)), ("assets", .object(assets))]
+            if let d = g.description { f.append(("description", s(d))) }
+            return (key, .object(f))
+        }
+        let doc = JSONValue.object([
+            ("version", .int(Lockfile.version)), ("serial", .int(l.serial)),
+            (
+                "provider",
+                .object([
+                    ("project_name", s(l.provider.projectName)), ("base_url", s(l.provider.baseURL)), ("api", s(l.provider.api)),
+                ])
+            ),
+            ("lineage", s(l.lineage)), ("groups", .object(groups)),
+        ])
+        return Array((doc.pretty + "\n").utf8)
+    }
+
+    @Test func emptyAndOddShapes() throws {
+        var l = Lockfile(lineage: "l", serial: 3, provider: LockfileTests.sample.provider)
+        #expect(l.encoded() == Self.reference(l), "no groups")
+        l.groups["empty"] = LockedGroup(id: "g0", name: "no assets")
+        l.groups["Zed"] = LockedGroup(id: "g1", name: "quote \" and \\ and \u{1} and 角色", description: "")
+        l.groups["Zed"]!.assets["b"] = LockfileTests.sample.groups["characters"]!.assets["broken"]!
+        l.groups["Zed"]!.assets["A"] = LockfileTests.sample.groups["characters"]!.assets["hero-front"]!
+        l.groups["é"] = LockedGroup(id: "g2", name: "accented key", description: "line\nbreak")
+        #expect(String(decoding: l.encoded(), as: UTF8.self) == String(decoding: Self.reference(l), as: UTF8.self))
+        #expect(try Lockfile.decode(l.encoded(), path: "x") == l, "and it reads back")
+    }
+
+    @Test func manyAssets() {
+        var l = LockfileTests.sample
+        for i in 0..<500 {
+            l.groups["g\(i % 7)", default: LockedGroup(id: "id\(i % 7)", name: "n\(i % 7)")].assets["a\(i)"] = LockedAsset(
+                id: "asset-\(i)", name: "名 \(i)", ref: "asset://asset-\(i)", status: i % 3 == 0 ? .processing : .active,
+                type: .image, url: "https://cdn.example.com/\(i).png?x=\(i)")
+        }
+        #expect(l.encoded() == Self.reference(l))
+    }
 }

@@ -242,15 +242,25 @@ actor EmulatorState {
     /// hidden while Processing does not match it.
     func listAssets(key: String, _ q: ListQuery) -> (items: [AssetRecord], total: Int, now: Double) {
         let now = Self.now()
-        guard let tenant = tenants[tenantKey(.seedance, key)] else { return ([], 0, now) }
-        var ids: [String]
-        if let groupIDs = q.groupIDs {
-            ids = Array(Set(groupIDs)).flatMap { tenant.groupAssets[$0] ?? [] }
-            ids.sort { tenant.assets[$0]!.sequence < tenant.assets[$1]!.sequence }
-        } else {
-            ids = tenant.assetOrder
+        let tk = tenantKey(.seedance, key)
+        guard let tenant = tenants[tk] else { return ([], 0, now) }
+        // Paging through the assets of many groups asks the same list again for every page: what
+        // it selects by group and project (which no call changes but a create) is kept, so that
+        // a page costs its own 100 assets and not a sort of all of them.
+        if q.statuses == nil && q.name == nil && !q.byUpdateTime {
+            let signature = ListSignature(
+                groupIDs: q.groupIDs.map { Array(Set($0)).sorted() }, project: q.project, created: tenant.nextSequence)
+            let ids: [String]
+            if let cached = listCache[tk], cached.signature == signature {
+                ids = cached.ids
+            } else {
+                ids = orderedAssetIDs(tenant, groupIDs: q.groupIDs, project: q.project)
+                listCache[tk] = (signature, ids)
+            }
+            let ordered = q.descending ? Array(ids.reversed()) : ids
+            return (Self.page(ordered, q).compactMap { tenant.assets[$0] }, ids.count, now)
         }
-        var items = ids.compactMap { tenant.assets[$0] }.filter { a in
+        var items = orderedAssets(tenant, groupIDs: q.groupIDs).filter { a in
             guard a.projectName == q.project else { return false }
             let status = a.status(at: now)
             if let statuses = q.statuses, !statuses.contains(status.rawValue) { return false }
@@ -263,6 +273,29 @@ actor EmulatorState {
         if q.byUpdateTime { items.sort { ($0.updateTime, $0.sequence) < ($1.updateTime, $1.sequence) } }
         if q.descending { items.reverse() }
         return (Self.page(items, q), items.count, now)
+    }
+
+    /// What a cached list was selected by; `created` changes with every create.
+    struct ListSignature: Equatable {
+        var groupIDs: [String]?
+        var project: String
+        var created: Int
+    }
+
+    /// The last list of asset ids per tenant (one is enough: a refresh pages through one list).
+    private var listCache: [String: (signature: ListSignature, ids: [String])] = [:]
+
+    /// Assets of the named groups (or all), in creation order.
+    private func orderedAssets(_ tenant: Tenant, groupIDs: [String]?) -> [AssetRecord] {
+        guard let groupIDs else { return tenant.assetOrder.compactMap { tenant.assets[$0] } }
+        var records = Array(Set(groupIDs)).flatMap { (tenant.groupAssets[$0] ?? []).compactMap { tenant.assets[$0] } }
+        records.sort { $0.sequence < $1.sequence }  // by a number, not by looking each up again
+        return records
+    }
+
+    /// Asset ids of the named groups (or all) and project, in creation order.
+    private func orderedAssetIDs(_ tenant: Tenant, groupIDs: [String]?, project: String) -> [String] {
+        orderedAssets(tenant, groupIDs: groupIDs).filter { $0.projectName == project }.map(\.id)
     }
 
     private static func page<T>(_ items: [T], _ q: ListQuery) -> [T] {
@@ -309,6 +342,7 @@ actor EmulatorState {
 
     func reset() {
         tenants = [:]
+        listCache = [:]
         buckets = [:]
         stats = Stats()
         dirty = true

@@ -101,6 +101,7 @@ public final class Executor: Sendable {
         tally.withLock { $0.notStarted += assets.count - dispatched }
         if !stop.isSet && options.wait > .zero { await waitForProcessing() }
         checkpoints.cancel()
+        await checkpoints.value  // a checkpoint being written finishes before the caller writes
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
         report.stopped = stop.reason

@@ -195,7 +195,8 @@ extension Assetform.ApplyCommand {
                 throw UserError(error.description)
             }
             let stop = StopFlag()
-            let finished = Latch()
+            // Who writes the lockfile last: the run's end, or the grace timer after an interrupt.
+            let ending = Latch()
             var options = ApplyOptions(
                 lockfilePath: lockPath, wait: limits.wait, workers: min(1024, limits.concurrency * 2))
             options.attempts = limits.attempts
@@ -214,7 +215,7 @@ extension Assetform.ApplyCommand {
                         + "Interrupt again to exit at once (the journal holds every completed result).")
                 Task {
                     try? await Task.sleep(for: grace)
-                    guard !finished.isSet else { return }
+                    guard ending.claim() else { return }  // the run is writing its end already
                     try? await ledger.writeLockfile(to: lockPath)
                     output.flush()
                     held.release()
@@ -235,12 +236,15 @@ extension Assetform.ApplyCommand {
             ticker?.cancel()
             flusher.cancel()
             output.flush()
+            guard ending.claim() else {
+                // The grace timer is recording and exiting: it must not be raced.
+                while true { try? await Task.sleep(for: .seconds(60)) }
+            }
             do {
                 try await ledger.finish(lockfilePath: lockPath)
             } catch {
                 throw UserError("\(error); the journal \(session.journalPath) keeps every result for the next run")
             }
-            finished.set()
             return report
         }
 
@@ -351,9 +355,14 @@ extension ApplyReport {
     }
 }
 
-/// A flag set once, read from anywhere.
+/// Claimed once, from anywhere: the first to claim it gets true.
 final class Latch: Sendable {
     private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
+
+    func claim() -> Bool {
+        value.withLock { taken in
+            defer { taken = true }
+            return !taken
+        }
+    }
 }

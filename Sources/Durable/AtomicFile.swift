@@ -1,9 +1,13 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Replaces a file's contents so that a reader, or a crash at any instant, sees either the old
 /// file or the new one whole: a temporary file beside it, fsync, rename, fsync of the folder.
+private let writes = Atomic<Int>(0)
+
 public enum AtomicFile {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let step: String
@@ -14,7 +18,8 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
         let folder = Self.folder(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = folder + "/." + name + ".tmp-\(getpid())"
+        // Unique per write, so that two writers in one process never share a temporary file.
+        let temporary = folder + "/." + name + ".tmp-\(getpid())-\(writes.add(1, ordering: .relaxed).newValue)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(step: "create \(temporary)", code: errno) }
         var done = false

@@ -78,7 +78,6 @@ public final class Executor: Sendable {
                 if await ledger.unwritten > 0 { try? await ledger.writeLockfile(to: options.lockfilePath) }
             }
         }
-        defer { checkpoints.cancel() }
         let groups = plan.steps.filter { $0.kind == .group }
         let assets = plan.steps.filter { $0.kind == .asset }
         // Groups first (few, and each asset needs its group's id), all at once.

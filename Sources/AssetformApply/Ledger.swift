@@ -36,8 +36,6 @@ public actor Ledger {
         }
     }
 
-    public var journalPath: String { journal.path }
-
     @discardableResult
     private func append(_ record: JournalRecord) throws(Failure) -> Int {
         let line: Int

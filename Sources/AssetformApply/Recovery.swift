@@ -11,8 +11,6 @@ public enum Recovery {
         public var lockfile: Lockfile
         /// Addresses whose lost create was found remotely and is now recorded.
         public var found: [String] = []
-        /// Addresses whose create made nothing: the plan creates them.
-        public var notMade: [String] = []
         /// Addresses (0-0) that may exist remotely twice after they are created again.
         public var possibleDuplicates: [String] = []
     }
@@ -29,15 +27,13 @@ public enum Recovery {
         let claims = Claims(lockfile)
         let reconciler = Reconciler(
             service: service, patience: patience, claim: { await claims.claim($0) }, isClaimed: { await claims.has($0) })
-        let api: API = lockfile.provider.api == API.zeroZero.rawValue ? .zeroZero : .seedance
+        let api = API(rawValue: lockfile.provider.api) ?? .seedance
         for intent in intents where !intent.isAsset {
             if let g = try await reconciler.group(named: intent.name, since: intent.at) {
                 var entry = LockedGroup(id: g.id, name: intent.name, description: intent.description)
                 entry.assets = result.lockfile.groups[intent.address]?.assets ?? [:]
                 result.lockfile.groups[intent.address] = entry
                 result.found.append(intent.address)
-            } else {
-                result.notMade.append(intent.address)
             }
         }
         let assetIntents = intents.filter(\.isAsset)
@@ -47,12 +43,10 @@ public enum Recovery {
             let found = try await reconciler.assets(in: groupID, wanted: wanted)
             for (intent, asset) in zip(these, found) {
                 let parts = intent.address.split(separator: "/", maxSplits: 1).map(String.init)
+                // Made nothing (or nothing this lockfile can hold): the plan creates it.
                 guard parts.count == 2, let asset, let type = intent.type, let url = intent.url,
                     result.lockfile.groups[parts[0]]?.id == groupID
-                else {
-                    result.notMade.append(intent.address)
-                    continue
-                }
+                else { continue }
                 result.lockfile.groups[parts[0]]!.assets[parts[1]] = LockedAsset(
                     id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
                     type: type, url: url, failure: asset.failure)

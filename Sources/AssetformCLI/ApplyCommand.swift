@@ -156,13 +156,8 @@ extension Assetform.ApplyCommand {
                 let state = try await Refresh.state(manifest, lock: lock, service: service)
                 // Statuses the service reports now (Processing → Active, or Failed) are recorded
                 // even when there is nothing else to do.
-                if let before = lock, case var refreshed = before.refreshed(with: state).0, refreshed != before {
-                    do throws(Lockfile.Failure) {
-                        try refreshed.write(to: lockPath)
-                    } catch {
-                        throw UserError(error.description)
-                    }
-                    lock = refreshed
+                if let before = lock, case let refreshed = before.refreshed(with: state).0, refreshed != before {
+                    lock = try session.written(refreshed)
                 }
                 plan = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                     .plan(manifest, lock: lock, remote: state)
@@ -269,15 +264,9 @@ extension Assetform.ApplyCommand {
                         "\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
                 }
             }
-            do {
-                try AtomicFile.makeFolder(AtomicFile.folder(of: session.lockPath))
-                try lock.write(to: session.lockPath)
-            } catch {
-                throw UserError("\(error)")
-            }
-            unlink(session.journalPath)
-            AtomicFile.syncFolder(AtomicFile.folder(of: session.journalPath))
-            return lock
+            let recorded = try session.written(lock)
+            session.removeJournalFile()
+            return recorded
         }
 
         /// The saved plan at `path`, refused when it is stale (naming what changed).

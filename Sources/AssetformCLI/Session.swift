@@ -178,15 +178,15 @@ struct Session {
                     + "run `assetform apply` first, which settles them, then \(command)")
         }
         try save(journal.lockfile)
-        removeJournal()
+        removeJournalFile()
+        self.journal = nil
         terminal.warn("an interrupted apply's journal (\(journal.records) records) was written into \(lockPath)")
     }
 
-    /// Removes the journal once the lockfile holds all of it.
-    mutating func removeJournal() {
+    /// Removes the journal's file once the lockfile holds all of it.
+    func removeJournalFile() {
         unlink(journalPath)
         AtomicFile.syncFolder(AtomicFile.folder(of: journalPath))
-        journal = nil
     }
 
     /// `--lock`, or beside the manifest (with `--emulate`, under `.assetform/` there).
@@ -248,6 +248,11 @@ struct Session {
 
     /// Writes the lockfile (one serial later).
     mutating func save(_ lock: Lockfile) throws {
+        self.lock = try written(lock)
+    }
+
+    /// Writes `lock` to the lockfile (one serial later) and returns it as written.
+    func written(_ lock: Lockfile) throws -> Lockfile {
         var lock = lock
         do {
             try AtomicFile.makeFolder(AtomicFile.folder(of: lockPath))
@@ -257,6 +262,6 @@ struct Session {
         } catch {
             throw UserError("cannot \(error)")
         }
-        self.lock = lock
+        return lock
     }
 }

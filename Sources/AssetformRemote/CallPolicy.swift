@@ -125,8 +125,6 @@ public actor CallPolicy {
         stopped = true
     }
 
-    public var isStopped: Bool { stopped }
-
     // MARK: - Dispatch: one turn per class, then a permit
 
     /// Returns when a call of class `c` may start, holding one of the `concurrency` permits.

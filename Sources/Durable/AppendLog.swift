@@ -71,11 +71,6 @@ public final class AppendLog: Sendable {
         if let failure { throw failure }
     }
 
-    /// Appends `line` and returns once it is on disk.
-    public func appendDurably(_ line: [UInt8]) async throws(AtomicFile.Failure) {
-        try await durable(try append(line))
-    }
-
     private func syncLoop() {
         while true {
             wake.lock()

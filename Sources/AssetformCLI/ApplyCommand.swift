@@ -146,8 +146,11 @@ extension Assetform.ApplyCommand {
             let manifest = session.manifest
             let lockPath = session.lockPath
             var lock = session.lock
+            // Creates of unknown outcome a dead run left on 0-0: made again by this plan, and
+            // counted with this run's own possible duplicates.
+            var recoveredDuplicates: [String] = []
             if let journal = session.journal {
-                lock = try await settle(journal, session: session, limits: limits, service: service)
+                (lock, recoveredDuplicates) = try await settle(journal, session: session, limits: limits, service: service)
             }
             let plan: Plan
             if let path = planPath {
@@ -178,7 +181,11 @@ extension Assetform.ApplyCommand {
                 flushOutput()
             }
             guard !plan.steps.isEmpty else {
-                if json { output.summary(ApplyReport(unchangedCount: plan.unchanged.count), elapsed: .zero) }
+                if json {
+                    var report = ApplyReport(unchangedCount: plan.unchanged.count)
+                    report.possibleDuplicates = recoveredDuplicates
+                    output.summary(report, elapsed: .zero)
+                }
                 return nil
             }
             if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
@@ -227,7 +234,10 @@ extension Assetform.ApplyCommand {
                     }
                 } : nil
             let flusher = output.startFlushing()
-            let report = await executor.run()
+            var report = await executor.run()
+            report.possibleDuplicates = recoveredDuplicates + report.possibleDuplicates.filter {
+                !recoveredDuplicates.contains($0)
+            }
             ticker?.cancel()
             flusher.cancel()
             output.flush()
@@ -246,10 +256,11 @@ extension Assetform.ApplyCommand {
         /// A journal left by an interrupted apply: its results go into the lockfile, and its
         /// creates of unknown outcome are settled, before anything is planned.
         private func settle(_ journal: JournalReplay, session: Session, limits: Limits, service: any AssetService)
-            async throws -> Lockfile
+            async throws -> (Lockfile, possibleDuplicates: [String])
         {
             let terminal = session.terminal
             var lock = journal.lockfile
+            var possibleDuplicates: [String] = []
             terminal.warn(
                 "\(session.journalPath) was left by an interrupted apply: \(journal.records) records replayed"
                     + (journal.openIntents.isEmpty ? "" : ", \(journal.openIntents.count) create(s) of unknown outcome to settle")
@@ -259,6 +270,7 @@ extension Assetform.ApplyCommand {
                     journal.openIntents, lockfile: lock, service: service, patience: max(limits.wait, .seconds(60)))
                 lock = settled.lockfile
                 for a in settled.found { terminal.warn("\(a): its create had happened; found by listing and recorded") }
+                possibleDuplicates = settled.possibleDuplicates
                 for a in settled.possibleDuplicates {
                     terminal.warn(
                         "\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
@@ -266,7 +278,7 @@ extension Assetform.ApplyCommand {
             }
             let recorded = try session.written(lock)
             session.removeJournalFile()
-            return recorded
+            return (recorded, possibleDuplicates)
         }
 
         /// The saved plan at `path`, refused when it is stale (naming what changed).

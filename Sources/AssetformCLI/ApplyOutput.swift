@@ -170,8 +170,8 @@ final class ApplyOutput: Sendable {
 
     private func problemText(_ p: Problem) -> String {
         // The message already names the code when it came from a failed call.
-        if let code = p.code, !p.message.contains(code) { return code + ": " + p.message }
-        return p.message
+        if let code = p.code, !p.message.contains(code) { return (code + ": " + p.message).visible }
+        return p.message.visible
     }
 
     // MARK: - Writing
@@ -304,6 +304,7 @@ final class ApplyOutput: Sendable {
                         })
                 ),
                 ("possible_duplicates", .array(r.possibleDuplicates.map(JSONValue.string))),
+                ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map(JSONValue.string))),
                 ("not_started", .int(r.notStarted)), ("calls", .int(r.calls.calls)), ("throttled", .int(r.calls.throttled)),
                 ("retries", .int(r.calls.retries)), ("waited_ms", .int(Int(waited * 1000))),
@@ -325,6 +326,9 @@ final class ApplyOutput: Sendable {
         parts += ["\(r.updated) updated", "\(r.adopted) adopted"]
         if r.forgotten > 0 { parts.append("\(r.forgotten) forgotten") }
         parts.append("\(r.unchanged) unchanged")
+        if !r.possibleDuplicates.isEmpty {
+            parts.append("\(r.possibleDuplicates.count) possible duplicate\(r.possibleDuplicates.count == 1 ? "" : "s")")
+        }
         let head: String
         switch r.stopped {
         case .interrupted?: head = "Apply interrupted"
@@ -333,7 +337,7 @@ final class ApplyOutput: Sendable {
         }
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
-        if case .fatal(let why)? = r.stopped { print("  stopped: \(why)") }
+        if case .fatal(let why)? = r.stopped { print("  stopped: \(why.visible)") }
         if r.notStarted > 0 {
             print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import AssetformCore
 import AssetformRemote
 import JSON
@@ -46,7 +47,7 @@ extension Assetform {
                     entry.description = group.description == nil ? nil : found.description
                     lock.groups[group.key] = entry
                     try session.save(lock)
-                    terminal.info("Imported group \(found.id) (\"\(found.name)\") as \(address).")
+                    terminal.info("Imported group \(found.id) (\"\(found.name.visible)\") as \(address).")
                     return
                 }
                 guard let asset = group.assets.first(where: { $0.key == parts[1] }) else {
@@ -176,16 +177,47 @@ extension Assetform {
                     let width = rows.map(\.0.count).max() ?? 0
                     for (address, a) in rows {
                         print(
-                            address + String(repeating: " ", count: width - address.count) + "  " + a.ref + "  "
-                                + a.status.rawValue)
+                            address.visible + String(repeating: " ", count: width - address.count) + "  " + a.ref.visible
+                                + "  " + a.status.rawValue)
                     }
                 case .json:
                     let doc = JSONValue.object(
                         rows.map { ($0.0, .object([("ref", .string($0.1.ref)), ("status", .string($0.1.status.rawValue))])) })
                     print(doc.pretty)
                 case .env:
-                    for (address, a) in rows { print("ASSETFORM_REF_\(Self.envName(address))=\(a.ref)") }
+                    var names: [String: String] = [:]
+                    var lines: [String] = []
+                    for (address, a) in rows {
+                        let name = "ASSETFORM_REF_" + Self.envName(address)
+                        guard Self.isShellName(name) else {
+                            throw UserError("\(address.visible) gives no valid shell variable name (\(name.visible))")
+                        }
+                        if let other = names.updateValue(address, forKey: name) {
+                            throw UserError(
+                                "\(other) and \(address) both give the variable \(name); rename one of the keys "
+                                    + "(or use --format json)")
+                        }
+                        lines.append("\(name)=\(Self.shellQuoted(a.ref))")
+                    }
+                    // All or nothing: a name clash found late must not leave half the lines printed.
+                    for line in lines { print(line) }
                 }
+            }
+        }
+
+        /// A POSIX shell word that stands for exactly `value`: single-quoted, with each `'` written
+        /// as `'\''`, so that `eval "$(assetform refs --format env)"` runs nothing from a value.
+        static func shellQuoted(_ value: String) -> String {
+            "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+
+        /// `[A-Za-z_][A-Za-z0-9_]*`, as POSIX names a variable.
+        static func isShellName(_ name: String) -> Bool {
+            guard let first = name.utf8.first, first == UInt8(ascii: "_") || (first | 0x20) >= 97 && (first | 0x20) <= 122
+            else { return false }
+            return name.utf8.allSatisfy { c in
+                c == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c)
             }
         }
 

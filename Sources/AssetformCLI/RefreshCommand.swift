@@ -29,7 +29,7 @@ extension Assetform {
                     (try await Refresh.state(manifest, lock: lock, service: service), await policy.counters.calls)
                 }
                 let (refreshed, drift) = lock.refreshed(with: state)
-                for d in drift { terminal.info("  " + d.description) }
+                for d in drift { terminal.info("  " + d.description.visible) }
                 if refreshed != lock { try session.save(refreshed) }
                 let statuses = drift.filter { if case .status = $0 { true } else { false } }.count
                 let gone = drift.filter { if case .gone = $0 { true } else { false } }.count

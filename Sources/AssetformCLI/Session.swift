@@ -139,6 +139,17 @@ struct Session {
     static func hold(lockPath: String, command: String, timeout: Duration?, terminal: Terminal) async throws -> ExclusiveLock {
         let path = exclusiveLockPath(lockPath)
         do { try AtomicFile.makeFolder(AtomicFile.folder(of: path)) } catch { throw UserError("cannot \(error)") }
+        // Refused before anything is done (rather than at the first write, after billed calls):
+        // the lockfile and its journal are replaced and appended to, never written through a link.
+        for file in [lockPath, lockPath + ".journal"] {
+            do throws(AtomicFile.Failure) {
+                try AtomicFile.refuseLink(file)
+            } catch {
+                throw UserError(
+                    "\(file) is a symbolic link; assetform writes its lockfile and journal only as real files. "
+                        + "Pass the real path with --lock, or replace the link with the file")
+            }
+        }
         var host = [UInt8](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let hostName = String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
@@ -152,14 +163,14 @@ struct Session {
                 held = try ExclusiveLock.acquire(path: path, holder: holder)
             }
             if let before = held.tookOverFrom {
-                terminal.warn("took over \(path), left by a process that is gone (\(before))")
+                terminal.warn("took over \(path), left by a process that is gone (\(before.visible))")
             }
             return held
         } catch {
             switch error {
             case .held(let path, let who):
                 throw UserError(
-                    "another run holds the lockfile: \(path) is held by \(who). Wait for it to finish, or pass --lock-timeout DUR to wait."
+                    "another run holds the lockfile: \(path) is held by \(who.visible). Wait for it to finish, or pass --lock-timeout DUR to wait."
                 )
             case .io:
                 throw UserError(error.description)
@@ -211,7 +222,7 @@ struct Session {
             l.logLevel = terminal.verbose ? .info : .warning
             return l
         }()
-        let transport = HTTPTransport(maximumConnections: max(8, limits.concurrency))
+        let transport = HTTPTransport(maximumConnections: max(8, limits.concurrency), idleRead: limits.timeout)
         let policy = CallPolicy(limits: limits, logger: logger, observer: observer)
         @Sendable func run(_ settings: RemoteSettings) async throws -> T {
             try await body(RemoteClient.make(settings, transport: transport, policy: policy, logger: logger), policy)

@@ -14,29 +14,33 @@ public struct PlanRenderer: Sendable {
             let sign = paint(step.action.sign.padding(3), code(step.action))
             let address = step.address.padding(width)
             let what =
-                step.kind == .group && step.action == .create ? "create group \"\(step.name ?? step.address)\"" : text(step)
+                step.kind == .group && step.action == .create
+                ? "create group \"\((step.name ?? step.address).visible)\"" : text(step)
             out += "\(sign) \(address)  \(what)\n"
         }
-        for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning + "\n" }
+        for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning.visible + "\n" }
         if !plan.steps.isEmpty || !plan.warnings.isEmpty { out += "\n" }
         out += summary(plan, limits: limits) + "\n"
         return out
     }
 
+    /// What follows the address. Names, reasons and values may come from the service: every one
+    /// is shown with its control characters escaped, so none can forge or hide a line.
     private func text(_ step: Plan.Step) -> String {
+        let reason = step.reason.visible
         switch step.action {
         case .create where step.kind == .asset:
-            let what = "create \(step.type?.rawValue ?? "asset") \"\(step.name ?? "")\""
-            return step.reason == "new" ? what : "\(what): \(step.reason)"
-        case .update: return "update \(step.reason)"
+            let what = "create \(step.type?.rawValue ?? "asset") \"\((step.name ?? "").visible)\""
+            return step.reason == "new" ? what : "\(what): \(reason)"
+        case .update: return "update \(reason)"
         case .replace:
             let fields = step.changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")
-            return "replace: " + (fields.isEmpty ? step.reason : fields + " (" + step.reason + ")")
-        case .adopt: return "adopt: \(step.reason)"
-        case .wait: return "wait: \(step.reason)"
-        case .forget: return "forget: \(step.reason)"
-        case .failed: return step.reason
-        default: return "\(step.action.rawValue): \(step.reason)"
+            return "replace: " + (fields.isEmpty ? reason : fields + " (" + reason + ")")
+        case .adopt: return "adopt: \(reason)"
+        case .wait: return "wait: \(reason)"
+        case .forget: return "forget: \(reason)"
+        case .failed: return reason
+        default: return "\(step.action.rawValue): \(reason)"
         }
     }
 
@@ -75,7 +79,7 @@ public struct PlanRenderer: Sendable {
         return "\(s / 3600)h\(s % 3600 / 60 == 0 ? "" : "\(s % 3600 / 60)m")"
     }
 
-    private func quote(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "(none)" }
+    private func quote(_ s: String?) -> String { s.map { "\"\($0.visible)\"" } ?? "(none)" }
 
     private func code(_ action: Plan.Action) -> String {
         switch action {

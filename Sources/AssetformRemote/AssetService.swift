@@ -32,25 +32,15 @@ extension AssetService {
 
     /// Every group, a page of 100 at a time.
     public func allGroups() async throws(RemoteError) -> [RemoteGroup] {
-        var items: [RemoteGroup] = []
-        var page = 1
-        while true {
-            let p = try await listGroups(page: page, pageSize: 100)
-            items += p.items
-            if p.items.isEmpty || items.count >= p.total { return items }
-            page += 1
+        try await Paging.all("ListAssetGroups", id: \RemoteGroup.id) { (page) async throws(RemoteError) in
+            try await listGroups(page: page, pageSize: Paging.pageSize)
         }
     }
 
     /// Every asset of the named groups, a page of 100 at a time.
     public func allAssets(groupIDs: [String]) async throws(RemoteError) -> [RemoteAsset] {
-        var items: [RemoteAsset] = []
-        var page = 1
-        while true {
-            let p = try await listAssets(groupIDs: groupIDs, page: page, pageSize: 100)
-            items += p.items
-            if p.items.isEmpty || items.count >= p.total { return items }
-            page += 1
+        try await Paging.all("ListAssets", id: \RemoteAsset.id) { (page) async throws(RemoteError) in
+            try await listAssets(groupIDs: groupIDs, page: page, pageSize: Paging.pageSize)
         }
     }
 }

@@ -15,12 +15,19 @@ public struct RemoteCall: Sendable, Hashable, CustomStringConvertible {
     public let callClass: CallClass
     /// Creates are billed and not idempotent: an unknown outcome is never blindly resent.
     public let isCreate: Bool
+    /// The largest answer this call can need, in bytes: a page of 100 objects is far under
+    /// 8 MiB, anything else under 1 MiB. A larger answer is refused, not read.
+    public let answerLimit: Int
 
-    public init(_ name: String, _ callClass: CallClass, isCreate: Bool = false) {
+    public init(_ name: String, _ callClass: CallClass, isCreate: Bool = false, answerLimit: Int = 1 << 20) {
         self.name = name
         self.callClass = callClass
         self.isCreate = isCreate
+        self.answerLimit = answerLimit
     }
+
+    /// The answer limit of a call that lists a page.
+    public static let pageAnswerLimit = 8 << 20
 
     public var description: String { name }
 }

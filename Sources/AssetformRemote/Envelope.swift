@@ -6,7 +6,7 @@ import JSON
 enum Envelope {
     /// The result of a seedance answer: `Result` of the upstream form, or `data` of a gateway's.
     static func seedance(_ reply: HTTPReply, call: RemoteCall) -> Result<JSONValue, RemoteError> {
-        guard let json = JSONValue.parse(reply.body) else {
+        guard let json = Exchange.parse(reply.body) else {
             return .failure(unreadable(reply, call: call))
         }
         if let meta = json["ResponseMetadata"], let error = meta["Error"] {
@@ -34,7 +34,7 @@ enum Envelope {
 
     /// The `data` of a 0-0 answer (`{"code", "msg", "data"}`), or the error it carries.
     static func zeroZero(_ reply: HTTPReply, call: RemoteCall) -> Result<JSONValue, RemoteError> {
-        guard let json = JSONValue.parse(reply.body) else {
+        guard let json = Exchange.parse(reply.body) else {
             return .failure(unreadable(reply, call: call))
         }
         if let error = json["error"], case .object = error {
@@ -48,11 +48,11 @@ enum Envelope {
             let upstream = leadingCode(msg)
             var kind = RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
             if code == 401 { kind = .fatalForRun }
-            if case .throttled = kind { kind = .throttled(retryAfter: retryAfter(reply)) }
-            return .failure(
-                RemoteError(
-                    kind, call: call.name, status: reply.status, code: upstream ?? String(code),
-                    message: msg.isEmpty ? "no message" : msg))
+            var error = RemoteError(
+                kind, call: call.name, status: reply.status, code: upstream ?? String(code),
+                message: msg.isEmpty ? "no message" : msg)
+            honourRetryAfter(&error, reply)
+            return .failure(error)
         }
         if !(200..<300).contains(reply.status) {
             return .failure(serviceError(code: nil, message: json["msg"]?.string, reply: reply, call: call))
@@ -81,10 +81,11 @@ enum Envelope {
         var kind = RemoteError.classify(code: code, status: reply.status, isCreate: call.isCreate)
         // A 401 or 403 from the gateway is about the key, whatever code it carries.
         if reply.status == 401 { kind = .fatalForRun }
-        if case .throttled = kind { kind = .throttled(retryAfter: retryAfter(reply)) }
-        return RemoteError(
+        var error = RemoteError(
             kind, call: call.name, status: reply.status, code: code,
             message: message ?? "the service answered HTTP \(reply.status) without a message")
+        honourRetryAfter(&error, reply)
+        return error
     }
 
     private static func unreadable(_ reply: HTTPReply, call: RemoteCall) -> RemoteError {
@@ -97,28 +98,21 @@ enum Envelope {
             message: "the answer is not one the API describes (\(reply.body.count) bytes)")
     }
 
-    /// `Retry-After` in seconds or as an HTTP date.
-    static func retryAfter(_ reply: HTTPReply) -> Duration? {
-        guard let value = reply.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
-        guard let date = HTTPDate.parse(value) else { return nil }
-        let wait = date - HTTPDate.now()
-        return .milliseconds(Int64(max(0, wait) * 1000))
-    }
-}
-
-/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), as `Retry-After` may carry.
-enum HTTPDate {
-    static func now() -> Double { Date().timeIntervalSince1970 }
-
-    static func parse(_ text: String) -> Double? {
-        let parts = text.split(separator: " ")
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]) else { return nil }
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard let m = months.firstIndex(of: String(parts[2])) else { return nil }
-        let hms = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard hms.count == 3 else { return nil }
-        return RFC3339.epoch(year: year, month: m + 1, day: day, hour: hms[0], minute: hms[1], second: hms[2])
+    /// A throttled answer's `Retry-After`: the pause it asks for, within the cap; beyond the cap
+    /// the run cannot wait it out, and stops (SPEC §6).
+    static func honourRetryAfter(_ error: inout RemoteError, _ reply: HTTPReply) {
+        guard case .throttled = error.kind else { return }
+        switch RetryAfter.parse(reply.header("Retry-After"), now: RetryAfter.now()) {
+        case .wait(let pause):
+            error.kind = .throttled(retryAfter: pause)
+        case .absent, .unreadable:
+            error.kind = .throttled(retryAfter: nil)
+        case .beyondCap(let shown):
+            error.kind = .fatalForRun
+            error.message +=
+                "; the service asks to wait \(shown) (Retry-After), more than the \(RetryAfter.capSeconds) s a run waits. "
+                + "Stopping: everything done so far is recorded; apply again later"
+        }
     }
 }
 

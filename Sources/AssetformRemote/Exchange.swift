@@ -1,3 +1,4 @@
+import AssetformCore
 import JSON
 public import Logging
 
@@ -36,7 +37,8 @@ public struct RemoteConnection: Sendable {
                 }
             }
             let started = ContinuousClock.now
-            let reply = await transport.send(method: method, url: url, headers: headers, body: body, timeout: timeout)
+            let reply = await transport.send(
+                method: method, url: url, headers: headers, body: body, timeout: timeout, maxAnswer: call.answerLimit)
             let result = Exchange.interpret(reply, call: call, envelope: envelope)
             Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
             return result
@@ -64,7 +66,41 @@ enum Exchange {
         case .failure(.noAnswer(let why)):
             // A create that may have reached the service is reconciled by the caller, not resent.
             return .failure(RemoteError(call.isCreate ? .ambiguous : .retryable, call: call.name, message: why))
+        case .failure(.tooLarge(let why)):
+            // Asking again would bring the same answer; a create may still have been made.
+            return .failure(RemoteError(call.isCreate ? .ambiguous : .fatalForCall, call: call.name, message: why))
+        case .failure(.redirected(let status, let location, let reason)):
+            return .failure(
+                RemoteError(
+                    .fatalForRun, call: call.name, status: status,
+                    message: "the service redirected to \(location), \(reason). If the service has moved, set "
+                        + "provider.base_url (or ASSETFORM_BASE_URL) to its new address"))
         }
+    }
+
+    /// An answer's JSON, with every secret and signed-URL query taken out of its strings before
+    /// anything else reads it.
+    static func parse(_ body: [UInt8]) -> JSONValue? {
+        guard let json = JSONValue.parse(body) else { return nil }
+        return Redaction.mayHoldSecret(body) ? Redaction.scrub(json) : json
+    }
+
+    /// An id the service gave, refused unless it has an id's shape (letters, digits, `-` and
+    /// `_`, at most 128), so that nothing else (escapes, shell syntax, paths) is ever stored or
+    /// printed as an id.
+    static func checkedID(_ id: String?, field: String, call: String) throws(RemoteError) -> String {
+        guard let id, !id.isEmpty else { throw malformed(call, "no \(field)") }
+        let wellFormed =
+            id.utf8.count <= 128
+            && id.utf8.allSatisfy { c in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+            }
+        guard wellFormed else {
+            let shown = id.count > 40 ? String(id.prefix(40)) + "…" : id
+            throw malformed(call, "\(field) \"\(shown.visible)\" is not an id (letters, digits, - and _ only)")
+        }
+        return id
     }
 
     static func log(
@@ -80,8 +116,10 @@ enum Exchange {
         case .success(let r): status = String(r.status)
         case .failure(.notSent(let why)): status = "not sent (\(why))"
         case .failure(.noAnswer(let why)): status = "no answer (\(why))"
+        case .failure(.tooLarge(let why)): status = "refused (\(why))"
+        case .failure(.redirected(let code, let location, _)): status = "\(code) redirect to \(location), not followed"
         }
-        logger.info("\(method) \(path) \(Redaction.redact(status)) \(ms) ms attempt \(attempt)")
+        logger.info("\(method) \(path) \(Redaction.redact(status).visible) \(ms) ms attempt \(attempt)")
     }
 
     static func malformed(_ call: String, _ what: String) -> RemoteError {

@@ -1,4 +1,6 @@
+import AssetformCore
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -14,28 +16,41 @@ public struct HTTPReply: Sendable {
     }
 }
 
-/// Why an exchange produced no reply, in the one way that matters: could the request have
-/// reached the service?
+/// Why an exchange produced no usable reply, in the ways that matter to the caller. Every text
+/// here is written for people: what failed (host and port), why, and what to do; redacted.
 public enum TransportFailure: Error, Sendable {
     /// It was never sent: the connection could not be made. Safe to resend.
     case notSent(String)
     /// It may have been sent: the answer timed out or the connection dropped.
     case noAnswer(String)
+    /// The answer was larger than this call can need: refused, not retried.
+    case tooLarge(String)
+    /// The service answered with a redirect that is not followed (to another origin, or one
+    /// that would change the method).
+    case redirected(status: Int, location: String, reason: String)
 }
 
-/// The one HTTP client a run shares (connection reuse, per-request timeouts).
+/// The one HTTP client a run shares (connection reuse). Each exchange has one deadline for its
+/// headers and its body together, a bound on the answer's size, and follows redirects only
+/// within the origin it was sent to, so the key never travels elsewhere.
 public final class HTTPTransport: Sendable {
     private let client: HTTPClient
+    /// Redirects followed at most within one exchange.
+    static let maximumRedirects = 5
 
-    public init(maximumConnections: Int = 64) {
+    /// `idleRead` bounds the silence between two reads of an answer (the whole exchange is bounded
+    /// by each call's timeout as well); it is a second guard that does not depend on cancellation.
+    public init(maximumConnections: Int = 64, idleRead: Duration = .seconds(30)) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnections)
         // A connection that cannot be made fails the request at once; the call policy retries it
         // with its own backoff and budget, rather than the pool waiting out the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(10))
+        configuration.timeout = .init(connect: .seconds(10), read: .nanoseconds(Self.nanoseconds(idleRead)))
         configuration.decompression = .disabled
+        // Redirects are followed here, where the origin is checked, never by the client.
+        configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
@@ -43,46 +58,205 @@ public final class HTTPTransport: Sendable {
         try await client.shutdown()
     }
 
+    /// Sends a request and reads its whole answer, up to `maxAnswer` bytes, within `timeout`.
     public func send(
-        method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration,
+        maxAnswer: Int = 1 << 20
     ) async -> Result<HTTPReply, TransportFailure> {
+        let deadline = ContinuousClock.now + timeout
+        var current = url
+        var hops = 0
+        while true {
+            let origin = Origin(current)
+            let target = current
+            let outcome = await withDeadline(deadline, origin: origin, timeout: timeout) {
+                await self.once(method: method, url: target, headers: headers, body: body, maxAnswer: maxAnswer)
+            }
+            guard case .success(let reply) = outcome, (300..<400).contains(reply.status),
+                let location = reply.header("Location")
+            else { return outcome }
+            let next = Origin.resolve(location, against: current)
+            let shown = Redaction.redact(next ?? location).visible
+            guard let next, Origin(next) == origin else {
+                return .failure(
+                    .redirected(
+                        status: reply.status, location: shown,
+                        reason: "to another origin than \(origin.display); assetform does not follow it, so the key is not sent there"))
+            }
+            guard reply.status == 307 || reply.status == 308 || method == "GET" else {
+                return .failure(
+                    .redirected(
+                        status: reply.status, location: shown,
+                        reason: "which would turn this \(method) into a GET; assetform does not follow it"))
+            }
+            hops += 1
+            guard hops <= Self.maximumRedirects else {
+                return .failure(
+                    .redirected(status: reply.status, location: shown, reason: "after \(Self.maximumRedirects) redirects already"))
+            }
+            current = next
+        }
+    }
+
+    /// Runs `exchange` until `deadline`; past it, the exchange is cancelled (AsyncHTTPClient
+    /// closes its connection) and the answer is a timeout, whatever stage it was at.
+    private func withDeadline(
+        _ deadline: ContinuousClock.Instant, origin: Origin, timeout: Duration,
+        _ exchange: @escaping @Sendable () async -> Result<HTTPReply, TransportFailure>
+    ) async -> Result<HTTPReply, TransportFailure> {
+        await withTaskGroup(of: Result<HTTPReply, TransportFailure>?.self) { group in
+            group.addTask { await exchange() }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                } catch {
+                    return nil  // the exchange finished first
+                }
+                return .failure(
+                    .noAnswer(
+                        "no complete answer from \(origin.display) within \(DurationText.format(timeout)) (limits.timeout)"))
+            }
+            var outcome: Result<HTTPReply, TransportFailure>?
+            while outcome == nil, let next = await group.next() {
+                if let next { outcome = next }
+            }
+            group.cancelAll()
+            return outcome ?? .failure(.noAnswer("the exchange with \(origin.display) was cancelled"))
+        }
+    }
+
+    private func once(method: String, url: String, headers: [(String, String)], body: [UInt8]?, maxAnswer: Int) async
+        -> Result<HTTPReply, TransportFailure>
+    {
+        let origin = Origin(url)
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let nanos = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(nanos))
-            let bytes = try await response.body.collect(upTo: 32 << 20)
-            return .success(
-                HTTPReply(
-                    status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                    body: Array(bytes.readableBytesView)))
+            // The deadline given to the client is only a backstop: `withDeadline` bounds the body too.
+            let response = try await client.execute(request, timeout: .hours(24))
+            let status = Int(response.status.code)
+            if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared > maxAnswer {
+                return .failure(.tooLarge(Self.tooLarge(origin, status: status, size: "\(declared) bytes", limit: maxAnswer)))
+            }
+            var bytes: [UInt8] = []
+            for try await chunk in response.body {
+                if Task.isCancelled { break }
+                guard bytes.count + chunk.readableBytes <= maxAnswer else {
+                    return .failure(
+                        .tooLarge(Self.tooLarge(origin, status: status, size: "more than \(maxAnswer) bytes", limit: maxAnswer)))
+                }
+                bytes += chunk.readableBytesView
+            }
+            // A cancelled body ends early without an error: it is not an answer.
+            if Task.isCancelled { return .failure(.noAnswer("the exchange with \(origin.display) was cancelled")) }
+            return .success(HTTPReply(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: bytes))
         } catch {
-            return .failure(Self.classify(error))
+            return .failure(Self.classify(error, origin: origin))
         }
     }
 
+    private static func tooLarge(_ origin: Origin, status: Int, size: String, limit: Int) -> String {
+        "\(origin.display) answered HTTP \(status) with \(size), over the \(limit / 1024) KiB this call can need; "
+            + "refused without retrying (is base_url the asset service?)"
+    }
+
     /// Only failures to connect are certain not to have sent anything; everything else may
-    /// have reached the service.
-    static func classify(_ error: any Error) -> TransportFailure {
-        let text = String(describing: error)
-        if let e = error as? HTTPClientError, e == .connectTimeout {
-            return .notSent("connection timed out")
-        }
-        if error is NIOConnectionError || error is ChannelError && text.contains("connectTimeout") {
-            return .notSent("cannot connect: \(text)")
-        }
-        if let io = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(io.errnoCode) {
-            return .notSent("cannot connect: \(io.description)")
-        }
+    /// have reached the service. The texts say what failed, why, and what to do.
+    static func classify(_ error: any Error, origin: Origin) -> TransportFailure {
+        let at = origin.display
         if let e = error as? HTTPClientError {
             switch e {
-            case .deadlineExceeded, .readTimeout: return .noAnswer("no answer within the timeout")
-            case .remoteConnectionClosed: return .noAnswer("the connection closed before an answer")
-            default: return .noAnswer(e.description)
+            case .connectTimeout:
+                return .notSent("cannot connect to \(at): no connection within 10 s (is the host reachable from here?)")
+            case .deadlineExceeded, .readTimeout:
+                return .noAnswer("no complete answer from \(at) within the timeout (limits.timeout)")
+            case .remoteConnectionClosed:
+                return .noAnswer("\(at) closed the connection before a complete answer")
+            case .cancelled:
+                return .noAnswer("the exchange with \(at) was cancelled")
+            default:
+                return .noAnswer("the exchange with \(at) failed (\(Redaction.redact(e.shortDescription).visible))")
             }
         }
-        return .noAnswer(text)
+        if let e = error as? NIOConnectionError {
+            if e.dnsAError != nil || e.dnsAAAAError != nil {
+                return .notSent("cannot resolve the host of \(at) (check base_url, and this machine's DNS)")
+            }
+            let causes = e.connectionErrors.map { $0.error }
+            if let io = causes.lazy.compactMap({ $0 as? IOError }).first {
+                return .notSent("cannot connect to \(at): \(why(io.errnoCode))")
+            }
+            return .notSent("cannot connect to \(at)")
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: return .notSent("cannot connect to \(at): \(why(io.errnoCode))")
+            default: return .noAnswer("the exchange with \(at) failed: \(why(io.errnoCode))")
+            }
+        }
+        let type = String(reflecting: Swift.type(of: error))
+        if type.contains("SSL") || type.contains("TLS") {
+            return .notSent(
+                "the TLS handshake with \(at) failed (\(Redaction.redact(String(describing: error)).visible.prefix(200))); "
+                    + "check base_url's scheme and the service's certificate")
+        }
+        if error is ChannelError {
+            return .noAnswer("the connection to \(at) failed (\(Redaction.redact(String(describing: error)).visible.prefix(120)))")
+        }
+        return .noAnswer("the exchange with \(at) failed (\(type.split(separator: ".").last ?? "error"))")
+    }
+
+    /// An errno, for people.
+    static func why(_ code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: "connection refused (nothing listens there: is base_url right, and the service up?)"
+        case ECONNRESET: "the connection was reset by the other side"
+        case ENETUNREACH: "the network is unreachable from here"
+        case EHOSTUNREACH: "the host is unreachable from here"
+        case ETIMEDOUT: "the connection timed out"
+        case EPIPE: "the other side closed the connection while the request was being sent"
+        default: String(cString: strerror(code)).lowercased()
+        }
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let (s, atto) = d.components
+        return s >= Int64.max / 1_000_000_000 ? Int64.max : s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}
+
+extension HTTPClientError {
+    /// The error's name without its module.
+    fileprivate var shortDescription: String {
+        let text = description
+        return text.hasPrefix("HTTPClientError.") ? String(text.dropFirst("HTTPClientError.".count)) : text
+    }
+}
+
+/// Scheme, host and port of a URL: what a redirect may not leave.
+struct Origin: Equatable, Sendable {
+    let scheme: String
+    let host: String
+    let port: Int
+
+    init(_ url: String) {
+        let parsed = URL(string: url)
+        scheme = parsed?.scheme?.lowercased() ?? ""
+        host = parsed?.host?.lowercased() ?? ""
+        port = parsed?.port ?? (scheme == "https" ? 443 : 80)
+    }
+
+    /// `host:port`, for messages.
+    var display: String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "\(shownHost.visible):\(port)"
+    }
+
+    /// A `Location` made absolute against the URL it answered.
+    static func resolve(_ location: String, against base: String) -> String? {
+        guard let baseURL = URL(string: base), let target = URL(string: location, relativeTo: baseURL) else { return nil }
+        return target.absoluteString
     }
 }

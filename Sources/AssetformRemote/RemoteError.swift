@@ -1,3 +1,4 @@
+import AssetformCore
 import Foundation
 
 /// A remote call that did not succeed, classified for everything above this layer. Its message
@@ -44,11 +45,12 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
         self.message = Redaction.redact(message)
     }
 
+    /// For people: the service's code and message with their control characters escaped.
     public var description: String {
-        var parts = ["\(call) failed"]
+        var parts = ["\(call.visible) failed"]
         if let status { parts.append("HTTP \(status)") }
-        if let code { parts.append(code) }
-        var text = parts.joined(separator: ": ") + ": " + message
+        if let code { parts.append(code.visible) }
+        var text = parts.joined(separator: ": ") + ": " + message.visible
         if attempts > 1 { text += " (after \(attempts) attempts)" }
         return text
     }
@@ -75,33 +77,5 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
         case 408: return isCreate ? .ambiguous : .retryable
         default: return .fatalForCall
         }
-    }
-}
-
-/// Keeps secrets out of messages: the query string of any URL (a signed link's signature), and
-/// anything that looks like a bearer credential.
-public enum Redaction {
-    public static func redact(_ text: String) -> String {
-        guard text.contains("://") || text.lowercased().contains("bearer") else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let scheme = rest.firstRange(of: "://") {
-            // Copy up to the end of the URL's path, then drop its query.
-            let urlEnd =
-                rest[scheme.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\n" } ?? rest.endIndex
-            let url = rest[..<urlEnd]
-            if let q = url[scheme.upperBound...].firstIndex(of: "?") {
-                out += url[..<q] + "?<redacted>"
-            } else {
-                out += url
-            }
-            rest = rest[urlEnd...]
-        }
-        out += rest
-        if let bearer = out.range(of: "bearer ", options: .caseInsensitive) {
-            let end = out[bearer.upperBound...].firstIndex { $0 == " " || $0 == "\"" || $0 == "\n" } ?? out.endIndex
-            out.replaceSubrange(bearer.upperBound..<end, with: "<redacted>")
-        }
-        return out
     }
 }

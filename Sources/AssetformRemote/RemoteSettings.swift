@@ -5,8 +5,11 @@ public import AssetformCore
 public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     let value: String
 
+    /// The key is registered with `Redaction` at once: no text the program prints, logs or writes
+    /// from then on can carry it.
     public init(_ value: String) {
         self.value = value
+        Redaction.register(secret: value)
     }
 
     public var description: String { "<redacted>" }

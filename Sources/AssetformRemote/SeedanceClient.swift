@@ -88,15 +88,16 @@ public struct SeedanceClient: AssetService {
     {
         let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encodedBytes
         return try await connection.exchange(
-            RemoteCall(action, callClass, isCreate: isCreate), method: "POST", path: "/v1/seedance/asset/" + action,
+            RemoteCall(
+                action, callClass, isCreate: isCreate,
+                answerLimit: action.hasPrefix("List") ? RemoteCall.pageAnswerLimit : 1 << 20), method: "POST", path: "/v1/seedance/asset/" + action,
             body: body, envelope: Envelope.seedance, beforeSend: beforeSend)
     }
 
     // MARK: - Reading results
 
     private func id(_ result: JSONValue, _ action: String) throws(RemoteError) -> String {
-        guard let id = result["Id"]?.string, !id.isEmpty else { throw Exchange.malformed(action, "no Id") }
-        return id
+        try Exchange.checkedID(result["Id"]?.string, field: "Id", call: action)
     }
 
     private func items(_ result: JSONValue, _ action: String) throws(RemoteError) -> [JSONValue] {
@@ -117,11 +118,13 @@ public struct SeedanceClient: AssetService {
             throw Exchange.malformed(action, "the asset has no known Status")
         }
         let failure = a["Error"].flatMap { e in
-            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: Redaction.redact(e["Message"]?.string ?? "")) }
+            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["Message"]?.string ?? "") }
         }
         return RemoteAsset(
             id: try id(a, action), name: a["Name"]?.string ?? "", type: a["AssetType"]?.string.flatMap(AssetType.init(remote:)),
-            groupID: a["GroupId"]?.string ?? "", status: status, failure: failure,
+            groupID: try a["GroupId"]?.string.map { (g) throws(RemoteError) in
+                g.isEmpty ? g : try Exchange.checkedID(g, field: "GroupId", call: action)
+            } ?? "", status: status, failure: failure,
             createTime: a["CreateTime"]?.string.flatMap(RFC3339.parse))
     }
 }

@@ -99,23 +99,25 @@ public struct ZeroZeroClient: AssetService {
     // MARK: - Reading results
 
     private func group(_ d: JSONValue) throws(RemoteError) -> RemoteGroup {
-        guard let id = d["group_id"]?.string, !id.isEmpty else { throw Exchange.malformed("0-0 group", "no group_id") }
+        let id = try Exchange.checkedID(d["group_id"]?.string, field: "group_id", call: "0-0 group")
         return RemoteGroup(
             id: id, name: d["name"]?.string ?? "", description: d["description"]?.string ?? "",
             createTime: d["created_at"]?.int.map(Double.init))
     }
 
     private func asset(_ d: JSONValue) throws(RemoteError) -> RemoteAsset {
-        guard let id = d["asset_id"]?.string, !id.isEmpty else { throw Exchange.malformed("0-0 asset", "no asset_id") }
+        let id = try Exchange.checkedID(d["asset_id"]?.string, field: "asset_id", call: "0-0 asset")
         guard let status = d["status"]?.string.flatMap(AssetStatus.init(remote:)) else {
             throw Exchange.malformed("0-0 asset", "no known status")
         }
         let failure = d["error"].flatMap { e in
-            e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: Redaction.redact(e["message"]?.string ?? "")) }
+            e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") }
         }
         return RemoteAsset(
             id: id, name: d["name"]?.string ?? "", type: d["asset_type"]?.string.flatMap(AssetType.init(remote:)),
-            groupID: d["group_id"]?.string ?? "", status: status, failure: failure,
+            groupID: try d["group_id"]?.string.map { (g) throws(RemoteError) in
+                g.isEmpty ? g : try Exchange.checkedID(g, field: "group_id", call: "0-0 asset")
+            } ?? "", status: status, failure: failure,
             createTime: d["created_at"]?.int.map(Double.init))
     }
 }

@@ -26,10 +26,10 @@ public final class AppendLog: Sendable {
     /// Wakes the syncing thread.
     private let wake = NSCondition()
 
-    /// Opens (or creates) the file for appending.
+    /// Opens (or creates) the file for appending; a symbolic link there is refused.
     public init(path: String) throws(AtomicFile.Failure) {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.Failure(step: "open \(path)", code: errno) }
         self.fd = fd
         // The new file's name is on disk too.

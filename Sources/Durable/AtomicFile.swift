@@ -6,21 +6,42 @@ import Synchronization
 
 /// Replaces a file's contents so that a reader, or a crash at any instant, sees either the old
 /// file or the new one whole: a temporary file beside it, fsync, rename, fsync of the folder.
+/// The temporary's name is unpredictable and it is created exclusively without following a
+/// link, and a symbolic link at the destination is refused: nothing planted in the folder can
+/// make the tool write elsewhere.
 private let writes = Atomic<Int>(0)
 
 public enum AtomicFile {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let step: String
         public let code: Int32
-        public var description: String { "\(step): \(String(cString: strerror(code)))" }
+        public var description: String {
+            code == ELOOP
+                ? "\(step): it is a symbolic link, and assetform does not write through links (remove it, or name the real file)"
+                : "\(step): \(String(cString: strerror(code)))"
+        }
+
+        public init(step: String, code: Int32) {
+            self.step = step
+            self.code = code
+        }
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
         let folder = Self.folder(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        // Unique per write, so that two writers in one process never share a temporary file.
-        let temporary = folder + "/." + name + ".tmp-\(getpid())-\(writes.add(1, ordering: .relaxed).newValue)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        try refuseLink(path)
+        // Unique per write (two writers in one process never share one) and unpredictable (no one
+        // can plant a file or a link at its name beforehand); O_EXCL|O_NOFOLLOW refuse one anyway.
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<8 {
+            temporary =
+                folder + "/." + name + ".tmp-\(getpid())-\(writes.add(1, ordering: .relaxed).newValue)-"
+                + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw Failure(step: "create \(temporary)", code: errno) }
         var done = false
         defer { if !done { unlink(temporary) } }
@@ -35,6 +56,15 @@ public enum AtomicFile {
         guard rename(temporary, path) == 0 else { throw Failure(step: "rename \(temporary) to \(path)", code: errno) }
         done = true
         syncFolder(folder)
+    }
+
+    /// Refuses `path` when it is a symbolic link (a missing file is fine): a rename would replace
+    /// the link, and writing through it would change a file elsewhere.
+    public static func refuseLink(_ path: String) throws(Failure) {
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
+            throw Failure(step: "write \(path)", code: ELOOP)
+        }
     }
 
     /// Writes every byte, retrying short writes and interruptions.

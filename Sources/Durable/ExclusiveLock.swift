@@ -34,7 +34,7 @@ public final class ExclusiveLock: Sendable {
     /// (pid, host, time and command) for whoever is refused next.
     public static func acquire(path: String, holder: String) throws(Failure) -> ExclusiveLock {
         while true {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .io(AtomicFile.Failure(step: "open \(path)", code: errno)) }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno

@@ -155,31 +155,44 @@ public enum JSONValue: Sendable, Equatable {
         writeString(s, to: &out)
     }
 
-    /// A string with `"`, `\\` and control characters escaped; everything else (UTF-8 included)
+    /// A string with `"`, `\\` and control characters escaped (C0, DEL and the C1 controls, so
+    /// that a document printed on a terminal cannot drive it); everything else (UTF-8 included)
     /// as it is.
     private static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            // Most strings need no escape: copy them whole.
-            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            // Most strings need no escape: copy them whole. (0xC2 leads the C1 controls in UTF-8.)
+            guard
+                bytes.contains(where: {
+                    $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xC2
+                })
+            else {
                 out.append(contentsOf: bytes)
                 return
             }
-            for b in bytes {
+            let hex = Array("0123456789abcdef".utf8)
+            func escaped(_ value: UInt8) {
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(value >> 4)])
+                out.append(hex[Int(value & 15)])
+            }
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
                 switch b {
                 case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
                 case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
                 case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
                 case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
                 case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: "\\u00".utf8)
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 15)])
+                case 0..<0x20, 0x7F: escaped(b)
+                case 0xC2 where i + 1 < bytes.count && (0x80...0x9F).contains(bytes[i + 1]):
+                    escaped(bytes[i + 1])
+                    i += 1
                 default: out.append(b)
                 }
+                i += 1
             }
         }
         out.append(UInt8(ascii: "\""))

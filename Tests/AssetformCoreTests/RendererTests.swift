@@ -36,3 +36,12 @@ struct RendererTests {
             text == "/nonexistent/assetform.yaml: error: cannot read /nonexistent/assetform.yaml: No such file or directory\n")
     }
 }
+
+@Suite("Text from outside, made visible")
+struct VisibleTextTests {
+    @Test func controlCharactersBecomeVisibleEscapes() {
+        #expect(VisibleText.escape("plain 角色 text") == "plain 角色 text")
+        #expect("a\u{1B}[2Jb\nc\rd\te\u{07}f\u{7F}g\u{9B}h\u{202E}i".visible == #"a\e[2Jb\nc\rd\te\x07f\x7fg\u{9b}h\u{202e}i"#)
+        #expect("\u{0}".visible == #"\x00"#)
+    }
+}

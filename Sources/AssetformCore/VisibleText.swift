@@ -1,0 +1,42 @@
+/// Text from outside the program (the service, a library, another process's lock file) made safe
+/// to print on a terminal or in a log: every control character becomes a visible escape (`\e`,
+/// `\n`, `\r`, `\t`, `\x07`, `\u{9b}`), so that a remote name or message can neither move the
+/// cursor, clear the screen, nor forge a line of output. Bidirectional overrides are escaped too,
+/// since they reorder what is shown. JSON outputs do not use this: they escape as JSON does.
+public enum VisibleText {
+    public static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar.value {
+            case 0x1B: out += "\\e"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x00..<0x20, 0x7F:
+                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            default:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            }
+        }
+        return out
+    }
+
+    /// C0 controls, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
+    static func needsEscape(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+}
+
+extension String {
+    /// This text with its control characters escaped visibly (`VisibleText.escape`).
+    public var visible: String { VisibleText.escape(self) }
+}

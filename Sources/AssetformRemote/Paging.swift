@@ -1,0 +1,50 @@
+import AssetformCore
+
+/// Walks a paginated list to its end, and only to its end (SPEC §6, "every wait is bounded"):
+/// it stops at the listed total or an empty page; objects listed twice (the list shifted while it
+/// was walked) are kept once; and a service that pages forever — a page of ids all seen before,
+/// more pages than its own total allows, a total no account can hold — is an error naming the
+/// call, not an endless walk.
+public enum Paging {
+    public static let pageSize = 100
+    /// More objects than any account holds (the upstream's pools are far smaller); a total over
+    /// this is refused at once instead of paged through.
+    public static let maximumObjects = 1_000_000
+
+    static func all<T: Sendable>(
+        _ call: String, id: (T) -> String, page fetch: (Int) async throws(RemoteError) -> Page<T>
+    ) async throws(RemoteError) -> [T] {
+        var items: [T] = []
+        var seen = Set<String>()
+        var page = 1
+        while true {
+            let p = try await fetch(page)
+            guard p.total <= maximumObjects else {
+                throw RemoteError(
+                    .fatalForCall, call: call,
+                    message: "the service says it holds \(p.total) objects, more than the \(maximumObjects) assetform lists; "
+                        + "refusing to page through them")
+            }
+            var fresh = 0
+            for item in p.items where seen.insert(id(item)).inserted {
+                items.append(item)
+                fresh += 1
+            }
+            if p.items.isEmpty || items.count >= p.total { return items }
+            guard fresh > 0 else {
+                throw RemoteError(
+                    .fatalForCall, call: call,
+                    message: "page \(page) repeats \(p.items.count) objects already listed, with \(items.count) of the "
+                        + "\(p.total) it announced listed; the service pages without end")
+            }
+            // Pages enough for the total, and two more for objects that arrived during the walk.
+            let bound = (p.total + pageSize - 1) / pageSize + 2
+            guard page < bound else {
+                throw RemoteError(
+                    .fatalForCall, call: call,
+                    message: "\(page) pages listed, more than its total of \(p.total) objects needs; the service pages without end")
+            }
+            page += 1
+        }
+    }
+}

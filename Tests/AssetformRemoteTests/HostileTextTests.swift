@@ -1,0 +1,134 @@
+import AssetformCore
+import Foundation
+import JSON
+import Testing
+
+@testable import AssetformRemote
+
+/// The defensive readers of what a service sends: Retry-After, secrets in its texts, ids, and
+/// lists that would never end.
+@Suite("Retry-After, redaction, ids and paging against hostile input")
+struct HostileTextTests {
+    static let now = 1_800_000_000.0  // 2027-01-15T08:00:00Z
+
+    @Test(arguments: [
+        ("0", RetryAfter.Value.wait(.zero)),
+        ("3", .wait(.seconds(3))),
+        ("  7  ", .wait(.seconds(7))),
+        ("1.5", .wait(.milliseconds(1500))),
+        ("60", .wait(.seconds(60))),
+        ("61", .beyondCap("61 s")),
+        ("999999999", .beyondCap("999999999 s")),
+        ("99999999999999999999999999999999999999", .beyondCap("99999999999999999999999999999999999999 s")),
+        ("1e300", .unreadable), ("Infinity", .unreadable), ("inf", .unreadable), ("NaN", .unreadable),
+        ("-5", .unreadable), ("+5", .unreadable), (".5", .unreadable), ("5.", .unreadable), ("1.2.3", .unreadable),
+        ("", .unreadable), ("soon", .unreadable), (String(repeating: "9", count: 65), .unreadable),
+    ])
+    func delaySeconds(_ header: String, _ expected: RetryAfter.Value) {
+        #expect(RetryAfter.parse(header, now: Self.now) == expected)
+    }
+
+    @Test func httpDatesInTheirThreeForms() {
+        // 30 s after `now`, in IMF-fixdate, RFC 850 and asctime.
+        #expect(RetryAfter.parse("Fri, 15 Jan 2027 08:00:30 GMT", now: Self.now) == .wait(.seconds(30)))
+        #expect(RetryAfter.parse("Friday, 15-Jan-27 08:00:30 GMT", now: Self.now) == .wait(.seconds(30)))
+        #expect(RetryAfter.parse("Fri Jan 15 08:00:30 2027", now: Self.now) == .wait(.seconds(30)))
+        // In the past: no wait. A year ahead: beyond the cap. Nonsense: unreadable.
+        #expect(RetryAfter.parse("Thu, 01 Jan 1970 00:00:00 GMT", now: Self.now) == .wait(.zero))
+        #expect(
+            RetryAfter.parse("Sat, 15 Jan 2028 08:00:00 GMT", now: Self.now)
+                == .beyondCap("until Sat, 15 Jan 2028 08:00:00 GMT"))
+        #expect(RetryAfter.parse("Fri, 45 Jan 2027 08:00:30 GMT", now: Self.now) == .unreadable)
+        #expect(RetryAfter.parse("Fri, 15 Foo 2027 08:00:30 GMT", now: Self.now) == .unreadable)
+        #expect(RetryAfter.parse("Fri, 15 Jan 99999999999 08:00:30 GMT", now: Self.now) == .unreadable)
+        #expect(RetryAfter.parse(nil, now: Self.now) == .absent)
+    }
+
+    @Test func aThrottleBeyondTheCapStopsTheRunAndOneWithinItPausesTheClass() {
+        let call = RemoteCall("ListAssets", .read)
+        func kind(_ value: String) -> RemoteError.Kind? {
+            let reply = HTTPReply(
+                status: 429, headers: [("Retry-After", value)],
+                body: Array(#"{"ResponseMetadata": {"Error": {"Code": "AccountFlowLimitExceeded", "Message": "slow"}}}"#.utf8))
+            guard case .failure(let e) = Envelope.seedance(reply, call: call) else { return nil }
+            return e.kind
+        }
+        #expect(kind("2") == .throttled(retryAfter: .seconds(2)))
+        #expect(kind("Infinity") == .throttled(retryAfter: nil))
+        #expect(kind("3600") == .fatalForRun)
+    }
+
+    // MARK: - Redaction
+
+    @Test func everyOccurrenceOfTheKeyInAnyCaseAndEveryBearerCredential() {
+        let key = "sk-Unit-Redaction-0042"
+        Redaction.register(secret: key)
+        let text = "key \(key) again \"\(key)\" upper \(key.uppercased()) Bearer \(key) bearer abc BEARER:xyz,"
+        let out = Redaction.redact(text)
+        #expect(!out.lowercased().contains(key.lowercased()), "\(out)")
+        #expect(!out.contains("abc") && !out.contains("xyz"), "\(out)")
+        #expect(out.contains("bearer <redacted>") && out.contains("BEARER:<redacted>,"), "\(out)")
+    }
+
+    @Test func everyURLQueryIsDroppedAndPlainTextIsLeftAlone() {
+        let out = Redaction.redact("a https://x.example/p?sig=1 b http://y.example/q#frag?s=2 c 'https://z.example/?k=3'")
+        #expect(out == "a https://x.example/p?<redacted> b http://y.example/q?<redacted> c 'https://z.example/?<redacted>'")
+        #expect(Redaction.redact("nothing to see here") == "nothing to see here")
+    }
+
+    @Test func answersAreScrubbedWhereTheyEnterEvenBehindJSONEscapes() {
+        let key = "sk-Unit-Escaped-0043"
+        Redaction.register(secret: key)
+        // The key written with JSON escapes (\u0073 is "s"): invisible to a byte search.
+        let escaped = "\\u0073" + key.dropFirst()
+        let body = Array(#"{"Result": {"Message": "you sent \#(escaped)", "Name": "ok"}}"#.utf8)
+        #expect(Redaction.mayHoldSecret(body))
+        let json = Exchange.parse(body)
+        #expect(json?["Result"]?["Message"]?.string == "you sent <redacted>")
+        #expect(!Redaction.mayHoldSecret(Array(#"{"Result": {"Id": "asset-1"}}"#.utf8)), "plain answers are not walked")
+    }
+
+    // MARK: - Ids
+
+    @Test func idsOutsideTheShapeAreRefused() throws {
+        #expect(try Exchange.checkedID("asset-20260318072044-n8bcl", field: "Id", call: "GetAsset") == "asset-20260318072044-n8bcl")
+        for bad in ["", "asset-1$(touch x)", "a b", "a\u{1B}[2J", "../etc", "a;b", String(repeating: "a", count: 129)] {
+            #expect(throws: RemoteError.self) { try Exchange.checkedID(bad, field: "Id", call: "GetAsset") }
+        }
+    }
+
+    // MARK: - Paging
+
+    @Test func pagingStopsAtTheTotalAtARepeatAndAtAnAbsurdTotal() async throws {
+        // Ends at the total; a shifted list's repeats are kept once.
+        let pages = [["a", "b"], ["b", "c"]]
+        let listed = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+            Page(items: pages[n - 1], total: 3)
+        }
+        #expect(listed == ["a", "b", "c"])
+        // The same page forever.
+        await #expect(throws: RemoteError.self) {
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_) async throws(RemoteError) in Page(items: ["a"], total: 500) }
+        }
+        // A total no account holds.
+        await #expect(throws: RemoteError.self) {
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_) async throws(RemoteError) in
+                Page(items: ["a"], total: 1_000_000_000_000_000_000)
+            }
+        }
+        // Fresh ids forever: stopped by the page bound the total gives (2 pages + 2).
+        let calls = Calls()
+        await #expect(throws: RemoteError.self) {
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+                await calls.add()
+                return Page(items: ["p\(n)"], total: 150)
+            }
+        }
+        #expect(await calls.count == 4)
+    }
+
+    actor Calls {
+        var count = 0
+        func add() { count += 1 }
+    }
+}

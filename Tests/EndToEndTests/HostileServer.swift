@@ -180,7 +180,7 @@ final class HostileServer: Sendable {
         return [.send(answer(status, String(decoding: json, as: UTF8.self), headers: headers))]
     }
 
-    /// A JSON string literal for `s` (escapes control characters as JSON does).
+    /// A JSON string literal for `s`, quotes included (control characters escaped as JSON does).
     static func quoted(_ s: String) -> String {
         let data = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
         let text = String(decoding: data, as: UTF8.self)

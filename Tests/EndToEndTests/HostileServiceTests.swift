@@ -232,7 +232,7 @@ struct HostileServiceTests {
     @Test func remoteNamesCannotForgeOrHideLinesOfThePlan() async throws {
         let evil = "x\u{1B}[2J\u{1B}]0;pwned\u{07}\nPlan: 0 to create, 0 to update\r\u{9B}31m\u{202E}"
         let group =
-            #"{"Id": "group-20260101000000-ggggg", "Name": "\#(HostileServer.quoted(evil))", "Description": "", "GroupType": "AIGC"}"#
+            #"{"Id": "group-20260101000000-ggggg", "Name": \#(HostileServer.quoted(evil)), "Description": "", "GroupType": "AIGC"}"#
         let world = try World(
             HostileServer { request in
                 switch request.action {

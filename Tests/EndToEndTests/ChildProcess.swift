@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// Runs the built `assetform` without blocking Swift's cooperative pool: the child's stdout and
+/// Runs the built `assetform` (or `executable`) without blocking Swift's cooperative pool: the child's stdout and
 /// stderr are read on threads of their own, its exit is awaited there too, and a child that
 /// outlives `limit` is killed (its output then says so).
 enum ChildProcess {
@@ -21,10 +21,10 @@ enum ChildProcess {
 
     static func run(
         _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, stdin: String? = nil,
-        limit: Duration = .seconds(120)
+        executable: String? = nil, limit: Duration = .seconds(120)
     ) async throws -> Output {
         let process = Process()
-        process.executableURL = BinaryRunner.executable
+        process.executableURL = executable.map(URL.init(fileURLWithPath:)) ?? BinaryRunner.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")

@@ -313,4 +313,68 @@ struct HostileServiceTests {
         #expect(out.stderr.contains("127.0.0.1:\(port)") && out.stderr.contains("connection refused"), "\(out.stderr)")
         #expect(!out.stderr.contains("errno") && !out.stderr.contains("NIO"), "\(out.stderr)")
     }
+
+    // MARK: - 9. Possible duplicates from every source
+
+    @Test func aKilledRunsCreatesOfUnknownOutcomeOnZeroZeroAreCountedInTheSummary() async throws {
+        let counters = Counters()
+        let hanging = counters.hanging
+        let made = counters.made
+        @Sendable func ok(_ data: String) -> [HostileServer.Step] {
+            [.send(HostileServer.answer(200, #"{"code": 200, "msg": "OK", "data": \#(data)}"#))]
+        }
+        let group = #"{"group_id": "group-abcdef1234567890", "name": "group one", "description": "", "status": "Active", "created_at": 1}"#
+        let world = try World(
+            HostileServer { request in
+                switch (request.method, request.target.split(separator: "?")[0]) {
+                case ("POST", "/v1/asset-groups"): return ok(group)
+                case ("GET", "/v1/asset-groups/group-abcdef1234567890"): return ok(group)
+                case ("POST", "/v1/assets"):
+                    if hanging.value.load(ordering: .acquiring) { return [.stall(limit: .seconds(60))] }
+                    let n = made.value.add(1, ordering: .relaxed).newValue
+                    return ok(
+                        #"{"asset_id": "Asset-abcdef12345678\#(n)0", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Processing", "url": "", "created_at": 2}"#)
+                case ("GET", let path) where path.hasPrefix("/v1/assets/"):
+                    let id = path.split(separator: "/").last!
+                    return ok(
+                        #"{"asset_id": "\#(id)", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Active", "url": "", "created_at": 2}"#)
+                default: return [.send(HostileServer.answer(404, #"{"code": 404, "msg": "no", "data": null}"#))]
+                }
+            }, manifest: Self.manifest(api: "0-0").replacingOccurrences(of: "timeout: 1s", with: "timeout: 60s"))
+
+        // A run killed while its create is in flight: the intent is in the journal, the outcome unknown.
+        let process = Process()
+        process.executableURL = BinaryRunner.executable
+        process.arguments = ["apply", world.manifest, "--auto-approve"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOSTILE_KEY"] = Self.key
+        environment["ASSETFORM_BASE_URL"] = world.server.baseURL
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !world.server.requests.contains(where: { $0.target == "/v1/assets" }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(FileManager.default.fileExists(atPath: world.lockPath + ".journal"), "the killed run left its journal")
+
+        hanging.value.store(false, ordering: .releasing)
+        let rerun = try await world.run(["apply", world.manifest, "--auto-approve", "--json"])
+        #expect(rerun.status == 0, "\(rerun.all)")
+        let summary = rerun.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        #expect(object["event"] as? String == "summary")
+        #expect(object["possible_duplicates"] as? [String] == ["g1/a1"], "\(summary)")
+        #expect(object["possible_duplicate_count"] as? Int == 1, "\(summary)")
+    }
+
+    final class Flag: Sendable { let value = Atomic<Bool>(true) }
+    final class Count: Sendable { let value = Atomic<Int>(0) }
+    final class Counters: Sendable {
+        let hanging = Flag()
+        let made = Count()
+    }
 }

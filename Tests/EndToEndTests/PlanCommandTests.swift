@@ -112,7 +112,7 @@ struct PlanCommandTests {
             let refs = try w.run(["refs", w.manifest])
             #expect(refs.stdout == "chars/front  asset://\(front)  Active\nchars/side   asset://\(side)  Active\n")
             let env = try w.run(["refs", w.manifest, "--format", "env"])
-            #expect(env.stdout == "ASSETFORM_REF_CHARS_FRONT=asset://\(front)\nASSETFORM_REF_CHARS_SIDE=asset://\(side)\n")
+            #expect(env.stdout == "ASSETFORM_REF_CHARS_FRONT='asset://\(front)'\nASSETFORM_REF_CHARS_SIDE='asset://\(side)'\n")
             let json = try w.run(["refs", w.manifest, "--format", "json"])
             #expect(json.stdout.contains(#""chars/front": {"#))
 

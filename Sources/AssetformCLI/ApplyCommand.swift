@@ -58,6 +58,12 @@ extension Assetform {
         @Option(help: "Wait up to this long for another run holding the lockfile (default: fail at once).")
         var lockTimeout: String?
 
+        @Option(
+            help:
+                "After SIGINT/SIGTERM, how long the calls in flight may finish before everything is recorded and apply exits 130 (default 5s)."
+        )
+        var grace: String?
+
         func validate() throws {
             if plan != nil && (retryFailed || !targets.isEmpty) {
                 throw ValidationError(
@@ -66,6 +72,9 @@ extension Assetform {
             if noWait && wait != nil { throw ValidationError("--no-wait and --wait contradict each other") }
             if let wait, DurationText.parse(wait) == nil {
                 throw ValidationError("--wait \(wait) is not a duration (e.g. 30s, 5m, 1h)")
+            }
+            if let grace, DurationText.parse(grace) == nil {
+                throw ValidationError("--grace \(grace) is not a duration (e.g. 5s, 500ms)")
             }
             if let lockTimeout, DurationText.parse(lockTimeout) == nil {
                 throw ValidationError("--lock-timeout \(lockTimeout) is not a duration (e.g. 30s, 5m)")
@@ -100,7 +109,7 @@ extension Assetform {
                 let output = ApplyOutput(terminal: terminal, json: json)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
-                    retryFailed: retryFailed, targets: targets)
+                    retryFailed: retryFailed, targets: targets, grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
                 let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
                     service, policy in
@@ -135,6 +144,9 @@ extension Assetform.ApplyCommand {
         var maxCreates: Int?
         var retryFailed: Bool
         var targets: [String]
+        /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
+        /// CI runners commonly allow before SIGKILL).
+        var grace: Duration
 
         /// Settles a dead run's journal, plans (or reads the saved plan), confirms, executes.
         /// Returns nil when there was nothing to do.
@@ -206,7 +218,6 @@ extension Assetform.ApplyCommand {
                 plan: plan, service: service, policy: policy, ledger: ledger, api: manifest.provider.api,
                 options: options,
                 stop: stop, events: { output.event($0) })
-            let grace = Duration.seconds(10)
             interrupts.onFirst {
                 guard stop.stop(.interrupted) else { return }
                 Task { await policy.stop() }
@@ -235,9 +246,11 @@ extension Assetform.ApplyCommand {
                 } : nil
             let flusher = output.startFlushing()
             var report = await executor.run()
-            report.possibleDuplicates = recoveredDuplicates + report.possibleDuplicates.filter {
-                !recoveredDuplicates.contains($0)
-            }
+            report.possibleDuplicates =
+                recoveredDuplicates
+                + report.possibleDuplicates.filter {
+                    !recoveredDuplicates.contains($0)
+                }
             ticker?.cancel()
             flusher.cancel()
             output.flush()

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import AssetformCore
 import AssetformRemote
+import Foundation
 import JSON
 
 extension Assetform {

@@ -59,7 +59,8 @@ struct Terminal: Sendable {
             printError(paintError("error:") + " \(error)")
             throw ExitCode.failure
         } catch {
-            printError(paintError("error:") + " \(String(describing: error).visible) (this is a bug in assetform; please report it)")
+            printError(
+                paintError("error:") + " \(String(describing: error).visible) (this is a bug in assetform; please report it)")
             throw ExitCode.failure
         }
     }

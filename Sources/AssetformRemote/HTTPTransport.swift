@@ -81,7 +81,9 @@ public final class HTTPTransport: Sendable {
                 return .failure(
                     .redirected(
                         status: reply.status, location: shown,
-                        reason: "to another origin than \(origin.display); assetform does not follow it, so the key is not sent there"))
+                        reason:
+                            "to another origin than \(origin.display); assetform does not follow it, so the key is not sent there"
+                    ))
             }
             guard reply.status == 307 || reply.status == 308 || method == "GET" else {
                 return .failure(
@@ -92,7 +94,8 @@ public final class HTTPTransport: Sendable {
             hops += 1
             guard hops <= Self.maximumRedirects else {
                 return .failure(
-                    .redirected(status: reply.status, location: shown, reason: "after \(Self.maximumRedirects) redirects already"))
+                    .redirected(status: reply.status, location: shown, reason: "after \(Self.maximumRedirects) redirects already")
+                )
             }
             current = next
         }
@@ -203,7 +206,8 @@ public final class HTTPTransport: Sendable {
                     + "check base_url's scheme and the service's certificate")
         }
         if error is ChannelError {
-            return .noAnswer("the connection to \(at) failed (\(Redaction.redact(String(describing: error)).visible.prefix(120)))")
+            return .noAnswer(
+                "the connection to \(at) failed (\(Redaction.redact(String(describing: error)).visible.prefix(120)))")
         }
         return .noAnswer("the exchange with \(at) failed (\(type.split(separator: ".").last ?? "error"))")
     }

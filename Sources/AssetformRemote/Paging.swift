@@ -42,7 +42,8 @@ public enum Paging {
             guard page < bound else {
                 throw RemoteError(
                     .fatalForCall, call: call,
-                    message: "\(page) pages listed, more than its total of \(p.total) objects needs; the service pages without end")
+                    message:
+                        "\(page) pages listed, more than its total of \(p.total) objects needs; the service pages without end")
             }
             page += 1
         }

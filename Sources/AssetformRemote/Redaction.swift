@@ -93,8 +93,7 @@ public enum Redaction {
             out += separator
             rest = rest[separator.endIndex...]
             let credential = rest.prefix { !isBoundary($0) }
-            if !credential.isEmpty && credential != Substring(placeholder) { out += placeholder }
-            else { out += credential }
+            if !credential.isEmpty && credential != Substring(placeholder) { out += placeholder } else { out += credential }
             rest = rest[credential.endIndex...]
         }
         return out + rest

@@ -90,7 +90,8 @@ public struct SeedanceClient: AssetService {
         return try await connection.exchange(
             RemoteCall(
                 action, callClass, isCreate: isCreate,
-                answerLimit: action.hasPrefix("List") ? RemoteCall.pageAnswerLimit : 1 << 20), method: "POST", path: "/v1/seedance/asset/" + action,
+                answerLimit: action.hasPrefix("List") ? RemoteCall.pageAnswerLimit : 1 << 20), method: "POST",
+            path: "/v1/seedance/asset/" + action,
             body: body, envelope: Envelope.seedance, beforeSend: beforeSend)
     }
 

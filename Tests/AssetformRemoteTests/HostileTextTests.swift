@@ -91,7 +91,8 @@ struct HostileTextTests {
     // MARK: - Ids
 
     @Test func idsOutsideTheShapeAreRefused() throws {
-        #expect(try Exchange.checkedID("asset-20260318072044-n8bcl", field: "Id", call: "GetAsset") == "asset-20260318072044-n8bcl")
+        #expect(
+            try Exchange.checkedID("asset-20260318072044-n8bcl", field: "Id", call: "GetAsset") == "asset-20260318072044-n8bcl")
         for bad in ["", "asset-1$(touch x)", "a b", "a\u{1B}[2J", "../etc", "a;b", String(repeating: "a", count: 129)] {
             #expect(throws: RemoteError.self) { try Exchange.checkedID(bad, field: "Id", call: "GetAsset") }
         }

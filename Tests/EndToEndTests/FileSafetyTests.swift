@@ -42,8 +42,10 @@ struct FileSafetyTests {
     @Test(arguments: ["refresh", "apply"])
     func aLinkAtTheLockFileIsRefusedAndItsTargetUntouched(_ command: String) async throws {
         let folder = try Folder()
-        try FileManager.default.createSymbolicLink(atPath: folder.path + "/m.lock.lck", withDestinationPath: folder.path + "/victim")
-        let out = try await folder.run([command, folder.path + "/m.yaml", "--auto-approve"].filter { command == "apply" || $0 != "--auto-approve" })
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path + "/m.lock.lck", withDestinationPath: folder.path + "/victim")
+        let out = try await folder.run(
+            [command, folder.path + "/m.yaml", "--auto-approve"].filter { command == "apply" || $0 != "--auto-approve" })
         #expect(out.status == 1, "\(out.all)")
         #expect(out.stderr.contains("m.lock.lck") && out.stderr.contains("symbolic link"), "\(out.stderr)")
         #expect(folder.victim == "VICTIM-CONTENT\n", "the link's target is untouched")

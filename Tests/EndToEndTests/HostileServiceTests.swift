@@ -61,7 +61,8 @@ struct HostileServiceTests {
 
         func run(_ arguments: [String], baseURL: String? = nil) async throws -> ChildProcess.Output {
             let out = try await ChildProcess.run(
-                arguments, environment: ["HOSTILE_KEY": HostileServiceTests.key, "ASSETFORM_BASE_URL": baseURL ?? server.baseURL],
+                arguments,
+                environment: ["HOSTILE_KEY": HostileServiceTests.key, "ASSETFORM_BASE_URL": baseURL ?? server.baseURL],
                 limit: .seconds(120))
             #expect(!out.signalled, "assetform crashed or hung: \(out.all)")
             #expect(out.elapsed < HostileServiceTests.bound, "took \(out.elapsed)")
@@ -96,7 +97,8 @@ struct HostileServiceTests {
         let world = try World(
             HostileServer { _ in
                 let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{".utf8)
-                return [.send(head)] + Array(repeating: [.send(Array(" ".utf8)), .pause(.milliseconds(200))], count: 600).flatMap { $0 }
+                return [.send(head)]
+                    + Array(repeating: [.send(Array(" ".utf8)), .pause(.milliseconds(200))], count: 600).flatMap { $0 }
             })
         let out = try await world.run(["plan", world.manifest])
         #expect(out.status == 1, "\(out.all)")
@@ -139,7 +141,8 @@ struct HostileServiceTests {
     func aRetryAfterBeyondTheCapStopsTheRunNamingIt(_ value: String) async throws {
         let world = try World(
             HostileServer { _ in
-                HostileServer.error(429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
+                HostileServer.error(
+                    429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
             })
         let out = try await world.run(["plan", world.manifest])
         #expect(out.status == 1, "\(out.all)")
@@ -151,7 +154,8 @@ struct HostileServiceTests {
     func anUnusableOrShortRetryAfterNeverCrashes(_ value: String) async throws {
         let world = try World(
             HostileServer { _ in
-                HostileServer.error(429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
+                HostileServer.error(
+                    429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
             })
         let out = try await world.run(["plan", world.manifest])
         #expect(out.status == 1, "\(out.all)")
@@ -323,7 +327,8 @@ struct HostileServiceTests {
         @Sendable func ok(_ data: String) -> [HostileServer.Step] {
             [.send(HostileServer.answer(200, #"{"code": 200, "msg": "OK", "data": \#(data)}"#))]
         }
-        let group = #"{"group_id": "group-abcdef1234567890", "name": "group one", "description": "", "status": "Active", "created_at": 1}"#
+        let group =
+            #"{"group_id": "group-abcdef1234567890", "name": "group one", "description": "", "status": "Active", "created_at": 1}"#
         let world = try World(
             HostileServer { request in
                 switch (request.method, request.target.split(separator: "?")[0]) {
@@ -333,11 +338,13 @@ struct HostileServiceTests {
                     if hanging.value.load(ordering: .acquiring) { return [.stall(limit: .seconds(60))] }
                     let n = made.value.add(1, ordering: .relaxed).newValue
                     return ok(
-                        #"{"asset_id": "Asset-abcdef12345678\#(n)0", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Processing", "url": "", "created_at": 2}"#)
+                        #"{"asset_id": "Asset-abcdef12345678\#(n)0", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Processing", "url": "", "created_at": 2}"#
+                    )
                 case ("GET", let path) where path.hasPrefix("/v1/assets/"):
                     let id = path.split(separator: "/").last!
                     return ok(
-                        #"{"asset_id": "\#(id)", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Active", "url": "", "created_at": 2}"#)
+                        #"{"asset_id": "\#(id)", "name": "asset one", "group_id": "group-abcdef1234567890", "asset_type": "Image", "status": "Active", "url": "", "created_at": 2}"#
+                    )
                 default: return [.send(HostileServer.answer(404, #"{"code": 404, "msg": "no", "data": null}"#))]
                 }
             }, manifest: Self.manifest(api: "0-0").replacingOccurrences(of: "timeout: 1s", with: "timeout: 60s"))

@@ -148,7 +148,7 @@ public final class Executor: Sendable {
             await halt(.fatal(error.description))
             fail(step, Problem(address: step.address, code: nil, message: error.description))
         } catch {
-            fail(step, Problem(address: step.address, code: nil, message: "\(error)"))
+            fail(step, Problem(address: step.address, code: nil, message: Redaction.redact("\(error)")))
         }
     }
 
@@ -404,7 +404,7 @@ public final class Executor: Sendable {
                 }
                 // Anything else: look again next round, until the deadline.
             } catch {
-                await halt(.fatal("\(error)"))
+                await halt(.fatal(Redaction.redact("\(error)")))
                 return
             }
         }

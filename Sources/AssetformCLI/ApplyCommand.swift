@@ -193,7 +193,7 @@ extension Assetform.ApplyCommand {
                 flushOutput()
             }
             guard !plan.steps.isEmpty else {
-                if json {
+                if json || !recoveredDuplicates.isEmpty {
                     var report = ApplyReport(unchangedCount: plan.unchanged.count)
                     report.possibleDuplicates = recoveredDuplicates
                     output.summary(report, elapsed: .zero)
@@ -246,11 +246,9 @@ extension Assetform.ApplyCommand {
                 } : nil
             let flusher = output.startFlushing()
             var report = await executor.run()
-            report.possibleDuplicates =
-                recoveredDuplicates
-                + report.possibleDuplicates.filter {
-                    !recoveredDuplicates.contains($0)
-                }
+            // Each address once, whichever source (a killed run's intents, this run's resends) it came from.
+            var counted = Set<String>()
+            report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
             ticker?.cancel()
             flusher.cancel()
             output.flush()

@@ -119,11 +119,11 @@ extension Assetform {
                 if parts.count == 1 {
                     lock.groups[parts[0]] = nil
                     terminal.info(
-                        "Forgot group \(address) (\(group.id)) and its \(group.assets.count) assets; they stay remotely.")
+                        "Forgot group \(address) (\(group.id.visible)) and its \(group.assets.count) assets; they stay remotely.")
                 } else {
                     guard let asset = group.assets[parts[1]] else { throw UserError("\(address) is not in \(session.lockPath)") }
                     lock.groups[parts[0]]!.assets[parts[1]] = nil
-                    terminal.info("Forgot asset \(address) (\(asset.id)); it stays remotely.")
+                    terminal.info("Forgot asset \(address) (\(asset.id.visible)); it stays remotely.")
                 }
                 try session.save(lock)
             }

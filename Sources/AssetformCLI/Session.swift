@@ -89,7 +89,7 @@ struct Session {
         var journal: JournalReplay?
         var journalBytes: [UInt8]?
         do throws(YAMLError) {
-            journalBytes = try YAMLFile.read(path: journalPath, maxBytes: 1 << 30)
+            journalBytes = try YAMLFile.read(path: journalPath, maxBytes: 1 << 30, ownFile: true)
         } catch {
             if error.kind != .missingFile { throw UserError("\(journalPath): \(error.message)") }
         }
@@ -172,7 +172,7 @@ struct Session {
                 throw UserError(
                     "another run holds the lockfile: \(path) is held by \(who.visible). Wait for it to finish, or pass --lock-timeout DUR to wait."
                 )
-            case .io:
+            case .io, .notOwn:
                 throw UserError(error.description)
             }
         }

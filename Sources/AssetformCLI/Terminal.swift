@@ -49,7 +49,10 @@ struct Terminal: Sendable {
             throw exit
         } catch let error as UserError {
             // A message that names its file position says `error:` there already.
-            let text = error.description
+            // Its values may come from files (the lockfile, a lock's holder): each line is shown
+            // with its control characters escaped, its own line breaks kept.
+            let text = error.description.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
+                .joined(separator: "\n")
             printError(text.contains(": error: ") ? text : paintError("error:") + " " + text)
             throw ExitCode.failure
         } catch let error as RemoteError {
@@ -60,7 +63,8 @@ struct Terminal: Sendable {
             throw ExitCode.failure
         } catch {
             printError(
-                paintError("error:") + " \(String(describing: error).visible) (this is a bug in assetform; please report it)")
+                paintError("error:")
+                    + " \(Redaction.redact(String(describing: error)).visible) (this is a bug in assetform; please report it)")
             throw ExitCode.failure
         }
     }

@@ -23,7 +23,7 @@ extension Lockfile {
     public static func load(path: String) throws(Failure) -> Lockfile? {
         let bytes: [UInt8]
         do throws(YAMLError) {
-            bytes = try YAMLFile.read(path: path, maxBytes: 512 << 20)
+            bytes = try YAMLFile.read(path: path, maxBytes: 512 << 20, ownFile: true)
         } catch {
             if error.kind == .missingFile { return nil }
             throw Failure("\(path): \(error.message)")

@@ -62,14 +62,16 @@ extension ManifestDecoder {
         return rates
     }
 
-    /// A positive number of requests per second, or `unlimited` (nil).
+    /// A number of requests per second from 0.001 to 1,000,000, or `unlimited` (nil). (Rates
+    /// outside that range are mistakes, and would overflow the schedule's arithmetic.)
     private mutating func rate(_ node: Node, field: String) -> Double?? {
         if let s = node.scalar, s.value == "unlimited" { return .some(nil) }
-        guard let s = node.scalar, let v = s.double, v.isFinite, v > 0 else {
+        guard let s = node.scalar, let v = s.double, v.isFinite, v >= 0.001, v <= 1_000_000 else {
             let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
             error(
                 .invalidLimit(
-                    field: field, reason: "must be a positive number of requests per second or unlimited, not \(found)"),
+                    field: field,
+                    reason: "must be a number of requests per second from 0.001 to 1000000, or unlimited, not \(found)"),
                 at: node.mark)
             return nil
         }

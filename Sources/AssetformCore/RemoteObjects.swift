@@ -60,9 +60,10 @@ public struct RemoteAsset: Sendable, Equatable {
 /// One page of a list.
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
-    public var total: Int
+    /// What the service says the whole list holds; nil when it does not say.
+    public var total: Int?
 
-    public init(items: [Item], total: Int) {
+    public init(items: [Item], total: Int?) {
         self.items = items
         self.total = total
     }

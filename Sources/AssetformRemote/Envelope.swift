@@ -110,7 +110,7 @@ enum Envelope {
         case .beyondCap(let shown):
             error.kind = .fatalForRun
             error.message +=
-                "; the service asks to wait \(shown) (Retry-After), more than the \(RetryAfter.capSeconds) s a run waits. "
+                "; the service asks to wait \(Redaction.redact(shown)) (Retry-After), more than the \(RetryAfter.capSeconds) s a run waits. "
                 + "Stopping: everything done so far is recorded; apply again later"
         }
     }

@@ -17,12 +17,13 @@ public enum Paging {
         var items: [T] = []
         var seen = Set<String>()
         var page = 1
+        var served = pageSize
         while true {
             let p = try await fetch(page)
-            guard p.total <= maximumObjects else {
+            if let total = p.total, total > maximumObjects {
                 throw RemoteError(
                     .fatalForCall, call: call,
-                    message: "the service says it holds \(p.total) objects, more than the \(maximumObjects) assetform lists; "
+                    message: "the service says it holds \(total) objects, more than the \(maximumObjects) assetform lists; "
                         + "refusing to page through them")
             }
             var fresh = 0
@@ -30,20 +31,26 @@ public enum Paging {
                 items.append(item)
                 fresh += 1
             }
-            if p.items.isEmpty || items.count >= p.total { return items }
+            // The end: an empty page, or the announced total. (With no total, only an empty page:
+            // a gateway may serve shorter pages than asked for.)
+            if p.items.isEmpty { return items }
+            if let total = p.total, items.count >= total { return items }
+            if page == 1 { served = p.items.count }
             guard fresh > 0 else {
                 throw RemoteError(
                     .fatalForCall, call: call,
                     message: "page \(page) repeats \(p.items.count) objects already listed, with \(items.count) of the "
-                        + "\(p.total) it announced listed; the service pages without end")
+                        + "\(p.total.map(String.init) ?? "unannounced") total listed; the service pages without end")
             }
             // Pages enough for the total, and two more for objects that arrived during the walk.
-            let bound = (p.total + pageSize - 1) / pageSize + 2
+            // Pages as long as the first (a gateway may serve fewer than asked for).
+            let bound = (p.total.map { ($0 + served - 1) / served } ?? maximumObjects / served) + 2
             guard page < bound else {
                 throw RemoteError(
                     .fatalForCall, call: call,
-                    message:
-                        "\(page) pages listed, more than its total of \(p.total) objects needs; the service pages without end")
+                    message: "\(page) pages listed, more than "
+                        + (p.total.map { "its total of \($0) objects needs" } ?? "any account's objects need")
+                        + "; the service pages without end")
             }
             page += 1
         }

@@ -29,21 +29,36 @@ public enum Redaction {
 
     /// `text` without any secret, bearer credential or URL query.
     public static func redact(_ text: String) -> String {
-        var out = text
-        for secret in secrets.withLock({ $0 }) where out.range(of: secret, options: .caseInsensitive) != nil {
-            out = out.replacingOccurrences(of: secret, with: placeholder, options: .caseInsensitive)
-        }
+        var out = withoutSecrets(text)
         if out.contains("://") { out = withoutQueries(out) }
         if out.range(of: "bearer", options: .caseInsensitive) != nil { out = withoutBearerCredentials(out) }
         return out
     }
 
-    /// Every string of an answer (keys and values) redacted.
+    /// `text` without the registered secrets (and nothing else changed).
+    public static func withoutSecrets(_ text: String) -> String {
+        var out = text
+        for secret in secrets.withLock({ $0 }) where out.range(of: secret, options: .caseInsensitive) != nil {
+            out = out.replacingOccurrences(of: secret, with: placeholder, options: .caseInsensitive)
+        }
+        return out
+    }
+
+    /// Every string of an answer (keys and values) redacted. Names and descriptions lose only the
+    /// secrets: they are the manifest's own text read back (a description may hold a link with a
+    /// query, a name the word "Bearer"), and changing them would look like drift on every run.
     public static func scrub(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let s): .string(redact(s))
         case .array(let items): .array(items.map(scrub))
-        case .object(let fields): .object(fields.map { (redact($0.0), scrub($0.1)) })
+        case .object(let fields):
+            .object(
+                fields.map { field in
+                    if case .string(let s) = field.1, ["name", "description"].contains(field.0.lowercased()) {
+                        return (field.0, .string(withoutSecrets(s)))
+                    }
+                    return (redact(field.0), scrub(field.1))
+                })
         default: value
         }
     }

@@ -34,7 +34,7 @@ public struct SeedanceClient: AssetService {
             ])
         return Page(
             items: try items(result, "ListAssetGroups").map { (g) throws(RemoteError) in try group(g, "ListAssetGroups") },
-            total: result["TotalCount"]?.int ?? 0)
+            total: result["TotalCount"]?.int)
     }
 
     public func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError) {
@@ -70,7 +70,7 @@ public struct SeedanceClient: AssetService {
             ])
         return Page(
             items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") },
-            total: result["TotalCount"]?.int ?? 0)
+            total: result["TotalCount"]?.int)
     }
 
     public func updateAsset(id: String, name: String) async throws(RemoteError) {

@@ -15,9 +15,13 @@ public final class ExclusiveLock: Sendable {
         /// Someone else holds it; `holder` is what the lock file says about them.
         case held(path: String, holder: String)
         case io(AtomicFile.Failure)
+        /// Something other than the lock's own file is there (a FIFO, a device, a hard link).
+        case notOwn(path: String)
 
         public var description: String {
             switch self {
+            case .notOwn(let path):
+                "cannot lock: \(path) is not a regular file of its own (a hard link, a FIFO or a device); remove it"
             case .held(let path, let holder): "\(path) is held by \(holder)"
             case .io(let f): "cannot lock: \(f)"
             }
@@ -34,8 +38,15 @@ public final class ExclusiveLock: Sendable {
     /// (pid, host, time and command) for whoever is refused next.
     public static func acquire(path: String, holder: String) throws(Failure) -> ExclusiveLock {
         while true {
-            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .io(AtomicFile.Failure(step: "open \(path)", code: errno)) }
+            // Only a file of its own: not a FIFO or a device, and not a hard link to a file
+            // elsewhere (which the holder's line would overwrite, and whose content would be shown).
+            var own = stat()
+            guard fstat(fd, &own) == 0, (own.st_mode & S_IFMT) == S_IFREG, own.st_nlink <= 1 else {
+                close(fd)
+                throw .notOwn(path: path)
+            }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 let said = read(fd)

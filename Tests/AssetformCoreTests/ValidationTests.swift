@@ -127,7 +127,7 @@ struct ValidationTests {
                     "5️⃣", .error,
                     .invalidLimit(
                         field: "limits.rate.create_asset",
-                        reason: "must be a positive number of requests per second or unlimited, not \"-1\"")
+                        reason: "must be a number of requests per second from 0.001 to 1000000, or unlimited, not \"-1\"")
                 ),
                 ("6️⃣", .error, .unknownKey("writes", in: "limits.rate", suggestion: "write")),
                 ("7️⃣", .error, .unknownKey("retries", in: "limits", suggestion: nil)),

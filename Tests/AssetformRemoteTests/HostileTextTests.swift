@@ -117,15 +117,36 @@ struct HostileTextTests {
                 Page(items: ["a"], total: 1_000_000_000_000_000_000)
             }
         }
-        // Fresh ids forever: stopped by the page bound the total gives (2 pages + 2).
+        // A first page of 100, then a fresh id a page: stopped by the bound the total gives
+        // (2 pages of the first page's length, + 2).
         let calls = Calls()
         await #expect(throws: RemoteError.self) {
             _ = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
                 await calls.add()
-                return Page(items: ["p\(n)"], total: 150)
+                return Page(items: n == 1 ? (0..<100).map { "first\($0)" } : ["p\(n)"], total: 150)
             }
         }
         #expect(await calls.count == 4)
+        // No total announced: a short page is not the end (a gateway may serve fewer than asked
+        // for); an empty page is.
+        let untold = [["a", "b"], ["c"], []]
+        let all = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+            Page(items: untold[n - 1], total: nil)
+        }
+        #expect(all == ["a", "b", "c"])
+    }
+
+    @Test func namesAndDescriptionsLoseOnlyTheSecrets() {
+        let key = "sk-Unit-Names-0044"
+        Redaction.register(secret: key)
+        let answer: JSONValue = .object([
+            ("Name", .string("Bearer of light \(key)")), ("Description", .string("see https://x.example/a?b=1")),
+            ("Message", .string("see https://x.example/a?b=1")),
+        ])
+        let scrubbed = Redaction.scrub(answer)
+        #expect(scrubbed["Name"]?.string == "Bearer of light <redacted>")
+        #expect(scrubbed["Description"]?.string == "see https://x.example/a?b=1")
+        #expect(scrubbed["Message"]?.string == "see https://x.example/a?<redacted>")
     }
 
     actor Calls {

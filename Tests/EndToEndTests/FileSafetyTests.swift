@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// SPEC §8: the files the tool writes are never written through a link someone planted, and what
 /// `refs --format env` prints is safe to `eval`.
 @Suite("files are not written through links; refs --format env is safe to eval", .serialized)
@@ -71,6 +75,26 @@ struct FileSafetyTests {
         #expect(out.status == 1, "\(out.all)")
         #expect(out.stderr.contains("m.lock.journal is a symbolic link"), "\(out.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    @Test(arguments: ["m.lock", "m.lock.journal"])
+    func aFIFOWhereTheLockfileOrJournalGoesIsRefusedNotWaitedOn(_ name: String) async throws {
+        let folder = try Folder()
+        #expect(mkfifo(folder.path + "/" + name, 0o600) == 0)
+        let out = try await folder.run(["plan", folder.path + "/m.yaml", "--no-refresh"])
+        #expect(!out.signalled, "plan waited on the FIFO: \(out.all)")
+        #expect(out.status == 1, "\(out.all)")
+        #expect(out.stderr.contains(name) && out.stderr.contains("not a regular file"), "\(out.stderr)")
+    }
+
+    @Test func aHardLinkAtTheLockFileIsRefusedAndItsTargetUntouched() async throws {
+        let folder = try Folder()
+        #expect(link(folder.path + "/victim", folder.path + "/m.lock.lck") == 0)
+        let out = try await folder.run(["refresh", folder.path + "/m.yaml"])
+        #expect(out.status == 1, "\(out.all)")
+        #expect(out.stderr.contains("m.lock.lck") && out.stderr.contains("hard link"), "\(out.stderr)")
+        #expect(folder.victim == "VICTIM-CONTENT\n")
+        #expect(!out.all.contains("VICTIM-CONTENT"))
     }
 
     // MARK: - refs --format env

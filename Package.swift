@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         /// libyaml, from the system (Debian: libyaml-dev, pkg-config yaml-0.1).
@@ -31,16 +32,20 @@ let package = Package(
         /// JSON values with exact field names and number kinds, parsed strictly; shared by the client
         /// and the emulator, which must agree on what a body says.
         .target(name: "JSON", swiftSettings: strict),
-        /// Files that survive crashes: atomic replacement; and SHA-256.
-        .target(name: "Durable", swiftSettings: strict),
+        /// Files that survive crashes (atomic replacement, an append-only log, an exclusive lock), and
+        /// their digests (SHA-256 from swift-crypto).
+        .target(name: "Durable", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        /// Time in one place: `Duration` in seconds and milliseconds, and every UTC date format read
+        /// or written (RFC 3339, id stamps, HTTP dates).
+        .target(name: "Timing", swiftSettings: strict),
         /// The manifest model, its loading and validation, and diagnostics; no network.
-        .target(name: "AssetformCore", dependencies: ["YAML", "JSON", "Durable"], swiftSettings: strict),
+        .target(name: "AssetformCore", dependencies: ["YAML", "JSON", "Durable", "Timing"], swiftSettings: strict),
         /// The service protocol, the seedance and 0-0 clients, and the call policy every remote call
         /// goes through: rate limits per class, adaptive throttling, retries.
         .target(
             name: "AssetformRemote",
             dependencies: [
-                "AssetformCore", "JSON",
+                "AssetformCore", "JSON", "Timing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "AssetformEmulator",
             dependencies: [
-                "JSON", "Durable",
+                "JSON", "Durable", "Timing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +84,7 @@ let package = Package(
                 "AssetformApply",
                 "AssetformEmulator",
                 "Durable",
+                "Timing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,13 +96,15 @@ let package = Package(
         .executableTarget(
             name: "assetform-bench",
             dependencies: [
-                "AssetformRemote", "AssetformEmulator", "AssetformCore",
+                "AssetformRemote", "AssetformEmulator", "AssetformCore", "Timing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
+        .testTarget(name: "TimingTests", dependencies: ["Timing"], swiftSettings: strict),
+        .testTarget(name: "DurableTests", dependencies: ["Durable"], swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",

@@ -319,7 +319,7 @@ extension Assetform.ApplyCommand {
                     "it was made for api \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)"
                 )
             }
-            let digest = SHA256.hex(session.source.bytes)
+            let digest = Digest.sha256Hex(session.source.bytes)
             if origin.manifestSHA256 != digest {
                 changed.append(
                     "the manifest \(session.manifestPath) changed (sha256 \(origin.manifestSHA256.prefix(12))… then, \(digest.prefix(12))… now)"

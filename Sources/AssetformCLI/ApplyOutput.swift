@@ -4,6 +4,7 @@ import AssetformRemote
 import Durable
 import JSON
 import Synchronization
+import Timing
 
 #if canImport(Glibc)
     import Glibc
@@ -58,7 +59,7 @@ final class ApplyOutput: Sendable {
                     ("event", .string("retrying")), ("call", .string(call.name)), ("attempt", .int(attempt)),
                     (
                         "after_ms",
-                        .int(Int(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000))
+                        .int(Int(after.inMilliseconds))
                     ),
                     ("error", .string(error.description)),
                 ])
@@ -184,7 +185,7 @@ final class ApplyOutput: Sendable {
     /// One NDJSON event, stamped with `t`, the seconds since apply started.
     private func emit(_ fields: [(String, JSONValue)]) {
         let elapsed = ContinuousClock.now - started
-        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let ms = elapsed.inMilliseconds
         let bytes = JSONValue.object(fields + [("t", .double(Double(ms) / 1000))]).encodedBytes
         buffered.withLock {
             $0.append(contentsOf: bytes)
@@ -251,7 +252,7 @@ final class ApplyOutput: Sendable {
         let window = Duration.seconds(5)
         let recent = c.finishedAt.filter { now - $0 <= window }.count
         let span = min(window, now - started)
-        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let seconds = span.inSeconds
         let rate = seconds > 0.2 ? Double(recent) / seconds : 0
         var text =
             "Applying: \(c.done)/\(c.total) done, \(max(0, c.inFlight)) in flight, \(c.retries) retried, \(c.failed) failed"
@@ -286,8 +287,8 @@ final class ApplyOutput: Sendable {
     func summary(_ r: ApplyReport, elapsed: Duration) {
         flush()
         endLive()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let waited = Double(r.waited.components.seconds) + Double(r.waited.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
+        let waited = r.waited.inSeconds
         if mode == .json {
             var f: [(String, JSONValue)] = [
                 ("event", .string("summary")), ("created", .int(r.created)), ("replaced", .int(r.replaced)),

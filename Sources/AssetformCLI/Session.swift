@@ -4,6 +4,7 @@ import AssetformEmulator
 import AssetformRemote
 import Durable
 import Logging
+import Timing
 import YAML
 
 #if canImport(Glibc)
@@ -154,7 +155,7 @@ struct Session {
         gethostname(&host, host.count - 1)
         let hostName = String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
         let holder =
-            "pid \(getpid()) on \(hostName), since \(UTCStamp.now()), running `assetform \(command)`"
+            "pid \(getpid()) on \(hostName), since \(UTCDate.rfc3339(UTCDate.now())), running `assetform \(command)`"
         do throws(ExclusiveLock.Failure) {
             let held: ExclusiveLock
             if let timeout {

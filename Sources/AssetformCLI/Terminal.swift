@@ -2,6 +2,7 @@ import ArgumentParser
 import AssetformCore
 import AssetformEmulator
 import AssetformRemote
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -86,16 +87,7 @@ struct Terminal: Sendable {
         print(text, terminator: terminator, to: &stream)
     }
 
-    static func environment() -> [String: String] {
-        var result: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return result
-    }
+    static func environment() -> [String: String] { ProcessInfo.processInfo.environment }
 }
 
 struct StandardError: TextOutputStream {
@@ -109,17 +101,5 @@ struct StandardError: TextOutputStream {
                 offset += n
             }
         }
-    }
-}
-
-/// The time as RFC 3339 in UTC, for what a person reads (the lock file's holder).
-enum UTCStamp {
-    static func now() -> String {
-        var t = time(nil)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 }

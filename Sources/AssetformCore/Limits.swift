@@ -1,3 +1,5 @@
+import Timing
+
 /// How hard apply may push the service (SPEC §2 `limits`); every value has a default.
 public struct Limits: Sendable, Equatable {
     /// Calls in flight at most.
@@ -63,7 +65,7 @@ public enum DurationText {
 
     /// The shortest spelling: `30s`, `15m`, `1h30m`, `500ms`.
     public static func format(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        let ms = d.inMilliseconds
         if ms == 0 { return "0s" }
         if ms % 1000 != 0 { return "\(ms)ms" }
         var s = ms / 1000

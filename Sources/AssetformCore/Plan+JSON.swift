@@ -23,7 +23,8 @@ extension Plan {
 
         public init(provider: LockedProvider, manifest: [UInt8], lock: Lockfile?) {
             self.init(
-                provider: provider, manifestSHA256: SHA256.hex(manifest), lockLineage: lock?.lineage, lockSerial: lock?.serial)
+                provider: provider, manifestSHA256: Digest.sha256Hex(manifest), lockLineage: lock?.lineage,
+                lockSerial: lock?.serial)
         }
     }
 

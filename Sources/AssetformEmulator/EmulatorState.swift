@@ -1,6 +1,7 @@
 import Durable
 import Foundation
 import JSON
+import Timing
 
 /// All of the emulator's mutable state, behind one actor: objects per dialect and key, token
 /// buckets, counters, and the random source for faults.
@@ -32,7 +33,7 @@ actor EmulatorState {
     static func now() -> Double { Date().timeIntervalSince1970 }
 
     /// The name a key's data is kept under: a digest, never the key.
-    static func keyID(_ key: String) -> String { "key-" + SHA256.hex(key).prefix(16) }
+    static func keyID(_ key: String) -> String { "key-" + Digest.sha256Hex(key).prefix(16) }
 
     /// Digests of the keys seen, so that a request costs a lookup rather than a SHA-256.
     private var keyIDs: [String: String] = [:]
@@ -71,7 +72,7 @@ actor EmulatorState {
             buckets[bucketKey] = bucket
             if let wait {
                 stats.throttled[dialect, default: 0] += 1
-                let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                let seconds = wait.inSeconds
                 return .throttled(retryAfter: max(1, Int(seconds.rounded(.up))))
             }
         }
@@ -111,7 +112,7 @@ actor EmulatorState {
         while true {
             let id =
                 dialect == .seedance
-                ? "\(prefix)-\(UTCTime.compact(now))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
+                ? "\(prefix)-\(UTCDate.compact(now))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
                 : "\(prefix == "asset" ? "Asset" : "group")-\(randomSuffix(16, alphabet: "0123456789abcdef"))"
             if tenant.groups[id] == nil && tenant.assets[id] == nil { return id }
         }

@@ -1,4 +1,5 @@
 import JSON
+import Timing
 
 /// The native seedance dialect (API.md §1): `POST /v1/seedance/asset/{Action}`, PascalCase
 /// fields, answers in the `ResponseMetadata` / `Result` envelope.
@@ -171,8 +172,8 @@ struct SeedanceAPI: Sendable {
         .object([
             ("Id", .string(g.id)), ("Name", .string(g.name)), ("Description", .string(g.description)),
             ("GroupType", .string("AIGC")),
-            ("ProjectName", .string(g.projectName)), ("CreateTime", .string(UTCTime.rfc3339(g.createTime))),
-            ("UpdateTime", .string(UTCTime.rfc3339(g.updateTime))),
+            ("ProjectName", .string(g.projectName)), ("CreateTime", .string(UTCDate.rfc3339(g.createTime))),
+            ("UpdateTime", .string(UTCDate.rfc3339(g.updateTime))),
         ])
     }
 
@@ -195,8 +196,8 @@ struct SeedanceAPI: Sendable {
                 ))
         }
         fields += [
-            ("ProjectName", .string(a.projectName)), ("CreateTime", .string(UTCTime.rfc3339(a.createTime))),
-            ("UpdateTime", .string(UTCTime.rfc3339(a.updateTime))),
+            ("ProjectName", .string(a.projectName)), ("CreateTime", .string(UTCDate.rfc3339(a.createTime))),
+            ("UpdateTime", .string(UTCDate.rfc3339(a.updateTime))),
         ]
         return .object(fields)
     }

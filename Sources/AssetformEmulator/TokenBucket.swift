@@ -1,3 +1,5 @@
+import Timing
+
 /// A token bucket: `rate` tokens a second, holding at most `burst`.
 struct TokenBucket: Sendable {
     let rate: Double
@@ -16,7 +18,7 @@ struct TokenBucket: Sendable {
     mutating func take(now: ContinuousClock.Instant) -> Duration? {
         let elapsed = now - last
         last = now
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         tokens = min(burst, tokens + seconds * rate)
         if tokens >= 1 {
             tokens -= 1

@@ -1,6 +1,7 @@
 public import AssetformCore
 import DequeModule
 public import Logging
+import Timing
 
 /// What happened to a call, for progress output and tests.
 public enum CallEvent: Sendable {
@@ -203,6 +204,6 @@ public actor CallPolicy {
     }
 
     static func milliseconds(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+        Int(d.inMilliseconds)
     }
 }

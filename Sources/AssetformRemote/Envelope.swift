@@ -115,25 +115,3 @@ enum Envelope {
         }
     }
 }
-
-/// `2026-03-18T07:20:44Z` to seconds since 1970.
-enum RFC3339 {
-    static func parse(_ text: String) -> Double? {
-        let digits = text.unicodeScalars.filter { ("0"..."9").contains($0) }.map { Int($0.value) - 48 }
-        guard text.hasSuffix("Z"), digits.count >= 14 else { return nil }
-        func n(_ from: Int, _ count: Int) -> Int { digits[from..<from + count].reduce(0) { $0 * 10 + $1 } }
-        return epoch(year: n(0, 4), month: n(4, 2), day: n(6, 2), hour: n(8, 2), minute: n(10, 2), second: n(12, 2))
-    }
-
-    /// Days from the civil date (Howard Hinnant's algorithm).
-    static func epoch(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Double {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return Double(days * 86400 + hour * 3600 + minute * 60 + second)
-    }
-}

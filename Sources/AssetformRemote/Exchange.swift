@@ -1,6 +1,7 @@
 import AssetformCore
 import JSON
 public import Logging
+import Timing
 
 /// What a client needs to make calls: its settings, the shared transport, the call policy and a
 /// logger. Both dialects' clients make every call through `exchange`.
@@ -110,7 +111,7 @@ enum Exchange {
     ) {
         guard logger.logLevel <= .info else { return }  // nothing to build when it is not shown
         let elapsed = ContinuousClock.now - started
-        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let ms = elapsed.inMilliseconds
         let status: String
         switch reply {
         case .success(let r): status = String(r.status)

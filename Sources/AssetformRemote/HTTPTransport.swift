@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Timing
 
 /// One HTTP exchange, as the clients need it.
 public struct HTTPReply: Sendable {
@@ -47,7 +48,7 @@ public final class HTTPTransport: Sendable {
         // A connection that cannot be made fails the request at once; the call policy retries it
         // with its own backoff and budget, rather than the pool waiting out the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(10), read: .nanoseconds(Self.nanoseconds(idleRead)))
+        configuration.timeout = .init(connect: .seconds(10), read: .nanoseconds(idleRead.inNanoseconds))
         configuration.decompression = .disabled
         // Redirects are followed here, where the origin is checked, never by the client.
         configuration.redirectConfiguration = .disallow
@@ -223,11 +224,6 @@ public final class HTTPTransport: Sendable {
         case EPIPE: "the other side closed the connection while the request was being sent"
         default: String(cString: strerror(code)).lowercased()
         }
-    }
-
-    static func nanoseconds(_ d: Duration) -> Int64 {
-        let (s, atto) = d.components
-        return s >= Int64.max / 1_000_000_000 ? Int64.max : s * 1_000_000_000 + atto / 1_000_000_000
     }
 }
 

@@ -1,3 +1,5 @@
+import Timing
+
 /// Exponential backoff with full jitter: the delay before retry n is drawn uniformly from
 /// [0, min(cap, base × 2^(n-1))], so that clients retrying together spread out.
 public struct Backoff: Sendable {
@@ -12,17 +14,11 @@ public struct Backoff: Sendable {
     /// The ceiling for retry `n` (1-based).
     public func ceiling(retry n: Int) -> Duration {
         let factor = Double(1 << min(max(n - 1, 0), 30))
-        let seconds = min(Self.seconds(cap), Self.seconds(base) * factor)
-        return .nanoseconds(Int64(seconds * 1e9))
+        return .seconds(clamping: min(cap.inSeconds, base.inSeconds * factor))
     }
 
     public func delay(retry n: Int, using random: inout some RandomNumberGenerator) -> Duration {
-        let ceiling = Self.seconds(ceiling(retry: n))
-        return .nanoseconds(Int64(Double.random(in: 0...ceiling, using: &random) * 1e9))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        .seconds(clamping: Double.random(in: 0...ceiling(retry: n).inSeconds, using: &random))
     }
 }
 

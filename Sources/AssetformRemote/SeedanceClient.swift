@@ -1,5 +1,6 @@
 public import AssetformCore
 import JSON
+import Timing
 
 /// The native seedance dialect (API.md §1): eight POST actions, PascalCase fields.
 public struct SeedanceClient: AssetService {
@@ -111,7 +112,7 @@ public struct SeedanceClient: AssetService {
     private func group(_ g: JSONValue, _ action: String) throws(RemoteError) -> RemoteGroup {
         RemoteGroup(
             id: try id(g, action), name: g["Name"]?.string ?? "", description: g["Description"]?.string ?? "",
-            createTime: g["CreateTime"]?.string.flatMap(RFC3339.parse))
+            createTime: g["CreateTime"]?.string.flatMap(UTCDate.parseRFC3339))
     }
 
     private func asset(_ a: JSONValue, _ action: String) throws(RemoteError) -> RemoteAsset {
@@ -126,7 +127,7 @@ public struct SeedanceClient: AssetService {
             groupID: try a["GroupId"]?.string.map { (g) throws(RemoteError) in
                 g.isEmpty ? g : try Exchange.checkedID(g, field: "GroupId", call: action)
             } ?? "", status: status, failure: failure,
-            createTime: a["CreateTime"]?.string.flatMap(RFC3339.parse))
+            createTime: a["CreateTime"]?.string.flatMap(UTCDate.parseRFC3339))
     }
 }
 

@@ -3,6 +3,7 @@ import AssetformCore
 import AssetformEmulator
 import AssetformRemote
 import Logging
+import Timing
 
 /// Benchmarks that measure the remote layer against the in-process emulator. Figures are
 /// ratios against a reference measured in the same run (BENCHMARKS.md; README "Benchmarks").
@@ -178,7 +179,7 @@ struct BenchFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+func seconds(_ d: Duration) -> Double { d.inSeconds }
 
 func fmt(_ v: Double, _ digits: Int = 1) -> String {
     let p = pow10(digits)

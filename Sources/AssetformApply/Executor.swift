@@ -36,12 +36,10 @@ public final class Executor: Sendable {
     let stop: StopFlag
     let events: @Sendable (ApplyEvent) -> Void
     private let tally = Mutex(ApplyReport())
-    private let pending = Mutex<[String: Pending]>([:])
+    private let pending = Mutex<[Address: Pending]>([:])
 
-    /// An asset waited for: its address parts and remote ids.
+    /// An asset waited for: its remote id and its group's.
     struct Pending: Sendable {
-        var group: String
-        var key: String
         var id: String
         var groupID: String
     }
@@ -104,7 +102,7 @@ public final class Executor: Sendable {
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
         report.stopped = stop.reason
-        report.stillProcessing += pending.withLock { $0.keys.sorted() }
+        report.stillProcessing += pending.withLock { $0.keys.sorted().map(\.description) }
         return report
     }
 
@@ -115,6 +113,17 @@ public final class Executor: Sendable {
             tally.withLock { $0.notStarted += 1 }
             return
         }
+        if case .failed(_, let f) = step.action {
+            // Nothing is sent: it failed in an earlier run, and is reported again.
+            fail(
+                step,
+                Problem(
+                    address: step.address.description, code: f?.code,
+                    message: "it failed remotely in an earlier run: "
+                        + (f.map { "\($0.code): \($0.message)" } ?? "no reason given")
+                        + "; it is created again only with --retry-failed or a changed url"))
+            return
+        }
         events(.started(step))
         do {
             let outcome = try await execute(step)
@@ -123,7 +132,7 @@ public final class Executor: Sendable {
                 case .created(_, _, let recovered):
                     if recovered {
                         r.recovered += 1
-                    } else if step.action == .replace {
+                    } else if step.verb == .replace {
                         r.replaced += 1
                     } else {
                         r.created += 1
@@ -143,12 +152,12 @@ public final class Executor: Sendable {
             if error.kind == .fatalForRun || error.kind == .quotaExhausted {
                 await halt(.fatal(error.description))
             }
-            fail(step, Problem(address: step.address, code: error.code, message: error.description))
+            fail(step, Problem(address: step.address.description, code: error.code, message: error.description))
         } catch let error as Ledger.Failure {
             await halt(.fatal(error.description))
-            fail(step, Problem(address: step.address, code: nil, message: error.description))
+            fail(step, Problem(address: step.address.description, code: nil, message: error.description))
         } catch {
-            fail(step, Problem(address: step.address, code: nil, message: Redaction.redact("\(error)")))
+            fail(step, Problem(address: step.address.description, code: nil, message: Redaction.redact("\(error)")))
         }
     }
 
@@ -163,97 +172,75 @@ public final class Executor: Sendable {
     }
 
     private func execute(_ step: Plan.Step) async throws -> Outcome {
-        switch (step.kind, step.action) {
-        case (_, .forget):
-            try await ledger.forget(step.address)
+        let address = step.address
+        switch step.action {
+        case .forget:
+            try await ledger.record(.forget(address))
             return .forgotten
-        case (.group, .create):
-            let name = step.name ?? step.groupKey
+        case .createGroup(let name, let description, _):
             let (group, seq, recovered) = try await create(
                 step,
-                intent: {
-                    JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, description: step.description)
-                },
+                intent: { JournalRecord.Intent(seq: $0, at: $1, address: address, name: name, description: description) },
                 send: { (hook) async throws(RemoteError) -> RemoteGroup in
-                    try await service.createGroup(name: name, description: step.description ?? "", beforeSend: hook)
+                    try await service.createGroup(name: name, description: description ?? "", beforeSend: hook)
                 },
                 reconcile: { (since) async throws(RemoteError) -> RemoteGroup? in
                     try await reconciler.group(named: name, since: since)
                 })
             try await ledger.record(
-                group: step.groupKey, LockedGroup(id: group.id, name: name, description: step.description), closing: seq)
+                .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq)
             return .created(id: group.id, status: nil, recovered: recovered)
-        case (.group, .adopt):
-            guard let id = step.remoteID else { throw internalError(step) }
+        case .adoptGroup(let id, let name, let description):
+            _ = await ledger.claim(id)
+            try await ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
+            return .adopted(id: id)
+        case .updateGroup(let id, let name, let description):
+            guard var g = await ledger.lockfile.groups[address.group] else { throw internalError(step) }
+            try await service.updateGroup(id: id, name: name?.after, description: description?.after)
+            if let name { g.name = name.after }
+            if let description { g.description = description.after }
+            try await ledger.record(.group(key: address.group, g))
+            return .updated
+        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _):
+            return try await createAsset(step, spec)
+        case .adoptAsset(let spec, let id, let status):
             _ = await ledger.claim(id)
             try await ledger.record(
-                group: step.groupKey, LockedGroup(id: id, name: step.name ?? step.groupKey, description: step.description))
-            return .adopted(id: id)
-        case (.group, .update):
-            guard let id = step.remoteID, let locked = await ledger.lockfile.groups[step.groupKey] else {
-                throw internalError(step)
-            }
-            let name = step.changes.first { $0.field == "name" }?.after
-            let description = step.changes.first { $0.field == "description" }?.after
-            try await service.updateGroup(id: id, name: name, description: description)
-            var g = locked
-            if let name { g.name = name }
-            if let description { g.description = description }
-            try await ledger.record(group: step.groupKey, g)
-            return .updated
-        case (.asset, .create), (.asset, .replace):
-            return try await createAsset(step)
-        case (.asset, .adopt):
-            guard let id = step.remoteID, let key = step.assetKey, let type = step.type, let url = step.url else {
-                throw internalError(step)
-            }
-            _ = await ledger.claim(id)
-            let status = step.status ?? .processing
-            try await ledger.record(
-                asset: key, in: step.groupKey,
-                LockedAsset(
-                    id: id, name: step.name ?? key, ref: LockedAsset.ref(for: id, api: api), status: status, type: type,
-                    url: url))
-            if status == .processing, let groupID = await ledger.lockfile.groups[step.groupKey]?.id {
-                awaitProcessing(step, id: id, groupID: groupID)
+                .asset(
+                    address,
+                    LockedAsset(
+                        id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
+                        url: spec.url)))
+            if status == .processing, let groupID = await ledger.lockfile.groups[address.group]?.id {
+                awaitProcessing(address, id: id, groupID: groupID)
             }
             return .adopted(id: id)
-        case (.asset, .update):
-            guard let id = step.remoteID, let key = step.assetKey, let name = step.name,
-                var locked = await ledger.lockfile.asset(step.groupKey, key)
-            else { throw internalError(step) }
-            try await service.updateAsset(id: id, name: name)
-            locked.name = name
-            try await ledger.record(asset: key, in: step.groupKey, locked)
+        case .updateAsset(let id, let name):
+            guard var locked = await ledger.lockfile.asset(at: address) else { throw internalError(step) }
+            try await service.updateAsset(id: id, name: name.after)
+            locked.name = name.after
+            try await ledger.record(.asset(address, locked))
             return .updated
-        case (.asset, .wait):
-            guard let id = step.remoteID, let groupID = await ledger.lockfile.groups[step.groupKey]?.id else {
-                throw internalError(step)
-            }
-            awaitProcessing(step, id: id, groupID: groupID)
+        case .wait(let id):
+            guard let groupID = await ledger.lockfile.groups[address.group]?.id else { throw internalError(step) }
+            awaitProcessing(address, id: id, groupID: groupID)
             return .waiting
-        case (_, .failed):
-            let f = step.failure
-            throw RemoteError(
-                .fatalForCall, call: "CreateAsset", code: f?.code,
-                message: (f?.message ?? "it failed remotely")
-                    + " (from an earlier run; it is created again only with --retry-failed or a changed url)")
-        default:
-            throw internalError(step)
+        case .failed:
+            throw internalError(step)  // reported by `run`, never executed
         }
     }
 
-    private func createAsset(_ step: Plan.Step) async throws -> Outcome {
-        guard let key = step.assetKey, let type = step.type, let url = step.url else { throw internalError(step) }
-        guard let groupID = await ledger.lockfile.groups[step.groupKey]?.id else {
+    private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
+        let address = step.address
+        guard let groupID = await ledger.lockfile.groups[address.group]?.id else {
             throw RemoteError(
-                .fatalForCall, call: "CreateAsset", message: "its group \(step.groupKey) was not created, so it cannot be either")
+                .fatalForCall, call: "CreateAsset", message: "its group \(address.group) was not created, so it cannot be either")
         }
-        let name = step.name ?? key
+        let (name, type, url) = (spec.name, spec.type, spec.url)
         let (asset, seq, recovered) = try await create(
             step,
             intent: {
-                JournalRecord.Intent(seq: $0, at: $1, address: step.address, name: name, groupID: groupID, type: type, url: url)
+                JournalRecord.Intent(seq: $0, at: $1, address: address, name: name, groupID: groupID, type: type, url: url)
             },
             send: { (hook) async throws(RemoteError) -> RemoteAsset in
                 try await service.createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: hook)
@@ -262,15 +249,16 @@ public final class Executor: Sendable {
                 try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
             })
         try await ledger.record(
-            asset: key, in: step.groupKey,
-            LockedAsset(
-                id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
-                url: url, failure: asset.failure),
+            .asset(
+                address,
+                LockedAsset(
+                    id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
+                    url: url, failure: asset.failure)),
             closing: seq)
-        if asset.status == .processing { awaitProcessing(step, id: asset.id, groupID: groupID) }
+        if asset.status == .processing { awaitProcessing(address, id: asset.id, groupID: groupID) }
         if asset.status == .failed {
             let f = asset.failure
-            fail(step, Problem(address: step.address, code: f?.code, message: f?.message ?? "the asset failed"))
+            fail(step, Problem(address: address.description, code: f?.code, message: f?.message ?? "the asset failed"))
         }
         return .created(id: asset.id, status: asset.status, recovered: recovered)
     }
@@ -314,8 +302,8 @@ public final class Executor: Sendable {
                 } else {
                     // 0-0 cannot list: send it again, and say it may be there twice.
                     try await ledger.abandon(n)
-                    tally.withLock { $0.possibleDuplicates.append(step.address) }
-                    events(.possibleDuplicate(address: step.address))
+                    tally.withLock { $0.possibleDuplicates.append(step.address.description) }
+                    events(.possibleDuplicate(address: step.address.description))
                 }
                 if round == rounds { throw error }
             } catch {
@@ -352,19 +340,18 @@ public final class Executor: Sendable {
     private func internalError(_ step: Plan.Step) -> RemoteError {
         RemoteError(
             .fatalForCall, call: "apply",
-            message: "internal: the plan's \(step.action.rawValue) of \(step.address) is incomplete (this is a bug)")
+            message: "internal: the plan's \(step.verb.rawValue) of \(step.address) does not fit the lockfile (this is a bug)")
     }
 
     // MARK: - Waiting for Processing assets
 
-    private func awaitProcessing(_ step: Plan.Step, id: String, groupID: String) {
-        guard let key = step.assetKey else { return }
+    private func awaitProcessing(_ address: Address, id: String, groupID: String) {
         guard options.wait > .zero else {
             // With --no-wait the next run picks them up: only said in the summary.
-            tally.withLock { $0.stillProcessing.append(step.address) }
+            tally.withLock { $0.stillProcessing.append(address.description) }
             return
         }
-        pending.withLock { $0[step.address] = Pending(group: step.groupKey, key: key, id: id, groupID: groupID) }
+        pending.withLock { $0[address] = Pending(id: id, groupID: groupID) }
     }
 
     /// Polls with backoff until every Processing asset is Active or Failed, or `wait` is over:
@@ -385,13 +372,14 @@ public final class Executor: Sendable {
                 let seen = try await look(at: Array(waiting.values))
                 for (address, p) in waiting {
                     guard let a = seen[p.id], a.status != .processing else { continue }
-                    try await ledger.settle(group: p.group, key: p.key, status: a.status, failure: a.failure)
+                    try await ledger.settle(address, status: a.status, failure: a.failure)
                     pending.withLock { $0[address] = nil }
-                    events(.settled(address: address, status: a.status, failure: a.failure))
+                    events(.settled(address: address.description, status: a.status, failure: a.failure))
                     if a.status == .failed {
                         let f = a.failure
                         tally.withLock {
-                            $0.failed.append(Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
+                            $0.failed.append(
+                                Problem(address: address.description, code: f?.code, message: f?.message ?? "the asset failed"))
                         }
                     } else {
                         tally.withLock { $0.active += 1 }

@@ -30,10 +30,7 @@ public actor Ledger {
         } catch {
             throw Failure(description: "cannot write the journal: \(error)")
         }
-        for g in lockfile.groups.values {
-            claimed.insert(g.id)
-            for a in g.assets.values { claimed.insert(a.id) }
-        }
+        claimed = lockfile.trackedIDs
     }
 
     @discardableResult
@@ -82,39 +79,32 @@ public actor Ledger {
 
     // MARK: - Changes
 
-    /// Records a group (its assets stay as they are); `seq` closes the intent that made it.
-    public func record(group key: String, _ group: LockedGroup, closing seq: Int? = nil) throws(Failure) {
-        var g = group
-        g.assets = [:]
-        try append(.group(address: key, g, seq: seq))
-        if let seq { open[seq] = nil }
-        claimed.insert(g.id)
-        g.assets = lockfile.groups[key]?.assets ?? [:]
-        lockfile.groups[key] = g
-    }
-
-    /// Records an asset of a recorded group; `seq` closes the intent that made it.
-    public func record(asset key: String, in group: String, _ asset: LockedAsset, closing seq: Int? = nil) throws(Failure) {
-        guard lockfile.groups[group] != nil else {
-            throw Failure(description: "internal: \(group)/\(key) recorded before its group (this is a bug)")
+    /// Journals `change` and makes it to the lockfile; `seq` closes the intent whose create made
+    /// the object. The ids it records are claimed.
+    public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(Failure) {
+        if let refusal = lockfile.refusal(of: change) {
+            throw Failure(description: "internal: \(refusal) (this is a bug)")
         }
-        try append(.asset(group: group, key: key, asset, seq: seq))
+        try append(.change(change, seq: seq))
         if let seq { open[seq] = nil }
-        claimed.insert(asset.id)
-        lockfile.groups[group]!.assets[key] = asset
+        switch change {
+        case .group(_, let g): claimed.insert(g.id)
+        case .asset(_, let a): claimed.insert(a.id)
+        case .forget: break
+        }
+        do {
+            try lockfile.apply(change)
+        } catch {
+            throw Failure(description: "internal: \(error) (this is a bug)")
+        }
     }
 
-    /// A new status (and failure) for a tracked asset, found by id.
-    public func settle(group: String, key: String, status: AssetStatus, failure: RemoteAsset.Failure?) throws(Failure) {
-        guard var a = lockfile.groups[group]?.assets[key], a.status != status || a.failure != failure else { return }
+    /// A new status (and failure) for a tracked asset.
+    public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) throws(Failure) {
+        guard var a = lockfile.asset(at: address), a.status != status || a.failure != failure else { return }
         a.status = status
         a.failure = failure
-        try record(asset: key, in: group, a)
-    }
-
-    public func forget(_ address: String) throws(Failure) {
-        try append(.forget(address: address))
-        lockfile.remove(address: address)
+        try record(.asset(address, a))
     }
 
     /// Claims a remote id for one address: false when something already tracks it.
@@ -124,24 +114,45 @@ public actor Ledger {
 
     // MARK: - Writing the lockfile
 
+    /// True while a write of the lockfile is under way; the writers waiting for their turn.
+    private var writing = false
+    private var writeQueue: [CheckedContinuation<Void, Never>] = []
+
     /// Writes the lockfile as it now is (one serial later), encoding it off the actor so that
-    /// recording goes on meanwhile. The journal stays: `finish` removes it once nothing is open.
-    /// Not to be called twice at once.
+    /// recording goes on meanwhile. Writes take turns (checkpoints, the final write): the
+    /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
+    /// is open.
     public nonisolated func writeLockfile(to path: String) async throws(Failure) {
-        var (snapshot, count) = await takeSnapshot()
+        var (snapshot, count) = await beginWrite()
+        let result: Result<Void, Failure>
         do throws(Lockfile.Failure) {
             try snapshot.write(to: path)
+            result = .success(())
         } catch {
-            throw Failure(description: error.description)
+            result = .failure(Failure(description: error.description))
         }
-        await wrote(serial: snapshot.serial, records: count)
+        await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count)
+        try result.get()
     }
 
-    private func takeSnapshot() -> (Lockfile, Int) { (lockfile, unwritten) }
+    private func beginWrite() async -> (Lockfile, Int) {
+        if writing {
+            await withCheckedContinuation { writeQueue.append($0) }
+        }
+        writing = true
+        return (lockfile, unwritten)
+    }
 
-    private func wrote(serial: Int, records: Int) {
-        lockfile.serial = serial
-        unwritten -= records
+    private func endWrite(serial: Int?, records: Int) {
+        if let serial {
+            lockfile.serial = serial
+            unwritten -= records
+        }
+        if writeQueue.isEmpty {
+            writing = false
+        } else {
+            writeQueue.removeFirst().resume()  // the turn passes straight on
+        }
     }
 
     /// Writes the lockfile and, when no create is of unknown outcome, removes the journal.

@@ -21,7 +21,7 @@ public enum Recovery {
         var result = Result(lockfile: lockfile)
         guard !intents.isEmpty else { return result }
         guard service.capabilities.canList else {
-            result.possibleDuplicates = intents.map(\.address)
+            result.possibleDuplicates = intents.map(\.address.description)
             return result
         }
         let claims = Claims(lockfile)
@@ -30,10 +30,10 @@ public enum Recovery {
         let api = API(rawValue: lockfile.provider.api) ?? .seedance
         for intent in intents where !intent.isAsset {
             if let g = try await reconciler.group(named: intent.name, since: intent.at) {
-                var entry = LockedGroup(id: g.id, name: intent.name, description: intent.description)
-                entry.assets = result.lockfile.groups[intent.address]?.assets ?? [:]
-                result.lockfile.groups[intent.address] = entry
-                result.found.append(intent.address)
+                // Cannot be refused: a group change applies to any lockfile.
+                try? result.lockfile.apply(
+                    .group(key: intent.address.group, LockedGroup(id: g.id, name: intent.name, description: intent.description)))
+                result.found.append(intent.address.description)
             }
         }
         let assetIntents = intents.filter(\.isAsset)
@@ -42,15 +42,17 @@ public enum Recovery {
             let wanted = these.map { Reconciler.Wanted(name: $0.name, type: $0.type ?? .image, since: $0.at) }
             let found = try await reconciler.assets(in: groupID, wanted: wanted)
             for (intent, asset) in zip(these, found) {
-                let parts = intent.address.split(separator: "/", maxSplits: 1).map(String.init)
-                // Made nothing (or nothing this lockfile can hold): the plan creates it.
-                guard parts.count == 2, let asset, let type = intent.type, let url = intent.url,
-                    result.lockfile.groups[parts[0]]?.id == groupID
+                // Made nothing (or nothing this lockfile can hold, its group gone since): the plan creates it.
+                guard let asset, let type = intent.type, let url = intent.url,
+                    result.lockfile.groups[intent.address.group]?.id == groupID
                 else { continue }
-                result.lockfile.groups[parts[0]]!.assets[parts[1]] = LockedAsset(
-                    id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
-                    type: type, url: url, failure: asset.failure)
-                result.found.append(intent.address)
+                let change = LockfileChange.asset(
+                    intent.address,
+                    LockedAsset(
+                        id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
+                        type: type, url: url, failure: asset.failure))
+                guard (try? result.lockfile.apply(change)) != nil else { continue }
+                result.found.append(intent.address.description)
             }
         }
         return result
@@ -58,14 +60,9 @@ public enum Recovery {
 
     /// The ids a lockfile tracks, and those found since.
     private actor Claims {
-        var ids: Set<String> = []
+        var ids: Set<String>
 
-        init(_ lockfile: Lockfile) {
-            for g in lockfile.groups.values {
-                ids.insert(g.id)
-                for a in g.assets.values { ids.insert(a.id) }
-            }
-        }
+        init(_ lockfile: Lockfile) { ids = lockfile.trackedIDs }
 
         func claim(_ id: String) -> Bool { ids.insert(id).inserted }
         func has(_ id: String) -> Bool { ids.contains(id) }

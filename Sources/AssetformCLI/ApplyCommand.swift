@@ -49,8 +49,10 @@ extension Assetform {
         @Flag(help: "Create again the assets that failed remotely.")
         var retryFailed = false
 
-        @Option(name: .customLong("target"), help: "Limit the run to this address (GROUP or GROUP/ASSET); repeatable.")
-        var targets: [String] = []
+        @Option(
+            name: .customLong("target"), help: "Limit the run to this address (GROUP or GROUP/ASSET); repeatable.",
+            transform: Address.argument)
+        var targets: [Address] = []
 
         @Option(help: "Calls in flight at most (default: limits.concurrency).")
         var concurrency: Int?
@@ -143,7 +145,7 @@ extension Assetform.ApplyCommand {
         var autoApprove: Bool
         var maxCreates: Int?
         var retryFailed: Bool
-        var targets: [String]
+        var targets: [Address]
         /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
         /// CI runners commonly allow before SIGKILL).
         var grace: Duration

@@ -41,7 +41,7 @@ final class ApplyOutput: Sendable {
 
     func planned(_ plan: Plan, document: JSONValue?) {
         // Waits finish in the waiting phase, shown apart.
-        counts.withLock { $0.total = plan.steps.filter { $0.action != .wait }.count }
+        counts.withLock { $0.total = plan.steps.filter { $0.verb != .wait }.count }
         if mode == .json, let document {
             emit([("event", .string("planned")), ("plan", document)])
             flush()
@@ -78,7 +78,7 @@ final class ApplyOutput: Sendable {
                 var f: [(String, JSONValue)] = [("event", .string("completed"))] + fields(step)
                 f += describe(outcome)
                 emit(f)
-            case .lines: if outcome != .waiting { line("\(step.action.sign) \(step.address): \(text(outcome, step))") }
+            case .lines: if outcome != .waiting { line("\(step.verb.sign) \(step.address): \(text(outcome, step))") }
             case .live, .quiet: break
             }
         case .failed(let step, let problem):
@@ -141,7 +141,10 @@ final class ApplyOutput: Sendable {
     }
 
     private func fields(_ step: Plan.Step) -> [(String, JSONValue)] {
-        [("address", .string(step.address)), ("kind", .string(step.kind.rawValue)), ("action", .string(step.action.rawValue))]
+        [
+            ("address", .string(step.address.description)), ("kind", .string(step.kind.rawValue)),
+            ("action", .string(step.verb.rawValue)),
+        ]
     }
 
     private func describe(_ outcome: Outcome) -> [(String, JSONValue)] {
@@ -159,7 +162,7 @@ final class ApplyOutput: Sendable {
     private func text(_ outcome: Outcome, _ step: Plan.Step) -> String {
         switch outcome {
         case .created(let id, let status, let recovered):
-            let what = step.action == .replace ? "created anew as \(id)" : "created \(id)"
+            let what = step.verb == .replace ? "created anew as \(id)" : "created \(id)"
             return (recovered ? what + " (its answer was lost; found by listing, not created twice)" : what)
                 + (status.map { " (\($0.rawValue))" } ?? "")
         case .adopted(let id): return "adopted \(id)"

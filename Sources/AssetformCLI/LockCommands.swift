@@ -20,6 +20,7 @@ extension Assetform {
 
         func validate() throws {
             guard (2...3).contains(arguments.count) else { throw ValidationError("import takes [MANIFEST] ADDR ID") }
+            _ = try Address.argument(arguments[arguments.count - 2])
         }
 
         func run() async throws {
@@ -33,24 +34,27 @@ extension Assetform {
                 defer { held.release() }
                 let manifest = session.manifest
                 var lock = session.lock ?? Lockfile(provider: session.lockedProvider)
-                let parts = address.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                guard (1...2).contains(parts.count), let group = manifest.groups.first(where: { $0.key == parts[0] }) else {
+                let address = try Address.argument(address)
+                guard let group = manifest.groups.first(where: { $0.key == address.group }) else {
                     throw UserError("\(address) is not a group or asset of \(manifestPath)")
                 }
                 let api = manifest.provider.api
-                if parts.count == 1 {
+                if address.isGroup {
                     if let tracked = lock.groups[group.key], tracked.id != id {
                         throw UserError("\(address) is already tracked as \(tracked.id); forget it first")
                     }
                     let found = try await session.withService { service, _ in try await service.getGroup(id: id) }
-                    var entry = lock.groups[group.key] ?? LockedGroup(id: found.id, name: found.name)
-                    entry.description = group.description == nil ? nil : found.description
-                    lock.groups[group.key] = entry
+                    try lock.apply(
+                        .group(
+                            key: group.key,
+                            LockedGroup(
+                                id: found.id, name: lock.groups[group.key]?.name ?? found.name,
+                                description: group.description == nil ? nil : found.description)))
                     try session.save(lock)
                     terminal.info("Imported group \(found.id) (\"\(found.name.visible)\") as \(address).")
                     return
                 }
-                guard let asset = group.assets.first(where: { $0.key == parts[1] }) else {
+                guard let asset = group.assets.first(where: { $0.key == address.asset }) else {
                     throw UserError("\(address) is not an asset of \(manifestPath)")
                 }
                 if let tracked = lock.asset(group.key, asset.key), tracked.id != id {
@@ -70,18 +74,24 @@ extension Assetform {
                         "\(id) belongs to the group \(found.groupID), but \(group.key) is tracked as \(trackedGroup.id)")
                 }
                 if let foundGroup {
-                    lock.groups[group.key] = LockedGroup(
-                        id: foundGroup.id, name: foundGroup.name,
-                        description: group.description == nil ? nil : foundGroup.description)
+                    try lock.apply(
+                        .group(
+                            key: group.key,
+                            LockedGroup(
+                                id: foundGroup.id, name: foundGroup.name,
+                                description: group.description == nil ? nil : foundGroup.description)))
                     terminal.info("Imported its group \(foundGroup.id) as \(group.key).")
                 }
                 guard lock.groups[group.key] != nil else {
                     throw UserError("\(id) does not say which group it belongs to; import \(group.key) first")
                 }
-                lock.groups[group.key]!.assets[asset.key] = LockedAsset(
-                    id: found.id, name: found.name.isEmpty ? asset.name : found.name,
-                    ref: LockedAsset.ref(for: found.id, api: api),
-                    status: found.status, type: asset.type, url: asset.url, failure: found.failure)
+                try lock.apply(
+                    .asset(
+                        address,
+                        LockedAsset(
+                            id: found.id, name: found.name.isEmpty ? asset.name : found.name,
+                            ref: LockedAsset.ref(for: found.id, api: api),
+                            status: found.status, type: asset.type, url: asset.url, failure: found.failure)))
                 try session.save(lock)
                 terminal.info("Imported asset \(found.id) (\(found.status.rawValue)) as \(address).")
             }
@@ -103,6 +113,7 @@ extension Assetform {
 
         func validate() throws {
             guard (1...2).contains(arguments.count) else { throw ValidationError("forget takes [MANIFEST] ADDR") }
+            _ = try Address.argument(arguments[arguments.count - 1])
         }
 
         func run() async throws {
@@ -114,16 +125,16 @@ extension Assetform {
                     manifestPath, remote, terminal, command: "forget", needsService: false)
                 defer { held.release() }
                 guard var lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath)") }
-                let parts = address.split(separator: "/", maxSplits: 1).map(String.init)
-                guard let group = lock.groups[parts[0]] else { throw UserError("\(address) is not in \(session.lockPath)") }
-                if parts.count == 1 {
-                    lock.groups[parts[0]] = nil
+                let address = try Address.argument(address)
+                guard let group = lock.groups[address.group] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                if let key = address.asset {
+                    guard let asset = group.assets[key] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                    try lock.apply(.forget(address))
+                    terminal.info("Forgot asset \(address) (\(asset.id.visible)); it stays remotely.")
+                } else {
+                    try lock.apply(.forget(address))
                     terminal.info(
                         "Forgot group \(address) (\(group.id.visible)) and its \(group.assets.count) assets; they stay remotely.")
-                } else {
-                    guard let asset = group.assets[parts[1]] else { throw UserError("\(address) is not in \(session.lockPath)") }
-                    lock.groups[parts[0]]!.assets[parts[1]] = nil
-                    terminal.info("Forgot asset \(address) (\(asset.id.visible)); it stays remotely.")
                 }
                 try session.save(lock)
             }

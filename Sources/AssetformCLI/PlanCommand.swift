@@ -32,8 +32,10 @@ extension Assetform {
         @Flag(help: "Plan to create again the assets that failed remotely.")
         var retryFailed = false
 
-        @Option(name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.")
-        var targets: [String] = []
+        @Option(
+            name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.",
+            transform: Address.argument)
+        var targets: [Address] = []
 
         func run() async throws {
             let terminal = Terminal(options: global)
@@ -80,19 +82,26 @@ extension Assetform {
 
 extension Session {
     /// Every target must name something the manifest or the lockfile has.
-    func checkTargets(_ targets: [String]) throws {
-        guard !targets.isEmpty else { return }
-        var known = Set<String>()
-        for g in manifest.groups {
-            known.insert(g.key)
-            for a in g.assets { known.insert(g.key + "/" + a.key) }
+    func checkTargets(_ targets: [Address]) throws {
+        for t in targets {
+            let inManifest = manifest.groups.contains { g in
+                g.key == t.group && (t.asset == nil || g.assets.contains { $0.key == t.asset })
+            }
+            let inLock = t.isGroup ? lock?.groups[t.group] != nil : lock?.asset(at: t) != nil
+            guard inManifest || inLock else {
+                throw UserError("--target \(t) names nothing in \(manifestPath) or its lockfile")
+            }
         }
-        for (key, g) in lock?.groups ?? [:] {
-            known.insert(key)
-            for a in g.assets.keys { known.insert(key + "/" + a) }
-        }
-        for t in targets where !known.contains(t) {
-            throw UserError("--target \(t) names nothing in \(manifestPath) or its lockfile (addresses are GROUP or GROUP/ASSET)")
+    }
+}
+
+extension Address {
+    /// An address given on the command line; a malformed one is a usage error naming it.
+    static func argument(_ text: String) throws -> Address {
+        do {
+            return try Address(parsing: text)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 }

@@ -12,18 +12,13 @@ public enum JournalRecord: Sendable, Equatable {
     case intent(Intent)
     /// The create of intent `seq` did not happen (refused, or never sent).
     case abandon(seq: Int)
-    /// A group as it now is; `seq` closes the intent that created it.
-    case group(address: String, LockedGroup, seq: Int?)
-    /// An asset as it now is; `seq` closes the intent that created it.
-    case asset(group: String, key: String, LockedAsset, seq: Int?)
-    /// The address is no longer tracked.
-    case forget(address: String)
+    /// A change to the lockfile; `seq` closes the intent whose create made the object.
+    case change(LockfileChange, seq: Int?)
 
     public struct Intent: Sendable, Equatable {
         public var seq: Int
         public var at: Double
-        /// `GROUP` or `GROUP/ASSET`.
-        public var address: String
+        public var address: Address
         public var name: String
         /// For a group.
         public var description: String?
@@ -33,7 +28,7 @@ public enum JournalRecord: Sendable, Equatable {
         public var url: String?
 
         public init(
-            seq: Int, at: Double, address: String, name: String, description: String? = nil, groupID: String? = nil,
+            seq: Int, at: Double, address: Address, name: String, description: String? = nil, groupID: String? = nil,
             type: AssetType? = nil, url: String? = nil
         ) {
             self.seq = seq
@@ -57,14 +52,11 @@ public enum JournalRecord: Sendable, Equatable {
         let value: JSONValue
         switch self {
         case .begin(let lineage, let p):
-            value = .object([
-                ("op", .string("begin")), ("lineage", .string(lineage)), ("api", .string(p.api)),
-                ("base_url", .string(p.baseURL)),
-                ("project_name", .string(p.projectName)),
-            ])
+            value = .object([("op", .string("begin")), ("lineage", .string(lineage))] + p.jsonFields)
         case .intent(let i):
             var fields: [(String, JSONValue)] = [
-                ("op", .string("intent")), ("seq", .int(i.seq)), ("at", .double(i.at)), ("address", .string(i.address)),
+                ("op", .string("intent")), ("seq", .int(i.seq)), ("at", .double(i.at)),
+                ("address", .string(i.address.description)),
                 ("name", .string(i.name)),
             ]
             if let d = i.description { fields.append(("description", .string(d))) }
@@ -74,16 +66,16 @@ public enum JournalRecord: Sendable, Equatable {
             value = .object(fields)
         case .abandon(let seq):
             value = .object([("op", .string("abandon")), ("seq", .int(seq))])
-        case .group(let address, let g, let seq):
+        case .change(.group(let key, let g), let seq):
             var fields: [(String, JSONValue)] = [
-                ("op", .string("group")), ("address", .string(address)), ("id", .string(g.id)), ("name", .string(g.name)),
+                ("op", .string("group")), ("address", .string(key)), ("id", .string(g.id)), ("name", .string(g.name)),
             ]
             if let d = g.description { fields.append(("description", .string(d))) }
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
-        case .asset(let group, let key, let a, let seq):
+        case .change(.asset(let address, let a), let seq):
             var fields: [(String, JSONValue)] = [
-                ("op", .string("asset")), ("address", .string(group + "/" + key)), ("id", .string(a.id)),
+                ("op", .string("asset")), ("address", .string(address.description)), ("id", .string(a.id)),
                 ("name", .string(a.name)),
                 ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)), ("type", .string(a.type.rawValue)),
                 ("url", .string(a.url)),
@@ -93,11 +85,13 @@ public enum JournalRecord: Sendable, Equatable {
             }
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
-        case .forget(let address):
-            value = .object([("op", .string("forget")), ("address", .string(address))])
+        case .change(.forget(let address), _):
+            value = .object([("op", .string("forget")), ("address", .string(address.description))])
         }
         return value.encodedBytes
     }
+
+    private static func address(_ text: String) -> Address? { try? Address(parsing: text) }
 
     /// Reads one line; nil when it is not a record this version writes.
     public init?(line: some Collection<UInt8>) {
@@ -111,12 +105,10 @@ public enum JournalRecord: Sendable, Equatable {
         }
         switch op {
         case "begin":
-            guard let lineage = v["lineage"]?.string, let api = v["api"]?.string, let base = v["base_url"]?.string,
-                let project = v["project_name"]?.string
-            else { return nil }
-            self = .begin(lineage: lineage, provider: LockedProvider(api: api, baseURL: base, projectName: project))
+            guard let lineage = v["lineage"]?.string, let provider = LockedProvider(json: v) else { return nil }
+            self = .begin(lineage: lineage, provider: provider)
         case "intent":
-            guard let seq = v["seq"]?.int, let at = number("at"), let address = v["address"]?.string,
+            guard let seq = v["seq"]?.int, let at = number("at"), let address = v["address"]?.string.flatMap(Self.address),
                 let name = v["name"]?.string
             else { return nil }
             self = .intent(
@@ -128,13 +120,14 @@ public enum JournalRecord: Sendable, Equatable {
             guard let seq = v["seq"]?.int else { return nil }
             self = .abandon(seq: seq)
         case "group":
-            guard let address = v["address"]?.string, let id = v["id"]?.string, let name = v["name"]?.string else {
-                return nil
-            }
-            self = .group(
-                address: address, LockedGroup(id: id, name: name, description: v["description"]?.string), seq: v["seq"]?.int)
+            guard let address = v["address"]?.string.flatMap(Self.address), address.isGroup, let id = v["id"]?.string,
+                let name = v["name"]?.string
+            else { return nil }
+            self = .change(
+                .group(key: address.group, LockedGroup(id: id, name: name, description: v["description"]?.string)),
+                seq: v["seq"]?.int)
         case "asset":
-            guard let address = v["address"]?.string, let slash = address.firstIndex(of: "/"), let id = v["id"]?.string,
+            guard let address = v["address"]?.string.flatMap(Self.address), !address.isGroup, let id = v["id"]?.string,
                 let name = v["name"]?.string, let ref = v["ref"]?.string,
                 let status = v["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
                 let type = v["type"]?.string.flatMap(AssetType.init(rawValue:)), let url = v["url"]?.string
@@ -142,13 +135,13 @@ public enum JournalRecord: Sendable, Equatable {
             let failure = v["failure"].flatMap { f in
                 f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
             }
-            self = .asset(
-                group: String(address[..<slash]), key: String(address[address.index(after: slash)...]),
-                LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure),
+            self = .change(
+                .asset(
+                    address, LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)),
                 seq: v["seq"]?.int)
         case "forget":
-            guard let address = v["address"]?.string else { return nil }
-            self = .forget(address: address)
+            guard let address = v["address"]?.string.flatMap(Self.address) else { return nil }
+            self = .change(.forget(address), seq: nil)
         default:
             return nil
         }
@@ -220,15 +213,15 @@ public struct JournalReplay: Sendable {
                 order.append(i.seq)
             case .abandon(let seq):
                 open[seq] = nil
-            case .group(let address, var g, let seq):
+            case .change(let change, let seq):
                 if let seq { open[seq] = nil }
-                g.assets = lockfile!.groups[address]?.assets ?? [:]
-                lockfile!.groups[address] = g
-            case .asset(let group, let key, let a, let seq):
-                if let seq { open[seq] = nil }
-                lockfile!.groups[group]?.assets[key] = a
-            case .forget(let address):
-                lockfile!.remove(address: address)
+                do throws(LockfileChange.Refusal) {
+                    try lockfile!.apply(change)
+                } catch {
+                    throw Failure(
+                        description:
+                            "\(path):\(index + 1):1: error: \(error); the journal and the lockfile were left as they are")
+                }
             }
         }
         guard let lockfile else {

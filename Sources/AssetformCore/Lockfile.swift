@@ -42,15 +42,6 @@ public struct Lockfile: Sendable, Equatable {
         groups[group]?.assets[asset]
     }
 
-    /// Stops tracking `GROUP` (with its assets) or `GROUP/ASSET`.
-    public mutating func remove(address: String) {
-        if let slash = address.firstIndex(of: "/") {
-            groups[String(address[..<slash])]?.assets[String(address[address.index(after: slash)...])] = nil
-        } else {
-            groups[address] = nil
-        }
-    }
-
     public var assetCount: Int { groups.values.reduce(0) { $0 + $1.assets.count } }
 }
 
@@ -68,6 +59,21 @@ public struct LockedProvider: Sendable, Equatable {
 
     public init(_ provider: Provider, baseURL: String? = nil) {
         self.init(api: provider.api.rawValue, baseURL: baseURL ?? provider.baseURL, projectName: provider.projectName)
+    }
+
+    /// Its fields as every JSON form writes them (a saved plan's `provider`, a journal's first
+    /// record): `api`, `base_url`, `project_name`.
+    public var jsonFields: [(String, JSONValue)] {
+        [("api", .string(api)), ("base_url", .string(baseURL)), ("project_name", .string(projectName))]
+    }
+
+    public var json: JSONValue { .object(jsonFields) }
+
+    /// Read from an object that holds those fields (others may be beside them).
+    public init?(json: JSONValue) {
+        guard let api = json["api"]?.string, let base = json["base_url"]?.string, let project = json["project_name"]?.string
+        else { return nil }
+        self.init(api: api, baseURL: base, projectName: project)
     }
 }
 

@@ -37,37 +37,40 @@ extension Plan {
                 before.append((c.field, opt(c.before)))
                 after.append((c.field, opt(c.after)))
             }
-            if s.action == .create || s.action == .adopt || s.action == .replace {
-                if let n = s.name { after.append(("name", .string(n))) }
-                if let u = s.url, !after.contains(where: { $0.0 == "url" }) { after.append(("url", .string(u))) }
-                if let t = s.type, !after.contains(where: { $0.0 == "type" }) { after.append(("type", .string(t.rawValue))) }
-                if let d = s.description { after.append(("description", .string(d))) }
+            func add(_ field: String, _ value: String?) {
+                if let value, !after.contains(where: { $0.0 == field }) { after.append((field, .string(value))) }
+            }
+            switch s.action {
+            case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
+                add("name", name)
+                add("description", description)
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _), .adoptAsset(let spec, _, _):
+                add("name", spec.name)
+                add("url", spec.url)
+                add("type", spec.type.rawValue)
+            default: break
             }
             var fields: [(String, JSONValue)] = [
-                ("address", .string(s.address)), ("kind", .string(s.kind.rawValue)), ("action", .string(s.action.rawValue)),
-                ("reason", .string(s.reason)), ("before", before.isEmpty ? .null : .object(before)),
-                ("after", after.isEmpty ? .null : .object(after)),
+                ("address", .string(s.address.description)), ("kind", .string(s.kind.rawValue)),
+                ("action", .string(s.verb.rawValue)), ("reason", .string(s.reason)),
+                ("before", before.isEmpty ? .null : .object(before)), ("after", after.isEmpty ? .null : .object(after)),
             ]
             if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
-            if let status = s.status { fields.append(("remote_status", .string(status.rawValue))) }
-            if let f = s.failure {
+            switch s.action {
+            case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
+            case .replaceAsset(_, _, _, _, let f?), .failed(_, let f?):
                 fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
+            default: break
             }
             return .object(fields)
         }
-        var summary: [(String, JSONValue)] = Plan.Action.allCases.map { ($0.rawValue, .int(count($0))) }
+        var summary: [(String, JSONValue)] = Plan.Verb.allCases.map { ($0.rawValue, .int(count($0))) }
         summary += [
             ("unchanged", .int(unchanged.count)), ("billed_creates", .int(billedCreates)), ("changes", .bool(hasChanges)),
         ]
         return .object([
             ("format_version", .int(Plan.formatVersion)),
-            (
-                "provider",
-                .object([
-                    ("api", .string(origin.provider.api)), ("base_url", .string(origin.provider.baseURL)),
-                    ("project_name", .string(origin.provider.projectName)),
-                ])
-            ),
+            ("provider", origin.provider.json),
             ("manifest_sha256", .string(origin.manifestSHA256)),
             (
                 "lock",
@@ -75,7 +78,8 @@ extension Plan {
                     .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)])
                 } ?? .null
             ),
-            ("actions", .array(actions)), ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
+            ("actions", .array(actions)), ("unchanged", .array(unchanged.map { .string($0.description) })),
+            ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
         ])
     }
 }
@@ -85,7 +89,8 @@ extension Plan {
         public let description: String
     }
 
-    /// A saved plan (`plan --out FILE`) read back, with where it came from.
+    /// A saved plan (`plan --out FILE`) read back, with where it came from: exactly the plan
+    /// that was saved.
     public static func decode(_ document: JSONValue, path: String) throws(DecodingFailure) -> (Plan, Origin) {
         func bad(_ what: String) -> DecodingFailure {
             DecodingFailure(description: "\(path): error: not a plan assetform saved (\(what))")
@@ -95,53 +100,95 @@ extension Plan {
                 "format_version \(document["format_version"].map { "\($0.encoded)" } ?? "missing"), expected \(Plan.formatVersion)"
             )
         }
-        guard let p = document["provider"], let api = p["api"]?.string, let base = p["base_url"]?.string,
-            let project = p["project_name"]?.string, let sha = document["manifest_sha256"]?.string
+        guard let provider = document["provider"].flatMap(LockedProvider.init(json:)),
+            let sha = document["manifest_sha256"]?.string
         else { throw bad("provider or manifest_sha256 missing") }
         let origin = Origin(
-            provider: LockedProvider(api: api, baseURL: base, projectName: project), manifestSHA256: sha,
-            lockLineage: document["lock"]?["lineage"]?.string, lockSerial: document["lock"]?["serial"]?.int)
+            provider: provider, manifestSHA256: sha, lockLineage: document["lock"]?["lineage"]?.string,
+            lockSerial: document["lock"]?["serial"]?.int)
         guard case .array(let actions)? = document["actions"] else { throw bad("no actions") }
         var steps: [Step] = []
+        steps.reserveCapacity(actions.count)
         for (i, a) in actions.enumerated() {
-            guard let address = a["address"]?.string, let kind = a["kind"]?.string.flatMap(Kind.init(rawValue:)),
-                let action = a["action"]?.string.flatMap(Action.init(rawValue:))
-            else { throw bad("action \(i + 1) has no address, kind or action") }
-            let parts = address.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == (kind == .group ? 1 : 2) else {
-                throw bad("action \(i + 1): \(address) is not a \(kind.rawValue)")
-            }
-            var step = Step(
-                address: address, kind: kind, action: action, reason: a["reason"]?.string ?? "", groupKey: parts[0],
-                assetKey: kind == .asset ? parts[1] : nil)
-            step.remoteID = a["remote_id"]?.string
-            step.status = a["remote_status"]?.string.flatMap(AssetStatus.init(rawValue:))
-            if let f = a["failure"], let code = f["code"]?.string {
-                step.failure = RemoteAsset.Failure(code: code, message: f["message"]?.string ?? "")
-            }
-            let before = a["before"] ?? .null
-            let after = a["after"] ?? .null
-            if case .object(let fields) = after {
-                for (field, value) in fields {
-                    switch field {
-                    case "name": step.name = value.string
-                    case "url": step.url = value.string
-                    case "type": step.type = value.string.flatMap(AssetType.init(rawValue:))
-                    case "description": step.description = value.string
-                    default: break
-                    }
-                    if action == .update || action == .replace, field != "description" || action == .update,
-                        before[field] != nil
-                    {
-                        step.changes.append(Change(field: field, before: before[field]?.string, after: value.string))
-                    }
-                }
-            }
+            guard let step = Step(json: a) else { throw bad("action \(i + 1) is not one assetform writes") }
             steps.append(step)
+        }
+        var unchanged: [Address] = []
+        if case .array(let list)? = document["unchanged"] {
+            for item in list {
+                guard let text = item.string, let address = try? Address(parsing: text) else {
+                    throw bad("an unchanged address is not an address")
+                }
+                unchanged.append(address)
+            }
         }
         var warnings: [String] = []
         if case .array(let w)? = document["warnings"] { warnings = w.compactMap(\.string) }
-        let unchanged = document["summary"]?["unchanged"]?.int ?? 0
-        return (Plan(steps: steps, unchanged: Array(repeating: "", count: unchanged), warnings: warnings), origin)
+        return (Plan(steps: steps, unchanged: unchanged, warnings: warnings), origin)
+    }
+}
+
+extension Plan.Step {
+    /// One action of the document, read back; nil when it is not one `json` writes.
+    init?(json a: JSONValue) {
+        guard let text = a["address"]?.string, let address = try? Address(parsing: text),
+            let kind = a["kind"]?.string.flatMap(Plan.Kind.init(rawValue:)), kind == (address.isGroup ? .group : .asset),
+            let verb = a["action"]?.string.flatMap(Plan.Verb.init(rawValue:))
+        else { return nil }
+        let before = a["before"] ?? .null
+        let after = a["after"] ?? .null
+        let id = a["remote_id"]?.string
+        let failure = a["failure"].flatMap { f in
+            f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
+        }
+        /// A changed field: present in `before` (its value may be null) and in `after`.
+        func change(_ field: String) -> Plan.FieldChange? {
+            guard let was = before[field], let now = after[field]?.string else { return nil }
+            return Plan.FieldChange(before: was.string, after: now)
+        }
+        var spec: Plan.AssetSpec? {
+            guard let name = after["name"]?.string, let url = after["url"]?.string,
+                let type = after["type"]?.string.flatMap(AssetType.init(rawValue:))
+            else { return nil }
+            return Plan.AssetSpec(name: name, type: type, url: url)
+        }
+        let action: Plan.Action
+        switch (kind, verb) {
+        case (.group, .create):
+            guard let name = after["name"]?.string else { return nil }
+            action = .createGroup(name: name, description: after["description"]?.string, gone: id)
+        case (.group, .adopt):
+            guard let id, let name = after["name"]?.string else { return nil }
+            action = .adoptGroup(id: id, name: name, description: after["description"]?.string)
+        case (.group, .update):
+            guard let id else { return nil }
+            action = .updateGroup(id: id, name: change("name"), description: change("description"))
+        case (.asset, .create):
+            guard let spec else { return nil }
+            action = .createAsset(spec, gone: id)
+        case (.asset, .replace):
+            guard let spec, let id else { return nil }
+            action = .replaceAsset(spec, old: id, url: change("url"), type: change("type"), failure: failure)
+        case (.asset, .adopt):
+            guard let spec, let id, let status = a["remote_status"]?.string.flatMap(AssetStatus.init(rawValue:)) else {
+                return nil
+            }
+            action = .adoptAsset(spec, id: id, status: status)
+        case (.asset, .update):
+            guard let id, let name = change("name") else { return nil }
+            action = .updateAsset(id: id, name: name)
+        case (.asset, .wait):
+            guard let id else { return nil }
+            action = .wait(id: id)
+        case (_, .forget):
+            guard let id else { return nil }
+            action = .forget(id: id)
+        case (.asset, .failed):
+            guard let id else { return nil }
+            action = .failed(id: id, failure: failure)
+        default:
+            return nil
+        }
+        self.init(address: address, action: action, reason: a["reason"]?.string ?? "")
     }
 }

@@ -1,6 +1,9 @@
-/// What apply would do (SPEC §5): one step per change, in manifest order, forgets last.
+/// What apply would do (SPEC §5): one step per change, in manifest order, forgets last. Each
+/// step's action carries exactly the data its execution needs, so nothing downstream re-checks
+/// the plan or looks fields up by name.
 public struct Plan: Sendable, Equatable {
-    public enum Action: String, Sendable, CaseIterable {
+    /// The kind of change, as the text and JSON forms name it and as the summary counts it.
+    public enum Verb: String, Sendable, CaseIterable {
         case create, adopt, update, replace, wait, forget
         /// A remote asset that failed and is left alone (no `--retry-failed`, same url): reported.
         case failed
@@ -24,7 +27,77 @@ public struct Plan: Sendable, Equatable {
 
     public enum Kind: String, Sendable { case group, asset }
 
-    /// One changed field.
+    /// A field's value before a change (nil: it had none) and after it.
+    public struct FieldChange: Sendable, Equatable {
+        public var before: String?
+        public var after: String
+
+        public init(before: String?, after: String) {
+            self.before = before
+            self.after = after
+        }
+    }
+
+    /// An asset as the manifest wants it registered.
+    public struct AssetSpec: Sendable, Equatable {
+        public var name: String
+        public var type: AssetType
+        public var url: String
+
+        public init(name: String, type: AssetType, url: String) {
+            self.name = name
+            self.type = type
+            self.url = url
+        }
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// A new group; `gone` is the id of the tracked group that disappeared, if any.
+        case createGroup(name: String, description: String?, gone: String?)
+        /// A listed group of the manifest's name that nothing tracks, recorded without a call.
+        case adoptGroup(id: String, name: String, description: String?)
+        case updateGroup(id: String, name: FieldChange?, description: FieldChange?)
+        /// A billed create; `gone` is the id of the tracked asset that disappeared, if any.
+        case createAsset(AssetSpec, gone: String?)
+        /// A billed create whose old asset `old` stays remotely, untracked: its url or type changed
+        /// (the changes given), or it failed and `--retry-failed` asks again (`failure`).
+        case replaceAsset(AssetSpec, old: String, url: FieldChange?, type: FieldChange?, failure: RemoteAsset.Failure?)
+        /// A listed asset of the manifest's name and type in its group that nothing tracks.
+        case adoptAsset(AssetSpec, id: String, status: AssetStatus)
+        case updateAsset(id: String, name: FieldChange)
+        /// A tracked asset still Processing: apply waits for it.
+        case wait(id: String)
+        /// Tracked, and no longer in the manifest: dropped from the lockfile; the remote object stays.
+        case forget(id: String)
+        /// A tracked asset that failed remotely, left alone: reported.
+        case failed(id: String, failure: RemoteAsset.Failure?)
+
+        public var verb: Verb {
+            switch self {
+            case .createGroup, .createAsset: .create
+            case .adoptGroup, .adoptAsset: .adopt
+            case .updateGroup, .updateAsset: .update
+            case .replaceAsset: .replace
+            case .wait: .wait
+            case .forget: .forget
+            case .failed: .failed
+            }
+        }
+
+        /// The remote object concerned: adopted, updated, waited for, failed, left behind
+        /// (replace, forget), or gone (create again).
+        public var remoteID: String? {
+            switch self {
+            case .createGroup(_, _, let gone), .createAsset(_, let gone): gone
+            case .adoptGroup(let id, _, _), .updateGroup(let id, _, _), .adoptAsset(_, let id, _), .updateAsset(let id, _),
+                .wait(let id), .forget(let id), .failed(let id, _):
+                id
+            case .replaceAsset(_, let old, _, _, _): old
+            }
+        }
+    }
+
+    /// One changed field, for people (the text and JSON forms).
     public struct Change: Sendable, Equatable {
         public var field: String
         public var before: String?
@@ -38,38 +111,66 @@ public struct Plan: Sendable, Equatable {
     }
 
     public struct Step: Sendable, Equatable {
-        public var address: String
-        public var kind: Kind
+        public var address: Address
         public var action: Action
+        /// Why, in words (the text form shows it).
         public var reason: String
-        public var changes: [Change] = []
-        public var groupKey: String
-        public var assetKey: String?
-        /// The remote object concerned: adopted, updated, waited for, failed, or (replace,
-        /// forget) the one left behind.
-        public var remoteID: String?
-        /// What the manifest wants (for create, adopt, update, replace).
-        public var name: String?
-        public var description: String?
-        public var url: String?
-        public var type: AssetType?
-        /// The service's code and message, for a failed asset.
-        public var failure: RemoteAsset.Failure?
-        /// The listed status of an asset to adopt.
-        public var status: AssetStatus?
+
+        public init(address: Address, action: Action, reason: String) {
+            self.address = address
+            self.action = action
+            self.reason = reason
+        }
+
+        public var verb: Verb { action.verb }
+        public var kind: Kind { address.isGroup ? .group : .asset }
+        public var remoteID: String? { action.remoteID }
 
         /// Whether this step makes a billed CreateAsset call.
-        public var isBilled: Bool { kind == .asset && (action == .create || action == .replace) }
+        public var isBilled: Bool {
+            switch action {
+            case .createAsset, .replaceAsset: true
+            default: false
+            }
+        }
+
+        /// The name the manifest gives the object created, adopted or replaced.
+        public var name: String? {
+            switch action {
+            case .createGroup(let name, _, _), .adoptGroup(_, let name, _): name
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _), .adoptAsset(let spec, _, _): spec.name
+            default: nil
+            }
+        }
+
+        /// The fields an update or a replace changes.
+        public var changes: [Change] {
+            func change(_ field: String, _ c: FieldChange?) -> [Change] {
+                c.map { [Change(field: field, before: $0.before, after: $0.after)] } ?? []
+            }
+            switch action {
+            case .updateGroup(_, let name, let description): return change("name", name) + change("description", description)
+            case .updateAsset(_, let name): return change("name", name)
+            case .replaceAsset(_, _, let url, let type, _): return change("url", url) + change("type", type)
+            default: return []
+            }
+        }
     }
 
     public var steps: [Step]
-    /// Objects that need nothing, by address.
-    public var unchanged: [String]
+    /// Objects that need nothing.
+    public var unchanged: [Address]
     /// Things the plan cannot do, said to the user (0-0 renames, ambiguous names).
     public var warnings: [String]
 
-    public var billedCreates: Int { steps.filter(\.isBilled).count }
-    public var hasChanges: Bool { steps.contains { $0.action.isChange } }
+    public init(steps: [Step], unchanged: [Address], warnings: [String]) {
+        self.steps = steps
+        self.unchanged = unchanged
+        self.warnings = warnings
+    }
 
-    public func count(_ action: Action) -> Int { steps.filter { $0.action == action }.count }
+    public var billedCreates: Int { steps.filter(\.isBilled).count }
+    public var hasChanges: Bool { steps.contains { $0.verb.isChange } }
+
+    public func count(_ verb: Verb) -> Int { steps.filter { $0.verb == verb }.count }
 }

@@ -9,13 +9,13 @@ public struct PlanRenderer: Sendable {
 
     public func render(_ plan: Plan, limits: Limits) -> String {
         var out = ""
-        let width = min(48, plan.steps.map { $0.address.count }.max() ?? 0)
+        let width = min(48, plan.steps.map { $0.address.description.count }.max() ?? 0)
         for step in plan.steps {
-            let sign = paint(step.action.sign.padding(3), code(step.action))
-            let address = step.address.padding(width)
+            let sign = paint(step.verb.sign.padding(3), code(step.verb))
+            let address = step.address.description.padding(width)
             let what =
-                step.kind == .group && step.action == .create
-                ? "create group \"\((step.name ?? step.address).visible)\"" : text(step)
+                step.kind == .group && step.verb == .create
+                ? "create group \"\((step.name ?? step.address.description).visible)\"" : text(step)
             out += "\(sign) \(address)  \(what)\n"
         }
         for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning.visible + "\n" }
@@ -29,9 +29,12 @@ public struct PlanRenderer: Sendable {
     private func text(_ step: Plan.Step) -> String {
         let reason = step.reason.visible
         switch step.action {
-        case .create where step.kind == .asset:
-            let what = "create \(step.type?.rawValue ?? "asset") \"\((step.name ?? "").visible)\""
+        case .createAsset(let spec, _):
+            let what = "create \(spec.type.rawValue) \"\(spec.name.visible)\""
             return step.reason == "new" ? what : "\(what): \(reason)"
+        default: break
+        }
+        switch step.verb {
         case .update: return "update \(reason)"
         case .replace:
             let fields = step.changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")
@@ -40,7 +43,7 @@ public struct PlanRenderer: Sendable {
         case .wait: return "wait: \(reason)"
         case .forget: return "forget: \(reason)"
         case .failed: return reason
-        default: return "\(step.action.rawValue): \(reason)"
+        case .create: return "create: \(reason)"
         }
     }
 
@@ -52,7 +55,7 @@ public struct PlanRenderer: Sendable {
         }
         var parts: [String] = []
         for (action, word) in [
-            (Plan.Action.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
+            (Plan.Verb.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
             (.forget, "to forget"),
         ] {
             parts.append("\(plan.count(action)) \(word)")
@@ -81,8 +84,8 @@ public struct PlanRenderer: Sendable {
 
     private func quote(_ s: String?) -> String { s.map { "\"\($0.visible)\"" } ?? "(none)" }
 
-    private func code(_ action: Plan.Action) -> String {
-        switch action {
+    private func code(_ verb: Plan.Verb) -> String {
+        switch verb {
         case .create: "32"
         case .update: "33"
         case .replace: "35"

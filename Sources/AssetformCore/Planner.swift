@@ -5,9 +5,9 @@ public struct Planner: Sendable {
     public var retryFailed = false
     /// Limit the plan to these addresses (a group includes its assets; an asset includes its
     /// group where the group must be created or adopted first); empty: everything.
-    public var targets: [String] = []
+    public var targets: [Address] = []
 
-    public init(capabilities: Capabilities, retryFailed: Bool = false, targets: [String] = []) {
+    public init(capabilities: Capabilities, retryFailed: Bool = false, targets: [Address] = []) {
         self.capabilities = capabilities
         self.retryFailed = retryFailed
         self.targets = targets
@@ -28,7 +28,7 @@ private struct Work {
     let lock: Lockfile?
     let remote: RemoteState?
     var steps: [Plan.Step] = []
-    var unchanged: [String] = []
+    var unchanged: [Address] = []
     var warnings: [String] = []
     /// Remote ids the lockfile tracks, or this plan adopts: never adopted twice. Only kept when
     /// anything can be adopted (a refresh that listed).
@@ -38,12 +38,7 @@ private struct Work {
         self.planner = planner
         self.lock = lock
         self.remote = remote
-        if remote != nil && planner.capabilities.canList {
-            for g in lock?.groups.values ?? [:].values {
-                claimed.insert(g.id)
-                for a in g.assets.values { claimed.insert(a.id) }
-            }
-        }
+        if remote != nil && planner.capabilities.canList, let lock { claimed = lock.trackedIDs }
     }
 
     var canAdopt: Bool { remote != nil && planner.capabilities.canList }
@@ -53,6 +48,7 @@ private struct Work {
     // MARK: - Groups
 
     mutating func plan(_ group: Group) {
+        let address = Address(group: group.key)
         let locked = lock?.groups[group.key]
         var remoteID: String?
         var fresh = false
@@ -62,17 +58,20 @@ private struct Work {
         } else if let adopted = adoptableGroup(named: group.name) {
             remoteID = adopted.id
             claimed.insert(adopted.id)
-            var step = groupStep(group, .adopt, "found by name (\(adopted.id)); recorded without a billed call")
-            step.remoteID = adopted.id
-            steps.append(step)
+            steps.append(
+                Plan.Step(
+                    address: address, action: .adoptGroup(id: adopted.id, name: group.name, description: group.description),
+                    reason: "found by name (\(adopted.id)); recorded without a billed call"))
             if let d = group.description, d != adopted.description {
                 appendUpdate(
-                    group, id: adopted.id, changes: [Plan.Change(field: "description", before: adopted.description, after: d)])
+                    group, id: adopted.id, name: nil, description: Plan.FieldChange(before: adopted.description, after: d))
             }
         } else {
             fresh = true
-            let reason = locked.map { "the remote group \($0.id) is gone" } ?? "new"
-            steps.append(groupStep(group, .create, reason))
+            steps.append(
+                Plan.Step(
+                    address: address, action: .createGroup(name: group.name, description: group.description, gone: locked?.id),
+                    reason: locked.map { "the remote group \($0.id) is gone" } ?? "new"))
         }
         for asset in group.assets {
             plan(
@@ -83,55 +82,46 @@ private struct Work {
             let keys = Set(group.assets.map(\.key))
             // Only the few that left the manifest are sorted, not every tracked asset.
             for (key, a) in locked.assets.filter({ !keys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
-                var step = Plan.Step(
-                    address: group.key + "/" + key, kind: .asset, action: .forget,
-                    reason: "not in the manifest; the remote asset stays",
-                    groupKey: group.key, assetKey: key)
-                step.remoteID = a.id
-                steps.append(step)
+                steps.append(
+                    Plan.Step(
+                        address: Address(group: group.key, asset: key), action: .forget(id: a.id),
+                        reason: "not in the manifest; the remote asset stays"))
             }
         }
-    }
-
-    func groupStep(_ group: Group, _ action: Plan.Action, _ reason: String) -> Plan.Step {
-        var step = Plan.Step(address: group.key, kind: .group, action: action, reason: reason, groupKey: group.key)
-        step.name = group.name
-        step.description = group.description
-        return step
     }
 
     mutating func planUpdate(_ group: Group, _ locked: LockedGroup) {
         let seen = remote?.groups[locked.id]
-        var changes: [Plan.Change] = []
+        var name: Plan.FieldChange?
+        var description: Plan.FieldChange?
         if group.name != locked.name {
-            changes.append(Plan.Change(field: "name", before: locked.name, after: group.name))
+            name = Plan.FieldChange(before: locked.name, after: group.name)
         } else if let seen, seen.name != group.name {
-            changes.append(Plan.Change(field: "name", before: seen.name, after: group.name))
+            name = Plan.FieldChange(before: seen.name, after: group.name)
         }
         if let d = group.description {
             if d != locked.description {
-                changes.append(Plan.Change(field: "description", before: locked.description, after: d))
+                description = Plan.FieldChange(before: locked.description, after: d)
             } else if let seen, seen.description != d {
-                changes.append(Plan.Change(field: "description", before: seen.description, after: d))
+                description = Plan.FieldChange(before: seen.description, after: d)
             }
         }
-        if changes.isEmpty {
-            unchanged.append(group.key)
+        if name == nil && description == nil {
+            unchanged.append(Address(group: group.key))
         } else {
-            appendUpdate(group, id: locked.id, changes: changes)
+            appendUpdate(group, id: locked.id, name: name, description: description)
         }
     }
 
-    mutating func appendUpdate(_ group: Group, id: String, changes: [Plan.Change]) {
+    mutating func appendUpdate(_ group: Group, id: String, name: Plan.FieldChange?, description: Plan.FieldChange?) {
+        let step = Plan.Step(
+            address: Address(group: group.key), action: .updateGroup(id: id, name: name, description: description), reason: "")
         guard planner.capabilities.canUpdate else {
-            warnings.append("\(group.key): \(describe(changes)) cannot be changed in place on 0-0 (it has no update call)")
-            unchanged.append(group.key)
+            warnings.append("\(group.key): \(describe(step.changes)) cannot be changed in place on 0-0 (it has no update call)")
+            unchanged.append(step.address)
             return
         }
-        var step = groupStep(group, .update, describe(changes))
-        step.changes = changes
-        step.remoteID = id
-        steps.append(step)
+        steps.append(Plan.Step(address: step.address, action: step.action, reason: describe(step.changes)))
     }
 
     /// The oldest listed group of that name that nothing tracks.
@@ -143,43 +133,33 @@ private struct Work {
     // MARK: - Assets
 
     mutating func plan(_ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool) {
-        let address = group.key + "/" + asset.key
-        func step(_ action: Plan.Action, _ reason: String) -> Plan.Step {
-            var s = Plan.Step(
-                address: address, kind: .asset, action: action, reason: reason, groupKey: group.key, assetKey: asset.key)
-            s.name = asset.name
-            s.url = asset.url
-            s.type = asset.type
-            return s
+        let address = Address(group: group.key, asset: asset.key)
+        let spec = Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url)
+        func add(_ action: Plan.Action, _ reason: String) {
+            steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
         guard let locked else {
             if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
                 claimed.insert(found.id)
-                var s = step(
-                    .adopt, "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
-                s.remoteID = found.id
-                s.status = found.status
-                steps.append(s)
+                add(
+                    .adoptAsset(spec, id: found.id, status: found.status),
+                    "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
             } else {
-                steps.append(step(.create, groupIsNew ? "its group is created again" : "new"))
+                add(.createAsset(spec, gone: nil), groupIsNew ? "its group is created again" : "new")
             }
             return
         }
         if locked.url != asset.url || locked.type != asset.type {
-            var s = step(.replace, locked.url != asset.url ? "url changed" : "type changed")
-            if locked.url != asset.url { s.changes.append(Plan.Change(field: "url", before: locked.url, after: asset.url)) }
-            if locked.type != asset.type {
-                s.changes.append(Plan.Change(field: "type", before: locked.type.rawValue, after: asset.type.rawValue))
-            }
-            s.reason += "; the old asset \(locked.id) stays remotely, untracked"
-            s.remoteID = locked.id
-            steps.append(s)
+            let url = locked.url != asset.url ? Plan.FieldChange(before: locked.url, after: asset.url) : nil
+            let type =
+                locked.type != asset.type ? Plan.FieldChange(before: locked.type.rawValue, after: asset.type.rawValue) : nil
+            add(
+                .replaceAsset(spec, old: locked.id, url: url, type: type, failure: nil),
+                (url != nil ? "url changed" : "type changed") + "; the old asset \(locked.id) stays remotely, untracked")
             return
         }
         if isGone(locked.id) {
-            var s = step(.create, "the remote asset \(locked.id) is gone")
-            s.remoteID = locked.id
-            steps.append(s)
+            add(.createAsset(spec, gone: locked.id), "the remote asset \(locked.id) is gone")
             return
         }
         let seen = remote?.assets[locked.id]
@@ -189,37 +169,33 @@ private struct Work {
             let failure = seen?.failure ?? locked.failure
             let why = failure.map { "\($0.code): \($0.message)" } ?? "no reason given"
             if planner.retryFailed {
-                var s = step(.replace, "it failed remotely (\(why)); --retry-failed creates it again")
-                s.remoteID = locked.id
-                s.failure = failure
-                steps.append(s)
+                add(
+                    .replaceAsset(spec, old: locked.id, url: nil, type: nil, failure: failure),
+                    "it failed remotely (\(why)); --retry-failed creates it again")
             } else {
-                var s = step(.failed, "failed remotely (\(why)); created again only with --retry-failed or a changed url")
-                s.remoteID = locked.id
-                s.failure = failure
-                steps.append(s)
+                add(
+                    .failed(id: locked.id, failure: failure),
+                    "failed remotely (\(why)); created again only with --retry-failed or a changed url")
             }
         case .processing:
-            var s = step(.wait, "Processing")
-            s.remoteID = locked.id
-            steps.append(s)
+            add(.wait(id: locked.id), "Processing")
         case .active:
-            var changes: [Plan.Change] = []
+            var name: Plan.FieldChange?
             if asset.name != locked.name {
-                changes.append(Plan.Change(field: "name", before: locked.name, after: asset.name))
+                name = Plan.FieldChange(before: locked.name, after: asset.name)
             } else if let seen, !seen.name.isEmpty, seen.name != asset.name {
-                changes.append(Plan.Change(field: "name", before: seen.name, after: asset.name))
+                name = Plan.FieldChange(before: seen.name, after: asset.name)
             }
-            if changes.isEmpty {
+            guard let name else {
                 unchanged.append(address)
-            } else if !planner.capabilities.canUpdate {
+                return
+            }
+            let changes = [Plan.Change(field: "name", before: name.before, after: name.after)]
+            if !planner.capabilities.canUpdate {
                 warnings.append("\(address): \(describe(changes)) cannot be changed in place on 0-0 (it has no update call)")
                 unchanged.append(address)
             } else {
-                var s = step(.update, describe(changes))
-                s.changes = changes
-                s.remoteID = locked.id
-                steps.append(s)
+                add(.updateAsset(id: locked.id, name: name), describe(changes))
             }
         }
     }
@@ -242,11 +218,10 @@ private struct Work {
         let keys = Set(manifest.groups.map(\.key))
         for (key, g) in (lock?.groups ?? [:]).sorted(by: { $0.key < $1.key }) where !keys.contains(key) {
             let n = g.assets.count
-            var step = Plan.Step(
-                address: key, kind: .group, action: .forget,
-                reason: "not in the manifest; the remote group (and its \(n) asset\(n == 1 ? "" : "s")) stays", groupKey: key)
-            step.remoteID = g.id
-            steps.append(step)
+            steps.append(
+                Plan.Step(
+                    address: Address(group: key), action: .forget(id: g.id),
+                    reason: "not in the manifest; the remote group (and its \(n) asset\(n == 1 ? "" : "s")) stays"))
         }
     }
 
@@ -256,17 +231,17 @@ private struct Work {
 
     func quote(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "(none)" }
 
-    func finish(targets: [String]) -> Plan {
+    /// The steps the targets name: a target covers itself and, for a group, its assets; an
+    /// asset brings its group's create or adopt along (the asset needs the group's id).
+    func finish(targets: [Address]) -> Plan {
         guard !targets.isEmpty else { return Plan(steps: steps, unchanged: unchanged, warnings: warnings) }
-        let wanted = Set(targets)
-        let groupsOfTargetedAssets = Set(targets.compactMap { t in t.firstIndex(of: "/").map { String(t[..<$0]) } })
-        func inScope(_ address: String, group: String) -> Bool { wanted.contains(address) || wanted.contains(group) }
+        let groupsOfTargetedAssets = Set(targets.filter { !$0.isGroup }.map(\.group))
+        func inScope(_ address: Address) -> Bool { targets.contains { address.isCovered(by: $0) } }
         let kept = steps.filter { s in
-            inScope(s.address, group: s.groupKey)
-                || (s.kind == .group && groupsOfTargetedAssets.contains(s.groupKey)
-                    && (s.action == .create || s.action == .adopt))
+            inScope(s.address)
+                || (s.kind == .group && groupsOfTargetedAssets.contains(s.address.group)
+                    && (s.verb == .create || s.verb == .adopt))
         }
-        let keptUnchanged = unchanged.filter { a in inScope(a, group: String(a.split(separator: "/").first ?? "")) }
-        return Plan(steps: kept, unchanged: keptUnchanged, warnings: warnings)
+        return Plan(steps: kept, unchanged: unchanged.filter(inScope), warnings: warnings)
     }
 }

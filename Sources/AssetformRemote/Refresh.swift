@@ -47,7 +47,7 @@ public enum Refresh {
             }
         }
         // Only what the lockfile tracks is kept by id; listed assets serve adoption.
-        let tracked = Set(lock?.groups.values.flatMap { $0.assets.values.map(\.id) } ?? [])
+        let tracked = lock?.trackedIDs ?? []
         state.assets = state.assets.filter { tracked.contains($0.key) }
         return state
     }

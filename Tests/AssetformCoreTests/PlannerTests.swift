@@ -49,14 +49,15 @@ private enum World {
 struct PlannerTests {
     let seedance = Planner(capabilities: .seedance)
 
-    func actions(_ plan: Plan) -> [String] { plan.steps.map { "\($0.action.rawValue) \($0.address)" } }
+    func actions(_ plan: Plan) -> [String] { plan.steps.map { "\($0.verb.rawValue) \($0.address)" } }
 
     @Test func createWhenNothingIsKnown() {
         let plan = seedance.plan(World.manifest(), lock: nil, remote: RemoteState(listedGroups: []))
         #expect(actions(plan) == ["create g", "create g/a", "create g/b"])
         #expect(plan.billedCreates == 2)
-        #expect(plan.steps[1].url == "https://c.example.com/a.png")
-        #expect(plan.steps[1].type == .image)
+        #expect(
+            plan.steps[1].action
+                == .createAsset(Plan.AssetSpec(name: "a", type: .image, url: "https://c.example.com/a.png"), gone: nil))
     }
 
     @Test func adoptByNameWhenTheLockfileIsLost() {
@@ -88,14 +89,14 @@ struct PlannerTests {
                 ]
             ])
         let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
-        #expect(plan.steps.first { $0.address == "g/a" }?.remoteID == "asset-active")
-        #expect(plan.steps.first { $0.address == "g/b" }?.action == .create, "a failed asset is not adopted")
+        #expect(plan.steps.first { $0.address == A("g/a") }?.remoteID == "asset-active")
+        #expect(plan.steps.first { $0.address == A("g/b") }?.verb == .create, "a failed asset is not adopted")
     }
 
     @Test func noOpWhenEverythingAgrees() {
         let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote())
         #expect(plan.steps.isEmpty)
-        #expect(plan.unchanged == ["g", "g/a", "g/b"])
+        #expect(plan.unchanged == [A("g"), A("g/a"), A("g/b")])
         #expect(!plan.hasChanges)
     }
 
@@ -172,7 +173,7 @@ struct PlannerTests {
         remote.assets["asset-a"]?.failure = failure
         let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: remote)
         #expect(actions(plan) == ["failed g/a"])
-        #expect(plan.steps[0].failure == failure)
+        #expect(plan.steps[0].action == .failed(id: "asset-a", failure: failure))
         #expect(plan.steps[0].reason.contains("InvalidParameter.DownloadFailed: could not download"))
         #expect(!plan.hasChanges, "a failure left alone is not a change")
         let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: World.lock(), remote: remote)
@@ -205,14 +206,14 @@ struct PlannerTests {
 
     @Test func targetsLimitThePlan() {
         let manifest = World.manifest()
-        let onlyB = Planner(capabilities: .seedance, targets: ["g/b"]).plan(manifest, lock: nil, remote: nil)
+        let onlyB = Planner(capabilities: .seedance, targets: [A("g/b")]).plan(manifest, lock: nil, remote: nil)
         #expect(actions(onlyB) == ["create g", "create g/b"], "an asset brings the group it needs")
-        let group = Planner(capabilities: .seedance, targets: ["g"]).plan(manifest, lock: nil, remote: nil)
+        let group = Planner(capabilities: .seedance, targets: [A("g")]).plan(manifest, lock: nil, remote: nil)
         #expect(actions(group) == ["create g", "create g/a", "create g/b"])
-        let renamed = Planner(capabilities: .seedance, targets: ["g/b"]).plan(
+        let renamed = Planner(capabilities: .seedance, targets: [A("g/b")]).plan(
             World.manifest(aName: "x", groupName: "G2"), lock: World.lock(), remote: World.remote())
         #expect(renamed.steps.isEmpty, "an existing group's update is not brought along")
-        #expect(renamed.unchanged == ["g/b"])
+        #expect(renamed.unchanged == [A("g/b")])
     }
 
     @Test func summaryLine() {

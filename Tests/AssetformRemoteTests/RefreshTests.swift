@@ -97,7 +97,7 @@ struct RefreshTests {
             #expect(state.listedGroups == nil)
             manifest.groups[0].name = "renamed"
             let plan = Planner(capabilities: .zeroZero).plan(manifest, lock: lock, remote: state)
-            #expect(plan.steps.map { "\($0.action.rawValue) \($0.address)" } == ["create g1/a0"])
+            #expect(plan.steps.map { "\($0.verb.rawValue) \($0.address)" } == ["create g1/a0"])
             #expect(plan.warnings.count == 1)
         }
     }

@@ -1,0 +1,73 @@
+/// One change to a lockfile: the one vocabulary that apply's ledger, the journal and its replay,
+/// recovery, and the lockfile commands (`import`, `forget`) share, applied in one place.
+public enum LockfileChange: Sendable, Equatable {
+    /// A group's own fields as they now are (id, name, description); its tracked assets stay.
+    case group(key: String, LockedGroup)
+    /// An asset as it now is, in a tracked group.
+    case asset(Address, LockedAsset)
+    /// The address is no longer tracked (a group, with its assets).
+    case forget(Address)
+
+    /// Why a change cannot be applied.
+    public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+        /// An asset of a group the lockfile does not track.
+        case assetWithoutGroup(Address)
+        /// An asset change addressed to a group, or a group change to an asset.
+        case notAnAssetAddress(Address)
+
+        public var description: String {
+            switch self {
+            case .assetWithoutGroup(let a): "\(a) is recorded before its group \(a.group)"
+            case .notAnAssetAddress(let a): "\(a) is not an asset's address"
+            }
+        }
+    }
+}
+
+extension Lockfile {
+    /// Makes `change`; a change that makes no sense for this lockfile is refused, never dropped.
+    public mutating func apply(_ change: LockfileChange) throws(LockfileChange.Refusal) {
+        if let refusal = refusal(of: change) { throw refusal }
+        switch change {
+        case .group(let key, let group):
+            var g = group
+            g.assets = groups[key]?.assets ?? [:]
+            groups[key] = g
+        case .asset(let address, let asset):
+            groups[address.group]!.assets[address.asset!] = asset
+        case .forget(let address):
+            remove(address)
+        }
+    }
+
+    /// Why `change` cannot be applied to this lockfile; nil when it can.
+    public func refusal(of change: LockfileChange) -> LockfileChange.Refusal? {
+        guard case .asset(let address, _) = change else { return nil }
+        if address.isGroup { return .notAnAssetAddress(address) }
+        return groups[address.group] == nil ? .assetWithoutGroup(address) : nil
+    }
+
+    /// Stops tracking a group (with its assets) or an asset.
+    public mutating func remove(_ address: Address) {
+        if let key = address.asset {
+            groups[address.group]?.assets[key] = nil
+        } else {
+            groups[address.group] = nil
+        }
+    }
+
+    /// The asset at `address`, if tracked.
+    public func asset(at address: Address) -> LockedAsset? {
+        address.asset.flatMap { groups[address.group]?.assets[$0] }
+    }
+
+    /// Every remote id this lockfile tracks, groups and assets: an id is tracked at one address only.
+    public var trackedIDs: Set<String> {
+        var ids = Set<String>(minimumCapacity: groups.count + assetCount)
+        for g in groups.values {
+            ids.insert(g.id)
+            for a in g.assets.values { ids.insert(a.id) }
+        }
+        return ids
+    }
+}

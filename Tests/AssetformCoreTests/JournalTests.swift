@@ -2,7 +2,7 @@ import AssetformCore
 import Testing
 
 /// An address in a test (always well formed there).
-func A(_ text: String) -> Address { try! Address(parsing: text) }
+func addr(_ text: String) -> Address { try! Address(parsing: text) }
 
 @Suite("The journal: lines, replay onto the lockfile, torn tails and refusals")
 struct JournalTests {
@@ -20,22 +20,22 @@ struct JournalTests {
     @Test func everyRecordReadsBackAsWritten() {
         let records: [JournalRecord] = [
             .begin(lineage: Self.lineage, provider: Self.provider),
-            .intent(.init(seq: 1, at: 1_763_700_000.25, address: A("chars"), name: "角色", description: "d")),
+            .intent(.init(seq: 1, at: 1_763_700_000.25, address: addr("chars"), name: "角色", description: "d")),
             .intent(
                 .init(
-                    seq: 2, at: 1_763_700_001, address: A("chars/front"), name: "front", groupID: "group-1", type: .image,
+                    seq: 2, at: 1_763_700_001, address: addr("chars/front"), name: "front", groupID: "group-1", type: .image,
                     url: "https://cdn.example.com/front.png")),
             .abandon(seq: 2),
             .change(.group(key: "chars", LockedGroup(id: "group-1", name: "角色", description: "d")), seq: 1),
-            .change(.asset(A("chars/front"), Self.asset), seq: nil),
+            .change(.asset(addr("chars/front"), Self.asset), seq: nil),
             .change(
                 .asset(
-                    A("chars/bad"),
+                    addr("chars/bad"),
                     LockedAsset(
                         id: "asset-2", name: "bad", ref: "asset://asset-2", status: .failed, type: .video,
                         url: "https://x.example.com/b.mp4",
                         failure: RemoteAsset.Failure(code: "InvalidParameter.URL", message: "no"))), seq: 3),
-            .change(.forget(A("chars/old")), seq: nil),
+            .change(.forget(addr("chars/old")), seq: nil),
         ]
         for r in records {
             #expect(JournalRecord(line: r.line) == r, "\(String(decoding: r.line, as: UTF8.self))")
@@ -45,18 +45,19 @@ struct JournalTests {
     @Test func replayGivesBackCompletedChangesAndOpenIntents() throws {
         let journal = Self.bytes([
             .begin(lineage: Self.lineage, provider: Self.provider),
-            .intent(.init(seq: 1, at: 1, address: A("chars"), name: "Characters")),
+            .intent(.init(seq: 1, at: 1, address: addr("chars"), name: "Characters")),
             .change(.group(key: "chars", LockedGroup(id: "group-1", name: "Characters")), seq: 1),
-            .intent(.init(seq: 2, at: 2, address: A("chars/front"), name: "front", groupID: "group-1", type: .image, url: "u")),
-            .change(.asset(A("chars/front"), Self.asset), seq: 2),
-            .intent(.init(seq: 3, at: 3, address: A("chars/side"), name: "side", groupID: "group-1", type: .image, url: "u")),
-            .intent(.init(seq: 4, at: 4, address: A("chars/back"), name: "back", groupID: "group-1", type: .image, url: "u")),
+            .intent(
+                .init(seq: 2, at: 2, address: addr("chars/front"), name: "front", groupID: "group-1", type: .image, url: "u")),
+            .change(.asset(addr("chars/front"), Self.asset), seq: 2),
+            .intent(.init(seq: 3, at: 3, address: addr("chars/side"), name: "side", groupID: "group-1", type: .image, url: "u")),
+            .intent(.init(seq: 4, at: 4, address: addr("chars/back"), name: "back", groupID: "group-1", type: .image, url: "u")),
             .abandon(seq: 4),
         ])
         let replay = try JournalReplay.replay(journal, path: "m.lock.journal", onto: nil, provider: Self.provider)
         #expect(replay.lockfile.lineage == Self.lineage, "a journal without a lockfile gives its lineage")
-        #expect(replay.lockfile.asset(at: A("chars/front")) == Self.asset)
-        #expect(replay.openIntents.map(\.address) == [A("chars/side")], "only the create with neither result nor abandon")
+        #expect(replay.lockfile.asset(at: addr("chars/front")) == Self.asset)
+        #expect(replay.openIntents.map(\.address) == [addr("chars/side")], "only the create with neither result nor abandon")
         #expect(replay.records == 8)
         #expect(!replay.tornTail)
     }
@@ -64,7 +65,7 @@ struct JournalTests {
     @Test func aTornLastLineIsIgnoredAndItsIntentStaysOpen() throws {
         var journal = Self.bytes([
             .begin(lineage: Self.lineage, provider: Self.provider),
-            .intent(.init(seq: 1, at: 1, address: A("chars"), name: "Characters")),
+            .intent(.init(seq: 1, at: 1, address: addr("chars"), name: "Characters")),
         ])
         let result = JournalRecord.change(.group(key: "chars", LockedGroup(id: "group-1", name: "Characters")), seq: 1).line
         journal += result.prefix(result.count / 2)  // killed in the middle of the write
@@ -80,7 +81,7 @@ struct JournalTests {
         let journal = Self.bytes([
             .begin(lineage: Self.lineage, provider: Self.provider),
             .change(.group(key: "chars", LockedGroup(id: "group-1", name: "Characters")), seq: nil),
-            .change(.asset(A("chars/front"), Self.asset), seq: nil),
+            .change(.asset(addr("chars/front"), Self.asset), seq: nil),
         ])
         let replay = try JournalReplay.replay(journal, path: "j", onto: lock, provider: Self.provider)
         #expect(replay.lockfile == lock, "replaying twice is harmless")

@@ -10,36 +10,37 @@ struct PlanDocumentTests {
     /// One step of every action, with every optional both set and unset.
     static let plan = Plan(
         steps: [
-            .init(address: A("g1"), action: .createGroup(name: "G", description: nil, gone: nil), reason: "new"),
-            .init(address: A("g2"), action: .createGroup(name: "G2", description: "d", gone: "group-old"), reason: "gone"),
-            .init(address: A("g3"), action: .adoptGroup(id: "group-3", name: "G3", description: nil), reason: "found"),
+            .init(address: addr("g1"), action: .createGroup(name: "G", description: nil, gone: nil), reason: "new"),
+            .init(address: addr("g2"), action: .createGroup(name: "G2", description: "d", gone: "group-old"), reason: "gone"),
+            .init(address: addr("g3"), action: .adoptGroup(id: "group-3", name: "G3", description: nil), reason: "found"),
             .init(
-                address: A("g4"),
+                address: addr("g4"),
                 action: .updateGroup(
                     id: "group-4", name: .init(before: "a", after: "b"), description: .init(before: nil, after: "d")),
                 reason: "name"),
             .init(
-                address: A("g5"), action: .updateGroup(id: "group-5", name: nil, description: .init(before: "x", after: "y")),
+                address: addr("g5"), action: .updateGroup(id: "group-5", name: nil, description: .init(before: "x", after: "y")),
                 reason: ""),
-            .init(address: A("g1/a"), action: .createAsset(spec, gone: nil), reason: "new"),
-            .init(address: A("g1/b"), action: .createAsset(spec, gone: "asset-gone"), reason: "gone"),
+            .init(address: addr("g1/a"), action: .createAsset(spec, gone: nil), reason: "new"),
+            .init(address: addr("g1/b"), action: .createAsset(spec, gone: "asset-gone"), reason: "gone"),
             .init(
-                address: A("g1/c"),
+                address: addr("g1/c"),
                 action: .replaceAsset(
                     spec, old: "asset-c", url: .init(before: "https://cdn.example.com/old.png", after: spec.url),
                     type: .init(before: "video", after: "image"), failure: nil), reason: "url"),
             .init(
-                address: A("g1/d"), action: .replaceAsset(spec, old: "asset-d", url: nil, type: nil, failure: failure),
+                address: addr("g1/d"), action: .replaceAsset(spec, old: "asset-d", url: nil, type: nil, failure: failure),
                 reason: "retry"),
-            .init(address: A("g1/e"), action: .adoptAsset(spec, id: "asset-e", status: .processing), reason: "found"),
-            .init(address: A("g1/f"), action: .updateAsset(id: "asset-f", name: .init(before: "old", after: "new")), reason: "n"),
-            .init(address: A("g1/g"), action: .wait(id: "asset-g"), reason: "Processing"),
-            .init(address: A("g1/h"), action: .forget(id: "asset-h"), reason: "gone from the manifest"),
-            .init(address: A("g9"), action: .forget(id: "group-9"), reason: "gone from the manifest"),
-            .init(address: A("g1/i"), action: .failed(id: "asset-i", failure: failure), reason: "failed"),
-            .init(address: A("g1/j"), action: .failed(id: "asset-j", failure: nil), reason: "failed"),
+            .init(address: addr("g1/e"), action: .adoptAsset(spec, id: "asset-e", status: .processing), reason: "found"),
+            .init(
+                address: addr("g1/f"), action: .updateAsset(id: "asset-f", name: .init(before: "old", after: "new")), reason: "n"),
+            .init(address: addr("g1/g"), action: .wait(id: "asset-g"), reason: "Processing"),
+            .init(address: addr("g1/h"), action: .forget(id: "asset-h"), reason: "gone from the manifest"),
+            .init(address: addr("g9"), action: .forget(id: "group-9"), reason: "gone from the manifest"),
+            .init(address: addr("g1/i"), action: .failed(id: "asset-i", failure: failure), reason: "failed"),
+            .init(address: addr("g1/j"), action: .failed(id: "asset-j", failure: nil), reason: "failed"),
         ],
-        unchanged: [A("g6"), A("g6/x")], warnings: ["g7: name cannot be changed in place"])
+        unchanged: [addr("g6"), addr("g6/x")], warnings: ["g7: name cannot be changed in place"])
 
     @Test func everyActionRoundTrips() throws {
         let origin = Plan.Origin(

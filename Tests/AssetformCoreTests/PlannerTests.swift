@@ -89,14 +89,14 @@ struct PlannerTests {
                 ]
             ])
         let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
-        #expect(plan.steps.first { $0.address == A("g/a") }?.remoteID == "asset-active")
-        #expect(plan.steps.first { $0.address == A("g/b") }?.verb == .create, "a failed asset is not adopted")
+        #expect(plan.steps.first { $0.address == addr("g/a") }?.remoteID == "asset-active")
+        #expect(plan.steps.first { $0.address == addr("g/b") }?.verb == .create, "a failed asset is not adopted")
     }
 
     @Test func noOpWhenEverythingAgrees() {
         let plan = seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote())
         #expect(plan.steps.isEmpty)
-        #expect(plan.unchanged == [A("g"), A("g/a"), A("g/b")])
+        #expect(plan.unchanged == [addr("g"), addr("g/a"), addr("g/b")])
         #expect(!plan.hasChanges)
     }
 
@@ -206,14 +206,14 @@ struct PlannerTests {
 
     @Test func targetsLimitThePlan() {
         let manifest = World.manifest()
-        let onlyB = Planner(capabilities: .seedance, targets: [A("g/b")]).plan(manifest, lock: nil, remote: nil)
+        let onlyB = Planner(capabilities: .seedance, targets: [addr("g/b")]).plan(manifest, lock: nil, remote: nil)
         #expect(actions(onlyB) == ["create g", "create g/b"], "an asset brings the group it needs")
-        let group = Planner(capabilities: .seedance, targets: [A("g")]).plan(manifest, lock: nil, remote: nil)
+        let group = Planner(capabilities: .seedance, targets: [addr("g")]).plan(manifest, lock: nil, remote: nil)
         #expect(actions(group) == ["create g", "create g/a", "create g/b"])
-        let renamed = Planner(capabilities: .seedance, targets: [A("g/b")]).plan(
+        let renamed = Planner(capabilities: .seedance, targets: [addr("g/b")]).plan(
             World.manifest(aName: "x", groupName: "G2"), lock: World.lock(), remote: World.remote())
         #expect(renamed.steps.isEmpty, "an existing group's update is not brought along")
-        #expect(renamed.unchanged == [A("g/b")])
+        #expect(renamed.unchanged == [addr("g/b")])
     }
 
     @Test func summaryLine() {

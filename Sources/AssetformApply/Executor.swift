@@ -4,8 +4,6 @@ import Synchronization
 
 /// How a run goes.
 public struct ApplyOptions: Sendable {
-    /// Where the lockfile is written, periodically and at the end.
-    public var lockfilePath: String
     /// How long to wait for Processing assets; zero: do not wait.
     public var wait: Duration
     /// Actions worked on at once (the call policy still caps calls in flight).
@@ -15,8 +13,7 @@ public struct ApplyOptions: Sendable {
     /// How often the lockfile is rewritten from the journal while the run goes.
     public var checkpointEvery: Duration = .seconds(5)
 
-    public init(lockfilePath: String, wait: Duration, workers: Int) {
-        self.lockfilePath = lockfilePath
+    public init(wait: Duration, workers: Int) {
         self.wait = wait
         self.workers = workers
     }
@@ -65,17 +62,10 @@ public final class Executor: Sendable {
             isClaimed: { await ledger.isClaimed($0) })
     }
 
-    /// Runs the plan; the lockfile is checkpointed as it goes, and left for the caller to write
-    /// at the end (`Ledger.finish`).
+    /// Runs the plan, recording every result in the ledger; writing the lockfile is the
+    /// caller's (`ApplyRun`). Cancelled, it stops at once and returns what it has recorded.
     public func run() async -> ApplyReport {
         tally.withLock { $0.unchanged = plan.unchanged.count }
-        let checkpoints = Task { [ledger, options] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: options.checkpointEvery)
-                if Task.isCancelled { break }
-                if await ledger.unwritten > 0 { try? await ledger.writeLockfile(to: options.lockfilePath) }
-            }
-        }
         let groups = plan.steps.filter { $0.kind == .group }
         let assets = plan.steps.filter { $0.kind == .asset }
         // Groups first (few, and each asset needs its group's id), all at once.
@@ -87,7 +77,7 @@ public final class Executor: Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             for _ in 0..<max(1, min(options.workers, assets.count)) {
                 tasks.addTask {
-                    while !self.stop.isSet {
+                    while !self.stop.isSet && !Task.isCancelled {
                         guard let i = next.take(below: assets.count) else { return }
                         await self.run(assets[i])
                     }
@@ -96,9 +86,7 @@ public final class Executor: Sendable {
         }
         let dispatched = next.taken
         tally.withLock { $0.notStarted += assets.count - dispatched }
-        if !stop.isSet && options.wait > .zero { await waitForProcessing() }
-        checkpoints.cancel()
-        await checkpoints.value  // a checkpoint being written finishes before the caller writes
+        if !stop.isSet && !Task.isCancelled && options.wait > .zero { await waitForProcessing() }
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
         report.stopped = stop.reason
@@ -361,7 +349,7 @@ public final class Executor: Sendable {
         let deadline = started + options.wait
         var delay = Duration.milliseconds(250)
         defer { tally.withLock { $0.waited = ContinuousClock.now - started } }
-        while !stop.isSet {
+        while !stop.isSet && !Task.isCancelled {
             let waiting = pending.withLock { $0 }
             if waiting.isEmpty { return }
             events(.waiting(remaining: waiting.count))

@@ -91,8 +91,7 @@ extension Assetform {
             let terminal = Terminal(options: global)
             let began = ContinuousClock.now
             let interrupts = Interrupts.install()
-            let status = Mutex<Int32>(0)
-            try await terminal.guarding {
+            let code: Int32 = try await terminal.guarding {
                 let lockPath = Session.resolveLockPath(manifest, remote)
                 let held = try await Session.hold(
                     lockPath: lockPath, command: "apply \(manifest)", timeout: lockTimeout.flatMap(DurationText.parse),
@@ -117,22 +116,18 @@ extension Assetform {
                     service, policy in
                     try await request.apply(
                         session: session, limits: chosen, service: service, policy: policy, output: output,
-                        interrupts: interrupts, held: held)
+                        interrupts: interrupts)
                 }
-                guard let report else { return }
+                guard let report else { return 0 }
                 output.summary(report, elapsed: ContinuousClock.now - began)
-                let code: Int32
                 switch report.stopped {
-                case .interrupted?: code = 130
-                case .fatal? where !report.changedAnything: code = 1
-                default: code = report.failed.isEmpty && report.stopped == nil ? 0 : 3
+                case .interrupted?: return 130
+                case .fatal? where !report.changedAnything: return 1
+                default: return report.failed.isEmpty && report.stopped == nil ? 0 : 3
                 }
-                status.withLock { $0 = code }
             }
-            let code = status.withLock { $0 }
             if code != 0 { throw ExitCode(code) }
         }
-
     }
 }
 
@@ -154,7 +149,7 @@ extension Assetform.ApplyCommand {
         /// Returns nil when there was nothing to do.
         func apply(
             session: Session, limits: Limits, service: any AssetService, policy: CallPolicy, output: ApplyOutput,
-            interrupts: Interrupts, held: ExclusiveLock
+            interrupts: Interrupts
         ) async throws -> ApplyReport? {
             let terminal = session.terminal
             let manifest = session.manifest
@@ -203,66 +198,47 @@ extension Assetform.ApplyCommand {
                 return nil
             }
             if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
-            let ledger: Ledger
-            do {
-                ledger = try Ledger(
-                    lockfile: lock ?? Lockfile(provider: session.lockedProvider), journalPath: session.journalPath)
-            } catch {
-                throw UserError(error.description)
-            }
-            let stop = StopFlag()
-            // Who writes the lockfile last: the run's end, or the grace timer after an interrupt.
-            let ending = Latch()
-            var options = ApplyOptions(
-                lockfilePath: lockPath, wait: limits.wait, workers: min(1024, limits.concurrency * 2))
+            var options = ApplyOptions(wait: limits.wait, workers: min(1024, limits.concurrency * 2))
             options.attempts = limits.attempts
-            let executor = Executor(
-                plan: plan, service: service, policy: policy, ledger: ledger, api: manifest.provider.api,
-                options: options,
-                stop: stop, events: { output.event($0) })
-            interrupts.onFirst {
-                guard stop.stop(.interrupted) else { return }
-                Task { await policy.stop() }
-                output.flush()
-                output.endLive()
-                terminal.warn(
-                    "interrupted: no new call starts; the calls in flight finish (up to \(DurationText.format(grace))), then everything is recorded. "
-                        + "Interrupt again to exit at once (the journal holds every completed result).")
-                Task {
-                    try? await Task.sleep(for: grace)
-                    guard ending.claim() else { return }  // the run is writing its end already
-                    try? await ledger.writeLockfile(to: lockPath)
+            let run = ApplyRun(
+                plan: plan, lockfile: lock ?? Lockfile(provider: session.lockedProvider), service: service, policy: policy,
+                api: manifest.provider.api,
+                settings: ApplyRun.Settings(
+                    lockfilePath: lockPath, journalPath: session.journalPath, options: options, grace: grace),
+                interrupts: interrupts.during(onFirst: {
                     output.flush()
-                    held.release()
-                    _exit(130)
+                    output.endLive()
+                    terminal.warn(
+                        "interrupted: no new call starts; the calls in flight finish (up to \(DurationText.format(grace))), then everything is recorded. "
+                            + "Interrupt again to stop them at once (the journal holds every completed result).")
+                }),
+                events: { output.event($0) })
+            // The output is shown while the run goes, and stops with it.
+            var report = try await withThrowingTaskGroup(of: ApplyReport?.self) { children in
+                children.addTask {
+                    await output.keepShowing()
+                    return nil
                 }
-            }
-            if interrupts.wasReceived { stop.stop(.interrupted) }
-            let ticker =
-                output.mode == .live
-                ? Task {
-                    while !Task.isCancelled {
-                        output.redraw()
-                        try? await Task.sleep(for: .milliseconds(200))
+                children.addTask {
+                    do {
+                        return try await run.run()
+                    } catch {
+                        throw UserError("\(error)")
                     }
-                } : nil
-            let flusher = output.startFlushing()
-            var report = await executor.run()
+                }
+                var report: ApplyReport?
+                while let ended = try await children.next() {
+                    if let ended {
+                        report = ended
+                        children.cancelAll()
+                    }
+                }
+                return report ?? ApplyReport()
+            }
+            output.flush()
             // Each address once, whichever source (a killed run's intents, this run's resends) it came from.
             var counted = Set<String>()
             report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
-            ticker?.cancel()
-            flusher.cancel()
-            output.flush()
-            guard ending.claim() else {
-                // The grace timer is recording and exiting: it must not be raced.
-                while true { try? await Task.sleep(for: .seconds(60)) }
-            }
-            do {
-                try await ledger.finish(lockfilePath: lockPath)
-            } catch {
-                throw UserError("\(error); the journal \(session.journalPath) keeps every result for the next run")
-            }
             return report
         }
 
@@ -366,17 +342,5 @@ extension ApplyReport {
     init(unchangedCount: Int) {
         self.init()
         unchanged = unchangedCount
-    }
-}
-
-/// Claimed once, from anywhere: the first to claim it gets true.
-final class Latch: Sendable {
-    private let value = Mutex(false)
-
-    func claim() -> Bool {
-        value.withLock { taken in
-            defer { taken = true }
-            return !taken
-        }
     }
 }

@@ -230,12 +230,19 @@ final class ApplyOutput: Sendable {
     }
 
     /// Flushes the buffered lines every 100 ms until cancelled.
-    func startFlushing() -> Task<Void, Never> {
-        Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                flush()
+    /// Until cancelled: writes the buffered event lines every 100 ms and, on a terminal, redraws
+    /// the status line every 200 ms.
+    func keepShowing() async {
+        var tick = 0
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(100))
+            } catch {
+                return
             }
+            flush()
+            tick += 1
+            if mode == .live && tick % 2 == 0 { redraw() }
         }
     }
 

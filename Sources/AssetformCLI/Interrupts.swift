@@ -14,15 +14,16 @@ private func forwardSignal(_ signal: Int32) {
     _ = write(signalPipeWrite, &byte, 1)
 }
 
-/// SIGINT and SIGTERM for apply (SPEC §6): the first runs `onFirst` (stop starting calls,
-/// finish in flight, record, exit 130); before there is anything to finish it exits at once; a
-/// second signal always exits at once (the journal already holds every completed result).
+/// SIGINT and SIGTERM for apply (SPEC §6). While a run listens (`during`), each signal is
+/// handed to it (the run stops dispatching, lets the calls in flight finish, records everything);
+/// at any other moment there is nothing to finish or record, and a signal exits at once (after
+/// `beforeExit`, which lets the lock go).
 ///
 /// The handler only writes to a pipe; a thread reading it does the rest. (Ignoring the signals
 /// and reading them with a dispatch source loses them on Linux when another thread takes one.)
 final class Interrupts: Sendable {
     private struct State {
-        var count = 0
+        var listener: AsyncStream<Void>.Continuation?
         var onFirst: (@Sendable () -> Void)?
         var beforeExit: (@Sendable () -> Void)?
     }
@@ -65,27 +66,34 @@ final class Interrupts: Sendable {
         return interrupts
     }
 
-    /// What the first signal does from now on; nil: exit at once.
-    func onFirst(_ action: (@Sendable () -> Void)?) {
-        state.withLock { $0.onFirst = action }
+    /// The signals received from now until the stream is dropped; `onFirst` runs on the first
+    /// (to say what happens next).
+    func during(onFirst: @escaping @Sendable () -> Void) -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        continuation.onTermination = { [weak self] _ in self?.state.withLock { $0.listener = nil } }
+        state.withLock { s in
+            s.listener = continuation
+            s.onFirst = onFirst
+        }
+        return stream
     }
 
-    /// What is done just before an immediate exit (release the lock).
+    /// What is done just before an immediate exit (let the lock go).
     func beforeExit(_ action: (@Sendable () -> Void)?) {
         state.withLock { $0.beforeExit = action }
     }
 
-    var wasReceived: Bool { state.withLock { $0.count > 0 } }
-
     private func handle() {
-        let (count, first, last) = state.withLock { s in
-            s.count += 1
-            return (s.count, s.onFirst, s.beforeExit)
+        let (listener, first, last) = state.withLock { s in
+            defer { s.onFirst = nil }
+            return (s.listener, s.onFirst, s.beforeExit)
         }
-        if count == 1, let first {
-            first()
+        if let listener {
+            first?()
+            listener.yield()
             return
         }
+        // No run is going: nothing to finish, nothing to record.
         last?()
         _exit(130)
     }

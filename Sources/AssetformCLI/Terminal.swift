@@ -43,9 +43,10 @@ struct Terminal: Sendable {
 
     /// Runs a command's work; the user's mistakes and the service's refusals are printed as
     /// `error: …` with exit status 1, anything else as a bug.
-    func guarding(_ body: () async throws -> Void) async throws {
+    @discardableResult
+    func guarding<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            try await body()
+            return try await body()
         } catch let exit as ExitCode {
             throw exit
         } catch let error as UserError {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,6 +12,7 @@ public final class ExclusiveLock: Sendable {
     private let fd: Int32
     /// What the file said when it was taken over from a process that died holding it.
     public let tookOverFrom: String?
+    private let released = Atomic<Bool>(false)
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// Someone else holds it; `holder` is what the lock file says about them.
@@ -93,9 +96,16 @@ public final class ExclusiveLock: Sendable {
         }
     }
 
-    /// Removes the file and lets go.
+    /// Removes the file and lets go; once, however often it is called (an interrupt and the
+    /// normal end may both ask). The file is removed only while it is still this lock's: one
+    /// that another run has put in its place stays.
     public func release() {
-        unlink(path)
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var mine = stat()
+        var named = stat()
+        if fstat(fd, &mine) == 0, lstat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev {
+            unlink(path)
+        }
         close(fd)
     }
 

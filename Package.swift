@@ -123,7 +123,7 @@ let package = Package(
         /// Runs the built `assetform` binary and checks stdout, stderr and the exit status.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["assetform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["assetform", "AssetformEmulator", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
     ],

@@ -32,8 +32,8 @@ struct ApplyCommandTests {
     static let quick = ["--no-throttle", "--processing-delay", "100ms"]
 
     @Test func aFreshApplyConvergesAndTheSecondMakesNoWriteCall() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        let first = try w.apply()
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let first = try await w.apply()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(
             first.stdout.contains("Apply complete: 3 created, 0 updated, 0 adopted, 0 unchanged; 0 failed."), "\(first.stdout)")
@@ -45,21 +45,21 @@ struct ApplyCommandTests {
         let writes = try await w.writeCalls()
         #expect(writes == 3)
 
-        let second = try w.apply()
+        let second = try await w.apply()
         #expect(second.status == 0)
         #expect(second.stdout == "No changes. 3 unchanged.\n", "\(second.stdout)")
         #expect(try await w.writeCalls() == writes, "no write call the second time")
     }
 
     @Test func aRenameIsOneUpdateAndAURLChangeIsAReplace() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        #expect(try w.apply().status == 0)
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        #expect(try await w.apply().status == 0)
         let before = try w.lockedAssets()
         try w.write(
             Self.small.replacingOccurrences(of: "name: side view", with: "name: side view 2")
                 .replacingOccurrences(of: "front.png", with: "front-v2.png"))
         let (creates, updates) = (try await w.calls("CreateAsset"), try await w.calls("UpdateAsset"))
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(try await w.calls("UpdateAsset") == updates + 1, "one update for the rename")
         #expect(try await w.calls("CreateAsset") == creates + 1, "one create for the replace")
@@ -69,16 +69,16 @@ struct ApplyCommandTests {
         #expect(after["chars/front"]?["id"] as? String != before["chars/front"]?["id"] as? String)
         #expect(after["chars/front"]?["url"] as? String == "https://cdn.example.com/front-v2.png")
         #expect(try await w.objects().1 == 3, "the old asset stays remotely")
-        #expect(try w.apply().stdout == "No changes. 3 unchanged.\n")
+        #expect(try await w.apply().stdout == "No changes. 3 unchanged.\n")
     }
 
     @Test func aLostLockfileOnSeedanceCreatesNothing() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: generatedManifest(20))
-        #expect(try w.apply().status == 0)
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: generatedManifest(20))
+        #expect(try await w.apply().status == 0)
         let ids = try w.lockedAssets().mapValues { $0["id"] as? String }
         try FileManager.default.removeItem(atPath: w.lockPath)
         let creates = try await w.calls("CreateAsset") + w.calls("CreateAssetGroup")
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("0 created, 0 updated, 23 adopted"), "\(out.stdout)")
         #expect(try await w.calls("CreateAsset") + w.calls("CreateAssetGroup") == creates, "zero creates")
@@ -87,19 +87,19 @@ struct ApplyCommandTests {
 
     @Test func aThrottledServiceIsRespectedAndConverges() async throws {
         // The service allows 10 creates a second; the manifest asks for 10.
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--rate", "CreateAsset=10", "--processing-delay", "100ms"], manifest: generatedManifest(30, rate: "10"))
         let started = ContinuousClock.now
-        let out = try w.apply()
+        let out = try await w.apply()
         let elapsed = ContinuousClock.now - started
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(try await w.objects().1 == 30)
         #expect(elapsed >= .seconds(2.5), "30 creates at 10/s take at least (30 − 1 − burst)/10 s: \(elapsed)")
 
         // Asking for more than the service allows: throttled, slowed down, and still converging.
-        let over = try ApplyWorld(
+        let over = try await ApplyWorld(
             emulator: ["--rate", "CreateAsset=10", "--processing-delay", "100ms"], manifest: generatedManifest(30))
-        let result = try over.apply()
+        let result = try await over.apply()
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(try await over.objects().1 == 30)
         let s = try await over.stats()
@@ -108,13 +108,13 @@ struct ApplyCommandTests {
 
     @Test(arguments: ["seedance", "0-0"])
     func tenPercentOf500sConverge(api: String) async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "50ms", "--error-rate", "0.1", "--seed", "11"],
             manifest: generatedManifest(40, api: api))
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(try w.lockedAssets().count == 40)
-        let again = try w.apply()
+        let again = try await w.apply()
         #expect(again.status == 0 && again.stdout.hasPrefix("No changes."), "\(again.stdout)\(again.stderr)")
         if api == "seedance" {
             #expect(try await w.objects().1 == 40, "a 500 on a create is reconciled, not resent blindly")
@@ -122,10 +122,10 @@ struct ApplyCommandTests {
     }
 
     @Test func lostCreateResponsesMakeNoDuplicateOnSeedance() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "300ms", "--drop-rate", "0.2", "--seed", "5"],
             manifest: generatedManifest(100))
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         let s = try await w.stats()
         #expect(s["dropped_responses"] as? Int ?? 0 > 5, "responses were lost")
@@ -137,10 +137,10 @@ struct ApplyCommandTests {
     }
 
     @Test func lostCreateResponsesOnZeroZeroAreResentAndReported() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "50ms", "--drop-rate", "0.3", "--seed", "3"],
             manifest: generatedManifest(20, api: "0-0"))
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("possible duplicate on the service"), "\(out.stdout)")
         #expect(out.stderr.contains("0-0 cannot list, so it was sent again"))
@@ -148,10 +148,13 @@ struct ApplyCommandTests {
     }
 
     @Test func killedAtRandomMomentsTheRerunConvergesWithoutDuplicates() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "200ms", "--drop-rate", "0.05", "--seed", "9"],
             manifest: generatedManifest(300, rate: "150"))
-        var random = SystemRandomNumberGenerator()
+        // Seeded, so that a failing run can be repeated: ASSETFORM_TEST_SEED=N.
+        let seed =
+            ProcessInfo.processInfo.environment["ASSETFORM_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
+        var random = SeededRandom(seed: seed)
         for round in 0..<4 {
             if round > 0 {
                 _ = try await call(w.server.baseURL + "/_emulator/reset", method: .POST, key: nil)
@@ -159,43 +162,40 @@ struct ApplyCommandTests {
                 try? FileManager.default.removeItem(atPath: w.lockPath + ".journal")
             }
             let process = try w.startApply(tag: "killed-\(round)")
-            usleep(UInt32.random(in: 150_000...2_500_000, using: &random))  // on this thread, on time
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...2500, using: &random)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = await exitStatus(of: process)
             let leftLock = FileManager.default.fileExists(atPath: w.lockPath + ".lck")
             if FileManager.default.fileExists(atPath: w.lockPath) {
                 _ = try w.lockfile()  // whatever the instant, the lockfile parses
             }
-            let rerun = try w.apply()
-            #expect(rerun.status == 0, "round \(round): \(rerun.stdout)\(rerun.stderr)")
+            let rerun = try await w.apply()
+            #expect(rerun.status == 0, "seed \(seed), round \(round): \(rerun.stdout)\(rerun.stderr)")
             if leftLock {
                 #expect(rerun.stderr.contains("took over \(w.lockPath).lck, left by a process that is gone"), "\(rerun.stderr)")
             }
-            #expect(try await w.objects() == (3, 300), "round \(round): zero duplicates")
+            #expect(try await w.objects() == (3, 300), "seed \(seed), round \(round): zero duplicates")
             let names = try await w.seedanceAssetNames()
             #expect(Set(names).count == 300, "round \(round)")
             let locked = try w.lockedAssets()
             #expect(locked.count == 300 && Set(locked.values.compactMap { $0["id"] as? String }).count == 300)
-            #expect(try w.apply().stdout.hasPrefix("No changes."), "round \(round)")
+            #expect(try await w.apply().stdout.hasPrefix("No changes."), "round \(round)")
         }
     }
 
     @Test func sigintExits130WithEverythingRecorded() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(200, rate: "40"))
         let process = try w.startApply(tag: "interrupted")
         // Once creates are under way (the test runner's children may start with SIGINT ignored
         // until apply sets its handler).
         let deadline = ContinuousClock.now + .seconds(60)
-        // Polled on this thread, not by sleeping tasks: other tests block the shared pool's
-        // threads while their processes run, and a sleeping task could wake too late.
         while !w.output("interrupted").contains(": created asset-") && ContinuousClock.now < deadline {
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(w.output("interrupted"))")
+        #expect(await exitStatus(of: process) == 130, "\(w.output("interrupted"))")
         #expect(w.output("interrupted").contains("Apply interrupted:"))
         // Every object the service made is in the lockfile, or in the journal as an intent the
         // next run settles; the next run makes only the rest.
@@ -203,98 +203,97 @@ struct ApplyCommandTests {
         let recorded = try w.lockedAssets().count
         #expect(recorded > 0 && recorded <= made && made < 200)
         let creates = try await w.calls("CreateAsset")
-        let rerun = try w.apply()
+        let rerun = try await w.apply()
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
         #expect(try await w.objects().1 == 200)
         #expect(try await w.calls("CreateAsset") - creates == 200 - made, "nothing made twice")
     }
 
     @Test func aSecondApplyIsRefusedNamingTheHolder() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "10"))
         let first = try w.startApply(tag: "first")
         // Wait until the first holds the lock (it then runs for about 6 s).
         let deadline = ContinuousClock.now + .seconds(60)
         while !FileManager.default.fileExists(atPath: w.lockPath + ".lck") && ContinuousClock.now < deadline {
-            usleep(20_000)  // on this thread (see sigintExits130WithEverythingRecorded)
+            try await Task.sleep(for: .milliseconds(20))
         }
-        let second = try w.apply()
+        let second = try await w.apply()
         #expect(second.status == 1)
         #expect(second.stderr.contains("is held by pid \(first.processIdentifier) on "), "\(second.stderr)")
         #expect(second.stderr.contains("running `assetform apply"))
-        let waiting = try w.apply(["--lock-timeout", "2m"])
+        let waiting = try await w.apply(["--lock-timeout", "2m"])
         #expect(waiting.status == 0, "waits for the first, then finds nothing to do: \(waiting.stderr)")
-        first.waitUntilExit()
-        #expect(first.terminationStatus == 0)
+        #expect(await exitStatus(of: first) == 0)
         #expect(try await w.objects().1 == 60)
     }
 
     @Test func aFailingURLExits3WithItsCodeAndIsNotCreatedAgain() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms", "--fail-url", "*side*"], manifest: Self.small)
-        let first = try w.apply()
+        let first = try await w.apply()
         #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
         #expect(first.stdout.contains("chars/side: "), "\(first.stdout)")
         let failure = try #require(try w.lockedAssets()["chars/side"]?["failure"] as? [String: Any])
         let code = try #require(failure["code"] as? String)
         #expect(first.stdout.contains(code))
         let creates = try await w.calls("CreateAsset")
-        let second = try w.apply()
+        let second = try await w.apply()
         #expect(second.status == 3)
         #expect(second.stdout.contains(code), "\(second.stdout)")
         #expect(try await w.calls("CreateAsset") == creates, "not created again")
 
-        let retried = try w.apply(["--retry-failed"])
+        let retried = try await w.apply(["--retry-failed"])
         #expect(retried.status == 3, "it fails again (the pattern still matches): \(retried.stdout)")
         #expect(try await w.calls("CreateAsset") == creates + 1, "--retry-failed creates it once more")
     }
 
     @Test func targetLimitsTheRunToTheAddressesNamed() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        let out = try w.apply(["--target", "chars/side", "--concurrency", "1"])
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let out = try await w.apply(["--target", "chars/side", "--concurrency", "1"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(Set(try w.lockedAssets().keys) == ["chars/side"], "its group came along, the other asset did not")
         #expect(try await w.calls("CreateAsset") == 1)
-        let rest = try w.apply()
+        let rest = try await w.apply()
         #expect(rest.stdout.contains("Apply complete: 1 created"), "\(rest.stdout)")
     }
 
     @Test func applyRefusesWithoutConfirmationAndOverMaxCreates() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        let unconfirmed = try w.run(["apply", w.manifest])
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let unconfirmed = try await w.run(["apply", w.manifest])
         #expect(unconfirmed.status == 1)
         #expect(unconfirmed.stderr.contains("--auto-approve"), "\(unconfirmed.stderr)")
-        let capped = try w.apply(["--max-creates", "1"])
+        let capped = try await w.apply(["--max-creates", "1"])
         #expect(capped.status == 1)
         #expect(capped.stderr.contains("2 billed creates, more than --max-creates 1"), "\(capped.stderr)")
         #expect(try await w.writeCalls() == 0, "nothing was done")
     }
 
     @Test func aSavedPlanIsAppliedExactlyAndRefusedWhenStale() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
         let planPath = w.dir.url.appendingPathComponent("p.json").path
-        #expect(try w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
         try w.write(Self.small.replacingOccurrences(of: "Characters", with: "Characters 2"))
-        let stale = try w.run(["apply", w.manifest, "--plan", planPath])
+        let stale = try await w.run(["apply", w.manifest, "--plan", planPath])
         #expect(stale.status == 1)
         #expect(stale.stderr.contains("is stale: the manifest \(w.manifest) changed"), "\(stale.stderr)")
         try w.write(Self.small)
-        let applied = try w.run(["apply", w.manifest, "--plan", planPath])
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(try w.lockedAssets().count == 2)
-        let again = try w.run(["apply", w.manifest, "--plan", planPath])
+        let again = try await w.run(["apply", w.manifest, "--plan", planPath])
         #expect(again.status == 1)
         #expect(
             again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
     }
 
     @Test func aDamagedJournalIsRefusedAndLeftAsItIs() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        #expect(try w.apply().status == 0)
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        #expect(try await w.apply().status == 0)
         let lock = try String(contentsOfFile: w.lockPath, encoding: .utf8)
         let journal = w.lockPath + ".journal"
         try "not a record\n".write(toFile: journal, atomically: true, encoding: .utf8)
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 1)
         #expect(
             out.stderr == "\(journal):1:1: error: this line is not a journal record assetform wrote; "
@@ -305,8 +304,8 @@ struct ApplyCommandTests {
     }
 
     @Test func jsonEventsAreOneObjectPerLine() async throws {
-        let w = try ApplyWorld(emulator: Self.quick, manifest: Self.small)
-        let out = try w.apply(["--json"])
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let out = try await w.apply(["--json"])
         #expect(out.status == 0)
         let events = try out.stdout.split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["event"] as? String
@@ -321,10 +320,10 @@ struct ApplyCommandTests {
 @Suite("apply stops early on errors that would repeat for every action")
 struct ApplyFatalTests {
     @Test func aFullQuotaStopsTheRunInsteadOfFailingEveryCreate() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "50ms", "--max-assets", "5"],
             manifest: generatedManifest(40, groups: 1, rate: "20"))
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 3, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("Apply stopped early"), "\(out.stdout)")
         #expect(out.stdout.contains("QuotaExceeded"))
@@ -334,9 +333,9 @@ struct ApplyFatalTests {
     }
 
     @Test func aRefusedKeyFailsBeforeAnyChange() async throws {
-        let w = try ApplyWorld(
+        let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--deny-key", "apply-e2e-secret-key"], manifest: ApplyCommandTests.small)
-        let out = try w.apply()
+        let out = try await w.apply()
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stderr.contains("AccessDenied"), "\(out.stderr)")
         #expect(try await w.writeCalls() == 0)

@@ -14,14 +14,12 @@ final class ApplyWorld {
     let key = "apply-e2e-secret-key"
     let keyVariable: String
 
-    init(emulator options: [String], manifest text: String, keyVariable: String = "E2E_KEY") throws {
+    init(emulator options: [String], manifest text: String, keyVariable: String = "E2E_KEY") async throws {
         dir = try TemporaryDirectory()
-        server = try EmulatorProcess(options)
+        server = try await EmulatorProcess(options)
         manifest = try dir.write("m.yaml", text)
         self.keyVariable = keyVariable
     }
-
-    deinit { _ = server.stop() }
 
     var lockPath: String { dir.url.appendingPathComponent("m.lock").path }
     var env: [String: String] { [keyVariable: key, "ASSETFORM_BASE_URL": server.baseURL] }
@@ -30,14 +28,14 @@ final class ApplyWorld {
         try text.write(toFile: manifest, atomically: true, encoding: .utf8)
     }
 
-    func run(_ args: [String]) throws -> BinaryRunner.Output {
-        let out = try BinaryRunner.run(args, environment: env)
+    func run(_ args: [String]) async throws -> BinaryRunner.Output {
+        let out = try await BinaryRunner.run(args, environment: env)
         #expect(!out.stdout.contains(key) && !out.stderr.contains(key), "the key never reaches output")
         return out
     }
 
-    func apply(_ extra: [String] = []) throws -> BinaryRunner.Output {
-        try run(["apply", manifest, "--auto-approve"] + extra)
+    func apply(_ extra: [String] = []) async throws -> BinaryRunner.Output {
+        try await run(["apply", manifest, "--auto-approve"] + extra)
     }
 
     /// Starts `assetform apply` without waiting for it; its output goes to files in the folder.

@@ -2,13 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `assetform` executable and captures what it prints.
-struct BinaryRunner {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
+enum BinaryRunner {
     /// The executable beside the test bundle (both are products of the same build), or
     /// `ASSETFORM_BIN` when set.
     static let executable: URL = {
@@ -23,31 +17,16 @@ struct BinaryRunner {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/assetform")
     }()
 
+    /// Runs the binary (or `executable`) to its end, off the cooperative pool, bounded by `limit`.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, executable: String? = nil
-    ) throws -> Output {
-        let process = Process()
-        process.executableURL = executable.map(URL.init(fileURLWithPath:)) ?? Self.executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "NO_COLOR")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes fully before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, executable: String? = nil,
+        limit: Duration = .seconds(300)
+    ) async throws -> Output {
+        try await ChildProcess.run(
+            arguments, environment: environment, in: directory, executable: executable, limit: limit)
     }
+
+    typealias Output = ChildProcess.Output
 }
 
 /// A temporary folder, removed when the test ends.

@@ -1,3 +1,4 @@
+import AssetformEmulator
 import Foundation
 import Synchronization
 
@@ -43,7 +44,7 @@ enum ChildProcess {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try? input.fileHandleForWriting.close()
         }
-        let box = Box(process)
+        let box = ProcessBox(process)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
             Thread.detachNewThread {
                 let outData = Mutex(Data())
@@ -79,10 +80,7 @@ enum ChildProcess {
         }
     }
 
-    /// A started process, handed to the waiting thread. Process is not Sendable; only that
-    /// thread touches it after `run()`.
-    private final class Box: @unchecked Sendable {
-        let process: Process
-        init(_ process: Process) { self.process = process }
-    }
 }
+
+/// Repeatable randomness in tests: the emulator's SplitMix64.
+typealias SeededRandom = SplitMix64

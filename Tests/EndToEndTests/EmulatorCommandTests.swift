@@ -11,8 +11,7 @@ import Testing
 @Suite("assetform emulator, run as a process")
 struct EmulatorCommandTests {
     @Test func servesPrintsItsAddressAndStopsOnSIGTERM() async throws {
-        let server = try EmulatorProcess(["--port", "0", "--no-throttle"])
-        defer { if server.process.isRunning { _ = server.stop(SIGKILL) } }
+        let server = try await EmulatorProcess(["--port", "0", "--no-throttle"])
         let (status, body) = try await call(
             server.baseURL + "/v1/seedance/asset/CreateAssetGroup", method: .POST, body: #"{"Name": "g"}"#)
         #expect(status == 200, "\(body)")
@@ -20,51 +19,49 @@ struct EmulatorCommandTests {
         let (statsStatus, stats) = try await call(server.baseURL + "/_emulator/stats", key: nil)
         #expect(statsStatus == 200)
         #expect(stats.contains(#""CreateAssetGroup":1"#))
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func stateFilePersistsAcrossRestarts() async throws {
         let dir = try TemporaryDirectory()
         let state = dir.url.appendingPathComponent("state.json").path
-        let first = try EmulatorProcess(["--state", state])
+        let first = try await EmulatorProcess(["--state", state])
         let (_, created) = try await call(
             first.baseURL + "/v1/seedance/asset/CreateAssetGroup", method: .POST, body: #"{"Name": "kept"}"#)
-        #expect(first.stop(SIGINT) == 0)
+        #expect(await first.stop(SIGINT) == 0)
         let id = try #require(created.firstMatch(of: /group-\d{14}-[a-z0-9]{5}/).map { String($0.output) })
-        let second = try EmulatorProcess(["--state", state])
-        defer { _ = second.stop() }
+        let second = try await EmulatorProcess(["--state", state])
         let (status, body) = try await call(
             second.baseURL + "/v1/seedance/asset/GetAssetGroup", method: .POST, body: #"{"Id": "\#(id)"}"#)
         #expect(status == 200)
         #expect(body.contains(#""Name":"kept""#))
     }
 
-    @Test func corruptStateFileFailsClearly() throws {
+    @Test func corruptStateFileFailsClearly() async throws {
         let dir = try TemporaryDirectory()
         let state = try dir.write("state.json", "garbage")
-        let out = try BinaryRunner.run(["emulator", "--state", state])
+        let out = try await BinaryRunner.run(["emulator", "--state", state])
         #expect(out.status == 1)
         #expect(out.stderr.contains("error: the emulator state file \(state) cannot be read"))
         #expect(try String(contentsOfFile: state, encoding: .utf8) == "garbage")
     }
 
-    @Test func aPortInUseFailsClearly() throws {
-        let first = try EmulatorProcess(["--port", "0"])
-        defer { _ = first.stop() }
+    @Test func aPortInUseFailsClearly() async throws {
+        let first = try await EmulatorProcess(["--port", "0"])
         let port = String(first.baseURL.split(separator: ":").last!)
-        let out = try BinaryRunner.run(["emulator", "--port", port])
+        let out = try await BinaryRunner.run(["emulator", "--port", port])
         #expect(out.status == 1)
         #expect(out.stderr.contains("error: the emulator could not serve on 127.0.0.1:\(port)"), "\(out.stderr)")
         #expect(out.stderr.contains("Address already in use"))
     }
 
-    @Test func badOptionsAreUsageErrors() throws {
-        let rate = try BinaryRunner.run(["emulator", "--rate", "Frobnicate=3"])
+    @Test func badOptionsAreUsageErrors() async throws {
+        let rate = try await BinaryRunner.run(["emulator", "--rate", "Frobnicate=3"])
         #expect(rate.status == 64)
         #expect(rate.stderr.contains("--rate takes ACTION=N"))
-        let latency = try BinaryRunner.run(["emulator", "--latency", "soon"])
+        let latency = try await BinaryRunner.run(["emulator", "--latency", "soon"])
         #expect(latency.status == 64)
-        let share = try BinaryRunner.run(["emulator", "--error-rate", "2"])
+        let share = try await BinaryRunner.run(["emulator", "--error-rate", "2"])
         #expect(share.status == 64)
     }
 }

@@ -2,45 +2,93 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Starts `assetform emulator` and reads the address it prints.
-final class EmulatorProcess {
-    let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
-    var baseURL = ""
+/// An `assetform emulator` process: started with the address it prints read within a bound,
+/// its output read on threads of its own, and stopped without blocking the cooperative pool.
+final class EmulatorProcess: Sendable {
+    private let box: ProcessBox
+    private let printed = Printed()
+    let baseURL: String
 
-    init(_ arguments: [String]) throws {
+    var process: Process { box.process }
+
+    /// Starts it and waits (up to `limit`) for the address it prints.
+    init(_ arguments: [String], limit: Duration = .seconds(30)) async throws {
+        let process = Process()
         process.executableURL = BinaryRunner.executable
         process.arguments = ["emulator"] + arguments
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        box = ProcessBox(process)
+        let printed = self.printed
+        for pipe in [output, errors] {
+            Thread.detachNewThread {
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { return }
+                    printed.data.withLock { $0 += chunk }
+                }
+            }
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
-            let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(message: "no address in \(text.debugDescription); stderr: \(err)")
+        let deadline = ContinuousClock.now + limit
+        var found: String?
+        while found == nil && ContinuousClock.now < deadline {
+            let text = String(decoding: printed.data.withLock { $0 }, as: UTF8.self)
+            if let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                found = String(text[range])
+            } else if !process.isRunning {
+                break
+            } else {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
-        baseURL = String(text[range])
+        guard let found else {
+            kill(process.processIdentifier, SIGKILL)
+            throw Failure(message: "no address within \(limit): \(String(decoding: printed.data.withLock { $0 }, as: UTF8.self))")
+        }
+        baseURL = found
     }
 
     struct Failure: Error { let message: String }
 
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+    /// What it has printed so far (stdout and stderr).
+    final class Printed: Sendable { let data = Mutex(Data()) }
+
+    /// Sends `signal` and returns the exit status, waiting (polled, bounded) for the exit.
+    func stop(_ signal: Int32 = SIGTERM, limit: Duration = .seconds(30)) async -> Int32 {
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await exitStatus(of: process, limit: limit)
     }
+
+    deinit {
+        if box.process.isRunning { kill(box.process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A started process, handed between tasks. Process is not Sendable; its reads here are of
+/// its exit state, which Foundation keeps behind a lock.
+final class ProcessBox: @unchecked Sendable {
+    let process: Process
+    init(_ process: Process) { self.process = process }
+}
+
+/// The exit status of a started process, polled without blocking a thread; past `limit` it is
+/// killed.
+func exitStatus(of process: Process, limit: Duration = .seconds(120)) async -> Int32 {
+    let deadline = ContinuousClock.now + limit
+    while process.isRunning {
+        if ContinuousClock.now >= deadline { kill(process.processIdentifier, SIGKILL) }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return process.terminationStatus
 }
 
 /// One request with the real HTTP client, on loopback only.

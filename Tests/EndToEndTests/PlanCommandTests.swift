@@ -40,8 +40,8 @@ struct PlanCommandTests {
             return path
         }
 
-        func run(_ args: [String], env extra: [String: String] = [:]) throws -> BinaryRunner.Output {
-            try BinaryRunner.run(args, environment: env.merging(extra) { _, b in b })
+        func run(_ args: [String], env extra: [String: String] = [:]) async throws -> BinaryRunner.Output {
+            try await BinaryRunner.run(args, environment: env.merging(extra) { _, b in b })
         }
 
         func seedance(_ action: String, _ body: String) async throws -> String {
@@ -70,8 +70,7 @@ struct PlanCommandTests {
 
     func withWorld(processingDelay: String = "0ms", _ body: (World) async throws -> Void) async throws {
         let dir = try TemporaryDirectory()
-        let server = try EmulatorProcess(["--no-throttle", "--processing-delay", processingDelay])
-        defer { _ = server.stop() }
+        let server = try await EmulatorProcess(["--no-throttle", "--processing-delay", processingDelay])
         let manifest = try dir.write("m.yaml", Self.manifest)
         try await body(
             World(
@@ -89,7 +88,7 @@ struct PlanCommandTests {
             let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
             let side = try await w.createAsset(in: group, name: "side view", url: "https://cdn.example.com/side.png")
 
-            let plan = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            let plan = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(plan.status == 2, "\(plan.stderr)")
             #expect(plan.stdout.contains("=   chars        adopt: found by name (\(group))"), "\(plan.stdout)")
             #expect(
@@ -97,7 +96,7 @@ struct PlanCommandTests {
                     "Plan: 0 to create, 0 to update, 0 to replace, 3 to adopt, 0 to forget; 0 unchanged. 0 billed create calls."))
 
             for (address, remoteID) in [("chars", group), ("chars/front", front), ("chars/side", side)] {
-                let out = try w.run(["import", w.manifest, address, remoteID])
+                let out = try await w.run(["import", w.manifest, address, remoteID])
                 #expect(out.status == 0, "\(out.stderr)")
             }
             let lock = try String(contentsOfFile: w.lockPath, encoding: .utf8)
@@ -105,20 +104,20 @@ struct PlanCommandTests {
             #expect(lock.contains(#""serial": 3"#))
             #expect(!lock.contains("e2e-secret-key"))
 
-            let converged = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            let converged = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(converged.status == 0, "\(converged.stdout)\(converged.stderr)")
             #expect(converged.stdout == "No changes. 3 unchanged.\n")
 
-            let refs = try w.run(["refs", w.manifest])
+            let refs = try await w.run(["refs", w.manifest])
             #expect(refs.stdout == "chars/front  asset://\(front)  Active\nchars/side   asset://\(side)  Active\n")
-            let env = try w.run(["refs", w.manifest, "--format", "env"])
+            let env = try await w.run(["refs", w.manifest, "--format", "env"])
             #expect(env.stdout == "ASSETFORM_REF_CHARS_FRONT='asset://\(front)'\nASSETFORM_REF_CHARS_SIDE='asset://\(side)'\n")
-            let json = try w.run(["refs", w.manifest, "--format", "json"])
+            let json = try await w.run(["refs", w.manifest, "--format", "json"])
             #expect(json.stdout.contains(#""chars/front": {"#))
 
-            let forget = try w.run(["forget", w.manifest, "chars/side"])
+            let forget = try await w.run(["forget", w.manifest, "chars/side"])
             #expect(forget.status == 0)
-            let again = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            let again = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(again.status == 2)
             #expect(
                 again.stdout.contains("=   chars/side  adopt: found by name in its group (\(side)"),
@@ -130,27 +129,27 @@ struct PlanCommandTests {
         try await withWorld { w in
             let group = try await w.createGroup("Characters")
             let video = try await w.createAsset(in: group, name: "front", type: "Video", url: "https://cdn.example.com/f.mp4")
-            let mismatch = try w.run(["import", w.manifest, "chars/front", video])
+            let mismatch = try await w.run(["import", w.manifest, "chars/front", video])
             #expect(mismatch.status == 1)
             #expect(mismatch.stderr == "error: \(video) is video, but chars/front is image in \(w.manifest)\n")
             #expect(!FileManager.default.fileExists(atPath: w.lockPath), "nothing recorded")
 
-            let missing = try w.run(["import", w.manifest, "chars/front", "asset-20200101000000-nope0"])
+            let missing = try await w.run(["import", w.manifest, "chars/front", "asset-20200101000000-nope0"])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("GetAsset failed: HTTP 404: NotFound.asset_id"))
 
-            let unknown = try w.run(["import", w.manifest, "chars/nope", video])
+            let unknown = try await w.run(["import", w.manifest, "chars/nope", video])
             #expect(unknown.stderr == "error: chars/nope is not an asset of \(w.manifest)\n")
 
-            #expect(try w.run(["import", w.manifest, "chars", group]).status == 0)
-            let other = try w.run(["import", w.manifest, "chars", "group-20200101000000-other"])
+            #expect(try await w.run(["import", w.manifest, "chars", group]).status == 0)
+            let other = try await w.run(["import", w.manifest, "chars", "group-20200101000000-other"])
             #expect(other.status == 1)
             #expect(other.stderr == "error: chars is already tracked as \(group); forget it first\n")
 
-            let refs = try w.run(["refs", w.manifest, "--lock", w.dir.appendingPathComponent("none.lock").path])
+            let refs = try await w.run(["refs", w.manifest, "--lock", w.dir.appendingPathComponent("none.lock").path])
             #expect(refs.status == 1)
             #expect(refs.stderr.contains("there is no lockfile"))
-            let usage = try w.run(["import", "only-one"])
+            let usage = try await w.run(["import", "only-one"])
             #expect(usage.status == 64)
         }
     }
@@ -160,13 +159,13 @@ struct PlanCommandTests {
             let key = "sk-E2E-DISTINCTIVE-93f1"
             let group = try await w.createGroup("Characters")
             _ = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
-            let out = try w.run(["plan", w.manifest, "--verbose"], env: ["E2E_KEY": key])
+            let out = try await w.run(["plan", w.manifest, "--verbose"], env: ["E2E_KEY": key])
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stderr.contains("POST /v1/seedance/asset/ListAssetGroups 200"), "\(out.stderr)")
             #expect(out.stderr.contains("attempt 1"))
             #expect(!out.stderr.contains(key) && !out.stdout.contains(key))
             #expect(!out.stderr.contains("DISTINCTIVE"))
-            let quiet = try w.run(["plan", w.manifest], env: ["E2E_KEY": key])
+            let quiet = try await w.run(["plan", w.manifest], env: ["E2E_KEY": key])
             #expect(!quiet.stderr.contains("ListAssetGroups"), "calls are logged only with --verbose")
         }
     }
@@ -175,7 +174,7 @@ struct PlanCommandTests {
         try await withWorld { w in
             let before = try await w.readCalls()
             let out = w.dir.appendingPathComponent("plan.json").path
-            let plan = try w.run(["plan", w.manifest, "--no-refresh", "--out", out])
+            let plan = try await w.run(["plan", w.manifest, "--no-refresh", "--out", out])
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(try await w.readCalls() == before, "--no-refresh makes no call")
             let saved = try String(contentsOfFile: out, encoding: .utf8)
@@ -183,28 +182,29 @@ struct PlanCommandTests {
             #expect(saved.contains(#""manifest_sha256": ""#))
             #expect(saved.contains(#""billed_creates": 2"#))
             #expect(!saved.contains("e2e-secret-key"))
-            let json = try w.run(["plan", w.manifest, "--json"])
+            let json = try await w.run(["plan", w.manifest, "--json"])
             #expect(json.stdout.hasPrefix("{\n  \"actions\": ["))
         }
     }
 
     @Test func refreshUpdatesStatusesInTheLockfile() async throws {
-        // Long enough that the import (under a loaded machine) sees it Processing.
-        try await withWorld(processingDelay: "3s") { w in
+        // Long enough that the import sees it Processing (the helpers no longer block the
+        // cooperative pool, so an import takes well under a second even on a loaded machine).
+        try await withWorld(processingDelay: "6s") { w in
             let group = try await w.createGroup("Characters")
             let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
-            #expect(try w.run(["import", w.manifest, "chars/front", front]).status == 0)
-            // A loaded machine may take longer than the delay to import: then there is no
-            // transition left to see.
-            guard try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Processing""#) else { return }
+            #expect(try await w.run(["import", w.manifest, "chars/front", front]).status == 0)
+            try #require(
+                try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Processing""#),
+                "the import saw it Processing")
             // Refresh until the service says Active (after the delay), within a minute.
             let deadline = ContinuousClock.now + .seconds(60)
-            var refresh = try w.run(["refresh", w.manifest])
+            var refresh = try await w.run(["refresh", w.manifest])
             while !refresh.stdout.contains("chars/front: Processing → Active") && ContinuousClock.now < deadline {
                 #expect(refresh.status == 0, "\(refresh.stderr)")
                 #expect(refresh.stdout.contains("0 statuses updated"), "nothing changes before: \(refresh.stdout)")
-                usleep(500_000)
-                refresh = try w.run(["refresh", w.manifest])
+                try await Task.sleep(for: .milliseconds(500))
+                refresh = try await w.run(["refresh", w.manifest])
             }
             #expect(refresh.status == 0, "\(refresh.stderr)")
             #expect(refresh.stdout.contains("chars/front: Processing → Active"))
@@ -214,7 +214,7 @@ struct PlanCommandTests {
 
     @Test func errorsExitOne() async throws {
         try await withWorld { w in
-            let noKey = try w.run(["plan", w.manifest, "--detailed-exitcode"], env: ["E2E_KEY": ""])
+            let noKey = try await w.run(["plan", w.manifest, "--detailed-exitcode"], env: ["E2E_KEY": ""])
             #expect(noKey.status == 1)
             #expect(
                 noKey.stderr
@@ -222,30 +222,31 @@ struct PlanCommandTests {
             )
 
             try "{ not json".write(toFile: w.lockPath, atomically: true, encoding: .utf8)
-            let corrupt = try w.run(["plan", w.manifest, "--detailed-exitcode"])
+            let corrupt = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(corrupt.status == 1)
             #expect(corrupt.stderr.contains("\(w.lockPath):1:3: error: the lockfile is not valid JSON; it was left as it is"))
             #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8) == "{ not json")
             try FileManager.default.removeItem(atPath: w.lockPath)
 
-            let target = try w.run(["plan", w.manifest, "--target", "nope"])
+            let target = try await w.run(["plan", w.manifest, "--target", "nope"])
             #expect(target.status == 1)
             #expect(target.stderr.contains("--target nope names nothing"))
 
-            let denied = try w.run(["plan", w.manifest], env: ["E2E_KEY": "x"])
+            let denied = try await w.run(["plan", w.manifest], env: ["E2E_KEY": "x"])
             #expect(denied.status == 0, "any key works on this emulator")
 
             let invalid = try w.write("bad.yaml", "version: 1\nprovider: {api: nope}\n")
-            let bad = try w.run(["plan", invalid, "--detailed-exitcode"])
+            let bad = try await w.run(["plan", invalid, "--detailed-exitcode"])
             #expect(bad.status == 1)
             #expect(bad.stderr.contains("provider.api must be"))
         }
     }
 
-    @Test func emulatePlansAgainstAnInProcessEmulatorAndKeepsItsFilesApart() throws {
+    @Test func emulatePlansAgainstAnInProcessEmulatorAndKeepsItsFilesApart() async throws {
         let dir = try TemporaryDirectory()
         let manifest = try dir.write("m.yaml", Self.manifest)
-        let out = try BinaryRunner.run(["plan", manifest, "--emulate", "--detailed-exitcode"], environment: ["E2E_KEY": ""])
+        let out = try await BinaryRunner.run(
+            ["plan", manifest, "--emulate", "--detailed-exitcode"], environment: ["E2E_KEY": ""])
         #expect(out.status == 2, "\(out.stderr)")
         #expect(out.stdout.contains("+   chars        create group \"Characters\""))
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("m.lock").path), "nothing tracked changes")

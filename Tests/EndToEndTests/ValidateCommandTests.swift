@@ -4,20 +4,21 @@ import Testing
 @Suite("assetform validate, run as a process")
 struct ValidateCommandTests {
     @Test(arguments: ["demo.yaml", "characters.yaml", "zero-zero.yaml"])
-    func shippedManifestsAreValid(name: String) throws {
+    func shippedManifestsAreValid(name: String) async throws {
         let path = manifestsFolder.appendingPathComponent(name).path
-        let out = try BinaryRunner.run(["validate", path])
+        let out = try await BinaryRunner.run(["validate", path])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.hasPrefix("\(path): valid; "))
         #expect(out.stderr.isEmpty)
     }
 
-    @Test func demoSummary() throws {
-        let out = try BinaryRunner.run(["validate", "manifests/demo.yaml"], in: manifestsFolder.deletingLastPathComponent())
+    @Test func demoSummary() async throws {
+        let out = try await BinaryRunner.run(
+            ["validate", "manifests/demo.yaml"], in: manifestsFolder.deletingLastPathComponent())
         #expect(out.stdout == "manifests/demo.yaml: valid; 3 groups, 12 assets, provider seedance\n")
     }
 
-    @Test func invalidManifestExitsOneWithEveryError() throws {
+    @Test func invalidManifestExitsOneWithEveryError() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write(
             "bad.yaml",
@@ -35,7 +36,7 @@ struct ValidateCommandTests {
                 nmae: x
 
             """)
-        let out = try BinaryRunner.run(["validate", path])
+        let out = try await BinaryRunner.run(["validate", path])
         #expect(out.status == 1)
         #expect(out.stdout.isEmpty)
         #expect(
@@ -54,73 +55,73 @@ struct ValidateCommandTests {
                 """)
     }
 
-    @Test func warningsAloneExitZero() throws {
+    @Test func warningsAloneExitZero() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("w.yaml", "version: 1\nprovider: {api: seedance}\ngroups:\n  empty: {}\n")
-        let out = try BinaryRunner.run(["validate", path])
+        let out = try await BinaryRunner.run(["validate", path])
         #expect(out.status == 0)
         #expect(out.stderr.contains("\(path):4:3: warning: group \"empty\" has no assets"))
         #expect(out.stdout.contains("valid"))
     }
 
-    @Test func defaultManifestPathIsAssetformYaml() throws {
+    @Test func defaultManifestPathIsAssetformYaml() async throws {
         let dir = try TemporaryDirectory()
-        let missing = try BinaryRunner.run(["validate"], in: dir.url)
+        let missing = try await BinaryRunner.run(["validate"], in: dir.url)
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("assetform.yaml: error: cannot read assetform.yaml: No such file or directory"))
         _ = try dir.write("assetform.yaml", "version: 1\nprovider: {api: 0-0}\n")
-        let found = try BinaryRunner.run(["validate"], in: dir.url)
+        let found = try await BinaryRunner.run(["validate"], in: dir.url)
         #expect(found.status == 0, "\(found.stderr)")
     }
 
-    @Test func quietPrintsNothingWhenValid() throws {
-        let out = try BinaryRunner.run(["--quiet", "validate", manifestsFolder.appendingPathComponent("demo.yaml").path])
+    @Test func quietPrintsNothingWhenValid() async throws {
+        let out = try await BinaryRunner.run(["--quiet", "validate", manifestsFolder.appendingPathComponent("demo.yaml").path])
         #expect(out.status == 0)
         #expect(out.stdout.isEmpty)
     }
 
-    @Test func noColourWithoutATerminalOrWithNoColor() throws {
+    @Test func noColourWithoutATerminalOrWithNoColor() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("bad.yaml", "version: 2\nprovider: {api: seedance}\n")
         for env in [[:], ["NO_COLOR": "1"]] {
-            let out = try BinaryRunner.run(["validate", path], environment: env)
+            let out = try await BinaryRunner.run(["validate", path], environment: env)
             #expect(out.status == 1)
             #expect(!out.stderr.contains("\u{1B}["))
         }
     }
 
-    @Test func hostileFileFailsWithAClearMessage() throws {
+    @Test func hostileFileFailsWithAClearMessage() async throws {
         let dir = try TemporaryDirectory()
         var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
         for i in 1...9 { bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
         let path = try dir.write("bomb.yaml", bomb)
-        let out = try BinaryRunner.run(["validate", path])
+        let out = try await BinaryRunner.run(["validate", path])
         #expect(out.status == 1)
         #expect(out.stderr.contains("alias bomb"))
         #expect(out.stderr.hasPrefix("\(path):"))
     }
 
-    @Test func usageErrorsExit64() throws {
-        let out = try BinaryRunner.run(["validate", "--bogus"])
+    @Test func usageErrorsExit64() async throws {
+        let out = try await BinaryRunner.run(["validate", "--bogus"])
         #expect(out.status == 64)
         #expect(out.stderr.contains("Unknown option '--bogus'"))
-        let none = try BinaryRunner.run(["frobnicate"])
+        let none = try await BinaryRunner.run(["frobnicate"])
         #expect(none.status == 64)
     }
 
-    @Test func versionAndHelp() throws {
-        let version = try BinaryRunner.run(["--version"])
+    @Test func versionAndHelp() async throws {
+        let version = try await BinaryRunner.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout == "0.1.0\n")
-        let help = try BinaryRunner.run(["--help"])
+        let help = try await BinaryRunner.run(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("validate"))
         #expect(help.stdout.contains("--no-color"))
     }
 
-    @Test func globalFlagsWorkAfterTheCommandToo() throws {
+    @Test func globalFlagsWorkAfterTheCommandToo() async throws {
         let path = manifestsFolder.appendingPathComponent("demo.yaml").path
-        let out = try BinaryRunner.run(["validate", path, "--quiet", "--no-color"])
+        let out = try await BinaryRunner.run(["validate", path, "--quiet", "--no-color"])
         #expect(out.status == 0)
         #expect(out.stdout.isEmpty)
     }
@@ -130,28 +131,29 @@ struct ValidateCommandTests {
 struct TerminalColourTests {
     /// Runs the binary on a real pseudo-terminal with util-linux `script` (Debian: bsdutils, an
     /// essential package), so isatty is true as for a person at a terminal.
-    func runOnTerminal(_ arguments: String, environment: [String: String] = [:]) throws -> BinaryRunner.Output {
+    func runOnTerminal(_ arguments: String, environment: [String: String] = [:]) async throws -> BinaryRunner.Output {
         let command = "\(BinaryRunner.executable.path) \(arguments)"
-        return try BinaryRunner.run(["-qec", command, "/dev/null"], environment: environment, executable: "/usr/bin/script")
+        return try await BinaryRunner.run(
+            ["-qec", command, "/dev/null"], environment: environment, executable: "/usr/bin/script")
     }
 
-    @Test func colourOnATerminalUnlessDisabled() throws {
+    @Test func colourOnATerminalUnlessDisabled() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("bad.yaml", "version: 2\nprovider: {api: seedance}\n")
-        let coloured = try runOnTerminal("validate \(path)", environment: ["TERM": "xterm"])
+        let coloured = try await runOnTerminal("validate \(path)", environment: ["TERM": "xterm"])
         #expect(coloured.status == 1)
         #expect(coloured.stdout.contains("\u{1B}[1;31merror:"), "\(coloured.stdout)")
-        let flag = try runOnTerminal("--no-color validate \(path)")
+        let flag = try await runOnTerminal("--no-color validate \(path)")
         #expect(flag.stdout.contains("error:") && !flag.stdout.contains("\u{1B}["))
-        let env = try runOnTerminal("validate \(path)", environment: ["NO_COLOR": "1"])
+        let env = try await runOnTerminal("validate \(path)", environment: ["NO_COLOR": "1"])
         #expect(env.stdout.contains("error:") && !env.stdout.contains("\u{1B}["))
     }
 }
 
 @Suite("--verbose")
 struct VerboseTests {
-    @Test func verboseListsTheGroups() throws {
-        let out = try BinaryRunner.run(["validate", "--verbose", manifestsFolder.appendingPathComponent("demo.yaml").path])
+    @Test func verboseListsTheGroups() async throws {
+        let out = try await BinaryRunner.run(["validate", "--verbose", manifestsFolder.appendingPathComponent("demo.yaml").path])
         #expect(out.status == 0)
         #expect(out.stdout.contains("  characters (角色素材组): 5 assets"))
         #expect(out.stdout.contains("  plates: 4 assets"))

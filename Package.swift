@@ -105,6 +105,10 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "TimingTests", dependencies: ["Timing"], swiftSettings: strict),
         .testTarget(name: "DurableTests", dependencies: ["Durable"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(
+            name: "AssetformApplyTests", dependencies: ["AssetformApply", "AssetformCore", "AssetformRemote", "YAML"],
+            swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",

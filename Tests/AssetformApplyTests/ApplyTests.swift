@@ -1,0 +1,190 @@
+import AssetformApply
+import AssetformCore
+import AssetformRemote
+import Foundation
+import Testing
+import YAML
+
+/// A folder for one test's lockfile and journal.
+final class Scratch: Sendable {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("assetform-apply-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    var lockfile: String { path + "/m.lock" }
+    var journal: String { path + "/m.lock.journal" }
+    func bytes(_ file: String) -> [UInt8] { Array(FileManager.default.contents(atPath: file) ?? Data()) }
+}
+
+func addr(_ text: String) -> Address { try! Address(parsing: text) }
+
+let provider = Provider(api: .seedance)
+let mark = Mark(line: 1, column: 1)
+
+/// A manifest of one group `g` with `count` image assets a0, a1, …
+func manifest(_ count: Int) -> Manifest {
+    Manifest(
+        provider: provider,
+        groups: [
+            Group(
+                key: "g", name: "G",
+                assets: (0..<count).map {
+                    Asset(key: "a\($0)", url: "https://cdn.example.com/\($0).png", type: .image, mark: mark)
+                },
+                mark: mark)
+        ])
+}
+
+func run(
+    _ plan: Plan, lockfile: Lockfile, service: MemoryService, scratch: Scratch,
+    interrupts: AsyncStream<Void> = AsyncStream { _ in }
+) async throws -> ApplyReport {
+    var options = ApplyOptions(wait: .zero, workers: 4)
+    options.attempts = 3
+    let run = ApplyRun(
+        plan: plan, lockfile: lockfile, service: service, policy: CallPolicy(limits: Limits()), api: .seedance,
+        settings: .init(lockfilePath: scratch.lockfile, journalPath: scratch.journal, options: options, grace: .seconds(1)),
+        interrupts: interrupts, events: { _ in })
+    return try await run.run()
+}
+
+@Suite("apply's run, with a service in memory")
+struct ApplyRunTests {
+    @Test func aPlanIsExecutedAndRecordedAndTheJournalRemoved() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService()
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: RemoteState(listedGroups: []))
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(report.created == 4 && report.failed.isEmpty && report.stopped == nil)
+        let written = try #require(try Lockfile.load(path: scratch.lockfile))
+        #expect(written.groups["g"]?.assets.count == 3)
+        #expect(written.trackedIDs == Set(service.state.withLock { $0.groups.map(\.id) + $0.assets.map(\.id) }))
+        #expect(!FileManager.default.fileExists(atPath: scratch.journal), "nothing open: the journal is gone")
+    }
+
+    @Test func aCreateWhoseAnswerWasLostIsFoundByListingNotMadeTwice() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService()
+        service.state.withLock { $0.loseAnswers = 1 }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: RemoteState(listedGroups: []))
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(service.state.withLock { $0.creates } == 3, "no duplicate")
+        #expect(report.recovered == 1 && report.created == 3)
+        #expect(try Lockfile.load(path: scratch.lockfile)?.groups["g"]?.assets.count == 3)
+    }
+
+    @Test func onADialectThatCannotListItIsSentAgainAndCountedAsAPossibleDuplicate() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService(canList: false)
+        service.state.withLock { $0.loseAnswers = 1 }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .zeroZero).plan(manifest(2), lock: lock, remote: nil)
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(service.state.withLock { $0.creates } == 3)
+        #expect(report.possibleDuplicates.count == 1)
+    }
+
+    @Test func anInterruptStopsDispatchingAndEverythingDoneIsRecorded() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService()
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .seedance).plan(manifest(50), lock: lock, remote: RemoteState(listedGroups: []))
+        let (interrupts, signal) = AsyncStream.makeStream(of: Void.self)
+        signal.yield()  // before anything starts
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch, interrupts: interrupts)
+        #expect(report.stopped == .interrupted)
+        let made = service.state.withLock { $0.assets.count }
+        #expect(made < 50, "dispatching stopped")
+        #expect(try Lockfile.load(path: scratch.lockfile)?.assetCount ?? 0 == made, "all that was made is recorded")
+    }
+}
+
+@Suite("The ledger and the journal: one vocabulary, the same lockfile either way")
+struct LedgerTests {
+    static let asset = LockedAsset(
+        id: "asset-1", name: "a", ref: "asset://asset-1", status: .processing, type: .image, url: "https://cdn.example.com/a.png")
+
+    /// The same changes, recorded live and replayed from the journal, give byte-identical lockfiles.
+    @Test func liveRecordingAndReplayGiveByteIdenticalLockfiles() async throws {
+        let scratch = try Scratch()
+        let start = Lockfile(for: provider)
+        let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
+        let seq = try await ledger.intent { JournalRecord.Intent(seq: $0, at: 1, address: addr("g"), name: "G") }.get()
+        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")), closing: seq)
+        try await ledger.record(.asset(addr("g/a"), Self.asset))
+        try await ledger.settle(addr("g/a"), status: .active, failure: nil)
+        try await ledger.record(
+            .asset(addr("g/b"), LockedAsset(id: "asset-2", name: "b", ref: "r", status: .active, type: .video, url: "u")))
+        try await ledger.record(.forget(addr("g/b")))
+        try await ledger.writeLockfile(to: scratch.lockfile)
+        let live = scratch.bytes(scratch.lockfile)
+
+        let replayed = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: start, provider: start.provider)
+        var again = replayed.lockfile
+        try again.write(to: scratch.path + "/replayed.lock")
+        #expect(scratch.bytes(scratch.path + "/replayed.lock") == live)
+        #expect(replayed.openIntents.isEmpty)
+    }
+
+    @Test func aTornTailAndAnIntentWithoutAResult() async throws {
+        let scratch = try Scratch()
+        let start = Lockfile(for: provider)
+        let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
+        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        let seq = try await ledger.intent {
+            JournalRecord.Intent(seq: $0, at: 2, address: addr("g/a"), name: "a", groupID: "group-1", type: .image, url: "u")
+        }.get()
+        #expect(try await ledger.finish(lockfilePath: scratch.lockfile) == false, "an open intent keeps the journal")
+        // A crash in the middle of the next line.
+        let torn = JournalRecord.change(.asset(addr("g/a"), Self.asset), seq: seq).line
+        let handle = try #require(FileHandle(forWritingAtPath: scratch.journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(torn.prefix(torn.count / 2)))
+        try handle.close()
+        let replay = try JournalReplay.replay(scratch.bytes(scratch.journal), path: "j", onto: start, provider: start.provider)
+        #expect(replay.tornTail)
+        #expect(replay.openIntents.map(\.seq) == [seq], "its result never completed: the create is of unknown outcome")
+        #expect(replay.lockfile.groups["g"]?.assets.isEmpty == true)
+    }
+
+    @Test func aChangeThatDoesNotFitIsRefusedNotDropped() async throws {
+        let scratch = try Scratch()
+        let ledger = try Ledger(lockfile: Lockfile(for: provider), journalPath: scratch.journal)
+        await #expect(throws: Ledger.Failure.self) { try await ledger.record(.asset(addr("nope/a"), Self.asset)) }
+    }
+}
+
+@Suite("Lockfile.apply: every change in one place")
+struct LockfileApplyTests {
+    @Test func changes() throws {
+        var lock = Lockfile(for: provider)
+        let a = LockedAsset(id: "asset-1", name: "a", ref: "asset://asset-1", status: .active, type: .image, url: "u")
+        #expect(throws: LockfileChange.Refusal.assetWithoutGroup(addr("g/a"))) { try lock.apply(.asset(addr("g/a"), a)) }
+        try lock.apply(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        try lock.apply(.asset(addr("g/a"), a))
+        try lock.apply(.group(key: "g", LockedGroup(id: "group-1", name: "G2")))
+        #expect(lock.groups["g"]?.name == "G2" && lock.asset(at: addr("g/a")) == a, "a group change keeps its assets")
+        #expect(lock.trackedIDs == ["group-1", "asset-1"])
+        #expect(throws: LockfileChange.Refusal.notAnAssetAddress(addr("g"))) { try lock.apply(.asset(addr("g"), a)) }
+        try lock.apply(.forget(addr("g/a")))
+        #expect(lock.groups["g"]?.assets.isEmpty == true)
+        try lock.apply(.forget(addr("g")))
+        #expect(lock.groups.isEmpty)
+    }
+
+    @Test func addressesAreParsedInOnePlace() throws {
+        #expect(try Address(parsing: "chars/front") == Address(group: "chars", asset: "front"))
+        #expect(try Address(parsing: "chars").isGroup)
+        for bad in ["chars/", "/front", "a/b/c", "", "-x", "a b", "ä"] {
+            #expect(throws: Address.Malformed.self) { try Address(parsing: bad) }
+        }
+    }
+}

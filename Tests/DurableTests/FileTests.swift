@@ -1,0 +1,80 @@
+import Durable
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A folder for one test, removed after it.
+final class Folder: Sendable {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("assetform-durable-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    var entries: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path).sorted()) ?? [] }
+    func text(_ name: String) -> String? { try? String(contentsOfFile: path + "/" + name, encoding: .utf8) }
+}
+
+@Suite("Durable files: atomic replacement, the append log, the exclusive lock")
+struct FileTests {
+    @Test func anAtomicWriteReplacesWholeAndLeavesNoTemporary() throws {
+        let folder = try Folder()
+        try AtomicFile.write(Array("one\n".utf8), to: folder.path + "/f")
+        try AtomicFile.write(Array("two\n".utf8), to: folder.path + "/f")
+        #expect(folder.text("f") == "two\n")
+        #expect(folder.entries == ["f"])
+    }
+
+    @Test func anAtomicWriteRefusesALinkAtTheDestination() throws {
+        let folder = try Folder()
+        try "victim\n".write(toFile: folder.path + "/victim", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/f", withDestinationPath: folder.path + "/victim")
+        #expect(throws: AtomicFile.Failure.self) { try AtomicFile.write(Array("x".utf8), to: folder.path + "/f") }
+        #expect(folder.text("victim") == "victim\n")
+        #expect(folder.entries == ["f", "victim"], "no temporary left")
+    }
+
+    @Test func theAppendLogKeepsEveryLineAndRefusesALink() async throws {
+        let folder = try Folder()
+        let log = try AppendLog(path: folder.path + "/j")
+        var last = 0
+        for i in 0..<100 { last = try log.append(Array("line \(i)".utf8)) }
+        try await log.durable(last)
+        #expect(folder.text("j")?.split(separator: "\n").count == 100)
+        try log.remove()
+        #expect(folder.entries.isEmpty)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/k", withDestinationPath: folder.path + "/elsewhere")
+        #expect(throws: AtomicFile.Failure.self) { _ = try AppendLog(path: folder.path + "/k") }
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/elsewhere"))
+    }
+
+    @Test func theLockIsExclusiveNamesItsHolderAndIsReleasedOnce() throws {
+        let folder = try Folder()
+        let path = folder.path + "/m.lock.lck"
+        let held = try ExclusiveLock.acquire(path: path, holder: "pid 1 test")
+        #expect {
+            _ = try ExclusiveLock.acquire(path: path, holder: "pid 2")
+        } throws: { error in
+            guard case .held(_, let holder)? = error as? ExclusiveLock.Failure else { return false }
+            return holder == "pid 1 test"
+        }
+        held.release()
+        held.release()  // a second release does nothing
+        #expect(!FileManager.default.fileExists(atPath: path))
+        let again = try ExclusiveLock.acquire(path: path, holder: "pid 3")
+        held.release()  // the old holder's late release leaves the new holder's file alone
+        #expect(FileManager.default.fileExists(atPath: path))
+        again.release()
+    }
+
+    @Test func aLockFileThatIsNotItsOwnIsRefused() throws {
+        let folder = try Folder()
+        try "victim\n".write(toFile: folder.path + "/victim", atomically: true, encoding: .utf8)
+        #expect(link(folder.path + "/victim", folder.path + "/m.lck") == 0)
+        #expect(throws: ExclusiveLock.Failure.self) { _ = try ExclusiveLock.acquire(path: folder.path + "/m.lck", holder: "x") }
+        #expect(folder.text("victim") == "victim\n")
+    }
+}

@@ -1,0 +1,52 @@
+import JSON
+import Testing
+
+@Suite("JSON: round trips, number kinds and hostile input")
+struct JSONValueTests {
+    static let sample: JSONValue = .object([
+        ("s", .string("角色 \"quoted\" back\\slash\n\t\u{1B}\u{7F}\u{85} 😀")), ("i", .int(-42)), ("big", .int(Int.max)),
+        ("d", .double(1.5)), ("t", .bool(true)), ("n", .null),
+        ("a", .array([.int(1), .array([]), .object([])])), ("order", .object([("z", .int(1)), ("a", .int(2))])),
+    ])
+
+    @Test func roundTripsCompactAndPretty() throws {
+        #expect(JSONValue.parse(Self.sample.encodedBytes) == Self.sample, "compact keeps keys in their order")
+        // Pretty sorts keys (the lockfile's form): the same values, and the same text again.
+        let pretty = try #require(JSONValue.parse(Array(Self.sample.pretty.utf8)))
+        #expect(pretty["order"] == .object([("a", .int(2)), ("z", .int(1))]))
+        #expect(pretty["s"] == Self.sample["s"] && pretty["big"] == .int(Int.max))
+        #expect(pretty.pretty == Self.sample.pretty)
+    }
+
+    @Test func controlCharactersAreEscapedEvenC1AndDEL() {
+        let text = JSONValue.string("\u{1B}[2J\u{7F}\u{9B}").encoded
+        #expect(text == #""\u001b[2J\u007f\u009b""#)
+    }
+
+    @Test func numbersKeepTheirKind() {
+        #expect(JSONValue.parse(Array("1".utf8)) == .int(1))
+        #expect(JSONValue.parse(Array("-0".utf8)) == .int(0))
+        #expect(JSONValue.parse(Array("1.0".utf8)) == .double(1.0))
+        #expect(JSONValue.parse(Array("2e3".utf8)) == .double(2000))
+    }
+
+    @Test(arguments: [
+        "", "   ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "NaN", "Infinity", "\"\\x\"", "\"\\ud800\"",
+        "\"a\nb\"", "[1] 2", "{\"a\" 1}", "tru", "nul",
+    ])
+    func malformedDocumentsAreRefused(_ text: String) {
+        #expect(JSONValue.parse(Array(text.utf8)) == nil, "\(text.debugDescription)")
+    }
+
+    @Test func hostileInputsAreRefusedWithoutCrashing() {
+        let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
+        #expect(JSONValue.parse(deep) == nil, "nesting is bounded")
+        #expect(JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) == nil, "invalid UTF-8 in a string")
+        #expect(JSONValue.parse(Array("[\(String(repeating: "9", count: 400))]".utf8)) != .array([.int(0)]))
+        if case .failure(let error) = JSONValue.parseOrFail(Array("{\"a\": x}".utf8)) {
+            #expect(error.offset == 6, "the failure says where")
+        } else {
+            Issue.record("x is not a value")
+        }
+    }
+}

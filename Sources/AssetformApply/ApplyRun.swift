@@ -25,11 +25,6 @@ public struct ApplyRun: Sendable {
         }
     }
 
-    /// Why a run could not be recorded.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     let plan: Plan
     let lockfile: Lockfile
     let service: any AssetService
@@ -66,13 +61,8 @@ public struct ApplyRun: Sendable {
     }
 
     /// Runs the plan and records it; the journal is removed when nothing is left open.
-    public func run() async throws(Failure) -> ApplyReport {
-        let ledger: Ledger
-        do {
-            ledger = try Ledger(lockfile: lockfile, journalPath: settings.journalPath)
-        } catch {
-            throw Failure(description: error.description)
-        }
+    public func run() async throws(ApplyError) -> ApplyReport {
+        let ledger = try Ledger(lockfile: lockfile, journalPath: settings.journalPath)
         let stop = StopFlag()
         let executor = Executor(
             plan: plan, service: service, policy: policy, ledger: ledger, api: api, options: settings.options, stop: stop,
@@ -112,11 +102,7 @@ public struct ApplyRun: Sendable {
             }
             return report
         }
-        do {
-            try await ledger.finish(lockfilePath: settings.lockfilePath)
-        } catch {
-            throw Failure(description: "\(error); the journal \(settings.journalPath) keeps every result for the next run")
-        }
+        try await ledger.finish(lockfilePath: settings.lockfilePath)
         return report
     }
 

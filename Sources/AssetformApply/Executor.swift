@@ -141,7 +141,9 @@ public final class Executor: Sendable {
                 await halt(.fatal(error.description))
             }
             fail(step, Problem(address: step.address.description, code: error.code, message: error.description))
-        } catch let error as Ledger.Failure {
+        } catch let skipped as Skipped {
+            fail(step, Problem(address: step.address.description, code: nil, message: skipped.reason))
+        } catch let error as ApplyError {
             await halt(.fatal(error.description))
             fail(step, Problem(address: step.address.description, code: nil, message: error.description))
         } catch {
@@ -221,8 +223,7 @@ public final class Executor: Sendable {
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
         guard let groupID = await ledger.lockfile.groups[address.group]?.id else {
-            throw RemoteError(
-                .fatalForCall, call: "CreateAsset", message: "its group \(address.group) was not created, so it cannot be either")
+            throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
         let (name, type, url) = (spec.name, spec.type, spec.url)
         let (asset, seq, recovered) = try await create(
@@ -267,10 +268,12 @@ public final class Executor: Sendable {
             let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
                 guard seq.value == nil else { return }
                 let at = Ledger.now()
-                let written: Result<Int, Ledger.Failure> = await ledger.intent { intent($0, at) }
-                switch written {
+                switch await ledger.intent({ intent($0, at) }) {
                 case .success(let n): seq.value = (n, at)
-                case .failure(let f): throw RemoteError(.fatalForRun, call: "journal", message: f.description)
+                case .failure(let f):
+                    // Not sent, and not the service's doing: the journal's failure is what is reported.
+                    seq.failure = f
+                    throw RemoteError(.cancelled, call: "journal", message: "not sent: its intent could not be journaled")
                 }
             }
             do {
@@ -278,6 +281,7 @@ public final class Executor: Sendable {
                 guard let (n, _) = seq.value else { throw internalError(step) }
                 return (value, n, false)
             } catch let error as RemoteError {
+                if let failure = seq.failure { throw failure }
                 guard let (n, at) = seq.value else { throw error }
                 guard error.kind == .ambiguous else {
                     // It was refused, or never sent: nothing was made.
@@ -301,6 +305,11 @@ public final class Executor: Sendable {
         throw internalError(step)
     }
 
+    /// An action that cannot be done because another failed first (no call was made).
+    private struct Skipped: Error {
+        let reason: String
+    }
+
     /// The next action for a worker to take.
     private final class Cursor: Sendable {
         private let next = Mutex(0)
@@ -316,19 +325,22 @@ public final class Executor: Sendable {
         var taken: Int { next.withLock { $0 } }
     }
 
-    /// The journaled intent of one round of a create, once there is one.
+    /// The journaled intent of one round of a create, once there is one; or why it could not be
+    /// journaled.
     private final class IntentSlot: Sendable {
-        private let slot = Mutex<(Int, Double)?>(nil)
+        private let slot = Mutex<((Int, Double)?, ApplyError?)>((nil, nil))
         var value: (Int, Double)? {
-            get { slot.withLock { $0 } }
-            set { slot.withLock { $0 = newValue } }
+            get { slot.withLock { $0.0 } }
+            set { slot.withLock { $0.0 = newValue } }
+        }
+        var failure: ApplyError? {
+            get { slot.withLock { $0.1 } }
+            set { slot.withLock { $0.1 = newValue } }
         }
     }
 
-    private func internalError(_ step: Plan.Step) -> RemoteError {
-        RemoteError(
-            .fatalForCall, call: "apply",
-            message: "internal: the plan's \(step.verb.rawValue) of \(step.address) does not fit the lockfile (this is a bug)")
+    private func internalError(_ step: Plan.Step) -> ApplyError {
+        .bug("the plan's \(step.verb.rawValue) of \(step.address) does not fit the lockfile")
     }
 
     // MARK: - Waiting for Processing assets

@@ -15,31 +15,27 @@ public actor Ledger {
     /// Records appended since the lockfile was last written.
     public private(set) var unwritten = 0
 
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Starts a journal at `journalPath` for `lockfile` (a journal already there must have been
     /// replayed and removed first).
-    public init(lockfile: Lockfile, journalPath: String) throws(Failure) {
+    public init(lockfile: Lockfile, journalPath: String) throws(ApplyError) {
         self.lockfile = lockfile
         do {
             journal = try AppendLog(path: journalPath)
             try journal.append(JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line)
             try journal.sync()
         } catch {
-            throw Failure(description: "cannot write the journal: \(error)")
+            throw .journal(path: journalPath, reason: "\(error)")
         }
         claimed = lockfile.trackedIDs
     }
 
     @discardableResult
-    private func append(_ record: JournalRecord) throws(Failure) -> Int {
+    private func append(_ record: JournalRecord) throws(ApplyError) -> Int {
         let line: Int
         do {
             line = try journal.append(record.line)
         } catch {
-            throw Failure(description: "cannot write the journal: \(error)")
+            throw .journal(path: journal.path, reason: "\(error)")
         }
         unwritten += 1
         return line
@@ -49,12 +45,12 @@ public actor Ledger {
 
     /// Journals a create about to be sent, and returns its sequence number once the intent is
     /// on disk (its wait for the disk shared with the other creates of the moment).
-    public func intent(_ make: (Int) -> JournalRecord.Intent) async -> Result<Int, Failure> {
+    public func intent(_ make: (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
         let seq = nextSeq
         nextSeq += 1
         let intent = make(seq)
         let line: Int
-        do throws(Failure) {
+        do throws(ApplyError) {
             line = try append(.intent(intent))
         } catch {
             return .failure(error)
@@ -63,13 +59,13 @@ public actor Ledger {
         do {
             try await journal.durable(line)
         } catch {
-            return .failure(Failure(description: "cannot write the journal: \(error)"))
+            return .failure(.journal(path: journal.path, reason: "\(error)"))
         }
         return .success(seq)
     }
 
     /// The create of `seq` did not happen.
-    public func abandon(_ seq: Int) throws(Failure) {
+    public func abandon(_ seq: Int) throws(ApplyError) {
         guard open.removeValue(forKey: seq) != nil else { return }
         try append(.abandon(seq: seq))
     }
@@ -81,9 +77,9 @@ public actor Ledger {
 
     /// Journals `change` and makes it to the lockfile; `seq` closes the intent whose create made
     /// the object. The ids it records are claimed.
-    public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(Failure) {
+    public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(ApplyError) {
         if let refusal = lockfile.refusal(of: change) {
-            throw Failure(description: "internal: \(refusal) (this is a bug)")
+            throw .bug("\(refusal)")
         }
         try append(.change(change, seq: seq))
         if let seq { open[seq] = nil }
@@ -95,12 +91,12 @@ public actor Ledger {
         do {
             try lockfile.apply(change)
         } catch {
-            throw Failure(description: "internal: \(error) (this is a bug)")
+            throw .bug("\(error)")
         }
     }
 
     /// A new status (and failure) for a tracked asset.
-    public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) throws(Failure) {
+    public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) throws(ApplyError) {
         guard var a = lockfile.asset(at: address), a.status != status || a.failure != failure else { return }
         a.status = status
         a.failure = failure
@@ -122,14 +118,14 @@ public actor Ledger {
     /// recording goes on meanwhile. Writes take turns (checkpoints, the final write): the
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
-    public nonisolated func writeLockfile(to path: String) async throws(Failure) {
+    public nonisolated func writeLockfile(to path: String) async throws(ApplyError) {
         var (snapshot, count) = await beginWrite()
-        let result: Result<Void, Failure>
-        do throws(Lockfile.Failure) {
+        let result: Result<Void, ApplyError>
+        do throws(StateError) {
             try snapshot.write(to: path)
             result = .success(())
         } catch {
-            result = .failure(Failure(description: error.description))
+            result = .failure(.lockfile(error, journal: journal.path))
         }
         await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count)
         try result.get()
@@ -158,17 +154,17 @@ public actor Ledger {
     /// Writes the lockfile and, when no create is of unknown outcome, removes the journal.
     /// Returns whether the journal was removed.
     @discardableResult
-    public func finish(lockfilePath: String) async throws(Failure) -> Bool {
+    public func finish(lockfilePath: String) async throws(ApplyError) -> Bool {
         try await writeLockfile(to: lockfilePath)
         guard open.isEmpty else {
-            do { try journal.sync() } catch { throw Failure(description: "cannot write the journal: \(error)") }
+            do { try journal.sync() } catch { throw .journal(path: journal.path, reason: "\(error)") }
             journal.close()
             return false
         }
         do {
             try journal.remove()
         } catch {
-            throw Failure(description: "cannot remove the journal: \(error)")
+            throw .journal(path: journal.path, reason: "cannot remove it: \(error)")
         }
         return true
     }

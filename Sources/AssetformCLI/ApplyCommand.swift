@@ -175,9 +175,7 @@ extension Assetform.ApplyCommand {
                     .plan(manifest, lock: lock, remote: state)
             }
             if let maxCreates, plan.billedCreates > maxCreates {
-                throw UserError(
-                    "the plan makes \(plan.billedCreates) billed creates, more than --max-creates \(maxCreates); nothing was changed"
-                )
+                throw CommandError.tooManyCreates(plan.billedCreates, max: maxCreates)
             }
             // The document is a temporary: for 100,000 actions it is large, and not needed after.
             output.planned(
@@ -220,11 +218,7 @@ extension Assetform.ApplyCommand {
                     return nil
                 }
                 children.addTask {
-                    do {
-                        return try await run.run()
-                    } catch {
-                        throw UserError("\(error)")
-                    }
+                    try await run.run()
                 }
                 var report: ApplyReport?
                 while let ended = try await children.next() {
@@ -276,21 +270,16 @@ extension Assetform.ApplyCommand {
             do throws(YAMLError) {
                 bytes = try YAMLFile.read(path: path, maxBytes: 1 << 30)
             } catch {
-                throw UserError("\(path): \(error.message)")
+                throw CommandError.unreadablePlan(path: path, reason: error.message)
             }
             let document: JSONValue
             switch JSONValue.parseOrFail(bytes) {
             case .success(let d): document = d
             case .failure(let e):
                 let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: e.offset, in: $0) }
-                throw UserError("\(path):\(mark.line):\(mark.column): error: the saved plan is not valid JSON")
+                throw StateError.notJSON(path: path, line: mark.line, column: mark.column, file: .plan)
             }
-            let (plan, origin): (Plan, Plan.Origin)
-            do throws(Plan.DecodingFailure) {
-                (plan, origin) = try Plan.decode(document, path: path)
-            } catch {
-                throw UserError(error.description)
-            }
+            let (plan, origin) = try Plan.decode(document, path: path)
             var changed: [String] = []
             if origin.provider != session.lockedProvider {
                 changed.append(
@@ -316,24 +305,16 @@ extension Assetform.ApplyCommand {
                     )
                 }
             }
-            guard changed.isEmpty else {
-                throw UserError(
-                    "the saved plan \(path) is stale: " + changed.joined(separator: "; ")
-                        + ". Nothing was changed; make a new plan.")
-            }
+            guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }
             return plan
         }
 
         private func confirm(_ terminal: Terminal) throws {
-            guard isatty(STDIN_FILENO) == 1 else {
-                throw UserError(
-                    "apply asks for confirmation, and stdin is not a terminal: pass --auto-approve to apply without asking (or apply a saved plan with --plan FILE). Nothing was changed."
-                )
-            }
+            guard isatty(STDIN_FILENO) == 1 else { throw CommandError.needsConfirmation }
             print("Apply these changes? (yes/no) ", terminator: "")
             flushOutput()
             let answer = readLine()?.trimmingCharacters(in: .whitespaces)
-            guard answer == "yes" else { throw UserError("apply cancelled; nothing was changed") }
+            guard answer == "yes" else { throw CommandError.cancelled }
         }
     }
 }

@@ -36,12 +36,12 @@ extension Assetform {
                 var lock = session.lock ?? Lockfile(provider: session.lockedProvider)
                 let address = try Address.argument(address)
                 guard let group = manifest.groups.first(where: { $0.key == address.group }) else {
-                    throw UserError("\(address) is not a group or asset of \(manifestPath)")
+                    throw CommandError.notInManifest(address, manifest: manifestPath)
                 }
                 let api = manifest.provider.api
                 if address.isGroup {
                     if let tracked = lock.groups[group.key], tracked.id != id {
-                        throw UserError("\(address) is already tracked as \(tracked.id); forget it first")
+                        throw CommandError.alreadyTracked(address, id: tracked.id)
                     }
                     let found = try await session.withService { service, _ in try await service.getGroup(id: id) }
                     try lock.apply(
@@ -55,10 +55,10 @@ extension Assetform {
                     return
                 }
                 guard let asset = group.assets.first(where: { $0.key == address.asset }) else {
-                    throw UserError("\(address) is not an asset of \(manifestPath)")
+                    throw CommandError.notInManifest(address, manifest: manifestPath)
                 }
                 if let tracked = lock.asset(group.key, asset.key), tracked.id != id {
-                    throw UserError("\(address) is already tracked as \(tracked.id); forget it first")
+                    throw CommandError.alreadyTracked(address, id: tracked.id)
                 }
                 let trackedGroup = lock.groups[group.key]
                 let (found, foundGroup) = try await session.withService { service, _ in
@@ -67,11 +67,12 @@ extension Assetform {
                     return (a, g)
                 }
                 if let type = found.type, type != asset.type {
-                    throw UserError("\(id) is \(type.rawValue), but \(address) is \(asset.type.rawValue) in \(manifestPath)")
+                    throw CommandError.typeMismatch(
+                        id: id, found: type, address: address, wanted: asset.type, manifest: manifestPath)
                 }
                 if let trackedGroup, !found.groupID.isEmpty, trackedGroup.id != found.groupID {
-                    throw UserError(
-                        "\(id) belongs to the group \(found.groupID), but \(group.key) is tracked as \(trackedGroup.id)")
+                    throw CommandError.inAnotherGroup(
+                        id: id, group: found.groupID, key: group.key, tracked: trackedGroup.id)
                 }
                 if let foundGroup {
                     try lock.apply(
@@ -83,7 +84,7 @@ extension Assetform {
                     terminal.info("Imported its group \(foundGroup.id) as \(group.key).")
                 }
                 guard lock.groups[group.key] != nil else {
-                    throw UserError("\(id) does not say which group it belongs to; import \(group.key) first")
+                    throw CommandError.groupUnknown(id: id, key: group.key)
                 }
                 try lock.apply(
                     .asset(
@@ -124,11 +125,15 @@ extension Assetform {
                 var (session, held) = try await Session.openForWriting(
                     manifestPath, remote, terminal, command: "forget", needsService: false)
                 defer { held.release() }
-                guard var lock = session.lock else { throw UserError("there is no lockfile at \(session.lockPath)") }
+                guard var lock = session.lock else { throw CommandError.noLockfile(path: session.lockPath, hint: nil) }
                 let address = try Address.argument(address)
-                guard let group = lock.groups[address.group] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                guard let group = lock.groups[address.group] else {
+                    throw CommandError.notInLockfile(address, lockfile: session.lockPath)
+                }
                 if let key = address.asset {
-                    guard let asset = group.assets[key] else { throw UserError("\(address) is not in \(session.lockPath)") }
+                    guard let asset = group.assets[key] else {
+                        throw CommandError.notInLockfile(address, lockfile: session.lockPath)
+                    }
                     try lock.apply(.forget(address))
                     terminal.info("Forgot asset \(address) (\(asset.id.visible)); it stays remotely.")
                 } else {
@@ -165,7 +170,7 @@ extension Assetform {
                 let session = try await Session.open(manifest, remote, terminal, needsService: false)
                 session.noteJournal()
                 guard let lock = session.lock else {
-                    throw UserError("there is no lockfile at \(session.lockPath); run apply first")
+                    throw CommandError.noLockfile(path: session.lockPath, hint: "run apply first")
                 }
                 // Manifest order first, then anything else the lockfile tracks.
                 var rows: [(String, LockedAsset)] = []
@@ -201,12 +206,10 @@ extension Assetform {
                     for (address, a) in rows {
                         let name = "ASSETFORM_REF_" + Self.envName(address)
                         guard Self.isShellName(name) else {
-                            throw UserError("\(address.visible) gives no valid shell variable name (\(name.visible))")
+                            throw CommandError.noShellName(address, name: name)
                         }
                         if let other = names.updateValue(address, forKey: name) {
-                            throw UserError(
-                                "\(other) and \(address) both give the variable \(name); rename one of the keys "
-                                    + "(or use --format json)")
+                            throw CommandError.sameShellName(other, address, name: name)
                         }
                         lines.append("\(name)=\(Self.shellQuoted(a.ref))")
                     }

@@ -61,7 +61,7 @@ extension Assetform {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
                     } catch {
-                        throw UserError("cannot write the plan to \(out): \(error)")
+                        throw CommandError.cannotWrite(path: out, what: "the plan", reason: "\(error)")
                     }
                 }
                 if let document, json {
@@ -89,7 +89,7 @@ extension Session {
             }
             let inLock = t.isGroup ? lock?.groups[t.group] != nil : lock?.asset(at: t) != nil
             guard inManifest || inLock else {
-                throw UserError("--target \(t) names nothing in \(manifestPath) or its lockfile")
+                throw CommandError.unknownTarget(t, manifest: manifestPath)
             }
         }
     }

@@ -20,12 +20,6 @@ struct RemoteOptions: ParsableArguments {
     var lock: String?
 }
 
-/// A user's mistake, said plainly: printed as `error: …`, exit status 1.
-struct UserError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// What every remote command starts from: a valid manifest, its lockfile, and how to reach the
 /// service (or the emulator standing in for it).
 struct Session {
@@ -51,7 +45,7 @@ struct Session {
     {
         let lockPath = Self.resolveLockPath(manifestPath, options)
         // The lockfile is read on the other core while the manifest is parsed on this one.
-        async let lockRead = Result { () throws(Lockfile.Failure) in try Lockfile.load(path: lockPath) }
+        async let lockRead = Result { () throws(StateError) in try Lockfile.load(path: lockPath) }
         let loaded = ManifestLoader.load(path: manifestPath)
         if !loaded.diagnostics.isEmpty { terminal.report(loaded) }
         guard let manifest = loaded.manifest else { throw ExitCode.failure }
@@ -59,7 +53,9 @@ struct Session {
         var settings: RemoteSettings?
         var baseURL = manifest.provider.baseURL
         if !options.emulate, let override = environment[RemoteSettings.baseURLVariable], !override.isEmpty {
-            if let problem = Provider.baseURLProblem(override) { throw UserError("\(RemoteSettings.baseURLVariable) \(problem)") }
+            if let problem = Provider.baseURLProblem(override) {
+                throw RemoteSettings.Failure.badBaseURL(variable: RemoteSettings.baseURLVariable, problem: problem)
+            }
             baseURL = override.hasSuffix("/") ? String(override.dropLast()) : override
         }
         let lockedProvider = LockedProvider(manifest.provider, baseURL: baseURL)
@@ -72,19 +68,10 @@ struct Session {
                 projectName: manifest.provider.projectName,
                 platform: manifest.provider.platform ?? Provider.defaultPlatform, limits: manifest.limits)
         } else if needsService {
-            do {
-                settings = try RemoteSettings.resolve(manifest, environment: environment)
-            } catch {
-                throw UserError(error.description)
-            }
+            settings = try RemoteSettings.resolve(manifest, environment: environment)
         }
-        var lock: Lockfile?
-        do {
-            lock = try await lockRead.get()
-            try lock?.check(against: lockedProvider, path: lockPath)
-        } catch {
-            throw UserError(error.description)
-        }
+        var lock = try await lockRead.get()
+        try lock?.check(against: lockedProvider, path: lockPath)
         // A journal left by an interrupted apply: its completed changes count as recorded.
         let journalPath = lockPath + ".journal"
         var journal: JournalReplay?
@@ -92,16 +79,12 @@ struct Session {
         do throws(YAMLError) {
             journalBytes = try YAMLFile.read(path: journalPath, maxBytes: 1 << 30, ownFile: true)
         } catch {
-            if error.kind != .missingFile { throw UserError("\(journalPath): \(error.message)") }
+            if error.kind != .missingFile { throw StateError.unreadable(path: journalPath, reason: error.message) }
         }
         if let journalBytes {
-            do throws(JournalReplay.Failure) {
-                let replay = try JournalReplay.replay(journalBytes, path: journalPath, onto: lock, provider: lockedProvider)
-                journal = replay
-                lock = replay.lockfile
-            } catch {
-                throw UserError(error.description)
-            }
+            let replay = try JournalReplay.replay(journalBytes, path: journalPath, onto: lock, provider: lockedProvider)
+            journal = replay
+            lock = replay.lockfile
         }
         return Session(
             terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
@@ -139,16 +122,14 @@ struct Session {
     /// `timeout`; a lock left by a dead process is taken over.
     static func hold(lockPath: String, command: String, timeout: Duration?, terminal: Terminal) async throws -> ExclusiveLock {
         let path = exclusiveLockPath(lockPath)
-        do { try AtomicFile.makeFolder(AtomicFile.folder(of: path)) } catch { throw UserError("cannot \(error)") }
+        do { try AtomicFile.makeFolder(AtomicFile.folder(of: path)) } catch { throw CommandError.file(error) }
         // Refused before anything is done (rather than at the first write, after billed calls):
         // the lockfile and its journal are replaced and appended to, never written through a link.
         for file in [lockPath, lockPath + ".journal"] {
             do throws(AtomicFile.Failure) {
                 try AtomicFile.refuseLink(file)
             } catch {
-                throw UserError(
-                    "\(file) is a symbolic link; assetform writes its lockfile and journal only as real files. "
-                        + "Pass the real path with --lock, or replace the link with the file")
+                throw CommandError.link(path: file)
             }
         }
         var host = [UInt8](repeating: 0, count: 256)
@@ -169,12 +150,8 @@ struct Session {
             return held
         } catch {
             switch error {
-            case .held(let path, let who):
-                throw UserError(
-                    "another run holds the lockfile: \(path) is held by \(who.visible). Wait for it to finish, or pass --lock-timeout DUR to wait."
-                )
-            case .io, .notOwn:
-                throw UserError(error.description)
+            case .held(let path, let who): throw CommandError.lockHeld(path: path, holder: who)
+            case .io, .notOwn: throw CommandError.lock(error)
             }
         }
     }
@@ -185,9 +162,7 @@ struct Session {
     mutating func settleJournal(_ command: String) throws {
         guard let journal else { return }
         guard journal.openIntents.isEmpty else {
-            throw UserError(
-                "an interrupted apply left \(journal.openIntents.count) create\(journal.openIntents.count == 1 ? "" : "s") of unknown outcome in \(journalPath); "
-                    + "run `assetform apply` first, which settles them, then \(command)")
+            throw CommandError.openIntents(count: journal.openIntents.count, journal: journalPath, command: command)
         }
         try save(journal.lockfile)
         removeJournalFile()
@@ -215,7 +190,7 @@ struct Session {
         limits: Limits? = nil, observer: (@Sendable (CallEvent) -> Void)? = nil,
         _ body: @Sendable (any AssetService, CallPolicy) async throws -> T
     ) async throws -> T {
-        guard var settings else { throw UserError("internal: no service settings (this is a bug)") }
+        guard var settings else { throw CommandError.bug("no service settings for a command that needs them") }
         let limits = limits ?? manifest.limits
         settings.limits = limits
         let logger: Logger = {
@@ -233,7 +208,7 @@ struct Session {
             if emulate {
                 var configuration = EmulatorConfiguration()
                 let folder = AtomicFile.folder(of: lockPath)
-                do { try AtomicFile.makeFolder(folder) } catch { throw UserError("cannot \(error)") }
+                do { try AtomicFile.makeFolder(folder) } catch { throw CommandError.file(error) }
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
                 // Throttling as the service does it, at the rates the manifest asks for or above.
@@ -266,14 +241,8 @@ struct Session {
     /// Writes `lock` to the lockfile (one serial later) and returns it as written.
     func written(_ lock: Lockfile) throws -> Lockfile {
         var lock = lock
-        do {
-            try AtomicFile.makeFolder(AtomicFile.folder(of: lockPath))
-            try lock.write(to: lockPath)
-        } catch let error as Lockfile.Failure {
-            throw UserError(error.description)
-        } catch {
-            throw UserError("cannot \(error)")
-        }
+        do { try AtomicFile.makeFolder(AtomicFile.folder(of: lockPath)) } catch { throw CommandError.file(error) }
+        try lock.write(to: lockPath)
         return lock
     }
 }

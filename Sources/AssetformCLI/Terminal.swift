@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssetformApply
 import AssetformCore
 import AssetformEmulator
 import AssetformRemote
@@ -41,34 +42,43 @@ struct Terminal: Sendable {
         }
     }
 
-    /// Runs a command's work; the user's mistakes and the service's refusals are printed as
-    /// `error: …` with exit status 1, anything else as a bug.
+    /// Runs a command's work. The errors of every layer are the user's to act on and are printed
+    /// as `error: …` with exit status 1 (a bug of ours says so, and what to report); anything
+    /// else is a bug.
     @discardableResult
     func guarding<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let exit as ExitCode {
             throw exit
-        } catch let error as UserError {
-            // A message that names its file position says `error:` there already.
-            // Its values may come from files (the lockfile, a lock's holder): each line is shown
-            // with its control characters escaped, its own line breaks kept.
-            let text = error.description.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
-                .joined(separator: "\n")
-            printError(text.contains(": error: ") ? text : paintError("error:") + " " + text)
-            throw ExitCode.failure
+        } catch let error as CommandError {
+            throw fail(error.description, isBug: error.isBug)
+        } catch let error as StateError {
+            throw fail(error.description, isBug: false)
+        } catch let error as ApplyError {
+            throw fail(error.description, isBug: error.isBug)
         } catch let error as RemoteError {
-            printError(paintError("error:") + " \(error)")
-            throw ExitCode.failure
+            throw fail(error.description, isBug: false)
+        } catch let error as RemoteSettings.Failure {
+            throw fail(error.description, isBug: false)
         } catch let error as EmulatorError {
-            printError(paintError("error:") + " \(error)")
-            throw ExitCode.failure
+            throw fail(error.description, isBug: false)
         } catch {
-            printError(
-                paintError("error:")
-                    + " \(Redaction.redact(String(describing: error)).visible) (this is a bug in assetform; please report it)")
-            throw ExitCode.failure
+            throw fail(Redaction.redact(String(describing: error)), isBug: true)
         }
+    }
+
+    /// Prints an error; the command then exits 1 (unwinding, so that what it holds is let go). Its text may carry values from files or the service: each
+    /// line is shown with its control characters escaped, its own line breaks kept. A message that
+    /// names its file position says `error:` there already.
+    private func fail(_ message: String, isBug: Bool) -> ExitCode {
+        let text = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
+            .joined(separator: "\n")
+        let shown = text.contains(": error: ") ? text : paintError("error:") + " " + text
+        printError(
+            isBug && !text.contains("this is a bug")
+                ? shown + " (this is a bug in assetform; please report it with the command you ran and this message)" : shown)
+        return ExitCode.failure
     }
 
     func paintError(_ s: String) -> String { errorColor ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }

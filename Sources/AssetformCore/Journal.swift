@@ -158,13 +158,9 @@ public struct JournalReplay: Sendable {
     /// A last line cut short by a crash (never a completed record: ignored).
     public var tornTail: Bool
 
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Replays the journal's bytes onto `lock` (nil: there was no lockfile yet), for `provider`.
     public static func replay(_ bytes: [UInt8], path: String, onto lock: Lockfile?, provider: LockedProvider)
-        throws(Failure) -> JournalReplay
+        throws(StateError) -> JournalReplay
     {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         // The part after the last newline never completed: a crash cut it short.
@@ -176,36 +172,21 @@ public struct JournalReplay: Sendable {
         var count = 0
         for (index, line) in lines.enumerated() {
             guard let record = JournalRecord(line: line) else {
-                throw Failure(
-                    description:
-                        "\(path):\(index + 1):1: error: this line is not a journal record assetform wrote; the journal and the lockfile were left as they are"
-                )
+                throw .notOurs(path: path, line: index + 1, column: 1, file: .journal, detail: "not a journal record")
             }
             count += 1
             if case .begin(let lineage, let p) = record {
-                guard p == provider else {
-                    throw Failure(
-                        description:
-                            "\(path):\(index + 1):1: error: the journal was written for api \(p.api) at \(p.baseURL), project \(p.projectName); it was left as it is"
-                    )
-                }
+                guard p == provider else { throw .otherProvider(path: path, file: .journal, written: p, used: provider) }
                 if let l = lockfile {
                     guard l.lineage == lineage else {
-                        throw Failure(
-                            description:
-                                "\(path):\(index + 1):1: error: the journal belongs to another lockfile (lineage \(lineage), the lockfile's is \(l.lineage)); both were left as they are"
-                        )
+                        throw .journalOfAnotherLockfile(path: path, line: index + 1, journal: lineage, lockfile: l.lineage)
                     }
                 } else {
                     lockfile = Lockfile(lineage: lineage, provider: p)
                 }
                 continue
             }
-            guard lockfile != nil else {
-                throw Failure(
-                    description:
-                        "\(path):1:1: error: the journal does not begin with its lockfile's lineage; it was left as it is")
-            }
+            guard lockfile != nil else { throw .journalWithoutBegin(path: path) }
             switch record {
             case .begin: break
             case .intent(let i):
@@ -218,9 +199,7 @@ public struct JournalReplay: Sendable {
                 do throws(LockfileChange.Refusal) {
                     try lockfile!.apply(change)
                 } catch {
-                    throw Failure(
-                        description:
-                            "\(path):\(index + 1):1: error: \(error); the journal and the lockfile were left as they are")
+                    throw .journalChangeRefused(path: path, line: index + 1, error)
                 }
             }
         }

@@ -6,10 +6,6 @@ import YAML
 /// newline, so that it diffs well in review; written atomically; never overwritten when it does
 /// not parse.
 extension Lockfile {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-        public init(_ description: String) { self.description = description }
-    }
 
     /// `assets.yaml` → `assets.lock` (any `.yaml`/`.yml` ending is replaced; otherwise `.lock` is added).
     public static func path(forManifest manifest: String) -> String {
@@ -20,20 +16,20 @@ extension Lockfile {
     }
 
     /// The lockfile at `path`; nil when there is none.
-    public static func load(path: String) throws(Failure) -> Lockfile? {
+    public static func load(path: String) throws(StateError) -> Lockfile? {
         let bytes: [UInt8]
         do throws(YAMLError) {
             bytes = try YAMLFile.read(path: path, maxBytes: 512 << 20, ownFile: true)
         } catch {
             if error.kind == .missingFile { return nil }
-            throw Failure("\(path): \(error.message)")
+            throw .unreadable(path: path, reason: error.message)
         }
         return try decode(bytes, path: path)
     }
 
     /// Reads a lockfile straight into its records with a pull reader: a lockfile of 100,000
     /// assets is 25 MB, and a JSON tree in between would cost more than the manifest does.
-    public static func decode(_ bytes: [UInt8], path: String) throws(Failure) -> Lockfile {
+    public static func decode(_ bytes: [UInt8], path: String) throws(StateError) -> Lockfile {
         var version: Int?
         var lineage: String?
         var serial: Int?
@@ -59,14 +55,13 @@ extension Lockfile {
         } catch {
             let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: error.offset, in: $0) }
             if case .failure = JSONValue.parseOrFail(bytes) {
-                throw Failure("\(path):\(mark.line):\(mark.column): error: the lockfile is not valid JSON; it was left as it is")
+                throw .notJSON(path: path, line: mark.line, column: mark.column, file: .lockfile)
             }
-            throw Failure(
-                "\(path):\(mark.line):\(mark.column): error: the lockfile is not one assetform wrote (expected \(error.expected) here); "
-                    + "it was left as it is")
+            throw .notOurs(
+                path: path, line: mark.line, column: mark.column, file: .lockfile, detail: "expected \(error.expected) here")
         }
-        func bad(_ what: String) -> Failure {
-            Failure("\(path): error: the lockfile is not one assetform wrote (\(what)); it was left as it is")
+        func bad(_ what: String) -> StateError {
+            .notOurs(path: path, line: nil, column: nil, file: .lockfile, detail: what)
         }
         guard version == Lockfile.version else {
             throw bad("version \(version.map(String.init) ?? "missing"), expected \(Lockfile.version)")
@@ -222,22 +217,19 @@ extension Lockfile {
     }
 
     /// Writes the lockfile atomically, one serial later.
-    public mutating func write(to path: String) throws(Failure) {
+    public mutating func write(to path: String) throws(StateError) {
         serial += 1
         do throws(AtomicFile.Failure) {
             try AtomicFile.write(encoded(), to: path)
         } catch {
             serial -= 1
-            throw Failure("cannot write the lockfile: \(error)")
+            throw .cannotWrite(path: path, reason: "\(error)")
         }
     }
 
     /// Refuses a lockfile written for another service (api, address or project).
-    public func check(against provider: LockedProvider, path: String) throws(Failure) {
+    public func check(against provider: LockedProvider, path: String) throws(StateError) {
         guard self.provider != provider else { return }
-        func show(_ p: LockedProvider) -> String { "api \(p.api) at \(p.baseURL), project \(p.projectName)" }
-        throw Failure(
-            "\(path) was written for \(show(self.provider)); this run uses \(show(provider)). "
-                + "It was left as it is: use --lock to keep a lockfile per service.")
+        throw .otherProvider(path: path, file: .lockfile, written: self.provider, used: provider)
     }
 }

@@ -85,16 +85,10 @@ extension Plan {
 }
 
 extension Plan {
-    public struct DecodingFailure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// A saved plan (`plan --out FILE`) read back, with where it came from: exactly the plan
     /// that was saved.
-    public static func decode(_ document: JSONValue, path: String) throws(DecodingFailure) -> (Plan, Origin) {
-        func bad(_ what: String) -> DecodingFailure {
-            DecodingFailure(description: "\(path): error: not a plan assetform saved (\(what))")
-        }
+    public static func decode(_ document: JSONValue, path: String) throws(StateError) -> (Plan, Origin) {
+        func bad(_ what: String) -> StateError { .notOurs(path: path, line: nil, column: nil, file: .plan, detail: what) }
         guard document["format_version"]?.int == Plan.formatVersion else {
             throw bad(
                 "format_version \(document["format_version"].map { "\($0.encoded)" } ?? "missing"), expected \(Plan.formatVersion)"

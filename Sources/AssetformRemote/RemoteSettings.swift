@@ -39,8 +39,21 @@ public struct RemoteSettings: Sendable {
         self.limits = limits
     }
 
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
+    /// Why the settings cannot be resolved: what is missing or wrong in the environment.
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The variable that must hold the key is not set (`empty`: set, but empty).
+        case missingKey(variable: String, empty: Bool)
+        /// `ASSETFORM_BASE_URL` is not an address the tool may use.
+        case badBaseURL(variable: String, problem: String)
+
+        public var description: String {
+            switch self {
+            case .missingKey(let variable, let empty):
+                "the environment variable \(variable) \(empty ? "is empty" : "is not set"); it must hold the API key "
+                    + "(the manifest's provider.api_key_env names it)"
+            case .badBaseURL(let variable, let problem): "\(variable) \(problem)"
+            }
+        }
     }
 
     public static let baseURLVariable = "ASSETFORM_BASE_URL"
@@ -49,15 +62,12 @@ public struct RemoteSettings: Sendable {
     public static func resolve(_ manifest: Manifest, environment: [String: String]) throws(Failure) -> RemoteSettings {
         let provider = manifest.provider
         guard let key = environment[provider.apiKeyEnv], !key.isEmpty else {
-            let state = environment[provider.apiKeyEnv] == nil ? "is not set" : "is empty"
-            throw Failure(
-                description: "the environment variable \(provider.apiKeyEnv) \(state); it must hold the API key "
-                    + "(the manifest's provider.api_key_env names it)")
+            throw .missingKey(variable: provider.apiKeyEnv, empty: environment[provider.apiKeyEnv] != nil)
         }
         var baseURL = provider.baseURL
         if let override = environment[baseURLVariable], !override.isEmpty {
             if let problem = Provider.baseURLProblem(override) {
-                throw Failure(description: "\(baseURLVariable) \(problem)")
+                throw .badBaseURL(variable: baseURLVariable, problem: problem)
             }
             baseURL = override
         }

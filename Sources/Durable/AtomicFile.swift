@@ -12,7 +12,7 @@ import Synchronization
 private let writes = Atomic<Int>(0)
 
 public enum AtomicFile {
-    public struct Failure: Error, CustomStringConvertible, Sendable {
+    public struct Failure: Error, CustomStringConvertible, Sendable, Equatable {
         public let step: String
         public let code: Int32
         public var description: String {

@@ -14,7 +14,7 @@ public final class ExclusiveLock: Sendable {
     public let tookOverFrom: String?
     private let released = Atomic<Bool>(false)
 
-    public enum Failure: Error, Sendable, CustomStringConvertible {
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// Someone else holds it; `holder` is what the lock file says about them.
         case held(path: String, holder: String)
         case io(AtomicFile.Failure)

@@ -158,7 +158,9 @@ struct LedgerTests {
     @Test func aChangeThatDoesNotFitIsRefusedNotDropped() async throws {
         let scratch = try Scratch()
         let ledger = try Ledger(lockfile: Lockfile(for: provider), journalPath: scratch.journal)
-        await #expect(throws: Ledger.Failure.self) { try await ledger.record(.asset(addr("nope/a"), Self.asset)) }
+        await #expect(throws: ApplyError.bug("\(LockfileChange.Refusal.assetWithoutGroup(addr("nope/a")))")) {
+            try await ledger.record(.asset(addr("nope/a"), Self.asset))
+        }
     }
 }
 

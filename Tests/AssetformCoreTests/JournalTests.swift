@@ -90,20 +90,33 @@ struct JournalTests {
     @Test func aForeignOrDamagedJournalIsRefusedWithItsLine() throws {
         let other = Lockfile(lineage: "00000000-0000-4000-8000-000000000000", provider: Self.provider)
         let journal = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)])
-        #expect {
+        #expect(
+            throws: StateError.journalOfAnotherLockfile(
+                path: "m.lock.journal", line: 1, journal: Self.lineage, lockfile: other.lineage)
+        ) {
             try JournalReplay.replay(journal, path: "m.lock.journal", onto: other, provider: Self.provider)
-        } throws: { error in
-            "\(error)".contains("m.lock.journal:1:1: error: the journal belongs to another lockfile")
         }
         let damaged = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)]) + Array("{\"op\": 1}\n".utf8)
-        #expect {
+        #expect(
+            throws: StateError.notOurs(
+                path: "m.lock.journal", line: 2, column: 1, file: .journal, detail: "not a journal record")
+        ) {
             try JournalReplay.replay(damaged, path: "m.lock.journal", onto: nil, provider: Self.provider)
-        } throws: { error in
-            "\(error)".contains("m.lock.journal:2:1: error: this line is not a journal record")
         }
         let elsewhere = LockedProvider(api: "0-0", baseURL: "https://api.0-0.pro", projectName: "default")
-        #expect(throws: JournalReplay.Failure.self) {
+        #expect(throws: StateError.otherProvider(path: "j", file: .journal, written: Self.provider, used: elsewhere)) {
             try JournalReplay.replay(journal, path: "j", onto: nil, provider: elsewhere)
+        }
+        let orphan = Self.bytes([.change(.asset(addr("g/a"), Self.asset), seq: nil)])
+        #expect(throws: StateError.journalWithoutBegin(path: "j")) {
+            try JournalReplay.replay(
+                orphan, path: "j", onto: nil, provider: Self.provider)
+        }
+        let refused = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider), .change(.asset(addr("g/a"), Self.asset), seq: nil),
+        ])
+        #expect(throws: StateError.journalChangeRefused(path: "j", line: 2, .assetWithoutGroup(addr("g/a")))) {
+            try JournalReplay.replay(refused, path: "j", onto: nil, provider: Self.provider)
         }
     }
 }

@@ -93,33 +93,25 @@ struct LockfileTests {
         let dir = try Folder()
         let path = dir.path("assets.lock")
         try "{\n  \"groups\": {\n    oops\n}".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: Lockfile.Failure.self) { try Lockfile.load(path: path) }
-        do {
-            _ = try Lockfile.load(path: path)
-        } catch {
-            #expect(error.description == "\(path):3:5: error: the lockfile is not valid JSON; it was left as it is")
-        }
+        #expect(throws: StateError.notJSON(path: path, line: 3, column: 5, file: .lockfile)) { try Lockfile.load(path: path) }
+        #expect(
+            StateError.notJSON(path: path, line: 3, column: 5, file: .lockfile).description
+                == "\(path):3:5: error: the lockfile is not valid JSON; it was left as it is")
         let foreign = dir.path("foreign.lock")
         try #"{"version": 9}"#.write(toFile: foreign, atomically: true, encoding: .utf8)
-        do {
-            _ = try Lockfile.load(path: foreign)
-            Issue.record("expected a refusal")
-        } catch {
-            #expect(error.description.contains("not one assetform wrote"))
-        }
+        #expect(
+            throws: StateError.notOurs(path: foreign, line: nil, column: nil, file: .lockfile, detail: "version 9, expected 1")
+        ) { try Lockfile.load(path: foreign) }
     }
 
     @Test func aLockfileForAnotherServiceIsRefused() throws {
         let other = LockedProvider(api: "seedance", baseURL: "http://127.0.0.1:9000", projectName: "default")
-        do {
-            try Self.sample.check(against: other, path: "assets.lock")
-            Issue.record("expected a refusal")
-        } catch {
-            #expect(
-                error.description
-                    == "assets.lock was written for api seedance at https://gogogotoken.com, project default; this run uses api seedance at http://127.0.0.1:9000, project default. It was left as it is: use --lock to keep a lockfile per service."
-            )
-        }
+        let refusal = StateError.otherProvider(path: "assets.lock", file: .lockfile, written: Self.sample.provider, used: other)
+        #expect(throws: refusal) { try Self.sample.check(against: other, path: "assets.lock") }
+        #expect(
+            refusal.description
+                == "assets.lock was written for api seedance at https://gogogotoken.com, project default; this run uses api seedance at http://127.0.0.1:9000, project default. It was left as it is: use --lock to keep a lockfile per service."
+        )
         try Self.sample.check(against: Self.sample.provider, path: "assets.lock")
     }
 

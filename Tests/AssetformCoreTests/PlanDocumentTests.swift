@@ -66,6 +66,9 @@ struct PlanDocumentTests {
                 .array([.object([("address", .string("g/")), ("kind", .string("asset")), ("action", .string("create"))])])
             ),
         ])
-        #expect(throws: Plan.DecodingFailure.self) { try Plan.decode(document, path: "p.json") }
+        #expect(
+            throws: StateError.notOurs(
+                path: "p.json", line: nil, column: nil, file: .plan, detail: "action 1 is not one assetform writes")
+        ) { try Plan.decode(document, path: "p.json") }
     }
 }

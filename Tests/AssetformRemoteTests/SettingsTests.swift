@@ -17,30 +17,33 @@ struct SettingsTests {
     }
 
     @Test func missingOrEmptyKeyIsAClearError() {
-        #expect(throws: RemoteSettings.Failure.self) { try RemoteSettings.resolve(manifest, environment: [:]) }
-        do {
-            _ = try RemoteSettings.resolve(manifest, environment: ["MY_KEY": ""])
-            Issue.record("expected an error")
-        } catch {
-            #expect(
-                error.description
-                    == "the environment variable MY_KEY is empty; it must hold the API key (the manifest's provider.api_key_env names it)"
-            )
+        #expect(throws: RemoteSettings.Failure.missingKey(variable: "MY_KEY", empty: false)) {
+            try RemoteSettings.resolve(manifest, environment: [:])
         }
-        do {
-            _ = try RemoteSettings.resolve(manifest, environment: ["ASSETFORM_API_KEY": "x"])
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.description.hasPrefix("the environment variable MY_KEY is not set"))
+        #expect(throws: RemoteSettings.Failure.missingKey(variable: "MY_KEY", empty: true)) {
+            try RemoteSettings.resolve(manifest, environment: ["MY_KEY": ""])
         }
+        #expect(throws: RemoteSettings.Failure.missingKey(variable: "MY_KEY", empty: false)) {
+            try RemoteSettings.resolve(manifest, environment: ["ASSETFORM_API_KEY": "x"])
+        }
+        #expect(
+            RemoteSettings.Failure.missingKey(variable: "MY_KEY", empty: true).description
+                == "the environment variable MY_KEY is empty; it must hold the API key (the manifest's provider.api_key_env names it)"
+        )
     }
 
     @Test func baseURLOverride() throws {
         let s = try RemoteSettings.resolve(
             manifest, environment: ["MY_KEY": "k", "ASSETFORM_BASE_URL": "http://127.0.0.1:9999/"])
         #expect(s.baseURL == "http://127.0.0.1:9999")
-        #expect(throws: RemoteSettings.Failure.self) {
+        #expect {
             try RemoteSettings.resolve(manifest, environment: ["MY_KEY": "k", "ASSETFORM_BASE_URL": "http://example.com"])
+        } throws: { error in
+            if case .badBaseURL(let variable, _)? = error as? RemoteSettings.Failure {
+                variable == "ASSETFORM_BASE_URL"
+            } else {
+                false
+            }
         }
     }
 }

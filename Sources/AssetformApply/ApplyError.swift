@@ -1,0 +1,28 @@
+public import AssetformCore
+
+/// Why apply could not record its work: the one error of this layer (what the service refused
+/// is a `RemoteError`, reported per action). Each case carries where; `description` is what a
+/// person reads, and says plainly when it is a bug of ours.
+public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The journal could not be written or removed.
+    case journal(path: String, reason: String)
+    /// The lockfile could not be written; the journal keeps every result for the next run.
+    case lockfile(StateError, journal: String)
+    /// Apply asked for something its own plan or lockfile rules out: a bug in assetform.
+    case bug(String)
+
+    public var description: String {
+        switch self {
+        case .journal(let path, let reason): "cannot write the journal \(path): \(reason)"
+        case .lockfile(let error, let journal): "\(error); the journal \(journal) keeps every result for the next run"
+        case .bug(let what):
+            "internal error: \(what) (this is a bug in assetform; please report it with the command you ran and this message)"
+        }
+    }
+
+    /// Whether the user can do anything about it (else: report it).
+    public var isBug: Bool {
+        if case .bug = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,90 @@
+import AssetformCore
+import AssetformRemote
+import Durable
+
+/// A command's refusal, for the user to act on: the one error of the CLI layer (the other
+/// layers' errors — `StateError`, `ApplyError`, `RemoteError`, `RemoteSettings.Failure` — reach
+/// the user as they are). Each case carries what it names; `description` is what is printed
+/// after `error:`.
+enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    // MARK: Addresses and the manifest
+    case unknownTarget(Address, manifest: String)
+    case notInManifest(Address, manifest: String)
+    case notInLockfile(Address, lockfile: String)
+    case noLockfile(path: String, hint: String?)
+
+    // MARK: import
+    case alreadyTracked(Address, id: String)
+    case typeMismatch(id: String, found: AssetType, address: Address, wanted: AssetType, manifest: String)
+    case inAnotherGroup(id: String, group: String, key: String, tracked: String)
+    case groupUnknown(id: String, key: String)
+
+    // MARK: refs --format env
+    /// Addresses as the lockfile spells them (a lockfile edited by hand may hold any key).
+    case noShellName(String, name: String)
+    case sameShellName(String, String, name: String)
+
+    // MARK: apply
+    case tooManyCreates(Int, max: Int)
+    case needsConfirmation
+    case cancelled
+    case stalePlan(path: String, changes: [String])
+    case unreadablePlan(path: String, reason: String)
+
+    // MARK: files and the lock
+    case cannotWrite(path: String, what: String, reason: String)
+    /// A file operation that failed (`AtomicFile.Failure` says which and why).
+    case file(AtomicFile.Failure)
+    case link(path: String)
+    case lockHeld(path: String, holder: String)
+    case lock(ExclusiveLock.Failure)
+    case openIntents(count: Int, journal: String, command: String)
+
+    /// A state the command's own checks rule out.
+    case bug(String)
+
+    var description: String {
+        switch self {
+        case .unknownTarget(let a, let manifest): "--target \(a) names nothing in \(manifest) or its lockfile"
+        case .notInManifest(let a, let manifest):
+            a.isGroup ? "\(a) is not a group or asset of \(manifest)" : "\(a) is not an asset of \(manifest)"
+        case .notInLockfile(let a, let lockfile): "\(a) is not in \(lockfile)"
+        case .noLockfile(let path, let hint): "there is no lockfile at \(path)" + (hint.map { "; \($0)" } ?? "")
+        case .alreadyTracked(let a, let id): "\(a) is already tracked as \(id); forget it first"
+        case .typeMismatch(let id, let found, let a, let wanted, let manifest):
+            "\(id) is \(found.rawValue), but \(a) is \(wanted.rawValue) in \(manifest)"
+        case .inAnotherGroup(let id, let group, let key, let tracked):
+            "\(id) belongs to the group \(group), but \(key) is tracked as \(tracked)"
+        case .groupUnknown(let id, let key): "\(id) does not say which group it belongs to; import \(key) first"
+        case .noShellName(let a, let name): "\(a) gives no valid shell variable name (\(name))"
+        case .sameShellName(let a, let b, let name):
+            "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"
+        case .tooManyCreates(let n, let max):
+            "the plan makes \(n) billed creates, more than --max-creates \(max); nothing was changed"
+        case .needsConfirmation:
+            "apply asks for confirmation, and stdin is not a terminal: pass --auto-approve to apply without asking "
+                + "(or apply a saved plan with --plan FILE). Nothing was changed."
+        case .cancelled: "apply cancelled; nothing was changed"
+        case .stalePlan(let path, let changes):
+            "the saved plan \(path) is stale: " + changes.joined(separator: "; ") + ". Nothing was changed; make a new plan."
+        case .unreadablePlan(let path, let reason): "\(path): \(reason)"
+        case .cannotWrite(let path, let what, let reason): "cannot write \(what) to \(path): \(reason)"
+        case .file(let failure): "cannot \(failure)"
+        case .link(let path):
+            "\(path) is a symbolic link; assetform writes its lockfile and journal only as real files. "
+                + "Pass the real path with --lock, or replace the link with the file"
+        case .lockHeld(let path, let holder):
+            "another run holds the lockfile: \(path) is held by \(holder). Wait for it to finish, or pass --lock-timeout DUR to wait."
+        case .lock(let failure): failure.description
+        case .openIntents(let count, let journal, let command):
+            "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "
+                + "run `assetform apply` first, which settles them, then \(command)"
+        case .bug(let what): "internal error: \(what)"
+        }
+    }
+
+    var isBug: Bool {
+        if case .bug = self { return true }
+        return false
+    }
+}

@@ -59,7 +59,9 @@ let package = Package(
         /// creates of unknown outcome, and waiting for Processing assets.
         .target(
             name: "AssetformApply",
-            dependencies: ["AssetformCore", "AssetformRemote", "Durable", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AssetformCore", "AssetformRemote", "Durable", "Timing", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         /// The emulator of both remote dialects (API.md §3), as a server and in-process. It never

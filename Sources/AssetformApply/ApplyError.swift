@@ -4,8 +4,12 @@ public import AssetformCore
 /// is a `RemoteError`, reported per action). Each case carries where; `description` is what a
 /// person reads, and says plainly when it is a bug of ours.
 public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The journal could not be written or removed.
+    /// The journal could not be written.
     case journal(path: String, reason: String)
+    /// The journal could not be removed once the lockfile held all of it.
+    case journalRemoval(path: String, reason: String)
+    /// A change that does not fit the lockfile was asked of the ledger: a bug in assetform.
+    case refused(LockfileChange.Refusal)
     /// The lockfile could not be written; the journal keeps every result for the next run.
     case lockfile(StateError, journal: String)
     /// Apply asked for something its own plan or lockfile rules out: a bug in assetform.
@@ -14,6 +18,9 @@ public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .journal(let path, let reason): "cannot write the journal \(path): \(reason)"
+        case .journalRemoval(let path, let reason): "cannot remove the journal \(path): \(reason)"
+        case .refused(let refusal):
+            "internal error: \(refusal) (this is a bug in assetform; please report it with the command you ran and this message)"
         case .lockfile(let error, let journal): "\(error); the journal \(journal) keeps every result for the next run"
         case .bug(let what):
             "internal error: \(what) (this is a bug in assetform; please report it with the command you ran and this message)"
@@ -22,7 +29,9 @@ public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the user can do anything about it (else: report it).
     public var isBug: Bool {
-        if case .bug = self { return true }
-        return false
+        switch self {
+        case .bug, .refused: true
+        default: false
+        }
     }
 }

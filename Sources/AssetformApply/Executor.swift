@@ -1,6 +1,7 @@
 public import AssetformCore
 public import AssetformRemote
 import Synchronization
+import Timing
 
 /// How a run goes.
 public struct ApplyOptions: Sendable {
@@ -10,7 +11,7 @@ public struct ApplyOptions: Sendable {
     public var workers: Int
     /// Tries of a create whose outcome stayed unknown (each after reconciling, where possible).
     public var attempts = 6
-    /// How often the lockfile is rewritten from the journal while the run goes.
+    /// How often the run writes the lockfile from the ledger while it goes (`ApplyRun`).
     public var checkpointEvery: Duration = .seconds(5)
 
     public init(wait: Duration, workers: Int) {
@@ -181,7 +182,6 @@ public final class Executor: Sendable {
                 .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq)
             return .created(id: group.id, status: nil, recovered: recovered)
         case .adoptGroup(let id, let name, let description):
-            _ = await ledger.claim(id)
             try await ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
             return .adopted(id: id)
         case .updateGroup(let id, let name, let description):
@@ -194,7 +194,6 @@ public final class Executor: Sendable {
         case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _):
             return try await createAsset(step, spec)
         case .adoptAsset(let spec, let id, let status):
-            _ = await ledger.claim(id)
             try await ledger.record(
                 .asset(
                     address,
@@ -267,7 +266,7 @@ public final class Executor: Sendable {
             let ledger = self.ledger
             let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
                 guard seq.value == nil else { return }
-                let at = Ledger.now()
+                let at = UTCDate.now()
                 switch await ledger.intent({ intent($0, at) }) {
                 case .success(let n): seq.value = (n, at)
                 case .failure(let f):
@@ -298,8 +297,6 @@ public final class Executor: Sendable {
                     events(.possibleDuplicate(address: step.address.description))
                 }
                 if round == rounds { throw error }
-            } catch {
-                throw error
             }
         }
         throw internalError(step)

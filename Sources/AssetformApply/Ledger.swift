@@ -70,16 +70,13 @@ public actor Ledger {
         try append(.abandon(seq: seq))
     }
 
-    /// Creates whose outcome is still unknown.
-    public var openIntents: [JournalRecord.Intent] { open.values.sorted { $0.seq < $1.seq } }
-
     // MARK: - Changes
 
     /// Journals `change` and makes it to the lockfile; `seq` closes the intent whose create made
     /// the object. The ids it records are claimed.
     public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(ApplyError) {
         if let refusal = lockfile.refusal(of: change) {
-            throw .bug("\(refusal)")
+            throw .refused(refusal)
         }
         try append(.change(change, seq: seq))
         if let seq { open[seq] = nil }
@@ -91,7 +88,7 @@ public actor Ledger {
         do {
             try lockfile.apply(change)
         } catch {
-            throw .bug("\(error)")
+            throw .refused(error)
         }
     }
 
@@ -164,11 +161,8 @@ public actor Ledger {
         do {
             try journal.remove()
         } catch {
-            throw .journal(path: journal.path, reason: "cannot remove it: \(error)")
+            throw .journalRemoval(path: journal.path, reason: "\(error)")
         }
         return true
     }
-
-    /// Seconds since 1970, for intents.
-    public static func now() -> Double { Date().timeIntervalSince1970 }
 }

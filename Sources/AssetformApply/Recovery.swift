@@ -1,6 +1,10 @@
 public import AssetformCore
 public import AssetformRemote
-import Synchronization
+import Durable
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Before a new plan, the creates a dead run left of unknown outcome (open intents in its
 /// journal) are settled (SPEC §6): on seedance the group is listed and what the create made is
@@ -13,6 +17,24 @@ public enum Recovery {
         public var found: [String] = []
         /// Addresses (0-0) that may exist remotely twice after they are created again.
         public var possibleDuplicates: [String] = []
+    }
+
+    /// Settles the journal a dead run left (before anything is planned): its completed changes
+    /// and what its creates of unknown outcome made go into the lockfile, which is written; then
+    /// the journal is removed. Returns the lockfile as written.
+    public static func settle(
+        _ journal: JournalReplay, service: any AssetService, patience: Duration, lockfilePath: String, journalPath: String
+    ) async throws -> Result {
+        var result = try await settle(journal.openIntents, lockfile: journal.lockfile, service: service, patience: patience)
+        do throws(AtomicFile.Failure) {
+            try AtomicFile.makeFolder(AtomicFile.folder(of: lockfilePath))
+        } catch {
+            throw StateError.cannotWrite(path: lockfilePath, reason: "\(error)")
+        }
+        try result.lockfile.write(to: lockfilePath)
+        unlink(journalPath)
+        AtomicFile.syncFolder(AtomicFile.folder(of: journalPath))
+        return result
     }
 
     public static func settle(

@@ -4,7 +4,6 @@ import AssetformCore
 import AssetformRemote
 import Durable
 import JSON
-import Synchronization
 import YAML
 
 #if canImport(Glibc)
@@ -159,7 +158,9 @@ extension Assetform.ApplyCommand {
             // counted with this run's own possible duplicates.
             var recoveredDuplicates: [String] = []
             if let journal = session.journal {
-                (lock, recoveredDuplicates) = try await settle(journal, session: session, limits: limits, service: service)
+                let settled = try await settle(journal, session: session, limits: limits, service: service)
+                lock = settled.lockfile
+                recoveredDuplicates = settled.possibleDuplicates
             }
             let plan: Plan
             if let path = planPath {
@@ -211,7 +212,9 @@ extension Assetform.ApplyCommand {
                             + "Interrupt again to stop them at once (the journal holds every completed result).")
                 }),
                 events: { output.event($0) })
-            // The output is shown while the run goes, and stops with it.
+            // The output is shown while the run goes, and stops with it; what is buffered is written
+            // however the run ends.
+            defer { output.flush() }
             var report = try await withThrowingTaskGroup(of: ApplyReport?.self) { children in
                 children.addTask {
                     await output.keepShowing()
@@ -239,29 +242,22 @@ extension Assetform.ApplyCommand {
         /// A journal left by an interrupted apply: its results go into the lockfile, and its
         /// creates of unknown outcome are settled, before anything is planned.
         private func settle(_ journal: JournalReplay, session: Session, limits: Limits, service: any AssetService)
-            async throws -> (Lockfile, possibleDuplicates: [String])
+            async throws -> Recovery.Result
         {
             let terminal = session.terminal
-            var lock = journal.lockfile
-            var possibleDuplicates: [String] = []
             terminal.warn(
                 "\(session.journalPath) was left by an interrupted apply: \(journal.records) records replayed"
                     + (journal.openIntents.isEmpty ? "" : ", \(journal.openIntents.count) create(s) of unknown outcome to settle")
             )
-            if !journal.openIntents.isEmpty {
-                let settled = try await Recovery.settle(
-                    journal.openIntents, lockfile: lock, service: service, patience: max(limits.wait, .seconds(60)))
-                lock = settled.lockfile
-                for a in settled.found { terminal.warn("\(a): its create had happened; found by listing and recorded") }
-                possibleDuplicates = settled.possibleDuplicates
-                for a in settled.possibleDuplicates {
-                    terminal.warn(
-                        "\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
-                }
+            let settled = try await Recovery.settle(
+                journal, service: service, patience: max(limits.wait, .seconds(60)), lockfilePath: session.lockPath,
+                journalPath: session.journalPath)
+            for a in settled.found { terminal.warn("\(a): its create had happened; found by listing and recorded") }
+            for a in settled.possibleDuplicates {
+                terminal.warn(
+                    "\(a): its create's outcome is unknown and 0-0 cannot list; it is created again and may exist twice")
             }
-            let recorded = try session.written(lock)
-            session.removeJournalFile()
-            return (recorded, possibleDuplicates)
+            return settled
         }
 
         /// The saved plan at `path`, refused when it is stale (naming what changed).
@@ -270,7 +266,7 @@ extension Assetform.ApplyCommand {
             do throws(YAMLError) {
                 bytes = try YAMLFile.read(path: path, maxBytes: 1 << 30)
             } catch {
-                throw CommandError.unreadablePlan(path: path, reason: error.message)
+                throw StateError.unreadable(path: path, reason: error.message)
             }
             let document: JSONValue
             switch JSONValue.parseOrFail(bytes) {

@@ -229,7 +229,6 @@ final class ApplyOutput: Sendable {
         }
     }
 
-    /// Flushes the buffered lines every 100 ms until cancelled.
     /// Until cancelled: writes the buffered event lines every 100 ms and, on a terminal, redraws
     /// the status line every 200 ms.
     func keepShowing() async {

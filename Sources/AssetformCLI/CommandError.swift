@@ -29,7 +29,6 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case needsConfirmation
     case cancelled
     case stalePlan(path: String, changes: [String])
-    case unreadablePlan(path: String, reason: String)
 
     // MARK: files and the lock
     case cannotWrite(path: String, what: String, reason: String)
@@ -45,7 +44,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .unknownTarget(let a, let manifest): "--target \(a) names nothing in \(manifest) or its lockfile"
+        case .unknownTarget(let a, let manifest):
+            "--target \(a) names nothing in \(manifest) or its lockfile (addresses are GROUP or GROUP/ASSET)"
         case .notInManifest(let a, let manifest):
             a.isGroup ? "\(a) is not a group or asset of \(manifest)" : "\(a) is not an asset of \(manifest)"
         case .notInLockfile(let a, let lockfile): "\(a) is not in \(lockfile)"
@@ -67,7 +67,6 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cancelled: "apply cancelled; nothing was changed"
         case .stalePlan(let path, let changes):
             "the saved plan \(path) is stale: " + changes.joined(separator: "; ") + ". Nothing was changed; make a new plan."
-        case .unreadablePlan(let path, let reason): "\(path): \(reason)"
         case .cannotWrite(let path, let what, let reason): "cannot write \(what) to \(path): \(reason)"
         case .file(let failure): "cannot \(failure)"
         case .link(let path):

@@ -24,6 +24,8 @@ private func forwardSignal(_ signal: Int32) {
 final class Interrupts: Sendable {
     private struct State {
         var listener: AsyncStream<Void>.Continuation?
+        /// Signals received while a run listened.
+        var count = 0
         var onFirst: (@Sendable () -> Void)?
         var beforeExit: (@Sendable () -> Void)?
     }
@@ -70,7 +72,6 @@ final class Interrupts: Sendable {
     /// (to say what happens next).
     func during(onFirst: @escaping @Sendable () -> Void) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        continuation.onTermination = { [weak self] _ in self?.state.withLock { $0.listener = nil } }
         state.withLock { s in
             s.listener = continuation
             s.onFirst = onFirst
@@ -84,14 +85,21 @@ final class Interrupts: Sendable {
     }
 
     private func handle() {
-        let (listener, first, last) = state.withLock { s in
+        let (listener, count, first, last) = state.withLock { s in
             defer { s.onFirst = nil }
-            return (s.listener, s.onFirst, s.beforeExit)
+            if s.listener != nil { s.count += 1 }
+            return (s.listener, s.count, s.onFirst, s.beforeExit)
         }
         if let listener {
             first?()
-            listener.yield()
-            return
+            // The run takes the first two (stop; then stop waiting). Past that, or once the run
+            // is recording its end and takes no more, a further signal is taken as "now": the
+            // journal already holds every completed result.
+            switch listener.yield() {
+            case .enqueued where count < 3: return
+            case .terminated where count < 2: return
+            default: break
+            }
         }
         // No run is going: nothing to finish, nothing to record.
         last?()

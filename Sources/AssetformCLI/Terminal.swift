@@ -54,7 +54,7 @@ struct Terminal: Sendable {
         } catch let error as CommandError {
             throw fail(error.description, isBug: error.isBug)
         } catch let error as StateError {
-            throw fail(error.description, isBug: false)
+            throw fail(error.description, isBug: false, positioned: true)
         } catch let error as ApplyError {
             throw fail(error.description, isBug: error.isBug)
         } catch let error as RemoteError {
@@ -70,11 +70,11 @@ struct Terminal: Sendable {
 
     /// Prints an error; the command then exits 1 (unwinding, so that what it holds is let go). Its text may carry values from files or the service: each
     /// line is shown with its control characters escaped, its own line breaks kept. A message that
-    /// names its file position says `error:` there already.
-    private func fail(_ message: String, isBug: Bool) -> ExitCode {
+    /// names its file position (a `StateError`) says `error:` there already.
+    private func fail(_ message: String, isBug: Bool, positioned: Bool = false) -> ExitCode {
         let text = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
             .joined(separator: "\n")
-        let shown = text.contains(": error: ") ? text : paintError("error:") + " " + text
+        let shown = positioned && text.contains(": error: ") ? text : paintError("error:") + " " + text
         printError(
             isBug && !text.contains("this is a bug")
                 ? shown + " (this is a bug in assetform; please report it with the command you ran and this message)" : shown)

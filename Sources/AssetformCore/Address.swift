@@ -30,9 +30,6 @@ public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var isGroup: Bool { asset == nil }
 
-    /// The address of the group this address is in (itself, for a group).
-    public var groupAddress: Address { Address(group: group) }
-
     public var description: String { asset.map { group + "/" + $0 } ?? group }
 
     /// Groups before their assets, then by key.

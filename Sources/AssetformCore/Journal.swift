@@ -80,9 +80,7 @@ public enum JournalRecord: Sendable, Equatable {
                 ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)), ("type", .string(a.type.rawValue)),
                 ("url", .string(a.url)),
             ]
-            if let f = a.failure {
-                fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
-            }
+            if let f = a.failure { fields.append(("failure", f.json)) }
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
         case .change(.forget(let address), _):
@@ -132,9 +130,7 @@ public enum JournalRecord: Sendable, Equatable {
                 let status = v["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
                 let type = v["type"]?.string.flatMap(AssetType.init(rawValue:)), let url = v["url"]?.string
             else { return nil }
-            let failure = v["failure"].flatMap { f in
-                f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
-            }
+            let failure = v["failure"].flatMap(RemoteAsset.Failure.init(json:))
             self = .change(
                 .asset(
                     address, LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)),
@@ -176,7 +172,9 @@ public struct JournalReplay: Sendable {
             }
             count += 1
             if case .begin(let lineage, let p) = record {
-                guard p == provider else { throw .otherProvider(path: path, file: .journal, written: p, used: provider) }
+                guard p == provider else {
+                    throw .otherProvider(path: path, line: index + 1, file: .journal, written: p, used: provider)
+                }
                 if let l = lockfile {
                     guard l.lineage == lineage else {
                         throw .journalOfAnotherLockfile(path: path, line: index + 1, journal: lineage, lockfile: l.lineage)

@@ -12,7 +12,7 @@ public enum LockfileChange: Sendable, Equatable {
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         /// An asset of a group the lockfile does not track.
         case assetWithoutGroup(Address)
-        /// An asset change addressed to a group, or a group change to an asset.
+        /// An asset change addressed to a group.
         case notAnAssetAddress(Address)
 
         public var description: String {

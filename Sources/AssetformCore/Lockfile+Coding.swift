@@ -46,6 +46,9 @@ extension Lockfile {
                     case "provider": provider = try r.value()
                     case "groups":
                         try r.object { (r: inout JSONReader, groupKey: String) throws(JSONReader.Failure) in
+                            if let why = AssetKey.problem(groupKey) {
+                                problem = problem ?? "the group key \"\(groupKey)\" \(why)"
+                            }
                             groups[groupKey] = try readGroup(&r, groupKey, &problem)
                         }
                     default: _ = try r.value()
@@ -66,13 +69,12 @@ extension Lockfile {
         guard version == Lockfile.version else {
             throw bad("version \(version.map(String.init) ?? "missing"), expected \(Lockfile.version)")
         }
-        guard let lineage, let serial, let p = provider, let api = p["api"]?.string, let baseURL = p["base_url"]?.string,
-            let project = p["project_name"]?.string
-        else { throw bad("lineage, serial or provider missing") }
+        guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
+            throw bad("lineage, serial or provider missing")
+        }
         if let problem { throw bad(problem) }
         return Lockfile(
-            lineage: lineage, serial: serial, provider: LockedProvider(api: api, baseURL: baseURL, projectName: project),
-            groups: groups)
+            lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
     }
 
     private static func readGroup(_ r: inout JSONReader, _ key: String, _ problem: inout String?) throws(JSONReader.Failure)
@@ -89,6 +91,7 @@ extension Lockfile {
             case "description": description = try r.string()
             case "assets":
                 try r.object { (r: inout JSONReader, assetKey: String) throws(JSONReader.Failure) in
+                    if let why = AssetKey.problem(assetKey) { problem = problem ?? "the asset key \"\(assetKey)\" \(why)" }
                     if let asset = try readAsset(&r) {
                         assets[assetKey] = asset
                     } else {
@@ -118,8 +121,7 @@ extension Lockfile {
             case 4: status = AssetStatus(rawValue: try r.string())
             case 5: type = AssetType(rawValue: try r.string())
             case 6:
-                let f = try r.value()
-                failure = f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
+                failure = RemoteAsset.Failure(json: try r.value())
             default: _ = try r.value()
             }
         }
@@ -172,9 +174,8 @@ extension Lockfile {
         w.field("lineage", lineage, depth: 1)
         w.key("provider", depth: 1)
         w.open()
-        w.field("api", provider.api, depth: 2)
-        w.field("base_url", provider.baseURL, depth: 2)
-        w.field("project_name", provider.projectName, depth: 2, last: true)
+        let fields = provider.jsonFields
+        for (i, (key, value)) in fields.enumerated() { w.field(key, value.string ?? "", depth: 2, last: i == fields.count - 1) }
         w.close(depth: 1, last: false)
         w.key("serial", depth: 1)
         w.raw("\(serial),\n")
@@ -230,6 +231,6 @@ extension Lockfile {
     /// Refuses a lockfile written for another service (api, address or project).
     public func check(against provider: LockedProvider, path: String) throws(StateError) {
         guard self.provider != provider else { return }
-        throw .otherProvider(path: path, file: .lockfile, written: self.provider, used: provider)
+        throw .otherProvider(path: path, line: nil, file: .lockfile, written: self.provider, used: provider)
     }
 }

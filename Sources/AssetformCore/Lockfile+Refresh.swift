@@ -41,8 +41,11 @@ extension Lockfile {
                 guard let seen = remote.assets[a.id] else { continue }
                 if seen.status != a.status || seen.failure != a.failure {
                     drift.append(.status(address: address, from: a.status, to: seen.status, failure: seen.failure))
-                    lock.groups[key]!.assets[assetKey]!.status = seen.status
-                    lock.groups[key]!.assets[assetKey]!.failure = seen.failure
+                    var settled = a
+                    settled.status = seen.status
+                    settled.failure = seen.failure
+                    // Cannot be refused: the asset's group is tracked (it is being walked).
+                    try? lock.apply(.asset(Address(group: key, asset: assetKey), settled))
                 }
                 if !seen.name.isEmpty, seen.name != a.name {
                     drift.append(.renamed(address: address, from: a.name, to: seen.name))

@@ -59,7 +59,7 @@ extension Plan {
             switch s.action {
             case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
             case .replaceAsset(_, _, _, _, let f?), .failed(_, let f?):
-                fields.append(("failure", .object([("code", .string(f.code)), ("message", .string(f.message))])))
+                fields.append(("failure", f.json))
             default: break
             }
             return .object(fields)
@@ -132,9 +132,7 @@ extension Plan.Step {
         let before = a["before"] ?? .null
         let after = a["after"] ?? .null
         let id = a["remote_id"]?.string
-        let failure = a["failure"].flatMap { f in
-            f["code"]?.string.map { RemoteAsset.Failure(code: $0, message: f["message"]?.string ?? "") }
-        }
+        let failure = a["failure"].flatMap(RemoteAsset.Failure.init(json:))
         /// A changed field: present in `before` (its value may be null) and in `after`.
         func change(_ field: String) -> Plan.FieldChange? {
             guard let was = before[field], let now = after[field]?.string else { return nil }

@@ -1,3 +1,5 @@
+public import JSON
+
 /// A remote asset group, as either dialect describes it.
 public struct RemoteGroup: Sendable, Equatable {
     public var id: String
@@ -40,6 +42,16 @@ public struct RemoteAsset: Sendable, Equatable {
         public init(code: String, message: String) {
             self.code = code
             self.message = message
+        }
+
+        /// As every JSON form writes it (the journal, a saved plan; the lockfile's writer spells
+        /// the same fields): `{"code", "message"}`.
+        public var json: JSONValue { .object([("code", .string(code)), ("message", .string(message))]) }
+
+        /// Read back; nil without a code.
+        public init?(json: JSONValue) {
+            guard let code = json["code"]?.string else { return nil }
+            self.init(code: code, message: json["message"]?.string ?? "")
         }
     }
 

@@ -10,7 +10,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// JSON, but not what assetform writes: `detail` says what is off; the position, where known.
     case notOurs(path: String, line: Int?, column: Int?, file: FileKind, detail: String)
     /// A lockfile (or a saved plan) written for another service.
-    case otherProvider(path: String, file: FileKind, written: LockedProvider, used: LockedProvider)
+    case otherProvider(path: String, line: Int?, file: FileKind, written: LockedProvider, used: LockedProvider)
     /// A journal whose first record names another lockfile.
     case journalOfAnotherLockfile(path: String, line: Int, journal: String, lockfile: String)
     /// A journal that does not start with its lockfile's lineage.
@@ -35,6 +35,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .unreadable(let path, let reason):
             return "\(path): \(reason)"
+        case .notJSON(let path, let line, let column, .plan):
+            return "\(path):\(line):\(column): error: the saved plan is not valid JSON"
         case .notJSON(let path, let line, let column, let file):
             return "\(path):\(line):\(column): error: \(file.rawValue) is not valid JSON; it was left as it is"
         case .notOurs(let path, let line, let column, .journal, _):
@@ -45,9 +47,9 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notOurs(let path, let line, let column, let file, let detail):
             return
                 "\(at(path, line, column)): error: \(file.rawValue) is not one assetform wrote (\(detail)); it was left as it is"
-        case .otherProvider(let path, .journal, let written, _):
-            return "\(path): error: the journal was written for \(show(written)); it was left as it is"
-        case .otherProvider(let path, _, let written, let used):
+        case .otherProvider(let path, let line, .journal, let written, _):
+            return "\(at(path, line, 1)): error: the journal was written for \(show(written)); it was left as it is"
+        case .otherProvider(let path, _, _, let written, let used):
             return "\(path) was written for \(show(written)); this run uses \(show(used)). "
                 + "It was left as it is: use --lock to keep a lockfile per service."
         case .journalOfAnotherLockfile(let path, let line, let journal, let lockfile):

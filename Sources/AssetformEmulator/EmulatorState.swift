@@ -30,7 +30,7 @@ actor EmulatorState {
         tenants = persisted?.tenants ?? [:]
     }
 
-    static func now() -> Double { Date().timeIntervalSince1970 }
+    static func now() -> Double { UTCDate.now() }
 
     /// The name a key's data is kept under: a digest, never the key.
     static func keyID(_ key: String) -> String { "key-" + Digest.sha256Hex(key).prefix(16) }
@@ -87,10 +87,8 @@ actor EmulatorState {
     func latency() -> Duration? {
         guard let range = configuration.latency else { return nil }
         if range.lowerBound == range.upperBound { return range.lowerBound }
-        let low = range.lowerBound.components
-        let high = range.upperBound.components
-        let lo = Double(low.seconds) + Double(low.attoseconds) / 1e18
-        let hi = Double(high.seconds) + Double(high.attoseconds) / 1e18
+        let lo = range.lowerBound.inSeconds
+        let hi = range.upperBound.inSeconds
         return .milliseconds(Int64(Double.random(in: lo...hi, using: &random) * 1000))
     }
 
@@ -150,7 +148,7 @@ actor EmulatorState {
         _ dialect: Dialect, key: String, groupID: String, name: String, type: String, url: String, project: String
     ) throws(APIError) -> AssetRecord {
         let now = Self.now()
-        let delay = configuration.processingDelay.components
+
         let fails = configuration.failingURLPatterns.contains { URLPattern.matches($0, url) }
         let asset = try withTenant(dialect, key) { (tenant) throws(APIError) -> AssetRecord in
             guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
@@ -162,7 +160,7 @@ actor EmulatorState {
             let asset = AssetRecord(
                 id: newID(dialect, prefix: "asset", now: now, in: tenant), name: name, sourceURL: url, assetType: type,
                 groupID: groupID, projectName: project, createTime: now, updateTime: now,
-                readyTime: now + Double(delay.seconds) + Double(delay.attoseconds) / 1e18, fails: fails,
+                readyTime: now + configuration.processingDelay.inSeconds, fails: fails,
                 sequence: tenant.sequence())
             tenant.assets[asset.id] = asset
             tenant.assetOrder.append(asset.id)

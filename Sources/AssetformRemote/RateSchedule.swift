@@ -1,4 +1,5 @@
 import DequeModule
+import Timing
 
 /// When calls of each class may start: the pure core of the call policy, driven by explicit
 /// times so that tests can check exact schedules.
@@ -63,7 +64,7 @@ public struct RateSchedule: Sendable {
         var counted = now
         if let rate = classes[c]!.effective, let last = classes[c]!.lastStart {
             let slot = max(classes[c]!.pausedUntil, last + Self.interval(rate))
-            let credit = Duration.nanoseconds(Int64(0.9 * (1 - (rate - rate.rounded(.down))) / rate * 1e9))
+            let credit = Duration.seconds(clamping: 0.9 * (1 - (rate - rate.rounded(.down))) / rate)
             counted = max(slot, now - credit)
         }
         classes[c]!.lastStart = counted
@@ -112,6 +113,6 @@ public struct RateSchedule: Sendable {
     }
 
     static func interval(_ rate: Double) -> Duration {
-        .nanoseconds(Int64((1e9 / rate).rounded(.up)))
+        .nanoseconds(Int64((1e9 / rate).rounded(.up)))  // rates are bounded (0.001…1,000,000/s): it fits
     }
 }

@@ -12,7 +12,7 @@ public final class ExclusiveLock: Sendable {
     private let fd: Int32
     /// What the file said when it was taken over from a process that died holding it.
     public let tookOverFrom: String?
-    private let released = Atomic<Bool>(false)
+    private let released = Mutex(false)
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// Someone else holds it; `holder` is what the lock file says about them.
@@ -100,13 +100,17 @@ public final class ExclusiveLock: Sendable {
     /// normal end may both ask). The file is removed only while it is still this lock's: one
     /// that another run has put in its place stays.
     public func release() {
-        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        var mine = stat()
-        var named = stat()
-        if fstat(fd, &mine) == 0, lstat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev {
-            unlink(path)
+        // Under the mutex: a second caller returns only once the first has let go.
+        released.withLock { done in
+            guard !done else { return }
+            done = true
+            var mine = stat()
+            var named = stat()
+            if fstat(fd, &mine) == 0, lstat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev {
+                unlink(path)
+            }
+            close(fd)
         }
-        close(fd)
     }
 
     private static func read(_ fd: Int32) -> String {

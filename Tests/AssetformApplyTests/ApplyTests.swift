@@ -158,7 +158,7 @@ struct LedgerTests {
     @Test func aChangeThatDoesNotFitIsRefusedNotDropped() async throws {
         let scratch = try Scratch()
         let ledger = try Ledger(lockfile: Lockfile(for: provider), journalPath: scratch.journal)
-        await #expect(throws: ApplyError.bug("\(LockfileChange.Refusal.assetWithoutGroup(addr("nope/a")))")) {
+        await #expect(throws: ApplyError.refused(.assetWithoutGroup(addr("nope/a")))) {
             try await ledger.record(.asset(addr("nope/a"), Self.asset))
         }
     }

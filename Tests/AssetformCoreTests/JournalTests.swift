@@ -104,7 +104,7 @@ struct JournalTests {
             try JournalReplay.replay(damaged, path: "m.lock.journal", onto: nil, provider: Self.provider)
         }
         let elsewhere = LockedProvider(api: "0-0", baseURL: "https://api.0-0.pro", projectName: "default")
-        #expect(throws: StateError.otherProvider(path: "j", file: .journal, written: Self.provider, used: elsewhere)) {
+        #expect(throws: StateError.otherProvider(path: "j", line: 1, file: .journal, written: Self.provider, used: elsewhere)) {
             try JournalReplay.replay(journal, path: "j", onto: nil, provider: elsewhere)
         }
         let orphan = Self.bytes([.change(.asset(addr("g/a"), Self.asset), seq: nil)])

@@ -106,7 +106,8 @@ struct LockfileTests {
 
     @Test func aLockfileForAnotherServiceIsRefused() throws {
         let other = LockedProvider(api: "seedance", baseURL: "http://127.0.0.1:9000", projectName: "default")
-        let refusal = StateError.otherProvider(path: "assets.lock", file: .lockfile, written: Self.sample.provider, used: other)
+        let refusal = StateError.otherProvider(
+            path: "assets.lock", line: nil, file: .lockfile, written: Self.sample.provider, used: other)
         #expect(throws: refusal) { try Self.sample.check(against: other, path: "assets.lock") }
         #expect(
             refusal.description
@@ -201,6 +202,13 @@ struct LockfileEncodingTests {
         l.groups["Zed"]!.assets["A"] = LockfileTests.sample.groups["characters"]!.assets["hero-front"]!
         l.groups["é"] = LockedGroup(id: "g2", name: "accented key", description: "line\nbreak")
         #expect(String(decoding: l.encoded(), as: UTF8.self) == String(decoding: Self.reference(l), as: UTF8.self))
+        // A key no manifest can have (an edited lockfile) is refused on reading, naming it.
+        #expect(
+            throws: StateError.notOurs(
+                path: "x", line: nil, column: nil, file: .lockfile,
+                detail: "the group key \"é\" holds \"é\"; keys use only A–Z a–z 0–9 . _ -")
+        ) { try Lockfile.decode(l.encoded(), path: "x") }
+        l.groups["é"] = nil
         #expect(try Lockfile.decode(l.encoded(), path: "x") == l, "and it reads back")
     }
 

@@ -209,6 +209,32 @@ struct ApplyCommandTests {
         #expect(try await w.calls("CreateAsset") - creates == 200 - made, "nothing made twice")
     }
 
+    @Test func aSecondSignalCutsTheGraceShortAndEverythingCompletedIsRecorded() async throws {
+        // Every call takes 2 s, so that calls are in flight when the signals come; the grace
+        // (20 s) is far longer than the run may take to end after the second signal.
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "100ms", "--latency", "2s"],
+            manifest: generatedManifest(40, rate: "unlimited"))
+        let process = try w.startApply(["--grace", "20s"], tag: "twice")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !w.output("twice").contains(": created asset-") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(300))
+        let second = ContinuousClock.now
+        kill(process.processIdentifier, SIGINT)
+        #expect(await exitStatus(of: process) == 130, "\(w.output("twice"))")
+        #expect(ContinuousClock.now - second < .seconds(15), "the second signal did not wait out the grace")
+        #expect(w.output("twice").contains("Apply interrupted:"), "\(w.output("twice"))")
+        _ = try w.lockfile()  // valid
+        // What was cut short is settled by the next run: nothing made twice, nothing lost.
+        let rerun = try await w.apply()
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try await w.objects() == (3, 40))
+        #expect(Set(try await w.seedanceAssetNames()).count == 40)
+    }
+
     @Test func aSecondApplyIsRefusedNamingTheHolder() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "10"))

@@ -16,12 +16,12 @@ public enum Outcome: Sendable, Equatable {
 
 /// Why an action failed, as the user is told.
 public struct Problem: Sendable, Equatable, CustomStringConvertible {
-    public var address: String
+    public var address: Address
     /// The service's code, when it gave one.
     public var code: String?
     public var message: String
 
-    public init(address: String, code: String?, message: String) {
+    public init(address: Address, code: String?, message: String) {
         self.address = address
         self.code = code
         self.message = message
@@ -36,11 +36,11 @@ public enum ApplyEvent: Sendable {
     case completed(Plan.Step, Outcome)
     case failed(Plan.Step?, Problem)
     /// A Processing asset became Active or Failed.
-    case settled(address: String, status: AssetStatus, failure: RemoteAsset.Failure?)
+    case settled(address: Address, status: AssetStatus, failure: RemoteAsset.Failure?)
     /// Waiting for Processing assets: how many remain.
     case waiting(remaining: Int)
     /// On 0-0, a create whose answer was lost was sent again: the service may hold a duplicate.
-    case possibleDuplicate(address: String)
+    case possibleDuplicate(address: Address)
 }
 
 /// The summary of a run (SPEC §6): created, updated, adopted, unchanged, failed with reasons,
@@ -55,9 +55,9 @@ public struct ApplyReport: Sendable {
     public var unchanged = 0
     public var active = 0
     public var failed: [Problem] = []
-    public var possibleDuplicates: [String] = []
+    public var possibleDuplicates: [Address] = []
     /// Still Processing when apply stopped waiting.
-    public var stillProcessing: [String] = []
+    public var stillProcessing: [Address] = []
     /// Actions not started because the run stopped early.
     public var notStarted = 0
     public var calls = CallCounters()

@@ -91,7 +91,7 @@ public final class Executor: Sendable {
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
         report.stopped = stop.reason
-        report.stillProcessing += pending.withLock { $0.keys.sorted().map(\.description) }
+        report.stillProcessing += pending.withLock { $0.keys.sorted() }
         return report
     }
 
@@ -107,7 +107,7 @@ public final class Executor: Sendable {
             fail(
                 step,
                 Problem(
-                    address: step.address.description, code: f?.code,
+                    address: step.address, code: f?.code,
                     message: "it failed remotely in an earlier run: "
                         + (f.map { "\($0.code): \($0.message)" } ?? "no reason given")
                         + "; it is created again only with --retry-failed or a changed url"))
@@ -141,14 +141,14 @@ public final class Executor: Sendable {
             if error.kind == .fatalForRun || error.kind == .quotaExhausted {
                 await halt(.fatal(error.description))
             }
-            fail(step, Problem(address: step.address.description, code: error.code, message: error.description))
+            fail(step, Problem(address: step.address, code: error.code, message: error.description))
         } catch let skipped as Skipped {
-            fail(step, Problem(address: step.address.description, code: nil, message: skipped.reason))
+            fail(step, Problem(address: step.address, code: nil, message: skipped.reason))
         } catch let error as ApplyError {
             await halt(.fatal(error.description))
-            fail(step, Problem(address: step.address.description, code: nil, message: error.description))
+            fail(step, Problem(address: step.address, code: nil, message: error.description))
         } catch {
-            fail(step, Problem(address: step.address.description, code: nil, message: Redaction.redact("\(error)")))
+            fail(step, Problem(address: step.address, code: nil, message: Redaction.redact("\(error)")))
         }
     }
 
@@ -246,7 +246,7 @@ public final class Executor: Sendable {
         if asset.status == .processing { awaitProcessing(address, id: asset.id, groupID: groupID) }
         if asset.status == .failed {
             let f = asset.failure
-            fail(step, Problem(address: address.description, code: f?.code, message: f?.message ?? "the asset failed"))
+            fail(step, Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
         }
         return .created(id: asset.id, status: asset.status, recovered: recovered)
     }
@@ -293,8 +293,8 @@ public final class Executor: Sendable {
                 } else {
                     // 0-0 cannot list: send it again, and say it may be there twice.
                     try await ledger.abandon(n)
-                    tally.withLock { $0.possibleDuplicates.append(step.address.description) }
-                    events(.possibleDuplicate(address: step.address.description))
+                    tally.withLock { $0.possibleDuplicates.append(step.address) }
+                    events(.possibleDuplicate(address: step.address))
                 }
                 if round == rounds { throw error }
             }
@@ -345,7 +345,7 @@ public final class Executor: Sendable {
     private func awaitProcessing(_ address: Address, id: String, groupID: String) {
         guard options.wait > .zero else {
             // With --no-wait the next run picks them up: only said in the summary.
-            tally.withLock { $0.stillProcessing.append(address.description) }
+            tally.withLock { $0.stillProcessing.append(address) }
             return
         }
         pending.withLock { $0[address] = Pending(id: id, groupID: groupID) }
@@ -371,12 +371,12 @@ public final class Executor: Sendable {
                     guard let a = seen[p.id], a.status != .processing else { continue }
                     try await ledger.settle(address, status: a.status, failure: a.failure)
                     pending.withLock { $0[address] = nil }
-                    events(.settled(address: address.description, status: a.status, failure: a.failure))
+                    events(.settled(address: address, status: a.status, failure: a.failure))
                     if a.status == .failed {
                         let f = a.failure
                         tally.withLock {
                             $0.failed.append(
-                                Problem(address: address.description, code: f?.code, message: f?.message ?? "the asset failed"))
+                                Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
                         }
                     } else {
                         tally.withLock { $0.active += 1 }

@@ -14,9 +14,9 @@ public enum Recovery {
     public struct Result: Sendable {
         public var lockfile: Lockfile
         /// Addresses whose lost create was found remotely and is now recorded.
-        public var found: [String] = []
+        public var found: [Address] = []
         /// Addresses (0-0) that may exist remotely twice after they are created again.
-        public var possibleDuplicates: [String] = []
+        public var possibleDuplicates: [Address] = []
     }
 
     /// Settles the journal a dead run left (before anything is planned): its completed changes
@@ -43,7 +43,7 @@ public enum Recovery {
         var result = Result(lockfile: lockfile)
         guard !intents.isEmpty else { return result }
         guard service.capabilities.canList else {
-            result.possibleDuplicates = intents.map(\.address.description)
+            result.possibleDuplicates = intents.map(\.address)
             return result
         }
         let claims = Claims(lockfile)
@@ -55,7 +55,7 @@ public enum Recovery {
                 // Cannot be refused: a group change applies to any lockfile.
                 try? result.lockfile.apply(
                     .group(key: intent.address.group, LockedGroup(id: g.id, name: intent.name, description: intent.description)))
-                result.found.append(intent.address.description)
+                result.found.append(intent.address)
             }
         }
         let assetIntents = intents.filter(\.isAsset)
@@ -74,7 +74,7 @@ public enum Recovery {
                         id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
                         type: type, url: url, failure: asset.failure))
                 guard (try? result.lockfile.apply(change)) != nil else { continue }
-                result.found.append(intent.address.description)
+                result.found.append(intent.address)
             }
         }
         return result

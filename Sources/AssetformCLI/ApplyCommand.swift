@@ -156,7 +156,7 @@ extension Assetform.ApplyCommand {
             var lock = session.lock
             // Creates of unknown outcome a dead run left on 0-0: made again by this plan, and
             // counted with this run's own possible duplicates.
-            var recoveredDuplicates: [String] = []
+            var recoveredDuplicates: [Address] = []
             if let journal = session.journal {
                 let settled = try await settle(journal, session: session, limits: limits, service: service)
                 lock = settled.lockfile
@@ -234,7 +234,7 @@ extension Assetform.ApplyCommand {
             }
             output.flush()
             // Each address once, whichever source (a killed run's intents, this run's resends) it came from.
-            var counted = Set<String>()
+            var counted = Set<Address>()
             report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
             return report
         }
@@ -276,29 +276,21 @@ extension Assetform.ApplyCommand {
                 throw StateError.notJSON(path: path, line: mark.line, column: mark.column, file: .plan)
             }
             let (plan, origin) = try Plan.decode(document, path: path)
-            var changed: [String] = []
-            if origin.provider != session.lockedProvider {
-                changed.append(
-                    "it was made for api \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)"
-                )
-            }
+            var changed: [CommandError.Staleness] = []
+            if origin.provider != session.lockedProvider { changed.append(.provider(origin.provider)) }
             let digest = Digest.sha256Hex(session.source.bytes)
             if origin.manifestSHA256 != digest {
-                changed.append(
-                    "the manifest \(session.manifestPath) changed (sha256 \(origin.manifestSHA256.prefix(12))… then, \(digest.prefix(12))… now)"
-                )
+                changed.append(.manifest(path: session.manifestPath, then: origin.manifestSHA256, now: digest))
             }
             switch (origin.lockLineage, lock) {
             case (nil, nil): break
-            case (nil, let l?): changed.append("the lockfile \(session.lockPath) was created since (serial \(l.serial))")
-            case (_?, nil): changed.append("the lockfile \(session.lockPath) is gone")
+            case (nil, let l?): changed.append(.lockfileCreated(path: session.lockPath, serial: l.serial))
+            case (_?, nil): changed.append(.lockfileGone(path: session.lockPath))
             case (let lineage?, let l?):
                 if lineage != l.lineage {
-                    changed.append("the lockfile \(session.lockPath) was replaced (lineage \(lineage) then, \(l.lineage) now)")
+                    changed.append(.lockfileReplaced(path: session.lockPath, then: lineage, now: l.lineage))
                 } else if origin.lockSerial != l.serial {
-                    changed.append(
-                        "the lockfile \(session.lockPath) changed (serial \(origin.lockSerial.map(String.init) ?? "none") then, \(l.serial) now)"
-                    )
+                    changed.append(.lockfileChanged(path: session.lockPath, then: origin.lockSerial, now: l.serial))
                 }
             }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }

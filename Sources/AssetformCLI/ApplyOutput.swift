@@ -85,7 +85,7 @@ final class ApplyOutput: Sendable {
             finished(failed: true)
             if mode == .json {
                 emit(
-                    [("event", .string("failed"))] + (step.map(fields) ?? [("address", .string(problem.address))])
+                    [("event", .string("failed"))] + (step.map(fields) ?? [("address", .string(problem.address.description))])
                         + [("code", problem.code.map(JSONValue.string) ?? .null), ("message", .string(problem.message))])
             } else {
                 line(terminal.paintError("!") + " \(problem.address): failed: " + problemText(problem), error: mode == .quiet)
@@ -96,7 +96,7 @@ final class ApplyOutput: Sendable {
                 let problem = Problem(address: address, code: failure?.code, message: failure?.message ?? "the asset failed")
                 if mode == .json {
                     emit([
-                        ("event", .string("failed")), ("address", .string(address)), ("action", .string("wait")),
+                        ("event", .string("failed")), ("address", .string(address.description)), ("action", .string("wait")),
                         ("code", problem.code.map(JSONValue.string) ?? .null), ("message", .string(problem.message)),
                     ])
                 } else {
@@ -106,7 +106,7 @@ final class ApplyOutput: Sendable {
                 switch mode {
                 case .json:
                     emit([
-                        ("event", .string("completed")), ("address", .string(address)), ("action", .string("wait")),
+                        ("event", .string("completed")), ("address", .string(address.description)), ("action", .string("wait")),
                         ("status", .string(status.rawValue)),
                     ])
                 case .lines: line("… \(address): \(status.rawValue)")
@@ -123,7 +123,7 @@ final class ApplyOutput: Sendable {
             let text =
                 "\(address): its create's answer was lost and 0-0 cannot list, so it was sent again; the service may now hold it twice"
             if mode == .json {
-                emit([("event", .string("retrying")), ("address", .string(address)), ("warning", .string(text))])
+                emit([("event", .string("retrying")), ("address", .string(address.description)), ("warning", .string(text))])
             } else {
                 clearLine()
                 terminal.warn(text)
@@ -308,14 +308,14 @@ final class ApplyOutput: Sendable {
                     .array(
                         r.failed.map {
                             .object([
-                                ("address", .string($0.address)), ("code", $0.code.map(JSONValue.string) ?? .null),
+                                ("address", .string($0.address.description)), ("code", $0.code.map(JSONValue.string) ?? .null),
                                 ("message", .string($0.message)),
                             ])
                         })
                 ),
-                ("possible_duplicates", .array(r.possibleDuplicates.map(JSONValue.string))),
+                ("possible_duplicates", .array(r.possibleDuplicates.map { .string($0.description) })),
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
-                ("still_processing", .array(r.stillProcessing.map(JSONValue.string))),
+                ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
                 ("not_started", .int(r.notStarted)), ("calls", .int(r.calls.calls)), ("throttled", .int(r.calls.throttled)),
                 ("retries", .int(r.calls.retries)), ("waited_ms", .int(Int(waited * 1000))),
                 ("elapsed_ms", .int(Int(seconds * 1000))),

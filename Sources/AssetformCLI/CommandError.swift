@@ -28,7 +28,7 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyCreates(Int, max: Int)
     case needsConfirmation
     case cancelled
-    case stalePlan(path: String, changes: [String])
+    case stalePlan(path: String, changes: [Staleness])
 
     // MARK: files and the lock
     case cannotWrite(path: String, what: String, reason: String)
@@ -66,7 +66,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "(or apply a saved plan with --plan FILE). Nothing was changed."
         case .cancelled: "apply cancelled; nothing was changed"
         case .stalePlan(let path, let changes):
-            "the saved plan \(path) is stale: " + changes.joined(separator: "; ") + ". Nothing was changed; make a new plan."
+            "the saved plan \(path) is stale: " + changes.map(\.description).joined(separator: "; ")
+                + ". Nothing was changed; make a new plan."
         case .cannotWrite(let path, let what, let reason): "cannot write \(what) to \(path): \(reason)"
         case .file(let failure): "cannot \(failure)"
         case .link(let path):
@@ -79,6 +80,30 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "
                 + "run `assetform apply` first, which settles them, then \(command)"
         case .bug(let what): "internal error: \(what)"
+        }
+    }
+
+    /// What changed since a plan was saved.
+    enum Staleness: Sendable, Equatable, CustomStringConvertible {
+        case provider(LockedProvider)
+        case manifest(path: String, then: String, now: String)
+        case lockfileCreated(path: String, serial: Int)
+        case lockfileGone(path: String)
+        case lockfileReplaced(path: String, then: String, now: String)
+        case lockfileChanged(path: String, then: Int?, now: Int)
+
+        var description: String {
+            switch self {
+            case .provider(let p): "it was made for api \(p.api) at \(p.baseURL), project \(p.projectName)"
+            case .manifest(let path, let then, let now):
+                "the manifest \(path) changed (sha256 \(then.prefix(12))… then, \(now.prefix(12))… now)"
+            case .lockfileCreated(let path, let serial): "the lockfile \(path) was created since (serial \(serial))"
+            case .lockfileGone(let path): "the lockfile \(path) is gone"
+            case .lockfileReplaced(let path, let then, let now):
+                "the lockfile \(path) was replaced (lineage \(then) then, \(now) now)"
+            case .lockfileChanged(let path, let then, let now):
+                "the lockfile \(path) changed (serial \(then.map(String.init) ?? "none") then, \(now) now)"
+            }
         }
     }
 

@@ -1,9 +1,9 @@
 /// What refresh finds changed remotely since the lockfile was written.
 public enum Drift: Sendable, Equatable, CustomStringConvertible {
-    case gone(address: String, id: String)
-    case status(address: String, from: AssetStatus, to: AssetStatus, failure: RemoteAsset.Failure?)
-    case renamed(address: String, from: String, to: String)
-    case redescribed(address: String)
+    case gone(address: Address, id: String)
+    case status(address: Address, from: AssetStatus, to: AssetStatus, failure: RemoteAsset.Failure?)
+    case renamed(address: Address, from: String, to: String)
+    case redescribed(address: Address)
 
     public var description: String {
         switch self {
@@ -25,15 +25,16 @@ extension Lockfile {
         var drift: [Drift] = []
         for key in groups.keys.sorted() {
             let g = groups[key]!
+            let groupAddress = Address(group: key)
             if remote.missing.contains(g.id) {
-                drift.append(.gone(address: key, id: g.id))
+                drift.append(.gone(address: groupAddress, id: g.id))
             } else if let seen = remote.groups[g.id] {
-                if seen.name != g.name { drift.append(.renamed(address: key, from: g.name, to: seen.name)) }
-                if let d = g.description, seen.description != d { drift.append(.redescribed(address: key)) }
+                if seen.name != g.name { drift.append(.renamed(address: groupAddress, from: g.name, to: seen.name)) }
+                if let d = g.description, seen.description != d { drift.append(.redescribed(address: groupAddress)) }
             }
             for assetKey in g.assets.keys.sorted() {
                 let a = g.assets[assetKey]!
-                let address = key + "/" + assetKey
+                let address = Address(group: key, asset: assetKey)
                 if remote.missing.contains(a.id) {
                     drift.append(.gone(address: address, id: a.id))
                     continue
@@ -45,7 +46,7 @@ extension Lockfile {
                     settled.status = seen.status
                     settled.failure = seen.failure
                     // Cannot be refused: the asset's group is tracked (it is being walked).
-                    try? lock.apply(.asset(Address(group: key, asset: assetKey), settled))
+                    try? lock.apply(.asset(address, settled))
                 }
                 if !seen.name.isEmpty, seen.name != a.name {
                     drift.append(.renamed(address: address, from: a.name, to: seen.name))

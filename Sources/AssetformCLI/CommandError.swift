@@ -15,6 +15,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     // MARK: import
     case alreadyTracked(Address, id: String)
+    /// The id is tracked at another address already.
+    case trackedElsewhere(id: String, by: Address)
     case typeMismatch(id: String, found: AssetType, address: Address, wanted: AssetType, manifest: String)
     case inAnotherGroup(id: String, group: String, key: String, tracked: String)
     case groupUnknown(id: String, key: String)
@@ -51,6 +53,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notInLockfile(let a, let lockfile): "\(a) is not in \(lockfile)"
         case .noLockfile(let path, let hint): "there is no lockfile at \(path)" + (hint.map { "; \($0)" } ?? "")
         case .alreadyTracked(let a, let id): "\(a) is already tracked as \(id); forget it first"
+        case .trackedElsewhere(let id, let other):
+            "\(id) is already tracked as \(other); an object is tracked at one address only (forget \(other) first)"
         case .typeMismatch(let id, let found, let a, let wanted, let manifest):
             "\(id) is \(found.rawValue), but \(a) is \(wanted.rawValue) in \(manifest)"
         case .inAnotherGroup(let id, let group, let key, let tracked):

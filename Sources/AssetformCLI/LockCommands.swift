@@ -39,6 +39,10 @@ extension Assetform {
                     throw CommandError.notInManifest(address, manifest: manifestPath)
                 }
                 let api = manifest.provider.api
+                // One id, one address: two addresses tracking one object would undo each other.
+                if let other = lock.address(tracking: id), other != address {
+                    throw CommandError.trackedElsewhere(id: id, by: other)
+                }
                 if address.isGroup {
                     if let tracked = lock.groups[group.key], tracked.id != id {
                         throw CommandError.alreadyTracked(address, id: tracked.id)
@@ -57,7 +61,7 @@ extension Assetform {
                 guard let asset = group.assets.first(where: { $0.key == address.asset }) else {
                     throw CommandError.notInManifest(address, manifest: manifestPath)
                 }
-                if let tracked = lock.asset(group.key, asset.key), tracked.id != id {
+                if let tracked = lock.asset(at: address), tracked.id != id {
                     throw CommandError.alreadyTracked(address, id: tracked.id)
                 }
                 let trackedGroup = lock.groups[group.key]
@@ -177,7 +181,7 @@ extension Assetform {
                 var seen = Set<String>()
                 for g in session.manifest.groups {
                     for a in g.assets {
-                        if let l = lock.asset(g.key, a.key) {
+                        if let l = lock.asset(at: Address(group: g.key, asset: a.key)) {
                             rows.append((g.key + "/" + a.key, l)); seen.insert(g.key + "/" + a.key)
                         }
                     }

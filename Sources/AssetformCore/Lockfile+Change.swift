@@ -61,6 +61,15 @@ extension Lockfile {
         address.asset.flatMap { groups[address.group]?.assets[$0] }
     }
 
+    /// The address that tracks `id` (a group's or an asset's), if any.
+    public func address(tracking id: String) -> Address? {
+        for (key, g) in groups {
+            if g.id == id { return Address(group: key) }
+            if let (assetKey, _) = g.assets.first(where: { $0.value.id == id }) { return Address(group: key, asset: assetKey) }
+        }
+        return nil
+    }
+
     /// Every remote id this lockfile tracks, groups and assets: an id is tracked at one address only.
     public var trackedIDs: Set<String> {
         var ids = Set<String>(minimumCapacity: groups.count + assetCount)

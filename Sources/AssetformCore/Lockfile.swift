@@ -37,11 +37,6 @@ public struct Lockfile: Sendable, Equatable {
         return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
     }
 
-    /// The asset at `group/asset`, if tracked.
-    public func asset(_ group: String, _ asset: String) -> LockedAsset? {
-        groups[group]?.assets[asset]
-    }
-
     public var assetCount: Int { groups.values.reduce(0) { $0 + $1.assets.count } }
 }
 

@@ -82,6 +82,20 @@ struct PlanCommandTests {
         try #require(text.firstMatch(of: pattern).map { String($0.output) })
     }
 
+    @Test func importRefusesAnIdThatAnotherAddressTracks() async throws {
+        try await withWorld { w in
+            let group = try await w.createGroup("Characters")
+            let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
+            #expect(try await w.run(["import", w.manifest, "chars/front", front]).status == 0)
+            let again = try await w.run(["import", w.manifest, "chars/side", front])
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("\(front) is already tracked as chars/front"), "\(again.stderr)")
+            let malformed = try await w.run(["import", w.manifest, "chars/", front])
+            #expect(malformed.status == 64, "a malformed address is a usage error: \(malformed.stderr)")
+            #expect(malformed.stderr.contains("\"chars/\" is not an address"), "\(malformed.stderr)")
+        }
+    }
+
     @Test func aLostLockfileAdoptsWithZeroCreatesThenImportConverges() async throws {
         try await withWorld { w in
             let group = try await w.createGroup("Characters")

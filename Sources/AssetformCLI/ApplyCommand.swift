@@ -42,6 +42,9 @@ extension Assetform {
         @Option(help: "How long to wait for Processing assets (default: limits.wait).")
         var wait: String?
 
+        @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
+        var noAdopt = false
+
         @Option(help: "Refuse, before any change, a plan with more than N billed creates.")
         var maxCreates: Int?
 
@@ -109,6 +112,7 @@ extension Assetform {
                 let output = ApplyOutput(terminal: terminal, json: json)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
+                    noAdopt: noAdopt,
                     retryFailed: retryFailed, targets: targets, grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
                 let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
@@ -138,6 +142,7 @@ extension Assetform.ApplyCommand {
         var quiet: Bool
         var autoApprove: Bool
         var maxCreates: Int?
+        var noAdopt: Bool
         var retryFailed: Bool
         var targets: [Address]
         /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
@@ -175,6 +180,7 @@ extension Assetform.ApplyCommand {
                 plan = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                     .plan(manifest, lock: lock, remote: state)
             }
+            if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
             if let maxCreates, plan.billedCreates > maxCreates {
                 throw CommandError.tooManyCreates(plan.billedCreates, max: maxCreates)
             }

@@ -28,6 +28,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     // MARK: apply
     case tooManyCreates(Int, max: Int)
+    /// `--no-adopt`, and the plan adopts these remote objects (address, id).
+    case adoptionRefused([Adoption], manifest: String)
     case needsConfirmation
     case cancelled
     case stalePlan(path: String, changes: [Staleness])
@@ -65,6 +67,10 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"
         case .tooManyCreates(let n, let max):
             "the plan makes \(n) billed creates, more than --max-creates \(max); nothing was changed"
+        case .adoptionRefused(let adoptions, let manifest):
+            "--no-adopt: the plan would adopt remote objects this lockfile did not create: "
+                + adoptions.map { "\($0.address) (\($0.id))" }.joined(separator: ", ")
+                + ". Record them with `assetform import \(manifest) ADDR ID`, or give them other names. Nothing was changed."
         case .needsConfirmation:
             "apply asks for confirmation, and stdin is not a terminal: pass --auto-approve to apply without asking "
                 + "(or apply a saved plan with --plan FILE). Nothing was changed."
@@ -85,6 +91,11 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "run `assetform apply` first, which settles them, then \(command)"
         case .bug(let what): "internal error: \(what)"
         }
+    }
+
+    struct Adoption: Sendable, Equatable {
+        let address: Address
+        let id: String
     }
 
     /// What changed since a plan was saved.

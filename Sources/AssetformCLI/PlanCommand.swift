@@ -32,6 +32,9 @@ extension Assetform {
         @Flag(help: "Plan to create again the assets that failed remotely.")
         var retryFailed = false
 
+        @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
+        var noAdopt = false
+
         @Option(
             name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.",
             transform: Address.argument)
@@ -53,6 +56,7 @@ extension Assetform {
                     }
                 let planner = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
                 let plan = planner.plan(manifest, lock: lock, remote: state)
+                if noAdopt { try plan.refuseAdoptions(manifest: self.manifest) }
                 // The document (and the manifest's digest in it) only when it is asked for.
                 let document =
                     json || out != nil
@@ -103,5 +107,18 @@ extension Address {
         } catch {
             throw ValidationError(error.description)
         }
+    }
+}
+
+extension Plan {
+    /// With `--no-adopt`: a plan that adopts anything is refused, naming what and how to fix it.
+    func refuseAdoptions(manifest: String) throws {
+        let adoptions = steps.compactMap { step -> CommandError.Adoption? in
+            switch step.action {
+            case .adoptGroup(let id, _, _), .adoptAsset(_, let id, _): CommandError.Adoption(address: step.address, id: id)
+            default: nil
+            }
+        }
+        if !adoptions.isEmpty { throw CommandError.adoptionRefused(adoptions, manifest: manifest) }
     }
 }

@@ -18,7 +18,15 @@ public struct Planner: Sendable {
         var work = Work(planner: self, lock: lock, remote: remote)
         for group in manifest.groups { work.plan(group) }
         work.forgetUnmanaged(manifest)
-        return work.finish(targets: targets)
+        var plan = work.finish(targets: targets)
+        // 0-0 cannot list: without a lockfile nothing tells a new asset from one registered before.
+        if !capabilities.canList, lock?.groups.isEmpty ?? true, plan.billedCreates > 0 {
+            plan.warnings.append(
+                "0-0 cannot list what is registered: with no lockfile, assetform cannot tell whether these assets were "
+                    + "registered before. If they were (a lost lockfile), applying registers them again and bills it. "
+                    + "Restore the lockfile, or record what exists with `assetform import`, before applying.")
+        }
+        return plan
     }
 }
 
@@ -61,7 +69,18 @@ private struct Work {
             steps.append(
                 Plan.Step(
                     address: address, action: .adoptGroup(id: adopted.id, name: group.name, description: group.description),
-                    reason: "found by name (\(adopted.id)); recorded without a billed call"))
+                    reason: "found by name (\(adopted.id)); this lockfile did not create it; recorded without a billed call"))
+            // Remote assets in it that this manifest does not declare: someone else's, perhaps.
+            let declared = Set(group.assets.map { "\($0.type.rawValue)/\($0.name)" })
+            let foreign = (remote?.listedAssets[adopted.id] ?? []).filter {
+                !declared.contains("\($0.type?.rawValue ?? "")/\($0.name)") && !claimed.contains($0.id)
+            }
+            if !foreign.isEmpty {
+                warnings.append(
+                    "\(group.key): the group \(adopted.id) it adopts holds \(foreign.count) remote asset\(foreign.count == 1 ? "" : "s") "
+                        + "this manifest does not declare and nothing tracks; another manifest or the console may manage that group"
+                )
+            }
             if let d = group.description, d != adopted.description {
                 appendUpdate(
                     group, id: adopted.id, name: nil, description: Plan.FieldChange(before: adopted.description, after: d))
@@ -143,7 +162,8 @@ private struct Work {
                 claimed.insert(found.id)
                 add(
                     .adoptAsset(spec, id: found.id, status: found.status),
-                    "found by name in its group (\(found.id), \(found.status.rawValue)); recorded without a billed call")
+                    "found by name in its group (\(found.id), \(found.status.rawValue)); this lockfile did not create it; "
+                        + "recorded without a billed call")
             } else {
                 add(.createAsset(spec, gone: nil), groupIsNew ? "its group is created again" : "new")
             }

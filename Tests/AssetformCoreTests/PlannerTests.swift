@@ -216,6 +216,34 @@ struct PlannerTests {
         #expect(renamed.unchanged == [addr("g/b")])
     }
 
+    @Test func zeroZeroWithoutALockfileWarnsOfDuplicates() {
+        let zeroZero = Planner(capabilities: .zeroZero)
+        let fresh = zeroZero.plan(World.manifest(api: .zeroZero), lock: nil, remote: RemoteState())
+        #expect(fresh.warnings.count == 1 && fresh.warnings[0].contains("registers them again"), "\(fresh.warnings)")
+        let tracked = zeroZero.plan(World.manifest(api: .zeroZero), lock: World.lock(), remote: World.remote())
+        #expect(tracked.warnings.isEmpty, "with a lockfile, nothing to warn of")
+        #expect(seedance.plan(World.manifest(), lock: nil, remote: RemoteState(listedGroups: [])).warnings.isEmpty)
+    }
+
+    @Test func anAdoptedGroupHoldingUndeclaredAssetsIsWarnedOf() {
+        let remote = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-a", name: "a", type: .image, groupID: "group-1", status: .active),
+                    RemoteAsset(id: "asset-x", name: "someone else's", type: .image, groupID: "group-1", status: .active),
+                ]
+            ])
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
+        #expect(actions(plan) == ["adopt g", "adopt g/a", "create g/b"])
+        #expect(plan.steps[0].reason.contains("this lockfile did not create it"))
+        #expect(
+            plan.warnings == [
+                "g: the group group-1 it adopts holds 1 remote asset this manifest does not declare and nothing tracks; "
+                    + "another manifest or the console may manage that group"
+            ])
+    }
+
     @Test func summaryLine() {
         let plan = seedance.plan(World.manifest(), lock: nil, remote: nil)
         let text = PlanRenderer(color: false).summary(plan, limits: Limits())

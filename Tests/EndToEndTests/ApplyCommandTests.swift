@@ -235,6 +235,26 @@ struct ApplyCommandTests {
         #expect(Set(try await w.seedanceAssetNames()).count == 40)
     }
 
+    @Test func noAdoptMakesAnAdoptionAConflictBeforeAnyChange() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let made = try await call(
+            w.server.baseURL + "/v1/seedance/asset/CreateAssetGroup", method: .POST, body: #"{"Name": "Characters"}"#,
+            key: w.key
+        ).1
+        let id = try #require(made.firstMatch(of: /group-\d{14}-[a-z0-9]{5}/).map { String($0.output) })
+        let writes = try await w.writeCalls()
+        let plan = try await w.run(["plan", w.manifest, "--no-adopt"])
+        #expect(plan.status == 1, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stderr.contains("--no-adopt") && plan.stderr.contains("chars (\(id))"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("assetform import"), "the remedy is named")
+        let apply = try await w.apply(["--no-adopt"])
+        #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
+        #expect(try await w.writeCalls() == writes, "nothing was written")
+        // Without the flag, the adoption says what it is.
+        let adopting = try await w.run(["plan", w.manifest])
+        #expect(adopting.stdout.contains("adopt: found by name (\(id)); this lockfile did not create it"), "\(adopting.stdout)")
+    }
+
     @Test func aSecondApplyIsRefusedNamingTheHolder() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "10"))

@@ -45,6 +45,12 @@ extension Assetform {
         @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
         var noAdopt = false
 
+        @Option(
+            name: .customLong("replace"),
+            help: "Register this asset (or every asset of this group) again, though its url is the same; repeatable.",
+            transform: Address.argument)
+        var replace: [Address] = []
+
         @Option(help: "Refuse, before any change, a plan with more than N billed creates.")
         var maxCreates: Int?
 
@@ -69,9 +75,9 @@ extension Assetform {
         var grace: String?
 
         func validate() throws {
-            if plan != nil && (retryFailed || !targets.isEmpty) {
+            if plan != nil && (retryFailed || !targets.isEmpty || !replace.isEmpty) {
                 throw ValidationError(
-                    "--plan applies the saved plan as it is: give --target and --retry-failed to `plan` instead")
+                    "--plan applies the saved plan as it is: give --target, --replace and --retry-failed to `plan` instead")
             }
             if noWait && wait != nil { throw ValidationError("--no-wait and --wait contradict each other") }
             if let wait, DurationText.parse(wait) == nil {
@@ -102,6 +108,7 @@ extension Assetform {
                 defer { held.release() }
                 let session = try await Session.open(manifest, remote, terminal)
                 try session.checkTargets(targets)
+                try session.checkReplacements(replace)
                 var limits = session.manifest.limits
                 if let concurrency { limits.concurrency = concurrency }
                 if noWait {
@@ -112,7 +119,7 @@ extension Assetform {
                 let output = ApplyOutput(terminal: terminal, json: json)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
-                    noAdopt: noAdopt,
+                    noAdopt: noAdopt, replace: replace,
                     retryFailed: retryFailed, targets: targets, grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
                 let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
@@ -143,6 +150,7 @@ extension Assetform.ApplyCommand {
         var autoApprove: Bool
         var maxCreates: Int?
         var noAdopt: Bool
+        var replace: [Address]
         var retryFailed: Bool
         var targets: [Address]
         /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
@@ -177,8 +185,10 @@ extension Assetform.ApplyCommand {
                 if let before = lock, case let refreshed = before.refreshed(with: state).0, refreshed != before {
                     lock = try session.written(refreshed)
                 }
-                plan = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
-                    .plan(manifest, lock: lock, remote: state)
+                plan = Planner(
+                    capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets, replace: replace
+                )
+                .plan(manifest, lock: lock, remote: state)
             }
             if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
             if let maxCreates, plan.billedCreates > maxCreates {

@@ -36,6 +36,12 @@ extension Assetform {
         var noAdopt = false
 
         @Option(
+            name: .customLong("replace"),
+            help: "Register this asset (or every asset of this group) again, though its url is the same; repeatable.",
+            transform: Address.argument)
+        var replace: [Address] = []
+
+        @Option(
             name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.",
             transform: Address.argument)
         var targets: [Address] = []
@@ -46,6 +52,7 @@ extension Assetform {
                 let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
                 session.noteJournal()
                 try session.checkTargets(targets)
+                try session.checkReplacements(replace)
                 let manifest = session.manifest
                 let lock = session.lock
                 let state: RemoteState? =
@@ -54,7 +61,8 @@ extension Assetform {
                     : try await session.withService { service, _ in
                         try await Refresh.state(manifest, lock: lock, service: service)
                     }
-                let planner = Planner(capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets)
+                let planner = Planner(
+                    capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets, replace: replace)
                 let plan = planner.plan(manifest, lock: lock, remote: state)
                 if noAdopt { try plan.refuseAdoptions(manifest: self.manifest) }
                 // The document (and the manifest's digest in it) only when it is asked for.
@@ -95,6 +103,17 @@ extension Session {
             guard inManifest || inLock else {
                 throw CommandError.unknownTarget(t, manifest: manifestPath)
             }
+        }
+    }
+}
+
+extension Session {
+    /// Every `--replace` must name an asset (or a group) the lockfile tracks: there is nothing
+    /// to register again otherwise.
+    func checkReplacements(_ addresses: [Address]) throws {
+        for a in addresses {
+            let tracked = a.isGroup ? lock?.groups[a.group] != nil : lock?.asset(at: a) != nil
+            guard tracked else { throw CommandError.notInLockfile(a, lockfile: lockPath) }
         }
     }
 }

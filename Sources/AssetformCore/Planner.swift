@@ -6,11 +6,15 @@ public struct Planner: Sendable {
     /// Limit the plan to these addresses (a group includes its assets; an asset includes its
     /// group where the group must be created or adopted first); empty: everything.
     public var targets: [Address] = []
+    /// Register these again (`--replace`): an asset, or every asset of a group. The content
+    /// behind a URL may change while the URL stays the same.
+    public var replace: [Address] = []
 
-    public init(capabilities: Capabilities, retryFailed: Bool = false, targets: [Address] = []) {
+    public init(capabilities: Capabilities, retryFailed: Bool = false, targets: [Address] = [], replace: [Address] = []) {
         self.capabilities = capabilities
         self.retryFailed = retryFailed
         self.targets = targets
+        self.replace = replace
     }
 
     /// `remote` nil means `--no-refresh`: trust the lockfile.
@@ -180,6 +184,12 @@ private struct Work {
         }
         if isGone(locked.id) {
             add(.createAsset(spec, gone: locked.id), "the remote asset \(locked.id) is gone")
+            return
+        }
+        if planner.replace.contains(where: { address.isCovered(by: $0) }) {
+            add(
+                .replaceAsset(spec, old: locked.id, url: nil, type: nil, failure: nil),
+                "replaced on request (--replace); the old asset \(locked.id) stays remotely, untracked")
             return
         }
         let seen = remote?.assets[locked.id]

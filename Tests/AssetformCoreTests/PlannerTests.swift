@@ -244,6 +244,17 @@ struct PlannerTests {
             ])
     }
 
+    @Test func replaceOnRequestRegistersAgainWithTheSameURL() {
+        let one = Planner(capabilities: .seedance, replace: [addr("g/a")]).plan(
+            World.manifest(), lock: World.lock(), remote: World.remote())
+        #expect(actions(one) == ["replace g/a"])
+        #expect(one.billedCreates == 1)
+        #expect(one.steps[0].reason.contains("replaced on request (--replace)"))
+        let group = Planner(capabilities: .seedance, replace: [addr("g")]).plan(
+            World.manifest(), lock: World.lock(), remote: World.remote())
+        #expect(actions(group) == ["replace g/a", "replace g/b"], "a group's address covers its assets")
+    }
+
     @Test func summaryLine() {
         let plan = seedance.plan(World.manifest(), lock: nil, remote: nil)
         let text = PlanRenderer(color: false).summary(plan, limits: Limits())

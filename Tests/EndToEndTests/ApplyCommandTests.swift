@@ -255,6 +255,22 @@ struct ApplyCommandTests {
         #expect(adopting.stdout.contains("adopt: found by name (\(id)); this lockfile did not create it"), "\(adopting.stdout)")
     }
 
+    @Test func replaceRegistersAgainWithExactlyOneCreate() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        #expect(try await w.apply().status == 0)
+        let before = try w.lockedAssets()["chars/front"]?["id"] as? String
+        let creates = try await w.calls("CreateAsset")
+        let unknown = try await w.apply(["--replace", "chars/nothing"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("chars/nothing is not in"), "\(unknown.stderr)")
+        let replaced = try await w.apply(["--replace", "chars/front"])
+        #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
+        #expect(replaced.stdout.contains("replaced on request"), "\(replaced.stdout)")
+        #expect(try await w.calls("CreateAsset") - creates == 1, "exactly one billed create")
+        let after = try w.lockedAssets()["chars/front"]?["id"] as? String
+        #expect(after != nil && after != before)
+        #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."))
+    }
+
     @Test func aSecondApplyIsRefusedNamingTheHolder() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "10"))

@@ -2,10 +2,6 @@ public import AssetformCore
 public import AssetformRemote
 import Durable
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Before a new plan, the creates a dead run left of unknown outcome (open intents in its
 /// journal) are settled (SPEC §6): on seedance the group is listed and what the create made is
 /// recorded; on 0-0, which cannot list, they are reported as possible duplicates, and the plan
@@ -32,8 +28,8 @@ public enum Recovery {
             throw StateError.cannotWrite(path: lockfilePath, reason: "\(error)")
         }
         try result.lockfile.write(to: lockfilePath)
-        unlink(journalPath)
-        AtomicFile.syncFolder(AtomicFile.folder(of: journalPath))
+        // The lockfile holds all of it now; a journal left behind is replayed harmlessly.
+        try? AtomicFile.remove(journalPath)
         return result
     }
 

@@ -23,6 +23,7 @@ extension Assetform {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
+        @OptionGroup var planning: PlanningOptions
 
         @Argument(help: "The manifest.")
         var manifest = ManifestLoader.defaultPath
@@ -42,25 +43,8 @@ extension Assetform {
         @Option(help: "How long to wait for Processing assets (default: limits.wait).")
         var wait: String?
 
-        @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
-        var noAdopt = false
-
-        @Option(
-            name: .customLong("replace"),
-            help: "Register this asset (or every asset of this group) again, though its url is the same; repeatable.",
-            transform: Address.argument)
-        var replace: [Address] = []
-
         @Option(help: "Refuse, before any change, a plan with more than N billed creates.")
         var maxCreates: Int?
-
-        @Flag(help: "Create again the assets that failed remotely.")
-        var retryFailed = false
-
-        @Option(
-            name: .customLong("target"), help: "Limit the run to this address (GROUP or GROUP/ASSET); repeatable.",
-            transform: Address.argument)
-        var targets: [Address] = []
 
         @Option(help: "Calls in flight at most (default: limits.concurrency).")
         var concurrency: Int?
@@ -75,7 +59,7 @@ extension Assetform {
         var grace: String?
 
         func validate() throws {
-            if plan != nil && (retryFailed || !targets.isEmpty || !replace.isEmpty) {
+            if plan != nil && planning.shapeThePlan {
                 throw ValidationError(
                     "--plan applies the saved plan as it is: give --target, --replace and --retry-failed to `plan` instead")
             }
@@ -107,8 +91,7 @@ extension Assetform {
                 interrupts.beforeExit { held.release() }
                 defer { held.release() }
                 let session = try await Session.open(manifest, remote, terminal)
-                try session.checkTargets(targets)
-                try session.checkReplacements(replace)
+                try planning.check(session)
                 var limits = session.manifest.limits
                 if let concurrency { limits.concurrency = concurrency }
                 if noWait {
@@ -119,8 +102,8 @@ extension Assetform {
                 let output = ApplyOutput(terminal: terminal, json: json)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
-                    noAdopt: noAdopt, replace: replace,
-                    retryFailed: retryFailed, targets: targets, grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
+                    noAdopt: planning.noAdopt, planner: planning.planner(for: session.manifest.provider.api),
+                    grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
                 let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
                     service, policy in
@@ -150,9 +133,7 @@ extension Assetform.ApplyCommand {
         var autoApprove: Bool
         var maxCreates: Int?
         var noAdopt: Bool
-        var replace: [Address]
-        var retryFailed: Bool
-        var targets: [Address]
+        var planner: Planner
         /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
         /// CI runners commonly allow before SIGKILL).
         var grace: Duration
@@ -185,10 +166,7 @@ extension Assetform.ApplyCommand {
                 if let before = lock, case let refreshed = before.refreshed(with: state).0, refreshed != before {
                     lock = try session.written(refreshed)
                 }
-                plan = Planner(
-                    capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets, replace: replace
-                )
-                .plan(manifest, lock: lock, remote: state)
+                plan = planner.plan(manifest, lock: lock, remote: state)
             }
             if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
             if let maxCreates, plan.billedCreates > maxCreates {

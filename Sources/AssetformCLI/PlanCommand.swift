@@ -29,30 +29,14 @@ extension Assetform {
         @Flag(help: "Trust the lockfile: make no remote call at all.")
         var noRefresh = false
 
-        @Flag(help: "Plan to create again the assets that failed remotely.")
-        var retryFailed = false
-
-        @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
-        var noAdopt = false
-
-        @Option(
-            name: .customLong("replace"),
-            help: "Register this asset (or every asset of this group) again, though its url is the same; repeatable.",
-            transform: Address.argument)
-        var replace: [Address] = []
-
-        @Option(
-            name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.",
-            transform: Address.argument)
-        var targets: [Address] = []
+        @OptionGroup var planning: PlanningOptions
 
         func run() async throws {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
                 session.noteJournal()
-                try session.checkTargets(targets)
-                try session.checkReplacements(replace)
+                try planning.check(session)
                 let manifest = session.manifest
                 let lock = session.lock
                 let state: RemoteState? =
@@ -61,10 +45,8 @@ extension Assetform {
                     : try await session.withService { service, _ in
                         try await Refresh.state(manifest, lock: lock, service: service)
                     }
-                let planner = Planner(
-                    capabilities: .of(manifest.provider.api), retryFailed: retryFailed, targets: targets, replace: replace)
-                let plan = planner.plan(manifest, lock: lock, remote: state)
-                if noAdopt { try plan.refuseAdoptions(manifest: self.manifest) }
+                let plan = planning.planner(for: manifest.provider.api).plan(manifest, lock: lock, remote: state)
+                if planning.noAdopt { try plan.refuseAdoptions(manifest: self.manifest) }
                 // The document (and the manifest's digest in it) only when it is asked for.
                 let document =
                     json || out != nil

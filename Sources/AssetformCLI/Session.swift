@@ -165,15 +165,10 @@ struct Session {
             throw CommandError.openIntents(count: journal.openIntents.count, journal: journalPath, command: command)
         }
         try save(journal.lockfile)
-        removeJournalFile()
+        // The lockfile holds all of it now; a journal left behind is replayed harmlessly.
+        try? AtomicFile.remove(journalPath)
         self.journal = nil
         terminal.warn("an interrupted apply's journal (\(journal.records) records) was written into \(lockPath)")
-    }
-
-    /// Removes the journal's file once the lockfile holds all of it.
-    func removeJournalFile() {
-        unlink(journalPath)
-        AtomicFile.syncFolder(AtomicFile.folder(of: journalPath))
     }
 
     /// `--lock`, or beside the manifest (with `--emulate`, under `.assetform/` there).

@@ -115,7 +115,6 @@ public final class AppendLog: Sendable {
     public func remove() throws(AtomicFile.Failure) {
         try sync()
         close()
-        guard unlink(path) == 0 || errno == ENOENT else { throw AtomicFile.Failure(step: "remove \(path)", code: errno) }
-        AtomicFile.syncFolder(AtomicFile.folder(of: path))
+        try AtomicFile.remove(path)
     }
 }

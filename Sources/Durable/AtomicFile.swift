@@ -85,6 +85,12 @@ public enum AtomicFile {
         if let failure { throw failure }
     }
 
+    /// Removes a file (already gone is fine) and makes the removal durable.
+    public static func remove(_ path: String) throws(Failure) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw Failure(step: "remove \(path)", code: errno) }
+        syncFolder(folder(of: path))
+    }
+
     /// fsync of a folder, so that a rename or a new file in it survives a crash.
     public static func syncFolder(_ folder: String) {
         let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

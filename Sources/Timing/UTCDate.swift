@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Wall-clock times as the services and the people reading our files write them, in UTC: one
 /// place for every date format the tool reads or writes (RFC 3339, compact id stamps, HTTP
@@ -10,20 +9,8 @@ public enum UTCDate {
 
     /// `2026-03-18T07:20:44Z`
     public static func rfc3339(_ seconds: Double) -> String {
-        let whole = Int64(seconds.rounded(.down))
-        if let known = recent.withLock({ $0[whole] }) { return known }
-        let text = Date(timeIntervalSince1970: Double(whole)).formatted(rfc3339Style)
-        recent.withLock { cache in
-            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
-            cache[whole] = text
-        }
-        return text
+        Date(timeIntervalSince1970: seconds.rounded(.down)).formatted(rfc3339Style)
     }
-
-    /// Seconds formatted lately: a listing of thousands of objects made within a few seconds
-    /// (the emulator answers pages of 100, two times each) formats each second once, not each
-    /// object.
-    private static let recent = Mutex<[Int64: String]>([:])
 
     /// `2026-03-18T07:20:44Z` (fractions of a second allowed) to seconds since 1970.
     public static func parseRFC3339(_ text: String) -> Double? {

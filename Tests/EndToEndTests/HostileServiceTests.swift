@@ -137,14 +137,19 @@ struct HostileServiceTests {
 
     // MARK: - 2. Retry-After
 
-    @Test(arguments: ["999999999", "99999999999999999999999999999", "Fri, 31 Dec 2027 23:59:59 GMT"])
-    func aRetryAfterBeyondTheCapStopsTheRunNamingIt(_ value: String) async throws {
+    /// `plan` against a service that throttles every call with this `Retry-After`.
+    static func planThrottled(retryAfter value: String) async throws -> (World, ChildProcess.Output) {
         let world = try World(
             HostileServer { _ in
                 HostileServer.error(
                     429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
             })
-        let out = try await world.run(["plan", world.manifest])
+        return (world, try await world.run(["plan", world.manifest]))
+    }
+
+    @Test(arguments: ["999999999", "99999999999999999999999999999", "Fri, 31 Dec 2027 23:59:59 GMT"])
+    func aRetryAfterBeyondTheCapStopsTheRunNamingIt(_ value: String) async throws {
+        let (world, out) = try await Self.planThrottled(retryAfter: value)
         #expect(out.status == 1, "\(out.all)")
         #expect(out.stderr.contains(value) && out.stderr.contains("60 s"), "\(out.stderr)")
         #expect(world.server.requests.count == 1)
@@ -152,12 +157,7 @@ struct HostileServiceTests {
 
     @Test(arguments: ["1e300", "Infinity", "-5", "NaN", "nonsense", "2.5"])
     func anUnusableOrShortRetryAfterNeverCrashes(_ value: String) async throws {
-        let world = try World(
-            HostileServer { _ in
-                HostileServer.error(
-                    429, code: "AccountFlowLimitExceeded", message: "slow down", headers: [("Retry-After", value)])
-            })
-        let out = try await world.run(["plan", world.manifest])
+        let (world, out) = try await Self.planThrottled(retryAfter: value)
         #expect(out.status == 1, "\(out.all)")
         #expect(out.stderr.contains("AccountFlowLimitExceeded"), "\(out.stderr)")
         #expect(world.server.requests.count == 2, "retried once (limits.attempts 2) with a bounded pause")

@@ -1,0 +1,36 @@
+import ArgumentParser
+import AssetformCore
+
+/// What `plan` and `apply` both take to shape a plan: one definition of each flag, its check
+/// against the session, and the planner it makes.
+struct PlanningOptions: ParsableArguments {
+    @Flag(help: "Create again the assets that failed remotely.")
+    var retryFailed = false
+
+    @Flag(help: "Treat any adoption (a remote object of the same name that this lockfile did not create) as a conflict.")
+    var noAdopt = false
+
+    @Option(
+        name: .customLong("replace"),
+        help: "Register this asset (or every asset of this group) again, though its url is the same; repeatable.",
+        transform: Address.argument)
+    var replace: [Address] = []
+
+    @Option(
+        name: .customLong("target"), help: "Limit the plan to this address (GROUP or GROUP/ASSET); repeatable.",
+        transform: Address.argument)
+    var targets: [Address] = []
+
+    /// Whether any of them changes what would be planned (a saved plan cannot be changed).
+    var shapeThePlan: Bool { retryFailed || !replace.isEmpty || !targets.isEmpty }
+
+    /// Every address named must be one the session knows.
+    func check(_ session: Session) throws {
+        try session.checkTargets(targets)
+        try session.checkReplacements(replace)
+    }
+
+    func planner(for api: API) -> Planner {
+        Planner(capabilities: .of(api), retryFailed: retryFailed, targets: targets, replace: replace)
+    }
+}

@@ -10,6 +10,8 @@ public enum Outcome: Sendable, Equatable {
     case adopted(id: String)
     case updated
     case forgotten
+    /// Its lockfile record moved to a new address.
+    case moved
     /// Left to the waiting phase (Processing).
     case waiting
 }
@@ -52,6 +54,7 @@ public struct ApplyReport: Sendable {
     public var updated = 0
     public var adopted = 0
     public var forgotten = 0
+    public var moved = 0
     public var unchanged = 0
     public var active = 0
     public var failed: [Problem] = []
@@ -73,7 +76,7 @@ public struct ApplyReport: Sendable {
     public init() {}
 
     /// Whether any remote object or lockfile entry changed.
-    public var changedAnything: Bool { created + replaced + recovered + updated + adopted + forgotten > 0 }
+    public var changedAnything: Bool { created + replaced + recovered + updated + adopted + forgotten + moved > 0 }
 }
 
 /// Set once, from anywhere: the run stops dispatching.

@@ -67,8 +67,12 @@ public final class Executor: Sendable {
     /// caller's (`ApplyRun`). Cancelled, it stops at once and returns what it has recorded.
     public func run() async -> ApplyReport {
         tally.withLock { $0.unchanged = plan.unchanged.count }
-        let groups = plan.steps.filter { $0.kind == .group }
-        let assets = plan.steps.filter { $0.kind == .asset }
+        let moves = plan.steps.filter { $0.verb == .move }
+        let groups = plan.steps.filter { $0.kind == .group && $0.verb != .move }
+        let assets = plan.steps.filter { $0.kind == .asset && $0.verb != .move }
+        // Moves before everything (the other steps of a moved object find it at its new
+        // address), one by one, in order (a move may free the address the next one takes).
+        for step in moves { await run(step) }
         // Groups first (few, and each asset needs its group's id), all at once.
         await withTaskGroup(of: Void.self) { tasks in
             for step in groups { tasks.addTask { await self.run(step) } }
@@ -129,6 +133,7 @@ public final class Executor: Sendable {
                 case .adopted: r.adopted += 1
                 case .updated: r.updated += 1
                 case .forgotten: r.forgotten += 1
+                case .moved: r.moved += 1
                 case .waiting: break
                 }
             }
@@ -168,6 +173,9 @@ public final class Executor: Sendable {
         case .forget:
             try await ledger.record(.forget(address))
             return .forgotten
+        case .move(let from, _):
+            try await ledger.record(.move(from: from, to: address))
+            return .moved
         case .createGroup(let name, let description, _):
             let (group, seq, recovered) = try await create(
                 step,
@@ -191,7 +199,7 @@ public final class Executor: Sendable {
             if let description { g.description = description.after }
             try await ledger.record(.group(key: address.group, g))
             return .updated
-        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _):
+        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
             return try await createAsset(step, spec)
         case .adoptAsset(let spec, let id, let status):
             try await ledger.record(
@@ -199,7 +207,7 @@ public final class Executor: Sendable {
                     address,
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
-                        url: spec.url)))
+                        url: spec.url, revision: spec.revision)))
             if status == .processing, let groupID = await ledger.lockfile.groups[address.group]?.id {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
@@ -224,11 +232,12 @@ public final class Executor: Sendable {
         guard let groupID = await ledger.lockfile.groups[address.group]?.id else {
             throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
-        let (name, type, url) = (spec.name, spec.type, spec.url)
+        let (name, type, url, revision) = (spec.name, spec.type, spec.url, spec.revision)
         let (asset, seq, recovered) = try await create(
             step,
             intent: {
-                JournalRecord.Intent(seq: $0, at: $1, address: address, name: name, groupID: groupID, type: type, url: url)
+                JournalRecord.Intent(
+                    seq: $0, at: $1, address: address, name: name, groupID: groupID, type: type, url: url, revision: revision)
             },
             send: { (hook) async throws(RemoteError) -> RemoteAsset in
                 try await service.createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: hook)
@@ -241,7 +250,7 @@ public final class Executor: Sendable {
                 address,
                 LockedAsset(
                     id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
-                    url: url, failure: asset.failure)),
+                    url: url, failure: asset.failure, revision: spec.revision)),
             closing: seq)
         if asset.status == .processing { awaitProcessing(address, id: asset.id, groupID: groupID) }
         if asset.status == .failed {

@@ -83,7 +83,7 @@ public actor Ledger {
         switch change {
         case .group(_, let g): claimed.insert(g.id)
         case .asset(_, let a): claimed.insert(a.id)
-        case .forget: break
+        case .forget, .move: break
         }
         do {
             try lockfile.apply(change)

@@ -155,6 +155,7 @@ final class ApplyOutput: Sendable {
         case .adopted(let id): return [("outcome", .string("adopted")), ("id", .string(id))]
         case .updated: return [("outcome", .string("updated"))]
         case .forgotten: return [("outcome", .string("forgotten"))]
+        case .moved: return [("outcome", .string("moved"))]
         case .waiting: return [("outcome", .string("waiting"))]
         }
     }
@@ -168,6 +169,7 @@ final class ApplyOutput: Sendable {
         case .adopted(let id): return "adopted \(id)"
         case .updated: return "updated"
         case .forgotten: return "forgotten (the remote object stays)"
+        case .moved: return "moved (the lockfile record; no call)"
         case .waiting: return "waiting"
         }
     }
@@ -302,7 +304,8 @@ final class ApplyOutput: Sendable {
             var f: [(String, JSONValue)] = [
                 ("event", .string("summary")), ("created", .int(r.created)), ("replaced", .int(r.replaced)),
                 ("recovered", .int(r.recovered)), ("updated", .int(r.updated)), ("adopted", .int(r.adopted)),
-                ("forgotten", .int(r.forgotten)), ("unchanged", .int(r.unchanged)), ("active", .int(r.active)),
+                ("forgotten", .int(r.forgotten)), ("moved", .int(r.moved)), ("unchanged", .int(r.unchanged)),
+                ("active", .int(r.active)),
                 (
                     "failed",
                     .array(
@@ -334,6 +337,7 @@ final class ApplyOutput: Sendable {
         if r.replaced > 0 { parts.append("\(r.replaced) replaced") }
         if r.recovered > 0 { parts.append("\(r.recovered) recovered") }
         parts += ["\(r.updated) updated", "\(r.adopted) adopted"]
+        if r.moved > 0 { parts.append("\(r.moved) moved") }
         if r.forgotten > 0 { parts.append("\(r.forgotten) forgotten") }
         parts.append("\(r.unchanged) unchanged")
         if !r.possibleDuplicates.isEmpty {

@@ -14,7 +14,7 @@ public struct Assetform: AsyncParsableCommand {
         version: Assetform.version,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self,
-            RefsCommand.self,
+            MoveCommand.self, RefsCommand.self,
             EmulatorCommand.self,
         ]
     )

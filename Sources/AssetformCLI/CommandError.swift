@@ -20,6 +20,7 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case typeMismatch(id: String, found: AssetType, address: Address, wanted: AssetType, manifest: String)
     case inAnotherGroup(id: String, group: String, key: String, tracked: String)
     case groupUnknown(id: String, key: String)
+    case cannotMove(LockfileChange.Refusal, lockfile: String)
 
     // MARK: refs --format env
     /// Addresses as the lockfile spells them (a lockfile edited by hand may hold any key).
@@ -62,6 +63,7 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .inAnotherGroup(let id, let group, let key, let tracked):
             "\(id) belongs to the group \(group), but \(key) is tracked as \(tracked)"
         case .groupUnknown(let id, let key): "\(id) does not say which group it belongs to; import \(key) first"
+        case .cannotMove(let refusal, let lockfile): "cannot move in \(lockfile): \(refusal); nothing was changed"
         case .noShellName(let a, let name): "\(a) gives no valid shell variable name (\(name))"
         case .sameShellName(let a, let b, let name):
             "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"

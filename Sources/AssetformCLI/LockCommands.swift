@@ -96,7 +96,8 @@ extension Assetform {
                         LockedAsset(
                             id: found.id, name: found.name.isEmpty ? asset.name : found.name,
                             ref: LockedAsset.ref(for: found.id, api: api),
-                            status: found.status, type: asset.type, url: asset.url, failure: found.failure)))
+                            status: found.status, type: asset.type, url: asset.url, failure: found.failure,
+                            revision: asset.revision)))
                 try session.save(lock)
                 terminal.info("Imported asset \(found.id) (\(found.status.rawValue)) as \(address).")
             }

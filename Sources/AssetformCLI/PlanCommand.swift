@@ -100,6 +100,16 @@ extension Session {
     }
 }
 
+extension Session {
+    /// A `moved:` entry whose new address the lockfile already tracks is an error at its line.
+    func checkMoves() throws {
+        let conflicts = Planner.moveConflicts(manifest, lock: lock)
+        guard !conflicts.isEmpty else { return }
+        terminal.report(conflicts, in: source)
+        throw ExitCode.failure
+    }
+}
+
 extension Address {
     /// An address given on the command line; a malformed one is a usage error naming it.
     static func argument(_ text: String) throws -> Address {

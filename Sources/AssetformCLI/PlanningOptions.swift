@@ -24,10 +24,12 @@ struct PlanningOptions: ParsableArguments {
     /// Whether any of them changes what would be planned (a saved plan cannot be changed).
     var shapeThePlan: Bool { retryFailed || !replace.isEmpty || !targets.isEmpty }
 
-    /// Every address named must be one the session knows.
+    /// Every address named must be one the session knows, and the manifest's moves must fit
+    /// the lockfile.
     func check(_ session: Session) throws {
         try session.checkTargets(targets)
         try session.checkReplacements(replace)
+        try session.checkMoves()
     }
 
     func planner(for api: API) -> Planner {

@@ -30,11 +30,16 @@ struct Terminal: Sendable {
 
     /// Errors and warnings of a manifest, sorted, with their source lines.
     func report(_ loaded: LoadedManifest) {
+        report(loaded.diagnostics, in: loaded.source)
+    }
+
+    /// Findings about a manifest (`source`), sorted, with their source lines.
+    func report(_ diagnostics: [Diagnostic], in source: SourceFile) {
         let renderer = DiagnosticRenderer(color: errorColor)
-        let text = renderer.render(loaded.diagnostics, in: loaded.source)
+        let text = renderer.render(diagnostics, in: source)
         if !text.isEmpty { printError(text, terminator: "") }
-        let errors = loaded.diagnostics.errors.count
-        let warnings = loaded.diagnostics.warnings.count
+        let errors = diagnostics.errors.count
+        let warnings = diagnostics.warnings.count
         if errors > 0 {
             printError(
                 "\(errors) error\(errors == 1 ? "" : "s")"

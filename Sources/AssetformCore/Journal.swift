@@ -26,10 +26,12 @@ public enum JournalRecord: Sendable, Equatable {
         public var groupID: String?
         public var type: AssetType?
         public var url: String?
+        /// For an asset whose manifest entry has one: recorded with whatever the create made.
+        public var revision: String?
 
         public init(
             seq: Int, at: Double, address: Address, name: String, description: String? = nil, groupID: String? = nil,
-            type: AssetType? = nil, url: String? = nil
+            type: AssetType? = nil, url: String? = nil, revision: String? = nil
         ) {
             self.seq = seq
             self.at = at
@@ -39,6 +41,7 @@ public enum JournalRecord: Sendable, Equatable {
             self.groupID = groupID
             self.type = type
             self.url = url
+            self.revision = revision
         }
 
         public var isAsset: Bool { groupID != nil }
@@ -63,6 +66,7 @@ public enum JournalRecord: Sendable, Equatable {
             if let g = i.groupID { fields.append(("group_id", .string(g))) }
             if let t = i.type { fields.append(("type", .string(t.rawValue))) }
             if let u = i.url { fields.append(("url", .string(u))) }
+            if let r = i.revision { fields.append(("revision", .string(r))) }
             value = .object(fields)
         case .abandon(let seq):
             value = .object([("op", .string("abandon")), ("seq", .int(seq))])
@@ -81,10 +85,13 @@ public enum JournalRecord: Sendable, Equatable {
                 ("url", .string(a.url)),
             ]
             if let f = a.failure { fields.append(("failure", f.json)) }
+            if let r = a.revision { fields.append(("revision", .string(r))) }
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
         case .change(.forget(let address), _):
             value = .object([("op", .string("forget")), ("address", .string(address.description))])
+        case .change(.move(let from, let to), _):
+            value = .object([("op", .string("move")), ("from", .string(from.description)), ("to", .string(to.description))])
         }
         return value.encodedBytes
     }
@@ -113,7 +120,7 @@ public enum JournalRecord: Sendable, Equatable {
                 Intent(
                     seq: seq, at: at, address: address, name: name, description: v["description"]?.string,
                     groupID: v["group_id"]?.string, type: v["type"]?.string.flatMap(AssetType.init(rawValue:)),
-                    url: v["url"]?.string))
+                    url: v["url"]?.string, revision: v["revision"]?.string))
         case "abandon":
             guard let seq = v["seq"]?.int else { return nil }
             self = .abandon(seq: seq)
@@ -133,11 +140,19 @@ public enum JournalRecord: Sendable, Equatable {
             let failure = v["failure"].flatMap(RemoteAsset.Failure.init(json:))
             self = .change(
                 .asset(
-                    address, LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)),
+                        address,
+                    LockedAsset(
+                        id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure,
+                        revision: v["revision"]?.string)),
                 seq: v["seq"]?.int)
         case "forget":
             guard let address = v["address"]?.string.flatMap(Self.address) else { return nil }
             self = .change(.forget(address), seq: nil)
+        case "move":
+            guard let from = v["from"]?.string.flatMap(Self.address), let to = v["to"]?.string.flatMap(Self.address) else {
+                return nil
+            }
+            self = .change(.move(from: from, to: to), seq: nil)
         default:
             return nil
         }

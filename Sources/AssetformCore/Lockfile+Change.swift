@@ -7,6 +7,9 @@ public enum LockfileChange: Sendable, Equatable {
     case asset(Address, LockedAsset)
     /// The address is no longer tracked (a group, with its assets).
     case forget(Address)
+    /// The record at `from` is now at `to` (a key renamed): a group with its assets, or an asset
+    /// within its group.
+    case move(from: Address, to: Address)
 
     /// Why a change cannot be applied.
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
@@ -14,11 +17,25 @@ public enum LockfileChange: Sendable, Equatable {
         case assetWithoutGroup(Address)
         /// An asset change addressed to a group.
         case notAnAssetAddress(Address)
+        /// A move from an address the lockfile does not track.
+        case moveFromUntracked(Address)
+        /// A move onto an address the lockfile already tracks.
+        case moveOntoTracked(Address, id: String)
+        /// A move between a group and an asset.
+        case moveChangesKind(from: Address, to: Address)
+        /// An asset moved to another group: the service has no call for that.
+        case moveAcrossGroups(from: Address, to: Address)
 
         public var description: String {
             switch self {
             case .assetWithoutGroup(let a): "\(a) is recorded before its group \(a.group)"
             case .notAnAssetAddress(let a): "\(a) is not an asset's address"
+            case .moveFromUntracked(let a): "\(a) is not tracked, so it cannot be moved"
+            case .moveOntoTracked(let a, let id): "\(a) already tracks \(id)"
+            case .moveChangesKind(let from, let to): "\(from) and \(to) are not both groups or both assets"
+            case .moveAcrossGroups(let from, let to):
+                "\(from) cannot move to \(to): an asset stays in its group (the service cannot move it to another); "
+                    + "declare it in \(to.group) and apply registers it there (one billed create)"
             }
         }
     }
@@ -37,14 +54,35 @@ extension Lockfile {
             groups[address.group]!.assets[address.asset!] = asset
         case .forget(let address):
             remove(address)
+        case .move(let from, let to):
+            if let key = from.asset {
+                groups[from.group]!.assets[to.asset!] = groups[from.group]!.assets.removeValue(forKey: key)
+            } else {
+                groups[to.group] = groups.removeValue(forKey: from.group)
+            }
         }
     }
 
     /// Why `change` cannot be applied to this lockfile; nil when it can.
     public func refusal(of change: LockfileChange) -> LockfileChange.Refusal? {
-        guard case .asset(let address, _) = change else { return nil }
-        if address.isGroup { return .notAnAssetAddress(address) }
-        return groups[address.group] == nil ? .assetWithoutGroup(address) : nil
+        switch change {
+        case .asset(let address, _):
+            if address.isGroup { return .notAnAssetAddress(address) }
+            return groups[address.group] == nil ? .assetWithoutGroup(address) : nil
+        case .move(let from, let to):
+            if from.isGroup != to.isGroup { return .moveChangesKind(from: from, to: to) }
+            if !from.isGroup && from.group != to.group { return .moveAcrossGroups(from: from, to: to) }
+            if id(at: from) == nil { return .moveFromUntracked(from) }
+            if let toID = id(at: to) { return .moveOntoTracked(to, id: toID) }
+            return nil
+        case .group, .forget:
+            return nil
+        }
+    }
+
+    /// The remote id tracked at `address` (a group's or an asset's), if any.
+    public func id(at address: Address) -> String? {
+        address.isGroup ? groups[address.group]?.id : asset(at: address)?.id
     }
 
     /// Stops tracking a group (with its assets) or an asset.

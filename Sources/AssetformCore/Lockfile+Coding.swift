@@ -110,8 +110,8 @@ extension Lockfile {
 
     private static func readAsset(_ r: inout JSONReader) throws(JSONReader.Failure) -> LockedAsset? {
         var id: String?, name: String?, ref: String?, url: String?
-        var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?
-        try r.object(matching: ["id", "name", "ref", "url", "status", "type", "failure"]) {
+        var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?, revision: String?
+        try r.object(matching: ["id", "name", "ref", "url", "status", "type", "failure", "revision"]) {
             (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
             switch field {
             case 0: id = try r.string()
@@ -122,11 +122,13 @@ extension Lockfile {
             case 5: type = AssetType(rawValue: try r.string())
             case 6:
                 failure = RemoteAsset.Failure(json: try r.value())
+            case 7: revision = try r.string()
             default: _ = try r.value()
             }
         }
         guard let id, let name, let ref, let status, let type, let url else { return nil }
-        return LockedAsset(id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure)
+        return LockedAsset(
+            id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure, revision: revision)
     }
 
     /// The file's bytes, the same for the same lockfile, byte for byte: what `JSONValue.pretty`
@@ -159,6 +161,7 @@ extension Lockfile {
                 w.field("id", a.id, depth: 5)
                 w.field("name", a.name, depth: 5)
                 w.field("ref", a.ref, depth: 5)
+                if let r = a.revision { w.field("revision", r, depth: 5) }
                 w.field("status", a.status.rawValue, depth: 5)
                 w.field("type", a.type.rawValue, depth: 5)
                 w.field("url", a.url, depth: 5, last: true)

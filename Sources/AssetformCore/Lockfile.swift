@@ -99,10 +99,12 @@ public struct LockedAsset: Sendable, Equatable {
     public var url: String
     /// The service's code and message for a Failed asset.
     public var failure: RemoteAsset.Failure?
+    /// The manifest's `revision` when it was registered (or adopted, or imported).
+    public var revision: String?
 
     public init(
         id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String,
-        failure: RemoteAsset.Failure? = nil
+        failure: RemoteAsset.Failure? = nil, revision: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -111,6 +113,7 @@ public struct LockedAsset: Sendable, Equatable {
         self.type = type
         self.url = url
         self.failure = failure
+        self.revision = revision
     }
 
     /// The reference for an id, as the dialect writes it.

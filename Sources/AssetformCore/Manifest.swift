@@ -7,12 +7,15 @@ public struct Manifest: Sendable, Equatable {
     public var limits: Limits
     /// Groups in the order they are written.
     public var groups: [Group]
+    /// Keys renamed since the last apply (`moved:`), in the order they are written.
+    public var moved: [Move]
 
-    public init(version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group]) {
+    public init(version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group], moved: [Move] = []) {
         self.version = version
         self.provider = provider
         self.limits = limits
         self.groups = groups
+        self.moved = moved
     }
 
     public var assetCount: Int { groups.reduce(0) { $0 + $1.assets.count } }
@@ -91,14 +94,17 @@ public struct Asset: Sendable, Equatable {
     public var type: AssetType
     /// The remote name; the key unless one is given.
     public var name: String
+    /// Any text; changing it means "the content behind this URL changed, register it again".
+    public var revision: String?
     /// Where the asset's key (or, in a URL list, its URL) is written.
     public var mark: Mark
 
-    public init(key: String, url: String, type: AssetType, name: String? = nil, mark: Mark) {
+    public init(key: String, url: String, type: AssetType, name: String? = nil, revision: String? = nil, mark: Mark) {
         self.key = key
         self.url = url
         self.type = type
         self.name = name ?? key
+        self.revision = revision
         self.mark = mark
     }
 

@@ -2,7 +2,7 @@ import YAML
 
 extension ManifestDecoder {
     private static let groupKeys = ["name", "description", "assets"]
-    private static let assetKeys = ["url", "type", "name"]
+    private static let assetKeys = ["url", "type", "name", "revision"]
 
     mutating func decodeGroups(_ node: Node) -> [Group] {
         if node.scalar?.kind == .null { return [] }
@@ -171,6 +171,7 @@ extension ManifestDecoder {
             var url: (SourceURL, Mark)?
             var type: (AssetType, Mark)?
             var name: (String, Mark)?
+            var revision: String?
             var ok = true
             for entry in m.entries {
                 guard let field = fieldName(entry.key, in: "asset \"\(key)\"") else { ok = false; continue }
@@ -195,6 +196,9 @@ extension ManifestDecoder {
                     } else {
                         ok = false
                     }
+                case "revision":
+                    revision = label(entry.value, field: "revision", max: 64)
+                    ok = ok && revision != nil
                 default:
                     unknown(entry.key, field, in: "asset \"\(key)\"", allowed: Self.assetKeys)
                     ok = false
@@ -205,11 +209,14 @@ extension ManifestDecoder {
                 error(.missingKey("url", in: "asset \"\(key)\""), at: keyMark)
                 return nil
             }
-            return finishAsset(key: key, url: parsed, urlMark: urlMark, type: type, name: name, mark: keyMark, seen: &seen)
+            var asset = finishAsset(
+                key: key, url: parsed, urlMark: urlMark, type: type, name: name, mark: keyMark, seen: &seen)
+            asset?.revision = revision
+            return asset
         case .sequence:
             error(
                 .wrongType(
-                    field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name)", found: node.kindDescription),
+                    field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name, revision)", found: node.kindDescription),
                 at: node.mark)
             return nil
         }

@@ -24,6 +24,7 @@ struct ManifestDecoder {
         var provider: Provider?
         var limits = Limits()
         var groups: [Group] = []
+        var moved: [Move] = []
         var sawVersion = false
         for entry in m.entries {
             guard let key = fieldName(entry.key, in: "the manifest") else { continue }
@@ -37,16 +38,19 @@ struct ManifestDecoder {
                 limits = decodeLimits(entry.value)
             case "groups":
                 groups = decodeGroups(entry.value)
+            case "moved":
+                moved = decodeMoved(entry.value)
             case _ where key.hasPrefix("x-"):
                 break  // an extension key: a place for anchors, ignored (as in docker-compose)
             default:
-                unknown(entry.key, key, in: "the manifest", allowed: ["version", "provider", "limits", "groups"])
+                unknown(entry.key, key, in: "the manifest", allowed: ["version", "provider", "limits", "groups", "moved"])
             }
         }
         if !sawVersion { error(.missingKey("version", in: "the manifest"), at: m.mark) }
         if provider == nil, m["provider"] == nil { error(.missingKey("provider", in: "the manifest"), at: m.mark) }
+        checkMoves(moved, groups: groups)
         guard let version, let provider else { return nil }
-        return Manifest(version: version, provider: provider, limits: limits, groups: groups)
+        return Manifest(version: version, provider: provider, limits: limits, groups: groups, moved: moved)
     }
 
     private mutating func decodeVersion(_ node: Node) -> Int? {

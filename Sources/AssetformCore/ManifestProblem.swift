@@ -28,11 +28,17 @@ public enum ManifestProblem: Sendable, Hashable {
     case invalidDuration(field: String, found: String)
     case platformOnlyForZeroZero
     case invalidEnvironmentName(String)
+    case invalidMove(String)
+    case duplicateMove(Address, end: String, first: Mark)
+    case moveFromStillDeclared(Address)
+    /// Found against the lockfile, when planning.
+    case moveTargetTracked(from: Address, to: Address, id: String)
 
     // Warnings.
     case duplicateURL(String, first: Mark)
     case emptyGroup(String)
     case typeDisagreesWithExtension(type: String, inferred: String)
+    case moveToUndeclared(Address)
 
     public var message: String {
         switch self {
@@ -86,6 +92,18 @@ public enum ManifestProblem: Sendable, Hashable {
         case .invalidEnvironmentName(let name):
             return "provider.api_key_env must name an environment variable (letters, digits and _, "
                 + "not starting with a digit), not \"\(name)\""
+        case .invalidMove(let reason):
+            return "moved: \(reason)"
+        case .duplicateMove(let address, let end, let first):
+            return "moved: \(address) is already the \(end) of the entry at line \(first.line), column \(first.column)"
+        case .moveFromStillDeclared(let address):
+            return "moved from \(address), but the manifest still declares \(address); a move's old address must be gone "
+                + "from the manifest"
+        case .moveTargetTracked(let from, let to, let id):
+            return "moved from \(from) to \(to), but the lockfile already tracks \(to) (\(id)); "
+                + "`assetform forget \(to)` first, or remove this entry"
+        case .moveToUndeclared(let address):
+            return "moved to \(address), which the manifest does not declare: the record moves there and is then forgotten"
         case .duplicateURL(let url, let first):
             return "the URL \"\(Self.shortened(url))\" is already registered in this group at line \(first.line), "
                 + "column \(first.column); it will be created (and billed) twice"

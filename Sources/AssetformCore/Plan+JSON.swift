@@ -44,10 +44,11 @@ extension Plan {
             case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
                 add("name", name)
                 add("description", description)
-            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _), .adoptAsset(let spec, _, _):
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _):
                 add("name", spec.name)
                 add("url", spec.url)
                 add("type", spec.type.rawValue)
+                add("revision", spec.revision)
             default: break
             }
             var fields: [(String, JSONValue)] = [
@@ -58,8 +59,9 @@ extension Plan {
             if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
             switch s.action {
             case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
-            case .replaceAsset(_, _, _, _, let f?), .failed(_, let f?):
+            case .replaceAsset(_, _, _, _, _, let f?), .failed(_, let f?):
                 fields.append(("failure", f.json))
+            case .move(let from, _): fields.append(("moved_from", .string(from.description)))
             default: break
             }
             return .object(fields)
@@ -142,7 +144,7 @@ extension Plan.Step {
             guard let name = after["name"]?.string, let url = after["url"]?.string,
                 let type = after["type"]?.string.flatMap(AssetType.init(rawValue:))
             else { return nil }
-            return Plan.AssetSpec(name: name, type: type, url: url)
+            return Plan.AssetSpec(name: name, type: type, url: url, revision: after["revision"]?.string)
         }
         let action: Plan.Action
         switch (kind, verb) {
@@ -160,7 +162,8 @@ extension Plan.Step {
             action = .createAsset(spec, gone: id)
         case (.asset, .replace):
             guard let spec, let id else { return nil }
-            action = .replaceAsset(spec, old: id, url: change("url"), type: change("type"), failure: failure)
+            action = .replaceAsset(
+                spec, old: id, url: change("url"), type: change("type"), revision: change("revision"), failure: failure)
         case (.asset, .adopt):
             guard let spec, let id, let status = a["remote_status"]?.string.flatMap(AssetStatus.init(rawValue:)) else {
                 return nil
@@ -175,6 +178,11 @@ extension Plan.Step {
         case (_, .forget):
             guard let id else { return nil }
             action = .forget(id: id)
+        case (_, .move):
+            guard let id, let text = a["moved_from"]?.string, let from = try? Address(parsing: text),
+                from.isGroup == address.isGroup
+            else { return nil }
+            action = .move(from: from, id: id)
         case (.asset, .failed):
             guard let id else { return nil }
             action = .failed(id: id, failure: failure)

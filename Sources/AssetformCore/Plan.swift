@@ -4,7 +4,7 @@
 public struct Plan: Sendable, Equatable {
     /// The kind of change, as the text and JSON forms name it and as the summary counts it.
     public enum Verb: String, Sendable, CaseIterable {
-        case create, adopt, update, replace, wait, forget
+        case create, adopt, move, update, replace, wait, forget
         /// A remote asset that failed and is left alone (no `--retry-failed`, same url): reported.
         case failed
 
@@ -15,6 +15,7 @@ public struct Plan: Sendable, Equatable {
             case .update: "~"
             case .replace: "-/+"
             case .adopt: "="
+            case .move: "→"
             case .wait: "…"
             case .forget: "-"
             case .failed: "!"
@@ -43,11 +44,14 @@ public struct Plan: Sendable, Equatable {
         public var name: String
         public var type: AssetType
         public var url: String
+        /// Recorded in the lockfile: a later change registers it again.
+        public var revision: String?
 
-        public init(name: String, type: AssetType, url: String) {
+        public init(name: String, type: AssetType, url: String, revision: String? = nil) {
             self.name = name
             self.type = type
             self.url = url
+            self.revision = revision
         }
     }
 
@@ -59,9 +63,12 @@ public struct Plan: Sendable, Equatable {
         case updateGroup(id: String, name: FieldChange?, description: FieldChange?)
         /// A billed create; `gone` is the id of the tracked asset that disappeared, if any.
         case createAsset(AssetSpec, gone: String?)
-        /// A billed create whose old asset `old` stays remotely, untracked: its url or type changed
-        /// (the changes given), or it failed and `--retry-failed` asks again (`failure`).
-        case replaceAsset(AssetSpec, old: String, url: FieldChange?, type: FieldChange?, failure: RemoteAsset.Failure?)
+        /// A billed create whose old asset `old` stays remotely, untracked: its url, type or
+        /// revision changed (the changes given), it failed and `--retry-failed` asks again
+        /// (`failure`), or it was asked for (`--replace`), or it moved to another group.
+        case replaceAsset(
+            AssetSpec, old: String, url: FieldChange?, type: FieldChange?, revision: FieldChange?,
+            failure: RemoteAsset.Failure?)
         /// A listed asset of the manifest's name and type in its group that nothing tracks.
         case adoptAsset(AssetSpec, id: String, status: AssetStatus)
         case updateAsset(id: String, name: FieldChange)
@@ -69,6 +76,8 @@ public struct Plan: Sendable, Equatable {
         case wait(id: String)
         /// Tracked, and no longer in the manifest: dropped from the lockfile; the remote object stays.
         case forget(id: String)
+        /// The record of `id` moves from `from` to the step's address (a key renamed): no call.
+        case move(from: Address, id: String)
         /// A tracked asset that failed remotely, left alone: reported.
         case failed(id: String, failure: RemoteAsset.Failure?)
 
@@ -80,6 +89,7 @@ public struct Plan: Sendable, Equatable {
             case .replaceAsset: .replace
             case .wait: .wait
             case .forget: .forget
+            case .move: .move
             case .failed: .failed
             }
         }
@@ -90,9 +100,9 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .createGroup(_, _, let gone), .createAsset(_, let gone): gone
             case .adoptGroup(let id, _, _), .updateGroup(let id, _, _), .adoptAsset(_, let id, _), .updateAsset(let id, _),
-                .wait(let id), .forget(let id), .failed(let id, _):
+                .wait(let id), .forget(let id), .failed(let id, _), .move(_, let id):
                 id
-            case .replaceAsset(_, let old, _, _, _): old
+            case .replaceAsset(_, let old, _, _, _, _): old
             }
         }
     }
@@ -138,7 +148,7 @@ public struct Plan: Sendable, Equatable {
         public var name: String? {
             switch action {
             case .createGroup(let name, _, _), .adoptGroup(_, let name, _): name
-            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _), .adoptAsset(let spec, _, _): spec.name
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _): spec.name
             default: nil
             }
         }
@@ -151,7 +161,8 @@ public struct Plan: Sendable, Equatable {
             switch action {
             case .updateGroup(_, let name, let description): return change("name", name) + change("description", description)
             case .updateAsset(_, let name): return change("name", name)
-            case .replaceAsset(_, _, let url, let type, _): return change("url", url) + change("type", type)
+            case .replaceAsset(_, _, let url, let type, let revision, _):
+                return change("url", url) + change("type", type) + change("revision", revision)
             default: return []
             }
         }

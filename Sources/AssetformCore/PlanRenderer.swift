@@ -40,6 +40,7 @@ public struct PlanRenderer: Sendable {
             let fields = step.changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")
             return "replace: " + (fields.isEmpty ? reason : fields + " (" + reason + ")")
         case .adopt: return "adopt: \(reason)"
+        case .move: return "move: \(reason)"
         case .wait: return "wait: \(reason)"
         case .forget: return "forget: \(reason)"
         case .failed: return reason
@@ -56,8 +57,8 @@ public struct PlanRenderer: Sendable {
         var parts: [String] = []
         for (action, word) in [
             (Plan.Verb.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
-            (.forget, "to forget"),
-        ] {
+            (.move, "to move"), (.forget, "to forget"),
+        ] where action != .move || plan.count(.move) > 0 {
             parts.append("\(plan.count(action)) \(word)")
         }
         var line = "Plan: " + parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
@@ -90,6 +91,7 @@ public struct PlanRenderer: Sendable {
         case .update: "33"
         case .replace: "35"
         case .adopt: "36"
+        case .move: "36"
         case .wait: "34"
         case .forget: "31"
         case .failed: "1;31"

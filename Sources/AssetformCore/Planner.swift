@@ -19,7 +19,8 @@ public struct Planner: Sendable {
 
     /// `remote` nil means `--no-refresh`: trust the lockfile.
     public func plan(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> Plan {
-        var work = Work(planner: self, lock: lock, remote: remote)
+        let moves = MoveResolution(manifest, lock: lock)
+        var work = Work(planner: self, moves: moves, remote: remote)
         for group in manifest.groups { work.plan(group) }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
@@ -30,26 +31,47 @@ public struct Planner: Sendable {
                     + "registered before. If they were (a lost lockfile), applying registers them again and bills it. "
                     + "Restore the lockfile, or record what exists with `assetform import`, before applying.")
         }
+        // …and with one, a tracked object the service says is gone may not be: a GET of the wrong
+        // project or platform finds nothing too.
+        let again = plan.steps.filter { if case .createAsset(_, gone: _?) = $0.action { true } else { false } }.count
+        if !capabilities.canList, again > 0 {
+            plan.warnings.append(
+                "\(again) asset\(again == 1 ? "" : "s") the lockfile tracked \(again == 1 ? "is" : "are") gone by the service's "
+                    + "answer, and will be registered again. If the service is wrong about that (another project_name or "
+                    + "platform than the one that registered them), applying makes billed duplicates: check the provider "
+                    + "settings first, or `assetform forget` those addresses and `assetform import` what exists.")
+        }
         return plan
+    }
+
+    /// The manifest's `moved:` entries that cannot be made against this lockfile (their new
+    /// address is already tracked), as errors at their lines: planning refuses them.
+    public static func moveConflicts(_ manifest: Manifest, lock: Lockfile?) -> [Diagnostic] {
+        MoveResolution(manifest, lock: lock).conflicts
     }
 }
 
 /// One planning pass.
 private struct Work {
     let planner: Planner
+    /// The lockfile with the plan's moves made.
     let lock: Lockfile?
     let remote: RemoteState?
-    var steps: [Plan.Step] = []
+    let moves: MoveResolution
+    var steps: [Plan.Step]
     var unchanged: [Address] = []
     var warnings: [String] = []
     /// Remote ids the lockfile tracks, or this plan adopts: never adopted twice. Only kept when
     /// anything can be adopted (a refresh that listed).
     var claimed: Set<String> = []
 
-    init(planner: Planner, lock: Lockfile?, remote: RemoteState?) {
+    init(planner: Planner, moves: MoveResolution, remote: RemoteState?) {
         self.planner = planner
-        self.lock = lock
+        self.lock = moves.lock
         self.remote = remote
+        self.moves = moves
+        // The moves come first: apply makes them before anything else.
+        self.steps = moves.steps
         if remote != nil && planner.capabilities.canList, let lock { claimed = lock.trackedIDs }
     }
 
@@ -105,10 +127,11 @@ private struct Work {
             let keys = Set(group.assets.map(\.key))
             // Only the few that left the manifest are sorted, not every tracked asset.
             for (key, a) in locked.assets.filter({ !keys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
+                let address = Address(group: group.key, asset: key)
                 steps.append(
                     Plan.Step(
-                        address: Address(group: group.key, asset: key), action: .forget(id: a.id),
-                        reason: "not in the manifest; the remote asset stays"))
+                        address: address, action: .forget(id: a.id),
+                        reason: moves.forgetReasons[address] ?? "not in the manifest; the remote asset stays"))
             }
         }
     }
@@ -157,9 +180,16 @@ private struct Work {
 
     mutating func plan(_ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool) {
         let address = Address(group: group.key, asset: asset.key)
-        let spec = Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url)
+        let spec = Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url, revision: asset.revision)
         func add(_ action: Plan.Action, _ reason: String) {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
+        }
+        if locked == nil, let (from, old) = moves.acrossGroups[address] {
+            add(
+                .replaceAsset(spec, old: old, url: nil, type: nil, revision: nil, failure: nil),
+                "moved from \(from), in another group: the service cannot move an asset between groups, so it is "
+                    + "registered here again (one billed create); the old asset \(old) stays remotely, untracked")
+            return
         }
         guard let locked else {
             if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
@@ -178,8 +208,17 @@ private struct Work {
             let type =
                 locked.type != asset.type ? Plan.FieldChange(before: locked.type.rawValue, after: asset.type.rawValue) : nil
             add(
-                .replaceAsset(spec, old: locked.id, url: url, type: type, failure: nil),
+                .replaceAsset(spec, old: locked.id, url: url, type: type, revision: nil, failure: nil),
                 (url != nil ? "url changed" : "type changed") + "; the old asset \(locked.id) stays remotely, untracked")
+            return
+        }
+        // A revision names the content behind the URL: a new one means it changed.
+        if let revision = asset.revision, revision != locked.revision {
+            add(
+                .replaceAsset(
+                    spec, old: locked.id, url: nil, type: nil,
+                    revision: Plan.FieldChange(before: locked.revision, after: revision), failure: nil),
+                "revision changed; the old asset \(locked.id) stays remotely, untracked")
             return
         }
         if isGone(locked.id) {
@@ -188,7 +227,7 @@ private struct Work {
         }
         if planner.replace.contains(where: { address.isCovered(by: $0) }) {
             add(
-                .replaceAsset(spec, old: locked.id, url: nil, type: nil, failure: nil),
+                .replaceAsset(spec, old: locked.id, url: nil, type: nil, revision: nil, failure: nil),
                 "replaced on request (--replace); the old asset \(locked.id) stays remotely, untracked")
             return
         }
@@ -200,7 +239,7 @@ private struct Work {
             let why = failure.map { "\($0.code): \($0.message)" } ?? "no reason given"
             if planner.retryFailed {
                 add(
-                    .replaceAsset(spec, old: locked.id, url: nil, type: nil, failure: failure),
+                    .replaceAsset(spec, old: locked.id, url: nil, type: nil, revision: nil, failure: failure),
                     "it failed remotely (\(why)); --retry-failed creates it again")
             } else {
                 add(
@@ -263,14 +302,20 @@ private struct Work {
 
     /// The steps the targets name: a target covers itself and, for a group, its assets; an
     /// asset brings its group's create or adopt along (the asset needs the group's id).
-    func finish(targets: [Address]) -> Plan {
+    mutating func finish(targets: [Address]) -> Plan {
+        // A moved object is counted by its move, not as unchanged too.
+        if !moves.steps.isEmpty {
+            let moved = Set(moves.steps.map(\.address))
+            unchanged.removeAll { moved.contains($0) }
+        }
         guard !targets.isEmpty else { return Plan(steps: steps, unchanged: unchanged, warnings: warnings) }
         let groupsOfTargetedAssets = Set(targets.filter { !$0.isGroup }.map(\.group))
         func inScope(_ address: Address) -> Bool { targets.contains { address.isCovered(by: $0) } }
         let kept = steps.filter { s in
-            inScope(s.address)
+            if case .move(let from, _) = s.action, inScope(from) { return true }
+            return inScope(s.address)
                 || (s.kind == .group && groupsOfTargetedAssets.contains(s.address.group)
-                    && (s.verb == .create || s.verb == .adopt))
+                    && (s.verb == .create || s.verb == .adopt || s.verb == .move))
         }
         return Plan(steps: kept, unchanged: unchanged.filter(inScope), warnings: warnings)
     }

@@ -5,6 +5,7 @@ import Testing
 @Suite("A saved plan reads back as exactly the plan that was saved")
 struct PlanDocumentTests {
     static let spec = Plan.AssetSpec(name: "正面", type: .image, url: "https://cdn.example.com/a.png?v=1")
+    static let revised = Plan.AssetSpec(name: "背面", type: .image, url: "https://cdn.example.com/b.png", revision: "2")
     static let failure = RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "no \"quote\"\n")
 
     /// One step of every action, with every optional both set and unset.
@@ -27,10 +28,24 @@ struct PlanDocumentTests {
                 address: addr("g1/c"),
                 action: .replaceAsset(
                     spec, old: "asset-c", url: .init(before: "https://cdn.example.com/old.png", after: spec.url),
-                    type: .init(before: "video", after: "image"), failure: nil), reason: "url"),
+                    type: .init(before: "video", after: "image"), revision: nil, failure: nil), reason: "url"),
             .init(
-                address: addr("g1/d"), action: .replaceAsset(spec, old: "asset-d", url: nil, type: nil, failure: failure),
+                address: addr("g1/d"),
+                action: .replaceAsset(spec, old: "asset-d", url: nil, type: nil, revision: nil, failure: failure),
                 reason: "retry"),
+            .init(
+                address: addr("g1/k"),
+                action: .replaceAsset(
+                    revised, old: "asset-k", url: nil, type: nil, revision: .init(before: nil, after: "2"), failure: nil),
+                reason: "revision"),
+            .init(
+                address: addr("g1/l"),
+                action: .replaceAsset(
+                    revised, old: "asset-l", url: nil, type: nil, revision: .init(before: "1", after: "2"), failure: nil),
+                reason: "revision"),
+            .init(address: addr("g1/m"), action: .createAsset(revised, gone: nil), reason: "new"),
+            .init(address: addr("g1/n"), action: .move(from: addr("g1/old-n"), id: "asset-n"), reason: "renamed"),
+            .init(address: addr("g8"), action: .move(from: addr("g8-old"), id: "group-8"), reason: "moved"),
             .init(address: addr("g1/e"), action: .adoptAsset(spec, id: "asset-e", status: .processing), reason: "found"),
             .init(
                 address: addr("g1/f"), action: .updateAsset(id: "asset-f", name: .init(before: "old", after: "new")), reason: "n"),

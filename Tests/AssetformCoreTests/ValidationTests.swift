@@ -274,7 +274,7 @@ struct ValidationTests {
                 ("5️⃣", .error, .typeRequired(url: "https://c.example.com/e")),
                 (
                     "6️⃣", .error,
-                    .wrongType(field: "asset \"f\"", expected: "a URL or a mapping (url, type, name)", found: "a list")
+                    .wrongType(field: "asset \"f\"", expected: "a URL or a mapping (url, type, name, revision)", found: "a list")
                 ),
                 ("7️⃣", .error, .invalidURL(field: "url", reason: "must be an absolute https URL (https://host/path)")),
             ])

@@ -59,7 +59,8 @@ extension Assetform {
                     }
                     if let locked = lock.asset(at: to), locked.name != asset.name {
                         terminal.info(
-                            "The manifest names it \"\(asset.name.visible)\": the next apply renames it remotely (no billed call).")
+                            "The manifest names it \"\(asset.name.visible)\": the next apply renames it remotely (no billed call)."
+                        )
                     }
                 } else if let locked = lock.groups[to.group], locked.name != group.name {
                     terminal.info(

@@ -140,7 +140,7 @@ public enum JournalRecord: Sendable, Equatable {
             let failure = v["failure"].flatMap(RemoteAsset.Failure.init(json:))
             self = .change(
                 .asset(
-                        address,
+                    address,
                     LockedAsset(
                         id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure,
                         revision: v["revision"]?.string)),

@@ -216,7 +216,8 @@ extension ManifestDecoder {
         case .sequence:
             error(
                 .wrongType(
-                    field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name, revision)", found: node.kindDescription),
+                    field: "asset \"\(key)\"", expected: "a URL or a mapping (url, type, name, revision)",
+                    found: node.kindDescription),
                 at: node.mark)
             return nil
         }

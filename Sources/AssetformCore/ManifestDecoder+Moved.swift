@@ -18,7 +18,8 @@ extension ManifestDecoder {
         for item in list.items {
             guard case .mapping(let m) = item else {
                 error(
-                    .wrongType(field: "an entry of moved", expected: "a mapping {from: OLD, to: NEW}", found: item.kindDescription),
+                    .wrongType(
+                        field: "an entry of moved", expected: "a mapping {from: OLD, to: NEW}", found: item.kindDescription),
                     at: item.mark)
                 continue
             }

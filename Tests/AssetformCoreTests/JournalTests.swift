@@ -36,6 +36,18 @@ struct JournalTests {
                         url: "https://x.example.com/b.mp4",
                         failure: RemoteAsset.Failure(code: "InvalidParameter.URL", message: "no"))), seq: 3),
             .change(.forget(addr("chars/old")), seq: nil),
+            .intent(
+                .init(
+                    seq: 4, at: 1_763_700_002, address: addr("chars/side"), name: "side", groupID: "group-1", type: .image,
+                    url: "https://cdn.example.com/side.png", revision: "v2")),
+            .change(
+                .asset(
+                    addr("chars/side"),
+                    LockedAsset(
+                        id: "asset-4", name: "side", ref: "asset://asset-4", status: .active, type: .image,
+                        url: "https://cdn.example.com/side.png", revision: "v2")), seq: 4),
+            .change(.move(from: addr("chars/side"), to: addr("chars/left")), seq: nil),
+            .change(.move(from: addr("chars"), to: addr("characters")), seq: nil),
         ]
         for r in records {
             #expect(JournalRecord(line: r.line) == r, "\(String(decoding: r.line, as: UTF8.self))")

@@ -174,6 +174,7 @@ struct LockfileEncodingTests {
                     ("name", s(a.name)), ("id", s(a.id)),
                 ]
                 if let x = a.failure { f.append(("failure", .object([("message", s(x.message)), ("code", s(x.code))]))) }
+                if let r = a.revision { f.append(("revision", s(r))) }
                 return (k, .object(f))
             }
             var f: [(String, JSONValue)] = [("name", s(g.name)), ("id", s(g.id)), ("assets", .object(assets))]
@@ -200,6 +201,9 @@ struct LockfileEncodingTests {
         l.groups["Zed"] = LockedGroup(id: "g1", name: "quote \" and \\ and \u{1} and 角色", description: "")
         l.groups["Zed"]!.assets["b"] = LockfileTests.sample.groups["characters"]!.assets["broken"]!
         l.groups["Zed"]!.assets["A"] = LockfileTests.sample.groups["characters"]!.assets["hero-front"]!
+        l.groups["Zed"]!.assets["r"] = LockedAsset(
+            id: "asset-r", name: "revised", ref: "asset://asset-r", status: .failed, type: .audio,
+            url: "https://cdn.example.com/r.mp3", failure: RemoteAsset.Failure(code: "c", message: "m"), revision: "2 \"b\"")
         l.groups["é"] = LockedGroup(id: "g2", name: "accented key", description: "line\nbreak")
         #expect(String(decoding: l.encoded(), as: UTF8.self) == String(decoding: Self.reference(l), as: UTF8.self))
         // A key no manifest can have (an edited lockfile) is refused on reading, naming it.
@@ -217,7 +221,7 @@ struct LockfileEncodingTests {
         for i in 0..<500 {
             l.groups["g\(i % 7)", default: LockedGroup(id: "id\(i % 7)", name: "n\(i % 7)")].assets["a\(i)"] = LockedAsset(
                 id: "asset-\(i)", name: "名 \(i)", ref: "asset://asset-\(i)", status: i % 3 == 0 ? .processing : .active,
-                type: .image, url: "https://cdn.example.com/\(i).png?x=\(i)")
+                type: .image, url: "https://cdn.example.com/\(i).png?x=\(i)", revision: i % 4 == 0 ? "r\(i)" : nil)
         }
         #expect(l.encoded() == Self.reference(l))
     }

@@ -120,23 +120,28 @@ final class ApplyWorld {
     }
 }
 
+/// A manifest's start, up to `groups:`, on the E2E_KEY variable.
+func manifestHead(api: String = "seedance", rate: String = "unlimited", wait: String = "1m", extra: String = "") -> String {
+    """
+    version: 1
+    provider:
+      api: \(api)
+      api_key_env: E2E_KEY
+    limits:
+      concurrency: 16
+      rate: {create_asset: \(rate), write: unlimited, read: unlimited}
+      wait: \(wait)
+    \(extra)groups:
+
+    """
+}
+
 /// A manifest of `count` assets in `groups` groups, all with distinct names and URLs.
 func generatedManifest(
     _ count: Int, groups: Int = 3, api: String = "seedance", rate: String = "unlimited", wait: String = "1m",
     extra: String = ""
 ) -> String {
-    var text = """
-        version: 1
-        provider:
-          api: \(api)
-          api_key_env: E2E_KEY
-        limits:
-          concurrency: 16
-          rate: {create_asset: \(rate), write: unlimited, read: unlimited}
-          wait: \(wait)
-        \(extra)groups:
-
-        """
+    var text = manifestHead(api: api, rate: rate, wait: wait, extra: extra)
     for g in 0..<groups {
         text += "  g\(g):\n    name: group \(g)\n    assets:\n"
         for i in stride(from: g, to: count, by: groups) {

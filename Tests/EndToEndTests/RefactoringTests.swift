@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SPEC §9 against the emulator: refactoring a manifest never wastes a billed create.
+@Suite("Refactoring a manifest: moves, mv and revisions, end to end", .serialized)
+struct RefactoringTests {
+    static func manifest(
+        api: String = "seedance", group: String = "chars", keys: [String] = ["front", "side", "back"],
+        revisions: [String: String] = [:], moved: String = ""
+    ) -> String {
+        var text = manifestHead(api: api) + "  \(group):\n    name: Characters\n    assets:\n"
+        for (key, file) in zip(keys, ["front", "side", "back"]) {
+            text += "      \(key):\n        url: https://cdn.example.com/\(file).png\n        name: \(file)\n"
+            if let r = revisions[file] { text += "        revision: \"\(r)\"\n" }
+        }
+        return text + moved
+    }
+
+    static let quick = ["--no-throttle", "--processing-delay", "100ms"]
+
+    /// Creates on either dialect so far.
+    func creates(_ w: ApplyWorld, api: String) async throws -> Int {
+        api == "seedance"
+            ? try await w.calls("CreateAsset") + w.calls("CreateAssetGroup")
+            : try await w.calls("POST /v1/assets", dialect: "0-0") + w.calls("POST /v1/asset-groups", dialect: "0-0")
+    }
+
+    @Test(arguments: ["seedance", "0-0"])
+    func aRenamedKeyMakesNoCreate(api: String) async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest(api: api))
+        #expect(try await w.apply().status == 0)
+        let made = try await creates(w, api: api)
+        #expect(made == 4, "one group and three assets")
+        let id = try w.lockedAssets()["chars/front"]?["id"] as? String
+        try w.write(Self.manifest(api: api, keys: ["hero_front", "side", "back"]))
+        let plan = try await w.run(["plan", w.manifest])
+        #expect(plan.status == 0)
+        #expect(
+            plan.stdout.contains("→   chars/hero_front  move: renamed from chars/front: the same url and type"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("0 to create") && plan.stdout.contains("1 to move"), "\(plan.stdout)")
+        let out = try await w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("1 moved"), "\(out.stdout)")
+        #expect(try await creates(w, api: api) == made, "no billed create")
+        let locked = try w.lockedAssets()
+        #expect(locked["chars/hero_front"]?["id"] as? String == id && locked["chars/front"] == nil)
+        #expect(try await w.run(["plan", w.manifest, "--detailed-exitcode"]).status == 0, "no changes")
+    }
+
+    @Test func aMovedGroupOfThreeAssetsMakesNoCreate() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        let made = try await creates(w, api: "seedance")
+        let writes = try await w.writeCalls()
+        try w.write(Self.manifest(group: "people", moved: "moved:\n  - {from: chars, to: people}\n"))
+        let out = try await w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("the moved: entry at line 23"), "\(out.stdout)")
+        #expect(try await w.writeCalls() == writes, "no call at all: the name stays")
+        #expect(try await creates(w, api: "seedance") == made)
+        #expect(Set(try w.lockedAssets().keys) == ["people/front", "people/side", "people/back"])
+        let again = try await w.run(["plan", w.manifest])
+        #expect(again.stdout.hasPrefix("No changes."), "the applied entry is ignored from now on: \(again.stdout)")
+    }
+
+    @Test func mvMovesTheRecordAndThePlanHasNothingLeft() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        let writes = try await w.writeCalls()
+        let serial = try w.lockfile()["serial"] as? Int
+        // Refusals first: nothing is written by any of them.
+        let onto = try await w.run(["mv", w.manifest, "chars/front", "chars/side"])
+        #expect(onto.status == 1 && onto.stderr.contains("chars/side already tracks asset-"), "\(onto.stderr)")
+        let across = try await w.run(["mv", w.manifest, "chars/front", "props/front"])
+        #expect(across.status == 1 && across.stderr.contains("an asset stays in its group"), "\(across.stderr)")
+        let unknown = try await w.run(["mv", w.manifest, "chars/nope", "chars/x"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("chars/nope is not tracked"), "\(unknown.stderr)")
+        #expect(try await w.run(["mv", w.manifest, "chars/", "chars/x"]).status == 64)
+        #expect(try w.lockfile()["serial"] as? Int == serial, "refusals write nothing")
+
+        try w.write(Self.manifest(keys: ["hero", "side", "back"]))
+        let mv = try await w.run(["mv", w.manifest, "chars/front", "chars/hero"])
+        #expect(mv.status == 0, "\(mv.stderr)")
+        #expect(mv.stdout.contains("Moved chars/front (asset-"), "\(mv.stdout)")
+        let plan = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
+        #expect(plan.status == 0 && plan.stdout.hasPrefix("No changes."), "\(plan.stdout)")
+        #expect(try await w.writeCalls() == writes, "no remote call")
+    }
+
+    @Test func aMovedEntryOntoATrackedAddressIsAnErrorAtItsLine() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        try w.write(Self.manifest(keys: ["front", "side"], moved: "moved:\n  - {from: chars/back, to: chars/side}\n"))
+        let plan = try await w.run(["plan", w.manifest])
+        #expect(plan.status == 1)
+        #expect(
+            plan.stderr.contains(
+                "m.yaml:20:5: error: moved from chars/back to chars/side, but the lockfile already tracks chars/side"),
+            "\(plan.stderr)")
+        let writes = try await w.writeCalls()
+        #expect(try await w.apply().status == 1)
+        #expect(try await w.writeCalls() == writes)
+    }
+
+    @Test func aChangedRevisionRegistersAgainWithExactlyOneCreate() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest(revisions: ["side": "1"]))
+        #expect(try await w.apply().status == 0)
+        #expect(try w.lockedAssets()["chars/side"]?["revision"] as? String == "1", "the lockfile records it")
+        let before = try w.lockedAssets()["chars/side"]?["id"] as? String
+        let made = try await w.calls("CreateAsset")
+        try w.write(Self.manifest(revisions: ["side": "2"]))
+        let plan = try await w.run(["plan", w.manifest])
+        #expect(plan.stdout.contains("-/+ chars/side") && plan.stdout.contains("revision: \"1\" → \"2\""), "\(plan.stdout)")
+        let out = try await w.apply()
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(try await w.calls("CreateAsset") - made == 1, "exactly one billed create")
+        let after = try w.lockedAssets()["chars/side"]
+        #expect(after?["revision"] as? String == "2" && after?["id"] as? String != before)
+        #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."))
+    }
+
+    @Test func killedDuringARunWithMovesTheRerunLosesNothing() async throws {
+        // 120 assets, every key then renamed (and, with it, the remote name): 120 moves, then
+        // 120 updates at 40 a second, killed somewhere in between.
+        func text(_ prefix: String) -> String {
+            var t = """
+                version: 1
+                provider: {api: seedance, api_key_env: E2E_KEY}
+                limits:
+                  rate: {create_asset: unlimited, write: 40, read: unlimited}
+                  wait: 1m
+                groups:
+                  g:
+                    assets:
+
+                """
+            for i in 0..<120 { t += "      \(prefix)\(i): https://cdn.example.com/k/\(i).png\n" }
+            return t
+        }
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: text("a"))
+        #expect(try await w.apply().status == 0)
+        let made = try await w.calls("CreateAsset")
+        let ids = Set(try w.lockedAssets().values.compactMap { $0["id"] as? String })
+        try w.write(text("b"))
+        let seed =
+            ProcessInfo.processInfo.environment["ASSETFORM_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
+        var random = SeededRandom(seed: seed)
+        let process = try w.startApply(tag: "killed")
+        try await Task.sleep(for: .milliseconds(Int.random(in: 100...2500, using: &random)))
+        kill(process.processIdentifier, SIGKILL)
+        _ = await exitStatus(of: process)
+        let rerun = try await w.apply()
+        #expect(rerun.status == 0, "seed \(seed): \(rerun.stdout)\(rerun.stderr)")
+        #expect(try await w.calls("CreateAsset") == made, "seed \(seed): no billed create")
+        let locked = try w.lockedAssets()
+        #expect(Set(locked.keys) == Set((0..<120).map { "g/b\($0)" }), "seed \(seed)")
+        #expect(Set(locked.values.compactMap { $0["id"] as? String }) == ids, "seed \(seed): the same objects")
+        #expect(
+            Set(try await w.seedanceAssetNames().map { $0.split(separator: "/").last.map(String.init) ?? "" })
+                == Set((0..<120).map { "b\($0)" }), "seed \(seed): renamed remotely")
+        #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."), "seed \(seed)")
+    }
+}

@@ -70,6 +70,7 @@ let package = Package(
             name: "AssetformEmulator",
             dependencies: [
                 "JSON", "Durable", "Timing",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -13,6 +13,10 @@ public struct ApplyOptions: Sendable {
     public var attempts = 6
     /// How often the run writes the lockfile from the ledger while it goes (`ApplyRun`).
     public var checkpointEvery: Duration = .seconds(5)
+    /// Assets Processing at once, at most (`limits.processing`).
+    public var processing = 30
+    /// How long a create waits for a slot in a full Processing window before it is given up.
+    public var slotPatience: Duration = .seconds(15 * 60)
 
     public init(wait: Duration, workers: Int) {
         self.wait = wait
@@ -34,7 +38,7 @@ public final class Executor: Sendable {
     let stop: StopFlag
     let events: @Sendable (ApplyEvent) -> Void
     private let tally = Mutex(ApplyReport())
-    private let pending = Mutex<[Address: Pending]>([:])
+    private let window: ProcessingWindow
 
     /// An asset waited for: its remote id and its group's.
     struct Pending: Sendable {
@@ -54,6 +58,7 @@ public final class Executor: Sendable {
         self.options = options
         self.stop = stop
         self.events = events
+        window = ProcessingWindow(capacity: options.processing)
     }
 
     var reconciler: Reconciler {
@@ -94,8 +99,10 @@ public final class Executor: Sendable {
         if !stop.isSet && !Task.isCancelled && options.wait > .zero { await waitForProcessing() }
         var report = tally.withLock { $0 }
         report.calls = await policy.counters
+        report.rates = await policy.achievedRates
         report.stopped = stop.reason
-        report.stillProcessing += pending.withLock { $0.keys.sorted() }
+        report.stillProcessing += window.pending.keys.sorted()
+        report.processingPeak = peak.withLock { $0 }
         return report
     }
 
@@ -143,7 +150,7 @@ public final class Executor: Sendable {
                 tally.withLock { $0.notStarted += 1 }
                 return
             }
-            if error.kind == .fatalForRun || error.kind == .quotaExhausted {
+            if error.kind == .fatalForRun {
                 await halt(.fatal(error.description))
             }
             fail(step, Problem(address: step.address, code: error.code, message: error.description))
@@ -173,8 +180,8 @@ public final class Executor: Sendable {
         case .forget:
             try await ledger.record(.forget(address))
             return .forgotten
-        case .move(let from, _):
-            try await ledger.record(.move(from: from, to: address))
+        case .move(let from, let id):
+            try await ledger.record(.move(from: from, to: address, id: id))
             return .moved
         case .createGroup(let name, let description, _):
             let (group, seq, recovered) = try await create(
@@ -233,6 +240,9 @@ public final class Executor: Sendable {
             throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
         let (name, type, url, revision) = (spec.name, spec.type, spec.url, spec.revision)
+        try await takeSlot(step)
+        var holding = true
+        defer { if holding { window.release() } }
         let (asset, seq, recovered) = try await create(
             step,
             intent: {
@@ -252,7 +262,10 @@ public final class Executor: Sendable {
                     id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
                     url: url, failure: asset.failure, revision: spec.revision)),
             closing: seq)
-        if asset.status == .processing { awaitProcessing(address, id: asset.id, groupID: groupID) }
+        if asset.status == .processing {
+            holding = false
+            awaitProcessing(address, id: asset.id, groupID: groupID, reserved: true)
+        }
         if asset.status == .failed {
             let f = asset.failure
             fail(step, Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
@@ -351,13 +364,40 @@ public final class Executor: Sendable {
 
     // MARK: - Waiting for Processing assets
 
-    private func awaitProcessing(_ address: Address, id: String, groupID: String) {
-        guard options.wait > .zero else {
-            // With --no-wait the next run picks them up: only said in the summary.
-            tally.withLock { $0.stillProcessing.append(address) }
-            return
+    /// `address` is Processing: it holds a slot of the window until it is seen to settle (by
+    /// the wait at the end, or by a create waiting for a slot). With --no-wait, what is still
+    /// Processing at the end is said in the summary, and the next run picks it up.
+    private func awaitProcessing(_ address: Address, id: String, groupID: String, reserved: Bool = false) {
+        window.hold(address, Pending(id: id, groupID: groupID), reserved: reserved)
+        let n = window.pending.count
+        peak.withLock { $0 = max($0, n) }
+    }
+
+    /// The most assets this run knew Processing at once.
+    private let peak = Mutex(0)
+
+    /// A slot of the Processing window for a create: at once while the window has room;
+    /// otherwise the run looks at the service (one task for all, with backoff) until an asset
+    /// settles, for `slotPatience` at most.
+    private func takeSlot(_ step: Plan.Step) async throws {
+        let deadline = ContinuousClock.now + options.slotPatience
+        var delay = Duration.milliseconds(250)
+        while !window.tryReserve() {
+            if stop.isSet || Task.isCancelled { throw RemoteError(.cancelled, call: "CreateAsset", message: "the run stopped") }
+            guard ContinuousClock.now + delay < deadline else {
+                throw Skipped(
+                    reason: "not created: \(window.capacity) assets stayed Processing (limits.processing) for "
+                        + "\(DurationText.format(options.slotPatience)); apply again once they settle")
+            }
+            try? await Task.sleep(for: delay)
+            guard window.beginLooking() else {
+                delay = .milliseconds(100)  // another task looks; try again soon
+                continue
+            }
+            let settled = await settleRound()
+            window.endLooking()
+            delay = settled > 0 ? .milliseconds(100) : min(delay * 2, .seconds(2))
         }
-        pending.withLock { $0[address] = Pending(id: id, groupID: groupID) }
     }
 
     /// Polls with backoff until every Processing asset is Active or Failed, or `wait` is over:
@@ -368,40 +408,47 @@ public final class Executor: Sendable {
         var delay = Duration.milliseconds(250)
         defer { tally.withLock { $0.waited = ContinuousClock.now - started } }
         while !stop.isSet && !Task.isCancelled {
-            let waiting = pending.withLock { $0 }
-            if waiting.isEmpty { return }
-            events(.waiting(remaining: waiting.count))
+            let waiting = window.pending.count
+            if waiting == 0 { return }
+            events(.waiting(remaining: waiting))
             guard ContinuousClock.now + delay < deadline else { return }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
-            do {
-                let seen = try await look(at: Array(waiting.values))
-                for (address, p) in waiting {
-                    guard let a = seen[p.id], a.status != .processing else { continue }
-                    try await ledger.settle(address, status: a.status, failure: a.failure)
-                    pending.withLock { $0[address] = nil }
-                    events(.settled(address: address, status: a.status, failure: a.failure))
-                    if a.status == .failed {
-                        let f = a.failure
-                        tally.withLock {
-                            $0.failed.append(
-                                Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
-                        }
-                    } else {
-                        tally.withLock { $0.active += 1 }
-                    }
-                }
-            } catch let error as RemoteError {
-                if error.kind == .fatalForRun || error.kind == .cancelled {
-                    await halt(error.kind == .cancelled ? .interrupted : .fatal(error.description))
-                    return
-                }
-                // Anything else: look again next round, until the deadline.
-            } catch {
-                await halt(.fatal(Redaction.redact("\(error)")))
-                return
-            }
+            _ = await settleRound()
         }
+    }
+
+    /// Looks once at the Processing assets, and records those that settled; returns how many.
+    /// A fatal answer stops the run; any other failure is looked at again next round.
+    private func settleRound() async -> Int {
+        let waiting = window.pending
+        guard !waiting.isEmpty else { return 0 }
+        var settled = 0
+        do {
+            let seen = try await look(at: Array(waiting.values))
+            for (address, p) in waiting {
+                guard let a = seen[p.id], a.status != .processing else { continue }
+                try await ledger.settle(address, status: a.status, failure: a.failure)
+                window.free(address)
+                settled += 1
+                events(.settled(address: address, status: a.status, failure: a.failure))
+                if a.status == .failed {
+                    let f = a.failure
+                    tally.withLock {
+                        $0.failed.append(Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
+                    }
+                } else {
+                    tally.withLock { $0.active += 1 }
+                }
+            }
+        } catch let error as RemoteError {
+            if error.kind == .fatalForRun || error.kind == .cancelled {
+                await halt(error.kind == .cancelled ? .interrupted : .fatal(error.description))
+            }
+        } catch {
+            await halt(.fatal(Redaction.redact("\(error)")))
+        }
+        return settled
     }
 
     private func look(at waiting: [Pending]) async throws(RemoteError) -> [String: RemoteAsset] {

@@ -193,6 +193,10 @@ extension Assetform.ApplyCommand {
             if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
             var options = ApplyOptions(wait: limits.wait, workers: min(1024, limits.concurrency * 2))
             options.attempts = limits.attempts
+            options.processing = limits.processing
+            // --no-wait does not wait at the end; creates still wait for a slot, as long as the
+            // manifest's wait allows (its default when that is 0).
+            options.slotPatience = manifest.limits.wait > .zero ? manifest.limits.wait : Limits().wait
             let run = ApplyRun(
                 plan: plan, lockfile: lock ?? Lockfile(provider: session.lockedProvider), service: service, policy: policy,
                 api: manifest.provider.api,

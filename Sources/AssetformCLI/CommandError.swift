@@ -21,6 +21,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case inAnotherGroup(id: String, group: String, key: String, tracked: String)
     case groupUnknown(id: String, key: String)
     case cannotMove(LockfileChange.Refusal, lockfile: String)
+    case moveOfDeclared(Address, manifest: String)
+    case movedInThisPlan(Address, to: Address)
 
     // MARK: refs --format env
     /// Addresses as the lockfile spells them (a lockfile edited by hand may hold any key).
@@ -64,6 +66,11 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(id) belongs to the group \(group), but \(key) is tracked as \(tracked)"
         case .groupUnknown(let id, let key): "\(id) does not say which group it belongs to; import \(key) first"
         case .cannotMove(let refusal, let lockfile): "cannot move in \(lockfile): \(refusal); nothing was changed"
+        case .moveOfDeclared(let a, let manifest):
+            "\(a) is still declared in \(manifest): once its record moved, the next apply would register it again "
+                + "(a billed create). Rename the key in the manifest first; nothing was changed"
+        case .movedInThisPlan(let a, let to):
+            "\(a) moves to \(to) in this plan (a renamed key): name it by its new address, --replace \(to)"
         case .noShellName(let a, let name): "\(a) gives no valid shell variable name (\(name))"
         case .sameShellName(let a, let b, let name):
             "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"

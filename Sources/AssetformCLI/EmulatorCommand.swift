@@ -40,15 +40,36 @@ extension Assetform {
         @Flag(help: "Turn throttling off: no 429s, whatever the rate.")
         var noThrottle = false
 
-        @Option(help: "A per-action rate in requests per second, as ACTION=N (e.g. CreateAsset=30); repeatable.")
+        @Option(
+            help:
+                "A per-action rate, as ACTION=N or ACTION=N/s (per second, with --burst), or ACTION=N/min (per minute, no burst: e.g. CreateAsset=120/min); repeatable."
+        )
         var rate: [String] = []
+
+        @Option(help: "A per-minute quota all writes share, with no burst, as N/min (then 429 QuotaWriteQPMExceeded).")
+        var writeQuota: String?
+
+        @Option(help: "The most assets one key may have Processing at once (then a create gets 429 AccountFlowLimitExceeded).")
+        var processingLimit: Int?
+
+        @Option(help: "The most assets one key's pool holds, Failed ones included (then 429 QuotaSharedPoolExceeded).")
+        var poolSize: Int?
+
+        @Option(help: "Billed creates one key may make; then every create gets 402.")
+        var balance: Int?
+
+        @Option(help: "How a Failed seedance asset says why: error (Error: {Code, Message}) or failcode (FailCode, FailReason).")
+        var failForm = "error"
+
+        @Flag(help: "Lists answer a NextToken while more pages remain, and take it back for the next page.")
+        var nextToken = false
 
         @Option(help: "Calls one action may make at once before its rate applies.")
         var burst = 2.0
 
         @Option(
             help:
-                "How seedance answers are wrapped: upstream ({ResponseMetadata, Result}), data ({data}) or code-msg-data ({code, msg, data})."
+                "How seedance answers are wrapped: upstream ({ResponseMetadata, Result}), data ({data}), code-msg-data ({code, msg, data}), bare (the result itself) or state ({state, data, error})."
         )
         var envelope = "upstream"
 
@@ -105,17 +126,37 @@ extension Assetform {
             c.throttle = !noThrottle
             for spec in rate {
                 let parts = spec.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let value = Double(parts[1]), value > 0,
+                guard parts.count == 2, let (value, perMinute) = Self.rate(parts[1]),
                     EmulatorConfiguration.documentedRates[String(parts[0])] != nil
                 else {
                     throw ValidationError(
-                        "--rate takes ACTION=N with a positive N and one of \(EmulatorConfiguration.documentedRates.keys.sorted().joined(separator: ", ")); got \(spec)"
+                        "--rate takes ACTION=N, N/s or N/min with a positive N and one of \(EmulatorConfiguration.documentedRates.keys.sorted().joined(separator: ", ")); got \(spec)"
                     )
                 }
                 c.rates[String(parts[0])] = value
+                if perMinute { c.noBurst.insert(String(parts[0])) }
             }
+            if let writeQuota {
+                guard let (value, perMinute) = Self.rate(Substring(writeQuota)), perMinute else {
+                    throw ValidationError("--write-quota takes N/min with a positive N, not \(writeQuota)")
+                }
+                c.writeQuota = value
+            }
+            for (name, value) in [("--processing-limit", processingLimit), ("--pool-size", poolSize), ("--balance", balance)] {
+                if let value, value < 0 { throw ValidationError("\(name) takes 0 or more, not \(value)") }
+            }
+            c.processingLimit = processingLimit
+            c.poolSize = poolSize
+            c.balance = balance
+            guard let form = EmulatorConfiguration.FailForm(rawValue: failForm) else {
+                throw ValidationError("--fail-form takes error or failcode, not \(failForm)")
+            }
+            c.failForm = form
+            c.nextToken = nextToken
             guard let envelope = EmulatorConfiguration.Envelope(rawValue: envelope) else {
-                throw ValidationError("--envelope takes upstream, data or code-msg-data, not \(self.envelope)")
+                throw ValidationError(
+                    "--envelope takes \(EmulatorConfiguration.Envelope.allCases.map(\.rawValue).joined(separator: ", ")), not \(self.envelope)"
+                )
             }
             c.envelope = envelope
             c.errorsWithStatus200 = errorsWith200
@@ -146,6 +187,14 @@ extension Assetform {
             c.projects = project.isEmpty ? nil : Set(project)
             c.seed = seed
             return c
+        }
+
+        /// `N`, `N/s` (per second) or `N/min` (per minute): per second, and whether per minute.
+        static func rate(_ text: Substring) -> (Double, Bool)? {
+            let perMinute = text.hasSuffix("/min")
+            let number = perMinute ? text.dropLast(4) : text.hasSuffix("/s") ? text.dropLast(2) : text
+            guard let value = Double(number), value > 0, value.isFinite else { return nil }
+            return (perMinute ? value / 60 : value, perMinute)
         }
 
         private func duration(_ text: String, _ option: String) throws -> Duration {

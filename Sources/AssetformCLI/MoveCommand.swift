@@ -35,10 +35,15 @@ extension Assetform {
                     manifestPath, remote, terminal, command: "mv", needsService: false)
                 defer { held.release() }
                 guard var lock = session.lock else { throw CommandError.noLockfile(path: session.lockPath, hint: nil) }
-                let change = LockfileChange.move(from: from, to: to)
+                let change = LockfileChange.move(from: from, to: to, id: lock.id(at: from) ?? "")
                 if let refusal = lock.refusal(of: change) {
                     throw CommandError.cannotMove(refusal, lockfile: session.lockPath)
                 }
+                let manifest = session.manifest
+                let declared = manifest.groups.contains { g in
+                    g.key == from.group && (from.asset == nil || g.assets.contains { $0.key == from.asset })
+                }
+                if declared { throw CommandError.moveOfDeclared(from, manifest: manifestPath) }
                 let id = lock.id(at: from) ?? ""
                 let carried = from.isGroup ? lock.groups[from.group]?.assets.count ?? 0 : 0
                 try lock.apply(change)
@@ -47,24 +52,26 @@ extension Assetform {
                     "Moved \(from) (\(id.visible)) to \(to)"
                         + (from.isGroup ? " with its \(carried) asset\(carried == 1 ? "" : "s")" : "") + "; no remote call.")
                 // What the next plan makes of it.
-                let manifest = session.manifest
                 guard let group = manifest.groups.first(where: { $0.key == to.group }) else {
                     terminal.warn("\(to.group) is not declared in \(manifestPath): the next plan forgets \(to)")
                     return
+                }
+                let canRename = Capabilities.of(manifest.provider.api).canUpdate
+                func renamed(_ name: String) {
+                    terminal.info(
+                        "The manifest names it \"\(name.visible)\": "
+                            + (canRename
+                                ? "the next apply renames it remotely (no billed call)."
+                                : "0-0 cannot rename it, so the remote name stays (plan warns of it)."))
                 }
                 if let key = to.asset {
                     guard let asset = group.assets.first(where: { $0.key == key }) else {
                         terminal.warn("\(to) is not declared in \(manifestPath): the next plan forgets it")
                         return
                     }
-                    if let locked = lock.asset(at: to), locked.name != asset.name {
-                        terminal.info(
-                            "The manifest names it \"\(asset.name.visible)\": the next apply renames it remotely (no billed call)."
-                        )
-                    }
+                    if let locked = lock.asset(at: to), locked.name != asset.name { renamed(asset.name) }
                 } else if let locked = lock.groups[to.group], locked.name != group.name {
-                    terminal.info(
-                        "The manifest names it \"\(group.name.visible)\": the next apply renames it remotely (no billed call).")
+                    renamed(group.name)
                 }
             }
         }

@@ -93,8 +93,14 @@ extension Session {
     /// Every `--replace` must name an asset (or a group) the lockfile tracks: there is nothing
     /// to register again otherwise.
     func checkReplacements(_ addresses: [Address]) throws {
+        guard !addresses.isEmpty else { return }
+        // Against the lockfile as the plan's moves leave it: a renamed key is replaced at its new address.
+        let moves = MoveResolution(manifest, lock: lock)
         for a in addresses {
-            let tracked = a.isGroup ? lock?.groups[a.group] != nil : lock?.asset(at: a) != nil
+            let group = moves.moved[Address(group: a.group)]?.group ?? a.group
+            let now = moves.moved[a] ?? Address(group: group, asset: a.asset)
+            if now != a { throw CommandError.movedInThisPlan(a, to: now) }
+            let tracked = a.isGroup ? moves.lock?.groups[a.group] != nil : moves.lock?.asset(at: a) != nil
             guard tracked else { throw CommandError.notInLockfile(a, lockfile: lockPath) }
         }
     }

@@ -208,7 +208,7 @@ struct Session {
                 configuration.processingDelay = .milliseconds(800)
                 // Throttling as the service does it, at the rates the manifest asks for or above.
                 for (action, rate) in EmulatorConfiguration.documentedRates {
-                    let wanted = action == "CreateAsset" ? limits.rates.createAsset : nil
+                    let wanted = action == "CreateAsset" ? limits.rates.createAsset.fixedPerSecond : nil
                     configuration.rates[action] = max(rate, (wanted ?? 0) * 2)
                 }
                 let s = settings

@@ -90,8 +90,11 @@ public enum JournalRecord: Sendable, Equatable {
             value = .object(fields)
         case .change(.forget(let address), _):
             value = .object([("op", .string("forget")), ("address", .string(address.description))])
-        case .change(.move(let from, let to), _):
-            value = .object([("op", .string("move")), ("from", .string(from.description)), ("to", .string(to.description))])
+        case .change(.move(let from, let to, let id), _):
+            value = .object([
+                ("op", .string("move")), ("from", .string(from.description)), ("to", .string(to.description)),
+                ("id", .string(id)),
+            ])
         }
         return value.encodedBytes
     }
@@ -149,10 +152,10 @@ public enum JournalRecord: Sendable, Equatable {
             guard let address = v["address"]?.string.flatMap(Self.address) else { return nil }
             self = .change(.forget(address), seq: nil)
         case "move":
-            guard let from = v["from"]?.string.flatMap(Self.address), let to = v["to"]?.string.flatMap(Self.address) else {
-                return nil
-            }
-            self = .change(.move(from: from, to: to), seq: nil)
+            guard let from = v["from"]?.string.flatMap(Self.address), let to = v["to"]?.string.flatMap(Self.address),
+                let id = v["id"]?.string
+            else { return nil }
+            self = .change(.move(from: from, to: to, id: id), seq: nil)
         default:
             return nil
         }

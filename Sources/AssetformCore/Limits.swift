@@ -11,30 +11,19 @@ public struct Limits: Sendable, Equatable {
     public var timeout: Duration
     /// How long apply waits for Processing assets; zero: do not wait.
     public var wait: Duration
+    /// This run's assets Processing at once, at most: the upstream refuses more (30 per account).
+    public var processing: Int
 
     public init(
         concurrency: Int = 8, rates: Rates = Rates(), attempts: Int = 6, timeout: Duration = .seconds(30),
-        wait: Duration = .seconds(15 * 60)
+        wait: Duration = .seconds(15 * 60), processing: Int = 30
     ) {
         self.concurrency = concurrency
         self.rates = rates
         self.attempts = attempts
         self.timeout = timeout
         self.wait = wait
-    }
-}
-
-/// Requests per second per class of call; nil means no client-side limit (`unlimited`).
-/// The defaults are the service's documented per-account limits.
-public struct Rates: Sendable, Equatable {
-    public var createAsset: Double?
-    public var write: Double?
-    public var read: Double?
-
-    public init(createAsset: Double? = 1, write: Double? = 30, read: Double? = 100) {
-        self.createAsset = createAsset
-        self.write = write
-        self.read = read
+        self.processing = processing
     }
 }
 

@@ -7,9 +7,10 @@ public enum LockfileChange: Sendable, Equatable {
     case asset(Address, LockedAsset)
     /// The address is no longer tracked (a group, with its assets).
     case forget(Address)
-    /// The record at `from` is now at `to` (a key renamed): a group with its assets, or an asset
-    /// within its group.
-    case move(from: Address, to: Address)
+    /// The record of `id` at `from` is now at `to` (a key renamed): a group with its assets, or
+    /// an asset within its group. Made again (a journal replayed onto a lockfile that a
+    /// checkpoint wrote after it), it changes nothing: `from` is gone and `id` is tracked.
+    case move(from: Address, to: Address, id: String)
 
     /// Why a change cannot be applied.
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
@@ -25,6 +26,8 @@ public enum LockfileChange: Sendable, Equatable {
         case moveChangesKind(from: Address, to: Address)
         /// An asset moved to another group: the service has no call for that.
         case moveAcrossGroups(from: Address, to: Address)
+        /// `from` tracks another object than the one the move names.
+        case moveOfAnotherObject(Address, tracked: String, moved: String)
 
         public var description: String {
             switch self {
@@ -33,6 +36,7 @@ public enum LockfileChange: Sendable, Equatable {
             case .moveFromUntracked(let a): "\(a) is not tracked, so it cannot be moved"
             case .moveOntoTracked(let a, let id): "\(a) already tracks \(id)"
             case .moveChangesKind(let from, let to): "\(from) and \(to) are not both groups or both assets"
+            case .moveOfAnotherObject(let a, let tracked, let moved): "\(a) tracks \(tracked), not \(moved)"
             case .moveAcrossGroups(let from, let to):
                 "\(from) cannot move to \(to): an asset stays in its group (the service cannot move it to another); "
                     + "declare it in \(to.group) and apply registers it there (one billed create)"
@@ -54,7 +58,8 @@ extension Lockfile {
             groups[address.group]!.assets[address.asset!] = asset
         case .forget(let address):
             remove(address)
-        case .move(let from, let to):
+        case .move(let from, let to, let id):
+            if isMade(from: from, id: id) { return }
             if let key = from.asset {
                 groups[from.group]!.assets[to.asset!] = groups[from.group]!.assets.removeValue(forKey: key)
             } else {
@@ -69,15 +74,23 @@ extension Lockfile {
         case .asset(let address, _):
             if address.isGroup { return .notAnAssetAddress(address) }
             return groups[address.group] == nil ? .assetWithoutGroup(address) : nil
-        case .move(let from, let to):
+        case .move(let from, let to, let moved):
             if from.isGroup != to.isGroup { return .moveChangesKind(from: from, to: to) }
             if !from.isGroup && from.group != to.group { return .moveAcrossGroups(from: from, to: to) }
-            if id(at: from) == nil { return .moveFromUntracked(from) }
+            if isMade(from: from, id: moved) { return nil }
+            guard let tracked = id(at: from) else { return .moveFromUntracked(from) }
+            if tracked != moved { return .moveOfAnotherObject(from, tracked: tracked, moved: moved) }
             if let toID = id(at: to) { return .moveOntoTracked(to, id: toID) }
             return nil
         case .group, .forget:
             return nil
         }
+    }
+
+    /// Whether a move of `id` from `from` was made already: nothing is at `from`, and `id` is
+    /// tracked (where the move, or a later one, took it).
+    private func isMade(from: Address, id: String) -> Bool {
+        self.id(at: from) == nil && address(tracking: id) != nil
     }
 
     /// The remote id tracked at `address` (a group's or an asset's), if any.

@@ -1,7 +1,7 @@
 import YAML
 
 extension ManifestDecoder {
-    private static let limitKeys = ["concurrency", "rate", "attempts", "timeout", "wait"]
+    private static let limitKeys = ["concurrency", "rate", "attempts", "timeout", "wait", "processing"]
     private static let rateKeys = ["create_asset", "write", "read"]
 
     mutating func decodeLimits(_ node: Node) -> Limits {
@@ -19,6 +19,8 @@ extension ManifestDecoder {
                 if let v = integer(entry.value, field: field, range: 1...1024) { limits.concurrency = v }
             case "attempts":
                 if let v = integer(entry.value, field: field, range: 1...100) { limits.attempts = v }
+            case "processing":
+                if let v = integer(entry.value, field: field, range: 1...100_000) { limits.processing = v }
             case "timeout":
                 if let v = duration(entry.value, field: field) {
                     if v > .zero {
@@ -62,20 +64,28 @@ extension ManifestDecoder {
         return rates
     }
 
-    /// A number of requests per second from 0.001 to 1,000,000, or `unlimited` (nil). (Rates
-    /// outside that range are mistakes, and would overflow the schedule's arithmetic.)
-    private mutating func rate(_ node: Node, field: String) -> Double?? {
-        if let s = node.scalar, s.value == "unlimited" { return .some(nil) }
-        guard let s = node.scalar, let v = s.double, v.isFinite, v >= 0.001, v <= 1_000_000 else {
-            let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
-            error(
-                .invalidLimit(
-                    field: field,
-                    reason: "must be a number of requests per second from 0.001 to 1000000, or unlimited, not \(found)"),
-                at: node.mark)
-            return nil
+    /// `N` or `N/s` (requests per second, 0.001 to 1,000,000), `N/min` (requests per minute, the
+    /// same bounds once divided by 60), `auto`, or `unlimited`. (Rates outside those bounds are
+    /// mistakes, and would overflow the schedule's arithmetic.)
+    private mutating func rate(_ node: Node, field: String) -> Rate? {
+        if let s = node.scalar, s.kind == .string || s.kind == .int || s.kind == .float {
+            let text = s.value
+            if text == "unlimited" { return .unlimited }
+            if text == "auto" { return .auto }
+            let perMinute = text.hasSuffix("/min")
+            let number = perMinute ? text.dropLast(4) : text.hasSuffix("/s") ? text.dropLast(2) : Substring(text)
+            if let v = Double(number), v.isFinite, (0.001...1_000_000).contains(perMinute ? v / 60 : v) {
+                return perMinute ? .perMinute(v) : .perSecond(v)
+            }
         }
-        return .some(v)
+        let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
+        error(
+            .invalidLimit(
+                field: field,
+                reason: "must be requests per second (N or N/s, from 0.001 to 1000000), per minute (N/min), auto, "
+                    + "or unlimited, not \(found)"),
+            at: node.mark)
+        return nil
     }
 
     private mutating func duration(_ node: Node, field: String) -> Duration? {

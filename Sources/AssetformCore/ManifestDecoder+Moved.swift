@@ -72,7 +72,8 @@ extension ManifestDecoder {
     }
 
     /// The moves against what the manifest declares: the old address must be gone from it (or
-    /// both would claim one record); a new address it does not declare is most likely a typo.
+    /// both would claim one record); a new address it does not declare (and no later entry
+    /// moves on: a chain) is most likely a typo.
     mutating func checkMoves(_ moves: [Move], groups: [Group]) {
         guard !moves.isEmpty else { return }
         var declared = Set<Address>()
@@ -80,10 +81,11 @@ extension ManifestDecoder {
             declared.insert(Address(group: g.key))
             for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) }
         }
+        let froms = Set(moves.map(\.from))
         for move in moves {
             if declared.contains(move.from) {
                 error(.moveFromStillDeclared(move.from), at: move.mark)
-            } else if !declared.contains(move.to) {
+            } else if !declared.contains(move.to) && !froms.contains(move.to) {
                 warning(.moveToUndeclared(move.to), at: move.mark)
             }
         }

@@ -1,66 +1,89 @@
-/// The moves a plan makes (SPEC §9), worked out before anything else is planned: the manifest's
-/// `moved:` entries in the order they are written, then keys renamed without one — a new group
-/// key whose group has the same remote name as a tracked group leaving the manifest, or holds
-/// assets (by url and type) of exactly one such group; then, in each group, a new asset key with
-/// the url and type of a tracked asset leaving it. Planning goes on against the lockfile with
-/// those records moved, so a moved asset is planned like any other at its new address.
-struct MoveResolution {
+/// The moves a plan makes (SPEC §9), worked out before anything else is planned, in this order:
+/// the manifest's `moved:` entries for groups (in the order written); group keys renamed without
+/// an entry (a new group key whose group has the remote name of a tracked group leaving the
+/// manifest, or shares assets, by url and type, with exactly one such group); the `moved:`
+/// entries for assets, their old group read through the group moves; then, in each group, a new
+/// asset key with the url and type of a tracked asset leaving it. An asset whose url and type
+/// leave one group for another cannot move (the service has no such call): it is registered
+/// there again, and the plan says why. Planning goes on against the lockfile with the moves
+/// made, so a moved object is planned like any other at its new address.
+public struct MoveResolution: Sendable {
     /// The lockfile with every move made.
-    var lock: Lockfile?
-    /// One `move` step each, in the order they are made.
-    var steps: [Plan.Step] = []
-    /// `moved:` entries taking an asset to another group, by their new address: registered
-    /// there again (the old record is forgotten, with the reason).
-    var acrossGroups: [Address: (from: Address, id: String)] = [:]
-    /// Why an address leaves the lockfile, where it is not simply gone from the manifest.
-    var forgetReasons: [Address: String] = [:]
+    public private(set) var lock: Lockfile?
+    /// Where each moved record goes: old address to new.
+    public private(set) var moved: [Address: Address] = [:]
     /// `moved:` entries that cannot be made: their new address is already tracked.
-    var conflicts: [Diagnostic] = []
+    public private(set) var conflicts: [Diagnostic] = []
+    /// One `move` step each, in the order they are made.
+    private(set) var steps: [Plan.Step] = []
+    /// Assets whose url and type went to another group, by their new address: registered there
+    /// again (unless adopted there), the old record forgotten with the reason.
+    private(set) var acrossGroups: [Address: Across] = [:]
+    /// Why an address leaves the lockfile, where it is not simply gone from the manifest.
+    private(set) var forgetReasons: [Address: String] = [:]
 
-    init(_ manifest: Manifest, lock: Lockfile?) {
+    struct Across: Sendable {
+        var from: Address
+        var id: String
+        /// How it was found: a `moved:` entry, or its url and type.
+        var how: String
+    }
+
+    public init(_ manifest: Manifest, lock: Lockfile?) {
         self.lock = lock
         guard var working = lock, !working.groups.isEmpty else { return }
-        explicit(manifest, &working)
-        renamedGroups(manifest, &working)
-        renamedAssets(manifest, &working)
-        self.lock = working
-    }
-
-    private mutating func record(_ from: Address, _ to: Address, id: String, _ reason: String, in lock: inout Lockfile) {
-        do {
-            try lock.apply(.move(from: from, to: to))
-        } catch {
-            return  // checked by every caller first: cannot happen
-        }
-        steps.append(Plan.Step(address: to, action: .move(from: from, id: id), reason: reason))
-    }
-
-    private mutating func explicit(_ manifest: Manifest, _ lock: inout Lockfile) {
-        guard !manifest.moved.isEmpty else { return }
         var declared = Set<Address>()
         for g in manifest.groups {
             for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) }
         }
-        for move in manifest.moved {
-            // Not tracked: applied by an earlier run (or never tracked); nothing to do.
-            guard let id = lock.id(at: move.from) else { continue }
-            if let other = lock.id(at: move.to) {
-                conflicts.append(Diagnostic(.error, .moveTargetTracked(from: move.from, to: move.to, id: other), at: move.mark))
-                continue
-            }
-            let entry = "the moved: entry at line \(move.mark.line)"
-            if move.crossesGroups {
-                guard declared.contains(move.to) else { continue }
-                acrossGroups[move.to] = (move.from, id)
-                forgetReasons[move.from] =
-                    "moved to \(move.to) (\(entry)), in another group; the remote asset stays"
-                continue
-            }
-            record(move.from, move.to, id: id, "moved from \(move.from) (\(entry)); no billed call", in: &lock)
+        var groupMoves: [String: String] = [:]
+        for move in manifest.moved where move.from.isGroup {
+            explicit(move, &working, groupMoves: &groupMoves, declared: declared)
         }
+        renamedGroups(manifest, &working, groupMoves: &groupMoves)
+        for move in manifest.moved where !move.from.isGroup {
+            explicit(move, &working, groupMoves: &groupMoves, declared: declared)
+        }
+        let left = renamedAssets(manifest, &working)
+        acrossGroups(manifest, working, left: left)
+        self.lock = working
     }
 
-    private mutating func renamedGroups(_ manifest: Manifest, _ lock: inout Lockfile) {
+    /// Makes one move in `lock` and plans its step.
+    private mutating func record(_ from: Address, _ to: Address, id: String, _ reason: String, in lock: inout Lockfile) {
+        guard (try? lock.apply(.move(from: from, to: to, id: id))) != nil else { return }
+        moved[from] = to
+        steps.append(Plan.Step(address: to, action: .move(from: from, id: id), reason: reason))
+    }
+
+    private mutating func explicit(
+        _ move: Move, _ lock: inout Lockfile, groupMoves: inout [String: String], declared: Set<Address>
+    ) {
+        // An asset of a group that moved is read at its group's new key.
+        var from = move.from
+        if let key = from.asset, let group = groupMoves[from.group] { from = Address(group: group, asset: key) }
+        // Not tracked: made by an earlier run (or never tracked); nothing to do.
+        guard let id = lock.id(at: from) else { return }
+        let entry = "the moved: entry at line \(move.mark.line)"
+        if !from.isGroup && from.group != move.to.group {
+            // Registered in the other group, where the entry's target is declared; once it is
+            // (the target tracked), what is left is to forget the old record.
+            forgetReasons[from] = "moved to \(move.to) (\(entry)), in another group; the remote asset stays"
+            if declared.contains(move.to) && lock.id(at: move.to) == nil {
+                acrossGroups[move.to] = Across(from: from, id: id, how: "moved from \(from) (\(entry))")
+            }
+            return
+        }
+        if let other = lock.id(at: move.to) {
+            conflicts.append(Diagnostic(.error, .moveTargetTracked(from: move.from, to: move.to, id: other), at: move.mark))
+            return
+        }
+        let via = from == move.from ? "" : " (its group moved to \(from.group))"
+        record(from, move.to, id: id, "moved from \(move.from)\(via) (\(entry)); no billed call", in: &lock)
+        if from.isGroup { groupMoves[from.group] = move.to.group }
+    }
+
+    private mutating func renamedGroups(_ manifest: Manifest, _ lock: inout Lockfile, groupMoves: inout [String: String]) {
         let keys = Set(manifest.groups.map(\.key))
         let leaving = lock.groups.keys.filter { !keys.contains($0) }.sorted()
         guard !leaving.isEmpty else { return }
@@ -85,26 +108,35 @@ struct MoveResolution {
         // A tracked group two new keys could each be is moved to neither: that is for `moved:`.
         let claims = Dictionary(grouping: found, by: \.old)
         for f in found where claims[f.old]!.count == 1 {
-            let id = lock.groups[f.old]!.id
             record(
-                Address(group: f.old), Address(group: f.new), id: id,
+                Address(group: f.old), Address(group: f.new), id: lock.groups[f.old]!.id,
                 "renamed from \(f.old): \(f.why); the lockfile record moves with its assets, no billed call", in: &lock)
+            groupMoves[f.old] = f.new
         }
     }
 
-    private mutating func renamedAssets(_ manifest: Manifest, _ lock: inout Lockfile) {
+    /// Tracked assets leaving the manifest, by url and type, in key order; and the manifest's
+    /// untracked assets.
+    private func leaving(_ g: Group, _ locked: LockedGroup) -> [SourceKey: [String]]? {
+        // Cheap first: most groups have no asset that left.
+        var present = 0
+        for a in g.assets where locked.assets[a.key] != nil { present += 1 }
+        guard present < locked.assets.count else { return nil }
+        let declared = Set(g.assets.map(\.key))
+        var pool: [SourceKey: [String]] = [:]
+        for key in locked.assets.keys.sorted() where !declared.contains(key) {
+            guard forgetReasons[Address(group: g.key, asset: key)] == nil else { continue }
+            pool[SourceKey(locked.assets[key]!), default: []].append(key)
+        }
+        return pool
+    }
+
+    /// In each group, a new key takes the record of a leaving asset of the same url and type.
+    /// Returns what is left leaving, per group key.
+    private mutating func renamedAssets(_ manifest: Manifest, _ lock: inout Lockfile) -> [String: [SourceKey: [String]]] {
+        var left: [String: [SourceKey: [String]]] = [:]
         for g in manifest.groups {
-            guard let locked = lock.groups[g.key], !locked.assets.isEmpty else { continue }
-            // Cheap first: most groups have no asset that left.
-            var present = 0
-            for a in g.assets where locked.assets[a.key] != nil { present += 1 }
-            guard present < locked.assets.count else { continue }
-            let declared = Set(g.assets.map(\.key))
-            var pool: [SourceKey: [String]] = [:]
-            for key in locked.assets.keys.sorted() where !declared.contains(key) {
-                guard forgetReasons[Address(group: g.key, asset: key)] == nil else { continue }
-                pool[SourceKey(locked.assets[key]!), default: []].append(key)
-            }
+            guard let locked = lock.groups[g.key], !locked.assets.isEmpty, var pool = leaving(g, locked) else { continue }
             for a in g.assets where locked.assets[a.key] == nil {
                 let to = Address(group: g.key, asset: a.key)
                 guard acrossGroups[to] == nil, var keys = pool[SourceKey(a)], !keys.isEmpty else { continue }
@@ -114,6 +146,35 @@ struct MoveResolution {
                 record(
                     from, to, id: locked.assets[old]!.id,
                     "renamed from \(from): the same url and type; the lockfile record moves, no billed call", in: &lock)
+            }
+            left[g.key] = pool.filter { !$0.value.isEmpty }
+        }
+        return left
+    }
+
+    /// A new asset whose url and type are those of exactly one tracked asset leaving another
+    /// group: not a move (the service cannot move it), but the plan says what happened.
+    private mutating func acrossGroups(_ manifest: Manifest, _ lock: Lockfile, left: [String: [SourceKey: [String]]]) {
+        var pool: [SourceKey: [Address]] = [:]
+        for (key, sources) in left {
+            for (source, assets) in sources { pool[source, default: []] += assets.map { Address(group: key, asset: $0) } }
+        }
+        let keys = Set(manifest.groups.map(\.key))
+        for (key, locked) in lock.groups where !keys.contains(key) {
+            for (asset, a) in locked.assets { pool[SourceKey(a), default: []].append(Address(group: key, asset: asset)) }
+        }
+        guard !pool.isEmpty else { return }
+        for g in manifest.groups {
+            let locked = lock.groups[g.key]
+            for a in g.assets where locked?.assets[a.key] == nil {
+                let to = Address(group: g.key, asset: a.key)
+                guard acrossGroups[to] == nil, let candidates = pool[SourceKey(a)], candidates.count == 1,
+                    candidates[0].group != g.key, let id = lock.id(at: candidates[0])
+                else { continue }
+                let from = candidates[0]
+                pool[SourceKey(a)] = []
+                acrossGroups[to] = Across(from: from, id: id, how: "the url and type of \(from)")
+                forgetReasons[from] = "its url and type are now \(to)'s, in another group; the remote asset stays"
             }
         }
     }

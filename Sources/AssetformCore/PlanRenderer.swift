@@ -67,13 +67,30 @@ public struct PlanRenderer: Sendable {
         let billed = plan.billedCreates
         line += ". \(billed) billed create call\(billed == 1 ? "" : "s")"
         if billed > 0 {
-            if let rate = limits.rates.createAsset {
-                line += "; about \(Self.duration(Double(billed) / rate)) at the configured rates"
-            } else {
+            switch limits.rates.createAsset {
+            case .unlimited:
                 line += "; no create_asset rate is set"
+            case .auto:
+                line += "; about \(Self.duration(Self.autoSeconds(billed))) at the configured rates"
+            case .perSecond, .perMinute:
+                line +=
+                    "; about \(Self.duration(Double(billed) / limits.rates.createAsset.fixedPerSecond!)) at the configured rates"
             }
         }
         return line + "."
+    }
+
+    /// How long `n` creates take at `auto` if nothing throttles it: from its start, a tenth of
+    /// its cap more each second, up to the cap (the call policy's climb).
+    static func autoSeconds(_ n: Int) -> Double {
+        let (start, cap) = (Rates.autoCreateAsset.start, Rates.autoCreateAsset.cap)
+        let slope = cap / 10
+        let climb = (cap - start) / slope
+        let duringClimb = start * climb + slope * climb * climb / 2
+        let made = Double(n)
+        if made >= duringClimb { return climb + (made - duringClimb) / cap }
+        // start·t + slope·t²/2 = made
+        return (-start + (start * start + 2 * slope * made).squareRoot()) / slope
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -184,13 +184,6 @@ private struct Work {
         func add(_ action: Plan.Action, _ reason: String) {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
-        if locked == nil, let (from, old) = moves.acrossGroups[address] {
-            add(
-                .replaceAsset(spec, old: old, url: nil, type: nil, revision: nil, failure: nil),
-                "moved from \(from), in another group: the service cannot move an asset between groups, so it is "
-                    + "registered here again (one billed create); the old asset \(old) stays remotely, untracked")
-            return
-        }
         guard let locked else {
             if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
                 claimed.insert(found.id)
@@ -198,6 +191,11 @@ private struct Work {
                     .adoptAsset(spec, id: found.id, status: found.status),
                     "found by name in its group (\(found.id), \(found.status.rawValue)); this lockfile did not create it; "
                         + "recorded without a billed call")
+            } else if let across = moves.acrossGroups[address] {
+                add(
+                    .replaceAsset(spec, old: across.id, url: nil, type: nil, revision: nil, failure: nil),
+                    "\(across.how), in another group: the service cannot move an asset between groups, so it is "
+                        + "registered here again (one billed create); the old asset \(across.id) stays remotely, untracked")
             } else {
                 add(.createAsset(spec, gone: nil), groupIsNew ? "its group is created again" : "new")
             }
@@ -311,8 +309,12 @@ private struct Work {
         guard !targets.isEmpty else { return Plan(steps: steps, unchanged: unchanged, warnings: warnings) }
         let groupsOfTargetedAssets = Set(targets.filter { !$0.isGroup }.map(\.group))
         func inScope(_ address: Address) -> Bool { targets.contains { address.isCovered(by: $0) } }
+        // The old record of an asset registered again in another group goes with its new one.
+        var oldOfKept = Set<Address>()
+        for (to, across) in moves.acrossGroups where inScope(to) { oldOfKept.insert(across.from) }
         let kept = steps.filter { s in
             if case .move(let from, _) = s.action, inScope(from) { return true }
+            if s.verb == .forget && oldOfKept.contains(s.address) { return true }
             return inScope(s.address)
                 || (s.kind == .group && groupsOfTargetedAssets.contains(s.address.group)
                     && (s.verb == .create || s.verb == .adopt || s.verb == .move))

@@ -74,10 +74,14 @@ public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     /// What the service says the whole list holds; nil when it does not say.
     public var total: Int?
+    /// Where the next page starts, when the service pages by token (`NextToken`); nil or empty:
+    /// by page number, or no further page.
+    public var nextToken: String?
 
-    public init(items: [Item], total: Int?) {
+    public init(items: [Item], total: Int?, nextToken: String? = nil) {
         self.items = items
         self.total = total
+        self.nextToken = nextToken
     }
 }
 

@@ -17,6 +17,29 @@ public struct EmulatorConfiguration: Sendable {
     public var rates: [String: Double] = EmulatorConfiguration.documentedRates
     /// Calls one action may make at once before the rate applies.
     public var burst: Double = 2
+    /// Actions whose rate is counted per minute with no burst (`--rate CreateAsset=120/min`):
+    /// a second call closer to the last than the rate allows is refused.
+    public var noBurst: Set<String> = []
+    /// A per-minute quota that every write (creates and updates, of both kinds) shares, with no
+    /// burst, answered 429 `QuotaWriteQPMExceeded` (BytePlus); in writes per second.
+    public var writeQuota: Double?
+    /// The most assets a key may have Processing at once; a create over it is refused with 429
+    /// `AccountFlowLimitExceeded` (Volcengine allows 30).
+    public var processingLimit: Int?
+    /// The most assets a key's pool holds (Failed ones too); a create over it is refused with 429
+    /// `QuotaSharedPoolExceeded`.
+    public var poolSize: Int?
+    /// Billed creates a key may make; then every create is refused with 402.
+    public var balance: Int?
+    /// How a Failed seedance asset says why: `Error: {Code, Message}`, or `FailCode`/`FailReason`.
+    public var failForm: FailForm = .error
+    /// Lists answer a `NextToken` while more pages remain, and take one back for the next page.
+    public var nextToken = false
+
+    public enum FailForm: String, Sendable, CaseIterable {
+        case error
+        case failCode = "failcode"
+    }
 
     /// How seedance answers are wrapped (API.md §1: a gateway may wrap them).
     public var envelope: Envelope = .upstream
@@ -32,6 +55,11 @@ public struct EmulatorConfiguration: Sendable {
         case data
         /// `{"code": 0, "msg": "success", "data": Result}`, errors as `{"error": {…}}`.
         case codeMsgData = "code-msg-data"
+        /// The result itself with no envelope; errors as `{"Error": {Code, Message}}`.
+        case bare
+        /// `{"state": 1, "data": Result, "error": null}`; errors with `state` 0 and
+        /// `error: {code, message}`.
+        case state
     }
 
     /// Added latency per request, drawn uniformly from the range.

@@ -1,3 +1,4 @@
+import DequeModule
 import Durable
 import Foundation
 import JSON
@@ -22,7 +23,18 @@ actor EmulatorState {
         var committedAssets: [Dialect: Int] = [:]
         var internalErrors = 0
         var droppedResponses = 0
+        /// The most assets one key had Processing at once, right after a create.
+        var processingPeak: [Dialect: Int] = [:]
     }
+
+    /// Per tenant, when each asset it created in this process stops Processing, earliest first
+    /// (the delay is the same for all, so creation order is that order).
+    private var processing: [String: Deque<Double>] = [:]
+    /// Per tenant, billed creates made (for `balance`).
+    private var billed: [String: Int] = [:]
+
+    /// The writes a per-minute write quota counts.
+    static let writeActions: Set<String> = ["CreateAssetGroup", "CreateAsset", "UpdateAssetGroup", "UpdateAsset"]
 
     init(configuration: EmulatorConfiguration, restoring persisted: PersistedState? = nil) {
         self.configuration = configuration
@@ -49,7 +61,8 @@ actor EmulatorState {
 
     enum Admission: Sendable {
         case admitted
-        case throttled(retryAfter: Int)
+        /// `code` is the throttling code to answer with.
+        case throttled(retryAfter: Int, code: String)
         case rejected(APIError)
     }
 
@@ -64,16 +77,21 @@ actor EmulatorState {
             return .rejected(
                 APIError(status: 403, code: "SubscriptionRequired", message: "the account has not enabled the asset service"))
         }
-        if configuration.throttle, let rate = configuration.rates[rateClass], rate > 0 {
-            let bucketKey = tenantKey(dialect, key) + "/" + rateClass
+        if configuration.throttle {
             let now = ContinuousClock.now
-            var bucket = buckets[bucketKey] ?? TokenBucket(rate: rate, burst: configuration.burst, now: now)
-            let wait = bucket.take(now: now)
-            buckets[bucketKey] = bucket
-            if let wait {
+            if let rate = configuration.writeQuota, Self.writeActions.contains(rateClass),
+                let wait = take(tenantKey(dialect, key) + "/writes", rate: rate, burst: 1, now: now)
+            {
                 stats.throttled[dialect, default: 0] += 1
-                let seconds = wait.inSeconds
-                return .throttled(retryAfter: max(1, Int(seconds.rounded(.up))))
+                return .throttled(retryAfter: max(1, Int(wait.inSeconds.rounded(.up))), code: "QuotaWriteQPMExceeded")
+            }
+            if let rate = configuration.rates[rateClass], rate > 0,
+                let wait = take(
+                    tenantKey(dialect, key) + "/" + rateClass, rate: rate,
+                    burst: configuration.noBurst.contains(rateClass) ? 1 : configuration.burst, now: now)
+            {
+                stats.throttled[dialect, default: 0] += 1
+                return .throttled(retryAfter: max(1, Int(wait.inSeconds.rounded(.up))), code: configuration.throttleCode)
             }
         }
         if configuration.errorRate > 0, Double.random(in: 0..<1, using: &random) < configuration.errorRate {
@@ -81,6 +99,14 @@ actor EmulatorState {
             return .rejected(APIError(status: 500, code: "InternalError", message: "an internal error occurred; try again"))
         }
         return .admitted
+    }
+
+    /// A token from a bucket; nil when there was one, else how long until there will be.
+    private func take(_ bucketKey: String, rate: Double, burst: Double, now: ContinuousClock.Instant) -> Duration? {
+        var bucket = buckets[bucketKey] ?? TokenBucket(rate: rate, burst: burst, now: now)
+        let wait = bucket.take(now: now)
+        buckets[bucketKey] = bucket
+        return wait
     }
 
     /// Added latency for one call, if configured.
@@ -110,7 +136,8 @@ actor EmulatorState {
         while true {
             let id =
                 dialect == .seedance
-                ? "\(prefix)-\(UTCDate.compact(now))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
+                // The upstream's ids carry its local time, UTC+8 (API.md §1): never a UTC time.
+                ? "\(prefix)-\(UTCDate.compact(now, offset: 8 * 3600))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
                 : "\(prefix == "asset" ? "Asset" : "group")-\(randomSuffix(16, alphabet: "0123456789abcdef"))"
             if tenant.groups[id] == nil && tenant.assets[id] == nil { return id }
         }
@@ -150,12 +177,30 @@ actor EmulatorState {
         let now = Self.now()
 
         let fails = configuration.failingURLPatterns.contains { URLPattern.matches($0, url) }
+        let tk = tenantKey(dialect, key)
+        if let balance = configuration.balance, billed[tk, default: 0] >= balance {
+            throw APIError(
+                status: 402, code: "InsufficientBalance", message: "the account's balance is exhausted; top up to continue")
+        }
+        var window = processing[tk] ?? []
+        while let first = window.first, first <= now { window.removeFirst() }
+        if let limit = configuration.processingLimit, window.count >= limit {
+            processing[tk] = window
+            throw APIError(
+                status: 429, code: "AccountFlowLimitExceeded",
+                message: "\(window.count) assets are Processing, the most the account may have at once; retry later")
+        }
         let asset = try withTenant(dialect, key) { (tenant) throws(APIError) -> AssetRecord in
             guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
                 throw .notFound("NotFound.group_id", "the asset group \(groupID) does not exist")
             }
             if let max = configuration.maxAssetsPerKey, tenant.assets.count >= max {
                 throw APIError(status: 403, code: "QuotaExceeded", message: "the account may hold at most \(max) assets")
+            }
+            if let pool = configuration.poolSize, tenant.assets.count >= pool {
+                throw APIError(
+                    status: 429, code: "QuotaSharedPoolExceeded",
+                    message: "the shared pool for projects without explicit allocation is full")
             }
             let asset = AssetRecord(
                 id: newID(dialect, prefix: "asset", now: now, in: tenant), name: name, sourceURL: url, assetType: type,
@@ -168,6 +213,10 @@ actor EmulatorState {
             return asset
         }
         stats.committedAssets[dialect, default: 0] += 1
+        billed[tk, default: 0] += 1
+        window.append(asset.readyTime)
+        processing[tk] = window
+        stats.processingPeak[dialect] = max(stats.processingPeak[dialect] ?? 0, window.count)
         dirty = true
         return asset
     }
@@ -333,6 +382,7 @@ actor EmulatorState {
                     ])
                 }
             ),
+            ("processing_peak", perDialect { .int(self.stats.processingPeak[$0] ?? 0) }),
             ("internal_errors", .int(stats.internalErrors)),
             ("dropped_responses", .int(stats.droppedResponses)),
             ("objects", perDialect { .object(objects[$0] ?? []) }),
@@ -343,6 +393,8 @@ actor EmulatorState {
         tenants = [:]
         listCache = [:]
         buckets = [:]
+        processing = [:]
+        billed = [:]
         stats = Stats()
         dirty = true
     }

@@ -13,7 +13,8 @@ struct SeedanceAPI: Sendable {
             RequestSchema(fields: fields.merging(project) { a, _ in a }, required: required, immutable: immutable)
         }
         let listPaging: [String: RequestSchema.Kind] = [
-            "PageNumber": .integer, "PageSize": .integer, "SortBy": .string, "SortOrder": .string,
+            "PageNumber": .integer, "PageSize": .integer, "SortBy": .string, "SortOrder": .string, "NextToken": .string,
+            "MaxResults": .integer,
         ]
         return [
             "CreateAssetGroup": schema(["Name": .string, "Description": .string, "GroupType": .string], required: ["Name"]),
@@ -48,10 +49,9 @@ struct SeedanceAPI: Sendable {
         }
         if let delay = await state.latency() { try? await Task.sleep(for: delay) }
         switch await state.admit(.seedance, action: action, rateClass: action, key: key) {
-        case .throttled(let seconds):
+        case .throttled(let seconds, let code):
             var response = error(
-                action,
-                APIError(status: 429, code: configuration.throttleCode, message: "too many requests for \(action); retry later"))
+                action, APIError(status: 429, code: code, message: "too many requests for \(action); retry later"))
             response.retryAfter = seconds
             return response
         case .rejected(let e):
@@ -119,12 +119,14 @@ struct SeedanceAPI: Sendable {
                 items = result.items.map(render)
                 total = result.total
             }
-            return (
-                .object([
-                    ("Items", .array(items)), ("TotalCount", .int(total)), ("PageNumber", .int(q.page)),
-                    ("PageSize", .int(q.size)),
-                ]), false
-            )
+            var fields: [(String, JSONValue)] = [
+                ("Items", .array(items)), ("TotalCount", .int(total)), ("PageNumber", .int(q.page)), ("PageSize", .int(q.size)),
+            ]
+            if configuration.nextToken {
+                // Opaque to the client: where the next page starts; "" on the last.
+                fields.append(("NextToken", .string(q.page * q.size < total ? "p\(q.page + 1)-\(q.size)" : "")))
+            }
+            return (.object(fields), false)
         case "UpdateAssetGroup":
             if let e = checkLength(r["Name"]?.string, field: "Name", min: 1, max: 64) { throw e }
             if let e = checkLength(r["Description"]?.string, field: "Description", max: 300) { throw e }
@@ -142,9 +144,18 @@ struct SeedanceAPI: Sendable {
     private func listQuery(_ r: JSONValue, project: String, assets: Bool) throws(APIError) -> EmulatorState.ListQuery {
         let filter = r["Filter"]
         guard filter?["GroupType"]?.string == "AIGC" else { throw .invalid("the parameter Filter.GroupType must be AIGC") }
-        let page = r["PageNumber"]?.int ?? 1
+        var page = r["PageNumber"]?.int ?? 1
         guard page >= 1 else { throw .invalid("the parameter PageNumber must be 1 or more") }
-        let size = r["PageSize"]?.int ?? 20
+        if let token = r["NextToken"]?.string, !token.isEmpty {
+            // "p{page}-{size}", as this emulator writes them.
+            let parts = token.dropFirst().split(separator: "-")
+            guard token.hasPrefix("p"), parts.count == 2, let n = Int(parts[0]), n >= 1 else {
+                throw .invalid("the parameter NextToken is not one this service gave")
+            }
+            page = n
+        }
+        // The upstream's default page is 10 (API.md §1): a client that relies on a default gets few.
+        let size = r["PageSize"]?.int ?? r["MaxResults"]?.int ?? 10
         guard (1...100).contains(size) else { throw .invalid("the parameter PageSize must be from 1 to 100") }
         let sortBy = r["SortBy"]?.string ?? "CreateTime"
         guard sortBy == "CreateTime" || sortBy == "UpdateTime" else {
@@ -186,14 +197,14 @@ struct SeedanceAPI: Sendable {
             ("GroupId", .string(a.groupID)), ("Status", .string(status.rawValue)),
         ]
         if status == .failed {
-            fields.append(
-                (
-                    "Error",
-                    .object([
-                        ("Code", .string("InvalidParameter.DownloadFailed")),
-                        ("Message", .string("could not download \(a.sourceURL)")),
-                    ])
-                ))
+            let code = "InvalidParameter.DownloadFailed"
+            let message = "could not download \(a.sourceURL)"
+            switch configuration.failForm {
+            case .error:
+                fields.append(("Error", .object([("Code", .string(code)), ("Message", .string(message))])))
+            case .failCode:
+                fields += [("FailCode", .string(code)), ("FailReason", .string(message))]
+            }
         }
         fields += [
             ("ProjectName", .string(a.projectName)), ("CreateTime", .string(UTCDate.rfc3339(a.createTime))),
@@ -216,6 +227,8 @@ struct SeedanceAPI: Sendable {
         case .upstream: .object([("ResponseMetadata", metadata(action)), ("Result", result)])
         case .data: .object([("data", result)])
         case .codeMsgData: .object([("code", .int(0)), ("msg", .string("success")), ("data", result)])
+        case .bare: result
+        case .state: .object([("state", .int(1)), ("data", result), ("error", .null)])
         }
     }
 
@@ -227,6 +240,13 @@ struct SeedanceAPI: Sendable {
         case .data, .codeMsgData:
             body = .object([
                 ("error", .object([("message", .string(e.message)), ("type", .string(e.code)), ("code", .string(e.code))]))
+            ])
+        case .bare:
+            body = .object([("Error", .object([("Code", .string(e.code)), ("Message", .string(e.message))]))])
+        case .state:
+            body = .object([
+                ("state", .int(0)), ("data", .null),
+                ("error", .object([("code", .string(e.code)), ("message", .string(e.message))])),
             ])
         }
         return EmulatorResponse(status: configuration.errorsWithStatus200 ? 200 : e.status, body: body)

@@ -34,7 +34,7 @@ struct ZeroZeroAPI: Sendable {
     func handle(_ call: Call, id: String?, platform: String?, body: [UInt8], key: String) async -> EmulatorResponse {
         if let delay = await state.latency() { try? await Task.sleep(for: delay) }
         switch await state.admit(.zeroZero, action: call.rawValue, rateClass: call.rateClass, key: key) {
-        case .throttled(let seconds):
+        case .throttled(let seconds, _):
             var response = error(APIError(status: 429, code: "429", message: "rate limit exceeded; retry later"))
             response.retryAfter = seconds
             return response

@@ -7,15 +7,17 @@ public protocol AssetService: Sendable {
     /// `beforeSend` runs just before each attempt is sent (apply journals its intent there).
     func createGroup(name: String, description: String, beforeSend: CreateHook?) async throws(RemoteError) -> RemoteGroup
     func getGroup(id: String) async throws(RemoteError) -> RemoteGroup
-    /// One page, in creation order (oldest first), `pageSize` at most 100.
-    func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup>
+    /// One page, in creation order (oldest first), `pageSize` at most 100: page `page`, or the
+    /// page `token` (the previous page's `nextToken`) names.
+    func listGroups(page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup>
     func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError)
 
     func createAsset(groupID: String, name: String, type: AssetType, url: String, beforeSend: CreateHook?)
         async throws(RemoteError) -> RemoteAsset
     func getAsset(id: String) async throws(RemoteError) -> RemoteAsset
     /// One page of the named groups' assets, in creation order (oldest first).
-    func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset>
+    func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError)
+        -> Page<RemoteAsset>
     func updateAsset(id: String, name: String) async throws(RemoteError)
 }
 
@@ -32,15 +34,15 @@ extension AssetService {
 
     /// Every group, a page of 100 at a time.
     public func allGroups() async throws(RemoteError) -> [RemoteGroup] {
-        try await Paging.all("ListAssetGroups", id: \RemoteGroup.id) { (page) async throws(RemoteError) in
-            try await listGroups(page: page, pageSize: Paging.pageSize)
+        try await Paging.all("ListAssetGroups", id: \RemoteGroup.id) { (page, token) async throws(RemoteError) in
+            try await listGroups(page: page, token: token, pageSize: Paging.pageSize)
         }
     }
 
     /// Every asset of the named groups, a page of 100 at a time.
     public func allAssets(groupIDs: [String]) async throws(RemoteError) -> [RemoteAsset] {
-        try await Paging.all("ListAssets", id: \RemoteAsset.id) { (page) async throws(RemoteError) in
-            try await listAssets(groupIDs: groupIDs, page: page, pageSize: Paging.pageSize)
+        try await Paging.all("ListAssets", id: \RemoteAsset.id) { (page, token) async throws(RemoteError) in
+            try await listAssets(groupIDs: groupIDs, page: page, token: token, pageSize: Paging.pageSize)
         }
     }
 }

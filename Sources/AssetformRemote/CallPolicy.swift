@@ -68,6 +68,16 @@ public actor CallPolicy {
     /// The schedule's view of a class, for tests and progress (the rate in force).
     public func classState(_ c: CallClass) -> RateSchedule.ClassState { schedule.classes[c]! }
 
+    /// Per class that made two calls or more: the rate achieved between its first and last start,
+    /// and the rate in force at the end.
+    public var achievedRates: [CallClass: (achieved: Double, current: Double?)] {
+        var out: [CallClass: (Double, Double?)] = [:]
+        for c in CallClass.allCases {
+            if let a = schedule.achieved(c) { out[c] = (a, schedule.classes[c]!.effective) }
+        }
+        return out
+    }
+
     /// Runs `send` under the policy, retrying what may be retried.
     public func perform<T: Sendable>(
         _ call: RemoteCall, _ send: @Sendable (_ attempt: Int) async -> Result<T, RemoteError>
@@ -89,6 +99,7 @@ public actor CallPolicy {
             switch result {
             case .success(let value):
                 budget.earn()
+                schedule.recordSuccess(call.callClass, at: now)
                 observer?(.finished(call, attempt: attempt, status: 200, at: started + elapsed, elapsed: elapsed))
                 return value
             case .failure(let error):

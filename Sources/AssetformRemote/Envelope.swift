@@ -4,17 +4,30 @@ import JSON
 /// Reads answers in every shape API.md allows, and finds the error in any of them, whatever the
 /// HTTP status says.
 enum Envelope {
-    /// The result of a seedance answer: `Result` of the upstream form, or `data` of a gateway's.
+    /// The result of a seedance answer, in any shape API.md lists: the upstream `Result` (errors
+    /// in `ResponseMetadata.Error`), a gateway's `data` or `{"code", "msg", "data"}` (errors as
+    /// `{"error": {…}}`), a reseller's `{"state", "data", "error"}`, or the bare result.
     static func seedance(_ reply: HTTPReply, call: RemoteCall) -> Result<JSONValue, RemoteError> {
-        guard let json = Exchange.parse(reply.body) else {
+        guard let json = Exchange.parse(reply.body), case .object = json else {
             return .failure(unreadable(reply, call: call))
         }
         if let meta = json["ResponseMetadata"], let error = meta["Error"] {
-            return .failure(
-                serviceError(code: error["Code"]?.string, message: error["Message"]?.string, reply: reply, call: call))
+            return .failure(upstreamError(error, reply: reply, call: call))
         }
-        if let error = json["error"], case .object = error {
-            return .failure(serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
+        if let error = json["Error"], case .object = error {
+            return .failure(upstreamError(error, reply: reply, call: call))  // a bare error
+        }
+        if let error = json["error"], error != .null {
+            if case .object = error {
+                return .failure(
+                    serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
+            }
+            return .failure(serviceError(code: nil, message: error.string ?? "\(error.encoded)", reply: reply, call: call))
+        }
+        if let state = json["state"], json["data"] != nil || json["error"] != nil {
+            // {"state": 1, "data": …, "error": null}: 1 (or 0, or true) with no error is success.
+            let ok = state.int.map { $0 == 1 || $0 == 0 } ?? (state == .bool(true))
+            if !ok { return .failure(serviceError(code: state.int.map(String.init), message: nil, reply: reply, call: call)) }
         }
         if let code = json["code"], json["data"] != nil || json["msg"] != nil {
             // {"code": 0, "msg": …, "data": …}: 0 (or 200) is success.
@@ -29,7 +42,20 @@ enum Envelope {
         }
         if let result = json["Result"] { return .success(result) }
         if let data = json["data"], data != .null { return .success(data) }
+        // The bare result: the object itself, when it is not an envelope.
+        if json["ResponseMetadata"] == nil && json["data"] == nil && json["state"] == nil && json["code"] == nil {
+            return .success(json)
+        }
         return .failure(unreadable(reply, call: call))
+    }
+
+    /// `{"Code", "CodeN"?, "Message"}`, as the upstream writes errors.
+    private static func upstreamError(_ error: JSONValue, reply: HTTPReply, call: RemoteCall) -> RemoteError {
+        var message = error["Message"]?.string
+        let number = error["CodeN"]?.int
+        if let number { message = (message ?? "no message") + " (CodeN \(number))" }
+        return serviceError(
+            code: error["Code"]?.string ?? number.map(String.init), message: message, reply: reply, call: call)
     }
 
     /// The `data` of a 0-0 answer (`{"code", "msg", "data"}`), or the error it carries.
@@ -46,11 +72,10 @@ enum Envelope {
             // body's code, an HTTP status, decides.
             let msg = json["msg"]?.string ?? ""
             let upstream = leadingCode(msg)
-            var kind = RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
-            if code == 401 { kind = .fatalForRun }
-            var error = RemoteError(
-                kind, call: call.name, status: reply.status, code: upstream ?? String(code),
-                message: msg.isEmpty ? "no message" : msg)
+            let kind = RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
+            var text = msg.isEmpty ? "no message" : msg
+            if let consequence = ErrorTable.consequence(status: code, code: upstream) { text += "; " + consequence }
+            var error = RemoteError(kind, call: call.name, status: reply.status, code: upstream ?? String(code), message: text)
             honourRetryAfter(&error, reply)
             return .failure(error)
         }
@@ -78,12 +103,10 @@ enum Envelope {
     }
 
     private static func serviceError(code: String?, message: String?, reply: HTTPReply, call: RemoteCall) -> RemoteError {
-        var kind = RemoteError.classify(code: code, status: reply.status, isCreate: call.isCreate)
-        // A 401 or 403 from the gateway is about the key, whatever code it carries.
-        if reply.status == 401 { kind = .fatalForRun }
-        var error = RemoteError(
-            kind, call: call.name, status: reply.status, code: code,
-            message: message ?? "the service answered HTTP \(reply.status) without a message")
+        let kind = RemoteError.classify(code: code, status: reply.status, isCreate: call.isCreate)
+        var text = message ?? "the service answered HTTP \(reply.status) without a message"
+        if let consequence = ErrorTable.consequence(status: reply.status, code: code) { text += "; " + consequence }
+        var error = RemoteError(kind, call: call.name, status: reply.status, code: code, message: text)
         honourRetryAfter(&error, reply)
         return error
     }

@@ -1,7 +1,8 @@
 import AssetformCore
 
 /// Walks a paginated list to its end, and only to its end (SPEC §6, "every wait is bounded"):
-/// it stops at the listed total or an empty page; objects listed twice (the list shifted while it
+/// by page number, or by `NextToken` where the service gives one; it stops at the listed total,
+/// an empty page, or a page by token with no next token; objects listed twice (the list shifted while it
 /// was walked) are kept once; and a service that pages forever — a page of ids all seen before,
 /// more pages than its own total allows, a total no account can hold — is an error naming the
 /// call, not an endless walk.
@@ -12,14 +13,18 @@ public enum Paging {
     public static let maximumObjects = 1_000_000
 
     static func all<T: Sendable>(
-        _ call: String, id: (T) -> String, page fetch: (Int) async throws(RemoteError) -> Page<T>
+        _ call: String, id: (T) -> String, page fetch: (Int, String?) async throws(RemoteError) -> Page<T>
     ) async throws(RemoteError) -> [T] {
         var items: [T] = []
         var seen = Set<String>()
         var page = 1
         var served = pageSize
+        // A service that pages by token (`NextToken`) says where the next page starts, and that
+        // there is none by giving no token.
+        var token: String?
+        var tokens = Set<String>()
         while true {
-            let p = try await fetch(page)
+            let p = try await fetch(page, token)
             if let total = p.total, total > maximumObjects {
                 throw RemoteError(
                     .fatalForCall, call: call,
@@ -35,6 +40,16 @@ public enum Paging {
             // a gateway may serve shorter pages than asked for.)
             if p.items.isEmpty { return items }
             if let total = p.total, items.count >= total { return items }
+            if let next = p.nextToken, !next.isEmpty {
+                guard tokens.insert(next).inserted else {
+                    throw RemoteError(
+                        .fatalForCall, call: call,
+                        message: "page \(page) gives a NextToken given before; the service pages without end")
+                }
+                token = next
+            } else if token != nil {
+                return items  // paging by token, and no token: the last page
+            }
             if page == 1 { served = p.items.count }
             guard fresh > 0 else {
                 throw RemoteError(

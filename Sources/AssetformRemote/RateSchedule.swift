@@ -1,30 +1,50 @@
+public import AssetformCore
 import DequeModule
 import Timing
 
 /// When calls of each class may start: the pure core of the call policy, driven by explicit
 /// times so that tests can check exact schedules.
 ///
-/// Guarantees, per class: starts are at least 1/rate apart, so no sliding one-second window
-/// holds more than rate + 1 of them; nothing starts while the class is paused by a
-/// `Retry-After`. Throttling halves the class's effective rate (at most once a second); each
-/// quiet second after that gives back a tenth of the configured rate until it is reached again.
-/// A class with no configured rate that is throttled takes half of what it achieved in the last
-/// second, and grows by a quarter each quiet second until it is unlimited again.
+/// Per class, by its rate (SPEC §6):
+/// - `N/s`: starts at least 1/N apart, so no sliding second holds more than N + 1 of them.
+///   Throttling halves the effective rate (at most once a second); each quiet second after that
+///   gives back a tenth of the configured rate until it is reached again.
+/// - `N/min`: paced evenly, a little slower than 60/N s apart and measured from the actual
+///   starts (no credit for a late one): a service that counts per minute with no burst refuses
+///   two calls closer than that.
+/// - `auto`: additive increase, multiplicative decrease. Each successful call adds `step / rate`
+///   (so `step` per second at any rate); each throttled answer halves the rate (at most once a
+///   second) and remembers where it was (the ceiling). Below 85 % of the ceiling (or before any
+///   throttle) the step is a tenth of the cap, above it a hundredth: the rate climbs back fast,
+///   then probes slowly where the service last refused. Never above the cap.
+/// - `unlimited`: no spacing; throttled, it takes half of what it achieved in the last second,
+///   and grows by a quarter each quiet second until it is unlimited again.
+/// Nothing starts while the class is paused by a `Retry-After`.
 public struct RateSchedule: Sendable {
     /// Times are offsets from an arbitrary origin (the policy uses its clock's start).
     public typealias Instant = Duration
 
+    public enum Mode: Sendable, Equatable {
+        case fixed, paced, auto, unlimited
+    }
+
     public struct ClassState: Sendable {
-        /// Requests per second from the manifest; nil: no limit.
+        public var mode: Mode
+        /// Requests per second: the configured rate, or `auto`'s cap; nil: no limit.
         public var configured: Double?
         /// What is in force now; nil: no limit.
         public var effective: Double?
         public var lastStart: Instant?
         public var pausedUntil: Instant = .zero
+        /// `auto`: the rate at the last throttled answer.
+        public var ceiling: Double?
         var lastDecrease: Instant?
         var lastChange: Instant = .zero
         /// Starts in the last second, for a class with no rate that gets throttled.
         var recentStarts = Deque<Instant>()
+        /// First and last start, and how many: the achieved rate.
+        public var firstStart: Instant?
+        public var starts = 0
     }
 
     public private(set) var classes: [CallClass: ClassState]
@@ -32,12 +52,23 @@ public struct RateSchedule: Sendable {
     public var floor = 0.1
     /// Above this an unlimited class that recovers is unlimited again.
     static let unlimitedAgain = 10_000.0
+    /// How much slower than its rate a per-minute class is paced: arrivals jitter by a few
+    /// milliseconds, and a no-burst quota refuses a call that arrives early.
+    static let pacingMargin = 1.025
 
-    public init(rates: [CallClass: Double?]) {
+    public init(rates: [CallClass: Rate]) {
         var classes: [CallClass: ClassState] = [:]
         for c in CallClass.allCases {
-            let rate = rates[c] ?? nil
-            classes[c] = ClassState(configured: rate, effective: rate)
+            switch rates[c] ?? .unlimited {
+            case .unlimited: classes[c] = ClassState(mode: .unlimited, configured: nil, effective: nil)
+            case .perSecond(let r): classes[c] = ClassState(mode: .fixed, configured: r, effective: r)
+            case .perMinute(let n):
+                classes[c] = ClassState(
+                    mode: .paced, configured: n / 60 / Self.pacingMargin, effective: n / 60 / Self.pacingMargin)
+            case .auto:
+                let range = c.autoRange
+                classes[c] = ClassState(mode: .auto, configured: range.cap, effective: range.start)
+            }
         }
         self.classes = classes
     }
@@ -59,16 +90,19 @@ public struct RateSchedule: Sendable {
     /// not add up and the achieved rate stays at the configured one. The credit is bounded: if
     /// slots are 1/r apart and a start counts up to δ before it happened, a one-second window
     /// can reach back δ further and holds at most ⌊(1 + δ)·r⌋ + 1 starts, which is r + 1 or less
-    /// exactly when δ < (1 − frac(r)) / r. The credit is nine tenths of that.
+    /// exactly when δ < (1 − frac(r)) / r. The credit is nine tenths of that. A paced class gets
+    /// none: its quota counts the actual arrivals.
     public mutating func recordStart(_ c: CallClass, at now: Instant) {
         var counted = now
-        if let rate = classes[c]!.effective, let last = classes[c]!.lastStart {
+        if classes[c]!.mode != .paced, let rate = classes[c]!.effective, let last = classes[c]!.lastStart {
             let slot = max(classes[c]!.pausedUntil, last + Self.interval(rate))
             let credit = Duration.seconds(clamping: 0.9 * (1 - (rate - rate.rounded(.down))) / rate)
             counted = max(slot, now - credit)
         }
         classes[c]!.lastStart = counted
-        if classes[c]!.configured == nil {
+        if classes[c]!.firstStart == nil { classes[c]!.firstStart = now }
+        classes[c]!.starts += 1
+        if classes[c]!.mode == .unlimited {
             // Oldest first, so dropping those older than a second is a few pops at the front.
             while let first = classes[c]!.recentStarts.first, first <= now - .seconds(1) {
                 classes[c]!.recentStarts.removeFirst()
@@ -77,13 +111,23 @@ public struct RateSchedule: Sendable {
         }
     }
 
-    /// A throttled answer: pause the class for `retryAfter` if given, and lower its rate.
+    /// A call of class `c` succeeded: `auto` rises by its step over its rate.
+    public mutating func recordSuccess(_ c: CallClass, at now: Instant) {
+        guard classes[c]!.mode == .auto, let rate = classes[c]!.effective, let cap = classes[c]!.configured else { return }
+        let ceiling = classes[c]!.ceiling
+        let step = ceiling.map { rate < 0.85 * $0 } ?? true ? cap / 10 : cap / 100
+        classes[c]!.effective = min(cap, rate + step / rate)
+    }
+
+    /// A throttled answer: pause the class for `retryAfter` if given, and lower its rate (a
+    /// paced class keeps its pace: it is already as slow as its quota).
     public mutating func recordThrottle(_ c: CallClass, at now: Instant, retryAfter: Duration?) {
         var s = classes[c]!
         if let retryAfter { s.pausedUntil = max(s.pausedUntil, now + retryAfter) }
         // Many calls in flight are throttled together: one decrease per second, not one each.
-        if s.lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true {
+        if s.mode != .paced, s.lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true {
             let current = s.effective ?? max(1, Double(s.recentStarts.filter { $0 > now - .seconds(1) }.count))
+            if s.mode == .auto { s.ceiling = current }
             s.effective = max(floor, current / 2)
             s.lastDecrease = now
         }
@@ -91,10 +135,18 @@ public struct RateSchedule: Sendable {
         classes[c] = s
     }
 
-    /// Additive recovery toward the configured rate (multiplicative toward unlimited).
+    /// The rate achieved between the first and the last start; nil before two starts.
+    public func achieved(_ c: CallClass) -> Double? {
+        let s = classes[c]!
+        guard s.starts >= 2, let first = s.firstStart, let last = s.lastStart, last > first else { return nil }
+        return Double(s.starts - 1) / (last - first).inSeconds
+    }
+
+    /// Additive recovery toward the configured rate (multiplicative toward unlimited). `auto`
+    /// rises with its successes instead.
     private mutating func recover(_ c: CallClass, now: Instant) {
         var s = classes[c]!
-        guard let effective = s.effective, effective != s.configured else { return }
+        guard s.mode == .fixed || s.mode == .unlimited, let effective = s.effective, effective != s.configured else { return }
         let quietSeconds = Int((now - s.lastChange) / .seconds(1))
         guard quietSeconds >= 1 else { return }
         var rate = effective
@@ -114,5 +166,16 @@ public struct RateSchedule: Sendable {
 
     static func interval(_ rate: Double) -> Duration {
         .nanoseconds(Int64((1e9 / rate).rounded(.up)))  // rates are bounded (0.001…1,000,000/s): it fits
+    }
+}
+
+extension CallClass {
+    /// Where `auto` starts and its cap, for this class.
+    var autoRange: Rates.AutoRange {
+        switch self {
+        case .createAsset: Rates.autoCreateAsset
+        case .write: Rates.autoWrite
+        case .read: Rates.autoRead
+        }
     }
 }

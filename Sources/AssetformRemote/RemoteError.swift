@@ -6,15 +6,14 @@ import Foundation
 /// the query string of a URL.
 public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// Stop the whole run: the key is refused (401, `AccessDenied`) or the account lacks the
-        /// asset service (`SubscriptionRequired`).
+        /// Stop the whole run: the key is refused (401, `AccessDenied`), the account lacks the
+        /// asset service (`SubscriptionRequired`), its pool or quota is full
+        /// (`QuotaSharedPoolExceeded`, `QuotaExceeded`), or its balance is gone (402).
         case fatalForRun
         /// This call is wrong and will stay wrong (`InvalidParameter…`, `MissingParameter`).
         case fatalForCall
         /// The object is gone (`NotFound.*`).
         case notFound
-        /// The account's group or asset quota is full: stop creating.
-        case quotaExhausted
         /// Throttled: retry later, after `retryAfter` when the service said.
         case throttled(retryAfter: Duration?)
         /// Safe to retry: 5xx on a call that is not a create, a timeout on a read, or a connection
@@ -55,27 +54,15 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
-    /// Classifies a service's answer by its code and HTTP status (API.md's table).
+    /// Classifies a service's answer by its code and HTTP status (`ErrorTable`); a create whose
+    /// answer says to try again may have been made, so its outcome is unknown.
     static func classify(code: String?, status: Int, isCreate: Bool) -> Kind {
-        if let code {
-            switch code {
-            case "AccountFlowLimitExceeded", "QuotaWriteQPMExceeded": return .throttled(retryAfter: nil)
-            case "AccessDenied", "SubscriptionRequired": return .fatalForRun
-            case "QuotaExceeded": return .quotaExhausted
-            case "InvalidAction", "MissingParameter": return .fatalForCall
-            case "InternalError": return isCreate ? .ambiguous : .retryable
-            default:
-                if code.hasPrefix("NotFound") { return .notFound }
-                if code.hasPrefix("InvalidParameter") { return .fatalForCall }
-            }
-        }
-        switch status {
-        case 429: return .throttled(retryAfter: nil)
-        case 401, 403: return .fatalForRun
-        case 404: return .notFound
-        case 500...599: return isCreate ? .ambiguous : .retryable
-        case 408: return isCreate ? .ambiguous : .retryable
-        default: return .fatalForCall
+        switch ErrorTable.classify(status: status, code: code) {
+        case .throttle: .throttled(retryAfter: nil)
+        case .retryable: isCreate ? .ambiguous : .retryable
+        case .fatalForRun: .fatalForRun
+        case .fatalForCall: .fatalForCall
+        case .notFound: .notFound
         }
     }
 }

@@ -26,16 +26,24 @@ public struct SeedanceClient: AssetService {
         try group(try await call("GetAssetGroup", .read, [("Id", .string(id))]), "GetAssetGroup")
     }
 
-    public func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
+    public func listGroups(page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
         let result = try await call(
             "ListAssetGroups", .read,
-            [
-                ("Filter", .object([("GroupType", .string("AIGC"))])), ("PageNumber", .int(page)), ("PageSize", .int(pageSize)),
-                ("SortBy", .string("CreateTime")), ("SortOrder", .string("Asc")),
-            ])
+            [("Filter", .object([("GroupType", .string("AIGC"))]))] + paging(page, token, pageSize))
         return Page(
             items: try items(result, "ListAssetGroups").map { (g) throws(RemoteError) in try group(g, "ListAssetGroups") },
-            total: result["TotalCount"]?.int)
+            total: result["TotalCount"]?.int, nextToken: result["NextToken"]?.string)
+    }
+
+    /// Always `PageSize` (the upstream's default is 10), creation order; and the token of the
+    /// page wanted, when the service pages by token.
+    private func paging(_ page: Int, _ token: String?, _ pageSize: Int) -> [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = [
+            ("PageNumber", .int(page)), ("PageSize", .int(pageSize)), ("SortBy", .string("CreateTime")),
+            ("SortOrder", .string("Asc")),
+        ]
+        if let token, !token.isEmpty { fields.append(("NextToken", .string(token))) }
+        return fields
     }
 
     public func updateGroup(id: String, name: String?, description: String?) async throws(RemoteError) {
@@ -61,17 +69,16 @@ public struct SeedanceClient: AssetService {
         try asset(try await call("GetAsset", .read, [("Id", .string(id))]), "GetAsset")
     }
 
-    public func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
+    public func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError)
+        -> Page<RemoteAsset>
+    {
         let result = try await call(
             "ListAssets", .read,
-            [
-                ("Filter", .object([("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string)))])),
-                ("PageNumber", .int(page)), ("PageSize", .int(pageSize)), ("SortBy", .string("CreateTime")),
-                ("SortOrder", .string("Asc")),
-            ])
+            [("Filter", .object([("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string)))]))]
+                + paging(page, token, pageSize))
         return Page(
             items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") },
-            total: result["TotalCount"]?.int)
+            total: result["TotalCount"]?.int, nextToken: result["NextToken"]?.string)
     }
 
     public func updateAsset(id: String, name: String) async throws(RemoteError) {
@@ -119,9 +126,14 @@ public struct SeedanceClient: AssetService {
         guard let status = a["Status"]?.string.flatMap(AssetStatus.init(remote:)) else {
             throw Exchange.malformed(action, "the asset has no known Status")
         }
-        let failure = a["Error"].flatMap { e in
-            e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["Message"]?.string ?? "") }
-        }
+        // `Error: {Code, Message}`, or (some upstream answers) `FailCode` / `FailReason`.
+        let failure =
+            a["Error"].flatMap { e in
+                e["Code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["Message"]?.string ?? "") }
+            }
+            ?? a["FailCode"]?.string.flatMap { code in
+                code.isEmpty ? nil : RemoteAsset.Failure(code: code, message: a["FailReason"]?.string ?? "")
+            }
         return RemoteAsset(
             id: try id(a, action), name: a["Name"]?.string ?? "", type: a["AssetType"]?.string.flatMap(AssetType.init(remote:)),
             groupID: try a["GroupId"]?.string.map { (g) throws(RemoteError) in

@@ -31,7 +31,7 @@ public struct ZeroZeroClient: AssetService {
             try await call(RemoteCall("GET /v1/asset-groups/{group_id}", .read), "GET", "/v1/asset-groups/" + Self.escape(id)))
     }
 
-    public func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
+    public func listGroups(page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
         throw unsupported("listing groups")
     }
 
@@ -55,7 +55,9 @@ public struct ZeroZeroClient: AssetService {
         try asset(try await call(RemoteCall("GET /v1/assets/{asset_id}", .read), "GET", "/v1/assets/" + Self.escape(id)))
     }
 
-    public func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
+    public func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<
+        RemoteAsset
+    > {
         throw unsupported("listing assets")
     }
 

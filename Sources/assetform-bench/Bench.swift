@@ -92,7 +92,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     func makeGroup(_ baseURL: String, _ transport: HTTPTransport) async throws -> String {
-        let limits = Limits(rates: Rates(createAsset: nil, write: nil, read: nil))
+        let limits = Limits(rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited))
         let service = RemoteClient.make(
             settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
         return try await service.createGroup(name: "bench", description: "").id
@@ -125,7 +125,7 @@ struct Bench: AsyncParsableCommand {
 
     /// The same creates through the client: every call under the policy, no rate set.
     func clientCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> Double {
-        let limits = Limits(concurrency: concurrency, rates: Rates(createAsset: nil, write: nil, read: nil))
+        let limits = Limits(concurrency: concurrency, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited))
         let service = RemoteClient.make(
             settings(baseURL, limits), transport: transport, policy: CallPolicy(limits: limits), logger: quiet)
         let clock = ContinuousClock()
@@ -146,7 +146,7 @@ struct Bench: AsyncParsableCommand {
     func pacedCreates(_ baseURL: String, _ transport: HTTPTransport, groupID: String) async throws -> (
         startRate: Double, wallRate: Double
     ) {
-        let limits = Limits(concurrency: 32, rates: Rates(createAsset: rate, write: nil, read: nil))
+        let limits = Limits(concurrency: 32, rates: Rates(createAsset: .perSecond(rate), write: .unlimited, read: .unlimited))
         let starts = StartLog()
         let policy = CallPolicy(limits: limits, observer: { if case .started(_, _, let at) = $0 { starts.add(at) } })
         let service = RemoteClient.make(settings(baseURL, limits), transport: transport, policy: policy, logger: quiet)

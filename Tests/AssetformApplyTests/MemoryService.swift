@@ -42,7 +42,7 @@ final class MemoryService: AssetService, Sendable {
         return g
     }
 
-    func listGroups(page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
+    func listGroups(page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteGroup> {
         let all = state.withLock { $0.groups }
         return Page(items: Array(all.dropFirst((page - 1) * pageSize).prefix(pageSize)), total: all.count)
     }
@@ -79,7 +79,7 @@ final class MemoryService: AssetService, Sendable {
         return a
     }
 
-    func listAssets(groupIDs: [String], page: Int, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
+    func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
         let all = state.withLock { s in s.assets.filter { groupIDs.contains($0.groupID) } }
         return Page(items: Array(all.dropFirst((page - 1) * pageSize).prefix(pageSize)), total: all.count)
     }

@@ -46,8 +46,8 @@ struct JournalTests {
                     LockedAsset(
                         id: "asset-4", name: "side", ref: "asset://asset-4", status: .active, type: .image,
                         url: "https://cdn.example.com/side.png", revision: "v2")), seq: 4),
-            .change(.move(from: addr("chars/side"), to: addr("chars/left")), seq: nil),
-            .change(.move(from: addr("chars"), to: addr("characters")), seq: nil),
+            .change(.move(from: addr("chars/side"), to: addr("chars/left"), id: "asset-4"), seq: nil),
+            .change(.move(from: addr("chars"), to: addr("characters"), id: "group-1"), seq: nil),
         ]
         for r in records {
             #expect(JournalRecord(line: r.line) == r, "\(String(decoding: r.line, as: UTF8.self))")
@@ -97,6 +97,35 @@ struct JournalTests {
         ])
         let replay = try JournalReplay.replay(journal, path: "j", onto: lock, provider: Self.provider)
         #expect(replay.lockfile == lock, "replaying twice is harmless")
+    }
+
+    @Test func movesReplayedOverACheckpointThatHasThemChangeNothing() throws {
+        // A run moved chars → people, then people/front → people/hero → people/left, and a
+        // checkpoint wrote the lockfile after all of it; then the run died.
+        var before = Lockfile(lineage: Self.lineage, provider: Self.provider)
+        before.groups["chars"] = LockedGroup(id: "group-1", name: "Characters", assets: ["front": Self.asset])
+        let records: [JournalRecord] = [
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .change(.move(from: addr("chars"), to: addr("people"), id: "group-1"), seq: nil),
+            .change(.move(from: addr("people/front"), to: addr("people/hero"), id: "asset-1"), seq: nil),
+            .change(.move(from: addr("people/hero"), to: addr("people/left"), id: "asset-1"), seq: nil),
+        ]
+        let once = try JournalReplay.replay(Self.bytes(records), path: "j", onto: before, provider: Self.provider).lockfile
+        #expect(once.asset(at: addr("people/left"))?.id == "asset-1" && once.groups.count == 1)
+        let twice = try JournalReplay.replay(Self.bytes(records), path: "j", onto: once, provider: Self.provider)
+        #expect(twice.lockfile == once, "replayed onto the checkpoint, the moves are already made")
+        // A move of another object than the one at its old address is refused, naming the line.
+        var other = once
+        other.groups["people"]!.assets["front"] = LockedAsset(
+            id: "asset-9", name: "x", ref: "asset://asset-9", status: .active, type: .image, url: "https://c.example.com/x.png")
+        let wrong = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .change(.move(from: addr("people/front"), to: addr("people/right"), id: "asset-1"), seq: nil),
+        ])
+        #expect(
+            throws: StateError.journalChangeRefused(
+                path: "j", line: 2, .moveOfAnotherObject(addr("people/front"), tracked: "asset-9", moved: "asset-1"))
+        ) { try JournalReplay.replay(wrong, path: "j", onto: other, provider: Self.provider) }
     }
 
     @Test func aForeignOrDamagedJournalIsRefusedWithItsLine() throws {

@@ -16,9 +16,10 @@ struct ManifestModelTests {
             limits:
               concurrency: 8
               rate:
-                create_asset: 1
+                create_asset: auto
                 write: 30
                 read: 100
+              processing: 30
               attempts: 6
               timeout: 30s
               wait: 15m
@@ -55,7 +56,7 @@ struct ManifestModelTests {
         #expect(plates.name == "plates")
         #expect(plates.description == nil)
         #expect(plates.assets.map(\.key) == ["plate-01", "plate-02"])
-        #expect(plates.assets[0].mark == Mark(line: 28, column: 9))
+        #expect(plates.assets[0].mark == Mark(line: 29, column: 9))
     }
 
     @Test func defaults() throws {
@@ -65,7 +66,7 @@ struct ManifestModelTests {
         #expect(m.provider.apiKeyEnv == "ASSETFORM_API_KEY")
         #expect(m.provider.projectName == "default")
         #expect(m.limits.concurrency == 8)
-        #expect(m.limits.rates == Rates(createAsset: 1, write: 30, read: 100))
+        #expect(m.limits.rates == Rates(createAsset: .auto, write: 30, read: 100))
         #expect(m.limits.attempts == 6)
         #expect(m.limits.timeout == .seconds(30))
         #expect(m.limits.wait == .seconds(900))
@@ -88,7 +89,7 @@ struct ManifestModelTests {
                     """
             ).load().manifest)
         #expect(m.limits.concurrency == 32)
-        #expect(m.limits.rates == Rates(createAsset: 0.5, write: nil, read: 100))
+        #expect(m.limits.rates == Rates(createAsset: 0.5, write: .unlimited, read: 100))
         #expect(m.limits.attempts == 3)
         #expect(m.limits.timeout == .seconds(90))
         #expect(m.limits.wait == .zero)

@@ -277,7 +277,7 @@ struct MovePlannerTests {
 
     @Test func anEntryAlreadyAppliedIsIgnoredAndChainsApplyInOrder() {
         var lock = Tracked.lock()
-        try? lock.apply(.move(from: addr("chars/front"), to: addr("chars/hero")))
+        try? lock.apply(.move(from: addr("chars/front"), to: addr("chars/hero"), id: "asset-f"))
         let manifest = Tracked.manifest(
             [
                 ("chars", "Characters", [("hero", "front.png", "Front"), ("profile", "side.png", "side")]),
@@ -314,6 +314,47 @@ struct MovePlannerTests {
         #expect(plan.billedCreates == 1)
     }
 
+    @Test func anAssetEntryNamingTheOldGroupFollowsTheGroupsMove() {
+        let manifest = Tracked.manifest(
+            [
+                ("people", "Characters", [("hero", "front.png", "Front"), ("side", "side.png", nil)]),
+                ("props", nil, [("lamp", "lamp.png", nil)]),
+            ], moved: [("chars/front", "people/hero"), ("chars", "people")])
+        let plan = seedance.plan(manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(plan) == ["move people", "move people/hero"])
+        #expect(plan.steps[1].reason.contains("its group moved to people"))
+        #expect(plan.billedCreates == 0)
+    }
+
+    @Test func aCrossGroupEntryWhoseNewAddressIsTrackedIsDoneAndOnlyForgets() {
+        var lock = Tracked.lock()
+        lock.groups["props"]!.assets["side"] = Tracked.asset("asset-new", "side", "side.png")
+        let manifest = Tracked.manifest(
+            [
+                ("chars", "Characters", [("front", "front.png", "Front")]),
+                ("props", nil, [("lamp", "lamp.png", nil), ("side", "side.png", nil)]),
+            ], moved: [("chars/side", "props/side")])
+        #expect(Planner.moveConflicts(manifest, lock: lock).isEmpty)
+        let plan = seedance.plan(manifest, lock: lock, remote: Tracked.remote())
+        #expect(lines(plan) == ["forget chars/side"])
+        #expect(plan.steps[0].reason.contains("moved to props/side"))
+    }
+
+    @Test func anAssetWhoseURLWentToAnotherGroupIsAReplaceThatSaysWhyEvenWithoutAnEntry() {
+        let manifest = Tracked.manifest([
+            ("chars", "Characters", [("front", "front.png", "Front")]),
+            ("props", nil, [("lamp", "lamp.png", nil), ("side-view", "side.png", nil)]),
+        ])
+        let plan = seedance.plan(manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(plan) == ["forget chars/side", "replace props/side-view"])
+        #expect(plan.steps[1].reason.hasPrefix("the url and type of chars/side, in another group"))
+        #expect(plan.steps[0].reason.contains("now props/side-view's"))
+        // Targeted at the new address, the old record's forget comes along.
+        let targeted = Planner(capabilities: .seedance, targets: [addr("props/side-view")]).plan(
+            manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(targeted) == ["forget chars/side", "replace props/side-view"])
+    }
+
     @Test func aTargetKeepsTheMovesItNeeds() {
         let manifest = Tracked.manifest(
             [
@@ -330,21 +371,29 @@ struct MovePlannerTests {
 struct LockfileMoveTests {
     @Test func aMoveCarriesTheRecordAndIsRefusedWhereItCannotBe() throws {
         var l = Tracked.lock()
-        try l.apply(.move(from: addr("chars"), to: addr("people")))
+        try l.apply(.move(from: addr("chars"), to: addr("people"), id: "group-c"))
         #expect(l.groups["chars"] == nil)
         #expect(l.groups["people"]?.assets.count == 2)
-        try l.apply(.move(from: addr("people/side"), to: addr("people/left")))
+        try l.apply(.move(from: addr("people/side"), to: addr("people/left"), id: "asset-s"))
         #expect(l.asset(at: addr("people/left"))?.id == "asset-s")
-        #expect(l.refusal(of: .move(from: addr("people/nope"), to: addr("people/x"))) == .moveFromUntracked(addr("people/nope")))
         #expect(
-            l.refusal(of: .move(from: addr("people/left"), to: addr("people/front")))
+            l.refusal(of: .move(from: addr("people/nope"), to: addr("people/x"), id: "asset-zz"))
+                == .moveFromUntracked(addr("people/nope")))
+        #expect(
+            l.refusal(of: .move(from: addr("people/left"), to: addr("people/front"), id: "asset-s"))
                 == .moveOntoTracked(addr("people/front"), id: "asset-f"))
         #expect(
-            l.refusal(of: .move(from: addr("people/left"), to: addr("props/left")))
+            l.refusal(of: .move(from: addr("people/left"), to: addr("props/left"), id: "asset-s"))
                 == .moveAcrossGroups(from: addr("people/left"), to: addr("props/left")))
         #expect(
-            l.refusal(of: .move(from: addr("people"), to: addr("props/x")))
+            l.refusal(of: .move(from: addr("people"), to: addr("props/x"), id: "group-c"))
                 == .moveChangesKind(from: addr("people"), to: addr("props/x")))
-        #expect(throws: LockfileChange.Refusal.self) { try l.apply(.move(from: addr("props"), to: addr("people"))) }
+        #expect(throws: LockfileChange.Refusal.self) {
+            try l.apply(.move(from: addr("props"), to: addr("people"), id: "group-p"))
+        }
+        // Made already (replayed): nothing to do, nothing refused.
+        let made = l
+        try l.apply(.move(from: addr("people/side"), to: addr("people/left"), id: "asset-s"))
+        #expect(l == made)
     }
 }

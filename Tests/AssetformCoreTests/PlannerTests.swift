@@ -257,11 +257,25 @@ struct PlannerTests {
 
     @Test func summaryLine() {
         let plan = seedance.plan(World.manifest(), lock: nil, remote: nil)
-        let text = PlanRenderer(color: false).summary(plan, limits: Limits())
+        let text = PlanRenderer(color: false).summary(plan, limits: Limits(rates: Rates(createAsset: 1)))
         #expect(
             text
                 == "Plan: 3 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 0 unchanged. 2 billed create calls; about 2s at the configured rates."
         )
+        // auto: the time its climb from 1/s takes, when nothing throttles it.
+        func estimate(_ n: Int, _ rate: Rate) -> String {
+            var plan = Plan(steps: [], unchanged: [], warnings: [])
+            let spec = Plan.AssetSpec(name: "a", type: .image, url: "https://c.example.com/a.png")
+            plan.steps = (0..<n).map {
+                Plan.Step(address: addr("g/a\($0)"), action: .createAsset(spec, gone: nil), reason: "new")
+            }
+            let line = PlanRenderer(color: false).summary(plan, limits: Limits(rates: Rates(createAsset: rate)))
+            return String(line.split(separator: ";").last ?? "")
+        }
+        #expect(estimate(2, .auto) == " about 1s at the configured rates.")
+        #expect(estimate(300, .auto) == " about 15s at the configured rates.")
+        #expect(estimate(120, .perMinute(60)) == " about 2m at the configured rates.")
+        #expect(estimate(5, .unlimited) == " no create_asset rate is set.")
         let none = PlanRenderer(color: false).summary(
             seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote()), limits: Limits())
         #expect(none == "No changes. 3 unchanged.")

@@ -127,7 +127,9 @@ struct ValidationTests {
                     "5️⃣", .error,
                     .invalidLimit(
                         field: "limits.rate.create_asset",
-                        reason: "must be a number of requests per second from 0.001 to 1000000, or unlimited, not \"-1\"")
+                        reason:
+                            "must be requests per second (N or N/s, from 0.001 to 1000000), per minute (N/min), auto, or unlimited, not \"-1\""
+                    )
                 ),
                 ("6️⃣", .error, .unknownKey("writes", in: "limits.rate", suggestion: "write")),
                 ("7️⃣", .error, .unknownKey("retries", in: "limits", suggestion: nil)),

@@ -39,7 +39,7 @@ struct ListTests {
 
             let all = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC"}}"#)
             #expect(all.result?["TotalCount"]?.int == 250)
-            #expect(all.result?["PageSize"]?.int == 20, "default page size")
+            #expect(all.result?["PageSize"]?.int == 10, "the upstream's default page size")
 
             let failed = try await h.seedance("ListAssets", #"{"Filter": {"GroupType": "AIGC", "Statuses": ["Failed"]}}"#)
             #expect(failed.result?["TotalCount"]?.int == 10)

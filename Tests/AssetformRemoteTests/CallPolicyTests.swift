@@ -10,7 +10,8 @@ struct CallPolicyTests {
     @Test func retryAfterPausesTheClassAndOtherClassesGoOn() async throws {
         try await withClient(
             limits: Limits(
-                concurrency: 8, rates: Rates(createAsset: nil, write: nil, read: nil), attempts: 6, timeout: .seconds(5)),
+                concurrency: 8, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited), attempts: 6,
+                timeout: .seconds(5)),
             emulator: {
                 $0.throttle = true
                 $0.rates = EmulatorConfiguration.documentedRates.mapValues { _ in 1000 }
@@ -122,7 +123,8 @@ struct CallPolicyTests {
     @Test func callsInFlightStayUnderTheCap() async throws {
         try await withClient(
             limits: Limits(
-                concurrency: 4, rates: Rates(createAsset: nil, write: nil, read: nil), attempts: 3, timeout: .seconds(5)),
+                concurrency: 4, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited), attempts: 3,
+                timeout: .seconds(5)),
             emulator: { $0.latency = .milliseconds(50) ... .milliseconds(50) }
         ) { h in
             let g = try await h.service.createGroup(name: "g", description: "")
@@ -147,7 +149,8 @@ struct CallPolicyTests {
     @Test func aConfiguredRateIsKeptAgainstTheEmulator() async throws {
         try await withClient(
             limits: Limits(
-                concurrency: 16, rates: Rates(createAsset: 20, write: nil, read: nil), attempts: 3, timeout: .seconds(5))
+                concurrency: 16, rates: Rates(createAsset: 20, write: .unlimited, read: .unlimited), attempts: 3,
+                timeout: .seconds(5))
         ) { h in
             let g = try await h.service.createGroup(name: "g", description: "")
             try await withThrowingTaskGroup(of: Void.self) { group in

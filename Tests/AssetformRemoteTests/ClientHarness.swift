@@ -25,7 +25,9 @@ struct ClientHarness: Sendable {
 }
 
 /// Limits that keep the client from being the slow part of a test.
-let fast = Limits(concurrency: 8, rates: Rates(createAsset: nil, write: nil, read: nil), attempts: 3, timeout: .seconds(30))
+let fast = Limits(
+    concurrency: 8, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited), attempts: 3, timeout: .seconds(30)
+)
 
 func withClient(
     _ api: API = .seedance, key: String = "client-test-key", limits: Limits = fast, budget: RetryBudget = RetryBudget(),

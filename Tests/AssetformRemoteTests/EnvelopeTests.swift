@@ -60,7 +60,7 @@ struct EnvelopeTests {
 
     @Test(arguments: [
         ("AccessDenied", 403, RemoteError.Kind.fatalForRun), ("SubscriptionRequired", 403, .fatalForRun),
-        ("QuotaExceeded", 403, .quotaExhausted), ("NotFound.group_id", 404, .notFound), ("NotFound.ProjectName", 404, .notFound),
+        ("QuotaExceeded", 403, .fatalForRun), ("NotFound.group_id", 404, .notFound), ("NotFound.ProjectName", 404, .notFound),
         ("MissingParameter", 400, .fatalForCall), ("InvalidParameter.DownloadFailed", 400, .fatalForCall),
         ("InvalidAction", 400, .fatalForCall), ("QuotaWriteQPMExceeded", 429, .throttled(retryAfter: nil)),
         ("InternalError", 500, .retryable),
@@ -105,7 +105,7 @@ struct EnvelopeTests {
         #expect(notFound?.kind == .notFound)
         let quota = error(
             Envelope.zeroZero(reply(403, #"{"code": 403, "msg": "QuotaExceeded: full", "data": null}"#), call: Self.create))
-        #expect(quota?.kind == .quotaExhausted)
+        #expect(quota?.kind == .fatalForRun)
         let plain = error(
             Envelope.zeroZero(
                 reply(400, #"{"code": 400, "msg": "the platform is not supported", "data": null}"#), call: Self.create))

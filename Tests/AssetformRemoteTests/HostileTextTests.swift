@@ -103,17 +103,19 @@ struct HostileTextTests {
     @Test func pagingStopsAtTheTotalAtARepeatAndAtAnAbsurdTotal() async throws {
         // Ends at the total; a shifted list's repeats are kept once.
         let pages = [["a", "b"], ["b", "c"]]
-        let listed = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+        let listed = try await Paging.all("ListAssets", id: { $0 }) { (n, _) async throws(RemoteError) in
             Page(items: pages[n - 1], total: 3)
         }
         #expect(listed == ["a", "b", "c"])
         // The same page forever.
         await #expect(throws: RemoteError.self) {
-            _ = try await Paging.all("ListAssets", id: { $0 }) { (_) async throws(RemoteError) in Page(items: ["a"], total: 500) }
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_, _) async throws(RemoteError) in
+                Page(items: ["a"], total: 500)
+            }
         }
         // A total no account holds.
         await #expect(throws: RemoteError.self) {
-            _ = try await Paging.all("ListAssets", id: { $0 }) { (_) async throws(RemoteError) in
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_, _) async throws(RemoteError) in
                 Page(items: ["a"], total: 1_000_000_000_000_000_000)
             }
         }
@@ -121,7 +123,7 @@ struct HostileTextTests {
         // (2 pages of the first page's length, + 2).
         let calls = Calls()
         await #expect(throws: RemoteError.self) {
-            _ = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (n, _) async throws(RemoteError) in
                 await calls.add()
                 return Page(items: n == 1 ? (0..<100).map { "first\($0)" } : ["p\(n)"], total: 150)
             }
@@ -130,7 +132,7 @@ struct HostileTextTests {
         // No total announced: a short page is not the end (a gateway may serve fewer than asked
         // for); an empty page is.
         let untold = [["a", "b"], ["c"], []]
-        let all = try await Paging.all("ListAssets", id: { $0 }) { (n) async throws(RemoteError) in
+        let all = try await Paging.all("ListAssets", id: { $0 }) { (n, _) async throws(RemoteError) in
             Page(items: untold[n - 1], total: nil)
         }
         #expect(all == ["a", "b", "c"])

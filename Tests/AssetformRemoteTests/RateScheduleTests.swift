@@ -17,7 +17,7 @@ struct RateScheduleTests {
     }
 
     @Test func evenlySpacedAtTheRate() {
-        var s = RateSchedule(rates: [.createAsset: 200, .write: 30, .read: nil])
+        var s = RateSchedule(rates: [.createAsset: 200, .write: 30, .read: .unlimited])
         let times = starts(&s, .createAsset, count: 5)
         #expect(times == [.zero, .milliseconds(5), .milliseconds(10), .milliseconds(15), .milliseconds(20)])
         let slow = starts(&s, .write, count: 3)
@@ -37,13 +37,13 @@ struct RateScheduleTests {
     }
 
     @Test func unlimitedStartsAtOnce() {
-        var s = RateSchedule(rates: [.read: nil])
+        var s = RateSchedule(rates: [.read: .unlimited])
         #expect(starts(&s, .read, count: 4, from: .seconds(3)) == Array(repeating: .seconds(3), count: 4))
     }
 
     @Test(arguments: [1.0, 2.5, 30, 200])
     func noSlidingSecondHoldsMoreThanRatePlusOne(rate: Double) {
-        var s = RateSchedule(rates: [.createAsset: rate])
+        var s = RateSchedule(rates: [.createAsset: .perSecond(rate)])
         var random = SeededRandom(seed: 7)
         var now = Duration.zero
         var times: [Duration] = []
@@ -98,7 +98,7 @@ struct RateScheduleTests {
     }
 
     @Test func anUnlimitedClassThatIsThrottledTakesHalfOfWhatItAchieved() {
-        var s = RateSchedule(rates: [.read: nil])
+        var s = RateSchedule(rates: [.read: .unlimited])
         for i in 0..<100 { s.recordStart(.read, at: .milliseconds(Int64(i * 10))) }
         s.recordThrottle(.read, at: .milliseconds(999), retryAfter: nil)
         #expect(s.classes[.read]?.effective == 50)

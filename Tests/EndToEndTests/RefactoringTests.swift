@@ -123,45 +123,58 @@ struct RefactoringTests {
         #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."))
     }
 
-    @Test func killedDuringARunWithMovesTheRerunLosesNothing() async throws {
-        // 120 assets, every key then renamed (and, with it, the remote name): 120 moves, then
-        // 120 updates at 40 a second, killed somewhere in between.
+    @Test func killedAfterACheckpointOfARunWithMovesTheRerunLosesNothing() async throws {
+        // 150 assets, every key then renamed (and, with it, the remote name): 150 moves, then
+        // 150 updates at 20 a second; killed once a checkpoint has written the moves into the
+        // lockfile while the journal, which holds them too, is still there.
         func text(_ prefix: String) -> String {
-            var t = """
-                version: 1
-                provider: {api: seedance, api_key_env: E2E_KEY}
-                limits:
-                  rate: {create_asset: unlimited, write: 40, read: unlimited}
-                  wait: 1m
-                groups:
-                  g:
-                    assets:
-
-                """
-            for i in 0..<120 { t += "      \(prefix)\(i): https://cdn.example.com/k/\(i).png\n" }
+            var t = manifestHead(extra: "").replacingOccurrences(of: "write: unlimited", with: "write: 20")
+            t += "  g:\n    assets:\n"
+            for i in 0..<150 { t += "      \(prefix)\(i): https://cdn.example.com/k/\(i).png\n" }
             return t
         }
         let w = try await ApplyWorld(emulator: Self.quick, manifest: text("a"))
         #expect(try await w.apply().status == 0)
         let made = try await w.calls("CreateAsset")
         let ids = Set(try w.lockedAssets().values.compactMap { $0["id"] as? String })
+        let serial = try #require(try w.lockfile()["serial"] as? Int)
         try w.write(text("b"))
-        let seed =
-            ProcessInfo.processInfo.environment["ASSETFORM_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
-        var random = SeededRandom(seed: seed)
         let process = try w.startApply(tag: "killed")
-        try await Task.sleep(for: .milliseconds(Int.random(in: 100...2500, using: &random)))
+        let deadline = ContinuousClock.now + .seconds(60)
+        var checkpointed = false
+        while !checkpointed && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            let journal = FileManager.default.fileExists(atPath: w.lockPath + ".journal")
+            let now = (try? w.lockfile())?["serial"] as? Int ?? serial
+            checkpointed = journal && now > serial
+        }
         kill(process.processIdentifier, SIGKILL)
         _ = await exitStatus(of: process)
+        #expect(checkpointed, "a checkpoint came while the run went on: \(w.output("killed"))")
+        #expect(try w.lockedAssets().keys.allSatisfy { $0.hasPrefix("g/b") }, "the checkpoint holds the moves")
+        let plan = try await w.run(["plan", w.manifest])
+        #expect(plan.status == 0, "the journal replays onto the checkpoint: \(plan.stderr)")
         let rerun = try await w.apply()
-        #expect(rerun.status == 0, "seed \(seed): \(rerun.stdout)\(rerun.stderr)")
-        #expect(try await w.calls("CreateAsset") == made, "seed \(seed): no billed create")
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try await w.calls("CreateAsset") == made, "no billed create")
         let locked = try w.lockedAssets()
-        #expect(Set(locked.keys) == Set((0..<120).map { "g/b\($0)" }), "seed \(seed)")
-        #expect(Set(locked.values.compactMap { $0["id"] as? String }) == ids, "seed \(seed): the same objects")
+        #expect(Set(locked.keys) == Set((0..<150).map { "g/b\($0)" }))
+        #expect(Set(locked.values.compactMap { $0["id"] as? String }) == ids, "the same objects")
         #expect(
             Set(try await w.seedanceAssetNames().map { $0.split(separator: "/").last.map(String.init) ?? "" })
-                == Set((0..<120).map { "b\($0)" }), "seed \(seed): renamed remotely")
-        #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."), "seed \(seed)")
+                == Set((0..<150).map { "b\($0)" }), "renamed remotely")
+        #expect(try await w.run(["plan", w.manifest]).stdout.hasPrefix("No changes."))
+    }
+
+    @Test func mvOfADeclaredAddressAndReplaceOfAnOldOneAreRefused() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        let declared = try await w.run(["mv", w.manifest, "chars/front", "chars/hero"])
+        #expect(declared.status == 1 && declared.stderr.contains("chars/front is still declared"), "\(declared.stderr)")
+        try w.write(Self.manifest(keys: ["hero", "side", "back"]))
+        let old = try await w.run(["plan", w.manifest, "--replace", "chars/front"])
+        #expect(old.status == 1 && old.stderr.contains("--replace chars/hero"), "\(old.stderr)")
+        let replaced = try await w.run(["plan", w.manifest, "--replace", "chars/hero"])
+        #expect(replaced.status == 0 && replaced.stdout.contains("1 to replace") && replaced.stdout.contains("1 to move"))
     }
 }

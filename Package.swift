@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "AssetformEmulatorTests",
             dependencies: [
-                "JSON",
+                "JSON", "Timing",
                 "AssetformEmulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

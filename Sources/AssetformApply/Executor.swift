@@ -83,15 +83,28 @@ public final class Executor: Sendable {
             for step in groups { tasks.addTask { await self.run(step) } }
         }
         // Then the assets, by a pool of workers that stops taking work when the run stops.
+        // Beside them, one task frees slots of the Processing window as assets settle, so that
+        // a create seldom waits for one.
         let next = Cursor()
-        await withTaskGroup(of: Void.self) { tasks in
-            for _ in 0..<max(1, min(options.workers, assets.count)) {
+        let workers = max(1, min(options.workers, assets.count))
+        await withTaskGroup(of: Bool.self) { tasks in
+            for _ in 0..<workers {
                 tasks.addTask {
                     while !self.stop.isSet && !Task.isCancelled {
-                        guard let i = next.take(below: assets.count) else { return }
+                        guard let i = next.take(below: assets.count) else { return true }
                         await self.run(assets[i])
                     }
+                    return true
                 }
+            }
+            tasks.addTask {
+                await self.watchWindow()
+                return false
+            }
+            var running = workers
+            for await isWorker in tasks where isWorker {
+                running -= 1
+                if running == 0 { tasks.cancelAll() }
             }
         }
         let dispatched = next.taken
@@ -400,6 +413,17 @@ public final class Executor: Sendable {
         }
     }
 
+    /// While the workers create: once the window is half full, looks at the service every half
+    /// second (at most) and frees the slots of the assets that settled. Ends when cancelled.
+    private func watchWindow() async {
+        while !Task.isCancelled && !stop.isSet {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard !Task.isCancelled, window.pending.count * 2 >= window.capacity, window.beginLooking() else { continue }
+            _ = await settleRound()
+            window.endLooking()
+        }
+    }
+
     /// Polls with backoff until every Processing asset is Active or Failed, or `wait` is over:
     /// on seedance by listing the groups concerned (a page per 100 assets), on 0-0 one get each.
     private func waitForProcessing() async {
@@ -454,13 +478,25 @@ public final class Executor: Sendable {
     private func look(at waiting: [Pending]) async throws(RemoteError) -> [String: RemoteAsset] {
         var seen: [String: RemoteAsset] = [:]
         if service.capabilities.canList {
+            // Only what is still Processing, and then what Failed: a page or two, however many
+            // assets the groups hold. The rest of those waited for became Active.
             let groupIDs = Array(Set(waiting.map(\.groupID))).sorted()
+            var still = Set<String>()
             for start in stride(from: 0, to: groupIDs.count, by: 100) {
-                let wanted = Set(waiting.map(\.id))
-                for a in try await service.allAssets(groupIDs: Array(groupIDs[start..<min(groupIDs.count, start + 100)]))
-                where wanted.contains(a.id) {
-                    seen[a.id] = a
-                }
+                let chunk = Array(groupIDs[start..<min(groupIDs.count, start + 100)])
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) { still.insert(a.id) }
+            }
+            let settled = waiting.filter { !still.contains($0.id) }
+            guard !settled.isEmpty else { return seen }
+            let settledGroups = Array(Set(settled.map(\.groupID))).sorted()
+            var failed: [String: RemoteAsset] = [:]
+            for start in stride(from: 0, to: settledGroups.count, by: 100) {
+                let chunk = Array(settledGroups[start..<min(settledGroups.count, start + 100)])
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) { failed[a.id] = a }
+            }
+            for p in settled {
+                seen[p.id] =
+                    failed[p.id] ?? RemoteAsset(id: p.id, name: "", type: nil, groupID: p.groupID, status: .active)
             }
             return seen
         }

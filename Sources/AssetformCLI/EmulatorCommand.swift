@@ -79,6 +79,9 @@ extension Assetform {
         @Option(help: "The code of a throttled seedance call: AccountFlowLimitExceeded or QuotaWriteQPMExceeded.")
         var throttleCode = "AccountFlowLimitExceeded"
 
+        @Option(help: "The HTTP status of a throttled seedance call: 429, 400 or 200 (the code tells it is a throttle).")
+        var throttleStatus = 429
+
         @Option(help: "Added latency per request: a duration (20ms) or a range (5ms-50ms).")
         var latency: String?
 
@@ -164,6 +167,10 @@ extension Assetform {
                 throw ValidationError("--throttle-code takes AccountFlowLimitExceeded or QuotaWriteQPMExceeded")
             }
             c.throttleCode = throttleCode
+            guard [429, 400, 200].contains(throttleStatus) else {
+                throw ValidationError("--throttle-status takes 429, 400 or 200, not \(throttleStatus)")
+            }
+            c.throttleStatus = throttleStatus
             guard burst >= 1 else { throw ValidationError("--burst must be 1 or more") }
             c.burst = burst
             if let latency {

@@ -206,9 +206,11 @@ struct Session {
                 do { try AtomicFile.makeFolder(folder) } catch { throw CommandError.file(error) }
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
-                // Throttling as the service does it, at the rates the manifest asks for or above.
+                // Throttling as the service does it, at the rates the manifest asks for or above;
+                // under `auto`, an account of 10 creates a second, for it to find.
                 for (action, rate) in EmulatorConfiguration.documentedRates {
-                    let wanted = action == "CreateAsset" ? limits.rates.createAsset.fixedPerSecond : nil
+                    let create = limits.rates.createAsset
+                    let wanted = action == "CreateAsset" ? (create == .auto ? 5 : create.fixedPerSecond) : nil
                     configuration.rates[action] = max(rate, (wanted ?? 0) * 2)
                 }
                 let s = settings

@@ -47,6 +47,8 @@ public struct EmulatorConfiguration: Sendable {
     public var errorsWithStatus200 = false
     /// The code a throttled seedance call gets: `AccountFlowLimitExceeded` or `QuotaWriteQPMExceeded`.
     public var throttleCode = "AccountFlowLimitExceeded"
+    /// The HTTP status of a throttled seedance call: 429, or (seen upstream) 400 or 200.
+    public var throttleStatus = 429
 
     public enum Envelope: String, Sendable, CaseIterable {
         /// `{"ResponseMetadata": {…}, "Result": {…}}`, errors in `ResponseMetadata.Error`.

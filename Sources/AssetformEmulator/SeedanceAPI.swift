@@ -51,7 +51,9 @@ struct SeedanceAPI: Sendable {
         switch await state.admit(.seedance, action: action, rateClass: action, key: key) {
         case .throttled(let seconds, let code):
             var response = error(
-                action, APIError(status: 429, code: code, message: "too many requests for \(action); retry later"))
+                action,
+                APIError(
+                    status: configuration.throttleStatus, code: code, message: "too many requests for \(action); retry later"))
             response.retryAfter = seconds
             return response
         case .rejected(let e):

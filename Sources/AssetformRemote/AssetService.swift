@@ -15,9 +15,10 @@ public protocol AssetService: Sendable {
     func createAsset(groupID: String, name: String, type: AssetType, url: String, beforeSend: CreateHook?)
         async throws(RemoteError) -> RemoteAsset
     func getAsset(id: String) async throws(RemoteError) -> RemoteAsset
-    /// One page of the named groups' assets, in creation order (oldest first).
-    func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError)
-        -> Page<RemoteAsset>
+    /// One page of the named groups' assets (of those statuses only, when given), in creation
+    /// order (oldest first).
+    func listAssets(groupIDs: [String], statuses: [AssetStatus]?, page: Int, token: String?, pageSize: Int)
+        async throws(RemoteError) -> Page<RemoteAsset>
     func updateAsset(id: String, name: String) async throws(RemoteError)
 }
 
@@ -39,10 +40,10 @@ extension AssetService {
         }
     }
 
-    /// Every asset of the named groups, a page of 100 at a time.
-    public func allAssets(groupIDs: [String]) async throws(RemoteError) -> [RemoteAsset] {
+    /// Every asset of the named groups (of those statuses only, when given), a page of 100 at a time.
+    public func allAssets(groupIDs: [String], statuses: [AssetStatus]? = nil) async throws(RemoteError) -> [RemoteAsset] {
         try await Paging.all("ListAssets", id: \RemoteAsset.id) { (page, token) async throws(RemoteError) in
-            try await listAssets(groupIDs: groupIDs, page: page, token: token, pageSize: Paging.pageSize)
+            try await listAssets(groupIDs: groupIDs, statuses: statuses, page: page, token: token, pageSize: Paging.pageSize)
         }
     }
 }

@@ -14,9 +14,11 @@ import Timing
 ///   two calls closer than that.
 /// - `auto`: additive increase, multiplicative decrease. Each successful call adds `step / rate`
 ///   (so `step` per second at any rate); each throttled answer halves the rate (at most once a
-///   second) and remembers where it was (the ceiling). Below 85 % of the ceiling (or before any
-///   throttle) the step is a tenth of the cap, above it a hundredth: the rate climbs back fast,
-///   then probes slowly where the service last refused. Never above the cap.
+///   second) and remembers where the service refused (the ceiling: what it accepted over the
+///   last two seconds, at least half the rate, at most the rate). Below 90 % of the ceiling (or before any
+///   throttle) the step is a tenth of the cap, above it a three-hundredth: the rate climbs back
+///   fast, then probes slowly where the service last refused, so that throttled answers (and
+///   the `Retry-After` pauses they bring) stay rare. Never above the cap.
 /// - `unlimited`: no spacing; throttled, it takes half of what it achieved in the last second,
 ///   and grows by a quarter each quiet second until it is unlimited again.
 /// Nothing starts while the class is paused by a `Retry-After`.
@@ -42,6 +44,8 @@ public struct RateSchedule: Sendable {
         var lastChange: Instant = .zero
         /// Starts in the last second, for a class with no rate that gets throttled.
         var recentStarts = Deque<Instant>()
+        /// `auto`: successes in the last two seconds, to tell what the service accepts.
+        var recentSuccesses = Deque<Instant>()
         /// First and last start, and how many: the achieved rate.
         public var firstStart: Instant?
         public var starts = 0
@@ -55,6 +59,8 @@ public struct RateSchedule: Sendable {
     /// How much slower than its rate a per-minute class is paced: arrivals jitter by a few
     /// milliseconds, and a no-burst quota refuses a call that arrives early.
     static let pacingMargin = 1.025
+    /// `auto` climbs fast back to this share of the rate it was last refused at, then slowly.
+    static let fastUpTo = 0.9
 
     public init(rates: [CallClass: Rate]) {
         var classes: [CallClass: ClassState] = [:]
@@ -114,8 +120,12 @@ public struct RateSchedule: Sendable {
     /// A call of class `c` succeeded: `auto` rises by its step over its rate.
     public mutating func recordSuccess(_ c: CallClass, at now: Instant) {
         guard classes[c]!.mode == .auto, let rate = classes[c]!.effective, let cap = classes[c]!.configured else { return }
+        while let first = classes[c]!.recentSuccesses.first, first <= now - .seconds(2) {
+            classes[c]!.recentSuccesses.removeFirst()
+        }
+        classes[c]!.recentSuccesses.append(now)
         let ceiling = classes[c]!.ceiling
-        let step = ceiling.map { rate < 0.85 * $0 } ?? true ? cap / 10 : cap / 100
+        let step = ceiling.map { rate < Self.fastUpTo * $0 } ?? true ? cap / 10 : cap / 300
         classes[c]!.effective = min(cap, rate + step / rate)
     }
 
@@ -127,7 +137,12 @@ public struct RateSchedule: Sendable {
         // Many calls in flight are throttled together: one decrease per second, not one each.
         if s.mode != .paced, s.lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true {
             let current = s.effective ?? max(1, Double(s.recentStarts.filter { $0 > now - .seconds(1) }.count))
-            if s.mode == .auto { s.ceiling = current }
+            if s.mode == .auto {
+                // Where the service refused: what it accepted over the last two seconds, unless
+                // that is less than half the rate (the run was just slower than the service).
+                let accepted = Double(s.recentSuccesses.filter { $0 > now - .seconds(2) }.count) / 2
+                s.ceiling = min(current, max(accepted, current / 2))
+            }
             s.effective = max(floor, current / 2)
             s.lastDecrease = now
         }

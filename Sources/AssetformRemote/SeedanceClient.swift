@@ -69,13 +69,14 @@ public struct SeedanceClient: AssetService {
         try asset(try await call("GetAsset", .read, [("Id", .string(id))]), "GetAsset")
     }
 
-    public func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError)
-        -> Page<RemoteAsset>
+    public func listAssets(groupIDs: [String], statuses: [AssetStatus]?, page: Int, token: String?, pageSize: Int)
+        async throws(RemoteError) -> Page<RemoteAsset>
     {
-        let result = try await call(
-            "ListAssets", .read,
-            [("Filter", .object([("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string)))]))]
-                + paging(page, token, pageSize))
+        var filter: [(String, JSONValue)] = [
+            ("GroupType", .string("AIGC")), ("GroupIds", .array(groupIDs.map(JSONValue.string))),
+        ]
+        if let statuses { filter.append(("Statuses", .array(statuses.map { .string($0.rawValue) }))) }
+        let result = try await call("ListAssets", .read, [("Filter", .object(filter))] + paging(page, token, pageSize))
         return Page(
             items: try items(result, "ListAssets").map { (a) throws(RemoteError) in try asset(a, "ListAssets") },
             total: result["TotalCount"]?.int, nextToken: result["NextToken"]?.string)

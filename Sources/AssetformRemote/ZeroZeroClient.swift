@@ -55,9 +55,11 @@ public struct ZeroZeroClient: AssetService {
         try asset(try await call(RemoteCall("GET /v1/assets/{asset_id}", .read), "GET", "/v1/assets/" + Self.escape(id)))
     }
 
-    public func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<
-        RemoteAsset
-    > {
+    public func listAssets(groupIDs: [String], statuses: [AssetStatus]?, page: Int, token: String?, pageSize: Int)
+        async throws(RemoteError) -> Page<
+            RemoteAsset
+        >
+    {
         throw unsupported("listing assets")
     }
 

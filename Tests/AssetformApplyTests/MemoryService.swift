@@ -79,8 +79,12 @@ final class MemoryService: AssetService, Sendable {
         return a
     }
 
-    func listAssets(groupIDs: [String], page: Int, token: String?, pageSize: Int) async throws(RemoteError) -> Page<RemoteAsset> {
-        let all = state.withLock { s in s.assets.filter { groupIDs.contains($0.groupID) } }
+    func listAssets(groupIDs: [String], statuses: [AssetStatus]?, page: Int, token: String?, pageSize: Int)
+        async throws(RemoteError) -> Page<RemoteAsset>
+    {
+        let all = state.withLock { s in
+            s.assets.filter { groupIDs.contains($0.groupID) && (statuses?.contains($0.status) ?? true) }
+        }
         return Page(items: Array(all.dropFirst((page - 1) * pageSize).prefix(pageSize)), total: all.count)
     }
 

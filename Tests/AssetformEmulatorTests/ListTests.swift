@@ -1,6 +1,7 @@
 import AssetformEmulator
 import JSON
 import Testing
+import Timing
 
 @Suite("seedance lists: pages, filters, sort order")
 struct ListTests {
@@ -92,6 +93,58 @@ struct ListTests {
             #expect(r.errorCode == code)
             #expect(r.errorMessage?.contains(names) == true, "\(r.errorMessage ?? "")")
             #expect(r.result == nil)
+        }
+    }
+}
+
+@Suite("The upstream's account limits and shapes (API.md §3, last bullet)")
+struct UpstreamFidelityTests {
+    @Test func idsCarryUTCPlusEightAndTheAccountLimitsHold() async throws {
+        try await withEmulator({
+            $0.throttle = false
+            $0.processingDelay = .seconds(30)
+            $0.processingLimit = 2
+            $0.poolSize = 3
+        }) { h in
+            let g = try await h.group("g")
+            let before = UTCDate.now()
+            let a = try await h.asset(in: g, name: "a")
+            // asset-YYYYMMDDhhmmss-xxxxx in UTC+8.
+            let stamp = String(a.split(separator: "-")[1])
+            let utc8 = UTCDate.compact(before, offset: 8 * 3600)
+            let later = UTCDate.compact(before + 2, offset: 8 * 3600)
+            #expect(stamp >= utc8 && stamp <= later, "\(stamp) is UTC+8 (\(utc8))")
+            _ = try await h.asset(in: g, name: "b")
+            let third = try await h.seedance(
+                "CreateAsset", #"{"GroupId": "\#(g)", "Name": "c", "AssetType": "Image", "URL": "https://cdn.example.com/c.png"}"#
+            )
+            #expect(third.status == 429)
+            #expect(third.errorCode == "AccountFlowLimitExceeded", "two Processing: the most at once")
+        }
+        try await withEmulator({
+            $0.throttle = false
+            $0.processingDelay = .zero
+            $0.poolSize = 1
+            $0.balance = 5
+        }) { h in
+            let g = try await h.group("g")
+            _ = try await h.asset(in: g, name: "a")
+            let full = try await h.seedance(
+                "CreateAsset", #"{"GroupId": "\#(g)", "Name": "b", "AssetType": "Image", "URL": "https://cdn.example.com/b.png"}"#
+            )
+            #expect(full.status == 429 && full.errorCode == "QuotaSharedPoolExceeded")
+        }
+        try await withEmulator({
+            $0.throttle = false
+            $0.processingDelay = .zero
+            $0.balance = 1
+        }) { h in
+            let g = try await h.group("g")
+            _ = try await h.asset(in: g, name: "a")
+            let broke = try await h.seedance(
+                "CreateAsset", #"{"GroupId": "\#(g)", "Name": "b", "AssetType": "Image", "URL": "https://cdn.example.com/b.png"}"#
+            )
+            #expect(broke.status == 402)
         }
     }
 }

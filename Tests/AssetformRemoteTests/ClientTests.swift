@@ -153,7 +153,9 @@ struct ZeroZeroClientTests {
             #expect(active.status == .active)
             #expect(active.name == "opening")
             #expect(active.type == .video)
-            let list = await remoteError { _ = try await s.listAssets(groupIDs: [g.id], page: 1, token: nil, pageSize: 100) }
+            let list = await remoteError {
+                _ = try await s.listAssets(groupIDs: [g.id], statuses: nil, page: 1, token: nil, pageSize: 100)
+            }
             #expect(list?.kind == .unsupported)
             let update = await remoteError { try await s.updateAsset(id: a.id, name: "x") }
             #expect(update?.kind == .unsupported)

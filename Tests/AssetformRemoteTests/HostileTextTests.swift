@@ -138,6 +138,30 @@ struct HostileTextTests {
         #expect(all == ["a", "b", "c"])
     }
 
+    @Test func pagingFollowsNextTokenAndRefusesOneGivenTwice() async throws {
+        // Pages by token: the token is sent back; no token on a page ends the walk, whatever the count.
+        let byToken: [String?: Page<String>] = [
+            nil: Page(items: ["a", "b"], total: nil, nextToken: "t2"),
+            "t2": Page(items: ["b", "c"], total: nil, nextToken: "t3"),
+            "t3": Page(items: ["d"], total: nil, nextToken: ""),
+        ]
+        let asked = Calls()
+        let listed = try await Paging.all("ListAssets", id: { $0 }) { (_, token) async throws(RemoteError) in
+            await asked.add()
+            return byToken[token] ?? Page(items: ["never"], total: nil)
+        }
+        #expect(listed == ["a", "b", "c", "d"], "de-duplicated by id")
+        #expect(await asked.count == 3)
+        // A token the service gave before: it pages without end.
+        await #expect(throws: RemoteError.self) {
+            var n = 0
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_, _) async throws(RemoteError) in
+                n += 1
+                return Page(items: ["x\(n)"], total: nil, nextToken: "same")
+            }
+        }
+    }
+
     @Test func namesAndDescriptionsLoseOnlyTheSecrets() {
         let key = "sk-Unit-Names-0044"
         Redaction.register(secret: key)

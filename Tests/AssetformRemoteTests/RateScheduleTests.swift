@@ -1,3 +1,4 @@
+import AssetformCore
 import AssetformEmulator
 import AssetformRemote
 import Testing
@@ -95,6 +96,56 @@ struct RateScheduleTests {
         s.recordThrottle(.createAsset, at: .zero, retryAfter: nil)
         let times = starts(&s, .createAsset, count: 3, from: .milliseconds(100))
         #expect(times == [.milliseconds(100), .milliseconds(600), .milliseconds(1100)])
+    }
+
+    @Test func aPerMinuteRateIsPacedEvenlyWithNoBurstAndNoCredit() {
+        var s = RateSchedule(rates: [.createAsset: .perMinute(600)])
+        // 600/min is 10/s: a little more than 100 ms apart, from the first call on (no burst).
+        let times = starts(&s, .createAsset, count: 4, from: .seconds(1))
+        let gap = times[1] - times[0]
+        #expect(gap > .milliseconds(100) && gap < .milliseconds(103), "\(gap)")
+        #expect(times[3] - times[2] == gap)
+        // A late start is counted when it happened: the next is a whole gap after it.
+        s.recordStart(.createAsset, at: times[3] + gap + .milliseconds(40))
+        #expect(s.earliestStart(.createAsset, now: .zero) == times[3] + gap + .milliseconds(40) + gap)
+        // Throttled, it keeps its pace (it is as slow as its quota already), honouring Retry-After.
+        let before = s.classes[.createAsset]?.effective
+        s.recordThrottle(.createAsset, at: .seconds(5), retryAfter: .seconds(1))
+        #expect(s.classes[.createAsset]?.effective == before)
+        #expect(s.earliestStart(.createAsset, now: .seconds(5)) == .seconds(6))
+    }
+
+    @Test func autoRisesWhileCallsSucceedHalvesOnThrottlingAndNeverPassesItsCap() throws {
+        var s = RateSchedule(rates: [.createAsset: .auto])
+        #expect(s.classes[.createAsset]?.effective == Rates.autoCreateAsset.start)
+        // Successes at the rate in force: a tenth of the cap (3/s) more per second of them.
+        var now = Duration.zero
+        func succeed(for seconds: Double) {
+            let end = now + .seconds(seconds)
+            while now < end {
+                let rate = s.classes[.createAsset]!.effective!
+                now += .seconds(1 / rate)
+                s.recordStart(.createAsset, at: now)
+                s.recordSuccess(.createAsset, at: now)
+            }
+        }
+        succeed(for: 3)
+        let risen = s.classes[.createAsset]!.effective!
+        #expect(risen > 8 && risen < 11, "about 1 + 3·3 after three seconds: \(risen)")
+        s.recordThrottle(.createAsset, at: now, retryAfter: nil)
+        #expect(s.classes[.createAsset]?.effective == risen / 2)
+        let ceiling = try #require(s.classes[.createAsset]?.ceiling)
+        #expect(ceiling > risen / 2 && ceiling <= risen, "what it accepted over the last two seconds: \(ceiling)")
+        // Back to 90 % of where it was refused fast, then slowly.
+        succeed(for: 2)
+        let back = s.classes[.createAsset]!.effective!
+        #expect(back > 0.9 * ceiling && back < ceiling, "\(back)")
+        succeed(for: 2)
+        #expect(s.classes[.createAsset]!.effective! - back < 0.3, "probing slowly above 90 % of the ceiling")
+        // Never above the cap.
+        succeed(for: 400)
+        #expect(s.classes[.createAsset]?.effective == Rates.autoCreateAsset.cap)
+        #expect(s.achieved(.createAsset).map { $0 > 20 } == true)
     }
 
     @Test func anUnlimitedClassThatIsThrottledTakesHalfOfWhatItAchieved() {

@@ -29,10 +29,10 @@ GEN = os.path.join(ROOT, "scripts/bench/gen-manifest.py")
 
 
 class Emulator:
-    """An `assetform emulator` process with throttling off."""
+    """An `assetform emulator` process: by default with throttling off."""
 
-    def __init__(self, binary):
-        self.process = subprocess.Popen([binary, "emulator", "--no-throttle", "--processing-delay", "0ms"],
+    def __init__(self, binary, options=("--no-throttle", "--processing-delay", "0ms")):
+        self.process = subprocess.Popen([binary, "emulator", *options],
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -178,3 +178,33 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def limited_stage(binary, n, emulator_options, rate, limit_per_second, window=None, delay=0.0):
+    """Registers n assets with `create_asset: rate` against an emulator process of its own that
+    enforces `emulator_options` (a rate limit, a Processing window): wall time against the time
+    the limits alone impose, throttled answers per create, and the achieved rate over the second
+    half of the creates. Returns a dict of figures."""
+    emulator = Emulator(binary, emulator_options)
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            ev, wall, cpu, rss = apply(binary, emulator, d, n, rate, 32, 1)
+        stats = emulator.stats()
+    finally:
+        emulator.stop()
+    t = sorted(e["t"] for e in ev
+               if e.get("event") == "completed" and e.get("kind") == "asset" and e.get("outcome") == "created")
+    half = t[len(t) // 2:]
+    second_half = (len(half) - 1) / (half[-1] - half[0]) if len(half) > 1 and half[-1] > half[0] else float("nan")
+    # What the limits alone impose: n creates at the limit's rate, or through a window of
+    # `window` assets each Processing for `delay` seconds, whichever is slower.
+    physical = n / limit_per_second
+    if window:
+        physical = max(physical, n / (window / delay))
+    span = t[-1] - t[0] if len(t) > 1 else float("nan")
+    creates = stats["calls"]["seedance"].get("CreateAsset", 0)
+    return {"span": span, "physical": physical, "ratio": physical / span if span > 0 else float("nan"),
+            "throttled": stats["throttled"]["seedance"], "creates": creates,
+            "throttled_share": stats["throttled"]["seedance"] / max(1, creates), "second_half": second_half,
+            "second_half_ratio": second_half / limit_per_second, "peak": stats.get("processing_peak", {}).get("seedance", 0),
+            "wall": wall}

@@ -58,6 +58,9 @@ public struct ApplyReport: Sendable {
     public var unchanged = 0
     public var active = 0
     public var failed: [Problem] = []
+    /// Assets that failed in an earlier run and were left alone (no `--retry-failed`): reported,
+    /// not counted as failures of this run.
+    public var failedEarlier: [Problem] = []
     public var possibleDuplicates: [Address] = []
     /// Still Processing when apply stopped waiting.
     public var stillProcessing: [Address] = []
@@ -75,7 +78,8 @@ public struct ApplyReport: Sendable {
 
     public enum Stop: Sendable, Equatable {
         case interrupted
-        case fatal(String)
+        /// `temporary`: the service could not be reached or stayed throttled; later may succeed.
+        case fatal(String, temporary: Bool = false)
     }
 
     public init() {}

@@ -128,13 +128,13 @@ public final class Executor: Sendable {
         }
         if case .failed(_, let f) = step.action {
             // Nothing is sent: it failed in an earlier run, and is reported again.
-            fail(
-                step,
-                Problem(
-                    address: step.address, code: f?.code,
-                    message: "it failed remotely in an earlier run: "
-                        + (f.map { "\($0.code): \($0.message)" } ?? "no reason given")
-                        + "; it is created again only with --retry-failed or a changed url"))
+            let problem = Problem(
+                address: step.address, code: f?.code,
+                message: "it failed remotely in an earlier run: "
+                    + (f.map { "\($0.code): \($0.message)" } ?? "no reason given")
+                    + "; it is created again only with --retry-failed or a changed url")
+            tally.withLock { $0.failedEarlier.append(problem) }
+            events(.failed(step, problem))
             return
         }
         events(.started(step))
@@ -164,7 +164,7 @@ public final class Executor: Sendable {
                 return
             }
             if error.kind == .fatalForRun {
-                await halt(.fatal(error.description))
+                await halt(.fatal(error.description, temporary: error.isTemporary))
             }
             fail(step, Problem(address: step.address, code: error.code, message: error.description))
         } catch let skipped as Skipped {
@@ -390,11 +390,11 @@ public final class Executor: Sendable {
     private let peak = Mutex(0)
 
     /// A slot of the Processing window for a create: at once while the window has room;
-    /// otherwise the run looks at the service (one task for all, with backoff) until an asset
-    /// settles, for `slotPatience` at most.
+    /// otherwise the run looks at the service (one task for all: at once, then with backoff
+    /// while nothing settles) until an asset settles, for `slotPatience` at most.
     private func takeSlot(_ step: Plan.Step) async throws {
         let deadline = ContinuousClock.now + options.slotPatience
-        var delay = Duration.milliseconds(250)
+        var delay = Duration.zero
         while !window.tryReserve() {
             if stop.isSet || Task.isCancelled { throw RemoteError(.cancelled, call: "CreateAsset", message: "the run stopped") }
             guard ContinuousClock.now + delay < deadline else {
@@ -402,14 +402,15 @@ public final class Executor: Sendable {
                     reason: "not created: \(window.capacity) assets stayed Processing (limits.processing) for "
                         + "\(DurationText.format(options.slotPatience)); apply again once they settle")
             }
-            try? await Task.sleep(for: delay)
+            if delay > .zero { try? await Task.sleep(for: delay) }
             guard window.beginLooking() else {
-                delay = .milliseconds(100)  // another task looks; try again soon
+                // Another task looks: its answer frees slots for this one too.
+                try? await Task.sleep(for: .milliseconds(20))
                 continue
             }
             let settled = await settleRound()
             window.endLooking()
-            delay = settled > 0 ? .milliseconds(100) : min(delay * 2, .seconds(2))
+            delay = settled > 0 ? .zero : min(max(delay * 2, .milliseconds(100)), .seconds(2))
         }
     }
 
@@ -466,9 +467,9 @@ public final class Executor: Sendable {
                 }
             }
         } catch let error as RemoteError {
-            if error.kind == .fatalForRun || error.kind == .cancelled {
-                await halt(error.kind == .cancelled ? .interrupted : .fatal(error.description))
-            }
+            // Cancelled: the run was interrupted (which says so itself), or this look was a
+            // watcher's, ended because the creates are done. Neither stops the run here.
+            if error.kind == .fatalForRun { await halt(.fatal(error.description, temporary: error.isTemporary)) }
         } catch {
             await halt(.fatal(Redaction.redact("\(error)")))
         }

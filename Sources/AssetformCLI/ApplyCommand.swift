@@ -83,7 +83,7 @@ extension Assetform {
             let terminal = Terminal(options: global)
             let began = ContinuousClock.now
             let interrupts = Interrupts.install()
-            let code: Int32 = try await terminal.guarding {
+            let code: ExitStatus = try await terminal.guarding {
                 let lockPath = Session.resolveLockPath(manifest, remote)
                 let held = try await Session.hold(
                     lockPath: lockPath, command: "apply \(manifest)", timeout: lockTimeout.flatMap(DurationText.parse),
@@ -111,15 +111,11 @@ extension Assetform {
                         session: session, limits: chosen, service: service, policy: policy, output: output,
                         interrupts: interrupts)
                 }
-                guard let report else { return 0 }
+                guard let report else { return .ok }
                 output.summary(report, elapsed: ContinuousClock.now - began)
-                switch report.stopped {
-                case .interrupted?: return 130
-                case .fatal? where !report.changedAnything: return 1
-                default: return report.failed.isEmpty && report.stopped == nil ? 0 : 3
-                }
+                return ExitStatus.of(report)
             }
-            if code != 0 { throw ExitCode(code) }
+            if code != .ok { throw code.exitCode }
         }
     }
 }

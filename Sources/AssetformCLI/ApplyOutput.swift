@@ -306,16 +306,7 @@ final class ApplyOutput: Sendable {
                 ("recovered", .int(r.recovered)), ("updated", .int(r.updated)), ("adopted", .int(r.adopted)),
                 ("forgotten", .int(r.forgotten)), ("moved", .int(r.moved)), ("unchanged", .int(r.unchanged)),
                 ("active", .int(r.active)),
-                (
-                    "failed",
-                    .array(
-                        r.failed.map {
-                            .object([
-                                ("address", .string($0.address.description)), ("code", $0.code.map(JSONValue.string) ?? .null),
-                                ("message", .string($0.message)),
-                            ])
-                        })
-                ),
+                ("failed", .array(r.failed.map(Self.json))), ("failed_earlier", .array(r.failedEarlier.map(Self.json))),
                 ("possible_duplicates", .array(r.possibleDuplicates.map { .string($0.description) })),
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
@@ -341,7 +332,7 @@ final class ApplyOutput: Sendable {
             ]
             switch r.stopped {
             case .interrupted?: f.append(("stopped", .string("interrupted")))
-            case .fatal(let why)?: f.append(("stopped", .string(why)))
+            case .fatal(let why, _)?: f.append(("stopped", .string(why)))
             case nil: break
             }
             emit(f)
@@ -367,7 +358,13 @@ final class ApplyOutput: Sendable {
         }
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
-        if case .fatal(let why)? = r.stopped { print("  stopped: \(why.visible)") }
+        if case .fatal(let why, _)? = r.stopped { print("  stopped: \(why.visible)") }
+        if !r.failedEarlier.isEmpty {
+            let n = r.failedEarlier.count
+            print(
+                "  \(n) asset\(n == 1 ? "" : "s") failed in an earlier run and \(n == 1 ? "was" : "were") left alone "
+                    + "(--retry-failed creates \(n == 1 ? "it" : "them") again); not converged.")
+        }
         if r.notStarted > 0 {
             print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.")
         }
@@ -384,6 +381,13 @@ final class ApplyOutput: Sendable {
             print("Rates achieved: " + rateParts(r).map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ".")
         }
         flushOutput()
+    }
+
+    static func json(_ p: Problem) -> JSONValue {
+        .object([
+            ("address", .string(p.address.description)), ("code", p.code.map(JSONValue.string) ?? .null),
+            ("message", .string(p.message)),
+        ])
     }
 
     /// Per class of call, in a fixed order: `9.6/s` (and, where it moved, `now 10.4/s`).

@@ -10,7 +10,8 @@ public struct Assetform: AsyncParsableCommand {
         discussion: """
             A manifest (assetform.yaml by default) lists groups of image, video and audio URLs.
             `validate` checks it without touching the network.
-            """,
+
+            """ + ExitStatus.help,
         version: Assetform.version,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self,

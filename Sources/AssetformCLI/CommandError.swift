@@ -49,6 +49,12 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A state the command's own checks rule out.
     case bug(String)
 
+    /// Trying again later may succeed: another run holds the lock.
+    var isTemporary: Bool {
+        if case .lockHeld = self { return true }
+        return false
+    }
+
     var description: String {
         switch self {
         case .unknownTarget(let a, let manifest):

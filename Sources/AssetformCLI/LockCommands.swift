@@ -20,6 +20,7 @@ extension Assetform {
 
         func validate() throws {
             guard (2...3).contains(arguments.count) else { throw ValidationError("import takes [MANIFEST] ADDR ID") }
+            try Address.refuseManifestAsAddress(arguments, expecting: "ADDR ID")
             _ = try Address.argument(arguments[arguments.count - 2])
         }
 
@@ -119,6 +120,7 @@ extension Assetform {
 
         func validate() throws {
             guard (1...2).contains(arguments.count) else { throw ValidationError("forget takes [MANIFEST] ADDR") }
+            try Address.refuseManifestAsAddress(arguments, expecting: "ADDR")
             _ = try Address.argument(arguments[arguments.count - 1])
         }
 

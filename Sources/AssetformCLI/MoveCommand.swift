@@ -21,6 +21,7 @@ extension Assetform {
 
         func validate() throws {
             guard (2...3).contains(arguments.count) else { throw ValidationError("mv takes [MANIFEST] FROM TO") }
+            try Address.refuseManifestAsAddress(arguments, expecting: "FROM TO")
             _ = try Address.argument(arguments[arguments.count - 2])
             _ = try Address.argument(arguments[arguments.count - 1])
         }

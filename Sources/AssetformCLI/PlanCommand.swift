@@ -2,13 +2,16 @@ import ArgumentParser
 import AssetformCore
 import AssetformRemote
 import Durable
+import Foundation
 
 extension Assetform {
     struct PlanCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "plan",
             abstract: "Refresh remote state and show what apply would do.",
-            discussion: "Exit status 0, or 1 on an error; with --detailed-exitcode: 0 no changes, 2 changes, 1 error."
+            discussion:
+                "With --detailed-exitcode: 0 no changes, 2 changes, 4 no changes but not converged (assets Processing, or Failed and left alone), 1 error. "
+                + ExitStatus.help
         )
 
         @OptionGroup var global: GlobalOptions
@@ -23,7 +26,10 @@ extension Assetform {
         @Flag(help: "Print the plan as one JSON document.")
         var json = false
 
-        @Flag(help: "Exit 2 when there are changes, 0 when there are none (1 on an error).")
+        @Flag(
+            help:
+                "Exit 2 when there are changes, 4 when there are none but not everything is Active, 0 when converged (1 on an error)."
+        )
         var detailedExitcode = false
 
         @Flag(help: "Trust the lockfile: make no remote call at all.")
@@ -68,7 +74,7 @@ extension Assetform {
                 }
                 ProcessLifetime.keepUntilExit(
                     [session.manifest, session.lock as any Sendable, plan, state as any Sendable] as [any Sendable])
-                if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+                if detailedExitcode, case let status = ExitStatus.detailed(plan), status != .ok { throw status.exitCode }
             }
         }
     }
@@ -117,6 +123,19 @@ extension Session {
 }
 
 extension Address {
+    /// `import m.yaml chars/front` (the ID left out) reads the manifest's path as an address: a
+    /// first argument that names a manifest file, when the arguments are one short of having
+    /// room for it, is a usage error saying what is missing.
+    static func refuseManifestAsAddress(_ arguments: [String], expecting: String) throws {
+        let needed = expecting.split(separator: " ").count
+        guard arguments.count == needed, let first = arguments.first,
+            first.hasSuffix(".yaml") || first.hasSuffix(".yml"), FileManager.default.fileExists(atPath: first)
+        else { return }
+        throw ValidationError(
+            "\(first) is the manifest, so \(expecting.split(separator: " ").last ?? "") is missing: the arguments are [MANIFEST] \(expecting)"
+        )
+    }
+
     /// An address given on the command line; a malformed one is a usage error naming it.
     static func argument(_ text: String) throws -> Address {
         do {

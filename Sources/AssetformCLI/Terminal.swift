@@ -57,13 +57,13 @@ struct Terminal: Sendable {
         } catch let exit as ExitCode {
             throw exit
         } catch let error as CommandError {
-            throw fail(error.description, isBug: error.isBug)
+            throw fail(error.description, isBug: error.isBug, status: error.isTemporary ? .temporary : .error)
         } catch let error as StateError {
             throw fail(error.description, isBug: false, positioned: true)
         } catch let error as ApplyError {
             throw fail(error.description, isBug: error.isBug)
         } catch let error as RemoteError {
-            throw fail(error.description, isBug: false)
+            throw fail(error.description, isBug: false, status: error.isTemporary ? .temporary : .error)
         } catch let error as RemoteSettings.Failure {
             throw fail(error.description, isBug: false)
         } catch let error as EmulatorError {
@@ -73,17 +73,18 @@ struct Terminal: Sendable {
         }
     }
 
-    /// Prints an error; the command then exits 1 (unwinding, so that what it holds is let go). Its text may carry values from files or the service: each
-    /// line is shown with its control characters escaped, its own line breaks kept. A message that
-    /// names its file position (a `StateError`) says `error:` there already.
-    private func fail(_ message: String, isBug: Bool, positioned: Bool = false) -> ExitCode {
+    /// Prints an error; the command then exits with `status` (1 unless the error is temporary),
+    /// unwinding, so that what it holds is let go. Its text may carry values from files or the
+    /// service: each line is shown with its control characters escaped, its own line breaks
+    /// kept. A message that names its file position (a `StateError`) says `error:` there already.
+    private func fail(_ message: String, isBug: Bool, positioned: Bool = false, status: ExitStatus = .error) -> ExitCode {
         let text = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
             .joined(separator: "\n")
         let shown = positioned && text.contains(": error: ") ? text : paintError("error:") + " " + text
         printError(
             isBug && !text.contains("this is a bug")
                 ? shown + " (this is a bug in assetform; please report it with the command you ran and this message)" : shown)
-        return ExitCode.failure
+        return status.exitCode
     }
 
     func paintError(_ s: String) -> String { errorColor ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }

@@ -132,6 +132,7 @@ enum Envelope {
             error.kind = .throttled(retryAfter: nil)
         case .beyondCap(let shown):
             error.kind = .fatalForRun
+            error.stayedThrottled = true
             error.message +=
                 "; the service asks to wait \(Redaction.redact(shown)) (Retry-After), more than the \(RetryAfter.capSeconds) s a run waits. "
                 + "Stopping: everything done so far is recorded; apply again later"

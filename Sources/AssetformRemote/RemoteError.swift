@@ -35,6 +35,17 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// How many times it was tried.
     public var attempts = 1
+    /// The service asked to wait longer than a run waits (`Retry-After` beyond the cap).
+    public var stayedThrottled = false
+
+    /// Whether trying again later may succeed (SPEC §4, exit status 75): the service could not be
+    /// reached, failed, or stayed throttled, when retrying was given up.
+    public var isTemporary: Bool {
+        switch kind {
+        case .throttled, .retryable, .ambiguous: true
+        default: stayedThrottled
+        }
+    }
 
     public init(_ kind: Kind, call: String, status: Int? = nil, code: String? = nil, message: String) {
         self.kind = kind

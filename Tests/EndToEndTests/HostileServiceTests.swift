@@ -101,7 +101,7 @@ struct HostileServiceTests {
                     + Array(repeating: [.send(Array(" ".utf8)), .pause(.milliseconds(200))], count: 600).flatMap { $0 }
             })
         let out = try await world.run(["plan", world.manifest])
-        #expect(out.status == 1, "\(out.all)")
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
         #expect(out.stderr.contains("ListAssetGroups") && out.stderr.contains("within"), "\(out.stderr)")
         #expect(world.server.requests.count == 2, "two attempts (limits.attempts), then the error")
     }
@@ -112,7 +112,7 @@ struct HostileServiceTests {
                 [.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".utf8)), .stall(limit: .seconds(90))]
             })
         let out = try await world.run(["plan", world.manifest])
-        #expect(out.status == 1, "\(out.all)")
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
         #expect(out.stderr.contains("ListAssetGroups"), "\(out.stderr)")
     }
 
@@ -150,7 +150,7 @@ struct HostileServiceTests {
     @Test(arguments: ["999999999", "99999999999999999999999999999", "Fri, 31 Dec 2027 23:59:59 GMT"])
     func aRetryAfterBeyondTheCapStopsTheRunNamingIt(_ value: String) async throws {
         let (world, out) = try await Self.planThrottled(retryAfter: value)
-        #expect(out.status == 1, "\(out.all)")
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
         #expect(out.stderr.contains(value) && out.stderr.contains("60 s"), "\(out.stderr)")
         #expect(world.server.requests.count == 1)
     }
@@ -158,7 +158,7 @@ struct HostileServiceTests {
     @Test(arguments: ["1e300", "Infinity", "-5", "NaN", "nonsense", "2.5"])
     func anUnusableOrShortRetryAfterNeverCrashes(_ value: String) async throws {
         let (world, out) = try await Self.planThrottled(retryAfter: value)
-        #expect(out.status == 1, "\(out.all)")
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
         #expect(out.stderr.contains("AccountFlowLimitExceeded"), "\(out.stderr)")
         #expect(world.server.requests.count == 2, "retried once (limits.attempts 2) with a bounded pause")
     }
@@ -313,7 +313,7 @@ struct HostileServiceTests {
         closed.stop()
         let world = try World(HostileServer { _ in [] })
         let out = try await world.run(["plan", world.manifest], baseURL: "http://127.0.0.1:\(port)")
-        #expect(out.status == 1, "\(out.all)")
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
         #expect(out.stderr.contains("127.0.0.1:\(port)") && out.stderr.contains("connection refused"), "\(out.stderr)")
         #expect(!out.stderr.contains("errno") && !out.stderr.contains("NIO"), "\(out.stderr)")
     }

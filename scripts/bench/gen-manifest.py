@@ -21,6 +21,7 @@ def main() -> None:
     ap.add_argument("--lock", help="also write a matching lockfile here")
     ap.add_argument("--rate", help="limits.rate.create_asset (default 200); the other classes become unlimited")
     ap.add_argument("--concurrency", type=int, help="limits.concurrency")
+    ap.add_argument("--processing", type=int, help="limits.processing (default: the tool's, 30)")
     args = ap.parse_args()
     groups = args.groups or max(1, args.assets // 1000)
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
@@ -32,6 +33,8 @@ def main() -> None:
         limits += f"  rate:\n    create_asset: {args.rate}\n    write: unlimited\n    read: unlimited\n"
     else:
         limits += "  rate:\n    create_asset: 200\n"
+    if args.processing:
+        limits += f"  processing: {args.processing}\n"
     w("version: 1\nprovider:\n  api: seedance\n" + limits + "  wait: 0\ngroups:\n")
     per = [args.assets // groups + (1 if g < args.assets % groups else 0) for g in range(groups)]
     n = 0

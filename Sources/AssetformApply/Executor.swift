@@ -403,6 +403,12 @@ public final class Executor: Sendable {
                         + "\(DurationText.format(options.slotPatience)); apply again once they settle")
             }
             if delay > .zero { try? await Task.sleep(for: delay) }
+            // Mostly taken by creates still under way (waiting for their turn at the rate, say):
+            // their answers free or fill the slots; looking at the service would learn nothing.
+            guard window.pending.count * 2 >= window.capacity else {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
             guard window.beginLooking() else {
                 // Another task looks: its answer frees slots for this one too.
                 try? await Task.sleep(for: .milliseconds(20))

@@ -80,7 +80,8 @@ extension Assetform {
         }
 
         func run() async throws {
-            let terminal = Terminal(options: global)
+            var terminal = Terminal(options: global)
+            terminal.json = json
             let began = ContinuousClock.now
             let interrupts = Interrupts.install()
             let code: ExitStatus = try await terminal.guarding {
@@ -291,12 +292,19 @@ extension Assetform.ApplyCommand {
             return plan
         }
 
+        /// Asks on stderr (stdout may be a JSON stream), until the answer is yes or no.
         private func confirm(_ terminal: Terminal) throws {
             guard isatty(STDIN_FILENO) == 1 else { throw CommandError.needsConfirmation }
-            print("Apply these changes? (yes/no) ", terminator: "")
             flushOutput()
-            let answer = readLine()?.trimmingCharacters(in: .whitespaces)
-            guard answer == "yes" else { throw CommandError.cancelled }
+            terminal.printError("Apply these changes? (yes/no) ", terminator: "")
+            while true {
+                guard let line = readLine() else { throw CommandError.cancelled }
+                switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "yes": return
+                case "no": throw CommandError.cancelled
+                default: terminal.printError("Please answer yes or no: ", terminator: "")
+                }
+            }
         }
     }
 }

@@ -48,6 +48,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// A state the command's own checks rule out.
     case bug(String)
+    /// The manifest has errors; they were reported where they are.
+    case invalidManifest(path: String, diagnostics: [Diagnostic])
 
     /// Trying again later may succeed: another run holds the lock.
     var isTemporary: Bool {
@@ -105,6 +107,37 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "
                 + "run `assetform apply` first, which settles them, then \(command)"
         case .bug(let what): "internal error: \(what)"
+        case .invalidManifest(let path, let diagnostics):
+            "\(path) is not valid: \(diagnostics.errors.count) error\(diagnostics.errors.count == 1 ? "" : "s") (above)"
+        }
+    }
+
+    /// In one word, for the JSON error object.
+    var kind: String {
+        switch self {
+        case .invalidManifest: "manifest"
+        case .lockHeld, .lock: "lock"
+        case .link, .file, .cannotWrite: "file"
+        case .adoptionRefused, .alreadyTracked, .trackedElsewhere, .cannotMove, .moveOfDeclared, .sameShellName, .noShellName,
+            .typeMismatch, .inAnotherGroup, .groupUnknown:
+            "conflict"
+        case .unknownTarget, .notInManifest, .notInLockfile, .movedInThisPlan: "address"
+        case .noLockfile, .openIntents: "state"
+        case .stalePlan: "stale_plan"
+        case .tooManyCreates: "max_creates"
+        case .needsConfirmation, .cancelled: "confirmation"
+        case .bug: "internal"
+        }
+    }
+
+    /// The address it is about, when there is one.
+    var address: Address? {
+        switch self {
+        case .unknownTarget(let a, _), .notInManifest(let a, _), .notInLockfile(let a, _), .alreadyTracked(let a, _),
+            .moveOfDeclared(let a, _), .movedInThisPlan(let a, _):
+            a
+        case .trackedElsewhere(_, let a): a
+        default: nil
         }
     }
 

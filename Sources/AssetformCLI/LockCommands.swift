@@ -172,7 +172,8 @@ extension Assetform {
         var format: Format = .text
 
         func run() async throws {
-            let terminal = Terminal(options: global)
+            var terminal = Terminal(options: global)
+            terminal.json = format == .json
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: false)
                 session.noteJournal()

@@ -38,7 +38,8 @@ extension Assetform {
         @OptionGroup var planning: PlanningOptions
 
         func run() async throws {
-            let terminal = Terminal(options: global)
+            var terminal = Terminal(options: global)
+            terminal.json = json
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
                 session.noteJournal()

@@ -48,7 +48,9 @@ struct Session {
         async let lockRead = Result { () throws(StateError) in try Lockfile.load(path: lockPath) }
         let loaded = ManifestLoader.load(path: manifestPath)
         if !loaded.diagnostics.isEmpty { terminal.report(loaded) }
-        guard let manifest = loaded.manifest else { throw ExitCode.failure }
+        guard let manifest = loaded.manifest else {
+            throw CommandError.invalidManifest(path: manifestPath, diagnostics: loaded.diagnostics)
+        }
         let environment = Terminal.environment()
         var settings: RemoteSettings?
         var baseURL = manifest.provider.baseURL

@@ -4,6 +4,7 @@ import AssetformCore
 import AssetformEmulator
 import AssetformRemote
 import Foundation
+import JSON
 
 #if canImport(Glibc)
     import Glibc
@@ -19,6 +20,8 @@ struct Terminal: Sendable {
     let outputColor: Bool
     let quiet: Bool
     let verbose: Bool
+    /// `--json`: a failure also prints one JSON error object on stdout.
+    var json = false
 
     init(options: GlobalOptions, environment: [String: String] = Terminal.environment()) {
         let noColorEnv = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
@@ -56,28 +59,45 @@ struct Terminal: Sendable {
             return try await body()
         } catch let exit as ExitCode {
             throw exit
+        } catch CommandError.invalidManifest(let path, let diagnostics) {
+            // Its findings are on stderr already, each at its place.
+            let error = CommandError.invalidManifest(path: path, diagnostics: diagnostics)
+            printJSON(JSONError.of(error, message: error.description, status: .error))
+            throw ExitStatus.error.exitCode
         } catch let error as CommandError {
-            throw fail(error.description, isBug: error.isBug, status: error.isTemporary ? .temporary : .error)
+            throw fail(error, error.description, isBug: error.isBug, status: error.isTemporary ? .temporary : .error)
         } catch let error as StateError {
-            throw fail(error.description, isBug: false, positioned: true)
+            throw fail(error, error.description, isBug: false, positioned: true)
         } catch let error as ApplyError {
-            throw fail(error.description, isBug: error.isBug)
+            throw fail(error, error.description, isBug: error.isBug)
         } catch let error as RemoteError {
-            throw fail(error.description, isBug: false, status: error.isTemporary ? .temporary : .error)
+            throw fail(error, error.description, isBug: false, status: error.isTemporary ? .temporary : .error)
         } catch let error as RemoteSettings.Failure {
-            throw fail(error.description, isBug: false)
+            throw fail(error, error.description, isBug: false)
         } catch let error as EmulatorError {
-            throw fail(error.description, isBug: false)
+            throw fail(error, error.description, isBug: false)
         } catch {
-            throw fail(Redaction.redact(String(describing: error)), isBug: true)
+            throw fail(error, Redaction.redact(String(describing: error)), isBug: true)
         }
+    }
+
+    /// With `--json`, the error object on stdout (its text made visible, as on stderr).
+    private func printJSON(_ error: JSONError) {
+        guard json else { return }
+        var e = error
+        e.message = e.message.visible
+        print(e.json.encoded)
+        flushOutput()
     }
 
     /// Prints an error; the command then exits with `status` (1 unless the error is temporary),
     /// unwinding, so that what it holds is let go. Its text may carry values from files or the
     /// service: each line is shown with its control characters escaped, its own line breaks
     /// kept. A message that names its file position (a `StateError`) says `error:` there already.
-    private func fail(_ message: String, isBug: Bool, positioned: Bool = false, status: ExitStatus = .error) -> ExitCode {
+    private func fail(
+        _ error: any Error, _ message: String, isBug: Bool, positioned: Bool = false, status: ExitStatus = .error
+    ) -> ExitCode {
+        printJSON(JSONError.of(error, message: message, status: status))
         let text = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
             .joined(separator: "\n")
         let shown = positioned && text.contains(": error: ") ? text : paintError("error:") + " " + text

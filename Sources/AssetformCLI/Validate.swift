@@ -1,12 +1,13 @@
 import ArgumentParser
 import AssetformCore
+import JSON
 
 extension Assetform {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load and check a manifest; no network.",
             discussion:
-                "Every problem is reported at once, as FILE:LINE:COLUMN: error: message. Exit status 0 when valid, 1 when not."
+                "Every problem is reported at once, as FILE:LINE:COLUMN: error: message (with --json, as one document). Exit status 0 when valid, 1 when not."
         )
 
         @OptionGroup var global: GlobalOptions
@@ -14,9 +15,27 @@ extension Assetform {
         @Argument(help: "The manifest to check.")
         var manifest: String = ManifestLoader.defaultPath
 
+        @Flag(help: "Print one JSON document: valid, and every diagnostic with file, line, column, severity and message.")
+        var json = false
+
         func run() async throws {
             let terminal = Terminal(options: global)
             let loaded = ManifestLoader.load(path: manifest)
+            if json {
+                var fields: [(String, JSONValue)] = [
+                    ("file", .string(manifest)), ("valid", .bool(loaded.manifest != nil)),
+                    ("diagnostics", .array(loaded.diagnostics.map { $0.json(file: manifest) })),
+                ]
+                if let m = loaded.manifest {
+                    fields += [
+                        ("provider", .string(m.provider.api.rawValue)), ("groups", .int(m.groups.count)),
+                        ("assets", .int(m.assetCount)),
+                    ]
+                }
+                print(JSONValue.object(fields).pretty)
+                if loaded.manifest == nil { throw ExitStatus.error.exitCode }
+                return
+            }
             terminal.report(loaded)
             guard let manifest = loaded.manifest else { throw ExitCode.failure }
             let groups = manifest.groups.count

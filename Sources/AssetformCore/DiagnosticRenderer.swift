@@ -20,7 +20,11 @@ public struct DiagnosticRenderer: Sendable {
             return "\(paint(file.path + ":", "1")) \(label) \(paint(d.message, "1"))\n"
         }
         var out = "\(paint("\(file.path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(d.message, "1"))\n"
-        if let line = file.line(mark.line) {
+        if var line = file.line(mark.line) {
+            // A secret refused in the manifest is not shown again: only its key.
+            if case .secretInManifest = d.problem, let colon = line.firstIndex(of: ":") {
+                line = String(line[...colon]) + " (value hidden)"
+            }
             out += "  " + line + "\n"
             out += "  " + caretPadding(line, column: mark.column) + paint("^", "1;32") + "\n"
         }

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// SPEC §4's one exit-status table, each status provoked with the real binary.
+@Suite("Every exit status of the table")
+struct ExitStatusTests {
+    static let manifest =
+        manifestHead() + """
+              g:
+                assets:
+                  ok: https://cdn.example.com/x/ok.png
+                  bad: https://cdn.example.com/x/bad.png
+
+            """
+
+    @Test func eachStatusOfTheTable() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "300ms", "--fail-url", "*bad*"], manifest: Self.manifest)
+        // 64: bad usage, before anything is read.
+        #expect(try await w.run(["apply", w.manifest, "--no-such-flag"]).status == 64)
+        let short = try await w.run(["import", w.manifest, "g/ok"])
+        #expect(short.status == 64 && short.stderr.contains("ID is missing"), "\(short.stderr)")
+        // 2: changes to apply.
+        #expect(try await w.run(["plan", w.manifest, "--detailed-exitcode"]).status == 2)
+        // 3: an action of this run failed (the bad URL, seen once it settles).
+        let failed = try await w.apply()
+        #expect(failed.status == 3, "\(failed.stdout)\(failed.stderr)")
+        // 4: the failed asset is left alone; plan agrees with apply.
+        #expect(try await w.apply().status == 4)
+        #expect(try await w.run(["plan", w.manifest, "--detailed-exitcode"]).status == 4)
+        // 4: applied with --no-wait, so an asset is still Processing.
+        let good = Self.manifest.replacingOccurrences(
+            of: "      bad: https://cdn.example.com/x/bad.png\n", with: "      late: https://cdn.example.com/x/late.png\n")
+        try w.write(good)
+        let early = try await w.apply(["--no-wait"])
+        #expect(early.status == 4, "\(early.stdout)\(early.stderr)")
+        #expect(early.stdout.contains("still Processing"))
+        // 0: converged once it is Active.
+        #expect(try await w.apply().status == 0)
+        #expect(try await w.run(["plan", w.manifest, "--detailed-exitcode"]).status == 0)
+        // 1: an error before any change (an invalid manifest).
+        try w.write(Self.manifest + "colour: red\n")
+        #expect(try await w.apply().status == 1)
+        // 75: the service cannot be reached (a closed port on this machine).
+        try w.write(Self.manifest)
+        let closed = try await BinaryRunner.run(
+            ["plan", w.manifest, "--lock", w.dir.url.appendingPathComponent("closed.lock").path],
+            environment: [w.keyVariable: w.key, "ASSETFORM_BASE_URL": "http://127.0.0.1:9"])
+        #expect(closed.status == 75, "\(closed.stderr)")
+    }
+}
+
+/// `--json` on a failure: one JSON error object on stdout, whatever failed.
+@Suite("JSON error objects and validate --json")
+struct JSONErrorTests {
+    func errorObject(_ out: BinaryRunner.Output) throws -> [String: Any] {
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out.stdout)")
+        return try #require(object["error"] as? [String: Any])
+    }
+
+    @Test func threeFailurePathsEachPrintOneErrorObject() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "50ms"], manifest: ExitStatusTests.manifest)
+        // An invalid manifest: its diagnostics, with their places.
+        try w.write(ExitStatusTests.manifest + "colour: red\n")
+        let invalid = try await w.run(["plan", w.manifest, "--json"])
+        #expect(invalid.status == 1)
+        let manifestError = try errorObject(invalid)
+        #expect(manifestError["kind"] as? String == "manifest")
+        let diagnostics = try #require(manifestError["diagnostics"] as? [[String: Any]])
+        let colourLine = ExitStatusTests.manifest.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(diagnostics.first?["line"] as? Int == colourLine && diagnostics.first?["column"] as? Int == 1, "\(diagnostics)")
+        // A service that cannot be reached: temporary, naming the call.
+        try w.write(ExitStatusTests.manifest)
+        let closed = try await BinaryRunner.run(
+            ["apply", w.manifest, "--json", "--auto-approve", "--lock", w.dir.url.appendingPathComponent("closed.lock").path],
+            environment: [w.keyVariable: w.key, "ASSETFORM_BASE_URL": "http://127.0.0.1:9"])
+        #expect(closed.status == 75)
+        let remote = try errorObject(closed)
+        #expect(remote["kind"] as? String == "temporary" && remote["call"] as? String == "ListAssetGroups", "\(remote)")
+        #expect(remote["exit_status"] as? Int == 75)
+        // An address the lockfile does not track.
+        let unknown = try await w.run(["plan", w.manifest, "--json", "--replace", "g/nothing"])
+        #expect(unknown.status == 1)
+        let address = try errorObject(unknown)
+        #expect(address["kind"] as? String == "address" && address["address"] as? String == "g/nothing", "\(address)")
+    }
+
+    @Test func validateJSONListsEveryDiagnostic() async throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "m.yaml",
+            "version: 1\nprovider: {api: seedance, api_key: sk-live-123}\ngroups:\n  g:\n    assets:\n      a: http://x.example.com/a.png\n"
+        )
+        let out = try await BinaryRunner.run(["validate", path, "--json"])
+        #expect(out.status == 1)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(doc["valid"] as? Bool == false)
+        let diagnostics = try #require(doc["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count == 2, "\(diagnostics)")
+        #expect(diagnostics.allSatisfy { $0["file"] as? String == path && $0["severity"] as? String == "error" })
+        #expect(Set(diagnostics.compactMap { $0["line"] as? Int }) == [2, 6])
+        #expect(!out.stdout.contains("sk-live-123") && !out.stderr.contains("sk-live-123"), "the refused key is never shown")
+        let plain = try await BinaryRunner.run(["validate", path])
+        #expect(!plain.stderr.contains("sk-live-123"), "nor in the caret snippet: \(plain.stderr)")
+    }
+}

@@ -23,8 +23,11 @@ extension Assetform {
         @Option(help: "Save the plan (JSON) to this file, for apply --plan.")
         var out: String?
 
-        @Flag(help: "Print the plan as one JSON document.")
+        @Flag(help: "Print the plan as one JSON document (the same as --format json).")
         var json = false
+
+        @Option(help: "text, markdown (for a pull-request comment) or json.")
+        var format: PlanFormat = .text
 
         @Flag(
             help:
@@ -39,6 +42,7 @@ extension Assetform {
 
         func run() async throws {
             var terminal = Terminal(options: global)
+            let json = self.json || format == .json
             terminal.json = json
             try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
@@ -67,6 +71,8 @@ extension Assetform {
                 }
                 if let document, json {
                     print(document.pretty)
+                } else if format == .markdown {
+                    print(PlanMarkdown().render(plan), terminator: "")
                 } else if !global.quiet || plan.hasChanges {
                     print(PlanRenderer(color: terminal.outputColor).render(plan, limits: manifest.limits), terminator: "")
                     if let out {

@@ -7,16 +7,14 @@ public struct PlanRenderer: Sendable {
         self.color = color
     }
 
-    public func render(_ plan: Plan, limits: Limits) -> String {
+    /// `limits` nil (a saved plan shown later): the summary gives no time estimate.
+    public func render(_ plan: Plan, limits: Limits?) -> String {
         var out = ""
         let width = min(48, plan.steps.map { $0.address.description.count }.max() ?? 0)
         for step in plan.steps {
             let sign = paint(step.verb.sign.padding(3), code(step.verb))
             let address = step.address.description.padding(width)
-            let what =
-                step.kind == .group && step.verb == .create
-                ? "create group \"\((step.name ?? step.address.description).visible)\"" : text(step)
-            out += "\(sign) \(address)  \(what)\n"
+            out += "\(sign) \(address)  \(describe(step))\n"
         }
         for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning.visible + "\n" }
         if !plan.steps.isEmpty || !plan.warnings.isEmpty { out += "\n" }
@@ -26,6 +24,13 @@ public struct PlanRenderer: Sendable {
 
     /// What follows the address. Names, reasons and values may come from the service: every one
     /// is shown with its control characters escaped, so none can forge or hide a line.
+    public func describe(_ step: Plan.Step) -> String {
+        if step.kind == .group && step.verb == .create {
+            return "create group \"\((step.name ?? step.address.description).visible)\""
+        }
+        return text(step)
+    }
+
     private func text(_ step: Plan.Step) -> String {
         let reason = step.reason.visible
         switch step.action {
@@ -48,7 +53,7 @@ public struct PlanRenderer: Sendable {
         }
     }
 
-    public func summary(_ plan: Plan, limits: Limits) -> String {
+    public func summary(_ plan: Plan, limits: Limits?) -> String {
         if !plan.hasChanges && plan.count(.wait) == 0 {
             var line = "No changes. \(plan.unchanged.count) unchanged."
             if plan.count(.failed) > 0 { line += " \(plan.count(.failed)) failed remotely (see above)." }
@@ -66,7 +71,7 @@ public struct PlanRenderer: Sendable {
         if plan.count(.failed) > 0 { line += ", \(plan.count(.failed)) failed" }
         let billed = plan.billedCreates
         line += ". \(billed) billed create call\(billed == 1 ? "" : "s")"
-        if billed > 0 {
+        if billed > 0, let limits {
             switch limits.rates.createAsset {
             case .unlimited:
                 line += "; no create_asset rate is set"

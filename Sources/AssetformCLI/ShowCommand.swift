@@ -1,0 +1,57 @@
+import ArgumentParser
+import AssetformCore
+import Durable
+import JSON
+import YAML
+
+/// How a plan is shown: as `plan` prints it, as Markdown, or as its JSON document.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}
+
+extension Assetform {
+    struct ShowCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract:
+                "Render a saved plan (plan --out FILE) for review: as text, as Markdown for a pull-request comment, or as JSON.",
+            discussion: "Reads the file only: no manifest, lockfile or service. " + ExitStatus.help
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The saved plan (plan --out FILE).")
+        var planFile: String
+
+        @Option(help: "text, markdown or json.")
+        var format: PlanFormat = .text
+
+        func run() async throws {
+            var terminal = Terminal(options: global)
+            terminal.json = format == .json
+            try await terminal.guarding {
+                let bytes: [UInt8]
+                do throws(YAMLError) {
+                    bytes = try YAMLFile.read(path: planFile, maxBytes: 1 << 30)
+                } catch {
+                    throw StateError.unreadable(path: planFile, reason: error.message)
+                }
+                guard let document = JSONValue.parse(bytes) else {
+                    throw StateError.notOurs(path: planFile, line: nil, column: nil, file: .plan, detail: "not JSON")
+                }
+                let (plan, origin) = try Plan.decode(document, path: planFile)
+                switch format {
+                case .json:
+                    print(document.pretty)
+                case .markdown:
+                    print(PlanMarkdown().render(plan), terminator: "")
+                case .text:
+                    terminal.info(
+                        "Plan for \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)"
+                            + (origin.lockSerial.map { ", lockfile serial \($0)" } ?? ", no lockfile"))
+                    print(PlanRenderer(color: terminal.outputColor).render(plan, limits: nil), terminator: "")
+                }
+            }
+        }
+    }
+}

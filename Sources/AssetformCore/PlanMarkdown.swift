@@ -1,0 +1,58 @@
+/// A plan as Markdown, for a pull-request comment (`show --format markdown`, `plan --format
+/// markdown`): the summary line, then a table per kind of change (long ones folded in a
+/// `<details>` block), the warnings, and the billed-call count. Text from the manifest or the
+/// service is escaped so that it cannot break the table or inject markup.
+public struct PlanMarkdown: Sendable {
+    /// Tables longer than this are folded.
+    public var foldAbove = 20
+
+    public init() {}
+
+    public func render(_ plan: Plan) -> String {
+        let text = PlanRenderer(color: false)
+        var out = "### assetform plan\n\n**" + Self.escape(text.summary(plan, limits: nil)) + "**\n"
+        let kinds: [(Plan.Verb, String)] = [
+            (.create, "Create"), (.replace, "Replace (a new billed create each; the old asset stays remotely)"),
+            (.update, "Update"), (.adopt, "Adopt (recorded, no billed call)"), (.move, "Move (the lockfile record, no call)"),
+            (.forget, "Forget (the remote object stays)"), (.wait, "Processing"), (.failed, "Failed remotely, left alone"),
+        ]
+        for (verb, title) in kinds {
+            let steps = plan.steps.filter { $0.verb == verb }
+            guard !steps.isEmpty else { continue }
+            var table = "| | address | what |\n|---|---|---|\n"
+            for step in steps {
+                table += "| `\(verb.sign)` | `\(Self.code(step.address.description))` | \(Self.escape(text.describe(step))) |\n"
+            }
+            let heading = "\(title): \(steps.count)"
+            if steps.count > foldAbove {
+                out += "\n<details><summary>\(Self.escape(heading))</summary>\n\n" + table + "\n</details>\n"
+            } else {
+                out += "\n#### \(Self.escape(heading))\n\n" + table
+            }
+        }
+        if !plan.warnings.isEmpty {
+            out += "\n#### Warnings\n\n"
+            for w in plan.warnings { out += "- " + Self.escape(w.visible) + "\n" }
+        }
+        let billed = plan.billedCreates
+        out += "\n\(billed) billed create call\(billed == 1 ? "" : "s"); \(plan.unchanged.count) unchanged.\n"
+        return out
+    }
+
+    /// Text for a table cell: control characters made visible, Markdown's own characters escaped,
+    /// HTML's neutralised.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s.visible {
+            switch c {
+            case "|", "\\", "`", "*", "_", "[", "]", "#", "<", ">", "~": out += "\\" + String(c)
+            case "\n": out += " "
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Text inside a code span: backticks cannot close it.
+    static func code(_ s: String) -> String { String(s.visible.map { $0 == "`" ? "'" : $0 }) }
+}

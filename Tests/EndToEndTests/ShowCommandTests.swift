@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `show PLANFILE` in its three formats, from a plan saved against the emulator.
+@Suite("show: a saved plan as text, Markdown and JSON")
+struct ShowCommandTests {
+    @Test func threeFormatsOfOneSavedPlan() async throws {
+        var manifest = manifestHead() + "  g:\n    name: \"G | pipes\"\n    assets:\n"
+        for i in 0..<25 { manifest += "      a\(i): https://cdn.example.com/s/\(i).png\n" }
+        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "50ms"], manifest: manifest)
+        let planFile = w.dir.url.appendingPathComponent("p.json").path
+        let saved = try await w.run(["plan", w.manifest, "--out", planFile])
+        #expect(saved.status == 0, "\(saved.stderr)")
+
+        let text = try await w.run(["show", planFile])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("+   g/a0 "), "\(text.stdout)")
+        #expect(
+            text.stdout.contains(
+                "Plan: 26 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 0 unchanged. 25 billed create calls."))
+
+        let markdown = try await w.run(["show", planFile, "--format", "markdown"])
+        #expect(markdown.status == 0)
+        #expect(markdown.stdout.hasPrefix("### assetform plan\n\n**Plan: 26 to create"), "\(markdown.stdout)")
+        for i in 0..<25 { #expect(markdown.stdout.contains("`g/a\(i)`"), "g/a\(i) is listed") }
+        #expect(markdown.stdout.contains("<details><summary>Create: 26</summary>"), "a long table is folded")
+        #expect(markdown.stdout.contains("G \\| pipes"), "a name's pipe cannot break the table")
+        #expect(markdown.stdout.contains("25 billed create calls"))
+        let direct = try await w.run(["plan", w.manifest, "--format", "markdown"])
+        #expect(direct.stdout == markdown.stdout, "plan --format markdown prints the same")
+
+        let json = try await w.run(["show", planFile, "--format", "json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((doc["actions"] as? [Any])?.count == 26)
+
+        let missing = try await w.run(["show", w.dir.url.appendingPathComponent("nope.json").path, "--format", "json"])
+        #expect(missing.status == 1)
+        let error = try #require(
+            (try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])?["error"] as? [String: Any])
+        #expect(error["kind"] as? String == "state")
+    }
+}

@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps build demo test lint bench bench-validate bench-emulator bench-remote bench-apply clean
+.PHONY: deps build demo test lint install bench bench-validate bench-emulator bench-remote bench-apply clean
 
 deps:
 	@scripts/install-deps
@@ -21,6 +21,14 @@ test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/bench/run.py --smoke
+	scripts/install-check
+
+# The release binary (Swift runtime linked statically), its man page and bash/zsh/fish
+# completions, into PREFIX (default /usr/local): bin/, share/man/man1/, share/*completion*/.
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform
+	scripts/install $(PREFIX) .build-bench/release/assetform .build-bench/checkouts/swift-argument-parser .build-tools
 
 # Every benchmark of BENCHMARKS.md in one run (release binaries, Swift runtime linked statically).
 bench: deps

@@ -139,7 +139,7 @@ public final class Executor: Sendable {
         }
         events(.started(step))
         do {
-            let outcome = try await execute(step)
+            let outcome = try await StepContext.$address.withValue(step.address) { try await execute(step) }
             tally.withLock { r in
                 switch outcome {
                 case .created(_, _, let recovered):

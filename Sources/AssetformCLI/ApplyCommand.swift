@@ -49,8 +49,7 @@ extension Assetform {
         @Option(help: "Calls in flight at most (default: limits.concurrency).")
         var concurrency: Int?
 
-        @Option(help: "Wait up to this long for another run holding the lockfile (default: fail at once).")
-        var lockTimeout: String?
+        @OptionGroup var lockWait: LockWaitOptions
 
         @Option(
             help:
@@ -70,9 +69,6 @@ extension Assetform {
             if let grace, DurationText.parse(grace) == nil {
                 throw ValidationError("--grace \(grace) is not a duration (e.g. 5s, 500ms)")
             }
-            if let lockTimeout, DurationText.parse(lockTimeout) == nil {
-                throw ValidationError("--lock-timeout \(lockTimeout) is not a duration (e.g. 30s, 5m)")
-            }
             if let concurrency, !(1...1024).contains(concurrency) {
                 throw ValidationError("--concurrency must be between 1 and 1024")
             }
@@ -87,7 +83,7 @@ extension Assetform {
             let code: ExitStatus = try await terminal.guarding {
                 let lockPath = Session.resolveLockPath(manifest, remote)
                 let held = try await Session.hold(
-                    lockPath: lockPath, command: "apply \(manifest)", timeout: lockTimeout.flatMap(DurationText.parse),
+                    lockPath: lockPath, command: "apply \(manifest)", timeout: lockWait.timeout,
                     terminal: terminal)
                 interrupts.beforeExit { held.release() }
                 defer { held.release() }
@@ -100,7 +96,7 @@ extension Assetform {
                 } else if let wait = wait.flatMap(DurationText.parse) {
                     limits.wait = wait
                 }
-                let output = ApplyOutput(terminal: terminal, json: json)
+                let output = ApplyOutput(terminal: terminal, json: json, api: session.manifest.provider.api)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
                     noAdopt: planning.noAdopt, planner: planning.planner(for: session.manifest.provider.api),
@@ -173,9 +169,9 @@ extension Assetform.ApplyCommand {
             output.planned(
                 plan,
                 document: json
-                    ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock))
+                    ? session.document(plan, lock: lock)
                     : nil)
-            if !json && (!quiet || plan.hasChanges) {
+            if !json && !quiet {
                 print(PlanRenderer(color: terminal.outputColor).render(plan, limits: limits), terminator: "")
                 flushOutput()
             }

@@ -32,8 +32,12 @@ final class ApplyOutput: Sendable {
     private let counts = Mutex(Counts())
     private let started = ContinuousClock.now
 
-    init(terminal: Terminal, json: Bool) {
+    /// How references are written (`asset://ID` on seedance), for `completed` events.
+    let api: API
+
+    init(terminal: Terminal, json: Bool, api: API) {
         self.terminal = terminal
+        self.api = api
         mode = json ? .json : terminal.quiet ? .quiet : isatty(STDOUT_FILENO) == 1 ? .live : .lines
     }
 
@@ -56,7 +60,9 @@ final class ApplyOutput: Sendable {
             counts.withLock { $0.retries += 1 }
             if mode == .json {
                 emit([
-                    ("event", .string("retrying")), ("call", .string(call.name)), ("attempt", .int(attempt)),
+                    ("event", .string("retrying")),
+                    ("address", StepContext.address.map { .string($0.description) } ?? .null),
+                    ("call", .string(call.name)), ("attempt", .int(attempt)),
                     (
                         "after_ms",
                         .int(Int(after.inMilliseconds))
@@ -77,6 +83,11 @@ final class ApplyOutput: Sendable {
             case .json:
                 var f: [(String, JSONValue)] = [("event", .string("completed"))] + fields(step)
                 f += describe(outcome)
+                switch outcome {
+                case .created(let id, _, _) where step.kind == .asset, .adopted(let id) where step.kind == .asset:
+                    f.append(("ref", .string(LockedAsset.ref(for: id, api: api))))
+                default: break
+                }
                 emit(f)
             case .lines: if outcome != .waiting { line("\(step.verb.sign) \(step.address): \(text(outcome, step))") }
             case .live, .quiet: break
@@ -272,11 +283,23 @@ final class ApplyOutput: Sendable {
             text += ", ETA \(DurationText.format(.seconds(Int((Double(c.total - c.done) / rate).rounded(.up)))))"
         }
         if c.waiting > 0 { text += "; waiting for \(c.waiting) Processing" }
+        // One line, whatever the window's width: a line that wraps would leave a copy of itself
+        // at every redraw.
+        let width = Self.terminalWidth()
+        if text.count >= width { text = String(text.prefix(max(1, width - 2))) + "…" }
         writing.withLock { _ in
             print("\r\u{1B}[K" + text, terminator: "")
             flushOutput()
             counts.withLock { $0.shown = true }
         }
+    }
+
+    /// The terminal's width in columns (80 when it cannot be told), asked at each redraw so that
+    /// a resized window is followed.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
     }
 
     /// Ends the live line, before the summary.

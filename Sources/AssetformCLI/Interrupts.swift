@@ -28,6 +28,8 @@ final class Interrupts: Sendable {
         var count = 0
         var onFirst: (@Sendable () -> Void)?
         var beforeExit: (@Sendable () -> Void)?
+        /// A run has listened: after it, changes may have been made (and are recorded).
+        var ran = false
     }
     private let state = Mutex(State())
 
@@ -75,6 +77,7 @@ final class Interrupts: Sendable {
         state.withLock { s in
             s.listener = continuation
             s.onFirst = onFirst
+            s.ran = true
         }
         return stream
     }
@@ -85,10 +88,10 @@ final class Interrupts: Sendable {
     }
 
     private func handle() {
-        let (listener, count, first, last) = state.withLock { s in
+        let (listener, count, first, last, ran) = state.withLock { s in
             defer { s.onFirst = nil }
             if s.listener != nil { s.count += 1 }
-            return (s.listener, s.count, s.onFirst, s.beforeExit)
+            return (s.listener, s.count, s.onFirst, s.beforeExit, s.ran)
         }
         if let listener {
             first?()
@@ -101,8 +104,14 @@ final class Interrupts: Sendable {
             default: break
             }
         }
-        // No run is going: nothing to finish, nothing to record.
+        // No run is going (at the confirmation prompt, while planning): nothing to finish,
+        // nothing to record, and it says so.
         last?()
+        if listener == nil {
+            let line = Array(
+                (ran ? "\ninterrupted; everything completed is recorded\n" : "\ninterrupted; nothing was changed\n").utf8)
+            _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
         _exit(130)
     }
 }

@@ -14,6 +14,7 @@ extension Assetform {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
+        @OptionGroup var lockWait: LockWaitOptions
 
         @Argument(help: "[MANIFEST] ADDR ID")
         var arguments: [String] = []
@@ -31,7 +32,7 @@ extension Assetform {
                 ? (arguments[0], arguments[1], arguments[2]) : (ManifestLoader.defaultPath, arguments[0], arguments[1])
             try await terminal.guarding {
                 var (session, held) = try await Session.openForWriting(
-                    manifestPath, remote, terminal, command: "import")
+                    manifestPath, remote, terminal, command: "import", lockTimeout: lockWait.timeout)
                 defer { held.release() }
                 let manifest = session.manifest
                 var lock = session.lock ?? Lockfile(provider: session.lockedProvider)
@@ -114,6 +115,7 @@ extension Assetform {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
+        @OptionGroup var lockWait: LockWaitOptions
 
         @Argument(help: "[MANIFEST] ADDR")
         var arguments: [String] = []
@@ -130,7 +132,7 @@ extension Assetform {
                 arguments.count == 2 ? (arguments[0], arguments[1]) : (ManifestLoader.defaultPath, arguments[0])
             try await terminal.guarding {
                 var (session, held) = try await Session.openForWriting(
-                    manifestPath, remote, terminal, command: "forget", needsService: false)
+                    manifestPath, remote, terminal, command: "forget", needsService: false, lockTimeout: lockWait.timeout)
                 defer { held.release() }
                 guard var lock = session.lock else { throw CommandError.noLockfile(path: session.lockPath, hint: nil) }
                 let address = try Address.argument(address)

@@ -15,6 +15,7 @@ extension Assetform {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
+        @OptionGroup var lockWait: LockWaitOptions
 
         @Argument(help: "[MANIFEST] FROM TO")
         var arguments: [String] = []
@@ -33,7 +34,7 @@ extension Assetform {
                 let from = try Address.argument(arguments[arguments.count - 2])
                 let to = try Address.argument(arguments[arguments.count - 1])
                 var (session, held) = try await Session.openForWriting(
-                    manifestPath, remote, terminal, command: "mv", needsService: false)
+                    manifestPath, remote, terminal, command: "mv", needsService: false, lockTimeout: lockWait.timeout)
                 defer { held.release() }
                 guard var lock = session.lock else { throw CommandError.noLockfile(path: session.lockPath, hint: nil) }
                 let change = LockfileChange.move(from: from, to: to, id: lock.id(at: from) ?? "")

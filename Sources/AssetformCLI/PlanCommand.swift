@@ -3,6 +3,7 @@ import AssetformCore
 import AssetformRemote
 import Durable
 import Foundation
+import JSON
 
 extension Assetform {
     struct PlanCommand: AsyncParsableCommand {
@@ -61,7 +62,7 @@ extension Assetform {
                 // The document (and the manifest's digest in it) only when it is asked for.
                 let document =
                     json || out != nil
-                    ? plan.json(Plan.Origin(provider: session.lockedProvider, manifest: session.source.bytes, lock: lock)) : nil
+                    ? session.document(plan, lock: lock) : nil
                 if let out, let document {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
@@ -73,10 +74,17 @@ extension Assetform {
                     print(document.pretty)
                 } else if format == .markdown {
                     print(PlanMarkdown().render(plan), terminator: "")
-                } else if !global.quiet || plan.hasChanges {
+                } else if global.quiet {
+                    // Only the summary line (its warnings go to stderr).
+                    for w in plan.warnings { terminal.warn(w.visible) }
+                    print(PlanRenderer(color: false).summary(plan, limits: manifest.limits))
+                } else {
                     print(PlanRenderer(color: terminal.outputColor).render(plan, limits: manifest.limits), terminator: "")
                     if let out {
-                        terminal.info("Saved the plan to \(out); apply it with: assetform apply \(self.manifest) --plan \(out)")
+                        var again = "assetform apply \(self.manifest) --plan \(out)"
+                        if remote.emulate { again += " --emulate" }
+                        if let lock = remote.lock { again += " --lock \(lock)" }
+                        terminal.info("Saved the plan to \(out); apply it with: \(again)")
                     }
                 }
                 ProcessLifetime.keepUntilExit(
@@ -88,6 +96,19 @@ extension Assetform {
 }
 
 extension Session {
+    /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
+    func document(_ plan: Plan, lock: Lockfile?) -> JSONValue {
+        var plan = plan
+        plan.warnings =
+            manifestWarnings.map { d in
+                manifestPath + (d.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": warning: " + d.message
+            } + plan.warnings
+        let document = plan.json(Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock))
+        guard case .object(var fields) = document else { return document }
+        fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
+        return .object(fields)
+    }
+
     /// Every target must name something the manifest or the lockfile has.
     func checkTargets(_ targets: [Address]) throws {
         for t in targets {

@@ -11,6 +11,7 @@ extension Assetform {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
+        @OptionGroup var lockWait: LockWaitOptions
 
         @Argument(help: "The manifest.")
         var manifest = ManifestLoader.defaultPath
@@ -18,7 +19,8 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             try await terminal.guarding {
-                var (session, held) = try await Session.openForWriting(manifest, remote, terminal, command: "refresh")
+                var (session, held) = try await Session.openForWriting(
+                    manifest, remote, terminal, command: "refresh", lockTimeout: lockWait.timeout)
                 defer { held.release() }
                 guard let lock = session.lock else {
                     terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")

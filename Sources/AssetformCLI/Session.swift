@@ -11,6 +11,20 @@ import YAML
     import Glibc
 #endif
 
+/// `--lock-timeout`, for every command that writes the lockfile (and so takes its lock).
+struct LockWaitOptions: ParsableArguments {
+    @Option(help: "Wait up to this long for another run holding the lockfile (default: fail at once, exit 75).")
+    var lockTimeout: String?
+
+    func validate() throws {
+        if let lockTimeout, DurationText.parse(lockTimeout) == nil {
+            throw ValidationError("--lock-timeout \(lockTimeout) is not a duration (e.g. 30s, 5m)")
+        }
+    }
+
+    var timeout: Duration? { lockTimeout.flatMap(DurationText.parse) }
+}
+
 /// Flags of every command that reads the lockfile or talks to the service.
 struct RemoteOptions: ParsableArguments {
     @Flag(help: "Run against an in-process emulator; its state and the lockfile are kept under .assetform/ beside the manifest.")
@@ -26,6 +40,8 @@ struct Session {
     let terminal: Terminal
     let manifestPath: String
     let source: SourceFile
+    /// The manifest's warnings (already printed on stderr), for the JSON documents.
+    var manifestWarnings: [Diagnostic] = []
     let manifest: Manifest
     let lockPath: String
     var lock: Lockfile?
@@ -63,8 +79,9 @@ struct Session {
         let lockedProvider = LockedProvider(manifest.provider, baseURL: baseURL)
         if options.emulate {
             // The emulator's address changes every run: the lockfile beside its state records the
-            // manifest's address instead.
-            let key = environment[manifest.provider.apiKeyEnv].flatMap { $0.isEmpty ? nil : $0 } ?? "assetform-emulator"
+            // manifest's address instead. Its data is kept under a key of its own, whatever key the
+            // environment holds: the same lockfile plans the same way with a real key exported.
+            let key = "assetform-emulator"
             settings = RemoteSettings(
                 api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
                 projectName: manifest.provider.projectName,
@@ -88,19 +105,22 @@ struct Session {
             journal = replay
             lock = replay.lockfile
         }
-        return Session(
+        var session = Session(
             terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
             lock: lock,
             emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, journal: journal)
+        session.manifestWarnings = loaded.diagnostics.warnings
+        return session
     }
 
     /// `open` for a command that writes the lockfile: its exclusive lock is taken first (the
     /// caller releases it), and a journal left by an interrupted apply is settled.
     static func openForWriting(
-        _ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, command: String, needsService: Bool = true
+        _ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, command: String, needsService: Bool = true,
+        lockTimeout: Duration? = nil
     ) async throws -> (Session, ExclusiveLock) {
         let held = try await hold(
-            lockPath: resolveLockPath(manifestPath, options), command: command, timeout: nil, terminal: terminal)
+            lockPath: resolveLockPath(manifestPath, options), command: command, timeout: lockTimeout, terminal: terminal)
         do {
             var session = try await open(manifestPath, options, terminal, needsService: needsService)
             try session.settleJournal(command)

@@ -1,8 +1,8 @@
 import YAML
 
 extension ManifestDecoder {
-    private static let groupKeys = ["name", "description", "assets"]
-    private static let assetKeys = ["url", "type", "name", "revision"]
+    private static let groupKeys = ManifestKeys.group
+    private static let assetKeys = ManifestKeys.asset
 
     mutating func decodeGroups(_ node: Node) -> [Group] {
         if node.scalar?.kind == .null { return [] }

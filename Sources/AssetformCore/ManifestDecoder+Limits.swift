@@ -1,8 +1,8 @@
 import YAML
 
 extension ManifestDecoder {
-    private static let limitKeys = ["concurrency", "rate", "attempts", "timeout", "wait", "processing"]
-    private static let rateKeys = ["create_asset", "write", "read"]
+    private static let limitKeys = ManifestKeys.limits
+    private static let rateKeys = ManifestKeys.rate
 
     mutating func decodeLimits(_ node: Node) -> Limits {
         var limits = Limits()

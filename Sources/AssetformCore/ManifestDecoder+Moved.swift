@@ -1,7 +1,7 @@
 import YAML
 
 extension ManifestDecoder {
-    private static let moveKeys = ["from", "to"]
+    private static let moveKeys = ManifestKeys.move
 
     /// `moved:`: a list of `{from: OLD, to: NEW}`, both addresses of one kind.
     mutating func decodeMoved(_ node: Node) -> [Move] {

@@ -1,7 +1,7 @@
 import YAML
 
 extension ManifestDecoder {
-    private static let providerKeys = ["api", "base_url", "api_key_env", "project_name", "platform"]
+    private static let providerKeys = ManifestKeys.provider
     private static let secretKeys: Set<String> = [
         "api_key", "apikey", "key", "token", "api_token", "secret", "authorization", "bearer",
     ]

@@ -40,10 +40,10 @@ struct ManifestDecoder {
                 groups = decodeGroups(entry.value)
             case "moved":
                 moved = decodeMoved(entry.value)
-            case _ where key.hasPrefix("x-"):
+            case _ where key.hasPrefix(ManifestKeys.extensionPrefix):
                 break  // an extension key: a place for anchors, ignored (as in docker-compose)
             default:
-                unknown(entry.key, key, in: "the manifest", allowed: ["version", "provider", "limits", "groups", "moved"])
+                unknown(entry.key, key, in: "the manifest", allowed: ManifestKeys.top)
             }
         }
         if !sawVersion { error(.missingKey("version", in: "the manifest"), at: m.mark) }

@@ -1,7 +1,7 @@
 /// "Did you mean" for a mistyped word among a few known ones.
-enum Suggestion {
+public enum Suggestion {
     /// The candidate closest to `word`, if it is close enough to be a likely typo.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         let w = normalized(word)
         var best: (String, Int)?
         for c in candidates {

@@ -3,6 +3,6 @@ import AssetformCLI
 @main
 enum Entry {
     static func main() async {
-        await Assetform.main()
+        await Assetform.start()
     }
 }

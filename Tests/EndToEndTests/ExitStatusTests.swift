@@ -106,3 +106,60 @@ struct JSONErrorTests {
         #expect(!plain.stderr.contains("sk-live-123"), "nor in the caret snippet: \(plain.stderr)")
     }
 }
+
+/// Small things a new user of the CLI trips on.
+@Suite("The command line, as a new user types it")
+struct CommandLineTests {
+    @Test func mistypedCommandsAndSingleDashFlagsSayWhatWasMeant() async throws {
+        let typo = try await BinaryRunner.run(["valdiate", "m.yaml"])
+        #expect(typo.status == 64 && typo.stderr.contains("did you mean \"validate\""), "\(typo.stderr)")
+        let dash = try await BinaryRunner.run(["apply", "m.yaml", "-auto-approve"])
+        #expect(dash.status == 64 && dash.stderr.contains("--auto-approve"), "\(dash.stderr)")
+        let help = try await BinaryRunner.run(["--help"])
+        let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        #expect(words.contains("Exit statuses: 0 done") && words.contains("75 temporary"), "\(help.stdout)")
+    }
+
+    @Test func emulateKeepsItsOwnKeyAndTheSavedPlanHintKeepsEmulate() async throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "m.yaml",
+            "version: 1\nprovider: {api: seedance}\ngroups:\n  g:\n    assets:\n      a: https://cdn.example.com/a.png\n")
+        let first = try await BinaryRunner.run(
+            ["apply", path, "--emulate", "--auto-approve"], environment: ["ASSETFORM_API_KEY": "one-real-key"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let other = try await BinaryRunner.run(
+            ["plan", path, "--emulate", "--detailed-exitcode", "--out", dir.url.appendingPathComponent("p.json").path],
+            environment: ["ASSETFORM_API_KEY": "another-key"])
+        #expect(other.status == 0, "the same emulator data, whatever key is exported: \(other.stdout)")
+        #expect(other.stdout.contains("--plan \(dir.url.appendingPathComponent("p.json").path) --emulate"), "\(other.stdout)")
+        let quiet = try await BinaryRunner.run(["--quiet", "plan", path, "--emulate"])
+        #expect(quiet.stdout == "No changes. 2 unchanged.\n", "\(quiet.stdout)")
+        let refresh = try await BinaryRunner.run(["refresh", path, "--emulate", "--lock-timeout", "5s"])
+        #expect(refresh.status == 0, "refresh takes --lock-timeout: \(refresh.stderr)")
+    }
+}
+
+/// The live progress line in a narrow terminal (a pseudo-terminal of 50 columns, made by
+/// `script`): every redraw stays within the width, so none wraps into a new line.
+@Suite("The progress line fits the terminal")
+struct ProgressLineTests {
+    @Test func fiftyColumnsStayOneLine() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "1s"], manifest: generatedManifest(40, rate: "20"))
+        let command =
+            "stty cols 50; \(w.keyVariable)=\(w.key) ASSETFORM_BASE_URL=\(w.server.baseURL) "
+            + "\(BinaryRunner.executable.path) apply \(w.manifest) --auto-approve"
+        let out = try await BinaryRunner.run(["-qfec", command, "/dev/null"], executable: "/usr/bin/script")
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let redraws = out.stdout.components(separatedBy: "\r\u{1B}[K").dropFirst().compactMap { segment -> String? in
+            let line = segment.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            return line.hasPrefix("Applying:") ? line : nil
+        }
+        #expect(redraws.count > 3, "the live line was drawn: \(out.stdout.prefix(400))")
+        for line in redraws {
+            #expect(line.count < 50, "\"\(line)\" is \(line.count) columns")
+            #expect(!line.contains("\n"))
+        }
+    }
+}

@@ -107,10 +107,15 @@ struct RealServiceTests {
             manifest: Self.manifest(40, rate: "auto"))
         let out = try await w.apply(["--json"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
-        let summary = try #require(
-            out.stdout.split(separator: "\n").compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }.last { $0["event"] as? String == "summary" })
+        let events = out.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        // Every retried create says which address it was for; every completed asset its ref.
+        let retried = events.filter { $0["event"] as? String == "retrying" && $0["call"] as? String == "CreateAsset" }
+        #expect(!retried.isEmpty && retried.allSatisfy { ($0["address"] as? String)?.hasPrefix("g/a") == true }, "\(retried)")
+        let completed = events.filter { $0["event"] as? String == "completed" && $0["kind"] as? String == "asset" }
+        #expect(completed.count == 40 && completed.allSatisfy { ($0["ref"] as? String)?.hasPrefix("asset://asset-") == true })
+        let summary = try #require(events.last { $0["event"] as? String == "summary" })
         let rates = try #require(summary["rates"] as? [String: Any])
         let create = try #require(rates["create_asset"] as? [String: Any])
         let achieved = try #require(create["achieved_per_second"] as? Double)

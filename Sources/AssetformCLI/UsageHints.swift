@@ -1,0 +1,49 @@
+import ArgumentParser
+import AssetformCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Mistakes on the command line that deserve more than "unexpected argument": a mistyped
+/// command (`valdiate`) and a Terraform-style single-dash long flag (`-auto-approve`). Both are
+/// usage errors (exit 64) that say what was probably meant.
+enum UsageHints {
+    /// The hint for `arguments` (without the program name), if any.
+    static func hint(_ arguments: [String]) -> String? {
+        let commands =
+            Assetform.configuration.subcommands.map { $0._commandName }
+            + ["help"]
+        let flags = arguments.filter { $0.hasPrefix("-") }
+        // `-qv` is two short flags; `-json` and `-auto-approve` are long ones with a dash missing.
+        for a in flags
+        where !a.hasPrefix("--") && a.dropFirst().allSatisfy({ $0.isLetter || $0 == "-" })
+            && (a.dropFirst().contains("-") || a.count >= 5)
+        {
+            return "\(a) is not an option; long options take two dashes: -\(a)"
+        }
+        guard let first = arguments.first(where: { !$0.hasPrefix("-") }), !commands.contains(first) else { return nil }
+        // The first word that is not a flag must be a command (a manifest comes after it).
+        if let close = Suggestion.closest(to: first, in: commands) {
+            return "unknown command \"\(first)\"; did you mean \"\(close)\"?"
+        }
+        if first.hasSuffix(".yaml") || first.hasSuffix(".yml") {
+            return "\(first) comes after a command: assetform validate|plan|apply \(first)"
+        }
+        return nil
+    }
+}
+
+extension Assetform {
+    /// Runs the command line, with the hints above before ArgumentParser's own errors.
+    public static func start() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let hint = UsageHints.hint(arguments) {
+            var stream = StandardError()
+            print(
+                "error: \(hint)\nUsage: assetform [--no-color] [--quiet] [--verbose] COMMAND (see assetform --help)", to: &stream)
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+        await main(arguments)
+    }
+}

@@ -1,0 +1,155 @@
+public import JSON
+
+/// The manifest's JSON Schema (draft 2020-12), for editors (yaml-language-server) to check
+/// manifests as people type: generated from `ManifestKeys`, the lists the decoder checks
+/// against, and the same rules (key pattern, lengths, enums, URL scheme, rates, durations). The
+/// decoder remains the authority: it also checks what a schema cannot (public hosts, names
+/// unique, derived keys).
+public enum ManifestSchema {
+    static let keyPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+    static let addressPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$"
+    static let durationPattern = "^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$"
+    static let ratePattern = "^(auto|unlimited|[0-9]+(\\.[0-9]+)?(/s|/min)?)$"
+
+    public static var document: JSONValue {
+        object(
+            [
+                ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                ("title", .string("assetform manifest (version 1)")),
+                ("description", .string("A manifest of Seedance reference assets; see assetform's README, Manifest reference.")),
+            ],
+            keys: ManifestKeys.top,
+            schemas: [
+                "version": .object([("const", .int(1))]),
+                "provider": provider,
+                "limits": limits,
+                "groups": nullable(
+                    .object([
+                        ("type", .string("object")), ("propertyNames", pattern(keyPattern)),
+                        ("additionalProperties", nullable(group)),
+                    ])),
+                "moved": nullable(
+                    .object([
+                        ("type", .string("array")),
+                        (
+                            "items",
+                            object(
+                                [], keys: ManifestKeys.move,
+                                schemas: ["from": pattern(addressPattern), "to": pattern(addressPattern)],
+                                required: ManifestKeys.move)
+                        ),
+                    ])),
+            ],
+            required: ["version", "provider"],
+            extensions: true)
+    }
+
+    static var provider: JSONValue {
+        object(
+            [], keys: ManifestKeys.provider,
+            schemas: [
+                "api": .object([("enum", .array(API.allCases.map { .string($0.rawValue) }))]),
+                "base_url": .object([("type", .string("string")), ("pattern", .string("^https?://"))]),
+                "api_key_env": pattern("^[A-Za-z_][A-Za-z0-9_]*$"),
+                "project_name": text(1, 64),
+                "platform": text(1, 64),
+            ], required: ["api"])
+    }
+
+    static var limits: JSONValue {
+        let rate: JSONValue = .object([
+            (
+                "oneOf",
+                .array([
+                    .object([("type", .string("number")), ("minimum", .double(0.001)), ("maximum", .int(1_000_000))]),
+                    pattern(ratePattern),
+                ])
+            )
+        ])
+        return nullable(
+            object(
+                [], keys: ManifestKeys.limits,
+                schemas: [
+                    "concurrency": integer(1, 1024), "attempts": integer(1, 100), "processing": integer(1, 100_000),
+                    "timeout": duration, "wait": duration,
+                    "rate": object(
+                        [], keys: ManifestKeys.rate,
+                        schemas: Dictionary(uniqueKeysWithValues: ManifestKeys.rate.map { ($0, rate) })),
+                ]))
+    }
+
+    /// `30s`, `15m`, `1m30s`, `500ms`, or 0.
+    static var duration: JSONValue {
+        .object([("anyOf", .array([pattern(durationPattern), .object([("const", .int(0))])]))])
+    }
+
+    static var group: JSONValue {
+        let url: JSONValue = .object([
+            ("type", .string("string")), ("pattern", .string("^https://[^/?#@\\s]+")), ("maxLength", .int(2048)),
+        ])
+        let asset: JSONValue = .object([
+            (
+                "oneOf",
+                .array([
+                    url,
+                    object(
+                        [], keys: ManifestKeys.asset,
+                        schemas: [
+                            "url": url, "type": .object([("enum", .array(AssetType.allCases.map { .string($0.rawValue) }))]),
+                            "name": text(1, 64), "revision": text(1, 64),
+                        ], required: ["url"]),
+                ])
+            )
+        ])
+        return object(
+            [], keys: ManifestKeys.group,
+            schemas: [
+                "name": text(1, 64), "description": text(0, 300),
+                "assets": nullable(
+                    .object([
+                        (
+                            "oneOf",
+                            .array([
+                                .object([
+                                    ("type", .string("object")), ("propertyNames", pattern(keyPattern)),
+                                    ("additionalProperties", asset),
+                                ]),
+                                .object([("type", .string("array")), ("items", url)]),
+                            ])
+                        )
+                    ])),
+            ])
+    }
+
+    /// An object that allows exactly `keys`, each with its schema (a key without one is a bug
+    /// of this file, caught by the schema's own test).
+    static func object(
+        _ head: [(String, JSONValue)], keys: [String], schemas: [String: JSONValue], required: [String] = [],
+        extensions: Bool = false
+    ) -> JSONValue {
+        var fields = head + [("type", .string("object"))]
+        fields.append(("properties", .object(keys.map { ($0, schemas[$0] ?? .object([])) })))
+        if !required.isEmpty { fields.append(("required", .array(required.map(JSONValue.string)))) }
+        if extensions {
+            fields.append(("patternProperties", .object([("^" + ManifestKeys.extensionPrefix, .object([]))])))
+        }
+        fields.append(("additionalProperties", .bool(false)))
+        return .object(fields)
+    }
+
+    static func nullable(_ schema: JSONValue) -> JSONValue {
+        .object([("anyOf", .array([.object([("type", .string("null"))]), schema]))])
+    }
+
+    static func pattern(_ p: String) -> JSONValue {
+        .object([("type", .string("string")), ("pattern", .string(p))])
+    }
+
+    static func text(_ min: Int, _ max: Int) -> JSONValue {
+        .object([("type", .array([.string("string"), .string("number")])), ("minLength", .int(min)), ("maxLength", .int(max))])
+    }
+
+    static func integer(_ min: Int, _ max: Int) -> JSONValue {
+        .object([("type", .string("integer")), ("minimum", .int(min)), ("maximum", .int(max))])
+    }
+}

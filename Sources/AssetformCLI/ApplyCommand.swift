@@ -172,7 +172,9 @@ extension Assetform.ApplyCommand {
                     ? session.document(plan, lock: lock)
                     : nil)
             if !json && !quiet {
-                print(PlanRenderer(color: terminal.outputColor).render(plan, limits: limits), terminator: "")
+                print(
+                    PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose).render(plan, limits: limits),
+                    terminator: "")
                 flushOutput()
             }
             guard !plan.steps.isEmpty else {

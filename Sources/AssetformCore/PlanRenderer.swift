@@ -2,9 +2,12 @@
 /// reason or changed fields; unchanged objects counted; one summary line.
 public struct PlanRenderer: Sendable {
     public var color: Bool
+    /// List the unchanged objects too (`--verbose`), each on a line of its own.
+    public var listUnchanged = false
 
-    public init(color: Bool) {
+    public init(color: Bool, listUnchanged: Bool = false) {
         self.color = color
+        self.listUnchanged = listUnchanged
     }
 
     /// `limits` nil (a saved plan shown later): the summary gives no time estimate.
@@ -15,6 +18,9 @@ public struct PlanRenderer: Sendable {
             let sign = paint(step.verb.sign.padding(3), code(step.verb))
             let address = step.address.description.padding(width)
             out += "\(sign) \(address)  \(describe(step))\n"
+        }
+        if listUnchanged {
+            for address in plan.unchanged { out += "    \(address.description.padding(width))  unchanged\n" }
         }
         for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning.visible + "\n" }
         if !plan.steps.isEmpty || !plan.warnings.isEmpty { out += "\n" }

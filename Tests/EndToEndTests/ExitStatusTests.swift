@@ -135,6 +135,8 @@ struct CommandLineTests {
         #expect(other.stdout.contains("--plan \(dir.url.appendingPathComponent("p.json").path) --emulate"), "\(other.stdout)")
         let quiet = try await BinaryRunner.run(["--quiet", "plan", path, "--emulate"])
         #expect(quiet.stdout == "No changes. 2 unchanged.\n", "\(quiet.stdout)")
+        let verbose = try await BinaryRunner.run(["--verbose", "plan", path, "--emulate"])
+        #expect(verbose.stdout.contains("    g/a  unchanged\n"), "\(verbose.stdout)")
         let refresh = try await BinaryRunner.run(["refresh", path, "--emulate", "--lock-timeout", "5s"])
         #expect(refresh.status == 0, "refresh takes --lock-timeout: \(refresh.stderr)")
     }

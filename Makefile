@@ -28,7 +28,7 @@ test: deps lint
 PREFIX ?= /usr/local
 install: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform
-	scripts/install $(PREFIX) .build-bench/release/assetform .build-bench/checkouts/swift-argument-parser .build-tools
+	SWIFT=$(SWIFT) scripts/install $(PREFIX) .build-bench/release/assetform .build-bench/checkouts/swift-argument-parser .build-tools
 
 # Every benchmark of BENCHMARKS.md in one run (release binaries, Swift runtime linked statically).
 bench: deps

@@ -185,7 +185,11 @@ extension Assetform.ApplyCommand {
                 }
                 return nil
             }
-            if plan.hasChanges && !autoApprove && planPath == nil { try confirm(terminal) }
+            if plan.hasChanges && !autoApprove && planPath == nil {
+                // --quiet printed no plan: the question says at least what it is about.
+                if quiet { terminal.printError(PlanRenderer(color: false).summary(plan, limits: limits)) }
+                try confirm(terminal)
+            }
             var options = ApplyOptions(wait: limits.wait, workers: min(1024, limits.concurrency * 2))
             options.attempts = limits.attempts
             options.processing = limits.processing

@@ -41,6 +41,10 @@ extension Assetform {
 
         @OptionGroup var planning: PlanningOptions
 
+        func validate() throws {
+            if json && format == .markdown { throw ValidationError("--json and --format markdown contradict each other") }
+        }
+
         func run() async throws {
             var terminal = Terminal(options: global)
             let json = self.json || format == .json
@@ -73,7 +77,7 @@ extension Assetform {
                 if let document, json {
                     print(document.pretty)
                 } else if format == .markdown {
-                    print(PlanMarkdown().render(plan), terminator: "")
+                    print(PlanMarkdown().render(session.withManifestWarnings(plan)), terminator: "")
                 } else if global.quiet {
                     // Only the summary line (its warnings go to stderr).
                     for w in plan.warnings { terminal.warn(w.visible) }
@@ -98,14 +102,19 @@ extension Assetform {
 }
 
 extension Session {
-    /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
-    func document(_ plan: Plan, lock: Lockfile?) -> JSONValue {
+    /// The plan with the manifest's warnings first among its own, as documents show it.
+    func withManifestWarnings(_ plan: Plan) -> Plan {
         var plan = plan
         plan.warnings =
             manifestWarnings.map { d in
                 manifestPath + (d.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": warning: " + d.message
             } + plan.warnings
-        let document = plan.json(Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock))
+        return plan
+    }
+
+    /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
+    func document(_ plan: Plan, lock: Lockfile?) -> JSONValue {
+        let document = withManifestWarnings(plan).json(Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock))
         guard case .object(var fields) = document else { return document }
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
         return .object(fields)

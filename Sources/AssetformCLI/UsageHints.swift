@@ -35,15 +35,43 @@ enum UsageHints {
 }
 
 extension Assetform {
-    /// Runs the command line, with the hints above before ArgumentParser's own errors.
+    /// Runs the command line, with the hints above before ArgumentParser's own errors; with
+    /// `--json` (or `--format json`), a usage error also prints the JSON error object.
     public static func start() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let hint = UsageHints.hint(arguments) {
+        let json = zip(arguments, arguments.dropFirst() + [""]).contains { a, next in
+            a == "--json" || a == "--format=json" || (a == "--format" && next == "json")
+        }
+        func usage(_ message: String) -> Never {
             var stream = StandardError()
-            print(
-                "error: \(hint)\nUsage: assetform [--no-color] [--quiet] [--verbose] COMMAND (see assetform --help)", to: &stream)
+            print(message, to: &stream)
+            if json {
+                print(JSONError(kind: "usage", message: message.visible, status: .usage).json.encoded)
+                flushOutput()
+            }
             Glibc.exit(ExitStatus.usage.rawValue)
         }
-        await main(arguments)
+        if let hint = UsageHints.hint(arguments) {
+            usage("error: \(hint)\nUsage: assetform [--no-color] [--quiet] [--verbose] COMMAND (see assetform --help)")
+        }
+        guard json else { return await main(arguments) }
+        // Parsed here, so that a usage error can be told as JSON too; help and --version are not errors.
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            usage(fullMessage(for: error))
+        }
+        do {
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                var sync = command
+                try sync.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 }

@@ -8,7 +8,9 @@ public import JSON
 public enum ManifestSchema {
     static let keyPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
     static let addressPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$"
-    static let durationPattern = "^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$"
+    static let durationPattern = "^(0|([0-9]*\\.?[0-9]+(ms|s|m|h))+)$"
+    /// A duration more than zero (`timeout`).
+    static let positiveDurationPattern = "^([0-9]*\\.?[0-9]+(ms|s|m|h))+$"
     static let ratePattern = "^(auto|unlimited|[0-9]+(\\.[0-9]+)?(/s|/min)?)$"
 
     public static var document: JSONValue {
@@ -20,7 +22,7 @@ public enum ManifestSchema {
             ],
             keys: ManifestKeys.top,
             schemas: [
-                "version": .object([("const", .int(1))]),
+                "version": .object([("enum", .array([.int(1), .string("1")]))]),
                 "provider": provider,
                 "limits": limits,
                 "groups": nullable(
@@ -49,7 +51,7 @@ public enum ManifestSchema {
             [], keys: ManifestKeys.provider,
             schemas: [
                 "api": .object([("enum", .array(API.allCases.map { .string($0.rawValue) }))]),
-                "base_url": .object([("type", .string("string")), ("pattern", .string("^https?://"))]),
+                "base_url": .object([("type", .string("string")), ("pattern", .string("^[Hh][Tt][Tt][Pp][Ss]?://"))]),
                 "api_key_env": pattern("^[A-Za-z_][A-Za-z0-9_]*$"),
                 "project_name": text(1, 64),
                 "platform": text(1, 64),
@@ -71,7 +73,7 @@ public enum ManifestSchema {
                 [], keys: ManifestKeys.limits,
                 schemas: [
                     "concurrency": integer(1, 1024), "attempts": integer(1, 100), "processing": integer(1, 100_000),
-                    "timeout": duration, "wait": duration,
+                    "timeout": pattern(positiveDurationPattern), "wait": duration,
                     "rate": object(
                         [], keys: ManifestKeys.rate,
                         schemas: Dictionary(uniqueKeysWithValues: ManifestKeys.rate.map { ($0, rate) })),
@@ -85,7 +87,8 @@ public enum ManifestSchema {
 
     static var group: JSONValue {
         let url: JSONValue = .object([
-            ("type", .string("string")), ("pattern", .string("^https://[^/?#@\\s]+")), ("maxLength", .int(2048)),
+            ("type", .string("string")), ("pattern", .string("^[Hh][Tt][Tt][Pp][Ss]://[^/?#@\\s]+")),
+            ("maxLength", .int(2048)),
         ])
         let asset: JSONValue = .object([
             (

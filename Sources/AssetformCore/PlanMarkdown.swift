@@ -5,6 +5,9 @@
 public struct PlanMarkdown: Sendable {
     /// Tables longer than this are folded.
     public var foldAbove = 20
+    /// Rows shown per kind at most: a pull-request comment has a size limit (65,536 characters
+    /// on GitHub); the rest is counted, and the saved plan holds all of it.
+    public var rowsPerKind = 200
 
     public init() {}
 
@@ -20,8 +23,11 @@ public struct PlanMarkdown: Sendable {
             let steps = plan.steps.filter { $0.verb == verb }
             guard !steps.isEmpty else { continue }
             var table = "| | address | what |\n|---|---|---|\n"
-            for step in steps {
+            for step in steps.prefix(rowsPerKind) {
                 table += "| `\(verb.sign)` | `\(Self.code(step.address.description))` | \(Self.escape(text.describe(step))) |\n"
+            }
+            if steps.count > rowsPerKind {
+                table += "\n…and \(steps.count - rowsPerKind) more (`assetform show PLANFILE` lists them all).\n"
             }
             let heading = "\(title): \(steps.count)"
             if steps.count > foldAbove {

@@ -87,6 +87,19 @@ struct JSONErrorTests {
         #expect(address["kind"] as? String == "address" && address["address"] as? String == "g/nothing", "\(address)")
     }
 
+    @Test func aUsageErrorWithJSONIsAnErrorObjectToo() async throws {
+        for arguments in [
+            ["apply", "m.yaml", "--json", "--wait", "5x"], ["plan", "m.yaml", "--format", "json", "-auto-approve"],
+        ] {
+            let out = try await BinaryRunner.run(arguments)
+            #expect(out.status == 64, "\(arguments)")
+            let error = try errorObject(out)
+            #expect(error["kind"] as? String == "usage" && error["exit_status"] as? Int == 64, "\(error)")
+        }
+        let help = try await BinaryRunner.run(["plan", "--help", "--json"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE"), "help is not an error")
+    }
+
     @Test func validateJSONListsEveryDiagnostic() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write(

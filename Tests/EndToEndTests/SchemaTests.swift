@@ -33,8 +33,13 @@ struct SchemaTests {
         let rates = try dir.write(
             "rates.yaml", head + "limits: {rate: {create_asset: 120/min, write: auto, read: unlimited}, processing: 5, wait: 0}\n"
         )
+        let spelled = try dir.write(
+            "spelled.yaml",
+            "version: \"1\"\nprovider: {api: seedance, base_url: HTTPS://gogogotoken.com}\nlimits: {wait: .5s, timeout: 1m30s}\n"
+                + "groups:\n  g:\n    assets:\n      a: HTTPS://cdn.example.com/a.png\n")
         let good =
-            ["demo.yaml", "characters.yaml", "zero-zero.yaml"].map { manifestsFolder.appendingPathComponent($0).path } + [rates]
+            ["demo.yaml", "characters.yaml", "zero-zero.yaml"].map { manifestsFolder.appendingPathComponent($0).path }
+            + [rates, spelled]
         let out = try await BinaryRunner.run(
             [
                 "python3", Self.root.appendingPathComponent("scripts/check-schema.py").path,

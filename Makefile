@@ -23,12 +23,13 @@ test: deps lint
 	scripts/bench/run.py --smoke
 	scripts/install-check
 
-# The release binary (Swift runtime linked statically), its man page and bash/zsh/fish
-# completions, into PREFIX (default /usr/local): bin/, share/man/man1/, share/*completion*/.
+# The release binary (the Swift runtime and libyaml linked statically), its man page, bash/zsh/fish
+# completions and the manifest's JSON Schema, into PREFIX (default /usr/local).
 PREFIX ?= /usr/local
 install: deps
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-bench --product assetform
-	SWIFT=$(SWIFT) scripts/install $(PREFIX) .build-bench/release/assetform .build-bench/checkouts/swift-argument-parser .build-tools
+	scripts/static-yaml-pc .build-tools/pkgconfig
+	PKG_CONFIG_PATH=$(CURDIR)/.build-tools/pkgconfig $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-install --product assetform
+	SWIFT=$(SWIFT) scripts/install $(PREFIX) .build-install/release/assetform .build-install/checkouts/swift-argument-parser .build-tools
 
 # Every benchmark of BENCHMARKS.md in one run (release binaries, Swift runtime linked statically).
 bench: deps

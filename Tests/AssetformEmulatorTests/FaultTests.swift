@@ -28,7 +28,10 @@ struct FaultTests {
             #expect(statuses == [200, 200, 429, 429])
             let t = try #require(throttled)
             #expect(t.errorCode == "AccountFlowLimitExceeded")
-            #expect(["4", "5"].contains(t.headers.first(name: "Retry-After")), "whole seconds until a token is back")
+            // Whole seconds until a token is back: at most the 5 s a token takes, at least 1 (how
+            // many depends on how long the four calls took on this machine, so no more is said).
+            let retryAfter = t.headers.first(name: "Retry-After").flatMap { Int($0) }
+            #expect(retryAfter.map { (1...5).contains($0) } == true, "\(String(describing: retryAfter))")
             var other = h
             other.key = "test-key-beta"
             #expect(try await other.seedance("CreateAssetGroup", #"{"Name": "n"}"#).status == 200, "buckets are per key")

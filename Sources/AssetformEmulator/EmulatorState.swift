@@ -25,6 +25,8 @@ actor EmulatorState {
         var droppedResponses = 0
         /// The most assets one key had Processing at once, right after a create.
         var processingPeak: [Dialect: Int] = [:]
+        /// Creates refused because the key had its most assets Processing.
+        var processingRefused: [Dialect: Int] = [:]
     }
 
     /// Per tenant, when each asset it created in this process stops Processing, earliest first
@@ -186,6 +188,10 @@ actor EmulatorState {
         while let first = window.first, first <= now { window.removeFirst() }
         if let limit = configuration.processingLimit, window.count >= limit {
             processing[tk] = window
+            // A throttle as the client sees it, and counted so: a client that respects the
+            // window is never refused.
+            stats.throttled[dialect, default: 0] += 1
+            stats.processingRefused[dialect, default: 0] += 1
             throw APIError(
                 status: 429, code: "AccountFlowLimitExceeded",
                 message: "\(window.count) assets are Processing, the most the account may have at once; retry later")
@@ -383,6 +389,7 @@ actor EmulatorState {
                 }
             ),
             ("processing_peak", perDialect { .int(self.stats.processingPeak[$0] ?? 0) }),
+            ("processing_refused", perDialect { .int(self.stats.processingRefused[$0] ?? 0) }),
             ("internal_errors", .int(stats.internalErrors)),
             ("dropped_responses", .int(stats.droppedResponses)),
             ("objects", perDialect { .object(objects[$0] ?? []) }),

@@ -97,8 +97,20 @@ struct RealServiceTests {
         #expect(extra.isEmpty ? out.status == 0 : [0, 4].contains(out.status), "\(out.stdout)\(out.stderr)")
         let s = try await w.stats()
         #expect((s["processing_peak"] as? [String: Any])?["seedance"] as? Int ?? 99 <= 5, "\(s)")
-        #expect(((s["throttled"] as? [String: Any])?["seedance"] as? Int ?? 0) == 0, "no create was refused")
+        #expect((s["processing_refused"] as? [String: Any])?["seedance"] as? Int == 0, "no create was refused: \(s)")
+        #expect(((s["throttled"] as? [String: Any])?["seedance"] as? Int ?? 0) == 0, "nothing at all was refused")
         #expect(try await w.objects().1 == 30)
+    }
+
+    @Test func aClientThatIgnoresTheWindowIsRefused() async throws {
+        // The control of the test above: a window wider than the service's is seen refused.
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "400ms", "--processing-limit", "5"],
+            manifest: Self.manifest(30, processing: "30"))
+        let out = try await w.apply()
+        #expect(out.status == 0, "it still converges, retrying: \(out.stdout)\(out.stderr)")
+        let s = try await w.stats()
+        #expect(((s["processing_refused"] as? [String: Any])?["seedance"] as? Int ?? 0) > 0, "\(s)")
     }
 
     @Test func autoConvergesUnderAFivePerSecondLimit() async throws {

@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -55,6 +56,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// Preflight of source URLs (SPEC §10): the first bytes of each over HTTPS (SwiftNIO and
+        /// NIOSSL, so the bytes read are bounded exactly), and what they say of the media.
+        .target(
+            name: "AssetformPreflight",
+            dependencies: [
+                "AssetformCore", "AssetformRemote", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         /// Apply: the executor, the ledger (journal and lockfile as a run goes), reconciliation of
         /// creates of unknown outcome, and waiting for Processing assets.
         .target(
@@ -85,6 +99,7 @@ let package = Package(
                 "AssetformCore",
                 "AssetformRemote",
                 "AssetformApply",
+                "AssetformPreflight",
                 "AssetformEmulator",
                 "Durable",
                 "Timing",
@@ -112,6 +127,8 @@ let package = Package(
         .testTarget(
             name: "AssetformApplyTests", dependencies: ["AssetformApply", "AssetformCore", "AssetformRemote", "YAML"],
             swiftSettings: strict),
+        .testTarget(
+            name: "AssetformPreflightTests", dependencies: ["AssetformPreflight", "AssetformCore"], swiftSettings: strict),
         .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",

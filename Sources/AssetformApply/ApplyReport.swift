@@ -62,6 +62,8 @@ public struct ApplyReport: Sendable {
     /// not counted as failures of this run.
     public var failedEarlier: [Problem] = []
     public var possibleDuplicates: [Address] = []
+    /// Assets left out of this run because their source failed its check (`--skip-failed-checks`).
+    public var leftOut: [Address] = []
     /// Still Processing when apply stopped waiting.
     public var stillProcessing: [Address] = []
     /// Actions not started because the run stopped early.

@@ -252,7 +252,7 @@ public final class Executor: Sendable {
         guard let groupID = await ledger.lockfile.groups[address.group]?.id else {
             throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
-        let (name, type, url, revision) = (spec.name, spec.type, spec.url, spec.revision)
+        let (name, type, url, revision, source) = (spec.name, spec.type, spec.url, spec.revision, spec.source)
         try await takeSlot(step)
         var holding = true
         defer { if holding { window.release() } }
@@ -260,7 +260,8 @@ public final class Executor: Sendable {
             step,
             intent: {
                 JournalRecord.Intent(
-                    seq: $0, at: $1, address: address, name: name, groupID: groupID, type: type, url: url, revision: revision)
+                    seq: $0, at: $1, address: address, name: name, groupID: groupID, type: type, url: url, revision: revision,
+                    source: source)
             },
             send: { (hook) async throws(RemoteError) -> RemoteAsset in
                 try await service.createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: hook)
@@ -273,7 +274,7 @@ public final class Executor: Sendable {
                 address,
                 LockedAsset(
                     id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
-                    url: url, failure: asset.failure, revision: spec.revision)),
+                    url: url, failure: asset.failure, revision: spec.revision, source: source)),
             closing: seq)
         if asset.status == .processing {
             holding = false

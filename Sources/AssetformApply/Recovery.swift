@@ -68,7 +68,7 @@ public enum Recovery {
                     intent.address,
                     LockedAsset(
                         id: asset.id, name: intent.name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status,
-                        type: type, url: url, failure: asset.failure, revision: intent.revision))
+                        type: type, url: url, failure: asset.failure, revision: intent.revision, source: intent.source))
                 guard (try? result.lockfile.apply(change)) != nil else { continue }
                 result.found.append(intent.address)
             }

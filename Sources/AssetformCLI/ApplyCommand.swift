@@ -24,6 +24,7 @@ extension Assetform {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var planning: PlanningOptions
+        @OptionGroup var sourceChecks: SourceCheckOptions
 
         @Argument(help: "The manifest.")
         var manifest = ManifestLoader.defaultPath
@@ -100,6 +101,7 @@ extension Assetform {
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
                     noAdopt: planning.noAdopt, planner: planning.planner(for: session.manifest.provider.api),
+                    sourceChecks: sourceChecks,
                     grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
                 let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
@@ -127,6 +129,7 @@ extension Assetform.ApplyCommand {
         var maxCreates: Int?
         var noAdopt: Bool
         var planner: Planner
+        var sourceChecks: SourceCheckOptions
         /// How long calls in flight may finish after an interrupt (SPEC §6: under the 7.5 s that
         /// CI runners commonly allow before SIGKILL).
         var grace: Duration
@@ -149,7 +152,7 @@ extension Assetform.ApplyCommand {
                 lock = settled.lockfile
                 recoveredDuplicates = settled.possibleDuplicates
             }
-            let plan: Plan
+            var plan: Plan
             if let path = planPath {
                 plan = try savedPlan(path, session: session, lock: lock)
             } else {
@@ -162,6 +165,10 @@ extension Assetform.ApplyCommand {
                 plan = planner.plan(manifest, lock: lock, remote: state)
             }
             if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
+            // Before any billed call: the sources of what it creates.
+            let checks: PreflightOutcome?
+            (plan, checks) = try await session.checkSources(of: plan, sourceChecks)
+            if let checks { output.checked(checks.json) }
             if let maxCreates, plan.billedCreates > maxCreates {
                 throw CommandError.tooManyCreates(plan.billedCreates, max: maxCreates)
             }
@@ -177,12 +184,14 @@ extension Assetform.ApplyCommand {
                     terminator: "")
                 flushOutput()
             }
+            let leftOut = checks.map { $0.failed.sorted { $0.description < $1.description } } ?? []
             guard !plan.steps.isEmpty else {
-                if json || !recoveredDuplicates.isEmpty {
-                    var report = ApplyReport(unchangedCount: plan.unchanged.count)
-                    report.possibleDuplicates = recoveredDuplicates
-                    output.summary(report, elapsed: .zero)
-                }
+                var report = ApplyReport(unchangedCount: plan.unchanged.count)
+                report.possibleDuplicates = recoveredDuplicates
+                report.leftOut = leftOut
+                // Not converged: the summary (printed by the caller) says what was left out.
+                if !leftOut.isEmpty { return report }
+                if json || !recoveredDuplicates.isEmpty { output.summary(report, elapsed: .zero) }
                 return nil
             }
             if plan.hasChanges && !autoApprove && planPath == nil {
@@ -233,6 +242,7 @@ extension Assetform.ApplyCommand {
             // Each address once, whichever source (a killed run's intents, this run's resends) it came from.
             var counted = Set<Address>()
             report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
+            report.leftOut = leftOut
             return report
         }
 

@@ -52,6 +52,14 @@ final class ApplyOutput: Sendable {
         }
     }
 
+    /// With `--check-urls`: what preflight found (NDJSON `checked`).
+    func checked(_ outcome: JSONValue) {
+        if mode == .json {
+            emit([("event", .string("checked")), ("checks", outcome)])
+            flush()
+        }
+    }
+
     func call(_ event: CallEvent) {
         switch event {
         case .started: counts.withLock { $0.inFlight += 1 }
@@ -333,6 +341,7 @@ final class ApplyOutput: Sendable {
                 ("possible_duplicates", .array(r.possibleDuplicates.map { .string($0.description) })),
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
+                ("left_out", .array(r.leftOut.map { .string($0.description) })),
                 (
                     "rates",
                     .object(
@@ -387,6 +396,12 @@ final class ApplyOutput: Sendable {
             print(
                 "  \(n) asset\(n == 1 ? "" : "s") failed in an earlier run and \(n == 1 ? "was" : "were") left alone "
                     + "(--retry-failed creates \(n == 1 ? "it" : "them") again); not converged.")
+        }
+        if !r.leftOut.isEmpty {
+            let n = r.leftOut.count
+            print(
+                "  \(n) asset\(n == 1 ? " was" : "s were") left out: \(n == 1 ? "its" : "their") source failed its check "
+                    + "(\(r.leftOut.prefix(5).map(\.description).joined(separator: ", "))\(n > 5 ? ", …" : "")); not converged.")
         }
         if r.notStarted > 0 {
             print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.")

@@ -15,7 +15,7 @@ public struct Assetform: AsyncParsableCommand {
         version: Assetform.version,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, RefreshCommand.self, ImportCommand.self, ForgetCommand.self,
-            MoveCommand.self, RefsCommand.self, ShowCommand.self, SchemaCommand.self,
+            MoveCommand.self, RefsCommand.self, ShowCommand.self, CheckCommand.self, SchemaCommand.self,
             EmulatorCommand.self,
         ]
     )

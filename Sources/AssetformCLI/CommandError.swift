@@ -31,6 +31,10 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     // MARK: apply
     case tooManyCreates(Int, max: Int)
+    /// Preflight (`--check-urls`): sources that would make a create fail.
+    case sourceChecksFailed(Int, manifest: String, diagnostics: [Diagnostic])
+    /// Preflight could not start (`ASSETFORM_RESOLVE`, `SSL_CERT_FILE`).
+    case preflightSetup(String)
     /// `--no-adopt`, and the plan adopts these remote objects (address, id).
     case adoptionRefused([Adoption], manifest: String)
     case needsConfirmation
@@ -107,6 +111,11 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "
                 + "run `assetform apply` first, which settles them, then \(command)"
         case .bug(let what): "internal error: \(what)"
+        case .sourceChecksFailed(let n, let manifest, _):
+            "\(n) source\(n == 1 ? "" : "s") of \(manifest) failed \(n == 1 ? "its" : "their") check (above); nothing was "
+                + "created. Fix the URL\(n == 1 ? "" : "s"), or give --skip-failed-checks to leave "
+                + "\(n == 1 ? "that asset" : "those assets") out of this run"
+        case .preflightSetup(let why): why
         case .invalidManifest(let path, let diagnostics):
             "\(path) is not valid: \(diagnostics.errors.count) error\(diagnostics.errors.count == 1 ? "" : "s") (above)"
         }
@@ -125,6 +134,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noLockfile, .openIntents: "state"
         case .stalePlan: "stale_plan"
         case .tooManyCreates: "max_creates"
+        case .sourceChecksFailed: "check"
+        case .preflightSetup: "settings"
         case .needsConfirmation, .cancelled: "confirmation"
         case .bug: "internal"
         }

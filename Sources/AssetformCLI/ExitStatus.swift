@@ -59,7 +59,9 @@ extension ExitStatus {
         case nil: break
         }
         if !report.failed.isEmpty { return .someFailed }
-        if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty { return .notConverged }
+        if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty || !report.leftOut.isEmpty {
+            return .notConverged
+        }
         return .ok
     }
 

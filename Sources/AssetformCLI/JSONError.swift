@@ -34,6 +34,9 @@ struct JSONError {
             if case .invalidManifest(let path, let diagnostics) = c {
                 e.diagnostics = diagnostics.map { $0.json(file: path) }
             }
+            if case .sourceChecksFailed(_, let path, let diagnostics) = c {
+                e.diagnostics = diagnostics.map { $0.json(file: path) }
+            }
         case is StateError: e.kind = "state"
         case is ApplyError: e.kind = "apply"
         case let r as RemoteError:

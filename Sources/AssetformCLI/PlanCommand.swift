@@ -40,6 +40,7 @@ extension Assetform {
         var noRefresh = false
 
         @OptionGroup var planning: PlanningOptions
+        @OptionGroup var sourceChecks: SourceCheckOptions
 
         func validate() throws {
             if json && format == .markdown { throw ValidationError("--json and --format markdown contradict each other") }
@@ -61,12 +62,13 @@ extension Assetform {
                     : try await session.withService { service, _ in
                         try await Refresh.state(manifest, lock: lock, service: service)
                     }
-                let plan = planning.planner(for: manifest.provider.api).plan(manifest, lock: lock, remote: state)
-                if planning.noAdopt { try plan.refuseAdoptions(manifest: self.manifest) }
+                let planned = planning.planner(for: manifest.provider.api).plan(manifest, lock: lock, remote: state)
+                if planning.noAdopt { try planned.refuseAdoptions(manifest: self.manifest) }
+                let (plan, checks) = try await session.checkSources(of: planned, sourceChecks)
                 // The document (and the manifest's digest in it) only when it is asked for.
                 let document =
                     json || out != nil
-                    ? session.document(plan, lock: lock) : nil
+                    ? session.document(plan, lock: lock, checks: checks) : nil
                 if let out, let document {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
@@ -95,7 +97,12 @@ extension Assetform {
                 }
                 ProcessLifetime.keepUntilExit(
                     [session.manifest, session.lock as any Sendable, plan, state as any Sendable] as [any Sendable])
-                if detailedExitcode, case let status = ExitStatus.detailed(plan), status != .ok { throw status.exitCode }
+                if detailedExitcode {
+                    var status = ExitStatus.detailed(plan)
+                    // Assets left out by a failed source check: the manifest is not reached.
+                    if status == .ok, checks?.failed.isEmpty == false { status = .notConverged }
+                    if status != .ok { throw status.exitCode }
+                }
             }
         }
     }
@@ -113,10 +120,11 @@ extension Session {
     }
 
     /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
-    func document(_ plan: Plan, lock: Lockfile?) -> JSONValue {
+    func document(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil) -> JSONValue {
         let document = withManifestWarnings(plan).json(Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock))
         guard case .object(var fields) = document else { return document }
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
+        if let checks { fields.append(("checks", checks.json)) }
         return .object(fields)
     }
 

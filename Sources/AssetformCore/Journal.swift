@@ -28,10 +28,12 @@ public enum JournalRecord: Sendable, Equatable {
         public var url: String?
         /// For an asset whose manifest entry has one: recorded with whatever the create made.
         public var revision: String?
+        /// For an asset whose source apply checked: what it looked like.
+        public var source: SourceFingerprint?
 
         public init(
             seq: Int, at: Double, address: Address, name: String, description: String? = nil, groupID: String? = nil,
-            type: AssetType? = nil, url: String? = nil, revision: String? = nil
+            type: AssetType? = nil, url: String? = nil, revision: String? = nil, source: SourceFingerprint? = nil
         ) {
             self.seq = seq
             self.at = at
@@ -42,6 +44,7 @@ public enum JournalRecord: Sendable, Equatable {
             self.type = type
             self.url = url
             self.revision = revision
+            self.source = source
         }
 
         public var isAsset: Bool { groupID != nil }
@@ -67,6 +70,7 @@ public enum JournalRecord: Sendable, Equatable {
             if let t = i.type { fields.append(("type", .string(t.rawValue))) }
             if let u = i.url { fields.append(("url", .string(u))) }
             if let r = i.revision { fields.append(("revision", .string(r))) }
+            if let s = i.source, !s.isEmpty { fields.append(("source", s.json)) }
             value = .object(fields)
         case .abandon(let seq):
             value = .object([("op", .string("abandon")), ("seq", .int(seq))])
@@ -86,6 +90,7 @@ public enum JournalRecord: Sendable, Equatable {
             ]
             if let f = a.failure { fields.append(("failure", f.json)) }
             if let r = a.revision { fields.append(("revision", .string(r))) }
+            if let s = a.source, !s.isEmpty { fields.append(("source", s.json)) }
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
         case .change(.forget(let address), _):
@@ -123,7 +128,8 @@ public enum JournalRecord: Sendable, Equatable {
                 Intent(
                     seq: seq, at: at, address: address, name: name, description: v["description"]?.string,
                     groupID: v["group_id"]?.string, type: v["type"]?.string.flatMap(AssetType.init(rawValue:)),
-                    url: v["url"]?.string, revision: v["revision"]?.string))
+                    url: v["url"]?.string, revision: v["revision"]?.string,
+                    source: v["source"].flatMap(SourceFingerprint.init(json:))))
         case "abandon":
             guard let seq = v["seq"]?.int else { return nil }
             self = .abandon(seq: seq)
@@ -146,7 +152,7 @@ public enum JournalRecord: Sendable, Equatable {
                     address,
                     LockedAsset(
                         id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure,
-                        revision: v["revision"]?.string)),
+                        revision: v["revision"]?.string, source: v["source"].flatMap(SourceFingerprint.init(json:)))),
                 seq: v["seq"]?.int)
         case "forget":
             guard let address = v["address"]?.string.flatMap(Self.address) else { return nil }

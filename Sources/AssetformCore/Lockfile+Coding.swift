@@ -111,7 +111,8 @@ extension Lockfile {
     private static func readAsset(_ r: inout JSONReader) throws(JSONReader.Failure) -> LockedAsset? {
         var id: String?, name: String?, ref: String?, url: String?
         var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?, revision: String?
-        try r.object(matching: ["id", "name", "ref", "url", "status", "type", "failure", "revision"]) {
+        var source: SourceFingerprint?
+        try r.object(matching: ["id", "name", "ref", "url", "status", "type", "failure", "revision", "source"]) {
             (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
             switch field {
             case 0: id = try r.string()
@@ -123,12 +124,14 @@ extension Lockfile {
             case 6:
                 failure = RemoteAsset.Failure(json: try r.value())
             case 7: revision = try r.string()
+            case 8: source = SourceFingerprint(json: try r.value())
             default: _ = try r.value()
             }
         }
         guard let id, let name, let ref, let status, let type, let url else { return nil }
         return LockedAsset(
-            id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure, revision: revision)
+            id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure, revision: revision,
+            source: source)
     }
 
     /// The file's bytes, the same for the same lockfile, byte for byte: what `JSONValue.pretty`
@@ -162,6 +165,23 @@ extension Lockfile {
                 w.field("name", a.name, depth: 5)
                 w.field("ref", a.ref, depth: 5)
                 if let r = a.revision { w.field("revision", r, depth: 5) }
+                if let s = a.source, !s.isEmpty {
+                    w.key("source", depth: 5)
+                    w.open()
+                    var fields: [(String, String)] = []
+                    if let n = s.contentLength { fields.append(("content_length", "\(n)")) }
+                    if let e = s.etag { fields.append(("etag", e)) }
+                    if let m = s.lastModified { fields.append(("last_modified", m)) }
+                    for (i, (k, v)) in fields.enumerated() {
+                        if k == "content_length" {
+                            w.key(k, depth: 6)
+                            w.raw(v + (i == fields.count - 1 ? "\n" : ",\n"))
+                        } else {
+                            w.field(k, v, depth: 6, last: i == fields.count - 1)
+                        }
+                    }
+                    w.close(depth: 5, last: false)
+                }
                 w.field("status", a.status.rawValue, depth: 5)
                 w.field("type", a.type.rawValue, depth: 5)
                 w.field("url", a.url, depth: 5, last: true)

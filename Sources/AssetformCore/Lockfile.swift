@@ -101,10 +101,12 @@ public struct LockedAsset: Sendable, Equatable {
     public var failure: RemoteAsset.Failure?
     /// The manifest's `revision` when it was registered (or adopted, or imported).
     public var revision: String?
+    /// What the source looked like when it was registered, when apply checked it (SPEC §10).
+    public var source: SourceFingerprint?
 
     public init(
         id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String,
-        failure: RemoteAsset.Failure? = nil, revision: String? = nil
+        failure: RemoteAsset.Failure? = nil, revision: String? = nil, source: SourceFingerprint? = nil
     ) {
         self.id = id
         self.name = name
@@ -114,6 +116,7 @@ public struct LockedAsset: Sendable, Equatable {
         self.url = url
         self.failure = failure
         self.revision = revision
+        self.source = source
     }
 
     /// The reference for an id, as the dialect writes it.

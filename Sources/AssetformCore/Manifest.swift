@@ -9,13 +9,19 @@ public struct Manifest: Sendable, Equatable {
     public var groups: [Group]
     /// Keys renamed since the last apply (`moved:`), in the order they are written.
     public var moved: [Move]
+    /// What preflight accepts of a source (`checks:`).
+    public var checks: CheckLimits
 
-    public init(version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group], moved: [Move] = []) {
+    public init(
+        version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group], moved: [Move] = [],
+        checks: CheckLimits = CheckLimits()
+    ) {
         self.version = version
         self.provider = provider
         self.limits = limits
         self.groups = groups
         self.moved = moved
+        self.checks = checks
     }
 
     public var assetCount: Int { groups.reduce(0) { $0 + $1.assets.count } }

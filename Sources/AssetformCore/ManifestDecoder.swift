@@ -25,6 +25,7 @@ struct ManifestDecoder {
         var limits = Limits()
         var groups: [Group] = []
         var moved: [Move] = []
+        var checks = CheckLimits()
         var sawVersion = false
         for entry in m.entries {
             guard let key = fieldName(entry.key, in: "the manifest") else { continue }
@@ -40,6 +41,8 @@ struct ManifestDecoder {
                 groups = decodeGroups(entry.value)
             case "moved":
                 moved = decodeMoved(entry.value)
+            case "checks":
+                checks = decodeChecks(entry.value)
             case _ where key.hasPrefix(ManifestKeys.extensionPrefix):
                 break  // an extension key: a place for anchors, ignored (as in docker-compose)
             default:
@@ -50,7 +53,8 @@ struct ManifestDecoder {
         if provider == nil, m["provider"] == nil { error(.missingKey("provider", in: "the manifest"), at: m.mark) }
         checkMoves(moved, groups: groups)
         guard let version, let provider else { return nil }
-        return Manifest(version: version, provider: provider, limits: limits, groups: groups, moved: moved)
+        return Manifest(
+            version: version, provider: provider, limits: limits, groups: groups, moved: moved, checks: checks)
     }
 
     private mutating func decodeVersion(_ node: Node) -> Int? {

@@ -40,6 +40,10 @@ public enum ManifestProblem: Sendable, Hashable {
     case typeDisagreesWithExtension(type: String, inferred: String)
     case moveToUndeclared(Address)
 
+    // Preflight (`check`, SPEC §10): what a source's server answered, at the asset's position.
+    case sourceProblem(address: String, message: String)
+    case sourceChanged(address: String, change: String)
+
     public var message: String {
         switch self {
         case .yaml(_, let message):
@@ -111,6 +115,11 @@ public enum ManifestProblem: Sendable, Hashable {
             return "group \"\(key)\" has no assets"
         case .typeDisagreesWithExtension(let type, let inferred):
             return "type is \(type), but the URL's extension says \(inferred)"
+        case .sourceProblem(let address, let message):
+            return "\(address): \(message)"
+        case .sourceChanged(let address, let change):
+            return "\(address): the source changed since it was registered (\(change)); "
+                + "re-register it with a new `revision:` or `--replace \(address)`"
         }
     }
 

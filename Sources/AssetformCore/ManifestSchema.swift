@@ -41,6 +41,7 @@ public enum ManifestSchema {
                                 required: ManifestKeys.move)
                         ),
                     ])),
+                "checks": checks,
             ],
             required: ["version", "provider"],
             extensions: true)
@@ -78,6 +79,35 @@ public enum ManifestSchema {
                         [], keys: ManifestKeys.rate,
                         schemas: Dictionary(uniqueKeysWithValues: ManifestKeys.rate.map { ($0, rate) })),
                 ]))
+    }
+
+    /// `checks:`: per type, its limits; null turns one off.
+    static var checks: JSONValue {
+        let size = nullable(
+            .object([
+                (
+                    "anyOf",
+                    .array([
+                        .object([("type", .string("integer")), ("minimum", .int(1))]),
+                        pattern("^[0-9]+(\\.[0-9]+)? ?(B|K|M|G|KB|MB|GB|KiB|MiB|GiB)?$"),
+                    ])
+                )
+            ]))
+        let count = nullable(.object([("type", .string("integer")), ("minimum", .int(1))]))
+        let ratio = nullable(.object([("type", .string("number")), ("exclusiveMinimum", .int(0))]))
+        let seconds = nullable(
+            .object([("anyOf", .array([.object([("type", .string("number")), ("minimum", .int(0))]), duration]))]))
+        let kinds: [String: JSONValue] = [
+            "max_bytes": size, "min_side": count, "max_side": count, "min_pixels": count, "max_pixels": count,
+            "min_aspect": ratio, "max_aspect": ratio, "min_duration": seconds, "max_duration": seconds,
+        ]
+        return nullable(
+            object(
+                [], keys: ManifestKeys.checks,
+                schemas: Dictionary(
+                    uniqueKeysWithValues: AssetType.allCases.map { type in
+                        (type.rawValue, nullable(object([], keys: CheckLimits.keys(for: type), schemas: kinds)))
+                    })))
     }
 
     /// `30s`, `15m`, `1m30s`, `500ms`, or 0.

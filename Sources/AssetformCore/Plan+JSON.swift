@@ -64,6 +64,11 @@ extension Plan {
             case .move(let from, _): fields.append(("moved_from", .string(from.description)))
             default: break
             }
+            switch s.action {
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
+                if let source = spec.source, !source.isEmpty { fields.append(("source", source.json)) }
+            default: break
+            }
             return .object(fields)
         }
         var summary: [(String, JSONValue)] = Plan.Verb.allCases.map { ($0.rawValue, .int(count($0))) }
@@ -144,7 +149,9 @@ extension Plan.Step {
             guard let name = after["name"]?.string, let url = after["url"]?.string,
                 let type = after["type"]?.string.flatMap(AssetType.init(rawValue:))
             else { return nil }
-            return Plan.AssetSpec(name: name, type: type, url: url, revision: after["revision"]?.string)
+            return Plan.AssetSpec(
+                name: name, type: type, url: url, revision: after["revision"]?.string,
+                source: a["source"].flatMap(SourceFingerprint.init(json:)))
         }
         let action: Plan.Action
         switch (kind, verb) {

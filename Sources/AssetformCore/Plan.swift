@@ -46,12 +46,15 @@ public struct Plan: Sendable, Equatable {
         public var url: String
         /// Recorded in the lockfile: a later change registers it again.
         public var revision: String?
+        /// What preflight saw of the source (`--check-urls`), recorded with what the create makes.
+        public var source: SourceFingerprint?
 
-        public init(name: String, type: AssetType, url: String, revision: String? = nil) {
+        public init(name: String, type: AssetType, url: String, revision: String? = nil, source: SourceFingerprint? = nil) {
             self.name = name
             self.type = type
             self.url = url
             self.revision = revision
+            self.source = source
         }
     }
 

@@ -135,6 +135,10 @@ struct SourceFetcher: Sendable {
         if let f = error as? Failure { return f }
         if let e = error as? NIOSSLError { return .tls(Redaction.redact("\(e)")) }
         if let e = error as? BoringSSLError { return .tls(Redaction.redact("\(e)")) }
+        if let e = error as? NIOSSLExtraError {
+            if e == .failedToValidateHostname { return .tls("the server's certificate does not name this host") }
+            return .tls(Redaction.redact("\(e)"))
+        }
         if let e = error as? ChannelError, case .connectTimeout = e { return .connect("connection timed out") }
         if let e = error as? HTTPParserError { return .protocolError("\(e)") }
         if let e = error as? NIOConnectionError {

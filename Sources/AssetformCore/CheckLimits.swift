@@ -93,7 +93,7 @@ public enum ByteCountText {
         ]
         var number = Substring(text)
         var scale = 1
-        for (unit, value) in units where number.hasSuffix(unit) {
+        for (unit, value) in units where number.lowercased().hasSuffix(unit.lowercased()) {
             number = number.dropLast(unit.count)
             scale = value
             break
@@ -110,6 +110,8 @@ public enum ByteCountText {
         for (unit, value) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= value {
             let v = Double(bytes) / Double(value)
             let rounded = (v * 10).rounded() / 10
+            // 1,048,575 bytes is "1024 KiB" once rounded: said in the unit above.
+            if rounded >= 1024, unit != "GiB" { return format(value << 10) }
             return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + unit
         }
         return "\(bytes) B"

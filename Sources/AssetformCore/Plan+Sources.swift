@@ -36,14 +36,17 @@ extension Plan {
     public func leavingOut(_ addresses: Set<Address>, because reason: String) -> Plan {
         guard !addresses.isEmpty else { return self }
         var plan = self
+        var removed = Set<Address>()
         plan.steps.removeAll { step in
             guard addresses.contains(step.address) else { return false }
             switch step.action {
-            case .createAsset, .replaceAsset: return true
+            case .createAsset, .replaceAsset:
+                removed.insert(step.address)
+                return true
             default: return false
             }
         }
-        plan.warnings += addresses.sorted { $0.description < $1.description }.map { "\($0): left out of this run: \(reason)" }
+        plan.warnings += removed.sorted { $0.description < $1.description }.map { "\($0): left out of this run: \(reason)" }
         return plan
     }
 }

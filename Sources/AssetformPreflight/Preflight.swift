@@ -66,7 +66,7 @@ public struct Preflight: Sendable {
         }
         fetcher = SourceFetcher(
             context: context, overrides: settings.overrides, timeout: settings.timeout, bodyLimit: settings.bodyLimit,
-            group: MultiThreadedEventLoopGroup.singleton)
+            group: MultiThreadedEventLoopGroup.singleton, idle: IdleConnections(perHost: max(1, settings.concurrency)))
     }
 
     /// Every item's report, in the items' order. `limits` per type; `done` is told of each one
@@ -90,6 +90,7 @@ public struct Preflight: Sendable {
                 if !Task.isCancelled { start() }
             }
         }
+        fetcher.idle.closeAll()
         return reports.enumerated().map { i, r in
             r
                 ?? SourceReport(

@@ -18,6 +18,8 @@ struct SourceFetcher: Sendable {
     let timeout: Duration
     let bodyLimit: Int
     let group: any EventLoopGroup
+    /// Connections kept open between requests to one host.
+    let idle: IdleConnections
 
     /// The answer to one request, as far as it was read.
     struct Response: Sendable {
@@ -30,6 +32,8 @@ struct SourceFetcher: Sendable {
         var bytesRead: Int
         /// The address connected to (for the check that it is a public one).
         var remote: String?
+        /// Read to its end, on a connection the server keeps open: the connection can serve again.
+        var complete = false
     }
 
     enum Failure: Error, Sendable, CustomStringConvertible {
@@ -70,6 +74,24 @@ struct SourceFetcher: Sendable {
     }
 
     private func exchange(_ location: SourceLocation) async throws -> Response {
+        let key = "\(location.host):\(location.port)"
+        // A connection the last answer from this host left open: its TLS handshake is saved.
+        // One that the server closed meanwhile is given up for a new one.
+        while let channel = idle.take(key) {
+            do {
+                return try await request(location, on: channel, key: key)
+            } catch Failure.closedEarly {
+                continue
+            } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed {
+                continue
+            }
+        }
+        return try await connectAndRequest(location, key: key)
+    }
+
+    /// A new connection (the collector of the first answer in place before the handshake, so
+    /// that a TLS failure is reported as one), then the request on it.
+    private func connectAndRequest(_ location: SourceLocation, key: String) async throws -> Response {
         let loop = group.next()
         let promise = loop.makePromise(of: Response.self)
         let override = overrides.target(host: location.host, port: location.port)
@@ -78,14 +100,10 @@ struct SourceFetcher: Sendable {
         let isIP = IPAddress.parseV4(location.host) != nil || IPAddress.parseV6(location.host) != nil
         let context = self.context
         let limit = bodyLimit
-        let timeout = self.timeout
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let timer = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
-            promise.fail(Failure.timeout(timeout))
-        }
+        let timer = startTimer(loop, promise)
         defer { timer.cancel() }
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.nanoseconds(nanoseconds))
+            .connectTimeout(timeAmount)
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
             .channelInitializer { channel in
@@ -93,7 +111,8 @@ struct SourceFetcher: Sendable {
                     let tls = try NIOSSLClientHandler(context: context, serverHostname: isIP ? nil : location.host)
                     try channel.pipeline.syncOperations.addHandler(tls)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(HeadCollector(promise: promise, limit: limit))
+                    try channel.pipeline.syncOperations.addHandler(
+                        HeadCollector(promise: promise, limit: limit), name: HeadCollector.name)
                 }
             }
         return try await withTaskCancellationHandler {
@@ -105,29 +124,81 @@ struct SourceFetcher: Sendable {
                 // The timer may have fired first: its failure is the one to report.
                 return try await promise.futureResult.get()
             }
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
             let remote = channel.remoteAddress?.ipAddress
             if override == nil, let remote, let ip = IPAddress.parseV4(remote) ?? IPAddress.parseV6(remote),
                 let reason = ip.nonPublicReason
             {
                 promise.fail(Failure.nonPublic(address: remote, reason: reason))
             }
-            var headers = HTTPHeaders()
-            headers.add(
-                name: "Host", value: location.port == 443 ? location.hostForHeader : "\(location.hostForHeader):\(location.port)")
-            headers.add(name: "User-Agent", value: "assetform-preflight")
-            headers.add(name: "Accept", value: "*/*")
-            headers.add(name: "Accept-Encoding", value: "identity")
-            headers.add(name: "Range", value: "bytes=0-\(limit - 1)")
-            headers.add(name: "Connection", value: "close")
-            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: location.target, headers: headers)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            send(location, on: channel)
             var response = try await promise.futureResult.get()
             response.remote = remote
+            await keepOrClose(channel, response, key: key)
             return response
         } onCancel: {
             promise.fail(Failure.cancelled)
+        }
+    }
+
+    /// The request on a connection kept from an earlier answer.
+    private func request(_ location: SourceLocation, on channel: any Channel, key: String) async throws -> Response {
+        let promise = channel.eventLoop.makePromise(of: Response.self)
+        let limit = bodyLimit
+        let timer = startTimer(channel.eventLoop, promise)
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+            do {
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        HeadCollector(promise: promise, limit: limit), name: HeadCollector.name)
+                }.get()
+            } catch {
+                promise.fail(Failure.closedEarly)
+                throw Failure.closedEarly
+            }
+            send(location, on: channel)
+            let response = try await promise.futureResult.get()
+            await keepOrClose(channel, response, key: key)
+            return response
+        } onCancel: {
+            promise.fail(Failure.cancelled)
+        }
+    }
+
+    private var timeAmount: TimeAmount {
+        .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The whole exchange's bound: past it, the answer fails (and its connection is closed).
+    private func startTimer(_ loop: any EventLoop, _ promise: EventLoopPromise<Response>) -> Scheduled<Void> {
+        let timeout = self.timeout
+        return loop.scheduleTask(in: timeAmount) { promise.fail(Failure.timeout(timeout)) }
+    }
+
+    private func send(_ location: SourceLocation, on channel: any Channel) {
+        var headers = HTTPHeaders()
+        headers.add(
+            name: "Host", value: location.port == 443 ? location.hostForHeader : "\(location.hostForHeader):\(location.port)")
+        headers.add(name: "User-Agent", value: "assetform-preflight")
+        headers.add(name: "Accept", value: "*/*")
+        headers.add(name: "Accept-Encoding", value: "identity")
+        headers.add(name: "Range", value: "bytes=0-\(bodyLimit - 1)")
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: location.target, headers: headers)
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+    }
+
+    /// A connection whose answer was read to its end is kept for the next request to that
+    /// host; any other is closed (its body was cut off, or the server said so).
+    private func keepOrClose(_ channel: any Channel, _ response: Response, key: String) async {
+        guard response.complete, channel.isActive,
+            (try? await channel.pipeline.removeHandler(name: HeadCollector.name).get()) != nil,
+            idle.put(key, channel)
+        else {
+            channel.close(promise: nil)
+            return
         }
     }
 
@@ -156,8 +227,9 @@ extension SourceLocation {
 }
 
 /// Collects the response head and at most `limit` bytes of body, then closes.
-private final class HeadCollector: ChannelInboundHandler {
+private final class HeadCollector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
+    static let name = "assetform-preflight-collector"
 
     private let promise: EventLoopPromise<SourceFetcher.Response>
     private let limit: Int
@@ -184,7 +256,8 @@ private final class HeadCollector: ChannelInboundHandler {
             if take > 0, let bytes = buffer.readBytes(length: take) { body += bytes }
             if body.count >= limit { finish(context) }
         case .end:
-            finish(context)
+            let close = head?.headers["connection"].contains { $0.lowercased() == "close" } ?? true
+            finish(context, complete: head?.version == .http1_1 && !close)
         }
     }
 
@@ -211,17 +284,20 @@ private final class HeadCollector: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func finish(_ context: ChannelHandlerContext) {
+    /// The answer as read; unless it is `complete` (read to its end, the connection kept open),
+    /// nothing more is read and the connection is closed.
+    private func finish(_ context: ChannelHandlerContext, complete: Bool = false) {
         guard !done, let head else { return }
         done = true
-        // Nothing more is read: the rest of the body is not wanted.
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         var headers: [String: String] = [:]
         for (name, value) in head.headers where headers[name.lowercased()] == nil { headers[name.lowercased()] = value }
         promise.succeed(
             SourceFetcher.Response(
                 status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: body,
-                bytesRead: received, remote: nil))
-        context.close(promise: nil)
+                bytesRead: received, remote: nil, complete: complete))
+        if !complete {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            context.close(promise: nil)
+        }
     }
 }

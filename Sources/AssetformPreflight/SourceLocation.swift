@@ -46,10 +46,43 @@ public struct SourceLocation: Sendable, Equatable {
         guard !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" }) else { return nil }
         var target = rest[authorityEnd...]
         if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         self.host = host.lowercased()
         self.port = port
-        self.target = target.isEmpty ? "/" : (target.hasPrefix("?") ? "/" + target : String(target))
-        guard self.target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let path = target.isEmpty ? "/" : (target.hasPrefix("?") ? "/" + target : String(target))
+        // A path of other scripts (`/角色/正面.png`) goes out percent-encoded, as browsers send it.
+        guard path.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { return nil }
+        var encoded = ""
+        for byte in path.utf8 {
+            if byte < 0x80 {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = Array("0123456789ABCDEF")
+                encoded += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
+            }
+        }
+        self.target = Self.removingDotSegments(encoded)
+    }
+
+    /// RFC 3986 §5.2.4 on the path (the query left as it is): `/a/../c.png` is `/c.png`.
+    static func removingDotSegments(_ target: String) -> String {
+        let query = target.firstIndex(of: "?")
+        let path = query.map { target[..<$0] } ?? target[...]
+        guard path.contains("/.") else { return target }
+        var out: [Substring] = []
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        for (i, segment) in segments.enumerated() {
+            let last = i == segments.count - 1
+            switch segment {
+            case ".":
+                if last { out.append("") }
+            case "..":
+                if !out.isEmpty { out.removeLast() }
+                if last { out.append("") }
+            default: out.append(segment)
+            }
+        }
+        return "/" + out.joined(separator: "/") + (query.map { String(target[$0...]) } ?? "")
     }
 
     /// A `Location` header's value resolved against this URL (RFC 3986 §5.2, the common cases:
@@ -57,7 +90,12 @@ public struct SourceLocation: Sendable, Equatable {
     /// resolved, for the caller to check: it may well not be https.
     public func resolve(_ location: String) -> String {
         let l = location.trimmingSpaces
-        if l.contains("://") || l.lowercased().hasPrefix("http:") || l.lowercased().hasPrefix("https:") { return l }
+        // An absolute reference starts with a scheme: a letter, then letters, digits, + - ., then `:`.
+        if let colon = l.firstIndex(of: ":"), let first = l.first, first.isASCII, first.isLetter,
+            l[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+        {
+            return l
+        }
         let origin = url.dropLast(target.count)
         if l.hasPrefix("//") { return "https:" + l }
         if l.hasPrefix("/") { return origin + l }

@@ -23,7 +23,8 @@ struct SourceVerdict: Sendable, Equatable {
             return
         }
         length = Self.length(status: status, headers: headers)
-        fingerprint = SourceFingerprint(contentLength: length, etag: headers["etag"], lastModified: headers["last-modified"])
+        let seen = SourceFingerprint(contentLength: length, etag: headers["etag"], lastModified: headers["last-modified"])
+        fingerprint = seen.isEmpty ? nil : seen
         let media = MediaProbe.probe(body, totalLength: length)
         self.media = media
         // What the first bytes are is reported first; the declared type only when they do not contradict.

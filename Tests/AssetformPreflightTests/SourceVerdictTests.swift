@@ -461,6 +461,25 @@ struct SourceLocationTests {
         #expect(Location("https://cdn.example.com")!.resolve("c.png") == "https://cdn.example.com/c.png")
     }
 
+    @Test func aRelativeLocationWithAURLInItsQueryStaysRelative() {
+        #expect(Self.base.resolve("next.png?from=https://x") == "https://cdn.example.com/a/next.png?from=https://x")
+    }
+
+    @Test func dotSegmentsAreRemovedFromThePathOnly() {
+        #expect(Location("https://cdn.example.com/a/../c.png")?.target == "/c.png")
+        #expect(Location("https://cdn.example.com/a/./b/../c.png?x=/../y")?.target == "/a/c.png?x=/../y")
+        #expect(Location("https://cdn.example.com/a/b/..")?.target == "/a/")
+        #expect(Location("https://cdn.example.com/../../c.png")?.target == "/c.png")
+        #expect(Location(Self.base.resolve("../up.png"))?.target == "/up.png")
+    }
+
+    @Test func aPathOfOtherScriptsIsSentPercentEncoded() {
+        #expect(Location("https://cdn.example.com/角色/正面.png")?.target == "/%E8%A7%92%E8%89%B2/%E6%AD%A3%E9%9D%A2.png")
+        #expect(Location("https://cdn.example.com/a.png?name=é")?.target == "/a.png?name=%C3%A9")
+        #expect(Location("https://cdn.example.com/a%20b.png")?.target == "/a%20b.png")
+        #expect(Location("https://例え.jp/a.png") == nil, "a host name of other scripts would need punycode")
+    }
+
     @Test func queryOnlyLocations() {
         #expect(Self.base.resolve("?v=2") == "https://cdn.example.com/a/b.png?v=2")
         #expect(Location("https://cdn.example.com/a/b.png")!.resolve("?v=2") == "https://cdn.example.com/a/b.png?v=2")

@@ -9,7 +9,9 @@ references measured in the same run, on manifests it generates.
   3. apply unthrottled, 32 in flight, against the emulator's raw CreateAsset capacity measured
      by assetform-bench in the same rounds (ratio; goal ≥ 0.8);
   4. refresh on seedance of N assets in G groups: its calls against one call per object;
-  5. peak RSS of each, and CPU time per applied action.
+  5. peak RSS of each, and CPU time per applied action;
+  6. auto and per-minute rates against an emulator that enforces them;
+  7. `check` of N source URLs against the local HTTPS media server at 20 ms a request.
 
 Usage: scripts/bench/run.py [--sizes 1000,10000,100000] [--runs 5] [--bin-dir .build-bench/release]
        scripts/bench/run.py --smoke    (seconds: small sizes, one run, the debug build; checks that
@@ -27,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import apply as applybench  # noqa: E402
+import preflight as preflightbench  # noqa: E402
 import validate as parsebench  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -62,11 +65,12 @@ def main():
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, ".build-bench/release"))
     ap.add_argument("--limited", type=int, default=600)
     ap.add_argument("--per-minute", type=int, default=200)
+    ap.add_argument("--sources", type=int, default=1000)
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
         args.sizes, args.runs, args.paced, args.rate, args.unthrottled, args.rounds = "200", 1, 40, 100, 200, 1
-        args.limited, args.per_minute = 60, 20
+        args.limited, args.per_minute, args.sources = 60, 20, 40
         if args.bin_dir == os.path.join(ROOT, ".build-bench/release"):
             args.bin_dir = os.path.join(ROOT, ".build/debug")
     binary = os.path.join(args.bin_dir, "assetform")
@@ -149,6 +153,16 @@ def main():
     print(f"\n{m:,} assets with `create_asset: 600/min` against a 600/min quota with no burst: "
           f"**{g['throttled']} throttled** (goal 0); achieved {overall:.2f}/s between the first and the last create "
           f"= **{overall / 10:.3f} of 10/s** (goal within 3 %), {fig(g['second_half']):.2f}/s over the second half.")
+
+    print(f"\n## 7. preflight: check of N source URLs\n")
+    p = preflightbench.preflight_stage(binary, args.sources, latency_ms=20, concurrency=16)
+    print(f"`assetform check` of {p['checked']:,} URLs (PNG, JPEG, WebP, GIF, MP4, MOV, WAV, MP3, and a 40 MB PNG) "
+          f"against the local HTTPS media server answering each request after 20 ms, 16 at once: "
+          f"{fig(p['elapsed']):.2f} s checking ({p['wall']:.2f} s in all) against the {p['ideal']:.2f} s the latency "
+          f"alone imposes (N × 20 ms ÷ 16), **{fig(p['ratio']):.2f} ×**, and against a bare Python client making the "
+          f"same requests to the same server in this run ({fig(p['reference']):.2f} s), "
+          f"**{p['elapsed'] / p['reference']:.2f} ×**; body bytes read per URL: at most {fig(p['max_read']):,}, "
+          f"{fig(p['mean_read']):,.0f} on average (a new TLS connection per URL).")
 
     bad = [x for x in figures if not isinstance(x, (int, float)) or math.isnan(x) or math.isinf(x) or x <= 0]
     if bad:

@@ -53,13 +53,14 @@ extension Assetform {
             let failed: Bool = try await terminal.guarding {
                 let session = try await Session.open(manifest, remote, terminal, needsService: false)
                 session.noteJournal()
-                let items = Self.items(session, all: all)
+                let (items, unrecorded) = Self.items(session, all: all)
                 let outcome = try await session.preflight(
                     items, concurrency: concurrency, timeout: timeout.flatMap(DurationText.parse))
                 if json {
                     guard case .object(var fields) = outcome.json else { return !outcome.failed.isEmpty }
                     fields.insert(("file", .string(manifest)), at: 0)
                     fields.insert(("ok", .bool(!outcome.diagnostics.hasErrors)), at: 1)
+                    fields.append(("registered_without_source", .int(unrecorded)))
                     fields.append(("diagnostics", .array(outcome.diagnostics.sorted().map { $0.json(file: manifest) })))
                     print(JSONValue.object(fields).pretty)
                 } else {
@@ -67,6 +68,13 @@ extension Assetform {
                         for r in outcome.reports where r.passed { terminal.info(Self.describe(r)) }
                     }
                     terminal.info(outcome.summary)
+                    if unrecorded > 0 {
+                        terminal.info(
+                            "\(unrecorded) registered asset\(unrecorded == 1 ? " has" : "s have") no recorded source "
+                                + "(registered without --check-urls), so a change to \(unrecorded == 1 ? "it" : "them") "
+                                + "cannot be told\(all ? "" : "; --all checks them as sources")."
+                        )
+                    }
                 }
                 return outcome.diagnostics.hasErrors
             }
@@ -76,23 +84,25 @@ extension Assetform {
         /// What would be created (planned against the lockfile alone, as `plan --no-refresh`),
         /// strictly; with `--all`, every asset strictly. Registered assets with a recorded source
         /// are looked at too, for a change (their other findings are warnings: they exist already).
-        static func items(_ session: Session, all: Bool) -> [(item: Preflight.Item, strict: Bool)] {
+        static func items(_ session: Session, all: Bool) -> (items: [(item: Preflight.Item, strict: Bool)], unrecorded: Int) {
             let plan = Planner(capabilities: .of(session.manifest.provider.api)).plan(
                 session.manifest, lock: session.lock, remote: nil)
             let creating = Set(plan.registrations.map(\.address))
             var items: [(item: Preflight.Item, strict: Bool)] = []
+            var unrecorded = 0
             for g in session.manifest.groups {
                 for a in g.assets {
                     let address = Address(group: g.key, asset: a.key)
                     let locked = session.lock?.asset(at: address)
                     let recorded = locked?.url == a.url && !creating.contains(address) ? locked?.source : nil
                     let strict = all || creating.contains(address)
+                    if locked != nil, !creating.contains(address), recorded == nil { unrecorded += 1 }
                     guard strict || recorded != nil else { continue }
                     items.append(
                         (Preflight.Item(address: address.description, url: a.url, type: a.type, recorded: recorded), strict))
                 }
             }
-            return items
+            return (items, unrecorded)
         }
 
         static func describe(_ r: SourceReport) -> String {

@@ -165,19 +165,17 @@ extension Lockfile {
                 w.field("name", a.name, depth: 5)
                 w.field("ref", a.ref, depth: 5)
                 if let r = a.revision { w.field("revision", r, depth: 5) }
-                if let s = a.source, !s.isEmpty {
+                if let s = a.source, !s.isEmpty, case .object(let fields) = s.json {
+                    // Its fields as `SourceFingerprint.json` names and orders them (sorted).
                     w.key("source", depth: 5)
                     w.open()
-                    var fields: [(String, String)] = []
-                    if let n = s.contentLength { fields.append(("content_length", "\(n)")) }
-                    if let e = s.etag { fields.append(("etag", e)) }
-                    if let m = s.lastModified { fields.append(("last_modified", m)) }
                     for (i, (k, v)) in fields.enumerated() {
-                        if k == "content_length" {
+                        let last = i == fields.count - 1
+                        if case .int(let n) = v {
                             w.key(k, depth: 6)
-                            w.raw(v + (i == fields.count - 1 ? "\n" : ",\n"))
+                            w.raw("\(n)" + (last ? "\n" : ",\n"))
                         } else {
-                            w.field(k, v, depth: 6, last: i == fields.count - 1)
+                            w.field(k, v.string ?? "", depth: 6, last: last)
                         }
                     }
                     w.close(depth: 5, last: false)

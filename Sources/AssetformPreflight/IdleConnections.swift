@@ -1,20 +1,31 @@
 import NIOCore
 import Synchronization
 
-/// Connections to each host kept open between preflight requests (HTTP/1.1 keep-alive): most
-/// manifests hold many URLs of one CDN, and a TLS handshake costs more than the request.
+/// Connections kept open between preflight requests (HTTP/1.1 keep-alive): most manifests hold
+/// many URLs of one CDN, and a TLS handshake costs more than the request. At most `perHost` a
+/// host and `total` in all (the oldest is closed for a new one), so that a manifest of many
+/// hosts cannot run out of file descriptors.
 final class IdleConnections: Sendable {
-    private let idle = Mutex<[String: [any Channel]]>([:])
-    private let perHost: Int
-
-    init(perHost: Int) {
-        self.perHost = perHost
+    private struct Kept {
+        var key: String
+        var channel: any Channel
     }
 
-    /// An open connection to `key` (host:port), if one is kept.
+    /// Oldest first.
+    private let kept = Mutex<[Kept]>([])
+    private let perHost: Int
+    private let total: Int
+
+    init(perHost: Int, total: Int = 64) {
+        self.perHost = perHost
+        self.total = max(1, total)
+    }
+
+    /// An open connection to `key` (host:port), if one is kept: the newest.
     func take(_ key: String) -> (any Channel)? {
-        idle.withLock { idle in
-            while let channel = idle[key]?.popLast() {
+        kept.withLock { kept in
+            while let i = kept.lastIndex(where: { $0.key == key }) {
+                let channel = kept.remove(at: i).channel
                 if channel.isActive { return channel }
                 channel.close(promise: nil)
             }
@@ -22,19 +33,21 @@ final class IdleConnections: Sendable {
         }
     }
 
-    /// Keeps `channel` for `key`; false when enough are kept (the caller closes it).
+    /// Keeps `channel` for `key`; false when enough are kept for that host (the caller closes it).
     func put(_ key: String, _ channel: any Channel) -> Bool {
-        idle.withLock { idle in
-            guard idle[key, default: []].count < perHost else { return false }
-            idle[key, default: []].append(channel)
-            return true
+        let evicted: (any Channel)? = kept.withLock { kept in
+            guard kept.count(where: { $0.key == key }) < perHost else { return channel }
+            kept.append(Kept(key: key, channel: channel))
+            return kept.count > total ? kept.removeFirst().channel : nil
         }
+        if let evicted, evicted !== channel { evicted.close(promise: nil) }
+        return evicted !== channel
     }
 
     func closeAll() {
-        let all = idle.withLock { idle in
-            defer { idle = [:] }
-            return idle.values.flatMap { $0 }
+        let all = kept.withLock { kept in
+            defer { kept = [] }
+            return kept.map(\.channel)
         }
         for channel in all { channel.close(promise: nil) }
     }

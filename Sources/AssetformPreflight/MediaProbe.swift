@@ -1,49 +1,5 @@
 import AssetformCore
 
-/// A media or page format, recognised from a file's first bytes (its magic numbers), never from its name.
-public enum MediaFormat: String, Sendable, Equatable {
-    /// Images (`heif` covers HEIC and AVIF).
-    case png, jpeg, webp, gif, bmp, tiff, heif
-    /// Video in ISO base media files: MP4, and QuickTime.
-    case mp4, mov
-    /// Audio.
-    case wav, mp3
-    /// An HTML or XML page (an error page served in place of the media): not media at all.
-    case html
-    /// Nothing recognised.
-    case unknown
-
-    /// The asset type this format is, or nil for html/unknown.
-    public var assetType: AssetType? {
-        switch self {
-        case .png, .jpeg, .webp, .gif, .bmp, .tiff, .heif: .image
-        case .mp4, .mov: .video
-        case .wav, .mp3: .audio
-        case .html, .unknown: nil
-        }
-    }
-}
-
-/// What a file's header says: its format and, when the header holds them, its pixel size and duration.
-public struct MediaInfo: Sendable, Equatable {
-    /// The format recognised.
-    public var format: MediaFormat
-    /// The width in pixels, when read from the header.
-    public var width: Int?
-    /// The height in pixels, when read from the header.
-    public var height: Int?
-    /// The duration in seconds, when cheaply readable.
-    public var duration: Double?
-
-    /// What a header says; a size or duration not read is nil.
-    public init(format: MediaFormat, width: Int? = nil, height: Int? = nil, duration: Double? = nil) {
-        self.format = format
-        self.width = width
-        self.height = height
-        self.duration = duration
-    }
-}
-
 /// Reads a file's format, pixel size and duration from its first bytes, decoding nothing else.
 ///
 /// The bytes may be hostile (whatever a server sent): every read is bounds-checked, arithmetic on values
@@ -66,6 +22,52 @@ public enum MediaProbe {
         if let info = isoMedia(data, totalLength: total) { return info }
         if let info = mp3(data, totalLength: total) { return info }
         return MediaInfo(format: isHTML(data) ? .html : .unknown)
+    }
+
+    /// Where a second small read would find what the first bytes did not reach: a JPEG's next
+    /// segment (its frame header lies past a large EXIF or ICC block), or an MP3's first frame
+    /// (past a large ID3 tag with cover art). nil when the first bytes said all they could.
+    public static func continuation(_ bytes: [UInt8]) -> Int? {
+        let data = Bytes(bytes)
+        if data.matches(0, [0xFF, 0xD8]) {
+            var offset = 2
+            while data[offset] == 0xFF {
+                while data[offset] == 0xFF { offset += 1 }
+                guard let marker = data[offset] else { return nil }
+                offset += 1
+                switch marker {
+                case 0x01, 0xD0...0xD8: continue
+                case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC: return nil
+                case 0x00, 0xD9, 0xDA: return nil
+                default: break
+                }
+                guard let length = data.bigEndian(offset, 2), length >= 2 else { return nil }
+                offset += Int(length)
+            }
+            // The walk stopped at the end of the bytes given, at the start of a segment.
+            return offset >= bytes.count ? offset : nil
+        }
+        if data.matches(0, "ID3"), let flags = data[5], let tagSize = syncsafe(data, 6) {
+            let tagEnd = 10 + tagSize + (flags & 0x10 != 0 ? 10 : 0)
+            return tagEnd >= bytes.count ? tagEnd : nil
+        }
+        return nil
+    }
+
+    /// Reads `more`, the bytes at `offset` that `continuation(first)` asked for, as the rest of
+    /// the same file; `totalLength` is the whole file's size.
+    public static func probe(continuing first: [UInt8], at offset: Int, with more: [UInt8], totalLength: Int?) -> MediaInfo {
+        if first.starts(with: [0xFF, 0xD8]) {
+            // SOI, then the segments from `offset` on: the walk goes on where it stopped.
+            return probe([0xFF, 0xD8] + more, totalLength: nil)
+        }
+        if first.starts(with: Array("ID3".utf8)) {
+            // An empty tag, then the audio from `offset` on: the frame search and the length
+            // at a constant bit rate count from there.
+            let rest = totalLength.map { $0 - offset + 10 }
+            return probe(Array("ID3".utf8) + [4, 0, 0, 0, 0, 0, 0] + more, totalLength: rest)
+        }
+        return probe(first, totalLength: totalLength)
     }
 
     // MARK: - Limits

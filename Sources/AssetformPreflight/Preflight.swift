@@ -28,8 +28,11 @@ public struct Preflight: Sendable {
         public var concurrency = 16
         /// Per URL, redirects included.
         public var timeout: Duration = .seconds(10)
-        /// Body bytes read per request at most.
-        public var bodyLimit = 16 << 10
+        /// Body bytes read by the first request for a source.
+        public var bodyLimit = 8 << 10
+        /// Follow-up reads where the first bytes stop short (a JPEG's EXIF block, an MP3's tag), and their length.
+        public var followUps = 2
+        public var followUpLength = 2 << 10
         public var maxRedirects = 5
         public var overrides = ResolveOverrides()
         /// `SSL_CERT_FILE`: the roots to trust instead of the system's.
@@ -65,8 +68,8 @@ public struct Preflight: Sendable {
             throw SetupFailure(description: "cannot set up TLS for preflight\(file): \(Redaction.redact("\(error)"))")
         }
         fetcher = SourceFetcher(
-            context: context, overrides: settings.overrides, timeout: settings.timeout, bodyLimit: settings.bodyLimit,
-            group: MultiThreadedEventLoopGroup.singleton, idle: IdleConnections(perHost: max(1, settings.concurrency)))
+            context: context, overrides: settings.overrides, group: MultiThreadedEventLoopGroup.singleton,
+            idle: IdleConnections(perHost: max(1, settings.concurrency)))
     }
 
     /// Every item's report, in the items' order. `limits` per type; `done` is told of each one
@@ -99,21 +102,27 @@ public struct Preflight: Sendable {
         }
     }
 
-    /// One source: followed through its redirects, then judged.
+    /// One source: followed through its redirects within one deadline, its first bytes read
+    /// (and, where they stop short of a JPEG's frame header or an MP3's first frame, a few
+    /// more), then judged.
     public func check(_ item: Item, limits: CheckLimits.Media) async -> SourceReport {
         var report = SourceReport(address: item.address, url: Redaction.redact(item.url).visible, type: item.type)
         guard var location = SourceLocation(item.url) else {
             report.problems.append("is not an https URL preflight can fetch")
             return report
         }
+        let deadline = SourceFetcher.Deadline(settings.timeout)
+        func failed(_ error: SourceFetcher.Failure) {
+            report.problems.append(
+                "cannot be fetched" + (report.redirects > 0 ? " (after \(report.redirects) redirects)" : "") + ": "
+                    + error.description.visible)
+        }
         while true {
             let response: SourceFetcher.Response
             do {
-                response = try await fetcher.get(location)
+                response = try await fetcher.get(location, range: 0...(settings.bodyLimit - 1), deadline: deadline)
             } catch {
-                report.problems.append(
-                    "cannot be fetched" + (report.redirects > 0 ? " (after \(report.redirects) redirects)" : "") + ": "
-                        + error.description.visible)
+                failed(error)
                 return report
             }
             report.bytesRead += response.bytesRead
@@ -137,9 +146,30 @@ public struct Preflight: Sendable {
                 location = nextLocation
                 continue
             }
+            let length = SourceVerdict.length(status: response.status, headers: response.headers)
+            var media = MediaProbe.probe(response.body, totalLength: length)
+            // A few more bytes where the first stop short; only from a server that honours ranges.
+            var next = MediaProbe.continuation(response.body)
+            var rounds = 0
+            while response.status == 206, rounds < settings.followUps, let offset = next,
+                media.width == nil && media.duration == nil, length.map({ offset < $0 }) ?? true
+            {
+                rounds += 1
+                let range = offset...(offset + settings.followUpLength - 1)
+                guard let more = try? await fetcher.get(location, range: range, deadline: deadline), more.status == 206,
+                    !more.body.isEmpty
+                else { break }
+                report.bytesRead += more.bytesRead
+                media = MediaProbe.probe(continuing: response.body, at: offset, with: more.body, totalLength: length)
+                // A JPEG's walk may stop short again (EXIF, then ICC or XMP): it goes on from there.
+                next = nil
+                if response.body.starts(with: [0xFF, 0xD8]), let c = MediaProbe.continuation([0xFF, 0xD8] + more.body) {
+                    next = offset + c - 2
+                }
+            }
             let verdict = SourceVerdict(
                 type: item.type, limits: limits, status: response.status, reason: response.reason,
-                headers: response.headers, body: response.body)
+                headers: response.headers, body: response.body, media: media)
             report.problems += verdict.problems
             report.media = verdict.media
             report.length = verdict.length

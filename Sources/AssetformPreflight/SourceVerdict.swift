@@ -11,7 +11,11 @@ struct SourceVerdict: Sendable, Equatable {
     var contentType: String?
     var fingerprint: SourceFingerprint?
 
-    init(type: AssetType, limits: CheckLimits.Media, status: Int, reason: String, headers: [String: String], body: [UInt8]) {
+    /// `media` is what the first bytes (`body`, and any follow-up read) said.
+    init(
+        type: AssetType, limits: CheckLimits.Media, status: Int, reason: String, headers: [String: String], body: [UInt8],
+        media: MediaInfo? = nil
+    ) {
         contentType = headers["content-type"].map { String($0.prefix(200)).visible }
         guard (200..<300).contains(status) else {
             if status == 416 {
@@ -25,7 +29,7 @@ struct SourceVerdict: Sendable, Equatable {
         length = Self.length(status: status, headers: headers)
         let seen = SourceFingerprint(contentLength: length, etag: headers["etag"], lastModified: headers["last-modified"])
         fingerprint = seen.isEmpty ? nil : seen
-        let media = MediaProbe.probe(body, totalLength: length)
+        let media = media ?? MediaProbe.probe(body, totalLength: length)
         self.media = media
         // What the first bytes are is reported first; the declared type only when they do not contradict.
         if media.format == .html {
@@ -37,7 +41,7 @@ struct SourceVerdict: Sendable, Equatable {
         {
             problems.append(why)
         }
-        if length == 0 || (status == 200 && body.isEmpty && length == nil) {
+        if length == 0 || (body.isEmpty && length == nil) {
             problems.append("is empty")
         }
         if let length, let max = limits.maxBytes, length > max {
@@ -72,7 +76,8 @@ struct SourceVerdict: Sendable, Equatable {
                 problems.append("is \(size) = \(pixels) pixels; at most \(max) are allowed")
             }
         }
-        if let d = media.duration, d.isFinite, d >= 0 {
+        // A duration of 0 is what a fragmented MP4's `moov` or a streamed WAV's header says: unknown.
+        if let d = media.duration, d.isFinite, d > 0 {
             if let min = limits.minDuration, d < min - 0.0005 {
                 problems.append("lasts \(Self.seconds(d)); it must last at least \(Self.seconds(min))")
             }
@@ -104,7 +109,10 @@ struct SourceVerdict: Sendable, Equatable {
             return "is served as \(shown) (a web page), not \(article(type))"
         }
         if ["image", "video", "audio"].contains(top) {
-            return top == type.rawValue ? nil : "is served as \(shown), not \(article(type))"
+            guard top == type.rawValue else { return "is served as \(shown), not \(article(type))" }
+            let subtype = media.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            guard let accepted = acceptedSubtypes[type], !accepted.contains(subtype) else { return nil }
+            return "is served as \(shown); the service takes \(acceptedFormats[type] ?? "other formats")"
         }
         if media == "application/mp4" { return type == .image ? "is served as \(shown), not \(article(type))" : nil }
         if top == "text" || media.hasSuffix("json") || media.hasSuffix("xml") {
@@ -112,6 +120,22 @@ struct SourceVerdict: Sendable, Equatable {
         }
         return nil
     }
+
+    /// The media types of the formats the service takes (API.md §4), as servers label them.
+    static let acceptedSubtypes: [AssetType: Set<String>] = [
+        .image: [
+            "jpeg", "jpg", "pjpeg", "png", "webp", "bmp", "x-bmp", "x-ms-bmp", "tiff", "gif", "heic", "heif",
+            "heic-sequence", "heif-sequence",
+        ],
+        .video: ["mp4", "quicktime", "x-m4v"],
+        .audio: ["wav", "x-wav", "wave", "vnd.wave", "mpeg", "mp3", "x-mp3", "mpeg3", "x-mpeg-3"],
+    ]
+
+    static let acceptedFormats: [AssetType: String] = [
+        .image: "JPEG, PNG, WebP, BMP, TIFF, GIF and HEIC/HEIF images",
+        .video: "MP4 and MOV videos",
+        .audio: "WAV and MP3 audio",
+    ]
 
     static func article(_ type: AssetType) -> String {
         switch type {

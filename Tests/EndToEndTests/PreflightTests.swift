@@ -97,10 +97,11 @@ struct PreflightTests {
         for s in sources { byAddress[s["address"] as? String ?? ""] = s }
         for s in sources {
             let read = s["bytes_read"] as? Int ?? -1
-            #expect((0...(32 << 10)).contains(read), "\(s["address"] ?? ""): \(read) bytes read")
+            #expect((0...(16 << 10)).contains(read), "\(s["address"] ?? ""): \(read) bytes read")
         }
         #expect(byAddress["g/ok-png"]?["width"] as? Int == 1024 && byAddress["g/ok-png"]?["height"] as? Int == 768)
-        #expect(byAddress["g/big-exif"]?["format"] as? String == "jpeg")
+        // Its frame header lies past a 60 KB EXIF block: found by a second small read.
+        #expect(byAddress["g/big-exif"]?["width"] as? Int == 1600, "\(byAddress["g/big-exif"] ?? [:])")
         #expect(byAddress["g/ok-mp4"]?["duration_seconds"] as? Double == 10)
         #expect(byAddress["g/ok-mov"]?["width"] as? Int == 1920)
         #expect(abs((byAddress["g/ok-mp3"]?["duration_seconds"] as? Double ?? 0) - 6.008) < 0.01)

@@ -162,7 +162,7 @@ def main():
           f"alone imposes (N × 20 ms ÷ 16), **{fig(p['ratio']):.2f} ×**, and against a bare Python client making the "
           f"same requests to the same server in this run ({fig(p['reference']):.2f} s), "
           f"**{p['elapsed'] / p['reference']:.2f} ×**; body bytes read per URL: at most {fig(p['max_read']):,}, "
-          f"{fig(p['mean_read']):,.0f} on average (a new TLS connection per URL).")
+          f"{fig(p['mean_read']):,.0f} on average (connections kept open per host, up to 16).")
 
     bad = [x for x in figures if not isinstance(x, (int, float)) or math.isnan(x) or math.isinf(x) or x <= 0]
     if bad:

@@ -18,6 +18,7 @@ demo: build
 	$(SWIFT) run assetform apply manifests/demo.yaml --emulate --auto-approve
 
 test: deps lint
+	scripts/volc-venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/bench/run.py --smoke

@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "AssetformCore", "JSON", "Timing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,6 +85,7 @@ let package = Package(
             name: "AssetformEmulator",
             dependencies: [
                 "JSON", "Durable", "Timing",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,13 +143,17 @@ let package = Package(
                 "JSON", "Timing",
                 "AssetformEmulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
         /// Runs the built `assetform` binary and checks stdout, stderr and the exit status.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["assetform", "AssetformEmulator", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "assetform", "AssetformEmulator", "AssetformRemote", "Timing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -10,6 +10,10 @@ public enum Outcome: Sendable, Equatable {
     case adopted(id: String)
     case updated
     case forgotten
+    /// Deleted remotely, and dropped from the lockfile (`--prune`, `--prune-failed`).
+    case deleted
+    /// A group to delete that still holds objects this lockfile does not track: only forgotten.
+    case keptHolding(Int)
     /// Its lockfile record moved to a new address.
     case moved
     /// Left to the waiting phase (Processing).
@@ -54,6 +58,9 @@ public struct ApplyReport: Sendable {
     public var updated = 0
     public var adopted = 0
     public var forgotten = 0
+    public var deleted = 0
+    /// Groups not deleted because they hold objects this lockfile does not track (forgotten instead).
+    public var keptGroups: [Problem] = []
     public var moved = 0
     public var unchanged = 0
     public var active = 0
@@ -87,7 +94,9 @@ public struct ApplyReport: Sendable {
     public init() {}
 
     /// Whether any remote object or lockfile entry changed.
-    public var changedAnything: Bool { created + replaced + recovered + updated + adopted + forgotten + moved > 0 }
+    public var changedAnything: Bool {
+        created + replaced + recovered + updated + adopted + forgotten + moved + deleted > 0
+    }
 }
 
 /// Set once, from anywhere: the run stops dispatching.

@@ -73,11 +73,18 @@ public final class Executor: Sendable {
     public func run() async -> ApplyReport {
         tally.withLock { $0.unchanged = plan.unchanged.count }
         let moves = plan.steps.filter { $0.verb == .move }
-        let groups = plan.steps.filter { $0.kind == .group && $0.verb != .move }
-        let assets = plan.steps.filter { $0.kind == .asset && $0.verb != .move }
+        let deletes = plan.steps.filter { $0.verb == .delete }
+        let groups = plan.steps.filter { $0.kind == .group && $0.verb != .move && $0.verb != .delete }
+        let assets = plan.steps.filter { $0.kind == .asset && $0.verb != .move && $0.verb != .delete }
         // Moves before everything (the other steps of a moved object find it at its new
         // address), one by one, in order (a move may free the address the next one takes).
         for step in moves { await run(step) }
+        // Then deletes, which free quota before anything is created: the assets at once, then
+        // each group (once its tracked assets are gone).
+        await withTaskGroup(of: Void.self) { tasks in
+            for step in deletes where step.kind == .asset { tasks.addTask { await self.run(step) } }
+        }
+        for step in deletes where step.kind == .group { await run(step) }
         // Groups first (few, and each asset needs its group's id), all at once.
         await withTaskGroup(of: Void.self) { tasks in
             for step in groups { tasks.addTask { await self.run(step) } }
@@ -153,6 +160,14 @@ public final class Executor: Sendable {
                 case .adopted: r.adopted += 1
                 case .updated: r.updated += 1
                 case .forgotten: r.forgotten += 1
+                case .deleted: r.deleted += 1
+                case .keptHolding(let n):
+                    r.forgotten += 1
+                    r.keptGroups.append(
+                        Problem(
+                            address: step.address, code: nil,
+                            message: "not deleted: it holds \(n) object\(n == 1 ? "" : "s") this lockfile does not track; "
+                                + "forgotten instead (the remote group stays)"))
                 case .moved: r.moved += 1
                 case .waiting: break
                 }
@@ -193,6 +208,8 @@ public final class Executor: Sendable {
         case .forget:
             try await ledger.record(.forget(address))
             return .forgotten
+        case .delete(let id):
+            return try await delete(step, id: id)
         case .move(let from, let id):
             try await ledger.record(.move(from: from, to: address, id: id))
             return .moved
@@ -285,6 +302,39 @@ public final class Executor: Sendable {
             fail(step, Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
         }
         return .created(id: asset.id, status: asset.status, recovered: recovered)
+    }
+
+    /// A delete (`--prune`): journaled like a create (the intent on disk before the call, the
+    /// result the moment it arrives); an id already gone counts as deleted. A group is deleted
+    /// only when it holds nothing this lockfile does not track: its tracked assets were deleted
+    /// before it, and what else it holds is looked at first (then it is only forgotten).
+    private func delete(_ step: Plan.Step, id: String) async throws -> Outcome {
+        let address = step.address
+        if address.isGroup {
+            let left = try await service.allAssets(groupIDs: [id])
+            if !left.isEmpty {
+                try await ledger.record(.forget(address))
+                return .keptHolding(left.count)
+            }
+        }
+        let seq: Int
+        switch await ledger.intent({ JournalRecord.Intent(seq: $0, at: UTCDate.now(), address: address, name: "", deletes: id) })
+        {
+        case .success(let n): seq = n
+        case .failure(let failure): throw failure
+        }
+        do {
+            if address.isGroup {
+                try await service.deleteGroup(id: id)
+            } else {
+                try await service.deleteAsset(id: id)
+            }
+        } catch {
+            try await ledger.abandon(seq)
+            throw error
+        }
+        try await ledger.record(.forget(address), closing: seq)
+        return .deleted
     }
 
     /// A billed, non-idempotent create: its intent is journaled (durably) just before the

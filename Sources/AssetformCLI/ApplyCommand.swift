@@ -47,6 +47,9 @@ extension Assetform {
         @Option(help: "Refuse, before any change, a plan with more than N billed creates.")
         var maxCreates: Int?
 
+        @Option(help: "Refuse, before any change, a plan with more than N deletes (--prune, --prune-failed).")
+        var maxDeletes: Int?
+
         @Option(help: "Calls in flight at most (default: limits.concurrency).")
         var concurrency: Int?
 
@@ -74,6 +77,7 @@ extension Assetform {
                 throw ValidationError("--concurrency must be between 1 and 1024")
             }
             if let maxCreates, maxCreates < 0 { throw ValidationError("--max-creates must be 0 or more") }
+            if let maxDeletes, maxDeletes < 0 { throw ValidationError("--max-deletes must be 0 or more") }
         }
 
         func run() async throws {
@@ -100,6 +104,7 @@ extension Assetform {
                 let output = ApplyOutput(terminal: terminal, json: json, api: session.manifest.provider.api)
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
+                    maxDeletes: maxDeletes,
                     noAdopt: planning.noAdopt, planner: planning.planner(for: session.manifest.provider.api),
                     sourceChecks: sourceChecks,
                     grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
@@ -127,6 +132,7 @@ extension Assetform.ApplyCommand {
         var quiet: Bool
         var autoApprove: Bool
         var maxCreates: Int?
+        var maxDeletes: Int?
         var noAdopt: Bool
         var planner: Planner
         var sourceChecks: SourceCheckOptions
@@ -171,6 +177,9 @@ extension Assetform.ApplyCommand {
             if let checks { output.checked(checks.json) }
             if let maxCreates, plan.billedCreates > maxCreates {
                 throw CommandError.tooManyCreates(plan.billedCreates, max: maxCreates)
+            }
+            if let maxDeletes, plan.count(.delete) > maxDeletes {
+                throw CommandError.tooManyDeletes(plan.count(.delete), max: maxDeletes)
             }
             // The document is a temporary: for 100,000 actions it is large, and not needed after.
             output.planned(

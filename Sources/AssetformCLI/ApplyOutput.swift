@@ -174,6 +174,8 @@ final class ApplyOutput: Sendable {
         case .adopted(let id): return [("outcome", .string("adopted")), ("id", .string(id))]
         case .updated: return [("outcome", .string("updated"))]
         case .forgotten: return [("outcome", .string("forgotten"))]
+        case .deleted: return [("outcome", .string("deleted"))]
+        case .keptHolding(let n): return [("outcome", .string("forgotten")), ("untracked_objects", .int(n))]
         case .moved: return [("outcome", .string("moved"))]
         case .waiting: return [("outcome", .string("waiting"))]
         }
@@ -188,6 +190,9 @@ final class ApplyOutput: Sendable {
         case .adopted(let id): return "adopted \(id)"
         case .updated: return "updated"
         case .forgotten: return "forgotten (the remote object stays)"
+        case .deleted: return "deleted"
+        case .keptHolding(let n):
+            return "not deleted: it holds \(n) object\(n == 1 ? "" : "s") this lockfile does not track; forgotten instead"
         case .moved: return "moved (the lockfile record; no call)"
         case .waiting: return "waiting"
         }
@@ -335,7 +340,8 @@ final class ApplyOutput: Sendable {
             var f: [(String, JSONValue)] = [
                 ("event", .string("summary")), ("created", .int(r.created)), ("replaced", .int(r.replaced)),
                 ("recovered", .int(r.recovered)), ("updated", .int(r.updated)), ("adopted", .int(r.adopted)),
-                ("forgotten", .int(r.forgotten)), ("moved", .int(r.moved)), ("unchanged", .int(r.unchanged)),
+                ("forgotten", .int(r.forgotten)), ("deleted", .int(r.deleted)), ("moved", .int(r.moved)),
+                ("unchanged", .int(r.unchanged)),
                 ("active", .int(r.active)),
                 ("failed", .array(r.failed.map(Self.json))), ("failed_earlier", .array(r.failedEarlier.map(Self.json))),
                 ("possible_duplicates", .array(r.possibleDuplicates.map { .string($0.description) })),
@@ -378,6 +384,7 @@ final class ApplyOutput: Sendable {
         parts += ["\(r.updated) updated", "\(r.adopted) adopted"]
         if r.moved > 0 { parts.append("\(r.moved) moved") }
         if r.forgotten > 0 { parts.append("\(r.forgotten) forgotten") }
+        if r.deleted > 0 { parts.append("\(r.deleted) deleted") }
         parts.append("\(r.unchanged) unchanged")
         if !r.possibleDuplicates.isEmpty {
             parts.append("\(r.possibleDuplicates.count) possible duplicate\(r.possibleDuplicates.count == 1 ? "" : "s")")

@@ -31,6 +31,9 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
 
     // MARK: apply
     case tooManyCreates(Int, max: Int)
+    case tooManyDeletes(Int, max: Int)
+    /// `--prune` on a dialect with no delete call.
+    case cannotDelete(api: String, flag: String)
     /// Preflight (`--check-urls`): sources that would make a create fail.
     case sourceChecksFailed(Int, manifest: String, diagnostics: [Diagnostic])
     /// Preflight could not start (`ASSETFORM_RESOLVE`, `SSL_CERT_FILE`).
@@ -111,6 +114,11 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "
                 + "run `assetform apply` first, which settles them, then \(command)"
         case .bug(let what): "internal error: \(what)"
+        case .tooManyDeletes(let n, let max):
+            "the plan deletes \(n) object\(n == 1 ? "" : "s"), more than --max-deletes \(max); nothing was changed"
+        case .cannotDelete(let api, let flag):
+            "\(flag) deletes remote objects, and the \(api) API has no delete call (only volcengine and byteplus do); "
+                + "without it, what leaves the manifest is forgotten (the remote object stays)"
         case .sourceChecksFailed(let n, let manifest, _):
             "\(n) source\(n == 1 ? "" : "s") of \(manifest) failed \(n == 1 ? "its" : "their") check (above); nothing was "
                 + "created. Fix the URL\(n == 1 ? "" : "s"), or give --skip-failed-checks to leave "
@@ -134,6 +142,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noLockfile, .openIntents: "state"
         case .stalePlan: "stale_plan"
         case .tooManyCreates: "max_creates"
+        case .tooManyDeletes: "max_deletes"
+        case .cannotDelete: "unsupported"
         case .sourceChecksFailed: "check"
         case .preflightSetup: "settings"
         case .needsConfirmation, .cancelled: "confirmation"

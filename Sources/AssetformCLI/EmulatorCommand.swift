@@ -11,11 +11,13 @@ extension Assetform {
         static let configuration = CommandConfiguration(
             commandName: "emulator",
             abstract:
-                "Serve both remote dialects (seedance and 0-0) on one port, for tests, benchmarks and trying assetform out.",
+                "Serve the remote dialects (seedance, 0-0, and the signed volcengine/byteplus one) on one port, for tests, benchmarks and trying assetform out.",
             discussion: """
                 Prints the address it listens on, then serves until interrupted (SIGINT or SIGTERM). \
                 State is in memory unless --state names a file. GET /_emulator/stats reports calls, throttled \
-                responses, committed creates and objects per key; POST /_emulator/reset empties it.
+                responses, committed creates and objects per key; POST /_emulator/reset empties it. The upstream's \
+                own dialect (POST /?Action=…&Version=2024-01-01, signed with HMAC-SHA256) accepts only the pairs \
+                given with --access-key.
                 """
         )
 
@@ -102,6 +104,20 @@ extension Assetform {
 
         @Option(help: "Accept only this API key (repeatable); by default any non-empty key is accepted.")
         var key: [String] = []
+
+        @Option(
+            help: ArgumentHelp(
+                "Accept this access key and secret key on the signed volcengine/byteplus dialect (repeatable); without one, that dialect answers every call 401 InvalidAccessKey.",
+                valueName: "AK:SK"))
+        var accessKey: [String] = []
+
+        // Unconditional: the value may start with "-" (`--clock-offset -20m`).
+        @Option(
+            parsing: .unconditional,
+            help:
+                "Shift the clock the signed dialect checks X-Date against by this much (e.g. 20m, -20m), to provoke or cancel clock skew."
+        )
+        var clockOffset: String?
 
         @Option(help: "Answer this key 403 AccessDenied; repeatable.")
         var denyKey: [String] = []
@@ -193,6 +209,21 @@ extension Assetform {
             c.unsubscribedKeys = Set(unsubscribedKey)
             c.projects = project.isEmpty ? nil : Set(project)
             c.seed = seed
+            for pair in accessKey {
+                // The secret may itself hold a colon: split at the first.
+                let parts = pair.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    // Never echo the value: it holds a secret.
+                    throw ValidationError("--access-key takes ACCESS_KEY:SECRET_KEY, both non-empty")
+                }
+                c.accessKeys[String(parts[0])] = String(parts[1])
+            }
+            if let clockOffset {
+                let negative = clockOffset.hasPrefix("-")
+                let magnitude = negative || clockOffset.hasPrefix("+") ? String(clockOffset.dropFirst()) : clockOffset
+                let d = try duration(magnitude, "--clock-offset")
+                c.clockOffset = negative ? .zero - d : d
+            }
             return c
         }
 
@@ -217,7 +248,7 @@ extension Assetform {
             do {
                 try await Emulator.serve(configuration) { running in
                     // Always printed, even with --quiet: scripts read the address from it.
-                    print("assetform emulator listening on \(running.baseURL) (seedance and 0-0)")
+                    print("assetform emulator listening on \(running.baseURL) (seedance, 0-0 and volcengine/byteplus)")
                     fflush(nil)
                 }
             } catch let error as EmulatorError {

@@ -21,18 +21,33 @@ struct PlanningOptions: ParsableArguments {
         transform: Address.argument)
     var targets: [Address] = []
 
+    @Flag(
+        help:
+            "Delete remotely what this lockfile tracks and the manifest no longer declares, instead of forgetting it (volcengine and byteplus; cannot be undone)."
+    )
+    var prune = false
+
+    @Flag(help: "Delete remotely the tracked assets that failed (they hold quota) (volcengine and byteplus).")
+    var pruneFailed = false
+
     /// Whether any of them changes what would be planned (a saved plan cannot be changed).
-    var shapeThePlan: Bool { retryFailed || !replace.isEmpty || !targets.isEmpty }
+    var shapeThePlan: Bool { retryFailed || !replace.isEmpty || !targets.isEmpty || prune || pruneFailed }
 
     /// Every address named must be one the session knows, and the manifest's moves must fit
     /// the lockfile.
     func check(_ session: Session) throws {
+        let api = session.manifest.provider.api
+        if prune || pruneFailed, !Capabilities.of(api).canDelete {
+            throw CommandError.cannotDelete(api: api.rawValue, flag: prune ? "--prune" : "--prune-failed")
+        }
         try session.checkTargets(targets)
         try session.checkReplacements(replace)
         try session.checkMoves()
     }
 
     func planner(for api: API) -> Planner {
-        Planner(capabilities: .of(api), retryFailed: retryFailed, targets: targets, replace: replace)
+        Planner(
+            capabilities: .of(api), retryFailed: retryFailed, targets: targets, replace: replace, prune: prune,
+            pruneFailed: pruneFailed)
     }
 }

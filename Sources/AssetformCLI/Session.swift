@@ -53,6 +53,9 @@ struct Session {
     var journal: JournalReplay?
 
     var journalPath: String { lockPath + ".journal" }
+    /// The in-process emulator's own credentials for the upstream's dialects (`--emulate`).
+    static let emulatorAccessKey = "AKassetform-emulator"
+    static let emulatorSecretKey = "assetform-emulator-secret"
     static func exclusiveLockPath(_ lockPath: String) -> String { lockPath + ".lck" }
 
     static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true)
@@ -82,10 +85,16 @@ struct Session {
             // manifest's address instead. Its data is kept under a key of its own, whatever key the
             // environment holds: the same lockfile plans the same way with a real key exported.
             let key = "assetform-emulator"
+            let provider = manifest.provider
             settings = RemoteSettings(
-                api: manifest.provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
-                projectName: manifest.provider.projectName,
-                platform: manifest.provider.platform ?? Provider.defaultPlatform, limits: manifest.limits)
+                api: provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
+                signing: provider.api.isNative
+                    ? SigningKey(
+                        accessKey: Self.emulatorAccessKey, secretKey: Self.emulatorSecretKey,
+                        region: provider.region ?? provider.api.defaultRegion ?? "")
+                    : nil,
+                projectName: provider.projectName, platform: provider.platform ?? Provider.defaultPlatform,
+                limits: manifest.limits)
         } else if needsService {
             settings = try RemoteSettings.resolve(manifest, environment: environment)
         }
@@ -228,6 +237,7 @@ struct Session {
                 do { try AtomicFile.makeFolder(folder) } catch { throw CommandError.file(error) }
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
+                configuration.accessKeys = [Self.emulatorAccessKey: Self.emulatorSecretKey]
                 // Throttling as the service does it, at the rates the manifest asks for or above;
                 // under `auto`, an account of 10 creates a second, for it to find.
                 for (action, rate) in EmulatorConfiguration.documentedRates {

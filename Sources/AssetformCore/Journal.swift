@@ -30,10 +30,14 @@ public enum JournalRecord: Sendable, Equatable {
         public var revision: String?
         /// For an asset whose source apply checked: what it looked like.
         public var source: SourceFingerprint?
+        /// A delete (`--prune`) of this id, not a create: its outcome, if unknown, is settled by the
+        /// next plan (the object is there to delete again, or gone), so it is never an open create.
+        public var deletes: String?
 
         public init(
             seq: Int, at: Double, address: Address, name: String, description: String? = nil, groupID: String? = nil,
-            type: AssetType? = nil, url: String? = nil, revision: String? = nil, source: SourceFingerprint? = nil
+            type: AssetType? = nil, url: String? = nil, revision: String? = nil, source: SourceFingerprint? = nil,
+            deletes: String? = nil
         ) {
             self.seq = seq
             self.at = at
@@ -45,6 +49,7 @@ public enum JournalRecord: Sendable, Equatable {
             self.url = url
             self.revision = revision
             self.source = source
+            self.deletes = deletes
         }
 
         public var isAsset: Bool { groupID != nil }
@@ -71,6 +76,7 @@ public enum JournalRecord: Sendable, Equatable {
             if let u = i.url { fields.append(("url", .string(u))) }
             if let r = i.revision { fields.append(("revision", .string(r))) }
             if let s = i.source, !s.isEmpty { fields.append(("source", s.json)) }
+            if let d = i.deletes { fields.append(("deletes", .string(d))) }
             value = .object(fields)
         case .abandon(let seq):
             value = .object([("op", .string("abandon")), ("seq", .int(seq))])
@@ -129,7 +135,7 @@ public enum JournalRecord: Sendable, Equatable {
                     seq: seq, at: at, address: address, name: name, description: v["description"]?.string,
                     groupID: v["group_id"]?.string, type: v["type"]?.string.flatMap(AssetType.init(rawValue:)),
                     url: v["url"]?.string, revision: v["revision"]?.string,
-                    source: v["source"].flatMap(SourceFingerprint.init(json:))))
+                    source: v["source"].flatMap(SourceFingerprint.init(json:)), deletes: v["deletes"]?.string))
         case "abandon":
             guard let seq = v["seq"]?.int else { return nil }
             self = .abandon(seq: seq)
@@ -230,6 +236,7 @@ public struct JournalReplay: Sendable {
                 lockfile: Lockfile(provider: provider), openIntents: [], records: count, tornTail: torn)
         }
         return JournalReplay(
-            lockfile: lockfile, openIntents: order.compactMap { open[$0] }, records: count, tornTail: torn)
+            lockfile: lockfile, openIntents: order.compactMap { open[$0] }.filter { $0.deletes == nil }, records: count,
+            tornTail: torn)
     }
 }

@@ -58,5 +58,11 @@ extension Lockfile {
 }
 
 extension Capabilities {
-    public static func of(_ api: API) -> Capabilities { api == .seedance ? .seedance : .zeroZero }
+    public static func of(_ api: API) -> Capabilities {
+        switch api {
+        case .seedance: .seedance
+        case .zeroZero: .zeroZero
+        case .volcengine, .byteplus: .native
+        }
+    }
 }

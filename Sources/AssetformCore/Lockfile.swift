@@ -121,6 +121,6 @@ public struct LockedAsset: Sendable, Equatable {
 
     /// The reference for an id, as the dialect writes it.
     public static func ref(for id: String, api: API) -> String {
-        api == .seedance ? "asset://" + id : id
+        api == .zeroZero ? id : "asset://" + id
     }
 }

@@ -27,15 +27,57 @@ public struct Manifest: Sendable, Equatable {
     public var assetCount: Int { groups.reduce(0) { $0 + $1.assets.count } }
 }
 
-/// The two remote dialects (API.md).
+/// The remote dialects (API.md): two resellers', and the upstream's own two (§5), which sign
+/// each request with an access key and a secret key and can delete.
 public enum API: String, Sendable, CaseIterable {
     case seedance
     case zeroZero = "0-0"
+    case volcengine
+    case byteplus
 
     public var defaultBaseURL: String {
         switch self {
         case .seedance: "https://gogogotoken.com"
         case .zeroZero: "https://api.0-0.pro"
+        case .volcengine, .byteplus: baseURL(region: defaultRegion ?? "")
+        }
+    }
+
+    /// Volcengine Ark or BytePlus ModelArk: signed requests, `DeleteAsset` and `DeleteAssetGroup`.
+    public var isNative: Bool { self == .volcengine || self == .byteplus }
+
+    /// The upstream's region when the manifest names none.
+    public var defaultRegion: String? {
+        switch self {
+        case .volcengine: "cn-beijing"
+        case .byteplus: "ap-southeast-1"
+        default: nil
+        }
+    }
+
+    /// The upstream's address for a region (API.md §5).
+    public func baseURL(region: String) -> String {
+        switch self {
+        case .volcengine: "https://ark.\(region).volcengineapi.com"
+        case .byteplus: "https://ark.\(region).byteplusapi.com"
+        default: defaultBaseURL
+        }
+    }
+
+    /// The variables that hold the access key and the secret key, unless the manifest names others.
+    public var defaultAccessKeyEnv: String? {
+        switch self {
+        case .volcengine: "VOLCENGINE_ACCESS_KEY"
+        case .byteplus: "BYTEPLUS_ACCESS_KEY"
+        default: nil
+        }
+    }
+
+    public var defaultSecretKeyEnv: String? {
+        switch self {
+        case .volcengine: "VOLCENGINE_SECRET_KEY"
+        case .byteplus: "BYTEPLUS_SECRET_KEY"
+        default: nil
         }
     }
 }
@@ -53,16 +95,26 @@ public struct Provider: Sendable, Equatable {
     public var projectName: String
     /// `0-0` only; nil on seedance.
     public var platform: String?
+    /// The upstream's region, for its dialects (nil for the resellers').
+    public var region: String?
+    /// The variables that hold the access key and the secret key, for the upstream's dialects.
+    public var accessKeyEnv: String?
+    public var secretKeyEnv: String?
 
     public init(
         api: API, baseURL: String? = nil, apiKeyEnv: String = Provider.defaultAPIKeyEnv,
-        projectName: String = Provider.defaultProjectName, platform: String? = nil
+        projectName: String = Provider.defaultProjectName, platform: String? = nil, region: String? = nil,
+        accessKeyEnv: String? = nil, secretKeyEnv: String? = nil
     ) {
         self.api = api
-        self.baseURL = baseURL ?? api.defaultBaseURL
+        let region = region ?? api.defaultRegion
+        self.region = region
+        self.baseURL = baseURL ?? region.map(api.baseURL(region:)) ?? api.defaultBaseURL
         self.apiKeyEnv = apiKeyEnv
         self.projectName = projectName
         self.platform = platform ?? (api == .zeroZero ? Provider.defaultPlatform : nil)
+        self.accessKeyEnv = accessKeyEnv ?? api.defaultAccessKeyEnv
+        self.secretKeyEnv = secretKeyEnv ?? api.defaultSecretKeyEnv
     }
 }
 

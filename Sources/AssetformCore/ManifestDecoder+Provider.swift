@@ -19,6 +19,10 @@ extension ManifestDecoder {
         var keyEnv = Provider.defaultAPIKeyEnv
         var project = Provider.defaultProjectName
         var platform: (String, Mark)?
+        var region: (String, Mark)?
+        var accessKeyEnv: (String, Mark)?
+        var secretKeyEnv: (String, Mark)?
+        var apiKeyEnvMark: Mark?
         var ok = true
         for entry in m.entries {
             guard let key = fieldName(entry.key, in: "provider") else { continue }
@@ -41,11 +45,37 @@ extension ManifestDecoder {
                     baseURL = value.hasSuffix("/") ? String(value.dropLast()) : value
                 }
             case "api_key_env":
+                apiKeyEnvMark = entry.key.mark
                 guard let value = text(entry.value, field: "provider.api_key_env") else { ok = false; continue }
                 if Self.isEnvironmentName(value) {
                     keyEnv = value
                 } else {
                     error(.invalidEnvironmentName(value), at: entry.value.mark)
+                    ok = false
+                }
+            case "access_key_env", "secret_key_env":
+                guard let value = text(entry.value, field: "provider.\(key)") else { ok = false; continue }
+                if Self.isEnvironmentName(value) {
+                    if key == "access_key_env" {
+                        accessKeyEnv = (value, entry.key.mark)
+                    } else {
+                        secretKeyEnv = (value, entry.key.mark)
+                    }
+                } else {
+                    error(.invalidEnvironmentName(value), at: entry.value.mark)
+                    ok = false
+                }
+            case "region":
+                guard let value = text(entry.value, field: "provider.region") else { ok = false; continue }
+                if !value.isEmpty, value.count <= 32,
+                    value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+                {
+                    region = (value, entry.key.mark)
+                } else {
+                    error(
+                        .invalidText(
+                            field: "provider.region", reason: "must be a region name such as cn-beijing or ap-southeast-1"),
+                        at: entry.value.mark)
                     ok = false
                 }
             case "project_name":
@@ -70,7 +100,26 @@ extension ManifestDecoder {
             error(.platformOnlyForZeroZero, at: mark)
             return nil
         }
-        return Provider(api: api, baseURL: baseURL, apiKeyEnv: keyEnv, projectName: project, platform: platform?.0)
+        // The upstream signs with an access key and a secret key; the resellers take an API key.
+        var wrongDialect = false
+        for (key, mark) in [("region", region?.1), ("access_key_env", accessKeyEnv?.1), ("secret_key_env", secretKeyEnv?.1)]
+        where !api.isNative {
+            guard let mark else { continue }
+            error(.keyNotForDialect(key: key, api: api.rawValue, hint: "it is for volcengine and byteplus"), at: mark)
+            wrongDialect = true
+        }
+        if api.isNative, let mark = apiKeyEnvMark {
+            error(
+                .keyNotForDialect(
+                    key: "api_key_env", api: api.rawValue,
+                    hint: "\(api.rawValue) signs each request with access_key_env and secret_key_env"),
+                at: mark)
+            wrongDialect = true
+        }
+        if wrongDialect { return nil }
+        return Provider(
+            api: api, baseURL: baseURL, apiKeyEnv: keyEnv, projectName: project, platform: platform?.0, region: region?.0,
+            accessKeyEnv: accessKeyEnv?.0, secretKeyEnv: secretKeyEnv?.0)
     }
 
     static func isEnvironmentName(_ s: String) -> Bool {

@@ -2,7 +2,9 @@
 /// and the JSON Schema (`ManifestSchema`) is generated from.
 public enum ManifestKeys {
     public static let top = ["version", "provider", "limits", "groups", "moved", "checks"]
-    public static let provider = ["api", "base_url", "api_key_env", "project_name", "platform"]
+    public static let provider = [
+        "api", "base_url", "api_key_env", "project_name", "platform", "region", "access_key_env", "secret_key_env",
+    ]
     public static let limits = ["concurrency", "rate", "attempts", "timeout", "wait", "processing"]
     public static let rate = ["create_asset", "write", "read"]
     public static let group = ["name", "description", "assets"]

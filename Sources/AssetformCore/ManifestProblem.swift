@@ -27,6 +27,7 @@ public enum ManifestProblem: Sendable, Hashable {
     case invalidLimit(field: String, reason: String)
     case invalidDuration(field: String, found: String)
     case platformOnlyForZeroZero
+    case keyNotForDialect(key: String, api: String, hint: String)
     case invalidEnvironmentName(String)
     case invalidMove(String)
     case duplicateMove(Address, end: String, first: Mark)
@@ -115,6 +116,8 @@ public enum ManifestProblem: Sendable, Hashable {
             return "group \"\(key)\" has no assets"
         case .typeDisagreesWithExtension(let type, let inferred):
             return "type is \(type), but the URL's extension says \(inferred)"
+        case .keyNotForDialect(let key, let api, let hint):
+            return "provider.\(key) does not apply to api \(api): \(hint)"
         case .sourceProblem(let address, let message):
             return "\(address): \(message)"
         case .sourceChanged(let address, let change):

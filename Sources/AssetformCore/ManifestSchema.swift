@@ -56,6 +56,9 @@ public enum ManifestSchema {
                 "api_key_env": pattern("^[A-Za-z_][A-Za-z0-9_]*$"),
                 "project_name": text(1, 64),
                 "platform": text(1, 64),
+                "region": pattern("^[a-z0-9-]{1,32}$"),
+                "access_key_env": pattern("^[A-Za-z_][A-Za-z0-9_]*$"),
+                "secret_key_env": pattern("^[A-Za-z_][A-Za-z0-9_]*$"),
             ], required: ["api"])
     }
 

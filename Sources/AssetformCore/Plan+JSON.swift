@@ -185,6 +185,9 @@ extension Plan.Step {
         case (_, .forget):
             guard let id else { return nil }
             action = .forget(id: id)
+        case (_, .delete):
+            guard let id else { return nil }
+            action = .delete(id: id)
         case (_, .move):
             guard let id, let text = a["moved_from"]?.string, let from = try? Address(parsing: text),
                 from.isGroup == address.isGroup

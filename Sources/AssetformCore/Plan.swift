@@ -4,7 +4,7 @@
 public struct Plan: Sendable, Equatable {
     /// The kind of change, as the text and JSON forms name it and as the summary counts it.
     public enum Verb: String, Sendable, CaseIterable {
-        case create, adopt, move, update, replace, wait, forget
+        case create, adopt, move, update, replace, wait, forget, delete
         /// A remote asset that failed and is left alone (no `--retry-failed`, same url): reported.
         case failed
 
@@ -18,6 +18,7 @@ public struct Plan: Sendable, Equatable {
             case .move: "→"
             case .wait: "…"
             case .forget: "-"
+            case .delete: "x"
             case .failed: "!"
             }
         }
@@ -79,6 +80,9 @@ public struct Plan: Sendable, Equatable {
         case wait(id: String)
         /// Tracked, and no longer in the manifest: dropped from the lockfile; the remote object stays.
         case forget(id: String)
+        /// Deleted remotely (`--prune`, `--prune-failed`), then dropped from the lockfile: the
+        /// upstream's dialects only. Never anything the lockfile does not track.
+        case delete(id: String)
         /// The record of `id` moves from `from` to the step's address (a key renamed): no call.
         case move(from: Address, id: String)
         /// A tracked asset that failed remotely, left alone: reported.
@@ -92,6 +96,7 @@ public struct Plan: Sendable, Equatable {
             case .replaceAsset: .replace
             case .wait: .wait
             case .forget: .forget
+            case .delete: .delete
             case .move: .move
             case .failed: .failed
             }
@@ -103,7 +108,7 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .createGroup(_, _, let gone), .createAsset(_, let gone): gone
             case .adoptGroup(let id, _, _), .updateGroup(let id, _, _), .adoptAsset(_, let id, _), .updateAsset(let id, _),
-                .wait(let id), .forget(let id), .failed(let id, _), .move(_, let id):
+                .wait(let id), .forget(let id), .delete(let id), .failed(let id, _), .move(_, let id):
                 id
             case .replaceAsset(_, let old, _, _, _, _): old
             }

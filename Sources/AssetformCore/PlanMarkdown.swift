@@ -17,7 +17,9 @@ public struct PlanMarkdown: Sendable {
         let kinds: [(Plan.Verb, String)] = [
             (.create, "Create"), (.replace, "Replace (a new billed create each; the old asset stays remotely)"),
             (.update, "Update"), (.adopt, "Adopt (recorded, no billed call)"), (.move, "Move (the lockfile record, no call)"),
-            (.forget, "Forget (the remote object stays)"), (.wait, "Processing"), (.failed, "Failed remotely, left alone"),
+            (.forget, "Forget (the remote object stays)"),
+            (.delete, "Delete (remotely, and from the lockfile; it cannot be undone)"), (.wait, "Processing"),
+            (.failed, "Failed remotely, left alone"),
         ]
         for (verb, title) in kinds {
             let steps = plan.steps.filter { $0.verb == verb }

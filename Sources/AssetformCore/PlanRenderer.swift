@@ -54,6 +54,7 @@ public struct PlanRenderer: Sendable {
         case .move: return "move: \(reason)"
         case .wait: return "wait: \(reason)"
         case .forget: return "forget: \(reason)"
+        case .delete: return "delete \((step.remoteID ?? "").visible): \(reason)"
         case .failed: return reason
         case .create: return "create: \(reason)"
         }
@@ -68,8 +69,8 @@ public struct PlanRenderer: Sendable {
         var parts: [String] = []
         for (action, word) in [
             (Plan.Verb.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
-            (.move, "to move"), (.forget, "to forget"),
-        ] where action != .move || plan.count(.move) > 0 {
+            (.move, "to move"), (.forget, "to forget"), (.delete, "to delete"),
+        ] where (action != .move && action != .delete) || plan.count(action) > 0 {
             parts.append("\(plan.count(action)) \(word)")
         }
         var line = "Plan: " + parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
@@ -122,6 +123,7 @@ public struct PlanRenderer: Sendable {
         case .move: "36"
         case .wait: "34"
         case .forget: "31"
+        case .delete: "1;31"
         case .failed: "1;31"
         }
     }

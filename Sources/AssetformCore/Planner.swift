@@ -9,12 +9,22 @@ public struct Planner: Sendable {
     /// Register these again (`--replace`): an asset, or every asset of a group. The content
     /// behind a URL may change while the URL stays the same.
     public var replace: [Address] = []
+    /// `--prune`: delete (where the dialect can) what the lockfile tracks and the manifest no
+    /// longer declares, instead of forgetting it.
+    public var prune = false
+    /// `--prune-failed`: delete the tracked assets that failed remotely (they hold quota).
+    public var pruneFailed = false
 
-    public init(capabilities: Capabilities, retryFailed: Bool = false, targets: [Address] = [], replace: [Address] = []) {
+    public init(
+        capabilities: Capabilities, retryFailed: Bool = false, targets: [Address] = [], replace: [Address] = [],
+        prune: Bool = false, pruneFailed: Bool = false
+    ) {
         self.capabilities = capabilities
         self.retryFailed = retryFailed
         self.targets = targets
         self.replace = replace
+        self.prune = prune
+        self.pruneFailed = pruneFailed
     }
 
     /// `remote` nil means `--no-refresh`: trust the lockfile.
@@ -24,6 +34,7 @@ public struct Planner: Sendable {
         for group in manifest.groups { work.plan(group) }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
+        if capabilities.canDelete && (prune || pruneFailed) { plan.steps = pruning(plan.steps, lock: lock) }
         // 0-0 cannot list: without a lockfile nothing tells a new asset from one registered before.
         if !capabilities.canList, lock?.groups.isEmpty ?? true, plan.billedCreates > 0 {
             plan.warnings.append(
@@ -42,6 +53,52 @@ public struct Planner: Sendable {
                     + "settings first, or `assetform forget` those addresses and `assetform import` what exists.")
         }
         return plan
+    }
+
+    /// `--prune`: forgets become deletes (a group's tracked assets are deleted before it, each
+    /// a step of its own). `--prune-failed`: a Failed asset left alone is deleted; one created
+    /// again (`--retry-failed`, a changed url) has its old asset deleted first, which frees its
+    /// slot before the new create. Only ids the lockfile tracks are ever named.
+    func pruning(_ steps: [Plan.Step], lock: Lockfile?) -> [Plan.Step] {
+        var out: [Plan.Step] = []
+        for step in steps {
+            switch step.action {
+            case .forget(let id) where prune:
+                if step.address.isGroup, let group = lock?.groups[step.address.group] {
+                    for (key, a) in group.assets.sorted(by: { $0.key < $1.key }) {
+                        out.append(
+                            Plan.Step(
+                                address: Address(group: step.address.group, asset: key), action: .delete(id: a.id),
+                                reason: "its group left the manifest; deleted (--prune)"))
+                    }
+                    let n = group.assets.count
+                    out.append(
+                        Plan.Step(
+                            address: step.address, action: .delete(id: id),
+                            reason: "not in the manifest; deleted (--prune) after its \(n) tracked asset\(n == 1 ? "" : "s"), "
+                                + "unless it holds objects this lockfile does not track (then it is only forgotten)"))
+                } else {
+                    let why = step.reason.hasPrefix("not in the manifest") ? "not in the manifest" : step.reason
+                    out.append(Plan.Step(address: step.address, action: .delete(id: id), reason: "\(why); deleted (--prune)"))
+                }
+            case .failed(let id, let failure) where pruneFailed:
+                let why = failure.map { "\($0.code): \($0.message)" } ?? "no reason given"
+                out.append(
+                    Plan.Step(
+                        address: step.address, action: .delete(id: id),
+                        reason: "failed remotely (\(why)); deleted (--prune-failed); the next apply creates it again "
+                            + "unless it leaves the manifest"))
+            case .replaceAsset(_, let old, _, _, _, let failure?) where pruneFailed:
+                out.append(
+                    Plan.Step(
+                        address: step.address, action: .delete(id: old),
+                        reason: "failed remotely (\(failure.code)); deleted (--prune-failed) before it is created again"))
+                out.append(step)
+            default:
+                out.append(step)
+            }
+        }
+        return out
     }
 
     /// The manifest's `moved:` entries that cannot be made against this lockfile (their new

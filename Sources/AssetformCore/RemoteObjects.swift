@@ -89,7 +89,17 @@ public struct Page<Item: Sendable>: Sendable {
 public struct Capabilities: Sendable, Equatable {
     public var canList: Bool
     public var canUpdate: Bool
+    /// `DeleteAsset` and `DeleteAssetGroup` (the upstream's own dialects only).
+    public var canDelete: Bool
+
+    public init(canList: Bool, canUpdate: Bool, canDelete: Bool = false) {
+        self.canList = canList
+        self.canUpdate = canUpdate
+        self.canDelete = canDelete
+    }
 
     public static let seedance = Capabilities(canList: true, canUpdate: true)
     public static let zeroZero = Capabilities(canList: false, canUpdate: false)
+    /// Volcengine and BytePlus: the seedance actions, and deletes.
+    public static let native = Capabilities(canList: true, canUpdate: true, canDelete: true)
 }

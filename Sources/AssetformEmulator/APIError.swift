@@ -3,6 +3,8 @@ struct APIError: Error, Sendable {
     var status: Int
     var code: String
     var message: String
+    /// The numeric code the upstream's gateway adds to its common errors (`CodeN`), if any.
+    var codeN: Int? = nil
 
     static func invalid(_ message: String) -> APIError { APIError(status: 400, code: "InvalidParameter", message: message) }
     static func missing(_ field: String) -> APIError {

@@ -79,6 +79,12 @@ public struct EmulatorConfiguration: Sendable {
     public var maxAssetsPerKey: Int?
     /// When set, only these keys are accepted; others get 401.
     public var allowedKeys: Set<String>?
+    /// The upstream's signed dialect (`POST /?Action=…&Version=2024-01-01`): the access keys it
+    /// accepts, each with its secret key. Empty answers every call there 401 `InvalidAccessKey`.
+    public var accessKeys: [String: String] = [:]
+    /// Added to the emulator's clock when it checks a signed request's `X-Date` (may be
+    /// negative), so that a test can provoke, or cancel, clock skew.
+    public var clockOffset: Duration = .zero
     /// Keys answered 403 `AccessDenied`, and 403 `SubscriptionRequired`.
     public var deniedKeys: Set<String> = []
     public var unsubscribedKeys: Set<String> = []
@@ -98,5 +104,7 @@ public struct EmulatorConfiguration: Sendable {
     public static let documentedRates: [String: Double] = [
         "CreateAssetGroup": 30, "CreateAsset": 1, "GetAssetGroup": 100, "GetAsset": 100,
         "ListAssetGroups": 30, "ListAssets": 30, "UpdateAssetGroup": 30, "UpdateAsset": 30,
+        // The upstream's deletes (API.md §5) have no documented rate: as its other writes (assumed).
+        "DeleteAssetGroup": 30, "DeleteAsset": 30,
     ]
 }

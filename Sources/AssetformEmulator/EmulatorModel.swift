@@ -1,7 +1,10 @@
-/// The two dialects the emulator serves; their data is kept apart, as on two services.
+/// The dialects the emulator serves; their data is kept apart, as on separate services.
 public enum Dialect: String, Sendable, Codable, CaseIterable {
     case seedance
     case zeroZero = "0-0"
+    /// The upstream's own signed API (API.md §5): one name for Volcengine and BytePlus, which
+    /// speak the same protocol.
+    case volcengine
 }
 
 struct GroupRecord: Codable, Sendable {
@@ -61,5 +64,28 @@ struct Tenant: Codable, Sendable {
     mutating func sequence() -> Int {
         nextSequence += 1
         return nextSequence
+    }
+
+    /// Removes an asset from every index; the asset removed, or nil when there was none.
+    @discardableResult
+    mutating func removeAsset(_ id: String) -> AssetRecord? {
+        guard let asset = assets.removeValue(forKey: id) else { return nil }
+        assetOrder.removeAll { $0 == id }
+        groupAssets[asset.groupID]?.removeAll { $0 == id }
+        return asset
+    }
+
+    /// Removes a group and every asset in it; the assets removed.
+    mutating func removeGroup(_ id: String) -> [AssetRecord] {
+        guard groups.removeValue(forKey: id) != nil else { return [] }
+        groupOrder.removeAll { $0 == id }
+        let ids = Set(groupAssets.removeValue(forKey: id) ?? [])
+        guard !ids.isEmpty else { return [] }
+        var removed: [AssetRecord] = []
+        for assetID in ids {
+            if let asset = assets.removeValue(forKey: assetID) { removed.append(asset) }
+        }
+        assetOrder.removeAll { ids.contains($0) }
+        return removed
     }
 }

@@ -3,12 +3,13 @@ import Hummingbird
 import JSON
 import NIOCore
 
-/// Routes of both dialects and the emulator's own `/_emulator/…` paths on one router.
+/// Routes of every dialect and the emulator's own `/_emulator/…` paths on one router.
 enum EmulatorRouter {
     static func make(state: EmulatorState, configuration: EmulatorConfiguration) -> Router<EmulatorContext> {
         let router = Router(context: EmulatorContext.self)
         let seedance = SeedanceAPI(state: state, configuration: configuration)
         let zeroZero = ZeroZeroAPI(state: state, configuration: configuration)
+        let native = NativeAPI(seedance: seedance, configuration: configuration)
 
         router.post("/v1/seedance/asset/:action") { request, context in
             guard let key = apiKey(request, configuration) else { return respond(EmulatorResponse.unauthorized, context) }
@@ -31,6 +32,12 @@ enum EmulatorRouter {
         router.post("/v1/assets", use: zeroZeroRoute(.createAsset))
         router.get("/v1/assets/:id", use: zeroZeroRoute(.getAsset))
 
+        // The upstream's own dialect: `POST /?Action=…&Version=…`, signed (API.md §5).
+        router.post("/") { request, context in
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            return respond(await native.handle(incoming(request, body: Array(body.readableBytesView))), context)
+        }
+
         router.get("/_emulator/stats") { _, context in
             respond(EmulatorResponse(status: 200, body: await state.statsJSON()), context)
         }
@@ -51,6 +58,23 @@ enum EmulatorRouter {
         guard !key.isEmpty else { return nil }
         if let allowed = configuration.allowedKeys, !allowed.contains(String(key)) { return nil }
         return String(key)
+    }
+
+    /// A request as the signature check reads it: the target as sent, and the headers by
+    /// lower-case name, with `host` (which HTTP/1 → HTTP types moves to the authority).
+    static func incoming(_ request: Request, body: [UInt8]) -> NativeAPI.Incoming {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if let earlier = headers[name] {
+                headers[name] = earlier + "," + field.value
+            } else {
+                headers[name] = field.value
+            }
+        }
+        if headers["host"] == nil, let authority = request.head.authority { headers["host"] = authority }
+        return NativeAPI.Incoming(
+            method: request.method.rawValue, target: request.head.path ?? "/", headers: headers, body: body)
     }
 
     static let retryAfter = HTTPField.Name("Retry-After")!

@@ -27,6 +27,10 @@ actor EmulatorState {
         var processingPeak: [Dialect: Int] = [:]
         /// Creates refused because the key had its most assets Processing.
         var processingRefused: [Dialect: Int] = [:]
+        /// Deletes done (the upstream's `DeleteAssetGroup` / `DeleteAsset`); a group's assets
+        /// count with the assets.
+        var deletedGroups: [Dialect: Int] = [:]
+        var deletedAssets: [Dialect: Int] = [:]
     }
 
     /// Per tenant, when each asset it created in this process stops Processing, earliest first
@@ -35,8 +39,10 @@ actor EmulatorState {
     /// Per tenant, billed creates made (for `balance`).
     private var billed: [String: Int] = [:]
 
-    /// The writes a per-minute write quota counts.
-    static let writeActions: Set<String> = ["CreateAssetGroup", "CreateAsset", "UpdateAssetGroup", "UpdateAsset"]
+    /// The writes a per-minute write quota counts (creates, updates and deletes, API.md §1).
+    static let writeActions: Set<String> = [
+        "CreateAssetGroup", "CreateAsset", "UpdateAssetGroup", "UpdateAsset", "DeleteAssetGroup", "DeleteAsset",
+    ]
 
     init(configuration: EmulatorConfiguration, restoring persisted: PersistedState? = nil) {
         self.configuration = configuration
@@ -137,7 +143,7 @@ actor EmulatorState {
     private func newID(_ dialect: Dialect, prefix: String, now: Double, in tenant: Tenant) -> String {
         while true {
             let id =
-                dialect == .seedance
+                dialect != .zeroZero
                 // The upstream's ids carry its local time, UTC+8 (API.md §1): never a UTC time.
                 ? "\(prefix)-\(UTCDate.compact(now, offset: 8 * 3600))-\(randomSuffix(5, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"))"
                 : "\(prefix == "asset" ? "Asset" : "group")-\(randomSuffix(16, alphabet: "0123456789abcdef"))"
@@ -241,10 +247,10 @@ actor EmulatorState {
         return a
     }
 
-    func updateGroup(key: String, id: String, project: String, name: String?, description: String?) throws(APIError)
-        -> GroupRecord
+    func updateGroup(_ dialect: Dialect, key: String, id: String, project: String, name: String?, description: String?)
+        throws(APIError) -> GroupRecord
     {
-        let tk = tenantKey(.seedance, key)
+        let tk = tenantKey(dialect, key)
         guard var g = tenants[tk]?.groups[id], g.projectName == project else {
             throw .notFound("NotFound.group_id", "the asset group \(id) does not exist")
         }
@@ -256,8 +262,10 @@ actor EmulatorState {
         return g
     }
 
-    func updateAsset(key: String, id: String, project: String, name: String?) throws(APIError) -> AssetRecord {
-        let tk = tenantKey(.seedance, key)
+    func updateAsset(_ dialect: Dialect, key: String, id: String, project: String, name: String?) throws(APIError)
+        -> AssetRecord
+    {
+        let tk = tenantKey(dialect, key)
         guard var a = tenants[tk]?.assets[id], a.projectName == project else {
             throw .notFound("NotFound.asset_id", "the asset \(id) does not exist")
         }
@@ -268,7 +276,47 @@ actor EmulatorState {
         return a
     }
 
-    // MARK: - Lists (seedance)
+    // MARK: - Deletes (the upstream's own dialect)
+
+    /// `DeleteAsset`: the asset is gone at once; it frees its place in the pool, and in the
+    /// Processing window if it was still Processing.
+    func deleteAsset(_ dialect: Dialect, key: String, id: String, project: String?) throws(APIError) {
+        let tk = tenantKey(dialect, key)
+        guard let a = tenants[tk]?.assets[id], project == nil || a.projectName == project else {
+            throw .notFound("NotFound.asset_id", "the asset \(id) does not exist")
+        }
+        tenants[tk]?.removeAsset(a.id)
+        released(tk, [a])
+        stats.deletedAssets[dialect, default: 0] += 1
+        dirty = true
+    }
+
+    /// `DeleteAssetGroup`: the group and every asset in it are gone at once (irreversibly).
+    func deleteGroup(_ dialect: Dialect, key: String, id: String, project: String?) throws(APIError) {
+        let tk = tenantKey(dialect, key)
+        guard let g = tenants[tk]?.groups[id], project == nil || g.projectName == project else {
+            throw .notFound("NotFound.group_id", "the asset group \(id) does not exist")
+        }
+        let removed = tenants[tk]?.removeGroup(g.id) ?? []
+        released(tk, removed)
+        stats.deletedGroups[dialect, default: 0] += 1
+        stats.deletedAssets[dialect, default: 0] += removed.count
+        dirty = true
+    }
+
+    /// Forgets what a tenant's list cache and Processing window held of deleted assets.
+    private func released(_ tk: String, _ removed: [AssetRecord]) {
+        // A delete leaves the create count the cache is keyed by as it was: drop the cache.
+        listCache[tk] = nil
+        guard var window = processing[tk] else { return }
+        let now = Self.now()
+        for a in removed where a.readyTime > now {
+            if let i = window.firstIndex(of: a.readyTime) { window.remove(at: i) }
+        }
+        processing[tk] = window
+    }
+
+    // MARK: - Lists (seedance and volcengine)
 
     struct ListQuery: Sendable {
         var project: String
@@ -281,8 +329,8 @@ actor EmulatorState {
         var descending: Bool
     }
 
-    func listGroups(key: String, _ q: ListQuery) -> (items: [GroupRecord], total: Int) {
-        guard let tenant = tenants[tenantKey(.seedance, key)] else { return ([], 0) }
+    func listGroups(_ dialect: Dialect, key: String, _ q: ListQuery) -> (items: [GroupRecord], total: Int) {
+        guard let tenant = tenants[tenantKey(dialect, key)] else { return ([], 0) }
         let ids = q.groupIDs.map { Set($0) }
         var items = tenant.groupOrder.compactMap { tenant.groups[$0] }.filter {
             $0.projectName == q.project && (ids?.contains($0.id) ?? true) && (q.name.map($0.name.contains) ?? true)
@@ -294,9 +342,9 @@ actor EmulatorState {
 
     /// Assets as a list shows them: a Name filter sees the name shown, so an asset whose name is
     /// hidden while Processing does not match it.
-    func listAssets(key: String, _ q: ListQuery) -> (items: [AssetRecord], total: Int, now: Double) {
+    func listAssets(_ dialect: Dialect, key: String, _ q: ListQuery) -> (items: [AssetRecord], total: Int, now: Double) {
         let now = Self.now()
-        let tk = tenantKey(.seedance, key)
+        let tk = tenantKey(dialect, key)
         guard let tenant = tenants[tk] else { return ([], 0, now) }
         // Paging through the assets of many groups asks the same list again for every page: what
         // it selects by group and project (which no call changes but a create) is kept, so that
@@ -390,6 +438,15 @@ actor EmulatorState {
             ),
             ("processing_peak", perDialect { .int(self.stats.processingPeak[$0] ?? 0) }),
             ("processing_refused", perDialect { .int(self.stats.processingRefused[$0] ?? 0) }),
+            (
+                "committed_deletes",
+                perDialect { d in
+                    .object([
+                        ("groups", .int(self.stats.deletedGroups[d] ?? 0)),
+                        ("assets", .int(self.stats.deletedAssets[d] ?? 0)),
+                    ])
+                }
+            ),
             ("internal_errors", .int(stats.internalErrors)),
             ("dropped_responses", .int(stats.droppedResponses)),
             ("objects", perDialect { .object(objects[$0] ?? []) }),

@@ -1,11 +1,29 @@
 import JSON
 import Timing
 
-/// The native seedance dialect (API.md §1): `POST /v1/seedance/asset/{Action}`, PascalCase
-/// fields, answers in the `ResponseMetadata` / `Result` envelope.
+/// The PascalCase actions (API.md §1), answered in the `ResponseMetadata` / `Result` envelope:
+/// the seedance dialect (`POST /v1/seedance/asset/{Action}`, a bearer key), and the upstream's
+/// own signed dialect (`POST /?Action=…`, API.md §5), which `NativeAPI` authenticates and then
+/// hands here, with its two deletes on top.
 struct SeedanceAPI: Sendable {
     let state: EmulatorState
     let configuration: EmulatorConfiguration
+
+    /// Who calls, and by which route.
+    struct Caller: Sendable {
+        /// `.seedance` (the gateway's bearer route) or `.volcengine` (the upstream's signed one).
+        var dialect: Dialect
+        /// What the caller's data is kept under: the bearer key, or the access key.
+        var key: String
+        /// The region the answer's metadata names.
+        var region = "cn-beijing"
+
+        /// The upstream itself answers: always in its own envelope and with real statuses (the
+        /// gateway's wrappings and its errors-with-200 are the gateway's).
+        var isUpstream: Bool { dialect == .volcengine }
+    }
+
+    static let version = "2024-01-01"
 
     static let actions: [String: RequestSchema] = {
         let project: [String: RequestSchema.Kind] = ["ProjectName": .string]
@@ -43,45 +61,72 @@ struct SeedanceAPI: Sendable {
         ]
     }()
 
+    /// The actions only the upstream itself has (API.md §5): gogogotoken publishes no delete.
+    static let upstreamActions: [String: RequestSchema] = [
+        "DeleteAssetGroup": RequestSchema(fields: ["Id": .string, "ProjectName": .string], required: ["Id"]),
+        "DeleteAsset": RequestSchema(fields: ["Id": .string, "ProjectName": .string], required: ["Id"]),
+    ]
+
+    /// Whether `action` is one the caller's dialect has.
+    static func actionSchema(_ action: String, upstream: Bool) -> RequestSchema? {
+        actions[action] ?? (upstream ? upstreamActions[action] : nil)
+    }
+
+    /// The seedance route: a bearer key.
     func handle(action: String, body: [UInt8], key: String) async -> EmulatorResponse {
-        guard let schema = Self.actions[action] else {
-            return error(action, APIError(status: 400, code: "InvalidAction", message: "the action \(action) does not exist"))
+        await handle(action: action, body: body, caller: Caller(dialect: .seedance, key: key))
+    }
+
+    /// Either route, once the caller is known.
+    func handle(action: String, body: [UInt8], caller: Caller) async -> EmulatorResponse {
+        guard let schema = Self.actionSchema(action, upstream: caller.isUpstream) else {
+            let e =
+                caller.isUpstream
+                ? APIError(
+                    status: 404, code: "InvalidActionOrVersion",
+                    message: "could not find operation \(action) for version \(Self.version)", codeN: 100008)
+                : APIError(status: 400, code: "InvalidAction", message: "the action \(action) does not exist")
+            return error(action, e, caller)
         }
         if let delay = await state.latency() { try? await Task.sleep(for: delay) }
-        switch await state.admit(.seedance, action: action, rateClass: action, key: key) {
+        switch await state.admit(caller.dialect, action: action, rateClass: action, key: caller.key) {
         case .throttled(let seconds, let code):
             var response = error(
                 action,
                 APIError(
-                    status: configuration.throttleStatus, code: code, message: "too many requests for \(action); retry later"))
+                    status: configuration.throttleStatus, code: code, message: "too many requests for \(action); retry later"),
+                caller)
             response.retryAfter = seconds
             return response
         case .rejected(let e):
-            return error(action, e)
+            return error(action, e, caller)
         case .admitted:
             break
         }
         guard let request = JSONValue.parse(body) else {
-            return error(action, .invalid("the request body is not valid JSON"))
+            return error(action, .invalid("the request body is not valid JSON"), caller)
         }
-        if let e = schema.check(request) { return error(action, e) }
+        if let e = schema.check(request) { return error(action, e, caller) }
         let project = request["ProjectName"]?.string ?? "default"
         if let projects = configuration.projects, !projects.contains(project) {
-            return error(action, .notFound("NotFound.ProjectName", "the project \(project) does not exist"))
+            return error(action, .notFound("NotFound.ProjectName", "the project \(project) does not exist"), caller)
         }
         do throws(APIError) {
-            let (result, created) = try await perform(action, request, project: project, key: key)
-            var response = EmulatorResponse(status: 200, body: envelope(action, result: result))
+            let (result, created) = try await perform(action, request, project: project, caller: caller)
+            var response = EmulatorResponse(status: 200, body: envelope(action, result: result, caller))
             if created, await state.dropsResponse() { response.dropConnection = true }
             return response
         } catch {
-            return self.error(action, error)
+            return self.error(action, error, caller)
         }
     }
 
-    private func perform(_ action: String, _ r: JSONValue, project: String, key: String) async throws(APIError) -> (
+    /// One action, for both routes: the result, and whether it created something.
+    private func perform(_ action: String, _ r: JSONValue, project: String, caller: Caller) async throws(APIError) -> (
         JSONValue, Bool
     ) {
+        let dialect = caller.dialect
+        let key = caller.key
         switch action {
         case "CreateAssetGroup":
             let name = r["Name"]?.string
@@ -89,7 +134,7 @@ struct SeedanceAPI: Sendable {
             if let e = checkLength(r["Description"]?.string, field: "Description", max: 300) { throw e }
             if let type = r["GroupType"]?.string, type != "AIGC" { throw .invalid("the parameter GroupType must be AIGC") }
             let g = try await state.createGroup(
-                .seedance, key: key, name: name ?? "", description: r["Description"]?.string ?? "", project: project)
+                dialect, key: key, name: name ?? "", description: r["Description"]?.string ?? "", project: project)
             return (.object([("Id", .string(g.id))]), true)
         case "CreateAsset":
             let name = r["Name"]?.string ?? ""
@@ -101,23 +146,23 @@ struct SeedanceAPI: Sendable {
             let url = r["URL"]?.string ?? ""
             if let e = checkPublicURL(url, field: "URL") { throw e }
             let a = try await state.createAsset(
-                .seedance, key: key, groupID: r["GroupId"]?.string ?? "", name: name, type: type, url: url, project: project)
+                dialect, key: key, groupID: r["GroupId"]?.string ?? "", name: name, type: type, url: url, project: project)
             return (.object([("Id", .string(a.id))]), true)
         case "GetAssetGroup":
-            return (render(try await state.group(.seedance, key: key, id: r["Id"]?.string ?? "", project: project)), false)
+            return (render(try await state.group(dialect, key: key, id: r["Id"]?.string ?? "", project: project)), false)
         case "GetAsset":
-            let a = try await state.asset(.seedance, key: key, id: r["Id"]?.string ?? "", project: project)
+            let a = try await state.asset(dialect, key: key, id: r["Id"]?.string ?? "", project: project)
             return (render(a, now: EmulatorState.now()), false)
         case "ListAssetGroups", "ListAssets":
             let q = try listQuery(r, project: project, assets: action == "ListAssets")
             let items: [JSONValue]
             let total: Int
             if action == "ListAssets" {
-                let result = await state.listAssets(key: key, q)
+                let result = await state.listAssets(dialect, key: key, q)
                 items = result.items.map { render($0, now: result.now) }
                 total = result.total
             } else {
-                let result = await state.listGroups(key: key, q)
+                let result = await state.listGroups(dialect, key: key, q)
                 items = result.items.map(render)
                 total = result.total
             }
@@ -133,12 +178,20 @@ struct SeedanceAPI: Sendable {
             if let e = checkLength(r["Name"]?.string, field: "Name", min: 1, max: 64) { throw e }
             if let e = checkLength(r["Description"]?.string, field: "Description", max: 300) { throw e }
             let g = try await state.updateGroup(
-                key: key, id: r["Id"]?.string ?? "", project: project, name: r["Name"]?.string,
+                dialect, key: key, id: r["Id"]?.string ?? "", project: project, name: r["Name"]?.string,
                 description: r["Description"]?.string)
             return (.object([("Id", .string(g.id))]), false)
+        case "DeleteAssetGroup":
+            // The upstream's answer to a delete carries nothing a client needs (assumed: an empty Result).
+            try await state.deleteGroup(dialect, key: key, id: r["Id"]?.string ?? "", project: project)
+            return (.object([]), false)
+        case "DeleteAsset":
+            try await state.deleteAsset(dialect, key: key, id: r["Id"]?.string ?? "", project: project)
+            return (.object([]), false)
         default:  // UpdateAsset
             if let e = checkLength(r["Name"]?.string, field: "Name", min: 1, max: 64) { throw e }
-            let a = try await state.updateAsset(key: key, id: r["Id"]?.string ?? "", project: project, name: r["Name"]?.string)
+            let a = try await state.updateAsset(
+                dialect, key: key, id: r["Id"]?.string ?? "", project: project, name: r["Name"]?.string)
             return (.object([("Id", .string(a.id))]), false)
         }
     }
@@ -215,18 +268,36 @@ struct SeedanceAPI: Sendable {
         return .object(fields)
     }
 
-    private func metadata(_ action: String, error: APIError? = nil) -> JSONValue {
+    static func metadata(_ action: String, version: String = SeedanceAPI.version, region: String, error: APIError? = nil)
+        -> JSONValue
+    {
         var fields: [(String, JSONValue)] = [
-            ("RequestId", .string(EmulatorResponse.requestID())), ("Action", .string(action)), ("Version", .string("2024-01-01")),
-            ("Service", .string("ark")), ("Region", .string("cn-beijing")),
+            ("RequestId", .string(EmulatorResponse.requestID())), ("Action", .string(action)), ("Version", .string(version)),
+            ("Service", .string("ark")), ("Region", .string(region)),
         ]
-        if let error { fields.append(("Error", .object([("Code", .string(error.code)), ("Message", .string(error.message))]))) }
+        if let error {
+            var described: [(String, JSONValue)] = [("Code", .string(error.code))]
+            if let codeN = error.codeN { described.append(("CodeN", .int(codeN))) }
+            described.append(("Message", .string(error.message)))
+            fields.append(("Error", .object(described)))
+        }
         return .object(fields)
     }
 
-    private func envelope(_ action: String, result: JSONValue) -> JSONValue {
-        switch configuration.envelope {
-        case .upstream: .object([("ResponseMetadata", metadata(action)), ("Result", result)])
+    /// An error in the upstream's own envelope, with its real status: how the upstream answers
+    /// before (authentication) or instead of an action.
+    static func upstreamError(_ action: String, version: String = SeedanceAPI.version, region: String, _ e: APIError)
+        -> EmulatorResponse
+    {
+        EmulatorResponse(
+            status: e.status,
+            body: .object([("ResponseMetadata", metadata(action, version: version, region: region, error: e))]))
+    }
+
+    private func envelope(_ action: String, result: JSONValue, _ caller: Caller) -> JSONValue {
+        let form: EmulatorConfiguration.Envelope = caller.isUpstream ? .upstream : configuration.envelope
+        return switch form {
+        case .upstream: .object([("ResponseMetadata", Self.metadata(action, region: caller.region)), ("Result", result)])
         case .data: .object([("data", result)])
         case .codeMsgData: .object([("code", .int(0)), ("msg", .string("success")), ("data", result)])
         case .bare: result
@@ -234,11 +305,12 @@ struct SeedanceAPI: Sendable {
         }
     }
 
-    private func error(_ action: String, _ e: APIError) -> EmulatorResponse {
+    private func error(_ action: String, _ e: APIError, _ caller: Caller) -> EmulatorResponse {
+        if caller.isUpstream { return Self.upstreamError(action, region: caller.region, e) }
         let body: JSONValue
         switch configuration.envelope {
         case .upstream:
-            body = .object([("ResponseMetadata", metadata(action, error: e))])
+            body = .object([("ResponseMetadata", Self.metadata(action, region: caller.region, error: e))])
         case .data, .codeMsgData:
             body = .object([
                 ("error", .object([("message", .string(e.message)), ("type", .string(e.code)), ("code", .string(e.code))]))

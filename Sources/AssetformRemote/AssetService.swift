@@ -20,9 +20,23 @@ public protocol AssetService: Sendable {
     func listAssets(groupIDs: [String], statuses: [AssetStatus]?, page: Int, token: String?, pageSize: Int)
         async throws(RemoteError) -> Page<RemoteAsset>
     func updateAsset(id: String, name: String) async throws(RemoteError)
+
+    /// Deletes an asset (`capabilities.canDelete` only); one already gone is not an error.
+    func deleteAsset(id: String) async throws(RemoteError)
+    /// Deletes a group and whatever it still holds (`capabilities.canDelete` only).
+    func deleteGroup(id: String) async throws(RemoteError)
 }
 
 extension AssetService {
+    /// Dialects without a delete call: refused (the planner never plans one for them).
+    public func deleteAsset(id: String) async throws(RemoteError) {
+        throw RemoteError(.unsupported, call: "DeleteAsset", message: "this dialect has no delete call")
+    }
+
+    public func deleteGroup(id: String) async throws(RemoteError) {
+        throw RemoteError(.unsupported, call: "DeleteAssetGroup", message: "this dialect has no delete call")
+    }
+
     public func createGroup(name: String, description: String) async throws(RemoteError) -> RemoteGroup {
         try await createGroup(name: name, description: description, beforeSend: nil)
     }

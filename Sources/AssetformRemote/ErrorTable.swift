@@ -31,6 +31,14 @@ public enum ErrorTable {
         "MissingParameter": .fatalForCall,
         "InvalidParameter": .fatalForCall,
         "InternalError": .retryable,
+        // The upstream's signature (API.md §5): wrong keys, or a clock too far off.
+        "SignatureDoesNotMatch": .fatalForRun,
+        "InvalidAccessKey": .fatalForRun,
+        "InvalidAuthorization": .fatalForRun,
+        "MissingAuthenticationToken": .fatalForRun,
+        "RequestExpired": .fatalForRun,
+        "InvalidTimestamp": .fatalForRun,
+        "SignatureExpired": .fatalForRun,
     ]
 
     /// Codes by their start: families of codes (`InvalidParameter.DownloadFailed`).
@@ -64,6 +72,14 @@ public enum ErrorTable {
         }
         if code == "QuotaExceeded" {
             return "the account's group or asset quota is full: nothing more is created in this run, so nothing more is billed"
+        }
+        if code == "SignatureDoesNotMatch" || code == "InvalidAccessKey" || code == "InvalidAuthorization" {
+            return "the service does not accept this access key and secret key (the variables provider.access_key_env and "
+                + "provider.secret_key_env name): check both, and the region"
+        }
+        if code == "RequestExpired" || code == "InvalidTimestamp" || code == "SignatureExpired" {
+            return "each request carries this machine's time, and the service found it more than 15 minutes from its "
+                + "own: set this machine's clock right (NTP), then run again"
         }
         if status == 402 {
             return "the account's balance is gone (HTTP 402): nothing more is created in this run, so nothing more is "

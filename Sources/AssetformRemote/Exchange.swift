@@ -18,15 +18,27 @@ public struct RemoteConnection: Sendable {
         self.logger = logger
     }
 
-    /// One call under the policy: sent, read with the dialect's `envelope`, logged.
+    /// One call under the policy: sent, read with the dialect's `envelope`, logged. `query`'s
+    /// pairs are sent percent-encoded and sorted (the form a signature covers); a signed
+    /// dialect's headers are made again for every attempt (each carries its own time).
     func exchange(
-        _ call: RemoteCall, method: String, path: String, query: String = "", body: [UInt8]?,
+        _ call: RemoteCall, method: String, path: String, query: [(String, String)] = [], body: [UInt8]?,
         envelope: @escaping @Sendable (HTTPReply, RemoteCall) -> Result<JSONValue, RemoteError>,
         beforeSend: CreateHook? = nil
     ) async throws(RemoteError) -> JSONValue {
-        let url = settings.baseURL + path + query
-        let headers =
-            [("Authorization", "Bearer " + settings.key.value)] + (body == nil ? [] : [("Content-Type", "application/json")])
+        let queryText = RequestSigner.canonicalQuery(query)
+        let url = settings.baseURL + path + (queryText.isEmpty ? "" : "?" + queryText)
+        let contentType = body == nil ? nil : "application/json"
+        let signing = settings.signing
+        let (host, basePath) = Self.split(settings.baseURL)
+        let bearer: [(String, String)] =
+            [("Authorization", "Bearer " + settings.key.value)] + (contentType.map { [("Content-Type", $0)] } ?? [])
+        @Sendable func headers() -> [(String, String)] {
+            guard let signing else { return bearer }
+            return RequestSigner.headers(
+                method: method, host: host, path: basePath + path, query: query, contentType: contentType, body: body ?? [],
+                key: signing, at: UTCDate.now())
+        }
         let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
         return try await policy.perform(call) { attempt in
             if let beforeSend {
@@ -39,11 +51,20 @@ public struct RemoteConnection: Sendable {
             }
             let started = ContinuousClock.now
             let reply = await transport.send(
-                method: method, url: url, headers: headers, body: body, timeout: timeout, maxAnswer: call.answerLimit)
+                method: method, url: url, headers: headers(), body: body, timeout: timeout, maxAnswer: call.answerLimit)
             let result = Exchange.interpret(reply, call: call, envelope: envelope)
             Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
             return result
         }
+    }
+}
+
+extension RemoteConnection {
+    /// `https://host:port/prefix` → (`host:port`, `/prefix`).
+    static func split(_ baseURL: String) -> (host: String, path: String) {
+        let rest = baseURL.range(of: "://").map { baseURL[$0.upperBound...] } ?? baseURL[...]
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        return (String(rest[..<slash]), String(rest[slash...]))
     }
 }
 

@@ -2,7 +2,10 @@ public import AssetformCore
 import JSON
 import Timing
 
-/// The native seedance dialect (API.md §1): eight POST actions, PascalCase fields.
+/// The dialects of PascalCase actions (API.md §1, §5): seedance (`POST /v1/seedance/asset/{Action}`
+/// with a bearer key), and the upstream's own volcengine and byteplus (`POST /?Action={Action}&
+/// Version=2024-01-01`, each request signed), which also delete. One request builder for the
+/// three: the same bodies, the same envelope.
 public struct SeedanceClient: AssetService {
     let connection: RemoteConnection
 
@@ -10,7 +13,10 @@ public struct SeedanceClient: AssetService {
         self.connection = connection
     }
 
-    public var capabilities: Capabilities { .seedance }
+    public var capabilities: Capabilities { .of(connection.settings.api) }
+
+    /// The upstream's API version (API.md §5).
+    static let nativeVersion = "2024-01-01"
 
     public func createGroup(name: String, description: String, beforeSend: CreateHook?) async throws(RemoteError)
         -> RemoteGroup
@@ -86,6 +92,28 @@ public struct SeedanceClient: AssetService {
         _ = try await call("UpdateAsset", .write, [("Id", .string(id)), ("Name", .string(name))])
     }
 
+    public func deleteAsset(id: String) async throws(RemoteError) {
+        try await delete("DeleteAsset", id: id)
+    }
+
+    public func deleteGroup(id: String) async throws(RemoteError) {
+        try await delete("DeleteAssetGroup", id: id)
+    }
+
+    /// A delete: what is already gone counts as deleted (a retried delete whose first answer was lost).
+    private func delete(_ action: String, id: String) async throws(RemoteError) {
+        guard capabilities.canDelete else {
+            throw RemoteError(
+                .unsupported, call: action, message: "the \(connection.settings.api.rawValue) API has no delete call")
+        }
+        do {
+            _ = try await call(action, .write, [("Id", .string(id))])
+        } catch {
+            if case .notFound = error.kind { return }
+            throw error
+        }
+    }
+
     // MARK: - The exchange
 
     private func call(
@@ -96,11 +124,13 @@ public struct SeedanceClient: AssetService {
         -> JSONValue
     {
         let body = JSONValue.object(fields + [("ProjectName", .string(connection.settings.projectName))]).encodedBytes
+        let native = connection.settings.api.isNative
         return try await connection.exchange(
             RemoteCall(
                 action, callClass, isCreate: isCreate,
                 answerLimit: action.hasPrefix("List") ? RemoteCall.pageAnswerLimit : 1 << 20), method: "POST",
-            path: "/v1/seedance/asset/" + action,
+            path: native ? "/" : "/v1/seedance/asset/" + action,
+            query: native ? [("Action", action), ("Version", Self.nativeVersion)] : [],
             body: body, envelope: Envelope.seedance, beforeSend: beforeSend)
     }
 

@@ -76,7 +76,7 @@ public struct ZeroZeroClient: AssetService {
         async throws(RemoteError)
         -> JSONValue
     {
-        let query = method == "GET" ? "?platform=" + Self.escape(settings.platform) : ""
+        let query = method == "GET" ? [("platform", settings.platform)] : []
         return try await connection.exchange(
             call, method: method, path: path, query: query, body: body.map { JSONValue.object($0).encodedBytes },
             envelope: Envelope.zeroZero, beforeSend: beforeSend)
@@ -133,7 +133,7 @@ public enum RemoteClient {
     {
         let connection = RemoteConnection(settings: settings, transport: transport, policy: policy, logger: logger)
         switch settings.api {
-        case .seedance: return SeedanceClient(connection)
+        case .seedance, .volcengine, .byteplus: return SeedanceClient(connection)
         case .zeroZero: return ZeroZeroClient(connection)
         }
     }

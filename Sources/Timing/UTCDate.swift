@@ -29,6 +29,26 @@ public enum UTCDate {
         return "\(c.year ?? 1970)" + two(c.month) + two(c.day) + two(c.hour) + two(c.minute) + two(c.second)
     }
 
+    /// `20260318T072044Z` (ISO 8601 basic format), as Volcengine's request signature stamps `X-Date`.
+    public static func basic(_ seconds: Double) -> String {
+        let c = compact(seconds)
+        return String(c.prefix(8)) + "T" + String(c.suffix(6)) + "Z"
+    }
+
+    /// `20260318T072044Z` to seconds since 1970.
+    public static func parseBasic(_ text: String) -> Double? {
+        let b = Array(text.utf8)
+        guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z"),
+            b[0..<8].allSatisfy({ (48...57).contains($0) }), b[9..<15].allSatisfy({ (48...57).contains($0) })
+        else { return nil }
+        let s = String(decoding: b, as: UTF8.self)
+        func part(_ from: Int, _ length: Int) -> String {
+            String(s.dropFirst(from).prefix(length))
+        }
+        return parseRFC3339(
+            "\(part(0, 4))-\(part(4, 2))-\(part(6, 2))T\(part(9, 2)):\(part(11, 2)):\(part(13, 2))Z")
+    }
+
     /// An HTTP date (RFC 9110 §5.6.7) to seconds since 1970: IMF-fixdate
     /// (`Sun, 06 Nov 1994 08:49:37 GMT`), and the obsolete RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`)
     /// and asctime (`Sun Nov  6 08:49:37 1994`) forms.

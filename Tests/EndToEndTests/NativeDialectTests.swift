@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// The upstream's own dialects (issue 17), end to end: the built binary against an emulator
+/// process that verifies every request's signature, for volcengine and byteplus alike.
+@Suite("volcengine and byteplus: signed requests, and pruning where the service can delete")
+struct NativeDialectTests {
+    static let accessKey = "AKLTe2eaccess0042"
+    static let secretKey = "e2e-secret-key-never-shown-0042"
+
+    static func head(_ api: String) -> String {
+        """
+        version: 1
+        provider:
+          api: \(api)
+          access_key_env: E2E_AK
+          secret_key_env: E2E_SK
+        limits:
+          concurrency: 16
+          rate: {create_asset: unlimited, write: unlimited, read: unlimited}
+          wait: 1m
+        groups:
+
+        """
+    }
+
+    /// Assets by key; the file name is the key's last word (`hero-front` → `front.png`), so a
+    /// renamed key keeps its url.
+    static func manifest(_ api: String, keys: [String], extra: String = "") -> String {
+        var text = head(api) + "  chars:\n    assets:\n"
+        for key in keys {
+            text += "      \(key): https://cdn.example.com/refs/\(key.split(separator: "-").last ?? "").png\n"
+        }
+        return text + extra
+    }
+
+    struct World {
+        let world: ApplyWorld
+        var env: [String: String]
+
+        init(_ api: String, keys: [String], emulator extra: [String] = []) async throws {
+            world = try await ApplyWorld(
+                emulator: ["--no-throttle", "--processing-delay", "100ms", "--access-key", "\(accessKey):\(secretKey)"] + extra,
+                manifest: NativeDialectTests.manifest(api, keys: keys))
+            env = ["E2E_AK": accessKey, "E2E_SK": secretKey, "ASSETFORM_BASE_URL": world.server.baseURL]
+        }
+
+        func run(_ args: [String], env extra: [String: String] = [:]) async throws -> BinaryRunner.Output {
+            let out = try await BinaryRunner.run(args, environment: env.merging(extra) { $1 })
+            #expect(!out.all.contains(secretKey), "the secret key never reaches output")
+            #expect(!out.all.contains(accessKey), "the access key is shown by its last characters at most")
+            return out
+        }
+
+        func calls(_ action: String) async throws -> Int { try await world.calls(action, dialect: "volcengine") }
+
+        /// Nothing the tool wrote holds a key.
+        func expectNoSecretInFiles() throws {
+            let files = try FileManager.default.contentsOfDirectory(atPath: world.dir.url.path)
+            for name in files {
+                let text = (try? String(contentsOfFile: world.dir.url.appendingPathComponent(name).path, encoding: .utf8)) ?? ""
+                #expect(!text.contains(secretKey) && !text.contains(accessKey), "\(name) holds a key")
+            }
+        }
+    }
+
+    @Test(
+        "apply, a no-op plan, a rename, a prune of one removed asset, and --prune-failed", arguments: ["volcengine", "byteplus"])
+    func lifecycle(api: String) async throws {
+        let w = try await World(api, keys: ["front", "side", "back"], emulator: ["--fail-url", "*broken*"])
+        let applied = try await w.run(["apply", w.world.manifest, "--auto-approve"])
+        #expect(applied.status == 0, "\(applied.all)")
+        #expect(try await w.calls("CreateAsset") == 3)
+        let locked = try w.world.lockedAssets()
+        #expect(locked.count == 3)
+        #expect((locked["chars/front"]?["ref"] as? String)?.hasPrefix("asset://asset-") == true)
+
+        let plan = try await w.run(["plan", w.world.manifest, "--detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.all)")
+        #expect(plan.stdout.contains("No changes."), "\(plan.stdout)")
+
+        // A renamed key: a move (and the remote name follows), no create.
+        try w.world.write(Self.manifest(api, keys: ["hero-front", "side", "back"]))
+        let renamed = try await w.run(["apply", w.world.manifest, "--auto-approve"])
+        #expect(renamed.status == 0, "\(renamed.all)")
+        #expect(try await w.calls("CreateAsset") == 3)
+        #expect(try w.world.lockedAssets()["chars/hero-front"]?["id"] as? String == locked["chars/front"]?["id"] as? String)
+
+        // One asset leaves the manifest: without --prune it is forgotten; with it, exactly one DeleteAsset.
+        try w.world.write(Self.manifest(api, keys: ["hero-front", "side"]))
+        let shown = try await w.run(["plan", w.world.manifest, "--prune"])
+        #expect(shown.stdout.contains("x   chars/back") || shown.stdout.contains("x chars/back"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("1 to delete"), "\(shown.stdout)")
+        let capped = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune", "--max-deletes", "0"])
+        #expect(capped.status == 1, "\(capped.all)")
+        #expect(try await w.calls("DeleteAsset") == 0)
+        let pruned = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune"])
+        #expect(pruned.status == 0, "\(pruned.all)")
+        #expect(try await w.calls("DeleteAsset") == 1)
+        #expect(try await w.calls("DeleteAssetGroup") == 0)
+        #expect(try w.world.lockedAssets()["chars/back"] == nil)
+        #expect(try await w.world.objects(dialect: "volcengine").1 == 2, "the asset is gone remotely")
+
+        // A source that fails remotely: reported, then deleted with --prune-failed.
+        try w.world.write(Self.manifest(api, keys: ["hero-front", "side", "broken"]))
+        let failed = try await w.run(["apply", w.world.manifest, "--auto-approve"])
+        #expect(failed.status == 3, "\(failed.all)")
+        let failedID = try #require(try w.world.lockedAssets()["chars/broken"]?["id"] as? String)
+        let prunedFailed = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune-failed"])
+        #expect(prunedFailed.stdout.contains("chars/broken"), "\(prunedFailed.all)")
+        #expect(try await w.calls("DeleteAsset") == 2)
+        #expect(try w.world.lockedAssets()["chars/broken"] == nil, "its record goes with it")
+        #expect(try await w.world.objects(dialect: "volcengine").1 == 2)
+        _ = failedID
+        try w.expectNoSecretInFiles()
+    }
+
+    @Test("a removed group is deleted after its tracked assets, and kept when it holds what this lockfile does not track")
+    func pruneAGroup() async throws {
+        let w = try await World("volcengine", keys: ["a", "b"])
+        #expect(try await w.run(["apply", w.world.manifest, "--auto-approve"]).status == 0)
+        try w.world.write(Self.head("volcengine") + "  other:\n    assets:\n      c: https://cdn.example.com/refs/c.png\n")
+        let pruned = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune"])
+        #expect(pruned.status == 0, "\(pruned.all)")
+        #expect(try await w.calls("DeleteAsset") == 2)
+        #expect(try await w.calls("DeleteAssetGroup") == 1)
+        #expect((try w.world.lockfile()["groups"] as? [String: Any])?["chars"] == nil)
+    }
+
+    @Test("a wrong secret stops before any write; a clock 20 minutes off is refused naming the clock")
+    func credentialsAndClock() async throws {
+        let w = try await World("volcengine", keys: ["a"])
+        let wrong = try await w.run(["apply", w.world.manifest, "--auto-approve"], env: ["E2E_SK": "not-the-secret-key"])
+        #expect(wrong.status == 1, "\(wrong.all)")
+        #expect(wrong.stderr.contains("SignatureDoesNotMatch"), "\(wrong.stderr)")
+        #expect(!wrong.all.contains("not-the-secret-key"), "a wrong secret is a secret too")
+        #expect(try await w.world.writeCalls() == 0)
+        #expect(!FileManager.default.fileExists(atPath: w.world.lockPath))
+        let missing = try await w.run(["plan", w.world.manifest], env: ["E2E_SK": ""])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("E2E_SK"), "\(missing.stderr)")
+
+        let skewed = try await World("byteplus", keys: ["a"], emulator: ["--clock-offset", "20m"])
+        let refused = try await skewed.run(["apply", skewed.world.manifest, "--auto-approve"])
+        #expect(refused.status == 1, "\(refused.all)")
+        #expect(refused.stderr.lowercased().contains("clock") || refused.stderr.contains("RequestExpired"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: skewed.world.lockPath))
+    }
+
+    @Test("--prune on a dialect that cannot delete is refused before any call")
+    func pruneNeedsADelete() async throws {
+        let world = try await ApplyWorld(
+            emulator: ["--no-throttle"], manifest: manifestHead() + "  g:\n    assets:\n      a: https://cdn.example.com/a.png\n")
+        let out = try await world.run(["apply", world.manifest, "--auto-approve", "--prune"])
+        #expect(out.status == 1, "\(out.all)")
+        #expect(out.stderr.contains("has no delete call"), "\(out.stderr)")
+        #expect(try await world.writeCalls() == 0)
+    }
+}

@@ -310,7 +310,18 @@ public final class Executor: Sendable {
     /// before it, and what else it holds is looked at first (then it is only forgotten).
     private func delete(_ step: Plan.Step, id: String) async throws -> Outcome {
         let address = step.address
+        // Only what this lockfile tracks at that address (a saved plan's file may say otherwise).
+        let tracked = await ledger.lockfile
+        let trackedID = address.isGroup ? tracked.groups[address.group]?.id : tracked.asset(at: address)?.id
+        guard trackedID == id else {
+            throw Skipped(reason: "not deleted: the lockfile does not track \(id) at \(address)")
+        }
         if address.isGroup {
+            // Its tracked assets went first; one still tracked failed to go, and keeps the group.
+            if let group = tracked.groups[address.group], !group.assets.isEmpty {
+                throw Skipped(
+                    reason: "not deleted: \(group.assets.count) of its tracked assets could not be deleted (above)")
+            }
             let left = try await service.allAssets(groupIDs: [id])
             if !left.isEmpty {
                 try await ledger.record(.forget(address))

@@ -64,7 +64,8 @@ extension Assetform {
         func validate() throws {
             if plan != nil && planning.shapeThePlan {
                 throw ValidationError(
-                    "--plan applies the saved plan as it is: give --target, --replace and --retry-failed to `plan` instead")
+                    "--plan applies the saved plan as it is: give --target, --replace, --retry-failed, --prune and "
+                        + "--prune-failed to `plan` instead")
             }
             if noWait && wait != nil { throw ValidationError("--no-wait and --wait contradict each other") }
             if let wait, DurationText.parse(wait) == nil {

@@ -348,6 +348,7 @@ final class ApplyOutput: Sendable {
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
                 ("left_out", .array(r.leftOut.map { .string($0.description) })),
+                ("kept_groups", .array(r.keptGroups.map(Self.json))),
                 (
                     "rates",
                     .object(
@@ -404,6 +405,7 @@ final class ApplyOutput: Sendable {
                 "  \(n) asset\(n == 1 ? "" : "s") failed in an earlier run and \(n == 1 ? "was" : "were") left alone "
                     + "(--retry-failed creates \(n == 1 ? "it" : "them") again); not converged.")
         }
+        for p in r.keptGroups { print("  \(p.address): \(p.message)") }
         if !r.leftOut.isEmpty {
             let n = r.leftOut.count
             print(

@@ -117,6 +117,18 @@ extension ManifestDecoder {
             wrongDialect = true
         }
         if wrongDialect { return nil }
+        if api.isNative, let secret = secretKeyEnv,
+            (accessKeyEnv?.0 ?? api.defaultAccessKeyEnv) == secret.0
+        {
+            // The access key is sent in clear in every request's Credential: never the secret.
+            error(
+                .keyNotForDialect(
+                    key: "secret_key_env", api: api.rawValue,
+                    hint: "it names the same variable as access_key_env; the access key is sent with every request, "
+                        + "the secret key never"),
+                at: secret.1)
+            return nil
+        }
         return Provider(
             api: api, baseURL: baseURL, apiKeyEnv: keyEnv, projectName: project, platform: platform?.0, region: region?.0,
             accessKeyEnv: accessKeyEnv?.0, secretKeyEnv: secretKeyEnv?.0)

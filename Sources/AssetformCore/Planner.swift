@@ -34,7 +34,9 @@ public struct Planner: Sendable {
         for group in manifest.groups { work.plan(group) }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
-        if capabilities.canDelete && (prune || pruneFailed) { plan.steps = pruning(plan.steps, lock: lock) }
+        if capabilities.canDelete && (prune || pruneFailed) {
+            plan.steps = pruning(plan.steps, lock: moves.lock, remote: remote, moved: Set(moves.forgetReasons.keys))
+        }
         // 0-0 cannot list: without a lockfile nothing tells a new asset from one registered before.
         if !capabilities.canList, lock?.groups.isEmpty ?? true, plan.billedCreates > 0 {
             plan.warnings.append(
@@ -59,13 +61,22 @@ public struct Planner: Sendable {
     /// a step of its own). `--prune-failed`: a Failed asset left alone is deleted; one created
     /// again (`--retry-failed`, a changed url) has its old asset deleted first, which frees its
     /// slot before the new create. Only ids the lockfile tracks are ever named.
-    func pruning(_ steps: [Plan.Step], lock: Lockfile?) -> [Plan.Step] {
+    ///
+    /// Not deleted: an object the service says is already gone (forgotten, as without the flag),
+    /// the old record of an asset registered again in another group (it moved; its create may
+    /// yet fail), and the old asset a replace leaves behind unless it failed (a video task may
+    /// still use it).
+    func pruning(_ steps: [Plan.Step], lock: Lockfile?, remote: RemoteState?, moved: Set<Address>) -> [Plan.Step] {
+        func gone(_ id: String) -> Bool { remote?.missing.contains(id) ?? false }
+        func failed(_ id: String, at address: Address) -> Bool {
+            (remote?.assets[id]?.status ?? lock?.asset(at: address)?.status) == .failed
+        }
         var out: [Plan.Step] = []
         for step in steps {
             switch step.action {
-            case .forget(let id) where prune:
+            case .forget(let id) where prune && !gone(id) && !moved.contains(step.address):
                 if step.address.isGroup, let group = lock?.groups[step.address.group] {
-                    for (key, a) in group.assets.sorted(by: { $0.key < $1.key }) {
+                    for (key, a) in group.assets.sorted(by: { $0.key < $1.key }) where !gone(a.id) {
                         out.append(
                             Plan.Step(
                                 address: Address(group: step.address.group, asset: key), action: .delete(id: a.id),
@@ -88,11 +99,13 @@ public struct Planner: Sendable {
                         address: step.address, action: .delete(id: id),
                         reason: "failed remotely (\(why)); deleted (--prune-failed); the next apply creates it again "
                             + "unless it leaves the manifest"))
-            case .replaceAsset(_, let old, _, _, _, let failure?) where pruneFailed:
+            case .replaceAsset(_, let old, _, _, _, let failure) where pruneFailed && failed(old, at: step.address):
+                let code = failure?.code ?? remote?.assets[old]?.failure?.code ?? lock?.asset(at: step.address)?.failure?.code
                 out.append(
                     Plan.Step(
                         address: step.address, action: .delete(id: old),
-                        reason: "failed remotely (\(failure.code)); deleted (--prune-failed) before it is created again"))
+                        reason: "failed remotely\(code.map { " (\($0))" } ?? ""); deleted (--prune-failed) before it is "
+                            + "created again"))
                 out.append(step)
             default:
                 out.append(step)

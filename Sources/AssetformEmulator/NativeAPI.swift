@@ -355,7 +355,10 @@ enum RequestSignature {
     }
 
     /// An access key as a message may show it: its last 4 characters.
-    static func redacted(_ accessKey: String) -> String { "…" + String(accessKey.suffix(4)) }
+    /// Its last four characters, and only for a key long enough that they give little of it away.
+    static func redacted(_ accessKey: String) -> String {
+        accessKey.count > 8 ? "…" + String(accessKey.suffix(4)) : "…"
+    }
 
     private static func invalidAccessKey(_ message: String) -> APIError {
         APIError(status: 401, code: "InvalidAccessKey", message: message, codeN: 100009)

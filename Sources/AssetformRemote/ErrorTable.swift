@@ -39,6 +39,9 @@ public enum ErrorTable {
         "RequestExpired": .fatalForRun,
         "InvalidTimestamp": .fatalForRun,
         "SignatureExpired": .fatalForRun,
+        // A wrong address or version for the upstream: every call would get it.
+        "InvalidActionOrVersion": .fatalForRun,
+        "ServiceNotFound": .fatalForRun,
     ]
 
     /// Codes by their start: families of codes (`InvalidParameter.DownloadFailed`).

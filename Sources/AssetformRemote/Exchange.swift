@@ -51,7 +51,8 @@ public struct RemoteConnection: Sendable {
             }
             let started = ContinuousClock.now
             let reply = await transport.send(
-                method: method, url: url, headers: headers(), body: body, timeout: timeout, maxAnswer: call.answerLimit)
+                method: method, url: url, headers: headers(), body: body, timeout: timeout, maxAnswer: call.answerLimit,
+                followRedirects: signing == nil)
             let result = Exchange.interpret(reply, call: call, envelope: envelope)
             Exchange.log(logger, method: method, path: path, reply: reply, started: started, attempt: attempt)
             return result

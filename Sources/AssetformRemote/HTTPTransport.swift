@@ -60,9 +60,11 @@ public final class HTTPTransport: Sendable {
     }
 
     /// Sends a request and reads its whole answer, up to `maxAnswer` bytes, within `timeout`.
+    /// `followRedirects` false: a signed request (its signature covers its path and query) is
+    /// never sent on to another address.
     public func send(
         method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration,
-        maxAnswer: Int = 1 << 20
+        maxAnswer: Int = 1 << 20, followRedirects: Bool = true
     ) async -> Result<HTTPReply, TransportFailure> {
         let deadline = ContinuousClock.now + timeout
         var current = url
@@ -78,6 +80,12 @@ public final class HTTPTransport: Sendable {
             else { return outcome }
             let next = Origin.resolve(location, against: current)
             let shown = Redaction.redact(next ?? location).visible
+            guard followRedirects else {
+                return .failure(
+                    .redirected(
+                        status: reply.status, location: shown,
+                        reason: "and a signed request is not sent on elsewhere (its signature covers its address)"))
+            }
             guard let next, Origin(next) == origin else {
                 return .failure(
                     .redirected(

@@ -2,7 +2,7 @@ public import AssetformCore
 
 /// An API key: kept out of every description, so that printing a value that holds one shows
 /// `<redacted>`.
-public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let value: String
 
     /// The key is registered with `Redaction` at once: no text the program prints, logs or writes
@@ -14,6 +14,8 @@ public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConver
 
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
+    /// `dump` and mirrors show nothing of the key.
+    public var customMirror: Mirror { Mirror(self, children: []) }
 }
 
 /// Everything a client needs to talk to the service, resolved from the manifest and the

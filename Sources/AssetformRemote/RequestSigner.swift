@@ -74,9 +74,7 @@ public enum RequestSigner {
 
     /// The Host header as signed: without `:80` or `:443`.
     static func canonicalHost(_ host: String) -> String {
-        for port in [":80", ":443"] where host.hasSuffix(port) && !host.hasSuffix("]" + port.dropFirst()) {
-            return String(host.dropLast(port.count))
-        }
+        for port in [":80", ":443"] where host.hasSuffix(port) { return String(host.dropLast(port.count)) }
         return host
     }
 

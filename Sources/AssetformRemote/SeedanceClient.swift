@@ -109,7 +109,9 @@ public struct SeedanceClient: AssetService {
         do {
             _ = try await call(action, .write, [("Id", .string(id))])
         } catch {
-            if case .notFound = error.kind { return }
+            // Only the service's own word that the object is gone (`NotFound.asset_id`), not any
+            // 404 (a wrong path, a gateway's page): a record is never dropped on a guess.
+            if case .notFound = error.kind, error.code?.hasPrefix("NotFound") == true { return }
             throw error
         }
     }

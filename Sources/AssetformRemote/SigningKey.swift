@@ -4,7 +4,7 @@ import AssetformCore
 /// service they sign for. Both keys are registered with `Redaction` at once, so that no text the
 /// program prints, logs or writes can carry them; where it helps, the access key is shown by its
 /// last four characters only.
-public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let accessKey: String
     let secretKey: String
     public let region: String
@@ -24,4 +24,6 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
 
     public var description: String { "access key \(shownAccessKey)" }
     public var debugDescription: String { description }
+    /// `dump` and mirrors show nothing of the keys.
+    public var customMirror: Mirror { Mirror(self, children: []) }
 }

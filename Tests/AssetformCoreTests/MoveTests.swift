@@ -97,7 +97,7 @@ struct MoveValidationTests {
 }
 
 /// A lockfile of two groups, `chars` ("Characters") with `front` and `side`, and `props` with `lamp`.
-private enum Tracked {
+enum Tracked {
     static let mark = Mark(line: 1, column: 1)
 
     static func asset(_ id: String, _ name: String, _ file: String, revision: String? = nil) -> LockedAsset {

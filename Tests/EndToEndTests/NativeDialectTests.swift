@@ -3,7 +3,7 @@ import Testing
 
 /// The upstream's own dialects (issue 17), end to end: the built binary against an emulator
 /// process that verifies every request's signature, for volcengine and byteplus alike.
-@Suite("volcengine and byteplus: signed requests, and pruning where the service can delete")
+@Suite("volcengine and byteplus: signed requests, and pruning where the service can delete", .serialized)
 struct NativeDialectTests {
     static let accessKey = "AKLTe2eaccess0042"
     static let secretKey = "e2e-secret-key-never-shown-0042"
@@ -117,14 +117,60 @@ struct NativeDialectTests {
 
     @Test("a removed group is deleted after its tracked assets, and kept when it holds what this lockfile does not track")
     func pruneAGroup() async throws {
-        let w = try await World("volcengine", keys: ["a", "b"])
+        let w = try await World("volcengine", keys: [])
+        let two =
+            Self.head("volcengine") + "  chars:\n    assets:\n      a: https://cdn.example.com/a.png\n"
+            + "      b: https://cdn.example.com/b.png\n  solo:\n    assets:\n      c: https://cdn.example.com/c.png\n"
+        try w.world.write(two)
         #expect(try await w.run(["apply", w.world.manifest, "--auto-approve"]).status == 0)
-        try w.world.write(Self.head("volcengine") + "  other:\n    assets:\n      c: https://cdn.example.com/refs/c.png\n")
+        // Another team's lockfile adopts the group `chars` (same name) and adds an asset of its own.
+        let other = try w.world.dir.write(
+            "other.yaml", Self.head("volcengine") + "  chars:\n    assets:\n      extra: https://cdn.example.com/x.png\n")
+        let otherLock = w.world.dir.url.appendingPathComponent("other.lock").path
+        let adopted = try await w.run(["apply", other, "--auto-approve", "--lock", otherLock])
+        #expect(adopted.status == 0, "\(adopted.all)")
+        // Both groups leave this manifest.
+        try w.world.write(Self.head("volcengine") + "  kept:\n    assets:\n      d: https://cdn.example.com/d.png\n")
+        let plan = try await w.run(["plan", w.world.manifest, "--prune"])
+        #expect(plan.stdout.contains("5 to delete"), "a, b, c and the two groups: \(plan.stdout)")
         let pruned = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune"])
         #expect(pruned.status == 0, "\(pruned.all)")
-        #expect(try await w.calls("DeleteAsset") == 2)
-        #expect(try await w.calls("DeleteAssetGroup") == 1)
-        #expect((try w.world.lockfile()["groups"] as? [String: Any])?["chars"] == nil)
+        #expect(try await w.calls("DeleteAsset") == 3, "a, b and c: never the other lockfile's asset")
+        #expect(try await w.calls("DeleteAssetGroup") == 1, "solo only")
+        #expect(pruned.stdout.contains("chars: not deleted: it holds 1 object this lockfile does not track"), "\(pruned.stdout)")
+        let groups = try #require(try w.world.lockfile()["groups"] as? [String: Any])
+        #expect(groups["chars"] == nil && groups["solo"] == nil && groups["kept"] != nil)
+        // The other lockfile's group and asset are still there.
+        let check = try await w.run(["plan", other, "--lock", otherLock, "--detailed-exitcode"])
+        #expect(check.status == 0, "\(check.all)")
+    }
+
+    @Test("a saved plan carries its deletes; --max-deletes guards it; an edited plan cannot delete another id")
+    func savedPlanDeletes() async throws {
+        let w = try await World("byteplus", keys: ["front", "side"])
+        #expect(try await w.run(["apply", w.world.manifest, "--auto-approve"]).status == 0)
+        try w.world.write(Self.manifest("byteplus", keys: ["front"]))
+        let planFile = w.world.dir.url.appendingPathComponent("p.json").path
+        let saved = try await w.run(["plan", w.world.manifest, "--prune", "--out", planFile])
+        #expect(saved.status == 0, "\(saved.all)")
+        let capped = try await w.run(["apply", w.world.manifest, "--plan", planFile, "--max-deletes", "0"])
+        #expect(capped.status == 1, "\(capped.all)")
+        #expect(capped.stderr.contains("--max-deletes 0"), "\(capped.stderr)")
+        // The file says to delete an id this lockfile does not track there: refused, nothing deleted.
+        let text = try String(contentsOfFile: planFile, encoding: .utf8)
+        let sideID = try #require(try w.world.lockedAssets()["chars/side"]?["id"] as? String)
+        try text.replacingOccurrences(of: sideID, with: "asset-20260101000000-zzzzz")
+            .write(toFile: planFile + ".edited", atomically: true, encoding: .utf8)
+        let edited = try await w.run(["apply", w.world.manifest, "--plan", planFile + ".edited"])
+        #expect(edited.status == 3, "\(edited.all)")
+        #expect(edited.all.contains("the lockfile does not track"), "\(edited.all)")
+        #expect(try await w.calls("DeleteAsset") == 0)
+        // (That run wrote the lockfile: the first plan is stale now, and made again.)
+        #expect(try await w.run(["plan", w.world.manifest, "--prune", "--out", planFile]).status == 0)
+        let applied = try await w.run(["apply", w.world.manifest, "--plan", planFile])
+        #expect(applied.status == 0, "\(applied.all)")
+        #expect(try await w.calls("DeleteAsset") == 1)
+        #expect(try w.world.lockedAssets()["chars/side"] == nil)
     }
 
     @Test("a wrong secret stops before any write; a clock 20 minutes off is refused naming the clock")

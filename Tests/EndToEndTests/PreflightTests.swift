@@ -4,7 +4,7 @@ import Testing
 /// `check`, and `plan`/`apply --check-urls`, against a local HTTPS server of good and bad media
 /// (SPEC §10): real TLS with a CA made at test time, reached only on 127.0.0.1 through the
 /// `ASSETFORM_RESOLVE` hook.
-@Suite("preflight of source URLs, against a local HTTPS media server")
+@Suite("preflight of source URLs, against a local HTTPS media server", .serialized)
 struct PreflightTests {
     /// One asset per line, from line 6: (key, URL or mapping, what its finding must say; nil: none).
     static func manifest(_ server: MediaServer, _ entries: [(String, String, String?)], extra: String = "") -> String {

@@ -92,7 +92,11 @@ def main():
     print(f"- Command: scripts/bench/run.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"- Medians of {args.runs} interleaved runs where not said otherwise\n")
 
-    print("## 1. validate and plan --no-refresh against the C floor and PyYAML\n")
+    memory = []  # (stage, what, peak RSS MiB): the memory table at the end
+
+    print("## 1. validate, the first plan and plan --no-refresh against the C floor and PyYAML\n")
+    print("(The first plan: `plan --no-refresh` with no lockfile, every asset to create, the whole plan printed; "
+          "plan --no-refresh: with a matching lockfile, nothing to change.)\n")
     floor = parsebench.build_floor()
     print("| assets | file | tool | median | × C floor | peak RSS |")
     print("|---:|---:|---|---:|---:|---:|")
@@ -100,6 +104,8 @@ def main():
         rows, mb = parsebench.parse_stage(size, args.runs, binary, floor)
         for name, (wall, ratio, rss) in rows.items():
             print(f"| {size:,} | {mb:.1f} MB | {name} | {fig(wall) * 1000:.1f} ms | {fig(ratio):.2f} × | {rss / 1024:.0f} MiB |")
+            if name.startswith("assetform"):
+                memory.append(("1", f"{name[len('assetform '):]}, {size:,} assets", rss / 1024))
     if not parsebench.has_pyyaml():
         print("\n(PyYAML's C loader is not installed here: apt-get install python3-yaml.)")
 
@@ -111,6 +117,7 @@ def main():
         print(f"{args.paced:,} creates with `create_asset: {args.rate:g}` against an emulator process (throttling off), "
               f"median of {paced_runs}: **{fig(ratio):.3f} of the configured rate** "
               f"(runs: {', '.join(f'{r:.3f}' for r in all_ratios)}); {fig(cpu):.2f} ms CPU per action; peak RSS {rss:.0f} MiB.")
+        memory.append(("2", f"apply, {args.paced:,} creates at {args.rate:g}/s", rss))
 
         print(f"\n## 3. apply unthrottled against the emulator's raw capacity\n")
         median, ratios, raws, applies, cpu, rss = applybench.unthrottled_stage(
@@ -121,6 +128,7 @@ def main():
             print(f"| {i + 1} | {fig(r):,.0f} | {fig(a):,.0f} | {fig(q):.3f} |")
         print(f"\n{args.unthrottled:,} creates a round, 32 in flight: **median {median:.3f} of raw**; "
               f"{fig(cpu):.2f} ms CPU per action; peak RSS {rss:.0f} MiB.")
+        memory.append(("3", f"apply unthrottled, {args.unthrottled:,} creates", rss))
 
         print(f"\n## 4 and 5. apply --no-wait of N assets, then refresh on seedance\n")
         print("| assets | groups | apply wall | creates/s | CPU per action | apply peak RSS | refresh calls | one call per object | refresh wall | refresh peak RSS |")
@@ -131,6 +139,8 @@ def main():
             print(f"| {size:,} | {groups} | {fig(f['wall']):.1f} s | {fig(f['rate']):,.0f} | {fig(f['cpu_ms']):.2f} ms | "
                   f"{f['rss']:.0f} MiB | {f['refresh_calls']:,} | {f['objects']:,} | {fig(f['refresh_wall']):.1f} s | "
                   f"{f['refresh_rss']:.0f} MiB |")
+            memory.append(("4", f"apply --no-wait, {size:,} assets", f["rss"]))
+            memory.append(("5", f"refresh, {size:,} assets", f["refresh_rss"]))
             if f["refresh_calls"] >= f["objects"]:
                 sys.exit(f"run.py: refresh made {f['refresh_calls']} calls for {f['objects']} objects")
     finally:
@@ -163,6 +173,12 @@ def main():
           f"same requests to the same server in this run ({fig(p['reference']):.2f} s), "
           f"**{p['elapsed'] / p['reference']:.2f} ×**; body bytes read per URL: at most {fig(p['max_read']):,}, "
           f"{fig(p['mean_read']):,.0f} on average (connections kept open per host, up to 16).")
+
+    print("\n## Peak memory per stage\n")
+    print("| stage | what | peak RSS |")
+    print("|---|---|---:|")
+    for stage, what, rss in memory:
+        print(f"| {stage} | {what} | {fig(rss):.0f} MiB |")
 
     bad = [x for x in figures if not isinstance(x, (int, float)) or math.isnan(x) or math.isinf(x) or x <= 0]
     if bad:

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Benchmark: `assetform validate`, and `assetform plan --no-refresh` with a matching lockfile
+"""Benchmark: `assetform validate`, the first plan a user runs on a big manifest (`plan
+--no-refresh` with no lockfile: every asset to create, the whole plan printed), and `assetform
+plan --no-refresh` with a matching lockfile
 (every asset unchanged: the full comparison, no change to print), against the floor (a bare C
 loop over libyaml's events) and PyYAML's C loader, on generated manifests. Prints a table of
 medians and peak memory.
@@ -63,6 +65,7 @@ def parse_stage(size, runs, binary, floor):
     tools = [
         (FLOOR, [floor, path]),
         ("assetform validate", [binary, "--quiet", "validate", path]),
+        ("assetform first plan", [binary, "plan", path, "--no-refresh", "--lock", os.path.join(OUT, "no-such.lock")]),
         ("assetform plan --no-refresh", [binary, "--quiet", "plan", path, "--no-refresh", "--lock", lock]),
     ]
     if has_pyyaml():

@@ -13,11 +13,19 @@ public struct PlanRenderer: Sendable {
     /// `limits` nil (a saved plan shown later): the summary gives no time estimate.
     public func render(_ plan: Plan, limits: Limits?) -> String {
         var out = ""
-        let width = min(48, plan.steps.map { $0.address.description.count }.max() ?? 0)
-        for step in plan.steps {
-            let sign = paint(step.verb.sign.padding(3), code(step.verb))
-            let address = step.address.description.padding(width)
-            out += "\(sign) \(address)  \(describe(step))\n"
+        // Addresses are ASCII (keys are): their UTF-8 length is their width.
+        let addresses = plan.steps.map(\.address.description)
+        let width = min(48, addresses.lazy.map(\.utf8.count).max() ?? 0)
+        out.reserveCapacity(plan.steps.count * (width + 40))
+        let signs = Dictionary(uniqueKeysWithValues: Plan.Verb.allCases.map { ($0, paint($0.sign.padding(3), code($0))) })
+        for (step, address) in zip(plan.steps, addresses) {
+            out += signs[step.verb] ?? ""
+            out += " "
+            out += address
+            if address.utf8.count < width { out += String(repeating: " ", count: width - address.utf8.count) }
+            out += "  "
+            out += describe(step)
+            out += "\n"
         }
         if listUnchanged {
             for address in plan.unchanged { out += "    \(address.description.padding(width))  unchanged\n" }

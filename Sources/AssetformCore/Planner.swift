@@ -117,7 +117,9 @@ public struct Planner: Sendable {
     /// The manifest's `moved:` entries that cannot be made against this lockfile (their new
     /// address is already tracked), as errors at their lines: planning refuses them.
     public static func moveConflicts(_ manifest: Manifest, lock: Lockfile?) -> [Diagnostic] {
-        MoveResolution(manifest, lock: lock).conflicts
+        // Only `moved:` entries can conflict: without any, the moves are not worked out twice.
+        guard !manifest.moved.isEmpty else { return [] }
+        return MoveResolution(manifest, lock: lock).conflicts
     }
 }
 

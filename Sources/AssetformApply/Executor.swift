@@ -37,8 +37,10 @@ public final class Executor: Sendable {
     let api: API
     let stop: StopFlag
     let events: @Sendable (ApplyEvent) -> Void
-    private let tally = Mutex(ApplyReport())
-    private let window: ProcessingWindow
+    let tally = Mutex(ApplyReport())
+    let window: ProcessingWindow
+    /// The most assets this run knew Processing at once.
+    let peak = Mutex(0)
 
     /// An asset waited for: its remote id and its group's.
     struct Pending: Sendable {
@@ -193,11 +195,11 @@ public final class Executor: Sendable {
     }
 
     /// Stops the run: nothing more is dispatched, and no call that has not started starts.
-    private func halt(_ why: ApplyReport.Stop) async {
+    func halt(_ why: ApplyReport.Stop) async {
         if stop.stop(why) { await policy.stop() }
     }
 
-    private func fail(_ step: Plan.Step?, _ problem: Problem) {
+    func fail(_ step: Plan.Step?, _ problem: Problem) {
         tally.withLock { $0.failed.append(problem) }
         events(.failed(step, problem))
     }
@@ -304,50 +306,6 @@ public final class Executor: Sendable {
         return .created(id: asset.id, status: asset.status, recovered: recovered)
     }
 
-    /// A delete (`--prune`): journaled like a create (the intent on disk before the call, the
-    /// result the moment it arrives); an id already gone counts as deleted. A group is deleted
-    /// only when it holds nothing this lockfile does not track: its tracked assets were deleted
-    /// before it, and what else it holds is looked at first (then it is only forgotten).
-    private func delete(_ step: Plan.Step, id: String) async throws -> Outcome {
-        let address = step.address
-        // Only what this lockfile tracks at that address (a saved plan's file may say otherwise).
-        let tracked = await ledger.lockfile
-        let trackedID = address.isGroup ? tracked.groups[address.group]?.id : tracked.asset(at: address)?.id
-        guard trackedID == id else {
-            throw Skipped(reason: "not deleted: the lockfile does not track \(id) at \(address)")
-        }
-        if address.isGroup {
-            // Its tracked assets went first; one still tracked failed to go, and keeps the group.
-            if let group = tracked.groups[address.group], !group.assets.isEmpty {
-                throw Skipped(
-                    reason: "not deleted: \(group.assets.count) of its tracked assets could not be deleted (above)")
-            }
-            let left = try await service.allAssets(groupIDs: [id])
-            if !left.isEmpty {
-                try await ledger.record(.forget(address))
-                return .keptHolding(left.count)
-            }
-        }
-        let seq: Int
-        switch await ledger.intent({ JournalRecord.Intent(seq: $0, at: UTCDate.now(), address: address, name: "", deletes: id) })
-        {
-        case .success(let n): seq = n
-        case .failure(let failure): throw failure
-        }
-        do {
-            if address.isGroup {
-                try await service.deleteGroup(id: id)
-            } else {
-                try await service.deleteAsset(id: id)
-            }
-        } catch {
-            try await ledger.abandon(seq)
-            throw error
-        }
-        try await ledger.record(.forget(address), closing: seq)
-        return .deleted
-    }
-
     /// A billed, non-idempotent create: its intent is journaled (durably) just before the
     /// request is sent; a definite failure abandons the intent; an unknown outcome is reconciled
     /// by listing where the dialect can (and the object adopted if found), and only then sent
@@ -400,7 +358,7 @@ public final class Executor: Sendable {
     }
 
     /// An action that cannot be done because another failed first (no call was made).
-    private struct Skipped: Error {
+    struct Skipped: Error {
         let reason: String
     }
 
@@ -433,161 +391,7 @@ public final class Executor: Sendable {
         }
     }
 
-    private func internalError(_ step: Plan.Step) -> ApplyError {
+    func internalError(_ step: Plan.Step) -> ApplyError {
         .bug("the plan's \(step.verb.rawValue) of \(step.address) does not fit the lockfile")
-    }
-
-    // MARK: - Waiting for Processing assets
-
-    /// `address` is Processing: it holds a slot of the window until it is seen to settle (by
-    /// the wait at the end, or by a create waiting for a slot). With --no-wait, what is still
-    /// Processing at the end is said in the summary, and the next run picks it up.
-    private func awaitProcessing(_ address: Address, id: String, groupID: String, reserved: Bool = false) {
-        window.hold(address, Pending(id: id, groupID: groupID), reserved: reserved)
-        let n = window.pending.count
-        peak.withLock { $0 = max($0, n) }
-    }
-
-    /// The most assets this run knew Processing at once.
-    private let peak = Mutex(0)
-
-    /// A slot of the Processing window for a create: at once while the window has room;
-    /// otherwise the run looks at the service (one task for all: at once, then with backoff
-    /// while nothing settles) until an asset settles, for `slotPatience` at most.
-    private func takeSlot(_ step: Plan.Step) async throws {
-        let deadline = ContinuousClock.now + options.slotPatience
-        var delay = Duration.zero
-        while !window.tryReserve() {
-            if stop.isSet || Task.isCancelled { throw RemoteError(.cancelled, call: "CreateAsset", message: "the run stopped") }
-            guard ContinuousClock.now + delay < deadline else {
-                throw Skipped(
-                    reason: "not created: \(window.capacity) assets stayed Processing (limits.processing) for "
-                        + "\(DurationText.format(options.slotPatience)); apply again once they settle")
-            }
-            if delay > .zero { try? await Task.sleep(for: delay) }
-            // Mostly taken by creates still under way (waiting for their turn at the rate, say):
-            // their answers free or fill the slots; looking at the service would learn nothing.
-            guard window.pending.count * 2 >= window.capacity else {
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            guard window.beginLooking() else {
-                // Another task looks: its answer frees slots for this one too.
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            let settled = await settleRound()
-            window.endLooking()
-            delay = settled > 0 ? .zero : min(max(delay * 2, .milliseconds(100)), .seconds(2))
-        }
-    }
-
-    /// While the workers create: once the window is half full, looks at the service every half
-    /// second (at most) and frees the slots of the assets that settled. Ends when cancelled.
-    private func watchWindow() async {
-        while !Task.isCancelled && !stop.isSet {
-            try? await Task.sleep(for: .milliseconds(500))
-            guard !Task.isCancelled, window.pending.count * 2 >= window.capacity, window.beginLooking() else { continue }
-            _ = await settleRound()
-            window.endLooking()
-        }
-    }
-
-    /// Polls with backoff until every Processing asset is Active or Failed, or `wait` is over:
-    /// on seedance by listing the groups concerned (a page per 100 assets), on 0-0 one get each.
-    private func waitForProcessing() async {
-        let started = ContinuousClock.now
-        let deadline = started + options.wait
-        var delay = Duration.milliseconds(250)
-        defer { tally.withLock { $0.waited = ContinuousClock.now - started } }
-        while !stop.isSet && !Task.isCancelled {
-            let waiting = window.pending.count
-            if waiting == 0 { return }
-            events(.waiting(remaining: waiting))
-            guard ContinuousClock.now + delay < deadline else { return }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(5))
-            _ = await settleRound()
-        }
-    }
-
-    /// Looks once at the Processing assets, and records those that settled; returns how many.
-    /// A fatal answer stops the run; any other failure is looked at again next round.
-    private func settleRound() async -> Int {
-        let waiting = window.pending
-        guard !waiting.isEmpty else { return 0 }
-        var settled = 0
-        do {
-            let seen = try await look(at: Array(waiting.values))
-            for (address, p) in waiting {
-                guard let a = seen[p.id], a.status != .processing else { continue }
-                try await ledger.settle(address, status: a.status, failure: a.failure)
-                window.free(address)
-                settled += 1
-                events(.settled(address: address, status: a.status, failure: a.failure))
-                if a.status == .failed {
-                    let f = a.failure
-                    tally.withLock {
-                        $0.failed.append(Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
-                    }
-                } else {
-                    tally.withLock { $0.active += 1 }
-                }
-            }
-        } catch let error as RemoteError {
-            // Cancelled: the run was interrupted (which says so itself), or this look was a
-            // watcher's, ended because the creates are done. Neither stops the run here.
-            if error.kind == .fatalForRun { await halt(.fatal(error.description, temporary: error.isTemporary)) }
-        } catch {
-            await halt(.fatal(Redaction.redact("\(error)")))
-        }
-        return settled
-    }
-
-    private func look(at waiting: [Pending]) async throws(RemoteError) -> [String: RemoteAsset] {
-        var seen: [String: RemoteAsset] = [:]
-        if service.capabilities.canList {
-            // Only what is still Processing, and then what Failed: a page or two, however many
-            // assets the groups hold. The rest of those waited for became Active.
-            let groupIDs = Array(Set(waiting.map(\.groupID))).sorted()
-            var still = Set<String>()
-            for start in stride(from: 0, to: groupIDs.count, by: 100) {
-                let chunk = Array(groupIDs[start..<min(groupIDs.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) { still.insert(a.id) }
-            }
-            let settled = waiting.filter { !still.contains($0.id) }
-            guard !settled.isEmpty else { return seen }
-            let settledGroups = Array(Set(settled.map(\.groupID))).sorted()
-            var failed: [String: RemoteAsset] = [:]
-            for start in stride(from: 0, to: settledGroups.count, by: 100) {
-                let chunk = Array(settledGroups[start..<min(settledGroups.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) { failed[a.id] = a }
-            }
-            for p in settled {
-                seen[p.id] =
-                    failed[p.id] ?? RemoteAsset(id: p.id, name: "", type: nil, groupID: p.groupID, status: .active)
-            }
-            return seen
-        }
-        let service = self.service
-        do {
-            return try await withThrowingTaskGroup(of: RemoteAsset?.self) { tasks in
-                for p in waiting {
-                    tasks.addTask {
-                        do {
-                            return try await service.getAsset(id: p.id)
-                        } catch let error as RemoteError where error.kind == .notFound {
-                            return nil
-                        }
-                    }
-                }
-                for try await a in tasks { if let a { seen[a.id] = a } }
-                return seen
-            }
-        } catch let error as RemoteError {
-            throw error
-        } catch {
-            throw RemoteError(.cancelled, call: "wait", message: "\(error)")
-        }
     }
 }

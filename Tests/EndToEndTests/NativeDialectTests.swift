@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The upstream's own dialects (issue 17), end to end: the built binary against an emulator
 /// process that verifies every request's signature, for volcengine and byteplus alike.
 @Suite("volcengine and byteplus: signed requests, and pruning where the service can delete", .serialized)
@@ -171,6 +175,44 @@ struct NativeDialectTests {
         #expect(applied.status == 0, "\(applied.all)")
         #expect(try await w.calls("DeleteAsset") == 1)
         #expect(try w.world.lockedAssets()["chars/side"] == nil)
+    }
+
+    @Test("killed with SIGKILL once a delete's intent is journaled: the next run settles it, nothing lost or left open")
+    func killedDuringADelete() async throws {
+        let w = try await World("volcengine", keys: ["front", "side"], emulator: ["--latency", "1500ms"])
+        #expect(try await w.run(["apply", w.world.manifest, "--auto-approve"]).status == 0)
+        try w.world.write(Self.manifest("volcengine", keys: ["front"]))
+        let journal = w.world.lockPath + ".journal"
+        let process = Process()
+        process.executableURL = BinaryRunner.executable
+        process.arguments = ["apply", w.world.manifest, "--auto-approve", "--prune"]
+        process.environment = ProcessInfo.processInfo.environment.merging(w.env) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Until the delete's intent is on disk (bounded), then kill it mid-call.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var journaled = false
+        while ContinuousClock.now < deadline && process.isRunning {
+            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"deletes\"") {
+                journaled = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        _ = await exitStatus(of: process, limit: .seconds(30))
+        try #require(journaled, "the delete's intent reached the journal before the kill")
+        // Another command that writes the lockfile is not held up by it (a delete is never an open create).
+        let forgot = try await w.run(["forget", w.world.manifest, "chars/front"])
+        #expect(forgot.status == 0, "\(forgot.all)")
+        try w.world.write(Self.head("volcengine") + "  chars:\n    assets: {}\n")
+        let again = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune"])
+        #expect(again.status == 0, "\(again.all)")
+        #expect(try w.world.lockedAssets().isEmpty, "the side asset's record is gone, deleted or found gone")
+        #expect(try await w.world.objects(dialect: "volcengine").1 == 1, "only front, which was forgotten, stays remotely")
+        #expect(!FileManager.default.fileExists(atPath: journal))
     }
 
     @Test("a wrong secret stops before any write; a clock 20 minutes off is refused naming the clock")

@@ -32,9 +32,12 @@ public struct MoveResolution: Sendable {
     public init(_ manifest: Manifest, lock: Lockfile?) {
         self.lock = lock
         guard var working = lock, !working.groups.isEmpty else { return }
+        // Only `moved:` entries need every declared address (100,000 of them in a big manifest).
         var declared = Set<Address>()
-        for g in manifest.groups {
-            for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) }
+        if !manifest.moved.isEmpty {
+            for g in manifest.groups {
+                for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) }
+            }
         }
         var groupMoves: [String: String] = [:]
         for move in manifest.moved where move.from.isGroup {

@@ -14,14 +14,20 @@ public actor Ledger {
     private var open: [Int: JournalRecord.Intent] = [:]
     /// Records appended since the lockfile was last written.
     public private(set) var unwritten = 0
+    /// The journal's first line.
+    private let beginLine: [UInt8]
+    /// The lines appended since the lockfile was last written (with the intent's seq, for an
+    /// intent): what a compacted journal keeps, beside the intents still open.
+    private var recent: [(seq: Int?, line: [UInt8])] = []
 
     /// Starts a journal at `journalPath` for `lockfile` (a journal already there must have been
     /// replayed and removed first).
     public init(lockfile: Lockfile, journalPath: String) throws(ApplyError) {
         self.lockfile = lockfile
+        beginLine = JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line
         do {
             journal = try AppendLog(path: journalPath)
-            try journal.append(JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line)
+            try journal.append(beginLine)
             try journal.sync()
         } catch {
             throw .journal(path: journalPath, reason: "\(error)")
@@ -32,12 +38,14 @@ public actor Ledger {
     @discardableResult
     private func append(_ record: JournalRecord) throws(ApplyError) -> Int {
         let line: Int
+        let bytes = record.line
         do {
-            line = try journal.append(record.line)
+            line = try journal.append(bytes)
         } catch {
             throw .journal(path: journal.path, reason: "\(error)")
         }
         unwritten += 1
+        if case .intent(let i) = record { recent.append((i.seq, bytes)) } else { recent.append((nil, bytes)) }
         return line
     }
 
@@ -100,6 +108,20 @@ public actor Ledger {
         try record(.asset(address, a))
     }
 
+    /// The lockfile now holds the first `written` of the recent lines: the journal keeps only
+    /// what it does not hold — its first line, the intents still open, and the lines appended
+    /// since — so that a run of 100,000 creates does not leave a journal of 100,000 records. A
+    /// compaction that fails leaves the journal as it was (it is only longer).
+    private func compact(written: Int) {
+        recent.removeFirst(min(written, recent.count))
+        let kept = Set(recent.compactMap(\.seq))
+        let stillOpen = open.keys.sorted().filter { !kept.contains($0) }.compactMap { open[$0] }
+        var lines = [beginLine]
+        lines += stillOpen.map { JournalRecord.intent($0).line }
+        lines += recent.map(\.line)
+        try? journal.rewrite(lines)
+    }
+
     /// Claims a remote id for one address: false when something already tracks it.
     public func claim(_ id: String) -> Bool { claimed.insert(id).inserted }
 
@@ -116,7 +138,7 @@ public actor Ledger {
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
     public nonisolated func writeLockfile(to path: String) async throws(ApplyError) {
-        var (snapshot, count) = await beginWrite()
+        var (snapshot, count, cut) = await beginWrite()
         let result: Result<Void, ApplyError>
         do throws(StateError) {
             try snapshot.write(to: path)
@@ -124,22 +146,23 @@ public actor Ledger {
         } catch {
             result = .failure(.lockfile(error, journal: journal.path))
         }
-        await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count)
+        await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
         try result.get()
     }
 
-    private func beginWrite() async -> (Lockfile, Int) {
+    private func beginWrite() async -> (Lockfile, Int, Int) {
         if writing {
             await withCheckedContinuation { writeQueue.append($0) }
         }
         writing = true
-        return (lockfile, unwritten)
+        return (lockfile, unwritten, recent.count)
     }
 
-    private func endWrite(serial: Int?, records: Int) {
+    private func endWrite(serial: Int?, records: Int, cut: Int) {
         if let serial {
             lockfile.serial = serial
             unwritten -= records
+            compact(written: cut)
         }
         if writeQueue.isEmpty {
             writing = false

@@ -98,6 +98,44 @@ public final class AppendLog: Sendable {
         }
     }
 
+    /// Replaces the file's content with `lines`, durably: they go to a new file (created
+    /// exclusively, never through a link), which is synced and renamed over this one, and
+    /// appends go on into it (its descriptor takes this one's number, so the syncing thread
+    /// needs no telling). A crash leaves the old file or the new one, each whole. The caller
+    /// vouches that every line written before is on disk elsewhere or among `lines`: the
+    /// appends waiting to be durable are answered.
+    public func rewrite(_ lines: [[UInt8]]) throws(AtomicFile.Failure) {
+        let ready = try state.withLock {
+            (s: inout State) throws(AtomicFile.Failure) -> [CheckedContinuation<AtomicFile.Failure?, Never>] in
+            guard !s.closed else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EBADF) }
+            let temp = path + ".compact"
+            unlink(temp)
+            let nfd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard nfd >= 0 else { throw AtomicFile.Failure(step: "open \(temp)", code: errno) }
+            defer { Glibc.close(nfd) }
+            var bytes: [UInt8] = []
+            for line in lines {
+                bytes += line
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            do throws(AtomicFile.Failure) {
+                try AtomicFile.writeAll(nfd, bytes, what: temp)
+                guard fsync(nfd) == 0 else { throw AtomicFile.Failure(step: "fsync \(temp)", code: errno) }
+                guard rename(temp, path) == 0 else { throw AtomicFile.Failure(step: "rename \(temp)", code: errno) }
+            } catch {
+                unlink(temp)
+                throw error
+            }
+            AtomicFile.syncFolder(AtomicFile.folder(of: path))
+            guard dup2(nfd, fd) >= 0 else { throw AtomicFile.Failure(step: "dup2 \(path)", code: errno) }
+            s.synced = s.written
+            let done = s.waiters.map(\.continuation)
+            s.waiters = []
+            return done
+        }
+        for continuation in ready { continuation.resume(returning: nil) }
+    }
+
     /// Syncs every line written so far.
     public func sync() throws(AtomicFile.Failure) {
         guard fdatasync(fd) == 0 else { throw AtomicFile.Failure(step: "fdatasync \(path)", code: errno) }

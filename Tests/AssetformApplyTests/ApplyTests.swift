@@ -123,15 +123,53 @@ struct LedgerTests {
         try await ledger.record(
             .asset(addr("g/b"), LockedAsset(id: "asset-2", name: "b", ref: "r", status: .active, type: .video, url: "u")))
         try await ledger.record(.forget(addr("g/b")))
+        let journal = scratch.bytes(scratch.journal)
         try await ledger.writeLockfile(to: scratch.lockfile)
         let live = scratch.bytes(scratch.lockfile)
 
-        let replayed = try JournalReplay.replay(
-            scratch.bytes(scratch.journal), path: scratch.journal, onto: start, provider: start.provider)
+        let replayed = try JournalReplay.replay(journal, path: scratch.journal, onto: start, provider: start.provider)
         var again = replayed.lockfile
         try again.write(to: scratch.path + "/replayed.lock")
         #expect(scratch.bytes(scratch.path + "/replayed.lock") == live)
         #expect(replayed.openIntents.isEmpty)
+        // The lockfile holds it all now: the journal is compacted to its first line, and replayed
+        // onto the lockfile it changes nothing.
+        let compacted = scratch.bytes(scratch.journal)
+        #expect(compacted.split(separator: UInt8(ascii: "\n")).count == 1, "\(String(decoding: compacted, as: UTF8.self))")
+        let written = try #require(try Lockfile.load(path: scratch.lockfile))
+        let onto = try JournalReplay.replay(compacted, path: scratch.journal, onto: written, provider: start.provider)
+        #expect(onto.lockfile == written)
+    }
+
+    /// A checkpoint keeps in the journal only what the lockfile does not hold: the intents still
+    /// open and what came after it; replayed onto that lockfile, it gives the live one.
+    @Test func aCheckpointCompactsTheJournal() async throws {
+        let scratch = try Scratch()
+        let start = Lockfile(for: provider)
+        let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
+        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        for i in 0..<200 {
+            try await ledger.record(
+                .asset(
+                    addr("g/a\(i)"),
+                    LockedAsset(id: "asset-\(i)", name: "a\(i)", ref: "r", status: .active, type: .image, url: "u\(i)")))
+        }
+        let open = try await ledger.intent {
+            JournalRecord.Intent(
+                seq: $0, at: 3, address: addr("g/late"), name: "late", groupID: "group-1", type: .image, url: "u")
+        }.get()
+        try await ledger.writeLockfile(to: scratch.lockfile)
+        try await ledger.record(.forget(addr("g/a7")))
+        let lines = scratch.bytes(scratch.journal).split(separator: UInt8(ascii: "\n"))
+        #expect(lines.count == 3, "begin, the open intent, the forget after the checkpoint: \(lines.count) lines")
+        let written = try #require(try Lockfile.load(path: scratch.lockfile))
+        let replay = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: written, provider: start.provider)
+        #expect(replay.openIntents.map(\.seq) == [open], "the open create is still known")
+        var live = await ledger.lockfile
+        live.serial = replay.lockfile.serial
+        #expect(replay.lockfile == live)
+        #expect(replay.lockfile.asset(at: addr("g/a7")) == nil && replay.lockfile.assetCount == 199)
     }
 
     @Test func aTornTailAndAnIntentWithoutAResult() async throws {
@@ -149,7 +187,9 @@ struct LedgerTests {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(torn.prefix(torn.count / 2)))
         try handle.close()
-        let replay = try JournalReplay.replay(scratch.bytes(scratch.journal), path: "j", onto: start, provider: start.provider)
+        // Replayed onto the lockfile the run wrote (the journal keeps only what that one lacks).
+        let written = try Lockfile.load(path: scratch.lockfile)
+        let replay = try JournalReplay.replay(scratch.bytes(scratch.journal), path: "j", onto: written, provider: start.provider)
         #expect(replay.tornTail)
         #expect(replay.openIntents.map(\.seq) == [seq], "its result never completed: the create is of unknown outcome")
         #expect(replay.lockfile.groups["g"]?.assets.isEmpty == true)

@@ -15,10 +15,7 @@ extension Assetform {
         static let configuration = CommandConfiguration(
             commandName: "apply",
             abstract: "Plan, confirm, and make the remote service match the manifest.",
-            discussion: """
-                Exit status: 0 converged; 1 an error before any change; 3 some actions failed (the rest are \
-                recorded); 130 interrupted (all completed work recorded).
-                """
+            discussion: ExitStatus.help
         )
 
         @OptionGroup var global: GlobalOptions

@@ -28,39 +28,46 @@ final class EmulatorProcess: Sendable {
         process.standardError = errors
         try process.run()
         box = ProcessBox(process)
-        let printed = self.printed
-        for pipe in [output, errors] {
-            Thread.detachNewThread {
-                while true {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { return }
-                    printed.data.withLock { $0 += chunk }
-                }
-            }
+        let found = try await printed.await(process, reading: [output, errors], limit: limit) { text in
+            text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(text[$0]) }
         }
-        let deadline = ContinuousClock.now + limit
-        var found: String?
-        while found == nil && ContinuousClock.now < deadline {
-            let text = String(decoding: printed.data.withLock { $0 }, as: UTF8.self)
-            if let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
-                found = String(text[range])
-            } else if !process.isRunning {
-                break
-            } else {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        guard let found else {
-            kill(process.processIdentifier, SIGKILL)
-            throw Failure(message: "no address within \(limit): \(String(decoding: printed.data.withLock { $0 }, as: UTF8.self))")
-        }
+        guard let found else { throw Failure(message: "no address within \(limit): \(printed.text)") }
         baseURL = found
     }
 
     struct Failure: Error { let message: String }
 
-    /// What it has printed so far (stdout and stderr).
-    final class Printed: Sendable { let data = Mutex(Data()) }
+    /// What a child has printed so far (stdout and stderr).
+    final class Printed: Sendable {
+        let data = Mutex(Data())
+
+        var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
+
+        /// Reads `pipes` on threads of their own (never the cooperative pool), and waits, polled
+        /// and bounded by `limit`, until `find` finds what it looks for in what was printed; nil
+        /// (and the child killed) when it does not, or the child ends first.
+        func await(
+            _ process: Process, reading pipes: [Pipe], limit: Duration, find: (String) -> String?
+        ) async throws -> String? {
+            for pipe in pipes {
+                Thread.detachNewThread { [self] in
+                    while true {
+                        let chunk = pipe.fileHandleForReading.availableData
+                        if chunk.isEmpty { return }
+                        data.withLock { $0 += chunk }
+                    }
+                }
+            }
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline {
+                if let found = find(text) { return found }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            return nil
+        }
+    }
 
     /// Sends `signal` and returns the exit status, waiting (polled, bounded) for the exit.
     func stop(_ signal: Int32 = SIGTERM, limit: Duration = .seconds(30)) async -> Int32 {

@@ -56,35 +56,12 @@ final class MediaServer: Sendable {
         process.standardInput = stdin
         try process.run()
         box = ProcessBox(process)
-        let printed = self.printed
-        for pipe in [output, errors] {
-            Thread.detachNewThread {
-                while true {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { return }
-                    printed.data.withLock { $0 += chunk }
-                }
-            }
+        let found = try await printed.await(process, reading: [output, errors], limit: limit) { text in
+            text.split(separator: "\n").first { $0.hasPrefix("PORT ") }
+                .flatMap { Int($0.dropFirst(5).trimmingCharacters(in: .whitespaces)) }.map(String.init)
         }
-        let deadline = ContinuousClock.now + limit
-        var found: Int?
-        while found == nil && ContinuousClock.now < deadline {
-            let text = String(decoding: printed.data.withLock { $0 }, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") }),
-                let p = Int(line.dropFirst(5).trimmingCharacters(in: .whitespaces))
-            {
-                found = p
-            } else if !process.isRunning {
-                break
-            } else {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        guard let found else {
-            kill(process.processIdentifier, SIGKILL)
-            throw Failure(message: "no port within \(limit): \(String(decoding: printed.data.withLock { $0 }, as: UTF8.self))")
-        }
-        port = found
+        guard let found, let port = Int(found) else { throw Failure(message: "no port within \(limit): \(printed.text)") }
+        self.port = port
     }
 
     struct Failure: Error { let message: String }

@@ -21,6 +21,7 @@ extension Assetform {
         func run() async throws {
             let terminal = Terminal(options: global)
             let loaded = ManifestLoader.load(path: manifest)
+            defer { ProcessLifetime.keepUntilExit(loaded) }
             if json {
                 var fields: [(String, JSONValue)] = [
                     ("file", .string(manifest)), ("valid", .bool(loaded.manifest != nil)),

@@ -66,16 +66,18 @@ struct ManifestDecoder {
     // MARK: - Shared helpers
 
     /// The text of a mapping key; reports keys that are not plain text.
-    mutating func fieldName(_ key: Node, in context: String) -> String? {
+    ///
+    /// `context` is built only for an error: this runs for every key of every asset.
+    mutating func fieldName(_ key: Node, in context: @autoclosure () -> String) -> String? {
         guard case .scalar(let s) = key, s.kind != .null else {
-            error(.wrongType(field: "a key in \(context)", expected: "a word", found: key.kindDescription), at: key.mark)
+            error(.wrongType(field: "a key in \(context())", expected: "a word", found: key.kindDescription), at: key.mark)
             return nil
         }
         return s.value
     }
 
-    mutating func unknown(_ node: Node, _ key: String, in context: String, allowed: [String]) {
-        error(.unknownKey(key, in: context, suggestion: Suggestion.closest(to: key, in: allowed)), at: node.mark)
+    mutating func unknown(_ node: Node, _ key: String, in context: @autoclosure () -> String, allowed: [String]) {
+        error(.unknownKey(key, in: context(), suggestion: Suggestion.closest(to: key, in: allowed)), at: node.mark)
     }
 
     /// A scalar's text. Numbers are taken as written (`name: 2024` is the text "2024");
@@ -113,14 +115,21 @@ struct ManifestDecoder {
 
     static func labelProblem(_ value: String, max: Int, allowEmpty: Bool) -> String? {
         if value.isEmpty { return allowEmpty ? nil : "must not be empty" }
-        var count = 0
-        for scalar in value.unicodeScalars {
-            count += 1
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                return scalar == "\n" ? "must be one line" : "must not hold control characters"
+        // On the UTF-8 bytes (this runs for every name): a scalar starts at every byte that is not
+        // a continuation byte; C1 controls (U+0080–U+009F) are 0xC2 0x80–0x9F.
+        var text = value
+        return text.withUTF8 { bytes -> String? in
+            var count = 0
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte & 0xC0 != 0x80 { count += 1 }
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
+                    return byte == 0x0A ? "must be one line" : "must not hold control characters"
+                }
+                previous = byte
             }
+            return count > max ? "is \(count) characters long; the most is \(max)" : nil
         }
-        return count > max ? "is \(count) characters long; the most is \(max)" : nil
     }
 
     /// A whole number in `range`.

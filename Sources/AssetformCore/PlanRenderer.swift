@@ -11,29 +11,50 @@ public struct PlanRenderer: Sendable {
     }
 
     /// `limits` nil (a saved plan shown later): the summary gives no time estimate.
+    ///
+    /// The text is built as UTF-8 bytes, not by string interpolation: a first plan of 100,000
+    /// assets is 100,000 lines, and this is most of its cost otherwise.
     public func render(_ plan: Plan, limits: Limits?) -> String {
-        var out = ""
         // Addresses are ASCII (keys are): their UTF-8 length is their width.
         let addresses = plan.steps.map(\.address.description)
         let width = min(48, addresses.lazy.map(\.utf8.count).max() ?? 0)
-        out.reserveCapacity(plan.steps.count * (width + 40))
-        let signs = Dictionary(uniqueKeysWithValues: Plan.Verb.allCases.map { ($0, paint($0.sign.padding(3), code($0))) })
+        var out: [UInt8] = []
+        out.reserveCapacity(plan.steps.count * (width + 48) + 256)
+        let signs = Dictionary(
+            uniqueKeysWithValues: Plan.Verb.allCases.map { ($0, Array(paint($0.sign.padding(3), code($0)).utf8)) })
         for (step, address) in zip(plan.steps, addresses) {
-            out += signs[step.verb] ?? ""
-            out += " "
-            out += address
-            if address.utf8.count < width { out += String(repeating: " ", count: width - address.utf8.count) }
-            out += "  "
-            out += describe(step)
-            out += "\n"
+            out.append(contentsOf: signs[step.verb] ?? [])
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: address.utf8)
+            let length = address.utf8.count
+            if length < width { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - length)) }
+            out.append(contentsOf: "  ".utf8)
+            appendDescription(step, to: &out)
+            out.append(UInt8(ascii: "\n"))
         }
         if listUnchanged {
-            for address in plan.unchanged { out += "    \(address.description.padding(width))  unchanged\n" }
+            for address in plan.unchanged {
+                out.append(contentsOf: "    \(address.description.padding(width))  unchanged\n".utf8)
+            }
         }
-        for warning in plan.warnings { out += paint("warning:", "1;35") + " " + warning.visible + "\n" }
-        if !plan.steps.isEmpty || !plan.warnings.isEmpty { out += "\n" }
-        out += summary(plan, limits: limits) + "\n"
-        return out
+        for warning in plan.warnings { out.append(contentsOf: (paint("warning:", "1;35") + " " + warning.visible + "\n").utf8) }
+        if !plan.steps.isEmpty || !plan.warnings.isEmpty { out.append(UInt8(ascii: "\n")) }
+        out.append(contentsOf: (summary(plan, limits: limits) + "\n").utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `describe(step)` appended to `out`; a new asset's line (the most common by far) without
+    /// building a String.
+    private func appendDescription(_ step: Plan.Step, to out: inout [UInt8]) {
+        guard case .createAsset(let spec, _) = step.action, step.reason == "new" else {
+            out.append(contentsOf: describe(step).utf8)
+            return
+        }
+        out.append(contentsOf: "create ".utf8)
+        out.append(contentsOf: spec.type.rawValue.utf8)
+        out.append(contentsOf: " \"".utf8)
+        out.append(contentsOf: spec.name.visible.utf8)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// What follows the address. Names, reasons and values may come from the service: every one

@@ -4,9 +4,12 @@ public struct SourceURL: Sendable {
     public static let maxLength = 2048
 
     public let text: String
-    /// The path, as UTF-8 offsets into `text`: from the first `/` after the host to before `?`
-    /// or `#`; empty when the URL has no path.
-    private let pathRange: Range<Int>
+    /// The last path segment, as UTF-8 offsets into `text`: after the path's last `/`, up to
+    /// before `?` or `#`; empty when the path ends in `/` or the URL has no path.
+    private let lastSegmentRange: Range<Int>
+    /// The type the file name's extension implies, if it is one SPEC §2 lists (worked out once,
+    /// from the bytes, when the URL is parsed).
+    public let inferredType: AssetType?
 
     /// Parses `text`, or says, in words for an error message, why it cannot be used.
     ///
@@ -105,7 +108,11 @@ public struct SourceURL: Sendable {
                 return .failure(Failure("has an invalid port \"\(port)\""))
             }
         }
-        return .success(SourceURL(text: text, pathRange: authorityEnd..<pathEnd))
+        var segmentStart = pathEnd
+        while segmentStart > authorityEnd, b[segmentStart - 1] != UInt8(ascii: "/") { segmentStart -= 1 }
+        let segment = UnsafeBufferPointer(rebasing: b[segmentStart..<pathEnd])
+        return .success(
+            SourceURL(text: text, lastSegmentRange: segmentStart..<pathEnd, inferredType: inferredType(segment)))
     }
 
     public struct Failure: Error, Sendable, Equatable {
@@ -174,7 +181,7 @@ public struct SourceURL: Sendable {
             }
             return nil
         }
-        for local: StaticString in ["localhost", "local", "internal", "home.arpa"] {
+        for local in localSuffixes {
             let count = local.utf8CodeUnitCount
             guard name.count >= count,
                 equalsLowercased(UnsafeBufferPointer(rebasing: name[(name.count - count)...]), local),
@@ -188,23 +195,20 @@ public struct SourceURL: Sendable {
         return nil
     }
 
+    /// Host names, and the suffixes of host names, that are never on the public internet.
+    private static let localSuffixes: [StaticString] = ["localhost", "local", "internal", "home.arpa"]
+
     private static func lowered(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self).lowercased()
     }
 
-    private var path: Substring.UTF8View {
-        let u = text.utf8
-        return Substring(text).utf8[
-            u.index(u.startIndex, offsetBy: pathRange.lowerBound)..<u.index(u.startIndex, offsetBy: pathRange.upperBound)]
-    }
-
-    // MARK: - What the URL says about the asset
-
     /// The last path segment (UTF-8), empty when the path ends in `/` or is empty.
     private var lastSegment: Substring.UTF8View {
-        let p = path
-        guard let slash = p.lastIndex(of: UInt8(ascii: "/")) else { return p[p.endIndex...] }
-        return p[p.index(after: slash)...]
+        let u = text.utf8
+        return Substring(text).utf8[
+            u.index(
+                u.startIndex, offsetBy: lastSegmentRange.lowerBound)..<u.index(
+                    u.startIndex, offsetBy: lastSegmentRange.upperBound)]
     }
 
     /// The last path segment, percent-decoded; empty when the path ends in `/` or is empty.
@@ -212,32 +216,24 @@ public struct SourceURL: Sendable {
         Self.percentDecoded(lastSegment)
     }
 
-    /// The type the file name's extension implies, if it is one SPEC §2 lists.
-    public var inferredType: AssetType? {
-        let name = lastSegment
+    /// The type a file name's extension implies, if it is one SPEC §2 lists.
+    private static func inferredType(_ name: UnsafeBufferPointer<UInt8>) -> AssetType? {
         guard let dot = name.lastIndex(of: UInt8(ascii: ".")) else { return nil }
-        let ext = name[name.index(after: dot)...]
-        guard (3...4).contains(ext.count) else { return nil }
+        let length = name.count - dot - 1
+        guard length == 3 || length == 4 else { return nil }
         // The extension's lower-cased bytes packed into one integer: no String, no hashing.
         var packed: UInt32 = 0
-        for byte in ext { packed = packed << 8 | UInt32(Self.lower(byte)) }
+        for k in (dot + 1)..<name.count { packed = packed << 8 | UInt32(lower(name[k])) }
         switch packed {
-        case Self.pack("jpg"), Self.pack("jpeg"), Self.pack("png"), Self.pack("webp"), Self.pack("bmp"),
-            Self.pack("tif"), Self.pack("tiff"), Self.pack("gif"), Self.pack("heic"):
-            return .image
-        case Self.pack("mp4"), Self.pack("mov"):
-            return .video
-        case Self.pack("wav"), Self.pack("mp3"):
-            return .audio
+        case 0x6A_7067, 0x6A70_6567, 0x70_6E67, 0x7765_6270, 0x62_6D70, 0x74_6966, 0x7469_6666, 0x67_6966, 0x6865_6963:
+            return .image  // jpg jpeg png webp bmp tif tiff gif heic
+        case 0x6D_7034, 0x6D_6F76:
+            return .video  // mp4 mov
+        case 0x77_6176, 0x6D_7033:
+            return .audio  // wav mp3
         default:
             return nil
         }
-    }
-
-    private static func pack(_ ext: StaticString) -> UInt32 {
-        var packed: UInt32 = 0
-        for k in 0..<ext.utf8CodeUnitCount { packed = packed << 8 | UInt32(ext.utf8Start[k]) }
-        return packed
     }
 
     /// The asset key a URL list gives this URL: the file name without its extension,
@@ -282,8 +278,20 @@ public enum AssetKey {
         let utf8 = key.utf8
         guard let first = utf8.first else { return "is empty" }
         guard utf8.count <= 64 else { return "is longer than 64 characters" }
-        for scalar in key.unicodeScalars where !isAllowed(scalar) {
-            return "holds \"\(scalar)\"; keys use only A–Z a–z 0–9 . _ -"
+        // Every allowed character is one ASCII byte: check bytes, and name the scalar only when
+        // one is not allowed (this runs for every key).
+        var bytes = key
+        let allowedBytes = bytes.withUTF8 {
+            $0.allSatisfy { byte in
+                let l = byte | 0x20
+                return (l >= 0x61 && l <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F
+                    || byte == 0x2D
+            }
+        }
+        if !allowedBytes {
+            for scalar in key.unicodeScalars where !isAllowed(scalar) {
+                return "holds \"\(scalar)\"; keys use only A–Z a–z 0–9 . _ -"
+            }
         }
         let isAlnum = (first >= 0x30 && first <= 0x39) || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A)
         return isAlnum ? nil : "must start with a letter or a digit"

@@ -5,7 +5,7 @@
 /// since they reorder what is shown. JSON outputs do not use this: they escape as JSON does.
 public enum VisibleText {
     public static func escape(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        guard needsAnyEscape(text) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
@@ -25,6 +25,28 @@ public enum VisibleText {
             }
         }
         return out
+    }
+
+    /// Whether any scalar of `text` needs escaping, decided on its UTF-8 bytes (this runs for
+    /// every line of a plan): C0 controls and DEL are single bytes; C1 controls are 0xC2 0x80–0x9F;
+    /// U+202A–U+202E are 0xE2 0x80 0xAA–0xAE and U+2066–U+2069 are 0xE2 0x81 0xA6–0xA9.
+    static func needsAnyEscape(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                let byte = b[i]
+                if byte < 0x20 || byte == 0x7F { return true }
+                if byte == 0xC2, i + 1 < n, b[i + 1] >= 0x80, b[i + 1] <= 0x9F { return true }
+                if byte == 0xE2, i + 2 < n {
+                    let (x, y) = (b[i + 1], b[i + 2])
+                    if (x == 0x80 && y >= 0xAA && y <= 0xAE) || (x == 0x81 && y >= 0xA6 && y <= 0xA9) { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// C0 controls, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.

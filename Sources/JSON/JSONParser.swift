@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A small, strict JSON parser: exact integers, keys in order, bounded nesting.
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -118,19 +124,34 @@ struct JSONParser {
         return Double(text).map(JSONValue.double)
     }
 
+    /// The text of `bytes`, or nil when they are not UTF-8. ASCII (the most of a lockfile) is
+    /// valid as it is. Otherwise the string is decoded with the standard library's fast path and
+    /// kept only if it holds the very same bytes: decoding replaces any invalid sequence with
+    /// U+FFFD, which changes them. (`String(validating:)` is generic and several times slower.)
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
+        var text = String(decoding: bytes, as: UTF8.self)
+        if ascii { return text }
+        let same = text.withUTF8 { decoded in
+            decoded.count == bytes.count && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+        return same ? text : nil
+    }
+
     /// A string starting at the opening quote.
     mutating func string() -> String? {
         position += 1
         // Most strings have no escape: take them straight from the buffer.
         var end = position
+        var high: UInt8 = 0
         while end < bytes.count {
             let c = bytes[end]
             if c == UInt8(ascii: "\"") {
-                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+                let text = Self.text(UnsafeBufferPointer(rebasing: bytes[position..<end]), ascii: high < 0x80)
                 position = end + 1
                 return text
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            high |= c
             end += 1
         }
         var out: [UInt8] = []
@@ -138,7 +159,7 @@ struct JSONParser {
             position += 1
             switch c {
             case UInt8(ascii: "\""):
-                return String(validating: out, as: UTF8.self)
+                return out.withUnsafeBufferPointer { Self.text($0, ascii: false) }
             case UInt8(ascii: "\\"):
                 guard let e = peek else { return nil }
                 position += 1

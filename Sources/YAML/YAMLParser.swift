@@ -33,8 +33,13 @@ private struct Composer {
         var isMapping: Bool
         var mark: Mark
         var anchor: String?
-        /// Where this collection's children start in `pending`.
-        var start: Int
+        /// A mapping's entries so far, built as its children arrive (no copy at its end).
+        var entries: [Mapping.Entry] = []
+        /// A mapping's key whose value has not arrived yet.
+        var key: Node?
+        var hasMerge = false
+        /// A sequence's items so far.
+        var items: [Node] = []
         /// Nodes in this subtree with aliases expanded.
         var size = 1
     }
@@ -42,10 +47,6 @@ private struct Composer {
     let limits: YAMLLimits
     let source: UnsafeBufferPointer<UInt8>
     private var stack: [Frame] = []
-    /// The children of every open collection, innermost last (for a mapping, keys and values
-    /// alternate). One shared array, so that building a collection costs one exact-size
-    /// allocation instead of a growing array per collection.
-    private var pending: [Node] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var root: Node?
     private var documents = 0
@@ -124,14 +125,16 @@ private struct Composer {
             try count(1, at: mark)
             let isMapping = event.type == YAML_MAPPING_START_EVENT
             let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
-            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, start: pending.count))
+            var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
+            // Most mappings in a manifest are an asset's few fields: one allocation holds them.
+            if isMapping { frame.entries.reserveCapacity(4) }
+            stack.append(frame)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             let node: Node =
                 frame.isMapping
-                ? .mapping(makeMapping(pending[frame.start...], mark: frame.mark))
-                : .sequence(Sequence(Array(pending[frame.start...]), mark: frame.mark))
-            pending.removeSubrange(frame.start...)
+                ? .mapping(makeMapping(frame.entries, hasMerge: frame.hasMerge, mark: frame.mark))
+                : .sequence(Sequence(frame.items, mark: frame.mark))
             if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
             add(node, size: frame.size)
         default:
@@ -151,28 +154,27 @@ private struct Composer {
     }
 
     private mutating func add(_ node: Node, size: Int) {
-        if stack.isEmpty {
+        guard !stack.isEmpty else {
             root = node
+            return
+        }
+        let top = stack.count - 1
+        stack[top].size += size
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+        } else if let key = stack[top].key {
+            stack[top].key = nil
+            stack[top].entries.append(Mapping.Entry(key: key, value: node))
         } else {
-            pending.append(node)
-            stack[stack.count - 1].size += size
+            stack[top].hasMerge = stack[top].hasMerge || Self.isMergeKey(node)
+            stack[top].key = node
         }
     }
 
     // MARK: - Mappings: duplicate keys and merge keys
 
-    private mutating func makeMapping(_ children: ArraySlice<Node>, mark: Mark) -> Mapping {
-        var entries: [Mapping.Entry] = []
-        entries.reserveCapacity(children.count / 2)
-        var hasMerge = false
-        var i = children.startIndex
-        while i + 1 < children.endIndex {
-            let key = children[i]
-            hasMerge = hasMerge || Self.isMergeKey(key)
-            entries.append(Mapping.Entry(key: key, value: children[i + 1]))
-            i += 2
-        }
-        entries = removingDuplicates(entries)
+    private mutating func makeMapping(_ entries: [Mapping.Entry], hasMerge: Bool, mark: Mark) -> Mapping {
+        let entries = removingDuplicates(entries)
         return Mapping(hasMerge ? merged(entries) : entries, mark: mark)
     }
 
@@ -182,11 +184,14 @@ private struct Composer {
         var firstMarks: [String: Mark] = [:]
         var duplicates: [Int] = []
         if entries.count <= 16 {
-            for j in entries.indices {
-                guard let key = Self.keyText(entries[j].key), !Self.isMergeKey(entries[j].key) else { continue }
-                if let earlier = entries[..<j].first(where: { Self.keyText($0.key) == key }) {
+            // Most mappings: compare each key with the ones before it, without copying nodes.
+            for j in entries.indices.dropFirst() {
+                guard case .scalar(let key) = entries[j].key, !Self.isMergeKey(key) else { continue }
+                for i in 0..<j {
+                    guard case .scalar(let earlier) = entries[i].key, earlier.value == key.value else { continue }
                     duplicates.append(j)
-                    record(duplicate: key, at: entries[j].key.mark, first: earlier.key.mark)
+                    record(duplicate: key.value, at: key.mark, first: earlier.mark)
+                    break
                 }
             }
         } else {
@@ -261,6 +266,10 @@ private struct Composer {
 
     private static func isMergeKey(_ key: Node) -> Bool {
         guard case .scalar(let s) = key else { return false }
+        return isMergeKey(s)
+    }
+
+    private static func isMergeKey(_ s: Scalar) -> Bool {
         if let tag = s.tag { return tag == Scalar.coreTagPrefix + "merge" }
         return s.style == .plain && s.value == "<<"
     }

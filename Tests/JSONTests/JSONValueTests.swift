@@ -42,6 +42,14 @@ struct JSONValueTests {
         let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
         #expect(JSONValue.parse(deep) == nil, "nesting is bounded")
         #expect(JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) == nil, "invalid UTF-8 in a string")
+        // Non-ASCII strings: kept when valid, refused when not (an overlong form, a surrogate, a
+        // truncated sequence), with and without escapes in them.
+        #expect(JSONValue.parse(Array("\"参考图 1\"".utf8)) == .string("参考图 1"))
+        #expect(JSONValue.parse(Array("\"参考\\n图\"".utf8)) == .string("参考\n图"))
+        for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE5, 0x8F], [0x80], [0xF8, 0x88, 0x80, 0x80, 0x80]] {
+            #expect(JSONValue.parse([0x22] + bad + [0x22]) == nil, "\(bad)")
+            #expect(JSONValue.parse([0x22, 0x5C, 0x6E] + bad + [0x22]) == nil, "escaped, \(bad)")
+        }
         #expect(JSONValue.parse(Array("[\(String(repeating: "9", count: 400))]".utf8)) != .array([.int(0)]))
         if case .failure(let error) = JSONValue.parseOrFail(Array("{\"a\": x}".utf8)) {
             #expect(error.offset == 6, "the failure says where")

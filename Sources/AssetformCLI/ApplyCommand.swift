@@ -179,12 +179,9 @@ extension Assetform.ApplyCommand {
             if let maxDeletes, plan.count(.delete) > maxDeletes {
                 throw CommandError.tooManyDeletes(plan.count(.delete), max: maxDeletes)
             }
-            // The document is a temporary: for 100,000 actions it is large, and not needed after.
-            output.planned(
-                plan,
-                document: json
-                    ? session.document(plan, lock: lock)
-                    : nil)
+            // The document is written an action at a time: for 100,000 actions a tree of it
+            // would be the largest thing apply holds.
+            output.planned(plan, document: json ? session.documentFields(plan, lock: lock, actions: .null) : nil)
             if !json && !quiet {
                 print(
                     PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose).render(plan, limits: limits),

@@ -43,12 +43,37 @@ final class ApplyOutput: Sendable {
 
     // MARK: - Events
 
-    func planned(_ plan: Plan, document: JSONValue?) {
+    /// `document`: the plan document's fields (`Session.documentFields`); its actions are taken
+    /// from `plan` and written one at a time, never held as one tree.
+    func planned(_ plan: Plan, document: [(String, JSONValue)]?) {
         // Waits finish in the waiting phase, shown apart.
-        counts.withLock { $0.total = plan.steps.filter { $0.verb != .wait }.count }
-        if mode == .json, let document {
-            emit([("event", .string("planned")), ("plan", document)])
-            flush()
+        counts.withLock { $0.total = plan.steps.reduce(0) { $0 + ($1.verb != .wait ? 1 : 0) } }
+        guard mode == .json, let document else { return }
+        var line: [UInt8] = []
+        line.reserveCapacity(4096 + plan.steps.count * 640)  // pages never written cost nothing
+        line.append(contentsOf: #"{"event":"planned","plan":{"#.utf8)
+        for (i, (key, value)) in document.enumerated() {
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            JSONValue.appendQuoted(key, to: &line)
+            line.append(UInt8(ascii: ":"))
+            guard key == Plan.actionsKey else {
+                value.appendEncoded(to: &line)
+                continue
+            }
+            line.append(UInt8(ascii: "["))
+            for (j, step) in plan.steps.enumerated() {
+                if j > 0 { line.append(UInt8(ascii: ",")) }
+                Plan.json(of: step).appendEncoded(to: &line)
+            }
+            line.append(UInt8(ascii: "]"))
+        }
+        line.append(contentsOf: #"},"t":"#.utf8)
+        JSONValue.double(Double((ContinuousClock.now - started).inMilliseconds) / 1000).appendEncoded(to: &line)
+        line.append(contentsOf: "}\n".utf8)
+        flush()
+        writing.withLock { _ in
+            flushOutput()
+            try? AtomicFile.writeAll(STDOUT_FILENO, line, what: "stdout")
         }
     }
 

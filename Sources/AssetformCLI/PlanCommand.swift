@@ -121,11 +121,19 @@ extension Session {
 
     /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
     func document(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil) -> JSONValue {
-        let document = withManifestWarnings(plan).json(Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock))
-        guard case .object(var fields) = document else { return document }
+        .object(documentFields(plan, lock: lock, checks: checks, actions: .array(plan.steps.map(Plan.json(of:)))))
+    }
+
+    /// The document's fields, with `actions` as the list of actions (a placeholder where the
+    /// caller writes them one at a time).
+    func documentFields(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue)
+        -> [(String, JSONValue)]
+    {
+        var fields = withManifestWarnings(plan).jsonFields(
+            Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock), actions: actions)
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
         if let checks { fields.append(("checks", checks.json)) }
-        return .object(fields)
+        return fields
     }
 
     /// Every target must name something the manifest or the lockfile has.

@@ -140,7 +140,9 @@ extension Lockfile {
     /// times that in memory at every checkpoint of an apply.
     public func encoded() -> [UInt8] {
         var w = PrettyWriter()
-        w.out.reserveCapacity(256 + assetCount * 260)
+        // Generously: pages reserved and never written cost no memory, while growing the buffer
+        // past its capacity would copy it into one twice its size.
+        w.out.reserveCapacity(4096 + assetCount * 640)
         w.open()
         w.key("groups", depth: 1)
         if groups.isEmpty { w.raw("{}") } else { w.open() }

@@ -29,53 +29,64 @@ extension Plan {
     }
 
     public func json(_ origin: Origin) -> JSONValue {
+        .object(jsonFields(origin, actions: .array(steps.map(Self.json(of:)))))
+    }
+
+    /// The key of the document's list of actions: a writer that streams the document writes
+    /// that list one action at a time (`json(of:)`) instead of the value `jsonFields` is given.
+    public static let actionsKey = "actions"
+
+    /// One action of the document.
+    public static func json(of s: Step) -> JSONValue {
         func opt(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
-        let actions: [JSONValue] = steps.map { s in
-            var before: [(String, JSONValue)] = []
-            var after: [(String, JSONValue)] = []
-            for c in s.changes {
-                before.append((c.field, opt(c.before)))
-                after.append((c.field, opt(c.after)))
-            }
-            func add(_ field: String, _ value: String?) {
-                if let value, !after.contains(where: { $0.0 == field }) { after.append((field, .string(value))) }
-            }
-            switch s.action {
-            case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
-                add("name", name)
-                add("description", description)
-            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _):
-                add("name", spec.name)
-                add("url", spec.url)
-                add("type", spec.type.rawValue)
-                add("revision", spec.revision)
-            default: break
-            }
-            var fields: [(String, JSONValue)] = [
-                ("address", .string(s.address.description)), ("kind", .string(s.kind.rawValue)),
-                ("action", .string(s.verb.rawValue)), ("reason", .string(s.reason)),
-                ("before", before.isEmpty ? .null : .object(before)), ("after", after.isEmpty ? .null : .object(after)),
-            ]
-            if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
-            switch s.action {
-            case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
-            case .replaceAsset(_, _, _, _, _, let f?), .failed(_, let f?):
-                fields.append(("failure", f.json))
-            case .move(let from, _): fields.append(("moved_from", .string(from.description)))
-            default: break
-            }
-            switch s.action {
-            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
-                if let source = spec.source, !source.isEmpty { fields.append(("source", source.json)) }
-            default: break
-            }
-            return .object(fields)
+        var before: [(String, JSONValue)] = []
+        var after: [(String, JSONValue)] = []
+        for c in s.changes {
+            before.append((c.field, opt(c.before)))
+            after.append((c.field, opt(c.after)))
         }
+        func add(_ field: String, _ value: String?) {
+            if let value, !after.contains(where: { $0.0 == field }) { after.append((field, .string(value))) }
+        }
+        switch s.action {
+        case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
+            add("name", name)
+            add("description", description)
+        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _):
+            add("name", spec.name)
+            add("url", spec.url)
+            add("type", spec.type.rawValue)
+            add("revision", spec.revision)
+        default: break
+        }
+        var fields: [(String, JSONValue)] = [
+            ("address", .string(s.address.description)), ("kind", .string(s.kind.rawValue)),
+            ("action", .string(s.verb.rawValue)), ("reason", .string(s.reason)),
+            ("before", before.isEmpty ? .null : .object(before)), ("after", after.isEmpty ? .null : .object(after)),
+        ]
+        if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
+        switch s.action {
+        case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
+        case .replaceAsset(_, _, _, _, _, let f?), .failed(_, let f?):
+            fields.append(("failure", f.json))
+        case .move(let from, _): fields.append(("moved_from", .string(from.description)))
+        default: break
+        }
+        switch s.action {
+        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
+            if let source = spec.source, !source.isEmpty { fields.append(("source", source.json)) }
+        default: break
+        }
+        return .object(fields)
+    }
+
+    /// The document's fields in order, with `actions` as the value of `actionsKey`.
+    public func jsonFields(_ origin: Origin, actions: JSONValue) -> [(String, JSONValue)] {
         var summary: [(String, JSONValue)] = Plan.Verb.allCases.map { ($0.rawValue, .int(count($0))) }
         summary += [
             ("unchanged", .int(unchanged.count)), ("billed_creates", .int(billedCreates)), ("changes", .bool(hasChanges)),
         ]
-        return .object([
+        return [
             ("format_version", .int(Plan.formatVersion)),
             ("provider", origin.provider.json),
             ("manifest_sha256", .string(origin.manifestSHA256)),
@@ -85,9 +96,9 @@ extension Plan {
                     .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)])
                 } ?? .null
             ),
-            ("actions", .array(actions)), ("unchanged", .array(unchanged.map { .string($0.description) })),
+            (Self.actionsKey, actions), ("unchanged", .array(unchanged.map { .string($0.description) })),
             ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
-        ])
+        ]
     }
 }
 

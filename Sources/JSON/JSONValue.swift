@@ -150,6 +150,12 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Appends this value as compact JSON (`encodedBytes`), for writers that build a large
+    /// document a part at a time.
+    public func appendEncoded(to out: inout [UInt8]) {
+        write(to: &out)
+    }
+
     /// Appends `s` as a JSON string, for writers that do without a tree (the lockfile).
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         writeString(s, to: &out)

@@ -32,9 +32,11 @@ public enum YAMLFile {
         if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > maxBytes {
             throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 1 << 16)
         let chunk = 1 << 16
+        var bytes: [UInt8] = []
+        // Room for the whole file and the read that finds its end: a regular file is read into
+        // one allocation, never grown (and copied) at twice its size.
+        bytes.reserveCapacity(((info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0) + chunk)
         while true {
             if bytes.count > maxBytes {
                 throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)

@@ -22,23 +22,26 @@ extension Assetform {
                 var (session, held) = try await Session.openForWriting(
                     manifest, remote, terminal, command: "refresh", lockTimeout: lockWait.timeout)
                 defer { held.release() }
-                guard let lock = session.lock else {
+                guard var lock = session.lock else {
                     terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
                     return
                 }
+                // This command holds the only copy, so that it is refreshed in place.
+                session.lock = nil
+                let (groupCount, assetCount) = (lock.groups.count, lock.assetCount)
                 let manifest = session.manifest
-                let (state, calls) = try await session.withService { service, policy in
+                let (state, calls) = try await session.withService { [lock] service, policy in
                     (try await Refresh.state(manifest, lock: lock, service: service), await policy.counters.calls)
                 }
-                let (refreshed, drift) = lock.refreshed(with: state)
+                let (changed, drift) = lock.refresh(with: state)
                 for d in drift { terminal.info("  " + d.description.visible) }
-                if refreshed != lock { try session.save(refreshed) }
+                if changed { try session.save(lock) }
                 let statuses = drift.filter { if case .status = $0 { true } else { false } }.count
                 let gone = drift.filter { if case .gone = $0 { true } else { false } }.count
                 terminal.info(
-                    "Refreshed \(lock.groups.count) groups and \(lock.assetCount) assets in \(calls) call\(calls == 1 ? "" : "s"): "
+                    "Refreshed \(groupCount) groups and \(assetCount) assets in \(calls) call\(calls == 1 ? "" : "s"): "
                         + "\(statuses) status\(statuses == 1 ? "" : "es") updated, \(gone) gone, \(drift.count - statuses - gone) changed remotely."
-                        + (refreshed != lock ? " Wrote \(session.lockPath)." : ""))
+                        + (changed ? " Wrote \(session.lockPath)." : ""))
             }
         }
     }

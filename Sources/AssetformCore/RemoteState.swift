@@ -8,7 +8,8 @@ public struct RemoteState: Sendable, Equatable {
     public var missing: Set<String> = []
     /// Every group listing showed (seedance); nil where the dialect cannot list.
     public var listedGroups: [RemoteGroup]?
-    /// The assets listing showed, per group id (seedance).
+    /// The assets listing showed that the lockfile does not track, per group id (seedance): what
+    /// a manifest's asset could adopt by name. (Tracked ones are in `assets`.)
     public var listedAssets: [String: [RemoteAsset]] = [:]
 
     public init(

@@ -56,8 +56,19 @@ extension AssetService {
 
     /// Every asset of the named groups (of those statuses only, when given), a page of 100 at a time.
     public func allAssets(groupIDs: [String], statuses: [AssetStatus]? = nil) async throws(RemoteError) -> [RemoteAsset] {
-        try await Paging.all("ListAssets", id: \RemoteAsset.id) { (page, token) async throws(RemoteError) in
-            try await listAssets(groupIDs: groupIDs, statuses: statuses, page: page, token: token, pageSize: Paging.pageSize)
-        }
+        var all: [RemoteAsset] = []
+        try await eachAsset(groupIDs: groupIDs, statuses: statuses) { all += $0 }
+        return all
+    }
+
+    /// `allAssets`, handed to `body` a page at a time as the pages arrive.
+    public func eachAsset(groupIDs: [String], statuses: [AssetStatus]? = nil, _ body: ([RemoteAsset]) -> Void)
+        async throws(RemoteError)
+    {
+        try await Paging.each(
+            "ListAssets", id: \RemoteAsset.id,
+            page: { (page, token) async throws(RemoteError) in
+                try await listAssets(groupIDs: groupIDs, statuses: statuses, page: page, token: token, pageSize: Paging.pageSize)
+            }, body)
     }
 }

@@ -16,6 +16,17 @@ public enum Paging {
         _ call: String, id: (T) -> String, page fetch: (Int, String?) async throws(RemoteError) -> Page<T>
     ) async throws(RemoteError) -> [T] {
         var items: [T] = []
+        try await each(call, id: id, page: fetch) { items += $0 }
+        return items
+    }
+
+    /// The walk of `all`, handing each page's new objects to `body` as it arrives instead of
+    /// holding them all: a listing of 100,000 assets need not be in memory twice.
+    static func each<T: Sendable>(
+        _ call: String, id: (T) -> String, page fetch: (Int, String?) async throws(RemoteError) -> Page<T>,
+        _ body: ([T]) -> Void
+    ) async throws(RemoteError) {
+        var listed = 0
         var seen = Set<String>()
         var page = 1
         var served = pageSize
@@ -31,15 +42,14 @@ public enum Paging {
                     message: "the service says it holds \(total) objects, more than the \(maximumObjects) assetform lists; "
                         + "refusing to page through them")
             }
-            var fresh = 0
-            for item in p.items where seen.insert(id(item)).inserted {
-                items.append(item)
-                fresh += 1
-            }
+            let new = p.items.filter { seen.insert(id($0)).inserted }
+            let fresh = new.count
+            listed += fresh
+            if fresh > 0 { body(new) }
             // The end: an empty page, or the announced total. (With no total, only an empty page:
             // a gateway may serve shorter pages than asked for.)
-            if p.items.isEmpty { return items }
-            if let total = p.total, items.count >= total { return items }
+            if p.items.isEmpty { return }
+            if let total = p.total, listed >= total { return }
             if let next = p.nextToken, !next.isEmpty {
                 guard tokens.insert(next).inserted else {
                     throw RemoteError(
@@ -48,13 +58,13 @@ public enum Paging {
                 }
                 token = next
             } else if token != nil {
-                return items  // paging by token, and no token: the last page
+                return  // paging by token, and no token: the last page
             }
             if page == 1 { served = p.items.count }
             guard fresh > 0 else {
                 throw RemoteError(
                     .fatalForCall, call: call,
-                    message: "page \(page) repeats \(p.items.count) objects already listed, with \(items.count) of the "
+                    message: "page \(page) repeats \(p.items.count) objects already listed, with \(listed) of the "
                         + "\(p.total.map(String.init) ?? "unannounced") total listed; the service pages without end")
             }
             // Pages enough for the total, and two more for objects that arrived during the walk.

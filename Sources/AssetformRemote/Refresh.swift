@@ -31,12 +31,20 @@ public enum Refresh {
         // Groups a manifest group could adopt by name.
         let names = Set(manifest.groups.map(\.name))
         for g in groups where names.contains(g.name) && state.groups[g.id] == nil { managed.append(g.id) }
+        // Each page goes where the planner needs it as it arrives: what the lockfile tracks by id
+        // (refreshed), and the rest by group (to adopt by name); nothing is held twice.
+        let tracked = lock?.trackedIDs ?? []
         var listedGroupIDs = Set<String>()
         for start in stride(from: 0, to: managed.count, by: 100) {
             let chunk = Array(managed[start..<min(managed.count, start + 100)])
-            for asset in try await service.allAssets(groupIDs: chunk) {
-                state.listedAssets[asset.groupID, default: []].append(asset)
-                state.assets[asset.id] = asset
+            try await service.eachAsset(groupIDs: chunk) { page in
+                for asset in page {
+                    if tracked.contains(asset.id) {
+                        state.assets[asset.id] = asset
+                    } else {
+                        state.listedAssets[asset.groupID, default: []].append(asset)
+                    }
+                }
             }
             listedGroupIDs.formUnion(chunk)
         }
@@ -46,9 +54,6 @@ public enum Refresh {
                 if listedGroupIDs.contains(g.id) || state.missing.contains(g.id) { state.missing.insert(a.id) }
             }
         }
-        // Only what the lockfile tracks is kept by id; listed assets serve adoption.
-        let tracked = lock?.trackedIDs ?? []
-        state.assets = state.assets.filter { tracked.contains($0.key) }
         return state
     }
 

@@ -86,7 +86,7 @@ extension ManifestDecoder {
     // MARK: - Assets
 
     /// What a group has seen so far, to find names, keys and URLs used twice.
-    private struct Seen {
+    struct Seen {
         var names: [ExactText: Mark] = [:]
         var urls: [ExactText: Mark] = [:]
         var keys: [String: Mark] = [:]
@@ -104,11 +104,15 @@ extension ManifestDecoder {
         case .scalar(let s) where s.kind == .null:
             return []
         case .mapping(let m):
+            if let streamed = streamedAssets[m.mark] {
+                // Decoded as the parser handed over each entry (`StreamedAssets`).
+                diagnostics += streamed.decoder.diagnostics
+                return streamed.ok ? streamed.assets : nil
+            }
             var seen = Seen(capacity: m.entries.count)
             assets.reserveCapacity(m.entries.count)
             for entry in m.entries {
-                guard let key = groupOrAssetKey(entry.key, kind: "asset") else { ok = false; continue }
-                if let asset = decodeAsset(key: key, keyMark: entry.key.mark, entry.value, seen: &seen) {
+                if let asset = assetEntry(key: entry.key, value: entry.value, seen: &seen) {
                     assets.append(asset)
                 } else {
                     ok = false
@@ -160,6 +164,12 @@ extension ManifestDecoder {
             return nil
         }
         return ok ? assets : nil
+    }
+
+    /// One entry of a group's `assets` mapping; nil when it has an error (reported).
+    mutating func assetEntry(key node: Node, value: Node, seen: inout Seen) -> Asset? {
+        guard let key = groupOrAssetKey(node, kind: "asset") else { return nil }
+        return decodeAsset(key: key, keyMark: node.mark, value, seen: &seen)
     }
 
     private mutating func decodeAsset(key: String, keyMark: Mark, _ node: Node, seen: inout Seen) -> Asset? {

@@ -4,6 +4,8 @@ import YAML
 /// and bad values are all found, each with its position, in one pass.
 struct ManifestDecoder {
     var diagnostics: [Diagnostic] = []
+    /// Groups' `assets` mappings decoded while they were parsed, by the mapping's position.
+    var streamedAssets: [Mark: StreamedAssets.Group] = [:]
 
     mutating func error(_ problem: ManifestProblem, at mark: Mark) {
         diagnostics.append(Diagnostic(.error, problem, at: mark))

@@ -5,9 +5,12 @@ public struct YAMLDocument: Sendable {
     /// Problems that did not stop composition: duplicate keys (the first value is kept) and
     /// invalid merge keys (ignored). A caller reports them along with its own.
     public var problems: [YAMLError]
+    /// Whether the mappings a `MappingStream` chose were handed to it (and are empty here).
+    public var streamed: Bool
 
-    public init(root: Node?, problems: [YAMLError]) {
+    public init(root: Node?, problems: [YAMLError], streamed: Bool = false) {
         self.root = root
         self.problems = problems
+        self.streamed = streamed
     }
 }

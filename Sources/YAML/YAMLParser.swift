@@ -5,20 +5,27 @@ internal import CLibYAML
 /// libyaml checks the syntax and the encoding; this layer adds what it leaves to the caller:
 /// alias resolution, merge keys, duplicate keys, and the limits of `YAMLLimits`.
 public enum YAMLParser {
-    public static func parse(_ bytes: [UInt8], limits: YAMLLimits = YAMLLimits()) throws(YAMLError) -> YAMLDocument {
+    /// `stream`: mappings handed over entry by entry instead of kept (`MappingStream`).
+    public static func parse(_ bytes: [UInt8], limits: YAMLLimits = YAMLLimits(), stream: MappingStream? = nil)
+        throws(YAMLError) -> YAMLDocument
+    {
         guard bytes.count <= limits.maxBytes else {
             throw YAMLError(.fileTooLarge(limit: limits.maxBytes), tooLargeMessage(limits.maxBytes), at: nil)
         }
         if bytes.isEmpty { return YAMLDocument(root: nil, problems: []) }
-        let result: Result<YAMLDocument, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
-            var composer = Composer(limits: limits, source: buffer)
-            do throws(YAMLError) {
+        let result: Result<YAMLDocument, Composer.Failure> = bytes.withUnsafeBufferPointer { buffer in
+            var composer = Composer(limits: limits, source: buffer, stream: stream)
+            do throws(Composer.Failure) {
                 return .success(try composer.run())
             } catch {
                 return .failure(error)
             }
         }
-        return try result.get()
+        switch result {
+        case .success(let document): return document
+        case .failure(.yaml(let error)): throw error
+        case .failure(.mergeInStreamedMapping): return try parse(bytes, limits: limits)
+        }
     }
 
     static func tooLargeMessage(_ limit: Int) -> String {
@@ -29,10 +36,19 @@ public enum YAMLParser {
 /// One pass over libyaml's events, building nodes bottom-up on an explicit stack (so nesting
 /// depth never becomes recursion depth).
 private struct Composer {
+    enum Failure: Error {
+        case yaml(YAMLError)
+        /// A merge key in a mapping being streamed: the parse starts again without streaming.
+        case mergeInStreamedMapping
+    }
+
     private struct Frame {
         var isMapping: Bool
         var mark: Mark
         var anchor: String?
+        /// Entries go to the stream, not into `entries`; the keys seen so far, for duplicates.
+        var streamed = false
+        var streamedKeys: [String: Mark] = [:]
         /// A mapping's entries so far, built as its children arrive (no copy at its end).
         var entries: [Mapping.Entry] = []
         /// A mapping's key whose value has not arrived yet.
@@ -46,6 +62,9 @@ private struct Composer {
 
     let limits: YAMLLimits
     let source: UnsafeBufferPointer<UInt8>
+    let stream: MappingStream?
+    /// Set by a merge key in a streamed mapping: the parse stops, to start again unstreamed.
+    private var mergeInStreamedMapping = false
     private var stack: [Frame] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var root: Node?
@@ -53,15 +72,16 @@ private struct Composer {
     private var nodes = 0
     private var problems: [YAMLError] = []
 
-    init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>) {
+    init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>, stream: MappingStream?) {
         self.limits = limits
         self.source = source
+        self.stream = stream
     }
 
-    mutating func run() throws(YAMLError) -> YAMLDocument {
+    mutating func run() throws(Failure) -> YAMLDocument {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            throw YAMLError(.syntax, "libyaml could not start (out of memory)", at: nil)
+            throw .yaml(YAMLError(.syntax, "libyaml could not start (out of memory)", at: nil))
         }
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
@@ -69,19 +89,20 @@ private struct Composer {
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
-                throw LibYAMLError.convert(parser, source: source)
+                throw .yaml(LibYAMLError.convert(parser, source: source))
             }
             let done: Bool
             do throws(YAMLError) {
                 done = try handle(&event)
             } catch {
                 yaml_event_delete(&event)
-                throw error
+                throw .yaml(error)
             }
             yaml_event_delete(&event)
+            if mergeInStreamedMapping { throw .mergeInStreamedMapping }
             if done { break }
         }
-        return YAMLDocument(root: root, problems: problems)
+        return YAMLDocument(root: root, problems: problems, streamed: stream != nil)
     }
 
     /// Handles one event; true at the end of the stream.
@@ -126,14 +147,18 @@ private struct Composer {
             let isMapping = event.type == YAML_MAPPING_START_EVENT
             let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
             var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
-            // Most mappings in a manifest are an asset's few fields: one allocation holds them.
-            if isMapping { frame.entries.reserveCapacity(4) }
+            if isMapping, anchor == nil, let stream, stack.count == stream.path.count, let keys = streamedPath(stream) {
+                frame.streamed = true
+                stream.begin(mark, keys)
+            }
             stack.append(frame)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             let node: Node =
                 frame.isMapping
-                ? .mapping(makeMapping(frame.entries, hasMerge: frame.hasMerge, mark: frame.mark))
+                ? .mapping(
+                    frame.streamed
+                        ? Mapping([], mark: frame.mark) : makeMapping(frame.entries, hasMerge: frame.hasMerge, mark: frame.mark))
                 : .sequence(Sequence(frame.items, mark: frame.mark))
             if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
             add(node, size: frame.size)
@@ -164,11 +189,41 @@ private struct Composer {
             stack[top].items.append(node)
         } else if let key = stack[top].key {
             stack[top].key = nil
-            stack[top].entries.append(Mapping.Entry(key: key, value: node))
+            if stack[top].streamed {
+                streamEntry(key: key, value: node, in: top)
+            } else {
+                stack[top].entries.append(Mapping.Entry(key: key, value: node))
+            }
         } else {
-            stack[top].hasMerge = stack[top].hasMerge || Self.isMergeKey(node)
+            let isMerge = Self.isMergeKey(node)
+            if isMerge && stack[top].streamed { mergeInStreamedMapping = true }
+            stack[top].hasMerge = stack[top].hasMerge || isMerge
             stack[top].key = node
         }
+    }
+
+    /// The keys leading to the mapping about to start, when they match the stream's path.
+    private func streamedPath(_ stream: MappingStream) -> [String]? {
+        var keys: [String] = []
+        for (frame, wanted) in zip(stack, stream.path) {
+            guard frame.isMapping, case .scalar(let key)? = frame.key else { return nil }
+            if let wanted, key.value != wanted { return nil }
+            keys.append(key.value)
+        }
+        return keys
+    }
+
+    /// An entry of a streamed mapping: to the stream, unless its key came before (the first
+    /// is kept, as `removingDuplicates` keeps it).
+    private mutating func streamEntry(key: Node, value: Node, in top: Int) {
+        if case .scalar(let k) = key {
+            if let first = stack[top].streamedKeys[k.value] {
+                record(duplicate: k.value, at: k.mark, first: first)
+                return
+            }
+            stack[top].streamedKeys[k.value] = k.mark
+        }
+        stream?.entry(stack[top].mark, key, value)
     }
 
     // MARK: - Mappings: duplicate keys and merge keys

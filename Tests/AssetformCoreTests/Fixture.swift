@@ -1,6 +1,7 @@
-import AssetformCore
 import Testing
 import YAML
+
+@testable import AssetformCore
 
 /// A manifest with position markers (1️⃣ 2️⃣ …) written where findings are expected, in the
 /// manner of swift-format's tests. The markers are removed before parsing and their positions
@@ -33,8 +34,15 @@ struct Fixture {
         self.marks = marks
     }
 
-    func load() -> LoadedManifest {
-        ManifestLoader.decode(SourceFile(path: "test.yaml", bytes: Array(text.utf8)))
+    /// Loads the text, and checks that decoding the assets as they are parsed (as the tool
+    /// does) finds exactly what decoding the whole tree finds.
+    func load(sourceLocation: SourceLocation = #_sourceLocation) -> LoadedManifest {
+        let source = SourceFile(path: "test.yaml", bytes: Array(text.utf8))
+        let loaded = ManifestLoader.decode(source)
+        let tree = ManifestLoader.decode(source, limits: YAMLLimits(), streaming: false)
+        #expect(loaded.manifest == tree.manifest, "streamed assets differ", sourceLocation: sourceLocation)
+        #expect(loaded.diagnostics == tree.diagnostics, "streamed diagnostics differ", sourceLocation: sourceLocation)
+        return loaded
     }
 }
 

@@ -37,13 +37,22 @@ struct Fixture {
     /// Loads the text, and checks that decoding the assets as they are parsed (as the tool
     /// does) finds exactly what decoding the whole tree finds.
     func load(sourceLocation: SourceLocation = #_sourceLocation) -> LoadedManifest {
-        let source = SourceFile(path: "test.yaml", bytes: Array(text.utf8))
-        let loaded = ManifestLoader.decode(source)
-        let tree = ManifestLoader.decode(source, limits: YAMLLimits(), streaming: false)
-        #expect(loaded.manifest == tree.manifest, "streamed assets differ", sourceLocation: sourceLocation)
-        #expect(loaded.diagnostics == tree.diagnostics, "streamed diagnostics differ", sourceLocation: sourceLocation)
-        return loaded
+        loadBothWays(text, sourceLocation: sourceLocation)
     }
+}
+
+/// `text` loaded as the tool loads it (the groups' assets decoded as they are parsed), after a
+/// check that decoding the whole tree instead finds exactly the same.
+@discardableResult
+func loadBothWays(
+    _ text: String, path: String = "test.yaml", context: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) -> LoadedManifest {
+    let source = SourceFile(path: path, bytes: Array(text.utf8))
+    let loaded = ManifestLoader.decode(source)
+    let tree = ManifestLoader.decode(source, limits: YAMLLimits(), streaming: false)
+    #expect(loaded.manifest == tree.manifest, "streamed assets differ \(context)", sourceLocation: sourceLocation)
+    #expect(loaded.diagnostics == tree.diagnostics, "streamed diagnostics differ \(context)", sourceLocation: sourceLocation)
+    return loaded
 }
 
 /// Checks that loading `marked` finds exactly `expected`: (marker, severity, problem) triples.

@@ -13,12 +13,7 @@ struct StreamedAssetsTests {
     /// Both decodings of `yaml`; they must agree.
     @discardableResult
     static func both(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) -> LoadedManifest {
-        let source = SourceFile(path: "m.yaml", bytes: Array(yaml.utf8))
-        let streamed = ManifestLoader.decode(source)
-        let tree = ManifestLoader.decode(source, limits: YAMLLimits(), streaming: false)
-        #expect(streamed.manifest == tree.manifest, "the manifests differ", sourceLocation: sourceLocation)
-        #expect(streamed.diagnostics == tree.diagnostics, "the diagnostics differ", sourceLocation: sourceLocation)
-        return streamed
+        loadBothWays(yaml, sourceLocation: sourceLocation)
     }
 
     @Test func duplicateAssetKeysAreFoundWhileStreaming() {
@@ -105,11 +100,7 @@ struct StreamedAssetsTests {
                 }
                 if next(8) == 0 { yaml += "      <<: {m\(g): https://c.example.com/m.png}\n" }
             }
-            let source = SourceFile(path: "m.yaml", bytes: Array(yaml.utf8))
-            let streamed = ManifestLoader.decode(source)
-            let tree = ManifestLoader.decode(source, limits: YAMLLimits(), streaming: false)
-            #expect(streamed.manifest == tree.manifest, "seed \(seed), round \(round):\n\(yaml)")
-            #expect(streamed.diagnostics == tree.diagnostics, "seed \(seed), round \(round):\n\(yaml)")
+            loadBothWays(yaml, context: "seed \(seed), round \(round):\n\(yaml)")
         }
     }
 }

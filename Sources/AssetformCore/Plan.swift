@@ -70,7 +70,10 @@ public struct Plan: Sendable, Equatable {
         /// A billed create whose old asset `old` stays remotely, untracked: its url, type or
         /// revision changed (the changes given), it failed and `--retry-failed` asks again
         /// (`failure`), or it was asked for (`--replace`), or it moved to another group.
-        case replaceAsset(
+        ///
+        /// Boxed (`indirect`): it is twice the size of any other case, and every step of a plan
+        /// would otherwise take its size.
+        indirect case replaceAsset(
             AssetSpec, old: String, url: FieldChange?, type: FieldChange?, revision: FieldChange?,
             failure: RemoteAsset.Failure?)
         /// A listed asset of the manifest's name and type in its group that nothing tracks.

@@ -31,6 +31,11 @@ public struct Planner: Sendable {
     public func plan(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
         var work = Work(planner: self, moves: moves, remote: remote)
+        // At most a step per group and asset of either side: one allocation, never grown (and
+        // copied) at twice its size. Room never written takes no memory.
+        work.steps.reserveCapacity(
+            moves.steps.count + manifest.groups.count + manifest.assetCount + (lock?.groups.count ?? 0)
+                + (lock?.assetCount ?? 0))
         for group in manifest.groups { work.plan(group) }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)

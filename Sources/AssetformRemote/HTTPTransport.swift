@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import Timing
 
 /// One HTTP exchange, as the clients need it.
@@ -112,29 +113,35 @@ public final class HTTPTransport: Sendable {
 
     /// Runs `exchange` until `deadline`; past it, the exchange is cancelled (AsyncHTTPClient
     /// closes its connection) and the answer is a timeout, whatever stage it was at.
+    ///
+    /// The deadline is a task scheduled on an event loop and cancelled when the exchange ends:
+    /// a sleeping task per exchange would stay (with its timer) until its deadline passed, and
+    /// 100,000 fast calls would leave 100,000 of them waiting.
     private func withDeadline(
         _ deadline: ContinuousClock.Instant, origin: Origin, timeout: Duration,
         _ exchange: @escaping @Sendable () async -> Result<HTTPReply, TransportFailure>
     ) async -> Result<HTTPReply, TransportFailure> {
-        await withTaskGroup(of: Result<HTTPReply, TransportFailure>?.self) { group in
-            group.addTask { await exchange() }
-            group.addTask {
-                do {
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                } catch {
-                    return nil  // the exchange finished first
-                }
-                return .failure(
-                    .noAnswer(
-                        "no complete answer from \(origin.display) within \(DurationText.format(timeout)) (limits.timeout)"))
-            }
-            var outcome: Result<HTTPReply, TransportFailure>?
-            while outcome == nil, let next = await group.next() {
-                if let next { outcome = next }
-            }
-            group.cancelAll()
-            return outcome ?? .failure(.noAnswer("the exchange with \(origin.display) was cancelled"))
+        let work = Task { await exchange() }
+        let expired = Mutex(false)
+        let remaining = max(.zero, deadline - .now)
+        let watchdog = client.eventLoopGroup.any().scheduleTask(in: .nanoseconds(remaining.inNanoseconds)) {
+            expired.withLock { $0 = true }
+            work.cancel()
         }
+        // A caller cancelled (the run stops) cancels the exchange too.
+        let outcome = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
+        watchdog.cancel()
+        // Past the deadline, what the cancelled exchange says is a timeout (an answer that
+        // arrived just as the deadline passed is kept).
+        if expired.withLock({ $0 }), case .failure = outcome {
+            return .failure(
+                .noAnswer("no complete answer from \(origin.display) within \(DurationText.format(timeout)) (limits.timeout)"))
+        }
+        return outcome
     }
 
     private func once(method: String, url: String, headers: [(String, String)], body: [UInt8]?, maxAnswer: Int) async

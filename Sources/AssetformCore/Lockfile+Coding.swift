@@ -139,10 +139,23 @@ extension Lockfile {
     /// bytes. A lockfile of 100,000 assets is 25 MB; a JSON tree in between would cost several
     /// times that in memory at every checkpoint of an apply.
     public func encoded() -> [UInt8] {
+        var all: [UInt8] = []
+        all.reserveCapacity(4096 + assetCount * 400)
+        encode { all += $0 }
+        return all
+    }
+
+    /// `encoded()` a part of about `partSize` bytes at a time, each handed to `put` as it is made
+    /// (written to the file at once): a lockfile of 100,000 assets is 30 MB that need not be in
+    /// memory whole.
+    func encode<E: Error>(partSize: Int = 1 << 20, _ put: ([UInt8]) throws(E) -> Void) throws(E) {
         var w = PrettyWriter()
-        // Generously: pages reserved and never written cost no memory, while growing the buffer
-        // past its capacity would copy it into one twice its size.
-        w.out.reserveCapacity(4096 + assetCount * 640)
+        w.out.reserveCapacity(partSize + 4096)
+        func flush(_ force: Bool = false) throws(E) {
+            guard force || w.out.count >= partSize else { return }
+            try put(w.out)
+            w.out.removeAll(keepingCapacity: true)
+        }
         w.open()
         w.key("groups", depth: 1)
         if groups.isEmpty { w.raw("{}") } else { w.open() }
@@ -186,6 +199,7 @@ extension Lockfile {
                 w.field("type", a.type.rawValue, depth: 5)
                 w.field("url", a.url, depth: 5, last: true)
                 w.close(depth: 4, last: ai == g.assets.count - 1)
+                try flush()
             }
             if g.assets.isEmpty { w.raw(",\n") } else { w.close(depth: 3, last: false) }
             if let d = g.description { w.field("description", d, depth: 3) }
@@ -205,7 +219,7 @@ extension Lockfile {
         w.key("version", depth: 1)
         w.raw("\(Lockfile.version)\n")
         w.raw("}\n")
-        return w.out
+        try flush(true)
     }
 
     /// Keys in the order `JSONValue.pretty` sorts them: by their UTF-8 bytes.
@@ -244,7 +258,9 @@ extension Lockfile {
     public mutating func write(to path: String) throws(StateError) {
         serial += 1
         do throws(AtomicFile.Failure) {
-            try AtomicFile.write(encoded(), to: path)
+            try AtomicFile.write(to: path) { (put: ([UInt8]) throws(AtomicFile.Failure) -> Void) throws(AtomicFile.Failure) in
+                try encode(put)
+            }
         } catch {
             serial -= 1
             throw .cannotWrite(path: path, reason: "\(error)")

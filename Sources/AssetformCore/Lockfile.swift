@@ -89,20 +89,52 @@ public struct LockedGroup: Sendable, Equatable {
 }
 
 public struct LockedAsset: Sendable, Equatable {
-    public var id: String
+    /// A lockfile holds one of these per asset: they are kept small (most fields inline, the
+    /// rarely set ones in one shared box, the usual reference worked out from the id).
+    public var id: String {
+        didSet {
+            // The reference stays what it was, whatever the id becomes.
+            if id != oldValue, case .derived(let bare) = reference {
+                reference = .written(bare ? oldValue : "asset://" + oldValue)
+            }
+        }
+    }
     public var name: String
-    /// How video generation refers to it: `asset://ID` on seedance, the id on 0-0.
-    public var ref: String
     public var status: AssetStatus
     public var type: AssetType
     /// The manifest's source URL: never the signed link the service shows once Active.
     public var url: String
+    private var reference: Reference
+    private var rare: Rare?
+
+    /// How video generation refers to it: `asset://ID` on seedance, the id on 0-0.
+    public var ref: String {
+        get {
+            switch reference {
+            case .derived(let bare): bare ? id : "asset://" + id
+            case .written(let ref): ref
+            }
+        }
+        set { reference = Reference(newValue, id: id) }
+    }
+
     /// The service's code and message for a Failed asset.
-    public var failure: RemoteAsset.Failure?
+    public var failure: RemoteAsset.Failure? {
+        get { rare?.failure }
+        set { rare = Rare.make(failure: newValue, revision: revision, source: source) }
+    }
+
     /// The manifest's `revision` when it was registered (or adopted, or imported).
-    public var revision: String?
+    public var revision: String? {
+        get { rare?.revision }
+        set { rare = Rare.make(failure: failure, revision: newValue, source: source) }
+    }
+
     /// What the source looked like when it was registered, when apply checked it (SPEC §10).
-    public var source: SourceFingerprint?
+    public var source: SourceFingerprint? {
+        get { rare?.source }
+        set { rare = Rare.make(failure: failure, revision: revision, source: newValue) }
+    }
 
     public init(
         id: String, name: String, ref: String, status: AssetStatus, type: AssetType, url: String,
@@ -110,13 +142,55 @@ public struct LockedAsset: Sendable, Equatable {
     ) {
         self.id = id
         self.name = name
-        self.ref = ref
+        self.reference = Reference(ref, id: id)
         self.status = status
         self.type = type
         self.url = url
-        self.failure = failure
-        self.revision = revision
-        self.source = source
+        self.rare = Rare.make(failure: failure, revision: revision, source: source)
+    }
+
+    public static func == (a: LockedAsset, b: LockedAsset) -> Bool {
+        a.id == b.id && a.name == b.name && a.ref == b.ref && a.status == b.status && a.type == b.type && a.url == b.url
+            && a.failure == b.failure && a.revision == b.revision && a.source == b.source
+    }
+
+    /// The reference: the id in one of the two usual forms (no string of its own), or as written.
+    private enum Reference: Sendable {
+        /// `bare`: the id itself (0-0); otherwise `asset://` and the id.
+        case derived(bare: Bool)
+        case written(String)
+
+        /// Byte for byte (String's `==` would call canonically equivalent texts equal).
+        init(_ ref: String, id: String) {
+            if ref.utf8.elementsEqual(id.utf8) {
+                self = .derived(bare: true)
+            } else if ref.utf8.count == id.utf8.count + 8, ref.utf8.starts(with: "asset://".utf8),
+                ref.utf8.dropFirst(8).elementsEqual(id.utf8)
+            {
+                self = .derived(bare: false)
+            } else {
+                self = .written(ref)
+            }
+        }
+    }
+
+    /// The fields few assets have, boxed together (never changed in place: a change makes a new
+    /// box, so copies stay independent).
+    private final class Rare: Sendable {
+        let failure: RemoteAsset.Failure?
+        let revision: String?
+        let source: SourceFingerprint?
+
+        private init(failure: RemoteAsset.Failure?, revision: String?, source: SourceFingerprint?) {
+            self.failure = failure
+            self.revision = revision
+            self.source = source
+        }
+
+        static func make(failure: RemoteAsset.Failure?, revision: String?, source: SourceFingerprint?) -> Rare? {
+            failure == nil && revision == nil && source == nil
+                ? nil : Rare(failure: failure, revision: revision, source: source)
+        }
     }
 
     /// The reference for an id, as the dialect writes it.

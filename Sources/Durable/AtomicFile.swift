@@ -28,6 +28,14 @@ public enum AtomicFile {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+        try write(to: path) { (put: ([UInt8]) throws(Failure) -> Void) throws(Failure) in try put(bytes) }
+    }
+
+    /// `write(_:to:)` for contents made a part at a time: `produce` hands each part to `put`, which
+    /// writes it to the temporary file at once, so the whole never has to be in memory.
+    public static func write(
+        to path: String, _ produce: (_ put: ([UInt8]) throws(Failure) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
         let folder = Self.folder(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
         try refuseLink(path)
@@ -46,7 +54,7 @@ public enum AtomicFile {
         var done = false
         defer { if !done { unlink(temporary) } }
         do throws(Failure) {
-            try writeAll(fd, bytes, what: temporary)
+            try produce { (part: [UInt8]) throws(Failure) in try writeAll(fd, part, what: temporary) }
             guard fsync(fd) == 0 else { throw Failure(step: "fsync \(temporary)", code: errno) }
         } catch {
             close(fd)

@@ -17,19 +17,32 @@ extension Lockfile {
 
     /// The lockfile at `path`; nil when there is none.
     public static func load(path: String) throws(StateError) -> Lockfile? {
-        let bytes: [UInt8]
+        // Mapped, and let go of a megabyte at a time as its records are read.
+        let result: Result<Lockfile, StateError>
         do throws(YAMLError) {
-            bytes = try YAMLFile.read(path: path, maxBytes: 512 << 20, ownFile: true)
+            result = try YAMLFile.withMapped(path: path, maxBytes: 512 << 20) {
+                (bytes, release) throws(StateError) -> Lockfile in
+                try decode(bytes, path: path, release: release)
+            }
         } catch {
             if error.kind == .missingFile { return nil }
             throw .unreadable(path: path, reason: error.message)
         }
-        return try decode(bytes, path: path)
+        return try result.get()
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws(StateError) -> Lockfile {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(StateError) -> Lockfile in
+            try decode(buffer, path: path, release: { _ in })
+        }
     }
 
     /// Reads a lockfile straight into its records with a pull reader: a lockfile of 100,000
     /// assets is 25 MB, and a JSON tree in between would cost more than the manifest does.
-    public static func decode(_ bytes: [UInt8], path: String) throws(StateError) -> Lockfile {
+    /// `release(offset)`: the bytes before `offset` are read (after each group).
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, release: (Int) -> Void) throws(StateError)
+        -> Lockfile
+    {
         var version: Int?
         var lineage: String?
         var serial: Int?
@@ -49,14 +62,14 @@ extension Lockfile {
                             if let why = AssetKey.problem(groupKey) {
                                 problem = problem ?? "the group key \"\(groupKey)\" \(why)"
                             }
-                            groups[groupKey] = try readGroup(&r, groupKey, &problem)
+                            groups[groupKey] = try readGroup(&r, groupKey, &problem, release: release)
                         }
                     default: _ = try r.value()
                     }
                 }
             }
         } catch {
-            let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: error.offset, in: $0) }
+            let mark = SourceLines.mark(atByteOffset: error.offset, in: bytes)
             if case .failure = JSONValue.parseOrFail(bytes) {
                 throw .notJSON(path: path, line: mark.line, column: mark.column, file: .lockfile)
             }
@@ -77,9 +90,9 @@ extension Lockfile {
             lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
     }
 
-    private static func readGroup(_ r: inout JSONReader, _ key: String, _ problem: inout String?) throws(JSONReader.Failure)
-        -> LockedGroup
-    {
+    private static func readGroup(
+        _ r: inout JSONReader, _ key: String, _ problem: inout String?, release: (Int) -> Void
+    ) throws(JSONReader.Failure) -> LockedGroup {
         var id: String?
         var name: String?
         var description: String?
@@ -97,6 +110,7 @@ extension Lockfile {
                     } else {
                         problem = problem ?? "asset \(key)/\(assetKey) is incomplete"
                     }
+                    release(r.offset)
                 }
             default: _ = try r.value()
             }

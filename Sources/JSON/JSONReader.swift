@@ -11,15 +11,20 @@ public struct JSONReader: ~Copyable {
 
     /// Reads `bytes` with `body`, which must consume the whole document.
     public static func read<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws(Failure) -> T) throws(Failure) -> T {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> T in
-            var reader = JSONReader(parser: JSONParser(bytes: buffer))
-            let value = try body(&reader)
-            reader.parser.skipSpace()
-            guard reader.parser.position == buffer.count else {
-                throw Failure(offset: reader.parser.position, expected: "the end of the document")
-            }
-            return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> T in try read(buffer, body) }
+    }
+
+    /// `read` of bytes the caller holds (a mapped file).
+    public static func read<T>(_ buffer: UnsafeBufferPointer<UInt8>, _ body: (inout JSONReader) throws(Failure) -> T)
+        throws(Failure) -> T
+    {
+        var reader = JSONReader(parser: JSONParser(bytes: buffer))
+        let value = try body(&reader)
+        reader.parser.skipSpace()
+        guard reader.parser.position == buffer.count else {
+            throw Failure(offset: reader.parser.position, expected: "the end of the document")
         }
+        return value
     }
 
     private init(parser: JSONParser) {

@@ -89,6 +89,44 @@ struct LockfileTests {
         #expect(try Lockfile.load(path: dir.path("none.lock")) == nil)
     }
 
+    /// A large lockfile is mapped and let go of as it is read, and written a part at a time:
+    /// what is read is what was written, and a fault near its end is still named at its line
+    /// (the pages let go of are read again from the file for the message).
+    @Test func aLargeLockfileIsReadAsWrittenAndItsFaultsArePlaced() throws {
+        let dir = try Folder()
+        let path = dir.path("big.lock")
+        var lock = Lockfile(lineage: "l", serial: 1, provider: Self.sample.provider)
+        for g in 0..<4 {
+            var group = LockedGroup(id: "group-\(g)", name: "组 \(g)")
+            for a in 0..<5000 {
+                let id = "asset-\(g)-\(a)"
+                group.assets["a\(a)"] = LockedAsset(
+                    id: id, name: "素材 \(a)", ref: a % 7 == 0 ? id : "asset://" + id, status: a % 11 == 0 ? .failed : .active,
+                    type: .image, url: "https://cdn.example.com/\(g)/\(a).png",
+                    failure: a % 11 == 0 ? RemoteAsset.Failure(code: "C\(a)", message: "m") : nil,
+                    revision: a % 13 == 0 ? "r\(a)" : nil)
+            }
+            lock.groups["g\(g)"] = group
+        }
+        try lock.write(to: path)
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes == lock.encoded(), "written a part at a time, it is the same bytes")
+        #expect(bytes.count > 4 << 20, "large enough to be let go of in parts")
+        #expect(try Lockfile.load(path: path) == lock)
+        // Broken in its last lines: the position is still right.
+        var broken = bytes
+        broken.removeLast(3)
+        broken += Array("x}\n".utf8)
+        try Data(broken).write(to: URL(fileURLWithPath: path))
+        let lines = broken.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+        #expect {
+            _ = try Lockfile.load(path: path)
+        } throws: { error in
+            guard case .notJSON(_, let line, _, _) = error as? StateError else { return false }
+            return line == lines - 1
+        }
+    }
+
     @Test func corruptLockfileIsNamedWithItsPositionAndNotTouched() throws {
         let dir = try Folder()
         let path = dir.path("assets.lock")

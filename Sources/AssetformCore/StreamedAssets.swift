@@ -9,7 +9,12 @@ final class StreamedAssets {
         var assets: [Asset] = []
         var ok = true
         var decoder = ManifestDecoder()
-        var seen = ManifestDecoder.Seen(capacity: 0)
+        var seen: ManifestDecoder.Seen
+
+        init(capacity: Int) {
+            seen = ManifestDecoder.Seen(capacity: capacity)
+            assets.reserveCapacity(capacity)
+        }
 
         mutating func take(key: Node, value: Node) {
             if let asset = decoder.assetEntry(key: key, value: value, seen: &seen) {
@@ -20,13 +25,34 @@ final class StreamedAssets {
         }
     }
 
-    private(set) var groups: [Mark: Group] = [:]
+    /// Every group's result, by the position of its `assets` mapping.
+    var groups: [Mark: Group] {
+        finishCurrent()
+        return done
+    }
+
+    private var done: [Mark: Group] = [:]
+    /// The mapping being streamed (entries come one mapping at a time: these never nest).
+    private var current: (mark: Mark, group: Group)?
+
+    private func finishCurrent() {
+        if let (mark, group) = current { done[mark] = group }
+        current = nil
+    }
 
     /// The stream of every group's `assets` mapping into `groups`.
     var stream: MappingStream {
         MappingStream(
             path: ["groups", nil, "assets"],
-            begin: { [self] mark, _ in groups[mark] = Group() },
-            entry: { [self] mark, key, value in groups[mark]?.take(key: key, value: value) })
+            begin: { [self] mark, _ in
+                // Room for as many assets as the group before had.
+                let capacity = current?.group.assets.count ?? 0
+                finishCurrent()
+                current = (mark, Group(capacity: capacity))
+            },
+            entry: { [self] mark, key, value in
+                guard current?.mark == mark else { return }
+                current!.group.take(key: key, value: value)
+            })
     }
 }

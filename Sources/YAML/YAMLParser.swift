@@ -9,12 +9,20 @@ public enum YAMLParser {
     public static func parse(_ bytes: [UInt8], limits: YAMLLimits = YAMLLimits(), stream: MappingStream? = nil)
         throws(YAMLError) -> YAMLDocument
     {
+        try parse(bytes, limits: limits, stream: stream, pipelined: bytes.count >= pipelinedBytes)
+    }
+
+    /// `pipelined`: libyaml on a thread of its own (`EventPipe`); by size otherwise, and forced
+    /// only by tests that check both ways give the same.
+    static func parse(_ bytes: [UInt8], limits: YAMLLimits, stream: MappingStream?, pipelined: Bool)
+        throws(YAMLError) -> YAMLDocument
+    {
         guard bytes.count <= limits.maxBytes else {
             throw YAMLError(.fileTooLarge(limit: limits.maxBytes), tooLargeMessage(limits.maxBytes), at: nil)
         }
         if bytes.isEmpty { return YAMLDocument(root: nil, problems: []) }
         let result: Result<YAMLDocument, Composer.Failure> = bytes.withUnsafeBufferPointer { buffer in
-            var composer = Composer(limits: limits, source: buffer, stream: stream)
+            var composer = Composer(limits: limits, source: buffer, stream: stream, pipelined: pipelined)
             do throws(Composer.Failure) {
                 return .success(try composer.run())
             } catch {
@@ -24,9 +32,13 @@ public enum YAMLParser {
         switch result {
         case .success(let document): return document
         case .failure(.yaml(let error)): throw error
-        case .failure(.mergeInStreamedMapping): return try parse(bytes, limits: limits)
+        case .failure(.mergeInStreamedMapping): return try parse(bytes, limits: limits, stream: nil, pipelined: pipelined)
         }
     }
+
+    /// Sources at least this large are parsed on a thread of their own while composed
+    /// (`EventPipe`); smaller ones in line, where a thread would cost more than it saves.
+    static let pipelinedBytes = 256 << 10
 
     static func tooLargeMessage(_ limit: Int) -> String {
         "the file is larger than \(limit / (1 << 20)) MiB, the most a manifest may be"
@@ -65,6 +77,7 @@ private struct Composer {
     let stream: MappingStream?
     /// Set by a merge key in a streamed mapping: the parse stops, to start again unstreamed.
     private var mergeInStreamedMapping = false
+    private var lastStreamedCount = 0
     private var stack: [Frame] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var root: Node?
@@ -72,13 +85,23 @@ private struct Composer {
     private var nodes = 0
     private var problems: [YAMLError] = []
 
-    init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>, stream: MappingStream?) {
+    let pipelined: Bool
+
+    init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>, stream: MappingStream?, pipelined: Bool) {
         self.limits = limits
         self.source = source
         self.stream = stream
+        self.pipelined = pipelined
     }
 
     mutating func run() throws(Failure) -> YAMLDocument {
+        if pipelined {
+            let pipe = EventPipe(source: source)
+            if pipe.start() {
+                defer { pipe.finish() }
+                return try run(pipe)
+            }
+        }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             throw .yaml(YAMLError(.syntax, "libyaml could not start (out of memory)", at: nil))
@@ -103,6 +126,31 @@ private struct Composer {
             if done { break }
         }
         return YAMLDocument(root: root, problems: problems, streamed: stream != nil)
+    }
+
+    /// `run` with libyaml on the pipe's thread: the same events, handled in the same order.
+    private mutating func run(_ pipe: EventPipe) throws(Failure) -> YAMLDocument {
+        while true {
+            var (batch, failure) = pipe.next()
+            if batch.isEmpty {
+                // Only libyaml's error ends the events before the stream's end.
+                throw .yaml(failure ?? YAMLError(.syntax, "the YAML stream ended early", at: nil))
+            }
+            var i = 0
+            defer { while i < batch.count { yaml_event_delete(&batch[i]); i += 1 } }
+            while i < batch.count {
+                let done: Bool
+                do throws(YAMLError) {
+                    done = try handle(&batch[i])
+                } catch {
+                    throw .yaml(error)
+                }
+                yaml_event_delete(&batch[i])
+                i += 1
+                if mergeInStreamedMapping { throw .mergeInStreamedMapping }
+                if done { return YAMLDocument(root: root, problems: problems, streamed: stream != nil) }
+            }
+        }
     }
 
     /// Handles one event; true at the end of the stream.
@@ -149,11 +197,14 @@ private struct Composer {
             var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
             if isMapping, anchor == nil, let stream, stack.count == stream.path.count, let keys = streamedPath(stream) {
                 frame.streamed = true
+                // As many keys as the last streamed mapping had: seldom grown, and rehashed.
+                frame.streamedKeys.reserveCapacity(lastStreamedCount)
                 stream.begin(mark, keys)
             }
             stack.append(frame)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
+            if frame.streamed { lastStreamedCount = frame.streamedKeys.count }
             let node: Node =
                 frame.isMapping
                 ? .mapping(

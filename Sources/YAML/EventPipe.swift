@@ -1,0 +1,140 @@
+internal import CLibYAML
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// libyaml's events for a large source, made on a thread of their own while the caller composes
+/// them: parsing and composing each take about half the time, and a machine has two cores.
+///
+/// The producer hands over batches of events through a queue of at most `depth` batches, so it
+/// is never more than a few thousand events ahead (memory stays bounded, whatever the source).
+/// It stops at the end of the stream, at libyaml's first error (kept, with its position, for the
+/// consumer to throw after the events before it), or when the consumer cancels. Every event is
+/// deleted exactly once: by the consumer after handling it, or by `finish` for those left.
+final class EventPipe: @unchecked Sendable {
+    static let batchSize = 512
+    static let depth = 4
+
+    private let source: UnsafeBufferPointer<UInt8>
+    /// At addresses of their own: a pthread mutex must not move, and `&property` of a class
+    /// gives no lasting address.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    // Guarded by `mutex`:
+    private var queue: [[yaml_event_t]] = []
+    private var ended = false
+    private var failure: YAMLError?
+    private var cancelled = false
+    private var thread = pthread_t()
+    private var started = false
+
+    /// `source` must stay valid until `finish` returns.
+    init(source: UnsafeBufferPointer<UInt8>) {
+        self.source = source
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(mutex)
+        changed.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Starts the producer; false when no thread could be made (the caller parses in line).
+    func start() -> Bool {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let made = pthread_create(
+            &thread, nil,
+            { context in
+                let pipe = Unmanaged<EventPipe>.fromOpaque(context!).takeRetainedValue()
+                pipe.produce()
+                return nil
+            }, context)
+        if made != 0 {
+            Unmanaged<EventPipe>.fromOpaque(context).release()
+            return false
+        }
+        started = true
+        return true
+    }
+
+    /// The next batch, in order; empty at the end, after which `failure` says whether libyaml
+    /// stopped at an error.
+    func next() -> (events: [yaml_event_t], failure: YAMLError?) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while queue.isEmpty && !ended { pthread_cond_wait(changed, mutex) }
+        if queue.isEmpty { return ([], failure) }
+        let batch = queue.removeFirst()
+        pthread_cond_signal(changed)
+        return (batch, nil)
+    }
+
+    /// Stops the producer (if it is still going), waits for it, and deletes every event not
+    /// taken. Called once, whatever happened.
+    func finish() {
+        pthread_mutex_lock(mutex)
+        cancelled = true
+        pthread_cond_signal(changed)
+        pthread_mutex_unlock(mutex)
+        if started { pthread_join(thread, nil) }
+        for var batch in queue {
+            for i in batch.indices { yaml_event_delete(&batch[i]) }
+        }
+        queue = []
+    }
+
+    private func produce() {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            end(failure: YAMLError(.syntax, "libyaml could not start (out of memory)", at: nil))
+            return
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
+        while true {
+            var batch: [yaml_event_t] = []
+            batch.reserveCapacity(Self.batchSize)
+            var failure: YAMLError?
+            var done = false
+            while batch.count < Self.batchSize {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    failure = LibYAMLError.convert(parser, source: source)
+                    break
+                }
+                batch.append(event)
+                if event.type == YAML_STREAM_END_EVENT {
+                    done = true
+                    break
+                }
+            }
+            pthread_mutex_lock(mutex)
+            while queue.count >= Self.depth && !cancelled { pthread_cond_wait(changed, mutex) }
+            if cancelled {
+                pthread_mutex_unlock(mutex)
+                for i in batch.indices { yaml_event_delete(&batch[i]) }
+                return
+            }
+            if !batch.isEmpty { queue.append(batch) }
+            if failure != nil || done {
+                self.failure = failure
+                ended = true
+            }
+            pthread_cond_signal(changed)
+            pthread_mutex_unlock(mutex)
+            if failure != nil || done { return }
+        }
+    }
+
+    private func end(failure: YAMLError) {
+        pthread_mutex_lock(mutex)
+        self.failure = failure
+        ended = true
+        pthread_cond_signal(changed)
+        pthread_mutex_unlock(mutex)
+    }
+}

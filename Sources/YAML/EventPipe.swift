@@ -11,7 +11,9 @@ internal import CLibYAML
 /// is never more than a few thousand events ahead (memory stays bounded, whatever the source).
 /// It stops at the end of the stream, at libyaml's first error (kept, with its position, for the
 /// consumer to throw after the events before it), or when the consumer cancels. Every event is
-/// deleted exactly once: by the consumer after handling it, or by `finish` for those left.
+/// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the
+/// producer deletes it, so that libyaml's memory is freed by the thread that allocated it (a
+/// free from another thread contends for the allocator's lock); `finish` deletes what is left.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 4
@@ -23,6 +25,7 @@ final class EventPipe: @unchecked Sendable {
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
     private var queue: [[yaml_event_t]] = []
+    private var spent: [[yaml_event_t]] = []
     private var ended = false
     private var failure: YAMLError?
     private var cancelled = false
@@ -73,18 +76,26 @@ final class EventPipe: @unchecked Sendable {
         return (batch, nil)
     }
 
+    /// A batch `next` gave, handled or not: its events are deleted by the producer.
+    func recycle(_ batch: [yaml_event_t]) {
+        pthread_mutex_lock(mutex)
+        spent.append(batch)
+        pthread_mutex_unlock(mutex)
+    }
+
     /// Stops the producer (if it is still going), waits for it, and deletes every event not
-    /// taken. Called once, whatever happened.
+    /// deleted yet. Called once, whatever happened.
     func finish() {
         pthread_mutex_lock(mutex)
         cancelled = true
         pthread_cond_signal(changed)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
-        for var batch in queue {
+        for var batch in queue + spent {
             for i in batch.indices { yaml_event_delete(&batch[i]) }
         }
         queue = []
+        spent = []
     }
 
     private func produce() {
@@ -96,6 +107,14 @@ final class EventPipe: @unchecked Sendable {
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
         while true {
+            pthread_mutex_lock(mutex)
+            var handled = spent
+            spent = []
+            pthread_mutex_unlock(mutex)
+            for b in handled.indices {
+                for i in handled[b].indices { yaml_event_delete(&handled[b][i]) }
+            }
+            handled = []
             var batch: [yaml_event_t] = []
             batch.reserveCapacity(Self.batchSize)
             var failure: YAMLError?

@@ -136,17 +136,15 @@ private struct Composer {
                 // Only libyaml's error ends the events before the stream's end.
                 throw .yaml(failure ?? YAMLError(.syntax, "the YAML stream ended early", at: nil))
             }
-            var i = 0
-            defer { while i < batch.count { yaml_event_delete(&batch[i]); i += 1 } }
-            while i < batch.count {
+            // Handled or not, the batch goes back to the producer, which deletes its events.
+            defer { pipe.recycle(batch) }
+            for i in batch.indices {
                 let done: Bool
                 do throws(YAMLError) {
                     done = try handle(&batch[i])
                 } catch {
                     throw .yaml(error)
                 }
-                yaml_event_delete(&batch[i])
-                i += 1
                 if mergeInStreamedMapping { throw .mergeInStreamedMapping }
                 if done { return YAMLDocument(root: root, problems: problems, streamed: stream != nil) }
             }

@@ -183,9 +183,8 @@ extension Assetform.ApplyCommand {
             // would be the largest thing apply holds.
             output.planned(plan, document: json ? session.documentFields(plan, lock: lock, actions: .null) : nil)
             if !json && !quiet {
-                print(
-                    PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose).render(plan, limits: limits),
-                    terminator: "")
+                printBytes(
+                    PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose).renderBytes(plan, limits: limits))
                 flushOutput()
             }
             let leftOut = checks.map { $0.failed.sorted { $0.description < $1.description } } ?? []

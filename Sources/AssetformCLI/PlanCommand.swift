@@ -85,9 +85,9 @@ extension Assetform {
                     for w in plan.warnings { terminal.warn(w.visible) }
                     print(PlanRenderer(color: false).summary(plan, limits: manifest.limits))
                 } else {
-                    print(
-                        PlanRenderer(color: terminal.outputColor, listUnchanged: global.verbose).render(
-                            plan, limits: manifest.limits), terminator: "")
+                    printBytes(
+                        PlanRenderer(color: terminal.outputColor, listUnchanged: global.verbose).renderBytes(
+                            plan, limits: manifest.limits))
                     if let out {
                         var again = "assetform apply \(self.manifest) --plan \(out)"
                         if remote.emulate { again += " --emulate" }

@@ -11,26 +11,40 @@ public struct PlanRenderer: Sendable {
     }
 
     /// `limits` nil (a saved plan shown later): the summary gives no time estimate.
-    ///
-    /// The text is built as UTF-8 bytes, not by string interpolation: a first plan of 100,000
-    /// assets is 100,000 lines, and this is most of its cost otherwise.
     public func render(_ plan: Plan, limits: Limits?) -> String {
+        String(decoding: renderBytes(plan, limits: limits), as: UTF8.self)
+    }
+
+    /// `render` as UTF-8 bytes, for writing straight out.
+    ///
+    /// Built as bytes, not by string interpolation, and without a String per address: a first
+    /// plan of 100,000 assets is 100,000 lines, and this is most of its cost otherwise.
+    public func renderBytes(_ plan: Plan, limits: Limits?) -> [UInt8] {
         // Addresses are ASCII (keys are): their UTF-8 length is their width.
-        let addresses = plan.steps.map(\.address.description)
-        let width = min(48, addresses.lazy.map(\.utf8.count).max() ?? 0)
+        func length(_ a: Address) -> Int { a.group.utf8.count + (a.asset.map { $0.utf8.count + 1 } ?? 0) }
+        var widest = 0
+        for step in plan.steps { widest = max(widest, length(step.address)) }
+        let width = min(48, widest)
         var out: [UInt8] = []
         out.reserveCapacity(plan.steps.count * (width + 48) + 256)
-        let signs = Dictionary(
-            uniqueKeysWithValues: Plan.Verb.allCases.map { ($0, Array(paint($0.sign.padding(3), code($0)).utf8)) })
-        for (step, address) in zip(plan.steps, addresses) {
-            out.append(contentsOf: signs[step.verb] ?? [])
-            out.append(UInt8(ascii: " "))
-            out.append(contentsOf: address.utf8)
-            let length = address.utf8.count
-            if length < width { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - length)) }
-            out.append(contentsOf: "  ".utf8)
-            appendDescription(step, to: &out)
-            out.append(UInt8(ascii: "\n"))
+        let signs = Plan.Verb.allCases.map { Array(paint($0.sign.padding(3), code($0)).utf8) }
+        plan.steps.withUnsafeBufferPointer { steps in
+            for i in steps.indices {
+                out.append(contentsOf: signs[Plan.Verb.allCases.firstIndex(of: steps[i].verb)!])
+                out.append(UInt8(ascii: " "))
+                let address = steps[i].address
+                out.append(contentsOf: address.group.utf8)
+                if let asset = address.asset {
+                    out.append(UInt8(ascii: "/"))
+                    out.append(contentsOf: asset.utf8)
+                }
+                let n = length(address)
+                if n < width { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - n)) }
+                out.append(UInt8(ascii: " "))
+                out.append(UInt8(ascii: " "))
+                appendDescription(steps[i], to: &out)
+                out.append(UInt8(ascii: "\n"))
+            }
         }
         if listUnchanged {
             for address in plan.unchanged {
@@ -40,7 +54,7 @@ public struct PlanRenderer: Sendable {
         for warning in plan.warnings { out.append(contentsOf: (paint("warning:", "1;35") + " " + warning.visible + "\n").utf8) }
         if !plan.steps.isEmpty || !plan.warnings.isEmpty { out.append(UInt8(ascii: "\n")) }
         out.append(contentsOf: (summary(plan, limits: limits) + "\n").utf8)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// `describe(step)` appended to `out`; a new asset's line (the most common by far) without

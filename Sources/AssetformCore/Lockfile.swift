@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 import Durable
 import JSON
 
@@ -160,17 +166,26 @@ public struct LockedAsset: Sendable, Equatable {
         case derived(bare: Bool)
         case written(String)
 
-        /// Byte for byte (String's `==` would call canonically equivalent texts equal).
+        /// Byte for byte (String's `==` would call canonically equivalent texts equal), on the
+        /// contiguous bytes (this runs for every asset a lockfile holds).
         init(_ ref: String, id: String) {
-            if ref.utf8.elementsEqual(id.utf8) {
-                self = .derived(bare: true)
-            } else if ref.utf8.count == id.utf8.count + 8, ref.utf8.starts(with: "asset://".utf8),
-                ref.utf8.dropFirst(8).elementsEqual(id.utf8)
-            {
-                self = .derived(bare: false)
-            } else {
+            let (m, n) = (ref.utf8.count, id.utf8.count)
+            guard m == n || m == n + 8 else {
                 self = .written(ref)
+                return
             }
+            var (r, i) = (ref, id)
+            let derived = r.withUTF8 { r in
+                i.withUTF8 { i in
+                    let prefix: StaticString = "asset://"
+                    let skip = m - n
+                    if skip == 8 {
+                        for k in 0..<8 where r[k] != prefix.utf8Start[k] { return false }
+                    }
+                    return n == 0 || memcmp(r.baseAddress! + skip, i.baseAddress!, n) == 0
+                }
+            }
+            self = derived ? .derived(bare: m == n) : .written(ref)
         }
     }
 

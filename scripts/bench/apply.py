@@ -51,33 +51,58 @@ class Emulator:
         self.process.wait()
 
 
-def run(cmd, env, ok=(0,)):
-    """Runs cmd; returns (stdout, wall s, CPU s, peak RSS MiB). An exit status outside `ok` stops the runner."""
+def run(cmd, env, ok=(0,), read=None):
+    """Runs cmd; returns (what `read` made of its stdout (a file), wall s, CPU s, peak RSS MiB). An
+    exit status outside `ok` stops the runner.
+
+    The peak RSS the kernel reports for a child counts what it had at fork, before it execs: this
+    runner's own memory. So the runner keeps little: events are read a line at a time into
+    small tuples, and the plan's long `planned` line is skipped unread."""
     with tempfile.TemporaryFile("w+") as out:
         start = time.monotonic()
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, text=True)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.monotonic() - start
         err = p.stderr.read()
+        p.stderr.close()
         if os.waitstatus_to_exitcode(status) not in ok:
             sys.exit(f"failed ({status}): {' '.join(cmd)}\n{err[-2000:]}")
         out.seek(0)
-        return out.read(), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        return (read(out) if read else None), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def slim_events(f):
+    """The completed and failed events of an NDJSON stream, as (event, kind, outcome, t)."""
+    events = []
+    while True:
+        line = f.readline(1 << 16)
+        if not line:
+            return events
+        if not line.endswith("\n"):
+            # Longer than 64 KiB: the planned event (the whole plan); skipped, not parsed.
+            while line and not line.endswith("\n"):
+                line = f.readline(1 << 16)
+            continue
+        if '"completed"' not in line and '"failed"' not in line:
+            continue
+        e = json.loads(line)
+        if e.get("event") in ("completed", "failed"):
+            events.append((e["event"], e.get("kind"), e.get("outcome"), e.get("t")))
 
 
 def apply(binary, emulator, folder, n, rate, concurrency, groups, processing=None):
     """One `apply --json --no-wait` of a generated manifest in `folder`; returns
-    (events, wall s, CPU s, peak RSS MiB). `processing`: limits.processing; the stages that
-    measure apply's own speed set it to n, since their emulator has no Processing limit (and
-    answers at once), so that the window measures nothing there."""
+    (events as `slim_events` gives them, wall s, CPU s, peak RSS MiB). `processing`:
+    limits.processing; the stages that measure apply's own speed set it to n, since their
+    emulator has no Processing limit (and answers at once), so that the window measures nothing
+    there."""
     manifest = os.path.join(folder, "m.yaml")
     subprocess.run([sys.executable, GEN, str(n), "--groups", str(groups), "--rate", rate,
                     "--concurrency", str(concurrency), "-o", manifest]
                    + (["--processing", str(processing)] if processing else []), check=True)
     env = dict(os.environ, ASSETFORM_BASE_URL=emulator.base, ASSETFORM_API_KEY="bench-key")
     # 4: done, with assets still Processing (--no-wait leaves them to the next run).
-    out, wall, cpu, rss = run([binary, "apply", manifest, "--auto-approve", "--json", "--no-wait"], env, ok=(0, 4))
-    return [json.loads(line) for line in out.splitlines() if line.strip()], wall, cpu, rss
+    return run([binary, "apply", manifest, "--auto-approve", "--json", "--no-wait"], env, ok=(0, 4), read=slim_events)
 
 
 def refresh(binary, emulator, folder):
@@ -91,15 +116,19 @@ def refresh(binary, emulator, folder):
     return reads() - before, wall, rss
 
 
+def created_times(events):
+    """The `t` stamps of the completed asset creates, in order."""
+    return sorted(t for event, kind, outcome, t in events if event == "completed" and kind == "asset" and outcome == "created")
+
+
 def create_rate(events):
     """Asset creates per second, between the first and the last completed create."""
-    t = sorted(e["t"] for e in events
-               if e.get("event") == "completed" and e.get("kind") == "asset" and e.get("outcome") == "created")
+    t = created_times(events)
     return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else float("nan")
 
 
 def actions(events):
-    return sum(1 for e in events if e.get("event") in ("completed", "failed"))
+    return len(events)
 
 
 def raw(bench, emulator, count, concurrency):
@@ -196,8 +225,7 @@ def limited_stage(binary, n, emulator_options, rate, limit_per_second, window=No
         stats = emulator.stats()
     finally:
         emulator.stop()
-    t = sorted(e["t"] for e in ev
-               if e.get("event") == "completed" and e.get("kind") == "asset" and e.get("outcome") == "created")
+    t = created_times(ev)
     half = t[len(t) // 2:]
     second_half = (len(half) - 1) / (half[-1] - half[0]) if len(half) > 1 and half[-1] > half[0] else float("nan")
     # What the limits alone impose: n creates at the limit's rate, or through a window of

@@ -2,14 +2,16 @@
 """The benchmark runner (BENCHMARKS.md): everything measured side by side, in one run, against
 references measured in the same run, on manifests it generates.
 
-  1. `validate` and `plan --no-refresh` (with a matching lockfile) against the bare C loop over
-     libyaml's events on the same file, and against PyYAML's C loader (ratios; goal ≤ 3×);
+  1. `validate`, the first plan (no lockfile) and `plan --no-refresh` (with a matching lockfile)
+     against the bare C loop over libyaml's events on the same file, and against PyYAML's C
+     loader (ratios; goal ≤ 2×, and plan ≤ 100 MiB at 100,000 assets);
   2. apply of N creates with create_asset at R/s against the emulator (achieved / configured;
      goal ≥ 0.97);
   3. apply unthrottled, 32 in flight, against the emulator's raw CreateAsset capacity measured
      by assetform-bench in the same rounds (ratio; goal ≥ 0.8);
   4. refresh on seedance of N assets in G groups: its calls against one call per object;
-  5. peak RSS of each, and CPU time per applied action;
+  5. peak RSS of each (goal ≤ 150 MiB for apply --no-wait and refresh of 100,000), and CPU time
+     per applied action;
   6. auto and per-minute rates against an emulator that enforces them;
   7. `check` of N source URLs against the local HTTPS media server at 20 ms a request.
 

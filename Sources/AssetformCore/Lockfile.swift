@@ -1,11 +1,11 @@
+import Durable
+import JSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-import Durable
-import JSON
 
 /// The lockfile (SPEC §3): per address, what was applied and what the service answered.
 public struct Lockfile: Sendable, Equatable {

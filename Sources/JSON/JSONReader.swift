@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A pull reader over JSON text: the caller walks objects and arrays and takes values as it goes,
 /// so that a large document becomes the caller's own types without a tree in between.
 public struct JSONReader: ~Copyable {
@@ -51,9 +57,11 @@ public struct JSONReader: ~Copyable {
             }
             let n = end - start
             parser.position = end + 1
-            return keys.firstIndex { k in
-                k.utf8CodeUnitCount == n && (0..<n).allSatisfy { parser.bytes[start + $0] == k.utf8Start[$0] }
+            let key = parser.bytes.baseAddress! + start
+            for (i, k) in keys.enumerated() where k.utf8CodeUnitCount == n && memcmp(key, k.utf8Start, n) == 0 {
+                return i
             }
+            return nil
         }
     }
 

@@ -14,6 +14,8 @@ internal import CLibYAML
 /// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the
 /// producer deletes it, so that libyaml's memory is freed by the thread that allocated it (a
 /// free from another thread contends for the allocator's lock); `finish` deletes what is left.
+/// The producer also makes each scalar's String (the text of the batch's scalars, in order), a
+/// part of the work that would otherwise fall to the composer.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 4
@@ -24,7 +26,7 @@ final class EventPipe: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
-    private var queue: [[yaml_event_t]] = []
+    private var queue: [(events: [yaml_event_t], texts: [String])] = []
     private var spent: [[yaml_event_t]] = []
     private var ended = false
     private var failure: YAMLError?
@@ -46,6 +48,12 @@ final class EventPipe: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// A scalar event's text.
+    static func text(ofScalar event: yaml_event_t) -> String {
+        let s = event.data.scalar
+        return String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+    }
+
     /// Starts the producer; false when no thread could be made (the caller parses in line).
     func start() -> Bool {
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -64,16 +72,16 @@ final class EventPipe: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, in order; empty at the end, after which `failure` says whether libyaml
-    /// stopped at an error.
-    func next() -> (events: [yaml_event_t], failure: YAMLError?) {
+    /// The next batch, in order, with the text of each of its scalars; empty at the end, after
+    /// which `failure` says whether libyaml stopped at an error.
+    func next() -> (events: [yaml_event_t], texts: [String], failure: YAMLError?) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while queue.isEmpty && !ended { pthread_cond_wait(changed, mutex) }
-        if queue.isEmpty { return ([], failure) }
+        if queue.isEmpty { return ([], [], failure) }
         let batch = queue.removeFirst()
         pthread_cond_signal(changed)
-        return (batch, nil)
+        return (batch.events, batch.texts, nil)
     }
 
     /// A batch `next` gave, handled or not: its events are deleted by the producer.
@@ -91,7 +99,7 @@ final class EventPipe: @unchecked Sendable {
         pthread_cond_signal(changed)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
-        for var batch in queue + spent {
+        for var batch in queue.map(\.events) + spent {
             for i in batch.indices { yaml_event_delete(&batch[i]) }
         }
         queue = []
@@ -117,6 +125,8 @@ final class EventPipe: @unchecked Sendable {
             handled = []
             var batch: [yaml_event_t] = []
             batch.reserveCapacity(Self.batchSize)
+            var texts: [String] = []
+            texts.reserveCapacity(Self.batchSize)
             var failure: YAMLError?
             var done = false
             while batch.count < Self.batchSize {
@@ -126,6 +136,7 @@ final class EventPipe: @unchecked Sendable {
                     break
                 }
                 batch.append(event)
+                if event.type == YAML_SCALAR_EVENT { texts.append(Self.text(ofScalar: event)) }
                 if event.type == YAML_STREAM_END_EVENT {
                     done = true
                     break
@@ -138,7 +149,7 @@ final class EventPipe: @unchecked Sendable {
                 for i in batch.indices { yaml_event_delete(&batch[i]) }
                 return
             }
-            if !batch.isEmpty { queue.append(batch) }
+            if !batch.isEmpty { queue.append((batch, texts)) }
             if failure != nil || done {
                 self.failure = failure
                 ended = true

@@ -106,8 +106,8 @@ extension ManifestDecoder {
         case .mapping(let m):
             if let streamed = streamedAssets[m.mark] {
                 // Decoded as the parser handed over each entry (`StreamedAssets`).
-                diagnostics += streamed.decoder.diagnostics
-                return streamed.ok ? streamed.assets : nil
+                diagnostics += streamed.diagnostics
+                return streamed.assets
             }
             var seen = Seen(capacity: m.entries.count)
             assets.reserveCapacity(m.entries.count)

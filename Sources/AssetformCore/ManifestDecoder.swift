@@ -5,7 +5,7 @@ import YAML
 struct ManifestDecoder {
     var diagnostics: [Diagnostic] = []
     /// Groups' `assets` mappings decoded while they were parsed, by the mapping's position.
-    var streamedAssets: [Mark: StreamedAssets.Group] = [:]
+    var streamedAssets: [Mark: StreamedAssets.Result] = [:]
 
     mutating func error(_ problem: ManifestProblem, at mark: Mark) {
         diagnostics.append(Diagnostic(.error, problem, at: mark))

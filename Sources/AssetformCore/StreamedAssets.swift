@@ -25,18 +25,31 @@ final class StreamedAssets {
         }
     }
 
+    /// What a group's streamed `assets` mapping gave: its assets (nil when one had an error)
+    /// and the diagnostics found in it.
+    struct Result {
+        var assets: [Asset]?
+        var diagnostics: [Diagnostic]
+    }
+
     /// Every group's result, by the position of its `assets` mapping.
-    var groups: [Mark: Group] {
+    var groups: [Mark: Result] {
         finishCurrent()
         return done
     }
 
-    private var done: [Mark: Group] = [:]
+    private var done: [Mark: Result] = [:]
     /// The mapping being streamed (entries come one mapping at a time: these never nest).
     private var current: (mark: Mark, group: Group)?
 
+    /// Keeps the current group's result; its sets of names and URLs are dropped.
     private func finishCurrent() {
-        if let (mark, group) = current { done[mark] = group }
+        if let (mark, group) = current {
+            var assets = group.assets
+            // Room reserved from a larger group before it is given back.
+            if assets.capacity > 2 * assets.count + 64 { assets = Array(assets) }
+            done[mark] = Result(assets: group.ok ? assets : nil, diagnostics: group.decoder.diagnostics)
+        }
         current = nil
     }
 

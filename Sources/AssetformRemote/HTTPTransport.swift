@@ -121,12 +121,23 @@ public final class HTTPTransport: Sendable {
         _ deadline: ContinuousClock.Instant, origin: Origin, timeout: Duration,
         _ exchange: @escaping @Sendable () async -> Result<HTTPReply, TransportFailure>
     ) async -> Result<HTTPReply, TransportFailure> {
-        let work = Task { await exchange() }
-        let expired = Mutex(false)
+        // Whichever comes first, the exchange's end or its deadline, decides: an exchange that
+        // ended (with any answer or failure) is never turned into a timeout by a late watchdog.
+        enum Race { case running, finished, expired }
+        let race = Mutex(Race.running)
+        let work = Task {
+            let outcome = await exchange()
+            race.withLock { if $0 == .running { $0 = .finished } }
+            return outcome
+        }
         let remaining = max(.zero, deadline - .now)
         let watchdog = client.eventLoopGroup.any().scheduleTask(in: .nanoseconds(remaining.inNanoseconds)) {
-            expired.withLock { $0 = true }
-            work.cancel()
+            let expired = race.withLock { state -> Bool in
+                guard state == .running else { return false }
+                state = .expired
+                return true
+            }
+            if expired { work.cancel() }
         }
         // A caller cancelled (the run stops) cancels the exchange too.
         let outcome = await withTaskCancellationHandler {
@@ -136,8 +147,8 @@ public final class HTTPTransport: Sendable {
         }
         watchdog.cancel()
         // Past the deadline, what the cancelled exchange says is a timeout (an answer that
-        // arrived just as the deadline passed is kept).
-        if expired.withLock({ $0 }), case .failure = outcome {
+        // arrived all the same is kept).
+        if race.withLock({ $0 }) == .expired, case .failure = outcome {
             return .failure(
                 .noAnswer("no complete answer from \(origin.display) within \(DurationText.format(timeout)) (limits.timeout)"))
         }

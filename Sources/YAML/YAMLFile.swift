@@ -54,7 +54,11 @@ public enum YAMLFile {
         guard size > 0 else {
             return Result { () throws(E) in try body(UnsafeBufferPointer(start: nil, count: 0), { _ in }) }
         }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { throw ioError(path) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            // A file system that cannot map files: read it instead.
+            let bytes = try read(path: path, maxBytes: maxBytes, ownFile: true)
+            return bytes.withUnsafeBufferPointer { buffer in Result { () throws(E) in try body(buffer, { _ in }) } }
+        }
         defer { munmap(base, size) }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var released = 0

@@ -71,10 +71,7 @@ final class ApplyOutput: Sendable {
         JSONValue.double(Double((ContinuousClock.now - started).inMilliseconds) / 1000).appendEncoded(to: &line)
         line.append(contentsOf: "}\n".utf8)
         flush()
-        writing.withLock { _ in
-            flushOutput()
-            try? AtomicFile.writeAll(STDOUT_FILENO, line, what: "stdout")
-        }
+        writing.withLock { _ in printBytes(line) }
     }
 
     /// With `--check-urls`: what preflight found (NDJSON `checked`).
@@ -275,8 +272,7 @@ final class ApplyOutput: Sendable {
                 return b
             }
             guard !bytes.isEmpty else { return }
-            flushOutput()  // what print buffered comes first
-            try? AtomicFile.writeAll(STDOUT_FILENO, bytes, what: "stdout")
+            printBytes(bytes)
         }
     }
 
@@ -471,16 +467,4 @@ final class ApplyOutput: Sendable {
             return (c.rawValue, text)
         }
     }
-}
-
-/// Flushes what `print` buffered for stdout.
-func flushOutput() {
-    fflush(nil)
-}
-
-/// Writes UTF-8 text to stdout after what `print` buffered (so the two stay in order), without
-/// making a String of it first.
-func printBytes(_ bytes: [UInt8]) {
-    flushOutput()
-    try? AtomicFile.writeAll(STDOUT_FILENO, bytes, what: "stdout")
 }

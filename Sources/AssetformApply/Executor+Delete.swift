@@ -11,16 +11,14 @@ extension Executor {
     func delete(_ step: Plan.Step, id: String) async throws -> Outcome {
         let address = step.address
         // Only what this lockfile tracks at that address (a saved plan's file may say otherwise).
-        let tracked = await ledger.lockfile
-        let trackedID = address.isGroup ? tracked.groups[address.group]?.id : tracked.asset(at: address)?.id
-        guard trackedID == id else {
+        guard await ledger.trackedID(at: address) == id else {
             throw Skipped(reason: "not deleted: the lockfile does not track \(id) at \(address)")
         }
         if address.isGroup {
             // Its tracked assets went first; one still tracked failed to go, and keeps the group.
-            if let group = tracked.groups[address.group], !group.assets.isEmpty {
-                throw Skipped(
-                    reason: "not deleted: \(group.assets.count) of its tracked assets could not be deleted (above)")
+            let stillTracked = await ledger.assetCount(inGroup: address.group)
+            if stillTracked > 0 {
+                throw Skipped(reason: "not deleted: \(stillTracked) of its tracked assets could not be deleted (above)")
             }
             let left = try await service.allAssets(groupIDs: [id])
             if !left.isEmpty {

@@ -78,26 +78,28 @@ extension Executor {
     /// Looks once at the Processing assets, and records those that settled; returns how many.
     /// A fatal answer stops the run; any other failure is looked at again next round.
     private func settleRound() async -> Int {
-        let waiting = window.pending
-        guard !waiting.isEmpty else { return 0 }
-        var settled = 0
+        var settled: [ProcessingWindow.Settled] = []
         do {
-            let seen = try await look(at: Array(waiting.values))
-            for (address, p) in waiting {
-                guard let a = seen[p.id], a.status != .processing else { continue }
-                try await ledger.settle(address, status: a.status, failure: a.failure)
-                window.free(address)
-                settled += 1
-                events(.settled(address: address, status: a.status, failure: a.failure))
-                if a.status == .failed {
-                    let f = a.failure
+            // The window's assets are read for the look and let go before the settled ones are
+            // taken out of it: a copy of them alive then would copy the whole window.
+            let looked = try await look(at: window.pending.values)
+            settled = window.takeSettled { looked.status(of: $0) }
+            let recorded = await ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
+            for s in settled[..<recorded.count] {
+                events(.settled(address: s.address, status: s.status, failure: s.failure))
+                if s.status == .failed {
+                    let f = s.failure
                     tally.withLock {
-                        $0.failed.append(Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
+                        $0.failed.append(Problem(address: s.address, code: f?.code, message: f?.message ?? "the asset failed"))
                     }
                 } else {
                     tally.withLock { $0.active += 1 }
                 }
             }
+            // What could not be recorded is still waited for (and said to be, if the run stops).
+            for s in settled[recorded.count...] { window.hold(s.address, s.pending, reserved: false) }
+            if let failure = recorded.failure { throw failure }
+            return recorded.count
         } catch let error as RemoteError {
             // Cancelled: the run was interrupted (which says so itself), or this look was a
             // watcher's, ended because the creates are done. Neither stops the run here.
@@ -105,34 +107,54 @@ extension Executor {
         } catch {
             await halt(.fatal(Redaction.redact("\(error)")))
         }
-        return settled
+        return 0
     }
 
-    private func look(at waiting: [Pending]) async throws(RemoteError) -> [String: RemoteAsset] {
-        var seen: [String: RemoteAsset] = [:]
+    /// What one look at the service found of the assets waited for.
+    struct Looked: Sendable {
+        /// Listing (seedance): the ids looked for that are no longer Processing, and the Failed
+        /// ones among them; the rest of those settled Active. (An asset that became Processing
+        /// after the look is not among them: it was not looked for.)
+        var settled: Set<String> = []
+        var failed: [String: RemoteAsset] = [:]
+        /// Getting (0-0): each asset as the service answered; one it did not find is looked for
+        /// again next round.
+        var got: [String: RemoteAsset]?
+
+        /// `id`'s status and failure, when known.
+        func status(of id: String) -> (AssetStatus, RemoteAsset.Failure?)? {
+            if let got { return got[id].map { ($0.status, $0.failure) } }
+            guard settled.contains(id) else { return nil }
+            if let f = failed[id] { return (.failed, f.failure) }
+            return (.active, nil)
+        }
+    }
+
+    private func look<C: Collection & Sendable>(at waiting: C) async throws(RemoteError) -> Looked
+    where C.Element == Pending {
+        var looked = Looked()
         if service.capabilities.canList {
             // Only what is still Processing, and then what Failed: a page or two, however many
             // assets the groups hold. The rest of those waited for became Active.
             let groupIDs = Array(Set(waiting.map(\.groupID))).sorted()
-            var still = Set<String>()
+            var processing = Set<String>()
             for start in stride(from: 0, to: groupIDs.count, by: 100) {
                 let chunk = Array(groupIDs[start..<min(groupIDs.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) { still.insert(a.id) }
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) { processing.insert(a.id) }
             }
-            let settled = waiting.filter { !still.contains($0.id) }
-            guard !settled.isEmpty else { return seen }
-            let settledGroups = Array(Set(settled.map(\.groupID))).sorted()
-            var failed: [String: RemoteAsset] = [:]
-            for start in stride(from: 0, to: settledGroups.count, by: 100) {
-                let chunk = Array(settledGroups[start..<min(settledGroups.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) { failed[a.id] = a }
+            var settledGroups = Set<String>()
+            for p in waiting where !processing.contains(p.id) {
+                looked.settled.insert(p.id)
+                settledGroups.insert(p.groupID)
             }
-            for p in settled {
-                seen[p.id] =
-                    failed[p.id] ?? RemoteAsset(id: p.id, name: "", type: nil, groupID: p.groupID, status: .active)
+            let sorted = settledGroups.sorted()
+            for start in stride(from: 0, to: sorted.count, by: 100) {
+                let chunk = Array(sorted[start..<min(sorted.count, start + 100)])
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) { looked.failed[a.id] = a }
             }
-            return seen
+            return looked
         }
+        var seen: [String: RemoteAsset] = [:]
         let service = self.service
         do {
             return try await withThrowingTaskGroup(of: RemoteAsset?.self) { tasks in
@@ -146,7 +168,8 @@ extension Executor {
                     }
                 }
                 for try await a in tasks { if let a { seen[a.id] = a } }
-                return seen
+                looked.got = seen
+                return looked
             }
         } catch let error as RemoteError {
             throw error

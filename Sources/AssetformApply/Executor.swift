@@ -235,7 +235,7 @@ public final class Executor: Sendable {
             try await ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
             return .adopted(id: id)
         case .updateGroup(let id, let name, let description):
-            guard var g = await ledger.lockfile.groups[address.group] else { throw internalError(step) }
+            guard var g = await ledger.groupRecord(address.group) else { throw internalError(step) }
             try await service.updateGroup(id: id, name: name?.after, description: description?.after)
             if let name { g.name = name.after }
             if let description { g.description = description.after }
@@ -250,18 +250,18 @@ public final class Executor: Sendable {
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
                         url: spec.url, revision: spec.revision)))
-            if status == .processing, let groupID = await ledger.lockfile.groups[address.group]?.id {
+            if status == .processing, let groupID = await ledger.groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
             return .adopted(id: id)
         case .updateAsset(let id, let name):
-            guard var locked = await ledger.lockfile.asset(at: address) else { throw internalError(step) }
+            guard var locked = await ledger.asset(at: address) else { throw internalError(step) }
             try await service.updateAsset(id: id, name: name.after)
             locked.name = name.after
             try await ledger.record(.asset(address, locked))
             return .updated
         case .wait(let id):
-            guard let groupID = await ledger.lockfile.groups[address.group]?.id else { throw internalError(step) }
+            guard let groupID = await ledger.groupID(of: address.group) else { throw internalError(step) }
             awaitProcessing(address, id: id, groupID: groupID)
             return .waiting
         case .failed:
@@ -271,7 +271,7 @@ public final class Executor: Sendable {
 
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
-        guard let groupID = await ledger.lockfile.groups[address.group]?.id else {
+        guard let groupID = await ledger.groupID(of: address.group) else {
             throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
         let (name, type, url, revision, source) = (spec.name, spec.type, spec.url, spec.revision, spec.source)

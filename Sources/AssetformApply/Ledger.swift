@@ -108,6 +108,19 @@ public actor Ledger {
         try record(.asset(address, a))
     }
 
+    /// `settle(_:status:failure:)` for many assets at once; stops at the first that cannot be
+    /// recorded. Returns how many were, and that failure.
+    public func settle(_ batch: [(Address, AssetStatus, RemoteAsset.Failure?)]) -> (count: Int, failure: ApplyError?) {
+        for (i, (address, status, failure)) in batch.enumerated() {
+            do throws(ApplyError) {
+                try settle(address, status: status, failure: failure)
+            } catch {
+                return (i, error)
+            }
+        }
+        return (batch.count, nil)
+    }
+
     /// The lockfile now holds the first `written` of the recent lines: the journal keeps only
     /// what it does not hold — its first line, the intents still open, and the lines appended
     /// since — so that a run of 100,000 creates does not leave a journal of 100,000 records. A
@@ -120,6 +133,27 @@ public actor Ledger {
         lines += stillOpen.map { JournalRecord.intent($0).line }
         lines += recent.map(\.line)
         try? journal.rewrite(lines)
+    }
+
+    // MARK: - Reading
+    // What the executor needs, read here: a copy of the lockfile alive outside the actor while a
+    // change is made would make that change copy its group's whole table of assets.
+
+    /// The remote id of the group at `key`, if tracked.
+    public func groupID(of key: String) -> String? { lockfile.groups[key]?.id }
+
+    /// The remote id tracked at `address` (a group's or an asset's), if any.
+    public func trackedID(at address: Address) -> String? { lockfile.id(at: address) }
+
+    /// The assets tracked in the group at `key`.
+    public func assetCount(inGroup key: String) -> Int { lockfile.groups[key]?.assets.count ?? 0 }
+
+    /// The asset tracked at `address`, if any.
+    public func asset(at address: Address) -> LockedAsset? { lockfile.asset(at: address) }
+
+    /// The group tracked at `key`, with its name and description as recorded (and no assets).
+    public func groupRecord(_ key: String) -> LockedGroup? {
+        lockfile.groups[key].map { LockedGroup(id: $0.id, name: $0.name, description: $0.description) }
     }
 
     /// Claims a remote id for one address: false when something already tracks it.

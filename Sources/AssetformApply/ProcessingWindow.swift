@@ -52,6 +52,28 @@ final class ProcessingWindow: Sendable {
 
     var pending: [Address: Executor.Pending] { state.withLock { $0.pending } }
 
+    /// An asset that settled: taken out of the window.
+    struct Settled: Sendable {
+        var address: Address
+        var pending: Executor.Pending
+        var status: AssetStatus
+        var failure: RemoteAsset.Failure?
+    }
+
+    /// Takes out of the window the assets whose `status` (by remote id) is known and no longer
+    /// Processing, and returns them.
+    func takeSettled(_ status: (String) -> (AssetStatus, RemoteAsset.Failure?)?) -> [Settled] {
+        state.withLock { s in
+            var settled: [Settled] = []
+            for (address, p) in s.pending {
+                guard let (now, failure) = status(p.id), now != .processing else { continue }
+                settled.append(Settled(address: address, pending: p, status: now, failure: failure))
+            }
+            for one in settled { s.pending.removeValue(forKey: one.address) }
+            return settled
+        }
+    }
+
     /// Becomes the one task that looks at the service; false when another already does.
     func beginLooking() -> Bool {
         state.withLock { s in

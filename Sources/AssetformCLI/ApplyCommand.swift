@@ -90,7 +90,8 @@ extension Assetform {
                     terminal: terminal)
                 interrupts.beforeExit { held.release() }
                 defer { held.release() }
-                let session = try await Session.open(manifest, remote, terminal)
+                let session = try await Session.open(
+                    manifest, remote, terminal, digest: json || plan != nil, sourceLines: sourceChecks.enabled)
                 try planning.check(session)
                 var limits = session.manifest.limits
                 if let concurrency { limits.concurrency = concurrency }
@@ -288,7 +289,9 @@ extension Assetform.ApplyCommand {
             let (plan, origin) = try Plan.decode(document, path: path)
             var changed: [CommandError.Staleness] = []
             if origin.provider != session.lockedProvider { changed.append(.provider(origin.provider)) }
-            let digest = Digest.sha256Hex(session.source.bytes)
+            guard let digest = session.manifestSHA256 else {
+                preconditionFailure("a saved plan needs Session.open(digest: true)")
+            }
             if origin.manifestSHA256 != digest {
                 changed.append(.manifest(path: session.manifestPath, then: origin.manifestSHA256, now: digest))
             }

@@ -51,7 +51,7 @@ extension Assetform {
             var terminal = Terminal(options: global)
             terminal.json = json
             let failed: Bool = try await terminal.guarding {
-                let session = try await Session.open(manifest, remote, terminal, needsService: false)
+                let session = try await Session.open(manifest, remote, terminal, needsService: false, sourceLines: true)
                 session.noteJournal()
                 let (items, unrecorded) = Self.items(session, all: all)
                 let outcome = try await session.preflight(

@@ -51,7 +51,11 @@ extension Assetform {
             let json = self.json || format == .json
             terminal.json = json
             try await terminal.guarding {
-                let session = try await Session.open(manifest, remote, terminal, needsService: !noRefresh)
+                // The manifest's digest only where a document carries it, its lines only where URL
+                // checks may show them.
+                let session = try await Session.open(
+                    manifest, remote, terminal, needsService: !noRefresh, digest: json || out != nil,
+                    sourceLines: sourceChecks.enabled)
                 session.noteJournal()
                 try planning.check(session)
                 let manifest = session.manifest
@@ -129,8 +133,10 @@ extension Session {
     func documentFields(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue)
         -> [(String, JSONValue)]
     {
-        var fields = withManifestWarnings(plan).jsonFields(
-            Plan.Origin(provider: lockedProvider, manifest: source.bytes, lock: lock), actions: actions)
+        guard let manifestSHA256 else { preconditionFailure("a plan document needs Session.open(digest: true)") }
+        let origin = Plan.Origin(
+            provider: lockedProvider, manifestSHA256: manifestSHA256, lockLineage: lock?.lineage, lockSerial: lock?.serial)
+        var fields = withManifestWarnings(plan).jsonFields(origin, actions: actions)
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
         if let checks { fields.append(("checks", checks.json)) }
         return fields

@@ -30,10 +30,13 @@ extension Assetform {
                 session.lock = nil
                 let (groupCount, assetCount) = (lock.groups.count, lock.assetCount)
                 let manifest = session.manifest
-                let (state, calls) = try await session.withService { [lock] service, policy in
-                    (try await Refresh.state(manifest, lock: lock, service: service), await policy.counters.calls)
+                // The listed assets are compared with the lockfile as they arrive (only their
+                // drift is kept); the lockfile is changed once the listing is over.
+                let (state, assetDrift, calls) = try await session.withService { [lock] service, policy in
+                    let (state, drift) = try await Refresh.drift(manifest, lock: lock, service: service)
+                    return (state, drift, await policy.counters.calls)
                 }
-                let (changed, drift) = lock.refresh(with: state)
+                let (changed, drift) = lock.refresh(with: state, assetDrift: assetDrift)
                 for d in drift { terminal.info("  " + d.description.visible) }
                 if changed { try session.save(lock) }
                 let statuses = drift.filter { if case .status = $0 { true } else { false } }.count

@@ -39,7 +39,12 @@ struct RemoteOptions: ParsableArguments {
 struct Session {
     let terminal: Terminal
     let manifestPath: String
-    let source: SourceFile
+    /// SHA-256 of the manifest's bytes, for the commands that write or check a plan document
+    /// (`open(digest: true)`): the bytes themselves are not kept (10 MB at 100,000 assets).
+    let manifestSHA256: String?
+    /// The manifest's bytes, kept only for the commands that may show many of its lines after
+    /// opening (URL checks: `open(sourceLines: true)`); `source` reads them again otherwise.
+    private let keptSource: SourceFile?
     /// The manifest's warnings (already printed on stderr), for the JSON documents.
     var manifestWarnings: [Diagnostic] = []
     let manifest: Manifest
@@ -53,15 +58,23 @@ struct Session {
     var journal: JournalReplay?
 
     var journalPath: String { lockPath + ".journal" }
+
+    /// The manifest's lines, for findings made after opening: as loaded when they were kept,
+    /// else read again (a rare finding, just after opening); without lines when that fails.
+    var source: SourceFile {
+        if let keptSource { return keptSource }
+        let bytes = try? YAMLFile.read(path: manifestPath)
+        return SourceFile(path: manifestPath, bytes: bytes ?? [])
+    }
     /// The in-process emulator's own credentials for the upstream's dialects (`--emulate`).
     static let emulatorAccessKey = "AKassetform-emulator"
     static let emulatorSecretKey = "assetform-emulator-secret"
     static func exclusiveLockPath(_ lockPath: String) -> String { lockPath + ".lck" }
 
-    static func open(_ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true)
-        async throws
-        -> Session
-    {
+    static func open(
+        _ manifestPath: String, _ options: RemoteOptions, _ terminal: Terminal, needsService: Bool = true,
+        digest: Bool = false, sourceLines: Bool = false
+    ) async throws -> Session {
         let lockPath = Self.resolveLockPath(manifestPath, options)
         // The lockfile is read on the other core while the manifest is parsed on this one.
         async let lockRead = Result { () throws(StateError) in try Lockfile.load(path: lockPath) }
@@ -115,7 +128,9 @@ struct Session {
             lock = replay.lockfile
         }
         var session = Session(
-            terminal: terminal, manifestPath: manifestPath, source: loaded.source, manifest: manifest, lockPath: lockPath,
+            terminal: terminal, manifestPath: manifestPath,
+            manifestSHA256: digest ? Digest.sha256Hex(loaded.source.bytes) : nil,
+            keptSource: sourceLines ? loaded.source : nil, manifest: manifest, lockPath: lockPath,
             lock: lock,
             emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, journal: journal)
         session.manifestWarnings = loaded.diagnostics.warnings

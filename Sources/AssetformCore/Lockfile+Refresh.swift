@@ -5,6 +5,14 @@ public enum Drift: Sendable, Equatable, CustomStringConvertible {
     case renamed(address: Address, from: String, to: String)
     case redescribed(address: Address)
 
+    /// What drifted.
+    public var address: Address {
+        switch self {
+        case .gone(let address, _), .status(let address, _, _, _), .renamed(let address, _, _), .redescribed(let address):
+            address
+        }
+    }
+
     public var description: String {
         switch self {
         case .gone(let address, let id): "\(address): the remote object \(id) is gone"
@@ -31,47 +39,80 @@ extension Lockfile {
     /// `changed`: whether any record changed.
     public mutating func refresh(with remote: RemoteState) -> (changed: Bool, drift: [Drift]) {
         var drift: [Drift] = []
-        var changed = false
         for key in groups.keys.sorted() {
-            // What changes in this group, gathered before any change, so that no copy of the
-            // group is alive while it is changed.
-            var settled: [(Address, LockedAsset)] = []
-            do {
-                let g = groups[key]!
-                let groupAddress = Address(group: key)
-                if remote.missing.contains(g.id) {
-                    drift.append(.gone(address: groupAddress, id: g.id))
-                } else if let seen = remote.groups[g.id] {
-                    if seen.name != g.name { drift.append(.renamed(address: groupAddress, from: g.name, to: seen.name)) }
-                    if let d = g.description, seen.description != d { drift.append(.redescribed(address: groupAddress)) }
+            let g = groups[key]!
+            drift += groupDrift(key, remote: remote)
+            for assetKey in g.assets.keys.sorted() {
+                let a = g.assets[assetKey]!
+                let address = Address(group: key, asset: assetKey)
+                if remote.missing.contains(a.id) {
+                    drift.append(.gone(address: address, id: a.id))
+                } else if let seen = remote.assets[a.id] {
+                    drift += Self.drift(of: a, at: address, seen: seen)
                 }
-                for assetKey in g.assets.keys.sorted() {
-                    let a = g.assets[assetKey]!
-                    let address = Address(group: key, asset: assetKey)
-                    if remote.missing.contains(a.id) {
-                        drift.append(.gone(address: address, id: a.id))
-                        continue
-                    }
-                    guard let seen = remote.assets[a.id] else { continue }
-                    if seen.status != a.status || seen.failure != a.failure {
-                        drift.append(.status(address: address, from: a.status, to: seen.status, failure: seen.failure))
-                        var now = a
-                        now.status = seen.status
-                        now.failure = seen.failure
-                        settled.append((address, now))
-                    }
-                    if !seen.name.isEmpty, seen.name != a.name {
-                        drift.append(.renamed(address: address, from: a.name, to: seen.name))
-                    }
-                }
-            }
-            for (address, asset) in settled {
-                // Cannot be refused: the asset's group is tracked (it is being walked).
-                try? apply(.asset(address, asset))
-                changed = true
             }
         }
-        return (changed, drift)
+        return (settle(drift), drift)
+    }
+
+    /// `refresh(with:)` for a refresh whose tracked assets were not kept in `remote`: their drift
+    /// (`drift(of:at:seen:)`, found as each was listed) is given instead. The drift of the groups
+    /// and of what is gone is added, and all of it comes back in the order `refresh(with:)` gives.
+    public mutating func refresh(with remote: RemoteState, assetDrift: [Drift]) -> (changed: Bool, drift: [Drift]) {
+        var drift = assetDrift
+        for (key, g) in groups {
+            drift += groupDrift(key, remote: remote)
+            for (assetKey, a) in g.assets where remote.missing.contains(a.id) {
+                drift.append(.gone(address: Address(group: key, asset: assetKey), id: a.id))
+            }
+        }
+        // Stable: a group's own drift before its assets', each in the order it was found.
+        let sorted = drift.enumerated().sorted { x, y in
+            let (a, b) = (x.element.address, y.element.address)
+            if a.group != b.group { return a.group < b.group }
+            if (a.asset ?? "") != (b.asset ?? "") { return (a.asset ?? "") < (b.asset ?? "") }
+            return x.offset < y.offset
+        }.map(\.element)
+        return (settle(sorted), sorted)
+    }
+
+    /// What a tracked asset seen remotely has drifted by: its status (and failure), and a name
+    /// the service shows that is not the one applied.
+    public static func drift(of a: LockedAsset, at address: Address, seen: RemoteAsset) -> [Drift] {
+        var drift: [Drift] = []
+        if seen.status != a.status || seen.failure != a.failure {
+            drift.append(.status(address: address, from: a.status, to: seen.status, failure: seen.failure))
+        }
+        if !seen.name.isEmpty, seen.name != a.name {
+            drift.append(.renamed(address: address, from: a.name, to: seen.name))
+        }
+        return drift
+    }
+
+    private func groupDrift(_ key: String, remote: RemoteState) -> [Drift] {
+        let g = groups[key]!
+        let address = Address(group: key)
+        if remote.missing.contains(g.id) { return [.gone(address: address, id: g.id)] }
+        guard let seen = remote.groups[g.id] else { return [] }
+        var drift: [Drift] = []
+        if seen.name != g.name { drift.append(.renamed(address: address, from: g.name, to: seen.name)) }
+        if let d = g.description, seen.description != d { drift.append(.redescribed(address: address)) }
+        return drift
+    }
+
+    /// Records the statuses `drift` reports (the only drift refresh records), each in place;
+    /// returns whether any record changed.
+    private mutating func settle(_ drift: [Drift]) -> Bool {
+        var changed = false
+        for case .status(let address, _, let status, let failure) in drift {
+            guard var now = asset(at: address) else { continue }
+            now.status = status
+            now.failure = failure
+            // Cannot be refused: the asset is tracked.
+            try? apply(.asset(address, now))
+            changed = true
+        }
+        return changed
     }
 }
 

@@ -12,9 +12,78 @@ public enum Refresh {
             : try await fetching(lock: lock, service: service)
     }
 
+    /// `state` for a command that only brings the lockfile up to date (`refresh`): each asset
+    /// the lockfile tracks is compared with its record as its page arrives, and only its drift
+    /// (`Lockfile.drift(of:at:seen:)`) is kept: at 100,000 assets the listed assets would be the
+    /// largest thing refresh holds. The state has no tracked asset in `assets`; give the drift
+    /// to `Lockfile.refresh(with:assetDrift:)`.
+    public static func drift(_ manifest: Manifest, lock: Lockfile, service: any AssetService) async throws(RemoteError)
+        -> (state: RemoteState, assetDrift: [Drift])
+    {
+        var drift: [Drift] = []
+        guard service.capabilities.canList else {
+            var state = try await fetching(lock: lock, service: service)
+            for (key, g) in lock.groups {
+                for (assetKey, a) in g.assets {
+                    guard let seen = state.assets[a.id] else { continue }
+                    drift += Lockfile.drift(of: a, at: Address(group: key, asset: assetKey), seen: seen)
+                }
+            }
+            state.assets = [:]
+            return (state, drift)
+        }
+        // Each tracked asset by id: where it is tracked, and whether a listing showed it.
+        var tracked: [String: (address: Address, seen: Bool)] = [:]
+        tracked.reserveCapacity(lock.assetCount)
+        for (key, g) in lock.groups {
+            for (assetKey, a) in g.assets { tracked[a.id] = (Address(group: key, asset: assetKey), false) }
+        }
+        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { asset in
+            guard let i = tracked.index(forKey: asset.id) else { return false }
+            let address = tracked.values[i].address
+            // Listed twice (a page boundary moved under the listing): its drift once.
+            guard !tracked.values[i].seen else { return true }
+            tracked.values[i].seen = true
+            if let a = lock.asset(at: address) { drift += Lockfile.drift(of: a, at: address, seen: asset) }
+            return true
+        }
+        for (id, entry) in tracked where !entry.seen {
+            // Listed where it should be and not there, or its group gone: it is gone.
+            guard let groupID = lock.groups[entry.address.group]?.id else { continue }
+            if listedGroupIDs.contains(groupID) || state.missing.contains(groupID) { state.missing.insert(id) }
+        }
+        return (state, drift)
+    }
+
     private static func listing(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError)
         -> RemoteState
     {
+        // Each page goes where the planner needs it as it arrives: what the lockfile tracks by id
+        // (refreshed), and the rest by group (to adopt by name); nothing is held twice.
+        let tracked = lock?.trackedIDs ?? []
+        var assets: [String: RemoteAsset] = [:]
+        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { asset in
+            guard tracked.contains(asset.id) else { return false }
+            assets[asset.id] = asset
+            return true
+        }
+        state.assets = assets
+        for g in lock?.groups.values ?? [:].values {
+            for a in g.assets.values where state.assets[a.id] == nil {
+                // Listed where it should be and not there, or its group gone: it is gone.
+                if listedGroupIDs.contains(g.id) || state.missing.contains(g.id) { state.missing.insert(a.id) }
+            }
+        }
+        return state
+    }
+
+    /// The listing itself: the groups, then the assets of the managed groups (those the
+    /// lockfile tracks, and those a manifest group could adopt by name) a page at a time. Each
+    /// listed asset is offered to `tracked`, which takes those the lockfile tracks; the rest go
+    /// to `listedAssets`. Returns the state without tracked assets, and the groups listed.
+    private static func listing(
+        _ manifest: Manifest, lock: Lockfile?, service: any AssetService, tracked: (RemoteAsset) -> Bool
+    ) async throws(RemoteError) -> (RemoteState, Set<String>) {
         var state = RemoteState()
         let groups = try await service.allGroups()
         state.listedGroups = groups
@@ -31,30 +100,17 @@ public enum Refresh {
         // Groups a manifest group could adopt by name.
         let names = Set(manifest.groups.map(\.name))
         for g in groups where names.contains(g.name) && state.groups[g.id] == nil { managed.append(g.id) }
-        // Each page goes where the planner needs it as it arrives: what the lockfile tracks by id
-        // (refreshed), and the rest by group (to adopt by name); nothing is held twice.
-        let tracked = lock?.trackedIDs ?? []
         var listedGroupIDs = Set<String>()
         for start in stride(from: 0, to: managed.count, by: 100) {
             let chunk = Array(managed[start..<min(managed.count, start + 100)])
             try await service.eachAsset(groupIDs: chunk) { page in
-                for asset in page {
-                    if tracked.contains(asset.id) {
-                        state.assets[asset.id] = asset
-                    } else {
-                        state.listedAssets[asset.groupID, default: []].append(asset)
-                    }
+                for asset in page where !tracked(asset) {
+                    state.listedAssets[asset.groupID, default: []].append(asset)
                 }
             }
             listedGroupIDs.formUnion(chunk)
         }
-        for g in lock?.groups.values ?? [:].values {
-            for a in g.assets.values where state.assets[a.id] == nil {
-                // Listed where it should be and not there, or its group gone: it is gone.
-                if listedGroupIDs.contains(g.id) || state.missing.contains(g.id) { state.missing.insert(a.id) }
-            }
-        }
-        return state
+        return (state, listedGroupIDs)
     }
 
     private static func fetching(lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {

@@ -113,12 +113,19 @@ public final class AppendLog: Sendable {
             let nfd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard nfd >= 0 else { throw AtomicFile.Failure(step: "open \(temp)", code: errno) }
             defer { Glibc.close(nfd) }
-            var bytes: [UInt8] = []
-            for line in lines {
-                bytes += line
-                bytes.append(UInt8(ascii: "\n"))
-            }
             do throws(AtomicFile.Failure) {
+                // A megabyte at a time: the lines of a long run are never copied whole.
+                let part = 1 << 20
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(part + 4096)
+                for line in lines {
+                    bytes += line
+                    bytes.append(UInt8(ascii: "\n"))
+                    if bytes.count >= part {
+                        try AtomicFile.writeAll(nfd, bytes, what: temp)
+                        bytes.removeAll(keepingCapacity: true)
+                    }
+                }
                 try AtomicFile.writeAll(nfd, bytes, what: temp)
                 guard fsync(nfd) == 0 else { throw AtomicFile.Failure(step: "fsync \(temp)", code: errno) }
                 guard rename(temp, path) == 0 else { throw AtomicFile.Failure(step: "rename \(temp)", code: errno) }

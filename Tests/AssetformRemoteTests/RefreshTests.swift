@@ -103,4 +103,49 @@ struct RefreshTests {
             #expect(plan.warnings.contains { $0.hasPrefix("1 asset the lockfile tracked is gone by the service's answer") })
         }
     }
+
+    /// An id of the dialect's form that the service never made.
+    func goneID(_ api: API, _ kind: String, _ n: UInt64) -> String {
+        let hex = String(n, radix: 16)
+        let digits = String(repeating: "0", count: max(0, 16 - hex.count)) + hex.suffix(16)
+        return api == .zeroZero
+            ? (kind == "asset" ? "Asset-" : "group-") + digits : kind + "-20200101000000-" + digits.suffix(5)
+    }
+
+    /// `Refresh.drift` (what `refresh` runs: tracked assets compared as they are listed, not
+    /// kept) finds the drift and makes the lockfile `Refresh.state` and `refreshed(with:)` do.
+    @Test(arguments: [API.seedance, .zeroZero])
+    func driftAsListedMatchesTheWholeState(api: API) async throws {
+        let seed = UInt64(api == .seedance ? 41 : 42)
+        try await withClient(api) { h in
+            var (manifest, lock) = try await populate(h, api: api, groups: 3, each: 20)
+            var random = SeededRandom(seed: seed)
+            // Some already recorded Active (no drift), some renamed since, some gone, a group gone.
+            for key in lock.groups.keys.sorted() {
+                for assetKey in lock.groups[key]!.assets.keys.sorted() {
+                    switch random.next() % 5 {
+                    case 0: lock.groups[key]!.assets[assetKey]!.status = .active
+                    case 1: lock.groups[key]!.assets[assetKey]!.name = "applied as \(assetKey)"
+                    case 2: lock.groups[key]!.assets[assetKey]!.id = goneID(api, "asset", random.next())
+                    default: break
+                    }
+                }
+            }
+            lock.groups["ghost"] = LockedGroup(id: goneID(api, "group", random.next()), name: "ghost")
+            manifest.groups.removeLast()
+            let state = try await Refresh.state(manifest, lock: lock, service: h.service)
+            let (expected, expectedDrift) = lock.refreshed(with: state)
+            let (streamed, assetDrift) = try await Refresh.drift(manifest, lock: lock, service: h.service)
+            #expect(streamed.assets.isEmpty)
+            #expect(streamed.missing == state.missing, "seed \(seed)")
+            var refreshed = lock
+            let (changed, drift) = refreshed.refresh(with: streamed, assetDrift: assetDrift)
+            #expect(changed)
+            #expect(drift == expectedDrift, "seed \(seed)")
+            #expect(refreshed == expected, "seed \(seed)")
+            #expect(drift.contains { if case .gone = $0 { true } else { false } })
+            #expect(drift.contains { if case .status = $0 { true } else { false } })
+            #expect(api == .zeroZero || drift.contains { if case .renamed = $0 { true } else { false } })
+        }
+    }
 }

@@ -41,6 +41,8 @@ public final class Executor: Sendable {
     let window: ProcessingWindow
     /// The most assets this run knew Processing at once.
     let peak = Mutex(0)
+    /// The remote ids of the groups, by key, as the assets' steps found them in the ledger.
+    private let groupIDs = Mutex<[String: String]>([:])
 
     /// An asset waited for: its remote id and its group's.
     struct Pending: Sendable {
@@ -250,7 +252,7 @@ public final class Executor: Sendable {
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
                         url: spec.url, revision: spec.revision)))
-            if status == .processing, let groupID = await ledger.groupID(of: address.group) {
+            if status == .processing, let groupID = await groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
             return .adopted(id: id)
@@ -261,7 +263,7 @@ public final class Executor: Sendable {
             try await ledger.record(.asset(address, locked))
             return .updated
         case .wait(let id):
-            guard let groupID = await ledger.groupID(of: address.group) else { throw internalError(step) }
+            guard let groupID = await groupID(of: address.group) else { throw internalError(step) }
             awaitProcessing(address, id: id, groupID: groupID)
             return .waiting
         case .failed:
@@ -271,7 +273,7 @@ public final class Executor: Sendable {
 
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
-        guard let groupID = await ledger.groupID(of: address.group) else {
+        guard let groupID = await groupID(of: address.group) else {
             throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
         }
         let (name, type, url, revision, source) = (spec.name, spec.type, spec.url, spec.revision, spec.source)
@@ -392,6 +394,16 @@ public final class Executor: Sendable {
             get { slot.withLock { $0.1 } }
             set { slot.withLock { $0.1 = newValue } }
         }
+    }
+
+    /// The remote id of the group at `key`, for its assets' steps. Those run once every group
+    /// step is done (moves, deletes and creates of groups come first), so that an id found is
+    /// kept and the ledger asked once per group, not once per asset.
+    private func groupID(of key: String) async -> String? {
+        if let id = groupIDs.withLock({ $0[key] }) { return id }
+        guard let id = await ledger.groupID(of: key) else { return nil }
+        groupIDs.withLock { $0[key] = id }
+        return id
     }
 
     func internalError(_ step: Plan.Step) -> ApplyError {

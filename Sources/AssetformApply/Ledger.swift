@@ -11,14 +11,13 @@ public actor Ledger {
     private let journal: AppendLog
     private var claimed: Set<String> = []
     private var nextSeq = 1
-    private var open: [Int: JournalRecord.Intent] = [:]
+    /// The intents whose create has no result yet, with where each one's line starts in the
+    /// journal (0 once it is only in a compacted journal's head).
+    private var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
     /// Records appended since the lockfile was last written.
     public private(set) var unwritten = 0
     /// The journal's first line.
     private let beginLine: [UInt8]
-    /// The lines appended since the lockfile was last written (with the intent's seq, for an
-    /// intent): what a compacted journal keeps, beside the intents still open.
-    private var recent: [(seq: Int?, line: [UInt8])] = []
 
     /// Starts a journal at `journalPath` for `lockfile` (a journal already there must have been
     /// replayed and removed first).
@@ -38,14 +37,12 @@ public actor Ledger {
     @discardableResult
     private func append(_ record: JournalRecord) throws(ApplyError) -> Int {
         let line: Int
-        let bytes = record.line
         do {
-            line = try journal.append(bytes)
+            line = try journal.append(record.line)
         } catch {
             throw .journal(path: journal.path, reason: "\(error)")
         }
         unwritten += 1
-        if case .intent(let i) = record { recent.append((i.seq, bytes)) } else { recent.append((nil, bytes)) }
         return line
     }
 
@@ -58,12 +55,13 @@ public actor Ledger {
         nextSeq += 1
         let intent = make(seq)
         let line: Int
+        let offset = journal.size
         do throws(ApplyError) {
             line = try append(.intent(intent))
         } catch {
             return .failure(error)
         }
-        open[seq] = intent
+        open[seq] = (intent, offset)
         do {
             try await journal.durable(line)
         } catch {
@@ -121,18 +119,21 @@ public actor Ledger {
         return (batch.count, nil)
     }
 
-    /// The lockfile now holds the first `written` of the recent lines: the journal keeps only
-    /// what it does not hold — its first line, the intents still open, and the lines appended
-    /// since — so that a run of 100,000 creates does not leave a journal of 100,000 records. A
+    /// The lockfile now holds every line of the journal before byte `cut`: the journal keeps
+    /// only what it does not hold — its first line, the intents still open from before `cut`,
+    /// and its lines from `cut` on, copied from the file itself — so that a run of 100,000
+    /// creates neither leaves a journal of 100,000 records nor holds their lines in memory. A
     /// compaction that fails leaves the journal as it was (it is only longer).
-    private func compact(written: Int) {
-        recent.removeFirst(min(written, recent.count))
-        let kept = Set(recent.compactMap(\.seq))
-        let stillOpen = open.keys.sorted().filter { !kept.contains($0) }.compactMap { open[$0] }
-        var lines = [beginLine]
-        lines += stillOpen.map { JournalRecord.intent($0).line }
-        lines += recent.map(\.line)
-        try? journal.rewrite(lines)
+    private func compact(cut: Int) {
+        let before = open.filter { $0.value.offset < cut }.sorted { $0.key < $1.key }
+        let head = [beginLine] + before.map { JournalRecord.intent($0.value.intent).line }
+        guard (try? journal.rewrite(head, keepingFrom: cut)) != nil else { return }
+        // Where the open intents' lines are now: in the head, or moved with the rest.
+        let headSize = head.reduce(0) { $0 + $1.count + 1 }
+        for seq in open.keys {
+            let offset = open[seq]!.offset
+            open[seq]!.offset = offset < cut ? 0 : offset - cut + headSize
+        }
     }
 
     // MARK: - Reading
@@ -189,14 +190,14 @@ public actor Ledger {
             await withCheckedContinuation { writeQueue.append($0) }
         }
         writing = true
-        return (lockfile, unwritten, recent.count)
+        return (lockfile, unwritten, journal.size)
     }
 
     private func endWrite(serial: Int?, records: Int, cut: Int) {
         if let serial {
             lockfile.serial = serial
             unwritten -= records
-            compact(written: cut)
+            compact(cut: cut)
         }
         if writeQueue.isEmpty {
             writing = false

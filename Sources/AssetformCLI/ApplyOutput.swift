@@ -49,29 +49,38 @@ final class ApplyOutput: Sendable {
         // Waits finish in the waiting phase, shown apart.
         counts.withLock { $0.total = plan.steps.reduce(0) { $0 + ($1.verb != .wait ? 1 : 0) } }
         guard mode == .json, let document else { return }
-        var line: [UInt8] = []
-        line.reserveCapacity(4096 + plan.steps.count * 640)  // pages never written cost nothing
-        line.append(contentsOf: #"{"event":"planned","plan":{"#.utf8)
-        for (i, (key, value)) in document.enumerated() {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            JSONValue.appendQuoted(key, to: &line)
-            line.append(UInt8(ascii: ":"))
-            guard key == Plan.actionsKey else {
-                value.appendEncoded(to: &line)
-                continue
-            }
-            line.append(UInt8(ascii: "["))
-            for (j, step) in plan.steps.enumerated() {
-                if j > 0 { line.append(UInt8(ascii: ",")) }
-                Plan.json(of: step).appendEncoded(to: &line)
-            }
-            line.append(UInt8(ascii: "]"))
-        }
-        line.append(contentsOf: #"},"t":"#.utf8)
-        JSONValue.double(Double((ContinuousClock.now - started).inMilliseconds) / 1000).appendEncoded(to: &line)
-        line.append(contentsOf: "}\n".utf8)
         flush()
-        writing.withLock { _ in printBytes(line) }
+        // One line, written a megabyte at a time while no other output can come between: at
+        // 100,000 actions the line is tens of megabytes.
+        writing.withLock { _ in
+            let part = 1 << 20
+            var line: [UInt8] = []
+            line.reserveCapacity(part + 64 * 1024)
+            line.append(contentsOf: #"{"event":"planned","plan":{"#.utf8)
+            for (i, (key, value)) in document.enumerated() {
+                if i > 0 { line.append(UInt8(ascii: ",")) }
+                JSONValue.appendQuoted(key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                guard key == Plan.actionsKey else {
+                    value.appendEncoded(to: &line)
+                    continue
+                }
+                line.append(UInt8(ascii: "["))
+                for (j, step) in plan.steps.enumerated() {
+                    if j > 0 { line.append(UInt8(ascii: ",")) }
+                    Plan.json(of: step).appendEncoded(to: &line)
+                    if line.count >= part {
+                        printBytes(line)
+                        line.removeAll(keepingCapacity: true)
+                    }
+                }
+                line.append(UInt8(ascii: "]"))
+            }
+            line.append(contentsOf: #"},"t":"#.utf8)
+            JSONValue.double(Double((ContinuousClock.now - started).inMilliseconds) / 1000).appendEncoded(to: &line)
+            line.append(contentsOf: "}\n".utf8)
+            printBytes(line)
+        }
     }
 
     /// With `--check-urls`: what preflight found (NDJSON `checked`).

@@ -15,6 +15,8 @@ public final class AppendLog: Sendable {
 
     private struct State {
         var written = 0
+        /// The file's length: where the next line starts.
+        var size = 0
         var synced = 0
         var failure: AtomicFile.Failure?
         var closed = false
@@ -32,6 +34,8 @@ public final class AppendLog: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.Failure(step: "open \(path)", code: errno) }
         self.fd = fd
+        let end = lseek(fd, 0, SEEK_END)
+        state.withLock { $0.size = max(0, Int(end)) }
         // The new file's name is on disk too.
         AtomicFile.syncFolder(AtomicFile.folder(of: path))
         Thread.detachNewThread { [self] in syncLoop() }
@@ -47,9 +51,13 @@ public final class AppendLog: Sendable {
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
             try AtomicFile.writeAll(fd, bytes, what: path)
             s.written += 1
+            s.size += bytes.count
             return s.written
         }
     }
+
+    /// The file's length: the offset at which the next line will start.
+    public var size: Int { state.withLock { $0.size } }
 
     /// Returns once line `line` (and every line before it) is on disk.
     public func durable(_ line: Int) async throws(AtomicFile.Failure) {
@@ -98,35 +106,41 @@ public final class AppendLog: Sendable {
         }
     }
 
-    /// Replaces the file's content with `lines`, durably: they go to a new file (created
-    /// exclusively, never through a link), which is synced and renamed over this one, and
-    /// appends go on into it (its descriptor takes this one's number, so the syncing thread
-    /// needs no telling). A crash leaves the old file or the new one, each whole. The caller
-    /// vouches that every line written before is on disk elsewhere or among `lines`: the
-    /// appends waiting to be durable are answered.
-    public func rewrite(_ lines: [[UInt8]]) throws(AtomicFile.Failure) {
+    /// Replaces the file with `head` (lines) followed by what it holds from byte `offset` on
+    /// (whole lines, as `size` gave it), written to a new file (created exclusively, never
+    /// through a link) a megabyte at a time, synced and renamed over this one; appends go on into
+    /// it (its descriptor takes this one's number, so the syncing thread needs no telling). A
+    /// crash leaves the old file or the new one, each whole. The caller vouches that every line
+    /// before `offset` is on disk elsewhere or in `head`: the appends waiting to be durable are
+    /// answered. Returns the new file's length.
+    @discardableResult
+    public func rewrite(_ head: [[UInt8]], keepingFrom offset: Int) throws(AtomicFile.Failure) -> Int {
         let ready = try state.withLock {
             (s: inout State) throws(AtomicFile.Failure) -> [CheckedContinuation<AtomicFile.Failure?, Never>] in
             guard !s.closed else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EBADF) }
+            guard (0...s.size).contains(offset) else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EINVAL) }
             let temp = path + ".compact"
             unlink(temp)
             let nfd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard nfd >= 0 else { throw AtomicFile.Failure(step: "open \(temp)", code: errno) }
             defer { Glibc.close(nfd) }
+            var length = 0
             do throws(AtomicFile.Failure) {
-                // A megabyte at a time: the lines of a long run are never copied whole.
                 let part = 1 << 20
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(part + 4096)
-                for line in lines {
+                for line in head {
                     bytes += line
                     bytes.append(UInt8(ascii: "\n"))
                     if bytes.count >= part {
                         try AtomicFile.writeAll(nfd, bytes, what: temp)
+                        length += bytes.count
                         bytes.removeAll(keepingCapacity: true)
                     }
                 }
                 try AtomicFile.writeAll(nfd, bytes, what: temp)
+                length += bytes.count
+                length += try copyTail(from: offset, to: s.size, into: nfd, what: temp)
                 guard fsync(nfd) == 0 else { throw AtomicFile.Failure(step: "fsync \(temp)", code: errno) }
                 guard rename(temp, path) == 0 else { throw AtomicFile.Failure(step: "rename \(temp)", code: errno) }
             } catch {
@@ -135,12 +149,36 @@ public final class AppendLog: Sendable {
             }
             AtomicFile.syncFolder(AtomicFile.folder(of: path))
             guard dup2(nfd, fd) >= 0 else { throw AtomicFile.Failure(step: "dup2 \(path)", code: errno) }
+            s.size = length
             s.synced = s.written
             let done = s.waiters.map(\.continuation)
             s.waiters = []
             return done
         }
         for continuation in ready { continuation.resume(returning: nil) }
+        return state.withLock { $0.size }
+    }
+
+    /// Copies bytes `start..<end` of this file to `nfd`, a megabyte at a time; returns how many.
+    private func copyTail(from start: Int, to end: Int, into nfd: Int32, what: String) throws(AtomicFile.Failure) -> Int {
+        guard start < end else { return 0 }
+        let rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard rfd >= 0 else { throw AtomicFile.Failure(step: "open \(path)", code: errno) }
+        defer { Glibc.close(rfd) }
+        var chunk = [UInt8](repeating: 0, count: min(1 << 20, end - start))
+        var at = start
+        while at < end {
+            let want = min(chunk.count, end - at)
+            let n = chunk.withUnsafeMutableBytes { pread(rfd, $0.baseAddress!, want, off_t(at)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFile.Failure(step: "read \(path)", code: errno)
+            }
+            guard n > 0 else { throw AtomicFile.Failure(step: "read \(path)", code: EIO) }
+            try AtomicFile.writeAll(nfd, Array(chunk[..<n]), what: what)
+            at += n
+        }
+        return end - start
     }
 
     /// Syncs every line written so far.

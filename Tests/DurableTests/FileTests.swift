@@ -51,6 +51,31 @@ struct FileTests {
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/elsewhere"))
     }
 
+    /// A rewrite keeps its head, then the file from the offset given on (copied a megabyte at a
+    /// time), and appends go on after it.
+    @Test func aRewriteKeepsItsHeadAndTheTailFromAnOffset() async throws {
+        let folder = try Folder()
+        let log = try AppendLog(path: folder.path + "/j")
+        var cut = 0
+        for i in 0..<3000 {
+            if i == 1000 { cut = log.size }
+            // Lines of about 1 KiB: the tail is more than a megabyte.
+            try log.append(Array("line \(i) ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1000))
+        }
+        let size = try log.rewrite([Array("head".utf8), Array("open".utf8)], keepingFrom: cut)
+        let last = try log.append(Array("after".utf8))
+        try await log.durable(last)
+        let lines = folder.text("j")!.split(separator: "\n")
+        #expect(lines.count == 2 + 2000 + 1)
+        #expect(lines[0] == "head" && lines[1] == "open" && lines[2].hasPrefix("line 1000 ") && lines.last == "after")
+        #expect(lines[2001].hasPrefix("line 2999 "))
+        #expect(size + "after\n".utf8.count == log.size)
+        #expect(log.size == (try FileManager.default.attributesOfItem(atPath: folder.path + "/j")[.size] as! Int))
+        #expect(throws: AtomicFile.Failure.self) { try log.rewrite([], keepingFrom: log.size + 1) }
+        #expect(folder.entries == ["j"], "no temporary left")
+        try log.remove()
+    }
+
     @Test func theLockIsExclusiveNamesItsHolderAndIsReleasedOnce() throws {
         let folder = try Folder()
         let path = folder.path + "/m.lock.lck"

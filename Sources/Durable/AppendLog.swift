@@ -45,8 +45,10 @@ public final class AppendLog: Sendable {
 
     /// Appends `line` (a newline is added); returns its number, for `durable`.
     @discardableResult
-    public func append(_ line: [UInt8]) throws(AtomicFile.Failure) -> Int {
-        let bytes = line + [UInt8(ascii: "\n")]
+    public func append(_ line: consuming [UInt8]) throws(AtomicFile.Failure) -> Int {
+        // A line made for this append gets its newline in place.
+        var bytes = line
+        bytes.append(UInt8(ascii: "\n"))
         return try state.withLock { (s: inout State) throws(AtomicFile.Failure) -> Int in
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
             try AtomicFile.writeAll(fd, bytes, what: path)

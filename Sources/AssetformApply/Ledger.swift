@@ -1,23 +1,29 @@
 public import AssetformCore
 import Durable
-import Synchronization
+import Foundation
 
 /// The lockfile as a run changes it, and its journal (SPEC §6): every change is appended to the
 /// journal the moment it is known (an intent durably, before its create is sent), then made to
 /// the lockfile in memory, which is written out periodically and at the end. Remote ids are
 /// claimed here, so that no object is ever tracked at two addresses.
-///
-/// Its state is behind a lock, not an actor: a create changes it twice (its intent, its result)
-/// in a few microseconds each, and a hop to an actor and back would cost more than the change.
-/// Nothing waits while holding the lock but the journal's own writes.
-public final class Ledger: Sendable {
-    private let state: Mutex<LedgerState>
+public actor Ledger {
+    public private(set) var lockfile: Lockfile
     private let journal: AppendLog
+    private var claimed: Set<String> = []
+    private var nextSeq = 1
+    /// The intents whose create has no result yet, with where each one's line starts in the
+    /// journal (0 once it is only in a compacted journal's head).
+    private var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
+    /// Records appended since the lockfile was last written.
+    public private(set) var unwritten = 0
+    /// The journal's first line.
+    private let beginLine: [UInt8]
 
     /// Starts a journal at `journalPath` for `lockfile` (a journal already there must have been
     /// replayed and removed first).
     public init(lockfile: Lockfile, journalPath: String) throws(ApplyError) {
-        let beginLine = JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line
+        self.lockfile = lockfile
+        beginLine = JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line
         do {
             journal = try AppendLog(path: journalPath)
             try journal.append(beginLine)
@@ -25,17 +31,19 @@ public final class Ledger: Sendable {
         } catch {
             throw .journal(path: journalPath, reason: "\(error)")
         }
-        state = Mutex(LedgerState(lockfile: lockfile, journal: journal, beginLine: beginLine))
+        claimed = lockfile.trackedIDs
     }
 
-    /// The lockfile as the run has changed it so far.
-    public var lockfile: Lockfile {
-        get async { state.withLock { $0.lockfile } }
-    }
-
-    /// Records appended since the lockfile was last written.
-    public var unwritten: Int {
-        get async { state.withLock { $0.unwritten } }
+    @discardableResult
+    private func append(_ record: JournalRecord) throws(ApplyError) -> Int {
+        let line: Int
+        do {
+            line = try journal.append(record.line)
+        } catch {
+            throw .journal(path: journal.path, reason: "\(error)")
+        }
+        unwritten += 1
+        return line
     }
 
     // MARK: - Creates
@@ -43,13 +51,17 @@ public final class Ledger: Sendable {
     /// Journals a create about to be sent, and returns its sequence number once the intent is
     /// on disk (its wait for the disk shared with the other creates of the moment).
     public func intent(_ make: (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
-        let appended = state.withLock { s in Result { () throws(ApplyError) in try s.intent(make) } }
-        let seq: Int
+        let seq = nextSeq
+        nextSeq += 1
+        let intent = make(seq)
         let line: Int
-        switch appended {
-        case .success(let a): (seq, line) = a
-        case .failure(let f): return .failure(f)
+        let offset = journal.size
+        do throws(ApplyError) {
+            line = try append(.intent(intent))
+        } catch {
+            return .failure(error)
         }
+        open[seq] = (intent, offset)
         do {
             try await journal.durable(line)
         } catch {
@@ -59,80 +71,109 @@ public final class Ledger: Sendable {
     }
 
     /// The create of `seq` did not happen.
-    public func abandon(_ seq: Int) async throws(ApplyError) {
-        try state.withLock { (s: inout LedgerState) throws(ApplyError) in try s.abandon(seq) }
+    public func abandon(_ seq: Int) throws(ApplyError) {
+        guard open.removeValue(forKey: seq) != nil else { return }
+        try append(.abandon(seq: seq))
     }
 
     // MARK: - Changes
 
     /// Journals `change` and makes it to the lockfile; `seq` closes the intent whose create made
     /// the object. The ids it records are claimed.
-    public func record(_ change: LockfileChange, closing seq: Int? = nil) async throws(ApplyError) {
-        try state.withLock { (s: inout LedgerState) throws(ApplyError) in try s.record(change, closing: seq) }
+    public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(ApplyError) {
+        if let refusal = lockfile.refusal(of: change) {
+            throw .refused(refusal)
+        }
+        try append(.change(change, seq: seq))
+        if let seq { open[seq] = nil }
+        switch change {
+        case .group(_, let g): claimed.insert(g.id)
+        case .asset(_, let a): claimed.insert(a.id)
+        case .forget, .move: break
+        }
+        do {
+            try lockfile.apply(change)
+        } catch {
+            throw .refused(error)
+        }
     }
 
     /// A new status (and failure) for a tracked asset.
-    public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) async throws(ApplyError) {
-        try state.withLock { (s: inout LedgerState) throws(ApplyError) in
-            try s.settle(address, status: status, failure: failure)
-        }
+    public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) throws(ApplyError) {
+        guard var a = lockfile.asset(at: address), a.status != status || a.failure != failure else { return }
+        a.status = status
+        a.failure = failure
+        try record(.asset(address, a))
     }
 
     /// `settle(_:status:failure:)` for many assets at once; stops at the first that cannot be
     /// recorded. Returns how many were, and that failure.
-    public func settle(_ batch: [(Address, AssetStatus, RemoteAsset.Failure?)]) async -> (count: Int, failure: ApplyError?) {
-        state.withLock { s in
-            for (i, (address, status, failure)) in batch.enumerated() {
-                do throws(ApplyError) {
-                    try s.settle(address, status: status, failure: failure)
-                } catch {
-                    return (i, error)
-                }
+    public func settle(_ batch: [(Address, AssetStatus, RemoteAsset.Failure?)]) -> (count: Int, failure: ApplyError?) {
+        for (i, (address, status, failure)) in batch.enumerated() {
+            do throws(ApplyError) {
+                try settle(address, status: status, failure: failure)
+            } catch {
+                return (i, error)
             }
-            return (batch.count, nil)
+        }
+        return (batch.count, nil)
+    }
+
+    /// The lockfile now holds every line of the journal before byte `cut`: the journal keeps
+    /// only what it does not hold — its first line, the intents still open from before `cut`,
+    /// and its lines from `cut` on, copied from the file itself — so that a run of 100,000
+    /// creates neither leaves a journal of 100,000 records nor holds their lines in memory. A
+    /// compaction that fails leaves the journal as it was (it is only longer).
+    private func compact(cut: Int) {
+        let before = open.filter { $0.value.offset < cut }.sorted { $0.key < $1.key }
+        let head = [beginLine] + before.map { JournalRecord.intent($0.value.intent).line }
+        guard (try? journal.rewrite(head, keepingFrom: cut)) != nil else { return }
+        // Where the open intents' lines are now: in the head, or moved with the rest.
+        let headSize = head.reduce(0) { $0 + $1.count + 1 }
+        for seq in open.keys {
+            let offset = open[seq]!.offset
+            open[seq]!.offset = offset < cut ? 0 : offset - cut + headSize
         }
     }
 
     // MARK: - Reading
-    // What the executor needs, read here: a copy of the lockfile alive outside the ledger while
-    // a change is made would make that change copy its group's whole table of assets.
+    // What the executor needs, read here: a copy of the lockfile alive outside the actor while a
+    // change is made would make that change copy its group's whole table of assets.
 
     /// The remote id of the group at `key`, if tracked.
-    public func groupID(of key: String) async -> String? { state.withLock { $0.lockfile.groups[key]?.id } }
+    public func groupID(of key: String) -> String? { lockfile.groups[key]?.id }
 
     /// The remote id tracked at `address` (a group's or an asset's), if any.
-    public func trackedID(at address: Address) async -> String? { state.withLock { $0.lockfile.id(at: address) } }
+    public func trackedID(at address: Address) -> String? { lockfile.id(at: address) }
 
     /// The assets tracked in the group at `key`.
-    public func assetCount(inGroup key: String) async -> Int {
-        state.withLock { $0.lockfile.groups[key]?.assets.count ?? 0 }
-    }
+    public func assetCount(inGroup key: String) -> Int { lockfile.groups[key]?.assets.count ?? 0 }
 
     /// The asset tracked at `address`, if any.
-    public func asset(at address: Address) async -> LockedAsset? { state.withLock { $0.lockfile.asset(at: address) } }
+    public func asset(at address: Address) -> LockedAsset? { lockfile.asset(at: address) }
 
     /// The group tracked at `key`, with its name and description as recorded (and no assets).
-    public func groupRecord(_ key: String) async -> LockedGroup? {
-        state.withLock { s in
-            s.lockfile.groups[key].map { LockedGroup(id: $0.id, name: $0.name, description: $0.description) }
-        }
+    public func groupRecord(_ key: String) -> LockedGroup? {
+        lockfile.groups[key].map { LockedGroup(id: $0.id, name: $0.name, description: $0.description) }
     }
 
     /// Claims a remote id for one address: false when something already tracks it.
-    public func claim(_ id: String) async -> Bool { state.withLock { $0.claimed.insert(id).inserted } }
+    public func claim(_ id: String) -> Bool { claimed.insert(id).inserted }
 
-    public func isClaimed(_ id: String) async -> Bool { state.withLock { $0.claimed.contains(id) } }
+    public func isClaimed(_ id: String) -> Bool { claimed.contains(id) }
 
     // MARK: - Writing the lockfile
 
-    /// Writes the lockfile as it now is (one serial later), encoding it outside the lock so that
+    /// True while a write of the lockfile is under way; the writers waiting for their turn.
+    private var writing = false
+    private var writeQueue: [CheckedContinuation<Void, Never>] = []
+
+    /// Writes the lockfile as it now is (one serial later), encoding it off the actor so that
     /// recording goes on meanwhile. Writes take turns (checkpoints, the final write): the
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
-    public func writeLockfile(to path: String) async throws(ApplyError) {
-        await takeWriteTurn()
-        // The snapshot, its records and the journal's length, all at one moment.
-        var (snapshot, count, cut) = state.withLock { s in (s.lockfile, s.unwritten, s.journal.size) }
+    public nonisolated func writeLockfile(to path: String) async throws(ApplyError) {
+        var (snapshot, count, cut) = await beginWrite()
         let result: Result<Void, ApplyError>
         do throws(StateError) {
             try snapshot.write(to: path)
@@ -140,34 +181,28 @@ public final class Ledger: Sendable {
         } catch {
             result = .failure(.lockfile(error, journal: journal.path))
         }
-        let serial = (try? result.get()).map { snapshot.serial }
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if let serial {
-                s.lockfile.serial = serial
-                s.unwritten -= count
-                s.compact(cut: cut)
-            }
-            guard !s.writeQueue.isEmpty else {
-                s.writing = false
-                return nil
-            }
-            return s.writeQueue.removeFirst()  // the turn passes straight on
-        }
-        next?.resume()
+        await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
         try result.get()
     }
 
-    private func takeWriteTurn() async {
-        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s in
-                guard s.writing else {
-                    s.writing = true
-                    return true
-                }
-                s.writeQueue.append(turn)
-                return false
-            }
-            if now { turn.resume() }
+    private func beginWrite() async -> (Lockfile, Int, Int) {
+        if writing {
+            await withCheckedContinuation { writeQueue.append($0) }
+        }
+        writing = true
+        return (lockfile, unwritten, journal.size)
+    }
+
+    private func endWrite(serial: Int?, records: Int, cut: Int) {
+        if let serial {
+            lockfile.serial = serial
+            unwritten -= records
+            compact(cut: cut)
+        }
+        if writeQueue.isEmpty {
+            writing = false
+        } else {
+            writeQueue.removeFirst().resume()  // the turn passes straight on
         }
     }
 
@@ -176,7 +211,7 @@ public final class Ledger: Sendable {
     @discardableResult
     public func finish(lockfilePath: String) async throws(ApplyError) -> Bool {
         try await writeLockfile(to: lockfilePath)
-        guard state.withLock({ $0.open.isEmpty }) else {
+        guard open.isEmpty else {
             do { try journal.sync() } catch { throw .journal(path: journal.path, reason: "\(error)") }
             journal.close()
             return false

@@ -80,9 +80,10 @@ extension Executor {
     private func settleRound() async -> Int {
         var settled: [ProcessingWindow.Settled] = []
         do {
-            // The window's assets are read for the look and let go before the settled ones are
-            // taken out of it: a copy of them alive then would copy the whole window.
-            let looked = try await look(at: window.pending.values)
+            // The window's assets are copied out for the look (an array, a third of the table's
+            // size): its table itself, shared while the look lasts, would be copied whole by the
+            // first create that became Processing meanwhile.
+            let looked = try await look(at: Array(window.pending.values))
             settled = window.takeSettled { looked.status(of: $0) }
             let recorded = await ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
             for s in settled[..<recorded.count] {

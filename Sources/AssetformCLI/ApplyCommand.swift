@@ -101,6 +101,10 @@ extension Assetform {
                     limits.wait = wait
                 }
                 let output = ApplyOutput(terminal: terminal, json: json, api: session.manifest.provider.api)
+                interrupts.beforeExit {
+                    output.waitForWholeLines()
+                    held.release()
+                }
                 let request = Request(
                     planPath: plan, json: json, quiet: global.quiet, autoApprove: autoApprove, maxCreates: maxCreates,
                     maxDeletes: maxDeletes,

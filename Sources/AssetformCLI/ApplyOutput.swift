@@ -238,6 +238,17 @@ final class ApplyOutput: Sendable {
     // MARK: - Writing
 
     private let writing = Mutex(())
+
+    /// For an exit on an interrupt: waits (up to `patience`) for a line being written to stdout
+    /// to end, so that a reader of the NDJSON stream never gets half of one (the `planned` line
+    /// of 100,000 actions is written in parts). Blocks its thread: call it only from the
+    /// interrupt's own.
+    func waitForWholeLines(patience: Duration = .seconds(2)) {
+        let deadline = ContinuousClock.now + patience
+        while writing.withLockIfAvailable({ _ in true }) == nil, ContinuousClock.now < deadline {
+            usleep(10_000)
+        }
+    }
     /// Event lines not yet written (NDJSON, and the lines without a terminal): written together
     /// at most every 100 ms (`flush`), not one system call per event.
     private let buffered = Mutex<[UInt8]>([])

@@ -41,7 +41,7 @@ public enum Refresh {
         var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { asset in
             guard let i = tracked.index(forKey: asset.id) else { return false }
             let address = tracked.values[i].address
-            // Listed twice (a page boundary moved under the listing): its drift once.
+            // Listed twice: `Paging.each` keeps the first copy, as `state` does; its drift once.
             guard !tracked.values[i].seen else { return true }
             tracked.values[i].seen = true
             if let a = lock.asset(at: address) { drift += Lockfile.drift(of: a, at: address, seen: asset) }

@@ -17,6 +17,8 @@ public final class AppendLog: Sendable {
         var written = 0
         /// The file's length: where the next line starts.
         var size = 0
+        /// A failed append left part of a line that could not be taken back.
+        var torn: AtomicFile.Failure?
         var synced = 0
         var failure: AtomicFile.Failure?
         var closed = false
@@ -51,7 +53,17 @@ public final class AppendLog: Sendable {
         bytes.append(UInt8(ascii: "\n"))
         return try state.withLock { (s: inout State) throws(AtomicFile.Failure) -> Int in
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
-            try AtomicFile.writeAll(fd, bytes, what: path)
+            if let torn = s.torn { throw torn }
+            do throws(AtomicFile.Failure) {
+                try AtomicFile.writeAll(fd, bytes, what: path)
+            } catch {
+                // A line written in part (a full disk) is taken back: the file stays whole lines,
+                // and `size` where they end. If it cannot be, nothing more is appended.
+                if ftruncate(fd, off_t(s.size)) != 0 {
+                    s.torn = AtomicFile.Failure(step: "truncate \(path) after a failed append", code: errno)
+                }
+                throw error
+            }
             s.written += 1
             s.size += bytes.count
             return s.written
@@ -120,6 +132,7 @@ public final class AppendLog: Sendable {
         let ready = try state.withLock {
             (s: inout State) throws(AtomicFile.Failure) -> [CheckedContinuation<AtomicFile.Failure?, Never>] in
             guard !s.closed else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EBADF) }
+            if let torn = s.torn { throw torn }
             guard (0...s.size).contains(offset) else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EINVAL) }
             let temp = path + ".compact"
             unlink(temp)

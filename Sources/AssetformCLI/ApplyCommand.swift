@@ -165,7 +165,7 @@ extension Assetform.ApplyCommand {
             if let path = planPath {
                 plan = try savedPlan(path, session: session, lock: lock)
             } else {
-                let state = try await Refresh.state(manifest, lock: lock, service: service)
+                let state = try await Refresh.forPlanning(manifest, lock: lock, service: service)
                 // Statuses the service reports now (Processing → Active, or Failed) are recorded
                 // even when there is nothing else to do.
                 if let before = lock, case let refreshed = before.refreshed(with: state).0, refreshed != before {

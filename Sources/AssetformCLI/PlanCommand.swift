@@ -64,7 +64,7 @@ extension Assetform {
                     noRefresh
                     ? nil
                     : try await session.withService { service, _ in
-                        try await Refresh.state(manifest, lock: lock, service: service)
+                        try await Refresh.forPlanning(manifest, lock: lock, service: service)
                     }
                 let planned = planning.planner(for: manifest.provider.api).plan(manifest, lock: lock, remote: state)
                 if planning.noAdopt { try planned.refuseAdoptions(manifest: self.manifest) }

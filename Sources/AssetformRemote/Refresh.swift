@@ -12,6 +12,38 @@ public enum Refresh {
             : try await fetching(lock: lock, service: service)
     }
 
+    /// `state` as planning needs it (`plan`, `apply`): on a dialect that lists, the tracked
+    /// assets that match their lockfile record (status, failure, and any name the service shows)
+    /// are left out of `assets`, since the planner and `Lockfile.refresh(with:)` read a tracked
+    /// asset missing there as the lockfile says. At 100,000 assets and nothing changed, that
+    /// table would be the largest thing a plan holds. Those that drifted are there, with what
+    /// drifted.
+    public static func forPlanning(_ manifest: Manifest, lock: Lockfile?, service: any AssetService)
+        async throws(RemoteError) -> RemoteState
+    {
+        guard let lock, service.capabilities.canList else { return try await state(manifest, lock: lock, service: service) }
+        var (state, drift) = try await drift(manifest, lock: lock, service: service)
+        for d in drift {
+            let address = d.address
+            guard !address.isGroup, let a = lock.asset(at: address), let groupID = lock.groups[address.group]?.id else {
+                continue
+            }
+            var seen =
+                state.assets[a.id]
+                ?? RemoteAsset(
+                    id: a.id, name: "", type: a.type, groupID: groupID, status: a.status, failure: a.failure)
+            switch d {
+            case .status(_, _, let to, let failure):
+                seen.status = to
+                seen.failure = failure
+            case .renamed(_, _, let to): seen.name = to
+            case .gone, .redescribed: continue
+            }
+            state.assets[a.id] = seen
+        }
+        return state
+    }
+
     /// `state` for a command that only brings the lockfile up to date (`refresh`): each asset
     /// the lockfile tracks is compared with its record as its page arrives, and only its drift
     /// (`Lockfile.drift(of:at:seen:)`) is kept: at 100,000 assets the listed assets would be the

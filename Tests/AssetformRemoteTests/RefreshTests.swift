@@ -132,6 +132,14 @@ struct RefreshTests {
                 }
             }
             lock.groups["ghost"] = LockedGroup(id: goneID(api, "group", random.next()), name: "ghost")
+            if api == .seedance {
+                // Renamed remotely: plan puts the applied name back.
+                for key in ["a3", "a4", "a9"] {
+                    if let a = lock.groups["g0"]!.assets[key], !a.id.contains("2020") {
+                        try await h.service.updateAsset(id: a.id, name: "renamed \(key)")
+                    }
+                }
+            }
             manifest.groups.removeLast()
             let state = try await Refresh.state(manifest, lock: lock, service: h.service)
             let (expected, expectedDrift) = lock.refreshed(with: state)
@@ -146,6 +154,18 @@ struct RefreshTests {
             #expect(drift.contains { if case .gone = $0 { true } else { false } })
             #expect(drift.contains { if case .status = $0 { true } else { false } })
             #expect(api == .zeroZero || drift.contains { if case .renamed = $0 { true } else { false } })
+            // What plan and apply use: only the assets that drifted; the same plan, the same lockfile.
+            let lean = try await Refresh.forPlanning(manifest, lock: lock, service: h.service)
+            #expect(lean.missing == state.missing && lean.groups == state.groups && lean.listedAssets == state.listedAssets)
+            #expect(api == .zeroZero || lean.assets.count < state.assets.count, "the matching ones are left out")
+            let sameLock = lock.refreshed(with: lean) == lock.refreshed(with: state)
+            #expect(sameLock, "the same lockfile either way; seed \(seed)")
+            for planner in [Planner(capabilities: .of(api)), Planner(capabilities: .of(api), retryFailed: true)] {
+                let plan = planner.plan(manifest, lock: lock, remote: state)
+                let samePlan = planner.plan(manifest, lock: lock, remote: lean) == plan
+                #expect(samePlan, "the same plan either way; seed \(seed)")
+                #expect(api == .zeroZero || plan.count(.update) > 0)
+            }
         }
     }
 }

@@ -168,7 +168,9 @@ extension Assetform.ApplyCommand {
                 let state = try await Refresh.forPlanning(manifest, lock: lock, service: service)
                 // Statuses the service reports now (Processing → Active, or Failed) are recorded
                 // even when there is nothing else to do.
-                if let before = lock, case let refreshed = before.refreshed(with: state).0, refreshed != before {
+                // (Whether anything changed is known as it is made: two large lockfiles are never
+                // compared.)
+                if var refreshed = lock, refreshed.refresh(with: state).changed {
                     lock = try session.written(refreshed)
                 }
                 plan = planner.plan(manifest, lock: lock, remote: state)

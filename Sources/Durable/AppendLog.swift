@@ -174,6 +174,12 @@ public final class AppendLog: Sendable {
         return state.withLock { $0.size }
     }
 
+    /// Replaces the file with `lines` alone (`rewrite(_:keepingFrom:)` keeping nothing after them).
+    public func rewrite(_ lines: [[UInt8]]) throws(AtomicFile.Failure) {
+        let end = size
+        try rewrite(lines, keepingFrom: end)
+    }
+
     /// Copies bytes `start..<end` of this file to `nfd`, a megabyte at a time; returns how many.
     private func copyTail(from start: Int, to end: Int, into nfd: Int32, what: String) throws(AtomicFile.Failure) -> Int {
         guard start < end else { return 0 }

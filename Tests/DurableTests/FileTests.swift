@@ -72,6 +72,9 @@ struct FileTests {
         #expect(size + "after\n".utf8.count == log.size)
         #expect(log.size == (try FileManager.default.attributesOfItem(atPath: folder.path + "/j")[.size] as! Int))
         #expect(throws: AtomicFile.Failure.self) { try log.rewrite([], keepingFrom: log.size + 1) }
+        // Lines alone: nothing of the file kept after them.
+        try log.rewrite([Array("only".utf8)])
+        #expect(folder.text("j") == "only\n" && log.size == 5)
         #expect(folder.entries == ["j"], "no temporary left")
         try log.remove()
     }

@@ -131,8 +131,7 @@ extension Executor {
         }
     }
 
-    private func look<C: Collection & Sendable>(at waiting: C) async throws(RemoteError) -> Looked
-    where C.Element == Pending {
+    private func look(at waiting: [Pending]) async throws(RemoteError) -> Looked {
         var looked = Looked()
         if service.capabilities.canList {
             // Only what is still Processing, and then what Failed: a page or two, however many

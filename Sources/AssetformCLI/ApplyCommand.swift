@@ -295,9 +295,7 @@ extension Assetform.ApplyCommand {
             let (plan, origin) = try Plan.decode(document, path: path)
             var changed: [CommandError.Staleness] = []
             if origin.provider != session.lockedProvider { changed.append(.provider(origin.provider)) }
-            guard let digest = session.manifestSHA256 else {
-                preconditionFailure("a saved plan needs Session.open(digest: true)")
-            }
+            let digest = session.digest
             if origin.manifestSHA256 != digest {
                 changed.append(.manifest(path: session.manifestPath, then: origin.manifestSHA256, now: digest))
             }

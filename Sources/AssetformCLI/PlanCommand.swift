@@ -133,9 +133,7 @@ extension Session {
     func documentFields(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue)
         -> [(String, JSONValue)]
     {
-        guard let manifestSHA256 else { preconditionFailure("a plan document needs Session.open(digest: true)") }
-        let origin = Plan.Origin(
-            provider: lockedProvider, manifestSHA256: manifestSHA256, lockLineage: lock?.lineage, lockSerial: lock?.serial)
+        let origin = Plan.Origin(provider: lockedProvider, manifestSHA256: digest, lock: lock)
         var fields = withManifestWarnings(plan).jsonFields(origin, actions: actions)
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
         if let checks { fields.append(("checks", checks.json)) }

@@ -40,8 +40,9 @@ struct Session {
     let terminal: Terminal
     let manifestPath: String
     /// SHA-256 of the manifest's bytes, for the commands that write or check a plan document
-    /// (`open(digest: true)`): the bytes themselves are not kept (10 MB at 100,000 assets).
-    let manifestSHA256: String?
+    /// (`open(digest: true)`; read it as `digest`): the bytes themselves are not kept (10 MB at
+    /// 100,000 assets).
+    private let manifestSHA256: String?
     /// The manifest's bytes, kept only for the commands that may show many of its lines after
     /// opening (URL checks: `open(sourceLines: true)`); `source` reads them again otherwise.
     private let keptSource: SourceFile?
@@ -58,6 +59,12 @@ struct Session {
     var journal: JournalReplay?
 
     var journalPath: String { lockPath + ".journal" }
+
+    /// The manifest's SHA-256, for a plan document (written, or checked against the manifest).
+    var digest: String {
+        guard let manifestSHA256 else { preconditionFailure("a plan document needs Session.open(digest: true)") }
+        return manifestSHA256
+    }
 
     /// The manifest's lines, for findings made after opening: as loaded when they were kept,
     /// else read again (a rare finding, just after opening); without lines when that fails.

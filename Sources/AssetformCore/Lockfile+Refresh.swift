@@ -38,21 +38,20 @@ extension Lockfile {
     /// changed where they are, not copied (a lockfile of 100,000 assets is tens of megabytes).
     /// `changed`: whether any record changed.
     public mutating func refresh(with remote: RemoteState) -> (changed: Bool, drift: [Drift]) {
+        refresh(with: remote, assetDrift: assetDrift(seen: remote.assets, gone: remote.missing))
+    }
+
+    /// The drift of every tracked asset found in `seen` (by id) and not `gone`, by
+    /// `drift(of:at:seen:)`.
+    public func assetDrift(seen: [String: RemoteAsset], gone: Set<String> = []) -> [Drift] {
         var drift: [Drift] = []
-        for key in groups.keys.sorted() {
-            let g = groups[key]!
-            drift += groupDrift(key, remote: remote)
-            for assetKey in g.assets.keys.sorted() {
-                let a = g.assets[assetKey]!
-                let address = Address(group: key, asset: assetKey)
-                if remote.missing.contains(a.id) {
-                    drift.append(.gone(address: address, id: a.id))
-                } else if let seen = remote.assets[a.id] {
-                    drift += Self.drift(of: a, at: address, seen: seen)
-                }
+        for (key, g) in groups {
+            for (assetKey, a) in g.assets where !gone.contains(a.id) {
+                guard let found = seen[a.id] else { continue }
+                drift += Self.drift(of: a, at: Address(group: key, asset: assetKey), seen: found)
             }
         }
-        return (settle(drift), drift)
+        return drift
     }
 
     /// `refresh(with:)` for a refresh whose tracked assets were not kept in `remote`: their drift
@@ -66,12 +65,10 @@ extension Lockfile {
                 drift.append(.gone(address: Address(group: key, asset: assetKey), id: a.id))
             }
         }
-        // Stable: a group's own drift before its assets', each in the order it was found.
+        // By address (a group's own drift before its assets'), and stable: an asset's drift in
+        // the order it was found.
         let sorted = drift.enumerated().sorted { x, y in
-            let (a, b) = (x.element.address, y.element.address)
-            if a.group != b.group { return a.group < b.group }
-            if (a.asset ?? "") != (b.asset ?? "") { return (a.asset ?? "") < (b.asset ?? "") }
-            return x.offset < y.offset
+            x.element.address != y.element.address ? x.element.address < y.element.address : x.offset < y.offset
         }.map(\.element)
         return (settle(sorted), sorted)
     }

@@ -21,10 +21,12 @@ extension Plan {
             self.lockSerial = lockSerial
         }
 
+        public init(provider: LockedProvider, manifestSHA256: String, lock: Lockfile?) {
+            self.init(provider: provider, manifestSHA256: manifestSHA256, lockLineage: lock?.lineage, lockSerial: lock?.serial)
+        }
+
         public init(provider: LockedProvider, manifest: [UInt8], lock: Lockfile?) {
-            self.init(
-                provider: provider, manifestSHA256: Digest.sha256Hex(manifest), lockLineage: lock?.lineage,
-                lockSerial: lock?.serial)
+            self.init(provider: provider, manifestSHA256: Digest.sha256Hex(manifest), lock: lock)
         }
     }
 

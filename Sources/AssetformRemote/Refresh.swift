@@ -52,18 +52,13 @@ public enum Refresh {
     public static func drift(_ manifest: Manifest, lock: Lockfile, service: any AssetService) async throws(RemoteError)
         -> (state: RemoteState, assetDrift: [Drift])
     {
-        var drift: [Drift] = []
         guard service.capabilities.canList else {
             var state = try await fetching(lock: lock, service: service)
-            for (key, g) in lock.groups {
-                for (assetKey, a) in g.assets {
-                    guard let seen = state.assets[a.id] else { continue }
-                    drift += Lockfile.drift(of: a, at: Address(group: key, asset: assetKey), seen: seen)
-                }
-            }
+            let drift = lock.assetDrift(seen: state.assets)
             state.assets = [:]
             return (state, drift)
         }
+        var drift: [Drift] = []
         // Each tracked asset by id: where it is tracked, and whether a listing showed it.
         var tracked: [String: (address: Address, seen: Bool)] = [:]
         tracked.reserveCapacity(lock.assetCount)
@@ -80,9 +75,8 @@ public enum Refresh {
             return true
         }
         for (id, entry) in tracked where !entry.seen {
-            // Listed where it should be and not there, or its group gone: it is gone.
             guard let groupID = lock.groups[entry.address.group]?.id else { continue }
-            if listedGroupIDs.contains(groupID) || state.missing.contains(groupID) { state.missing.insert(id) }
+            if isGone(unlistedIn: groupID, listed: listedGroupIDs, state) { state.missing.insert(id) }
         }
         return (state, drift)
     }
@@ -100,13 +94,16 @@ public enum Refresh {
             return true
         }
         state.assets = assets
-        for g in lock?.groups.values ?? [:].values {
-            for a in g.assets.values where state.assets[a.id] == nil {
-                // Listed where it should be and not there, or its group gone: it is gone.
-                if listedGroupIDs.contains(g.id) || state.missing.contains(g.id) { state.missing.insert(a.id) }
-            }
+        for g in lock?.groups.values ?? [:].values where isGone(unlistedIn: g.id, listed: listedGroupIDs, state) {
+            for a in g.assets.values where state.assets[a.id] == nil { state.missing.insert(a.id) }
         }
         return state
+    }
+
+    /// Whether a tracked asset of group `groupID` that the listing did not show is gone: it was
+    /// listed where it should be and not there, or its group is gone.
+    private static func isGone(unlistedIn groupID: String, listed: Set<String>, _ state: RemoteState) -> Bool {
+        listed.contains(groupID) || state.missing.contains(groupID)
     }
 
     /// The listing itself: the groups, then the assets of the managed groups (those the

@@ -122,7 +122,7 @@ public final class AppendLog: Sendable {
 
     /// Replaces the file with `head` (lines) followed by what it holds from byte `offset` on
     /// (whole lines, as `size` gave it), written to a new file (created exclusively, never
-    /// through a link) a megabyte at a time, synced and renamed over this one; appends go on into
+    /// through a link), synced and renamed over this one; appends go on into
     /// it (its descriptor takes this one's number, so the syncing thread needs no telling). A
     /// crash leaves the old file or the new one, each whole. The caller vouches that every line
     /// before `offset` is on disk elsewhere or in `head`: the appends waiting to be durable are
@@ -141,21 +141,15 @@ public final class AppendLog: Sendable {
             defer { Glibc.close(nfd) }
             var length = 0
             do throws(AtomicFile.Failure) {
-                let part = 1 << 20
+                // The head is short (a first line and the intents still open); the rest, however
+                // long, is copied a megabyte at a time.
                 var bytes: [UInt8] = []
-                bytes.reserveCapacity(part + 4096)
                 for line in head {
                     bytes += line
                     bytes.append(UInt8(ascii: "\n"))
-                    if bytes.count >= part {
-                        try AtomicFile.writeAll(nfd, bytes, what: temp)
-                        length += bytes.count
-                        bytes.removeAll(keepingCapacity: true)
-                    }
                 }
                 try AtomicFile.writeAll(nfd, bytes, what: temp)
-                length += bytes.count
-                length += try copyTail(from: offset, to: s.size, into: nfd, what: temp)
+                length = bytes.count + (try copyTail(from: offset, to: s.size, into: nfd, what: temp))
                 guard fsync(nfd) == 0 else { throw AtomicFile.Failure(step: "fsync \(temp)", code: errno) }
                 guard rename(temp, path) == 0 else { throw AtomicFile.Failure(step: "rename \(temp)", code: errno) }
             } catch {

@@ -173,7 +173,7 @@ extension Assetform.ApplyCommand {
                 if var refreshed = lock, refreshed.refresh(with: state).changed {
                     lock = try session.written(refreshed)
                 }
-                plan = planner.plan(manifest, lock: lock, remote: state)
+                plan = await planner.planConcurrently(manifest, lock: lock, remote: state)
             }
             if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
             // Before any billed call: the sources of what it creates.

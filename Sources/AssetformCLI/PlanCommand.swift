@@ -66,7 +66,8 @@ extension Assetform {
                     : try await session.withService { service, _ in
                         try await Refresh.forPlanning(manifest, lock: lock, service: service)
                     }
-                let planned = planning.planner(for: manifest.provider.api).plan(manifest, lock: lock, remote: state)
+                let planned = await planning.planner(for: manifest.provider.api).planConcurrently(
+                    manifest, lock: lock, remote: state)
                 if planning.noAdopt { try planned.refuseAdoptions(manifest: self.manifest) }
                 let (plan, checks) = try await session.checkSources(of: planned, sourceChecks)
                 // The document (and the manifest's digest in it) only when it is asked for.

@@ -105,9 +105,7 @@ extension Lockfile {
             case "assets":
                 try r.object { (r: inout JSONReader, assetKey: String) throws(JSONReader.Failure) in
                     if let why = AssetKey.problem(assetKey) { problem = problem ?? "the asset key \"\(assetKey)\" \(why)" }
-                    if let asset = try readAsset(&r) {
-                        assets[assetKey] = asset
-                    } else {
+                    if try !readAsset(&r, into: &assets, at: assetKey) {
                         problem = problem ?? "asset \(key)/\(assetKey) is incomplete"
                     }
                     release(r.offset)
@@ -122,19 +120,47 @@ extension Lockfile {
         return LockedGroup(id: id, name: name, description: description, assets: assets)
     }
 
-    private static func readAsset(_ r: inout JSONReader) throws(JSONReader.Failure) -> LockedAsset? {
-        var id: String?, name: String?, ref: String?, url: String?
+    /// The fields of an asset's record, in the order `readAsset` numbers them.
+    private static let assetFields: [StaticString] = [
+        "id", "name", "ref", "url", "status", "type", "failure", "revision", "source",
+    ]
+
+    /// The raw values of an asset's status and type, matched against the lockfile's bytes
+    /// without a String made of them.
+    private static let statuses = AssetStatus.allCases
+    private static let statusTexts = statuses.map { Array($0.rawValue.utf8) }
+    private static let types = AssetType.allCases
+    private static let typeTexts = types.map { Array($0.rawValue.utf8) }
+
+    /// Reads an asset's record into `assets` (made there, not copied in); false when it is
+    /// incomplete.
+    private static func readAsset(
+        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String
+    ) throws(JSONReader.Failure) -> Bool {
+        var id: String?, name: String?, url: String?
         var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?, revision: String?
         var source: SourceFingerprint?
-        try r.object(matching: ["id", "name", "ref", "url", "status", "type", "failure", "revision", "source"]) {
-            (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
+        // The reference, compared with the id as it is read (the id comes first in a written
+        // lockfile): the usual one needs no String of its own.
+        var ref: (reference: LockedAsset.Reference, id: String)?
+        var refText: String?
+        try r.object(matching: assetFields) { (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
             switch field {
             case 0: id = try r.string()
             case 1: name = try r.string()
-            case 2: ref = try r.string()
+            case 2:
+                if let id {
+                    var reference = LockedAsset.Reference.derived(bare: false)
+                    try r.withString { reference = LockedAsset.Reference($0, id: id) }
+                    ref = (reference, id)
+                    refText = nil
+                } else {
+                    refText = try r.string()
+                    ref = nil
+                }
             case 3: url = try r.string()
-            case 4: status = AssetStatus(rawValue: try r.string())
-            case 5: type = AssetType(rawValue: try r.string())
+            case 4: status = try r.string(oneOf: statusTexts).map { statuses[$0] }
+            case 5: type = try r.string(oneOf: typeTexts).map { types[$0] }
             case 6:
                 failure = RemoteAsset.Failure(json: try r.value())
             case 7: revision = try r.string()
@@ -142,10 +168,19 @@ extension Lockfile {
             default: _ = try r.value()
             }
         }
-        guard let id, let name, let ref, let status, let type, let url else { return nil }
-        return LockedAsset(
-            id: id, name: name, ref: ref, status: status, type: type, url: url, failure: failure, revision: revision,
-            source: source)
+        guard let id, let name, let status, let type, let url else { return false }
+        let reference: LockedAsset.Reference
+        if let ref, ref.id == id {
+            reference = ref.reference
+        } else if let text = refText ?? ref.map({ $0.reference.text(id: $0.id) }) {
+            reference = LockedAsset.Reference(text, id: id)
+        } else {
+            return false
+        }
+        assets[key] = LockedAsset(
+            id: id, name: name, reference: reference, status: status, type: type, url: url, failure: failure,
+            revision: revision, source: source)
+        return true
     }
 
     /// The file's bytes, the same for the same lockfile, byte for byte: what `JSONValue.pretty`

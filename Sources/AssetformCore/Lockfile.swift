@@ -101,7 +101,7 @@ public struct LockedAsset: Sendable, Equatable {
         didSet {
             // The reference stays what it was, whatever the id becomes.
             if !id.utf8.elementsEqual(oldValue.utf8), case .derived(let bare) = reference {
-                reference = .written(bare ? oldValue : "asset://" + oldValue)
+                reference = .written(Reference.derived(bare: bare).text(id: oldValue))
             }
         }
     }
@@ -115,12 +115,7 @@ public struct LockedAsset: Sendable, Equatable {
 
     /// How video generation refers to it: `asset://ID` on seedance, the id on 0-0.
     public var ref: String {
-        get {
-            switch reference {
-            case .derived(let bare): bare ? id : "asset://" + id
-            case .written(let ref): ref
-            }
-        }
+        get { reference.text(id: id) }
         set { reference = Reference(newValue, id: id) }
     }
 
@@ -155,28 +150,57 @@ public struct LockedAsset: Sendable, Equatable {
         self.rare = Rare.make(failure: failure, revision: revision, source: source)
     }
 
+    /// `init` with the reference as a lockfile's reader found it (no String made for the usual one).
+    init(
+        id: String, name: String, reference: Reference, status: AssetStatus, type: AssetType, url: String,
+        failure: RemoteAsset.Failure?, revision: String?, source: SourceFingerprint?
+    ) {
+        self.id = id
+        self.name = name
+        self.reference = reference
+        self.status = status
+        self.type = type
+        self.url = url
+        self.rare = Rare.make(failure: failure, revision: revision, source: source)
+    }
+
     public static func == (a: LockedAsset, b: LockedAsset) -> Bool {
         a.id == b.id && a.name == b.name && a.ref == b.ref && a.status == b.status && a.type == b.type && a.url == b.url
             && a.failure == b.failure && a.revision == b.revision && a.source == b.source
     }
 
     /// The reference: the id in one of the two usual forms (no string of its own), or as written.
-    private enum Reference: Sendable {
+    enum Reference: Sendable {
         /// `bare`: the id itself (0-0); otherwise `asset://` and the id.
         case derived(bare: Bool)
         case written(String)
 
+        init(_ ref: String, id: String) {
+            var r = ref
+            self = r.withUTF8 { Reference($0, id: id, text: ref) }
+        }
+
+        /// Its text, for the id it was made with.
+        func text(id: String) -> String {
+            switch self {
+            case .derived(let bare): bare ? id : "asset://" + id
+            case .written(let ref): ref
+            }
+        }
+
+        /// From the reference's UTF-8 bytes (valid UTF-8: a String's, or a reader's checked text).
+        init(_ ref: UnsafeBufferPointer<UInt8>, id: String) {
+            self.init(ref, id: id, text: nil)
+        }
+
         /// Byte for byte (String's `==` would call canonically equivalent texts equal), on the
         /// contiguous bytes (this runs for every asset a lockfile holds).
-        init(_ ref: String, id: String) {
-            let (m, n) = (ref.utf8.count, id.utf8.count)
-            guard m == n || m == n + 8 else {
-                self = .written(ref)
-                return
-            }
-            var (r, i) = (ref, id)
-            let derived = r.withUTF8 { r in
-                i.withUTF8 { i in
+        private init(_ r: UnsafeBufferPointer<UInt8>, id: String, text: String?) {
+            let (m, n) = (r.count, id.utf8.count)
+            var i = id
+            let derived =
+                (m == n || m == n + 8)
+                && i.withUTF8 { i in
                     let prefix: StaticString = "asset://"
                     let skip = m - n
                     if skip == 8 {
@@ -184,8 +208,7 @@ public struct LockedAsset: Sendable, Equatable {
                     }
                     return n == 0 || memcmp(r.baseAddress! + skip, i.baseAddress!, n) == 0
                 }
-            }
-            self = derived ? .derived(bare: m == n) : .written(ref)
+            self = derived ? .derived(bare: m == n) : .written(text ?? String(decoding: r, as: UTF8.self))
         }
     }
 

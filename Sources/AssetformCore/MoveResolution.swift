@@ -123,7 +123,7 @@ public struct MoveResolution: Sendable {
     private func leaving(_ g: Group, _ locked: LockedGroup) -> [SourceKey: [String]]? {
         // Cheap first: most groups have no asset that left.
         var present = 0
-        for a in g.assets where locked.assets[a.key] != nil { present += 1 }
+        for a in g.assets where locked.assets.index(forKey: a.key) != nil { present += 1 }
         guard present < locked.assets.count else { return nil }
         let declared = Set(g.assets.map(\.key))
         var pool: [SourceKey: [String]] = [:]

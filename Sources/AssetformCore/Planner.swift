@@ -27,16 +27,79 @@ public struct Planner: Sendable {
         self.pruneFailed = pruneFailed
     }
 
+    /// Manifests of at least this many assets are planned in two parts at once by
+    /// `planConcurrently` (where no group's plan depends on another's: nothing can be adopted).
+    public var concurrentAbove = 20_000
+
     /// `remote` nil means `--no-refresh`: trust the lockfile.
     public func plan(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
-        var work = Work(planner: self, moves: moves, remote: remote)
+        let parts = self.parts(manifest, remote: remote).enumerated().map { i, part in
+            planGroups(manifest, part, first: i == 0, moves: moves, remote: remote)
+        }
+        return assemble(parts, manifest, lock: lock, moves: moves, remote: remote)
+    }
+
+    /// `plan`, its parts planned at once on two threads: the same plan.
+    public func planConcurrently(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) async -> Plan {
+        let moves = MoveResolution(manifest, lock: lock)
+        let parts = self.parts(manifest, remote: remote)
+        guard parts.count == 2 else { return plan(manifest, lock: lock, remote: remote) }
+        async let second = planGroups(manifest, parts[1], first: false, moves: moves, remote: remote)
+        let first = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
+        return assemble([first, await second], manifest, lock: lock, moves: moves, remote: remote)
+    }
+
+    /// The manifest's groups in parts planned apart: two of about as many assets each when the
+    /// manifest is large and no group's plan depends on another's (adopting claims remote ids
+    /// for the whole plan), otherwise one.
+    public func parts(_ manifest: Manifest, remote: RemoteState?) -> [Range<Int>] {
+        let n = manifest.groups.count
+        let total = manifest.assetCount
+        guard n > 1, total >= max(concurrentAbove, 1), !(remote != nil && capabilities.canList) else { return [0..<n] }
+        // After the group that reaches half the assets (before it, when it is the last).
+        var seen = 0
+        var cut = n - 1
+        for (i, group) in manifest.groups.enumerated() {
+            seen += group.assets.count
+            if seen * 2 >= total {
+                cut = min(i + 1, n - 1)
+                break
+            }
+        }
+        return [0..<cut, cut..<n]
+    }
+
+    /// The steps of some of the manifest's groups; the first part also holds the moves (which
+    /// come first: apply makes them before anything else) and room for the whole plan.
+    private func planGroups(
+        _ manifest: Manifest, _ part: Range<Int>, first: Bool, moves: MoveResolution, remote: RemoteState?
+    ) -> Work {
+        var work = Work(planner: self, moves: moves, remote: remote, withMoves: first)
         // At most a step per group and asset of either side: one allocation, never grown (and
         // copied) at twice its size. Room never written takes no memory.
+        let groups = manifest.groups[part]
+        let assets = groups.reduce(0) { $0 + $1.assets.count }
         work.steps.reserveCapacity(
-            moves.steps.count + manifest.groups.count + manifest.assetCount + (lock?.groups.count ?? 0)
-                + (lock?.assetCount ?? 0))
-        for group in manifest.groups { work.plan(group) }
+            first
+                ? moves.steps.count + manifest.groups.count + manifest.assetCount + (moves.lock?.groups.count ?? 0)
+                    + (moves.lock?.assetCount ?? 0)
+                : groups.count + assets + groups.reduce(0) { $0 + (moves.lock?.groups[$1.key]?.assets.count ?? 0) })
+        for group in groups { work.plan(group) }
+        return work
+    }
+
+    /// The parts' steps in the manifest's order, then what the lockfile tracks that the
+    /// manifest no longer declares; and what the flags add.
+    private func assemble(_ parts: [Work], _ manifest: Manifest, lock: Lockfile?, moves: MoveResolution, remote: RemoteState?)
+        -> Plan
+    {
+        var work = parts[0]
+        for part in parts.dropFirst() {
+            work.steps += part.steps
+            work.unchanged += part.unchanged
+            work.warnings += part.warnings
+        }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
         if capabilities.canDelete && (prune || pruneFailed) {
@@ -128,8 +191,8 @@ public struct Planner: Sendable {
     }
 }
 
-/// One planning pass.
-private struct Work {
+/// One planning pass over some of the manifest's groups.
+private struct Work: Sendable {
     let planner: Planner
     /// The lockfile with the plan's moves made.
     let lock: Lockfile?
@@ -142,13 +205,12 @@ private struct Work {
     /// anything can be adopted (a refresh that listed).
     var claimed: Set<String> = []
 
-    init(planner: Planner, moves: MoveResolution, remote: RemoteState?) {
+    init(planner: Planner, moves: MoveResolution, remote: RemoteState?, withMoves: Bool) {
         self.planner = planner
         self.lock = moves.lock
         self.remote = remote
         self.moves = moves
-        // The moves come first: apply makes them before anything else.
-        self.steps = moves.steps
+        self.steps = withMoves ? moves.steps : []
         if remote != nil && planner.capabilities.canList, let lock { claimed = lock.trackedIDs }
     }
 
@@ -195,12 +257,14 @@ private struct Work {
                     address: address, action: .createGroup(name: group.name, description: group.description, gone: locked?.id),
                     reason: locked.map { "the remote group \($0.id) is gone" } ?? "new"))
         }
+        var tracked = 0
         for asset in group.assets {
-            plan(
-                asset, in: group, groupID: remoteID, locked: fresh ? nil : locked?.assets[asset.key],
-                groupIsNew: fresh && locked != nil)
+            let record = locked?.assets[asset.key]
+            if record != nil { tracked += 1 }
+            plan(asset, in: group, groupID: remoteID, locked: fresh ? nil : record, groupIsNew: fresh && locked != nil)
         }
-        if let locked {
+        // Tracked assets that left the manifest: none when every tracked key is still declared.
+        if let locked, tracked < locked.assets.count {
             let keys = Set(group.assets.map(\.key))
             // Only the few that left the manifest are sorted, not every tracked asset.
             for (key, a) in locked.assets.filter({ !keys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
@@ -257,7 +321,8 @@ private struct Work {
 
     mutating func plan(_ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool) {
         let address = Address(group: group.key, asset: asset.key)
-        let spec = Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url, revision: asset.revision)
+        // Made only for the steps that carry it (most assets of a big plan are unchanged).
+        var spec: Plan.AssetSpec { Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url, revision: asset.revision) }
         func add(_ action: Plan.Action, _ reason: String) {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }

@@ -16,7 +16,7 @@ public struct RemoteGroup: Sendable, Equatable {
     }
 }
 
-public enum AssetStatus: String, Sendable, Equatable {
+public enum AssetStatus: String, Sendable, Equatable, CaseIterable {
     case processing = "Processing"
     case active = "Active"
     case failed = "Failed"

@@ -15,6 +15,14 @@ struct JSONParser {
     }
 
     mutating func skipSpace() {
+        // A written lockfile is indented: skip runs of spaces eight at a time.
+        if let base = bytes.baseAddress {
+            while position + 8 <= bytes.count,
+                UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020
+            {
+                position += 8
+            }
+        }
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -139,21 +147,63 @@ struct JSONParser {
 
     /// A string starting at the opening quote.
     mutating func string() -> String? {
-        position += 1
-        // Most strings have no escape: take them straight from the buffer.
-        var end = position
-        var high: UInt8 = 0
+        switch plainString() {
+        case .plain(let text, let ascii):
+            return Self.text(text, ascii: ascii)
+        case .escaped:
+            return escapedString()
+        }
+    }
+
+    /// How a string's text lies in the document.
+    enum Plain {
+        /// Straight in the buffer (no escape), `ascii` when every byte is; the position is past
+        /// its closing quote.
+        case plain(UnsafeBufferPointer<UInt8>, ascii: Bool)
+        /// It has an escape (or a byte a string cannot hold): the position is still at its
+        /// opening quote.
+        case escaped
+    }
+
+    /// A string starting at the opening quote, when its text is in the buffer as it is: most
+    /// strings have no escape. The scan looks at eight bytes at a time for a quote, a backslash
+    /// or a control byte.
+    mutating func plainString() -> Plain {
+        let start = position + 1
+        var end = start
+        var high: UInt64 = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        if let base = bytes.baseAddress {
+            while end + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
+                let quote = w ^ (0x22 &* ones)
+                let backslash = w ^ (0x5C &* ones)
+                // A byte is zero in `quote` or `backslash`, or below 0x20 in `w`: the usual tests
+                // for "has a zero byte" and "has a byte less than n" (exact for n ≤ 0x80).
+                let special =
+                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x20 &* ones) & ~w)
+                if special & highs != 0 { break }
+                high |= w
+                end += 8
+            }
+        }
         while end < bytes.count {
             let c = bytes[end]
             if c == UInt8(ascii: "\"") {
-                let text = Self.text(UnsafeBufferPointer(rebasing: bytes[position..<end]), ascii: high < 0x80)
                 position = end + 1
-                return text
+                return .plain(UnsafeBufferPointer(rebasing: bytes[start..<end]), ascii: high & highs == 0)
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            high |= c
+            high |= UInt64(c)
             end += 1
         }
+        return .escaped
+    }
+
+    /// A string with an escape, starting at the opening quote.
+    private mutating func escapedString() -> String? {
+        position += 1
         var out: [UInt8] = []
         while let c = peek {
             position += 1

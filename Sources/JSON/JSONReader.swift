@@ -109,6 +109,35 @@ public struct JSONReader: ~Copyable {
         return s
     }
 
+    /// Calls `body` with the UTF-8 bytes of the string that starts here, without making a String
+    /// of them where the document holds them as they are (no escape, all ASCII).
+    public mutating func withString(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(Failure) {
+        parser.skipSpace()
+        guard parser.peek == UInt8(ascii: "\"") else { throw Failure(offset: parser.position, expected: "a string") }
+        let start = parser.position
+        if case .plain(let text, ascii: true) = parser.plainString() { return body(text) }
+        // Escapes or other bytes than ASCII: read (and check) as a String.
+        parser.position = start
+        guard var s = parser.string() else { throw Failure(offset: parser.position, expected: "a string") }
+        s.withUTF8(body)
+    }
+
+    /// The index in `texts` of the string that starts here (nil for any other string), without
+    /// making a String of it.
+    public mutating func string(oneOf texts: [[UInt8]]) throws(Failure) -> Int? {
+        var found: Int?
+        try withString { text in
+            for (i, bytes) in texts.enumerated() where bytes.count == text.count {
+                if bytes.withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 })
+                {
+                    found = i
+                    return
+                }
+            }
+        }
+        return found
+    }
+
     public mutating func int() throws(Failure) -> Int {
         guard case .int(let i) = try value() else { throw Failure(offset: parser.position, expected: "an integer") }
         return i

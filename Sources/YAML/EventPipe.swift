@@ -18,13 +18,16 @@ internal import CLibYAML
 /// part of the work that would otherwise fall to the composer.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
-    static let depth = 4
+    static let depth = 16
 
     private let source: UnsafeBufferPointer<UInt8>
     /// At addresses of their own: a pthread mutex must not move, and `&property` of a class
     /// gives no lasting address.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// Signalled when a batch is queued (the consumer waits on it) …
+    private let queued = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// … and when one is taken or the consumer cancels (the producer waits on it).
+    private let taken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
     private var queue: [(events: [yaml_event_t], texts: [String])] = []
     private var spent: [[yaml_event_t]] = []
@@ -38,13 +41,16 @@ final class EventPipe: @unchecked Sendable {
     init(source: UnsafeBufferPointer<UInt8>) {
         self.source = source
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
+        pthread_cond_init(queued, nil)
+        pthread_cond_init(taken, nil)
     }
 
     deinit {
-        pthread_cond_destroy(changed)
+        pthread_cond_destroy(queued)
+        pthread_cond_destroy(taken)
         pthread_mutex_destroy(mutex)
-        changed.deallocate()
+        queued.deallocate()
+        taken.deallocate()
         mutex.deallocate()
     }
 
@@ -77,10 +83,11 @@ final class EventPipe: @unchecked Sendable {
     func next() -> (events: [yaml_event_t], texts: [String], failure: YAMLError?) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while queue.isEmpty && !ended { pthread_cond_wait(changed, mutex) }
+        while queue.isEmpty && !ended { pthread_cond_wait(queued, mutex) }
         if queue.isEmpty { return ([], [], failure) }
         let batch = queue.removeFirst()
-        pthread_cond_signal(changed)
+        // Only a full queue can have the producer waiting.
+        if queue.count == Self.depth - 1 { pthread_cond_signal(taken) }
         return (batch.events, batch.texts, nil)
     }
 
@@ -96,7 +103,7 @@ final class EventPipe: @unchecked Sendable {
     func finish() {
         pthread_mutex_lock(mutex)
         cancelled = true
-        pthread_cond_signal(changed)
+        pthread_cond_signal(taken)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
         for var batch in queue.map(\.events) + spent {
@@ -143,18 +150,20 @@ final class EventPipe: @unchecked Sendable {
                 }
             }
             pthread_mutex_lock(mutex)
-            while queue.count >= Self.depth && !cancelled { pthread_cond_wait(changed, mutex) }
+            while queue.count >= Self.depth && !cancelled { pthread_cond_wait(taken, mutex) }
             if cancelled {
                 pthread_mutex_unlock(mutex)
                 for i in batch.indices { yaml_event_delete(&batch[i]) }
                 return
             }
+            // Only an empty queue can have the consumer waiting.
+            let wake = queue.isEmpty || failure != nil || done
             if !batch.isEmpty { queue.append((batch, texts)) }
             if failure != nil || done {
                 self.failure = failure
                 ended = true
             }
-            pthread_cond_signal(changed)
+            if wake { pthread_cond_signal(queued) }
             pthread_mutex_unlock(mutex)
             if failure != nil || done { return }
         }
@@ -164,7 +173,7 @@ final class EventPipe: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         self.failure = failure
         ended = true
-        pthread_cond_signal(changed)
+        pthread_cond_signal(queued)
         pthread_mutex_unlock(mutex)
     }
 }

@@ -142,6 +142,42 @@ struct LockfileTests {
         ) { try Lockfile.load(path: foreign) }
     }
 
+    /// A hand-edited lockfile may hold its fields in any order: a reference read before its id,
+    /// or an id given twice, ends as the same record `LockedAsset`'s own init makes; a status or
+    /// type no lockfile has leaves the record incomplete.
+    @Test func anAssetsFieldsReadTheSameInAnyOrder() throws {
+        func read(_ fields: String) throws -> LockedAsset? {
+            let text = """
+                {"version": 1, "lineage": "l", "serial": 1,
+                 "provider": {"api": "seedance", "base_url": "https://x", "project_name": "default"},
+                 "groups": {"g": {"id": "G", "name": "g", "assets": {"a": {\(fields)}}}}}
+                """
+            return try Lockfile.decode(Array(text.utf8), path: "x").groups["g"]?.assets["a"]
+        }
+        let common = #""name": "n", "status": "Active", "type": "image", "url": "https://cdn/a.png""#
+        for (fields, id, ref) in [
+            (#""id": "A1", "ref": "asset://A1""#, "A1", "asset://A1"),
+            (#""ref": "asset://A1", "id": "A1""#, "A1", "asset://A1"),
+            (#""id": "A1", "ref": "A1""#, "A1", "A1"),
+            (#""id": "A1", "ref": "asset://B2""#, "A1", "asset://B2"),
+            (#""id": "A1", "ref": "asset:/\/A1""#, "A1", "asset://A1"),
+            (#""id": "A1", "ref": "asset://A1", "id": "A2""#, "A2", "asset://A1"),
+            (#""id": "图1", "ref": "asset://图1""#, "图1", "asset://图1"),
+        ] {
+            let got = try #require(try read(fields + ", " + common), "\(fields)")
+            let want = LockedAsset(id: id, name: "n", ref: ref, status: .active, type: .image, url: "https://cdn/a.png")
+            #expect(got == want && got.ref == ref, "\(fields)")
+        }
+        let statuses = #""id": "A1", "ref": "asset://A1", "name": "n", "type": "video", "url": "u", "status": "#
+        #expect(try read(statuses + #""Processing""#)?.status == .processing)
+        #expect(try read(statuses + #""Failed""#)?.status == .failed)
+        #expect(
+            try read(#""id": "A1", "ref": "A1", "name": "n", "status": "Active", "url": "u", "type": "audio""#)?.type == .audio)
+        for bad in [#""Active ""#, #""active""#, #""""#] {
+            #expect(throws: StateError.self, "\(bad)") { try read(statuses + bad) }
+        }
+    }
+
     @Test func aLockfileForAnotherServiceIsRefused() throws {
         let other = LockedProvider(api: "seedance", baseURL: "http://127.0.0.1:9000", projectName: "default")
         let refusal = StateError.otherProvider(

@@ -281,3 +281,93 @@ struct PlannerTests {
         #expect(none == "No changes. 3 unchanged.")
     }
 }
+
+/// `planConcurrently` plans a large manifest's groups in two parts at once: the plan must be the
+/// very plan `plan` makes in one pass, whatever the manifest, lockfile, remote state and flags.
+@Suite("The planner: planned in parts, the same plan")
+struct ConcurrentPlanningTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// A seeded world: groups of random sizes; a lockfile tracking most of it with drift (urls,
+    /// names, types, statuses, renamed keys, assets and groups that left the manifest); a remote
+    /// state (or none) with gone objects and status changes.
+    static func world(seed: UInt64) -> (Manifest, Lockfile, RemoteState?) {
+        var g = SplitMix64(state: seed)
+        let mark = Mark(line: 1, column: 1)
+        var groups: [Group] = []
+        var lock = Lockfile(for: Provider(api: .seedance))
+        var remote = RemoteState()
+        for gi in 0..<Int.random(in: 2...9, using: &g) {
+            let key = "g\(gi)"
+            var assets: [Asset] = []
+            var locked: [String: LockedAsset] = [:]
+            for ai in 0..<Int.random(in: 0...40, using: &g) {
+                let url = "https://c.example.com/\(gi)/\(ai).png"
+                let asset = Asset(key: "a\(ai)", url: url, type: .image, name: "n\(ai)", mark: mark)
+                let roll = Int.random(in: 0..<20, using: &g)
+                if roll != 0 { assets.append(asset) }  // 0: it left the manifest
+                guard roll != 1 else { continue }  // 1: never tracked
+                let id = "asset-\(gi)-\(ai)"
+                let status: AssetStatus = roll == 2 ? .failed : roll == 3 ? .processing : .active
+                let lockedURL = roll == 4 ? url + "?old" : url
+                let lockedKey = roll == 5 ? "old\(ai)" : "a\(ai)"  // renamed: the same url and type
+                locked[lockedKey] = LockedAsset(
+                    id: id, name: roll == 6 ? "old name" : "n\(ai)", ref: "asset://" + id, status: status,
+                    type: roll == 7 ? .video : .image, url: lockedURL,
+                    failure: status == .failed ? RemoteAsset.Failure(code: "c", message: "m") : nil)
+                switch Int.random(in: 0..<10, using: &g) {
+                case 0: remote.missing.insert(id)
+                case 1:
+                    remote.assets[id] = RemoteAsset(
+                        id: id, name: "remote name", type: .image, groupID: "group-\(gi)", status: .active)
+                default:
+                    remote.assets[id] = RemoteAsset(id: id, name: "n\(ai)", type: .image, groupID: "group-\(gi)", status: status)
+                }
+            }
+            if gi % 4 != 3 { groups.append(Group(key: key, name: "G\(gi)", assets: assets, mark: mark)) }
+            if gi % 5 != 4 { lock.groups[key] = LockedGroup(id: "group-\(gi)", name: "G\(gi)", assets: locked) }
+            remote.groups["group-\(gi)"] = RemoteGroup(id: "group-\(gi)", name: "G\(gi)", description: "")
+        }
+        let manifest = Manifest(provider: Provider(api: .seedance), groups: groups)
+        return (manifest, lock, Bool.random(using: &g) ? remote : nil)
+    }
+
+    @Test(arguments: 0..<40)
+    func partsMakeTheSamePlan(seed: Int) async {
+        let (manifest, lock, remote) = Self.world(seed: UInt64(seed))
+        let flags: [(Bool, Bool, Bool)] = [(false, false, false), (true, true, true), (true, false, true)]
+        for (retry, prune, pruneFailed) in flags {
+            for capabilities in [Capabilities.seedance, Capabilities(canList: false, canUpdate: false, canDelete: true)] {
+                var whole = Planner(capabilities: capabilities, retryFailed: retry, prune: prune, pruneFailed: pruneFailed)
+                whole.concurrentAbove = .max
+                var parted = whole
+                parted.concurrentAbove = 1
+                let expected = whole.plan(manifest, lock: lock, remote: remote)
+                let inLine = parted.plan(manifest, lock: lock, remote: remote)
+                let atOnce = await parted.planConcurrently(manifest, lock: lock, remote: remote)
+                #expect(inLine == expected, "seed \(seed): parts in line")
+                #expect(atOnce == expected, "seed \(seed): parts at once")
+                // The parts were two wherever nothing can be adopted (a listing refresh can).
+                let split = manifest.groups.count > 1 && !(remote != nil && capabilities.canList)
+                #expect(
+                    parted.parts(manifest, remote: remote).count == (split && manifest.assetCount > 0 ? 2 : 1), "seed \(seed)")
+                var targeted = parted
+                targeted.targets = manifest.groups.prefix(1).map { Address(group: $0.key) }
+                var targetedWhole = whole
+                targetedWhole.targets = targeted.targets
+                #expect(
+                    await targeted.planConcurrently(manifest, lock: lock, remote: remote)
+                        == targetedWhole.plan(manifest, lock: lock, remote: remote), "seed \(seed): targeted")
+            }
+        }
+    }
+}

@@ -38,6 +38,59 @@ struct JSONValueTests {
         #expect(JSONValue.parse(Array(text.utf8)) == nil, "\(text.debugDescription)")
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, a backslash, a control byte or a byte
+    /// above ASCII at every offset of the scan's words, and at the end of the buffer, reads the
+    /// same as the byte-at-a-time reading says it must.
+    @Test func stringsReadTheSameWhereverTheirBytesFallInTheScan() {
+        let specials: [(text: [UInt8], means: String?)] = [
+            (Array(#"\""#.utf8), "\""), (Array(#"\\"#.utf8), "\\"), (Array(#"\n"#.utf8), "\n"), ([0x01], nil),
+            ([0x1F], nil), ([0x20], " "), ([0x7F], "\u{7F}"), (Array("图".utf8), "图"), ([0xFF], nil), ([0xE5, 0x8F], nil),
+        ]
+        for before in 0..<19 {
+            for after in 0..<10 {
+                for special in specials {
+                    let lead = String(repeating: "a", count: before)
+                    let tail = String(repeating: "b", count: after)
+                    let bytes = [0x22] + Array(lead.utf8) + special.text + Array(tail.utf8) + [0x22]
+                    let want = special.means.map { JSONValue.string(lead + $0 + tail) }
+                    #expect(JSONValue.parse(bytes) == want, "\(before) + \(special.text) + \(after)")
+                    // A string cut short (no closing quote) is refused, wherever it ends.
+                    #expect(JSONValue.parse(Array(bytes.dropLast())) == nil)
+                }
+            }
+        }
+    }
+
+    @Test func aReaderMatchesStringsWithoutMakingThem() throws {
+        let choices = [Array("Active".utf8), Array("Failed".utf8), []]
+        // Each string alone: its index among the choices, with escapes decoded first.
+        let cases: [(String, Int?)] = [
+            (#""Active""#, 0), (#""Act""#, nil), (#""Activez""#, nil), (#""A\u0063tive""#, 0), (#""参考""#, nil),
+            (#""""#, 2), (#" "Failed""#, 1),
+        ]
+        for (text, index) in cases {
+            let got = try JSONReader.read(Array(text.utf8)) { (r: inout JSONReader) throws(JSONReader.Failure) -> Int? in
+                try r.string(oneOf: choices)
+            }
+            #expect(got == index, "\(text)")
+            var bytes: [UInt8] = []
+            _ = try JSONReader.read(Array(text.utf8)) { (r: inout JSONReader) throws(JSONReader.Failure) in
+                try r.withString { bytes = Array($0) }
+            }
+            #expect(bytes == Array((JSONValue.parse(Array(text.utf8))?.string ?? "?").utf8), "\(text)")
+        }
+        #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(Array("[1]".utf8)) { (r: inout JSONReader) throws(JSONReader.Failure) in
+                _ = try r.string(oneOf: choices)
+            }
+        }
+        #expect(throws: JSONReader.Failure.self, "invalid UTF-8 is refused, not matched") {
+            try JSONReader.read([0x22, 0xFF, 0x22]) { (r: inout JSONReader) throws(JSONReader.Failure) in
+                try r.withString { _ in }
+            }
+        }
+    }
+
     @Test func hostileInputsAreRefusedWithoutCrashing() {
         let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
         #expect(JSONValue.parse(deep) == nil, "nesting is bounded")

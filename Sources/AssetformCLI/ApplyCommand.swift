@@ -191,7 +191,8 @@ extension Assetform.ApplyCommand {
             output.planned(plan, document: json ? session.documentFields(plan, lock: lock, actions: .null) : nil)
             if !json && !quiet {
                 printBytes(
-                    PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose).renderBytes(plan, limits: limits))
+                    await PlanRenderer(color: terminal.outputColor, listUnchanged: terminal.verbose)
+                        .renderBytesConcurrently(plan, limits: limits))
                 flushOutput()
             }
             let leftOut = checks.map { $0.failed.sorted { $0.description < $1.description } } ?? []

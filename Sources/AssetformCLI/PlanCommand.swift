@@ -91,8 +91,8 @@ extension Assetform {
                     print(PlanRenderer(color: false).summary(plan, limits: manifest.limits))
                 } else {
                     printBytes(
-                        PlanRenderer(color: terminal.outputColor, listUnchanged: global.verbose).renderBytes(
-                            plan, limits: manifest.limits))
+                        await PlanRenderer(color: terminal.outputColor, listUnchanged: global.verbose)
+                            .renderBytesConcurrently(plan, limits: manifest.limits))
                     if let out {
                         var again = "assetform apply \(self.manifest) --plan \(out)"
                         if remote.emulate { again += " --emulate" }

@@ -20,15 +20,43 @@ public struct PlanRenderer: Sendable {
     /// Built as bytes, not by string interpolation, and without a String per address: a first
     /// plan of 100,000 assets is 100,000 lines, and this is most of its cost otherwise.
     public func renderBytes(_ plan: Plan, limits: Limits?) -> [UInt8] {
-        // Addresses are ASCII (keys are): their UTF-8 length is their width.
-        func length(_ a: Address) -> Int { a.group.utf8.count + (a.asset.map { $0.utf8.count + 1 } ?? 0) }
+        let width = width(plan)
+        var out = lines(plan.steps[...], width: width, room: 256)
+        appendRest(plan, limits: limits, width: width, to: &out)
+        return out
+    }
+
+    /// `renderBytes`, a large plan's lines made in two halves at once: the same bytes.
+    public func renderBytesConcurrently(_ plan: Plan, limits: Limits?) async -> [UInt8] {
+        guard plan.steps.count >= Self.concurrentAbove else { return renderBytes(plan, limits: limits) }
+        let width = width(plan)
+        let half = plan.steps.count / 2
+        async let second = lines(plan.steps[half...], width: width, room: 0)
+        var out = lines(plan.steps[..<half], width: width, room: (plan.steps.count - half) * (width + 48) + 256)
+        out += await second
+        appendRest(plan, limits: limits, width: width, to: &out)
+        return out
+    }
+
+    /// Plans of at least this many steps are rendered in two halves at once.
+    public static let concurrentAbove = 20_000
+
+    /// The width of the address column.
+    private func width(_ plan: Plan) -> Int {
         var widest = 0
         for step in plan.steps { widest = max(widest, length(step.address)) }
-        let width = min(48, widest)
+        return min(48, widest)
+    }
+
+    /// Addresses are ASCII (keys are): their UTF-8 length is their width.
+    private func length(_ a: Address) -> Int { a.group.utf8.count + (a.asset.map { $0.utf8.count + 1 } ?? 0) }
+
+    /// A line per step, with `room` bytes more reserved.
+    private func lines(_ steps: ArraySlice<Plan.Step>, width: Int, room: Int) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(plan.steps.count * (width + 48) + 256)
+        out.reserveCapacity(steps.count * (width + 48) + room)
         let signs = Plan.Verb.allCases.map { Array(paint($0.sign.padding(3), code($0)).utf8) }
-        plan.steps.withUnsafeBufferPointer { steps in
+        steps.withUnsafeBufferPointer { steps in
             for i in steps.indices {
                 out.append(contentsOf: signs[Plan.Verb.allCases.firstIndex(of: steps[i].verb)!])
                 out.append(UInt8(ascii: " "))
@@ -46,6 +74,11 @@ public struct PlanRenderer: Sendable {
                 out.append(UInt8(ascii: "\n"))
             }
         }
+        return out
+    }
+
+    /// What follows the steps' lines: the unchanged (`--verbose`), the warnings, the summary.
+    private func appendRest(_ plan: Plan, limits: Limits?, width: Int, to out: inout [UInt8]) {
         if listUnchanged {
             for address in plan.unchanged {
                 out.append(contentsOf: "    \(address.description.padding(width))  unchanged\n".utf8)
@@ -54,7 +87,6 @@ public struct PlanRenderer: Sendable {
         for warning in plan.warnings { out.append(contentsOf: (paint("warning:", "1;35") + " " + warning.visible + "\n").utf8) }
         if !plan.steps.isEmpty || !plan.warnings.isEmpty { out.append(UInt8(ascii: "\n")) }
         out.append(contentsOf: (summary(plan, limits: limits) + "\n").utf8)
-        return out
     }
 
     /// `describe(step)` appended to `out`; a new asset's line (the most common by far) without

@@ -15,17 +15,17 @@ struct JSONParser {
     }
 
     mutating func skipSpace() {
-        // A written lockfile is indented: skip runs of spaces eight at a time.
-        if let base = bytes.baseAddress {
-            while position + 8 <= bytes.count,
-                UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020
-            {
-                position += 8
-            }
-        }
+        guard let base = bytes.baseAddress else { return }
         while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            switch base[position] {
+            case 0x20, 0x09, 0x0A, 0x0D:
+                position += 1
+                // A written lockfile is indented: runs of spaces go eight at a time.
+                while position + 8 <= bytes.count,
+                    UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020
+                {
+                    position += 8
+                }
             default: return
             }
         }

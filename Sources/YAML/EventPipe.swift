@@ -8,7 +8,7 @@ internal import CLibYAML
 /// them: parsing and composing each take about half the time, and a machine has two cores.
 ///
 /// The producer hands over batches of events through a queue of at most `depth` batches, so it
-/// is never more than a few thousand events ahead (memory stays bounded, whatever the source).
+/// is never more than `batchSize × depth` events ahead (memory stays bounded, whatever the source).
 /// It stops at the end of the stream, at libyaml's first error (kept, with its position, for the
 /// consumer to throw after the events before it), or when the consumer cancels. Every event is
 /// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the

@@ -300,7 +300,7 @@ struct ConcurrentPlanningTests {
     /// A seeded world: groups of random sizes; a lockfile tracking most of it with drift (urls,
     /// names, types, statuses, renamed keys, assets and groups that left the manifest); a remote
     /// state (or none) with gone objects and status changes.
-    static func world(seed: UInt64) -> (Manifest, Lockfile, RemoteState?) {
+    static func world(seed: UInt64, perGroup: ClosedRange<Int> = 0...40) -> (Manifest, Lockfile, RemoteState?) {
         var g = SplitMix64(state: seed)
         let mark = Mark(line: 1, column: 1)
         var groups: [Group] = []
@@ -310,7 +310,7 @@ struct ConcurrentPlanningTests {
             let key = "g\(gi)"
             var assets: [Asset] = []
             var locked: [String: LockedAsset] = [:]
-            for ai in 0..<Int.random(in: 0...40, using: &g) {
+            for ai in 0..<Int.random(in: perGroup, using: &g) {
                 let url = "https://c.example.com/\(gi)/\(ai).png"
                 let asset = Asset(key: "a\(ai)", url: url, type: .image, name: "n\(ai)", mark: mark)
                 let roll = Int.random(in: 0..<20, using: &g)
@@ -367,6 +367,24 @@ struct ConcurrentPlanningTests {
                 #expect(
                     await targeted.planConcurrently(manifest, lock: lock, remote: remote)
                         == targetedWhole.plan(manifest, lock: lock, remote: remote), "seed \(seed): targeted")
+            }
+        }
+    }
+
+    /// A large plan's lines are made in two halves at once: the same bytes as in one pass.
+    @Test(arguments: 0..<3)
+    func aLargePlanRendersTheSameInHalves(seed: Int) async {
+        let (manifest, lock, remote) = Self.world(seed: UInt64(seed), perGroup: 3_000...6_000)
+        for lockfile in [nil, lock] {
+            let plan = Planner(capabilities: .seedance).plan(manifest, lock: lockfile, remote: lockfile == nil ? nil : remote)
+            for (color, verbose) in [(false, false), (true, true)] {
+                let renderer = PlanRenderer(color: color, listUnchanged: verbose)
+                let whole = renderer.renderBytes(plan, limits: manifest.limits)
+                let halves = await renderer.renderBytesConcurrently(plan, limits: manifest.limits)
+                #expect(halves == whole, "seed \(seed), \(plan.steps.count) steps")
+            }
+            if lockfile == nil {
+                #expect(plan.steps.count >= PlanRenderer.concurrentAbove, "seed \(seed): large enough to split")
             }
         }
     }

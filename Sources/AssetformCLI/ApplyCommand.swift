@@ -173,7 +173,9 @@ extension Assetform.ApplyCommand {
                 if var refreshed = lock, refreshed.refresh(with: state).changed {
                     lock = try session.written(refreshed)
                 }
-                plan = await planner.planConcurrently(manifest, lock: lock, remote: state)
+                // In one pass: apply holds the plan for the whole run, and two parts planned at
+                // once would hold a second copy of half its steps at the start.
+                plan = planner.plan(manifest, lock: lock, remote: state)
             }
             if noAdopt { try plan.refuseAdoptions(manifest: session.manifestPath) }
             // Before any billed call: the sources of what it creates.

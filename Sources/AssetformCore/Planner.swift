@@ -85,6 +85,8 @@ public struct Planner: Sendable {
                 ? moves.steps.count + manifest.groups.count + manifest.assetCount + (moves.lock?.groups.count ?? 0)
                     + (moves.lock?.assetCount ?? 0)
                 : groups.count + assets + groups.reduce(0) { $0 + (moves.lock?.groups[$1.key]?.assets.count ?? 0) })
+        // The unchanged too: the first part's list gets the others' appended.
+        work.unchanged.reserveCapacity(first ? manifest.groups.count + manifest.assetCount : groups.count + assets)
         for group in groups { work.plan(group) }
         return work
     }

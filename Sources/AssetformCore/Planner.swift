@@ -27,14 +27,15 @@ public struct Planner: Sendable {
         self.pruneFailed = pruneFailed
     }
 
-    /// Manifests of at least this many assets are planned in two parts at once by
-    /// `planConcurrently` (where no group's plan depends on another's: nothing can be adopted).
+    /// Manifests of at least this many assets, against a lockfile of at least as many, are
+    /// planned in two parts at once by `planConcurrently` (where no group's plan depends on
+    /// another's: nothing can be adopted).
     public var concurrentAbove = 20_000
 
     /// `remote` nil means `--no-refresh`: trust the lockfile.
     public func plan(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
-        let parts = self.parts(manifest, remote: remote).enumerated().map { i, part in
+        let parts = self.parts(manifest, lock: lock, remote: remote).enumerated().map { i, part in
             planGroups(manifest, part, first: i == 0, moves: moves, remote: remote)
         }
         return assemble(parts, manifest, lock: lock, moves: moves, remote: remote)
@@ -43,7 +44,7 @@ public struct Planner: Sendable {
     /// `plan`, its parts planned at once on two threads: the same plan.
     public func planConcurrently(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) async -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
-        let parts = self.parts(manifest, remote: remote)
+        let parts = self.parts(manifest, lock: lock, remote: remote)
         guard parts.count == 2 else { return plan(manifest, lock: lock, remote: remote) }
         async let second = planGroups(manifest, parts[1], first: false, moves: moves, remote: remote)
         let first = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
@@ -51,12 +52,17 @@ public struct Planner: Sendable {
     }
 
     /// The manifest's groups in parts planned apart: two of about as many assets each when the
-    /// manifest is large and no group's plan depends on another's (adopting claims remote ids
-    /// for the whole plan), otherwise one.
-    public func parts(_ manifest: Manifest, remote: RemoteState?) -> [Range<Int>] {
+    /// manifest and its lockfile are large and no group's plan depends on another's (adopting
+    /// claims remote ids for the whole plan), otherwise one.
+    public func parts(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> [Range<Int>] {
         let n = manifest.groups.count
         let total = manifest.assetCount
-        guard n > 1, total >= max(concurrentAbove, 1), !(remote != nil && capabilities.canList) else { return [0..<n] }
+        // Only against a large lockfile: the parts' steps are copied into one list at the end,
+        // which costs more than it saves where most assets are created (a first plan), and
+        // less where most are compared with their records and unchanged.
+        guard n > 1, total >= max(concurrentAbove, 1), (lock?.assetCount ?? 0) >= max(concurrentAbove, 1),
+            !(remote != nil && capabilities.canList)
+        else { return [0..<n] }
         // After the group that reaches half the assets (before it, when it is the last).
         var seen = 0
         var cut = n - 1

@@ -359,7 +359,8 @@ struct ConcurrentPlanningTests {
                 // The parts were two wherever nothing can be adopted (a listing refresh can).
                 let split = manifest.groups.count > 1 && !(remote != nil && capabilities.canList)
                 #expect(
-                    parted.parts(manifest, remote: remote).count == (split && manifest.assetCount > 0 ? 2 : 1), "seed \(seed)")
+                    parted.parts(manifest, lock: lock, remote: remote).count
+                        == (split && manifest.assetCount > 0 && lock.assetCount > 0 ? 2 : 1), "seed \(seed)")
                 var targeted = parted
                 targeted.targets = manifest.groups.prefix(1).map { Address(group: $0.key) }
                 var targetedWhole = whole

@@ -170,7 +170,8 @@ extension Lockfile {
         }
         guard let id, let name, let status, let type, let url else { return false }
         let reference: LockedAsset.Reference
-        if let ref, ref.id == id {
+        // The same id byte for byte (String's `==` calls canonically equivalent texts equal).
+        if let ref, ref.id.utf8.elementsEqual(id.utf8) {
             reference = ref.reference
         } else if let text = refText ?? ref.map({ $0.reference.text(id: $0.id) }) {
             reference = LockedAsset.Reference(text, id: id)

@@ -271,7 +271,8 @@ private struct Work: Sendable {
             if record != nil { tracked += 1 }
             plan(asset, in: group, groupID: remoteID, locked: fresh ? nil : record, groupIsNew: fresh && locked != nil)
         }
-        // Tracked assets that left the manifest: none when every tracked key is still declared.
+        // Tracked assets that left the manifest: none when every tracked key is still declared
+        // (a group's asset keys are unique: the manifest's decoder refuses a key twice).
         if let locked, tracked < locked.assets.count {
             let keys = Set(group.assets.map(\.key))
             // Only the few that left the manifest are sorted, not every tracked asset.

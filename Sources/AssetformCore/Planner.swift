@@ -45,7 +45,11 @@ public struct Planner: Sendable {
     public func planConcurrently(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) async -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
         let parts = self.parts(manifest, lock: lock, remote: remote)
-        guard parts.count == 2 else { return plan(manifest, lock: lock, remote: remote) }
+        guard parts.count == 2 else {
+            // One part: planned here, on the moves already worked out.
+            let whole = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
+            return assemble([whole], manifest, lock: lock, moves: moves, remote: remote)
+        }
         async let second = planGroups(manifest, parts[1], first: false, moves: moves, remote: remote)
         let first = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
         return assemble([first, await second], manifest, lock: lock, moves: moves, remote: remote)

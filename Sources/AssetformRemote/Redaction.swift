@@ -21,6 +21,9 @@ public enum Redaction {
 
     private static let secrets = Mutex<[String]>([])
 
+    /// The secrets registered so far.
+    static var registered: [String] { secrets.withLock { $0 } }
+
     /// Adds a secret (an API key) that no text may carry from now on.
     public static func register(secret: String) {
         guard secret.count >= shortestSecret else { return }
@@ -28,18 +31,31 @@ public enum Redaction {
     }
 
     /// `text` without any secret, bearer credential or URL query.
+    ///
+    /// Each step is first looked for in the bytes (a refresh redacts every string of 100,000
+    /// assets): a step whose search finds nothing would leave the text as it is, so it is skipped.
+    /// The byte search is exact where the text is ASCII, and finds a superset elsewhere (a
+    /// non-ASCII text always takes the steps whose matching is Unicode case-insensitive).
     public static func redact(_ text: String) -> String {
         var out = withoutSecrets(text)
-        if out.contains("://") { out = withoutQueries(out) }
-        if out.range(of: "bearer", options: .caseInsensitive) != nil { out = withoutBearerCredentials(out) }
+        let ascii = TextBytes.isASCII(out)
+        if TextBytes.contains(out, "://") { out = ascii ? TextBytes.withoutQueries(out) : withoutQueries(out) }
+        if !ascii || TextBytes.contains(out, "bearer", ignoringCase: true) { out = withoutBearerCredentials(out) }
         return out
     }
 
     /// `text` without the registered secrets (and nothing else changed).
     public static func withoutSecrets(_ text: String) -> String {
         var out = text
-        for secret in secrets.withLock({ $0 }) where out.range(of: secret, options: .caseInsensitive) != nil {
+        var ascii: Bool?
+        for secret in secrets.withLock({ $0 }) {
+            // An ASCII secret in an ASCII text: the byte search is the whole answer.
+            let plain = ascii ?? TextBytes.isASCII(out)
+            ascii = plain
+            if plain && TextBytes.isASCII(secret) && !TextBytes.contains(out, secret, ignoringCase: true) { continue }
+            guard out.range(of: secret, options: .caseInsensitive) != nil else { continue }
             out = out.replacingOccurrences(of: secret, with: placeholder, options: .caseInsensitive)
+            ascii = nil
         }
         return out
     }
@@ -54,7 +70,7 @@ public enum Redaction {
         case .object(let fields):
             .object(
                 fields.map { field in
-                    if case .string(let s) = field.1, ["name", "description"].contains(field.0.lowercased()) {
+                    if case .string(let s) = field.1, isNameOrDescription(field.0) {
                         return (field.0, .string(withoutSecrets(s)))
                     }
                     return (redact(field.0), scrub(field.1))
@@ -63,14 +79,22 @@ public enum Redaction {
         }
     }
 
+    /// `name` or `description` in any case: the keys `scrub` leaves all but the secrets in.
+    /// (ASCII case is enough: no other character lowercases to one of their letters.)
+    private static func isNameOrDescription(_ key: String) -> Bool {
+        TextBytes.equals(key, "name", ignoringCase: true) || TextBytes.equals(key, "description", ignoringCase: true)
+    }
+
     /// Whether an answer's bytes may carry something `scrub` would change: a URL, the word
-    /// bearer, a registered secret, or a JSON escape (behind which any of them may hide). Most
-    /// answers (a create's `{"Id": …}`) do not, and are not walked.
+    /// bearer (in any ASCII case), a registered secret (likewise), or a JSON escape (behind which
+    /// any of them may hide). Most answers (a create's `{"Id": …}`) do not, and are not walked.
+    /// A secret that is not ASCII is not searched for: every answer is walked.
     public static func mayHoldSecret(_ bytes: [UInt8]) -> Bool {
-        if bytes.contains(UInt8(ascii: "\\")) { return true }
-        if contains(bytes, Array("://".utf8)) || contains(bytes, Array("bearer".utf8)) { return true }
-        for secret in secrets.withLock({ $0 }) where contains(bytes, Array(secret.utf8)) { return true }
-        return false
+        let secrets = secrets.withLock { $0 }
+        if secrets.contains(where: { !TextBytes.isASCII($0) }) { return true }
+        var needles = [Array("://".utf8), Array("bearer".utf8)]
+        for secret in secrets { needles.append(Array(secret.utf8)) }
+        return TextBytes.containsAny(bytes, needles, orByte: UInt8(ascii: "\\"))
     }
 
     // MARK: - The pieces
@@ -80,7 +104,7 @@ public enum Redaction {
         c.isWhitespace || c == "\"" || c == "'" || c == "<" || c == ">" || c == "`" || c == ","
     }
 
-    private static func withoutQueries(_ text: String) -> String {
+    static func withoutQueries(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
         while let scheme = rest.firstRange(of: "://") {
@@ -96,7 +120,7 @@ public enum Redaction {
         return out + rest
     }
 
-    private static func withoutBearerCredentials(_ text: String) -> String {
+    static func withoutBearerCredentials(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
         while let word = rest.range(of: "bearer", options: .caseInsensitive) {
@@ -113,24 +137,4 @@ public enum Redaction {
         }
         return out + rest
     }
-
-    /// ASCII-case-insensitive search of `needle` in `haystack`.
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        let lowered = needle.map(lower)
-        let first = lowered[0]
-        var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if lower(haystack[i]) == first {
-                var j = 1
-                while j < lowered.count && lower(haystack[i + j]) == lowered[j] { j += 1 }
-                if j == lowered.count { return true }
-            }
-            i += 1
-        }
-        return false
-    }
-
-    private static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
 }

@@ -49,25 +49,37 @@ public actor Ledger {
     // MARK: - Creates
 
     /// Journals a create about to be sent, and returns its sequence number once the intent is
-    /// on disk (its wait for the disk shared with the other creates of the moment).
-    public func intent(_ make: (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
-        let seq = nextSeq
-        nextSeq += 1
-        let intent = make(seq)
+    /// on disk. The wait for the disk is shared with the other creates of the moment, and made
+    /// off the actor: recording goes on meanwhile, and the journal's wake-up goes straight to the
+    /// caller.
+    public nonisolated func intent(_ make: @Sendable (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
+        let seq: Int
         let line: Int
-        let offset = journal.size
-        do throws(ApplyError) {
-            line = try append(.intent(intent))
-        } catch {
-            return .failure(error)
+        switch await appendIntent(make) {
+        case .success(let appended): (seq, line) = appended
+        case .failure(let error): return .failure(error)
         }
-        open[seq] = (intent, offset)
         do {
             try await journal.durable(line)
         } catch {
             return .failure(.journal(path: journal.path, reason: "\(error)"))
         }
         return .success(seq)
+    }
+
+    /// Appends the intent `make` gives for the next sequence number: (that number, its line).
+    private func appendIntent(_ make: @Sendable (Int) -> JournalRecord.Intent) -> Result<(Int, Int), ApplyError> {
+        let seq = nextSeq
+        nextSeq += 1
+        let intent = make(seq)
+        let offset = journal.size
+        do throws(ApplyError) {
+            let line = try append(.intent(intent))
+            open[seq] = (intent, offset)
+            return .success((seq, line))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The create of `seq` did not happen.

@@ -128,7 +128,7 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): Self.writeInt(i, to: &out)
         case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let items):
@@ -147,6 +147,23 @@ public enum JSONValue: Sendable, Equatable {
                 v.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// `i` in decimal, as `String(i)` writes it, without making the String.
+    private static func writeInt(_ i: Int, to out: inout [UInt8]) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude, as unsigned (Int.min has none as an Int).
+        var rest = i.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, last first
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(d[k]) }
         }
     }
 
@@ -169,21 +186,18 @@ public enum JSONValue: Sendable, Equatable {
         var s = s
         s.withUTF8 { bytes in
             // Most strings need no escape: copy them whole. (0xC2 leads the C1 controls in UTF-8.)
-            guard
-                bytes.contains(where: {
-                    $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xC2
-                })
-            else {
+            guard let first = firstSpecial(bytes) else {
                 out.append(contentsOf: bytes)
                 return
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<first]))
             let hex = Array("0123456789abcdef".utf8)
             func escaped(_ value: UInt8) {
                 out.append(contentsOf: "\\u00".utf8)
                 out.append(hex[Int(value >> 4)])
                 out.append(hex[Int(value & 15)])
             }
-            var i = 0
+            var i = first
             while i < bytes.count {
                 let b = bytes[i]
                 switch b {
@@ -202,5 +216,32 @@ public enum JSONValue: Sendable, Equatable {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Where the first byte that `writeString` may escape is (a control byte, a quote, a
+    /// backslash, DEL, or 0xC2, which leads the C1 controls); nil when there is none. Eight bytes
+    /// at a time: a byte equal to one of them leaves a zero byte in the word XORed with it, and
+    /// the usual tests find a zero byte, or a byte below 0x20, without a false alarm.
+    static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let special =
+                    zero(w ^ (0x22 &* ones)) | zero(w ^ (0x5C &* ones)) | zero(w ^ (0x7F &* ones))
+                    | zero(w ^ (0xC2 &* ones)) | ((w &- 0x20 &* ones) & ~w)
+                if special & highs != 0 { break }
+                i += 8
+            }
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F || b == 0xC2 { return i }
+            i += 1
+        }
+        return nil
     }
 }

@@ -61,6 +61,54 @@ struct JSONValueTests {
         }
     }
 
+    /// Strings are written after an eight-byte scan for what must be escaped: every byte that
+    /// may be escaped (and its neighbours that must not be) at every offset of the scan's words
+    /// writes what the byte-at-a-time writer wrote.
+    @Test func stringsWriteTheSameWhereverTheirBytesFallInTheScan() {
+        let specials = [
+            "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", " ", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}", "\u{C2}",
+            "é", "图", "\u{2028}", "~",
+        ]
+        for before in 0..<19 {
+            for after in 0..<10 {
+                for special in specials {
+                    for text in [
+                        String(repeating: "a", count: before) + special + String(repeating: "b", count: after),
+                        String(repeating: special, count: before % 3 + 1) + String(repeating: "é", count: after),
+                    ] {
+                        #expect(
+                            JSONValue.string(text).encodedBytes == Self.writtenAScalarAtATime(text), "\(text.debugDescription)")
+                        #expect(JSONValue.parse(JSONValue.string(text).encodedBytes) == .string(text))
+                    }
+                }
+            }
+        }
+        for i in [0, 1, -1, 9, 10, -10, 99, 100, 12345, Int.max, Int.min, Int.max - 1, Int.min + 1] {
+            #expect(JSONValue.int(i).encoded == String(i))
+        }
+    }
+
+    /// What a string must be written as, a scalar at a time: the reference. Quote, backslash
+    /// and the three common controls by their short escapes; the other C0 controls, DEL and the
+    /// C1 controls as \u00XX; everything else as its UTF-8.
+    static func writtenAScalarAtATime(_ s: String) -> [UInt8] {
+        var out = Array("\"".utf8)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += Array("\\\"".utf8)
+            case "\\": out += Array("\\\\".utf8)
+            case "\n": out += Array("\\n".utf8)
+            case "\r": out += Array("\\r".utf8)
+            case "\t": out += Array("\\t".utf8)
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}":
+                let hex = String(scalar.value, radix: 16)
+                out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            default: out += Array(String(scalar).utf8)
+            }
+        }
+        return out + Array("\"".utf8)
+    }
+
     @Test func aReaderMatchesStringsWithoutMakingThem() throws {
         let choices = [Array("Active".utf8), Array("Failed".utf8), []]
         // Each string alone: its index among the choices, with escapes decoded first.

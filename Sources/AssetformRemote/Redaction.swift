@@ -19,15 +19,15 @@ public enum Redaction {
     /// not secrets anyone could rely on.
     static let shortestSecret = 4
 
-    private static let secrets = Mutex<[String]>([])
+    private static let needles = Mutex(RedactionNeedles())
 
     /// The secrets registered so far.
-    static var registered: [String] { secrets.withLock { $0 } }
+    static var registered: [String] { needles.withLock { $0.secrets } }
 
     /// Adds a secret (an API key) that no text may carry from now on.
     public static func register(secret: String) {
         guard secret.count >= shortestSecret else { return }
-        secrets.withLock { if !$0.contains(secret) { $0.append(secret) } }
+        needles.withLock { $0.add(secret) }
     }
 
     /// `text` without any secret, bearer credential or URL query.
@@ -37,25 +37,26 @@ public enum Redaction {
     /// The byte search is exact where the text is ASCII, and finds a superset elsewhere (a
     /// non-ASCII text always takes the steps whose matching is Unicode case-insensitive).
     public static func redact(_ text: String) -> String {
+        if needles.withLock({ $0 }).leavesAlone(text) { return text }
         var out = withoutSecrets(text)
         let ascii = TextBytes.isASCII(out)
-        if TextBytes.contains(out, "://") { out = ascii ? TextBytes.withoutQueries(out) : withoutQueries(out) }
-        if !ascii || TextBytes.contains(out, "bearer", ignoringCase: true) { out = withoutBearerCredentials(out) }
+        if TextBytes.contains(out, RedactionNeedles.scheme) {
+            out = ascii ? TextBytes.withoutQueries(out) : withoutQueries(out)
+        }
+        if !ascii || TextBytes.contains(out, RedactionNeedles.bearer, ignoringCase: true) {
+            out = withoutBearerCredentials(out)
+        }
         return out
     }
 
     /// `text` without the registered secrets (and nothing else changed).
     public static func withoutSecrets(_ text: String) -> String {
+        let needles = needles.withLock { $0 }
+        // An ASCII text that holds no secret in any ASCII case holds none in any case.
+        if needles.holdsNoSecret(text) { return text }
         var out = text
-        var ascii: Bool?
-        for secret in secrets.withLock({ $0 }) {
-            // An ASCII secret in an ASCII text: the byte search is the whole answer.
-            let plain = ascii ?? TextBytes.isASCII(out)
-            ascii = plain
-            if plain && TextBytes.isASCII(secret) && !TextBytes.contains(out, secret, ignoringCase: true) { continue }
-            guard out.range(of: secret, options: .caseInsensitive) != nil else { continue }
+        for secret in needles.secrets where out.range(of: secret, options: .caseInsensitive) != nil {
             out = out.replacingOccurrences(of: secret, with: placeholder, options: .caseInsensitive)
-            ascii = nil
         }
         return out
     }
@@ -90,11 +91,7 @@ public enum Redaction {
     /// any of them may hide). Most answers (a create's `{"Id": …}`) do not, and are not walked.
     /// A secret that is not ASCII is not searched for: every answer is walked.
     public static func mayHoldSecret(_ bytes: [UInt8]) -> Bool {
-        let secrets = secrets.withLock { $0 }
-        if secrets.contains(where: { !TextBytes.isASCII($0) }) { return true }
-        var needles = [Array("://".utf8), Array("bearer".utf8)]
-        for secret in secrets { needles.append(Array(secret.utf8)) }
-        return TextBytes.containsAny(bytes, needles, orByte: UInt8(ascii: "\\"))
+        needles.withLock { $0 }.mayHoldSecret(bytes)
     }
 
     // MARK: - The pieces

@@ -20,10 +20,10 @@ enum TextBytes {
         }
     }
 
-    /// Whether `needle` occurs in `text`; with `ignoringCase`, in any ASCII case.
-    static func contains(_ text: String, _ needle: String, ignoringCase: Bool = false) -> Bool {
-        let wanted = Array(needle.utf8).map { ignoringCase ? lower($0) : $0 }
-        return withBytes(text) { first(of: wanted, in: UnsafeRawBufferPointer($0), from: 0, ignoringCase: ignoringCase) != nil }
+    /// Whether `needle` occurs in `text`; with `ignoringCase`, in any ASCII case (`needle` is
+    /// then lowercase).
+    static func contains(_ text: String, _ needle: [UInt8], ignoringCase: Bool = false) -> Bool {
+        withBytes(text) { first(of: needle, in: UnsafeRawBufferPointer($0), from: 0, ignoringCase: ignoringCase) != nil }
     }
 
     /// Whether `text` is `lowered` (lowercase ASCII) in some ASCII case.
@@ -32,34 +32,13 @@ enum TextBytes {
         return zip(text.utf8, lowered.utf8).allSatisfy { (ignoringCase ? lower($0) : $0) == $1 }
     }
 
-    /// Whether `bytes` hold `byte`, or any of `needles` in any ASCII case: one pass, looking
-    /// further only at the bytes a needle can start with.
-    static func containsAny(_ bytes: [UInt8], _ needles: [[UInt8]], orByte byte: UInt8) -> Bool {
-        let lowered = needles.filter { !$0.isEmpty }.map { $0.map(lower) }
-        var starts = [Bool](repeating: false, count: 256)
-        starts[Int(byte)] = true
-        for n in lowered {
-            starts[Int(n[0])] = true
-            starts[Int(upper(n[0]))] = true
-        }
-        return bytes.withUnsafeBytes { raw in
-            for i in raw.indices where starts[Int(raw[i])] {
-                if raw[i] == byte { return true }
-                for n in lowered where lower(raw[i]) == n[0] && matches(n, in: raw, at: i, ignoringCase: true) {
-                    return true
-                }
-            }
-            return false
-        }
-    }
-
     /// `Redaction`'s query removal for an ASCII text (where each character is one byte, a CR LF
     /// pair aside, whose CR ends a URL as the pair does): every URL (from `://` to a boundary)
     /// loses what follows its first `?` or `#`, replaced by `?<redacted>`.
     static func withoutQueries(_ text: String) -> String {
         withBytes(text) { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
-            let scheme = Array("://".utf8)
+            let scheme = RedactionNeedles.scheme
             var out: [UInt8] = []
             out.reserveCapacity(raw.count + Redaction.placeholder.utf8.count)
             var rest = 0
@@ -108,7 +87,7 @@ enum TextBytes {
     }
 
     /// Whether `needle` (lowercase, when `ignoringCase`) starts at `i`.
-    private static func matches(_ needle: [UInt8], in raw: UnsafeRawBufferPointer, at i: Int, ignoringCase: Bool) -> Bool {
+    static func matches(_ needle: [UInt8], in raw: UnsafeRawBufferPointer, at i: Int, ignoringCase: Bool) -> Bool {
         guard i + needle.count <= raw.count else { return false }
         for j in 0..<needle.count {
             let b = raw[i + j]
@@ -117,11 +96,11 @@ enum TextBytes {
         return true
     }
 
-    private static func withBytes<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    static func withBytes<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
         return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
-    private static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
-    private static func upper(_ b: UInt8) -> UInt8 { b >= 97 && b <= 122 ? b - 32 : b }
+    static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+    static func upper(_ b: UInt8) -> UInt8 { b >= 97 && b <= 122 ? b - 32 : b }
 }

@@ -42,6 +42,7 @@ enum TextBytes {
             var out: [UInt8] = []
             out.reserveCapacity(raw.count + Redaction.placeholder.utf8.count)
             var rest = 0
+            var changed = false
             while let s = first(of: scheme, in: raw, from: rest, ignoringCase: false) {
                 let host = s + scheme.count
                 var end = host
@@ -50,12 +51,14 @@ enum TextBytes {
                     out.append(contentsOf: raw[rest..<q])
                     out.append(UInt8(ascii: "?"))
                     out.append(contentsOf: Redaction.placeholder.utf8)
+                    changed = true
                 } else {
                     out.append(contentsOf: raw[rest..<end])
                 }
                 rest = end
             }
-            if rest == 0 { return text }
+            // Most URLs have no query: the text as it is.
+            if !changed { return text }
             out.append(contentsOf: raw[rest...])
             return String(decoding: out, as: UTF8.self)
         }

@@ -58,22 +58,29 @@ public enum Refresh {
             state.assets = [:]
             return (state, drift)
         }
-        var drift: [Drift] = []
-        // Each tracked asset by id: where it is tracked, and whether a listing showed it.
-        var tracked: [String: (address: Address, seen: Bool)] = [:]
-        tracked.reserveCapacity(lock.assetCount)
+        // Each tracked asset by id: where it is tracked, and whether a listing showed it; and the
+        // drift found so far. The listing's streams take their pages here in turn.
+        var table: [String: (address: Address, seen: Bool)] = [:]
+        table.reserveCapacity(lock.assetCount)
         for (key, g) in lock.groups {
-            for (assetKey, a) in g.assets { tracked[a.id] = (Address(group: key, asset: assetKey), false) }
+            for (assetKey, a) in g.assets { table[a.id] = (Address(group: key, asset: assetKey), false) }
         }
-        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { asset in
-            guard let i = tracked.index(forKey: asset.id) else { return false }
-            let address = tracked.values[i].address
-            // Listed twice: `Paging.each` keeps the first copy, as `state` does; its drift once.
-            guard !tracked.values[i].seen else { return true }
-            tracked.values[i].seen = true
-            if let a = lock.asset(at: address) { drift += Lockfile.drift(of: a, at: address, seen: asset) }
-            return true
+        let found = Guarded((tracked: table, drift: [Drift]()))
+        table = [:]
+        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { page in
+            found.withLock { found in
+                page.filter { asset in
+                    guard let i = found.tracked.index(forKey: asset.id) else { return true }
+                    let address = found.tracked.values[i].address
+                    // Listed twice: `Paging.each` keeps the first copy, as `state` does; its drift once.
+                    guard !found.tracked.values[i].seen else { return false }
+                    found.tracked.values[i].seen = true
+                    if let a = lock.asset(at: address) { found.drift += Lockfile.drift(of: a, at: address, seen: asset) }
+                    return false
+                }
+            }
         }
+        let (tracked, drift) = found.take(replacingWith: ([:], []))
         for (id, entry) in tracked where !entry.seen {
             guard let groupID = lock.groups[entry.address.group]?.id else { continue }
             if isGone(unlistedIn: groupID, listed: listedGroupIDs, state) { state.missing.insert(id) }
@@ -87,13 +94,17 @@ public enum Refresh {
         // Each page goes where the planner needs it as it arrives: what the lockfile tracks by id
         // (refreshed), and the rest by group (to adopt by name); nothing is held twice.
         let tracked = lock?.trackedIDs ?? []
-        var assets: [String: RemoteAsset] = [:]
-        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { asset in
-            guard tracked.contains(asset.id) else { return false }
-            assets[asset.id] = asset
-            return true
+        let assets = Guarded([String: RemoteAsset]())
+        var (state, listedGroupIDs) = try await listing(manifest, lock: lock, service: service) { page in
+            assets.withLock { assets in
+                page.filter { asset in
+                    guard tracked.contains(asset.id) else { return true }
+                    assets[asset.id] = asset
+                    return false
+                }
+            }
         }
-        state.assets = assets
+        state.assets = assets.take(replacingWith: [:])
         for g in lock?.groups.values ?? [:].values where isGone(unlistedIn: g.id, listed: listedGroupIDs, state) {
             for a in g.assets.values where state.assets[a.id] == nil { state.missing.insert(a.id) }
         }
@@ -106,12 +117,19 @@ public enum Refresh {
         listed.contains(groupID) || state.missing.contains(groupID)
     }
 
+    /// Listing walks run at once, at most. The pages of one walk come one after another (each
+    /// says where the next starts), so the managed groups are listed in walks of their own; the
+    /// call policy still bounds the calls in flight and the read rate.
+    static let streams = 8
+
     /// The listing itself: the groups, then the assets of the managed groups (those the
-    /// lockfile tracks, and those a manifest group could adopt by name) a page at a time. Each
-    /// listed asset is offered to `tracked`, which takes those the lockfile tracks; the rest go
-    /// to `listedAssets`. Returns the state without tracked assets, and the groups listed.
+    /// lockfile tracks, and those a manifest group could adopt by name) a page at a time, in up
+    /// to `streams` walks at once. Each page is offered to `tracked` (the walks take turns),
+    /// which takes the assets the lockfile tracks and gives back the rest, for `listedAssets`.
+    /// Returns the state without tracked assets, and the groups listed.
     private static func listing(
-        _ manifest: Manifest, lock: Lockfile?, service: any AssetService, tracked: (RemoteAsset) -> Bool
+        _ manifest: Manifest, lock: Lockfile?, service: any AssetService,
+        tracked: @escaping @Sendable ([RemoteAsset]) -> [RemoteAsset]
     ) async throws(RemoteError) -> (RemoteState, Set<String>) {
         var state = RemoteState()
         let groups = try await service.allGroups()
@@ -129,17 +147,58 @@ public enum Refresh {
         // Groups a manifest group could adopt by name.
         let names = Set(manifest.groups.map(\.name))
         for g in groups where names.contains(g.name) && state.groups[g.id] == nil { managed.append(g.id) }
-        var listedGroupIDs = Set<String>()
-        for start in stride(from: 0, to: managed.count, by: 100) {
-            let chunk = Array(managed[start..<min(managed.count, start + 100)])
-            try await service.eachAsset(groupIDs: chunk) { page in
-                for asset in page where !tracked(asset) {
-                    state.listedAssets[asset.groupID, default: []].append(asset)
+        let listed = Guarded([String: [RemoteAsset]]())
+        var trackedIn: [String: Int] = [:]
+        for g in lock?.groups.values ?? [:].values { trackedIn[g.id] = g.assets.count }
+        let walks = walks(managed) { [trackedIn] in trackedIn[$0] ?? 0 }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var next = 0
+                func start() {
+                    guard next < walks.count else { return }
+                    let groupIDs = walks[next]
+                    next += 1
+                    group.addTask {
+                        try await service.eachAsset(groupIDs: groupIDs) { page in
+                            let untracked = tracked(page)
+                            guard !untracked.isEmpty else { return }
+                            listed.withLock { listed in
+                                for asset in untracked { listed[asset.groupID, default: []].append(asset) }
+                            }
+                        }
+                    }
                 }
+                for _ in 0..<streams { start() }
+                // As a walk ends, the next starts; the first failure ends the others.
+                while try await group.next() != nil { start() }
             }
-            listedGroupIDs.formUnion(chunk)
+        } catch let error as RemoteError {
+            throw error
+        } catch {
+            throw RemoteError(.cancelled, call: "ListAssets", message: "\(error)")
         }
-        return (state, listedGroupIDs)
+        state.listedAssets = listed.take(replacingWith: [:])
+        return (state, Set(managed))
+    }
+
+    /// The managed groups in walks of at most 100 groups each (a filter's limit), at least
+    /// `streams` of them where there are as many groups, each about as long as the others by the
+    /// assets the lockfile tracks there (a group it does not track counts as one).
+    static func walks(_ groupIDs: [String], tracked: (String) -> Int) -> [[String]] {
+        guard !groupIDs.isEmpty else { return [] }
+        let count = max((groupIDs.count + 99) / 100, min(streams, groupIDs.count))
+        var walks = [[String]](repeating: [], count: count)
+        var loads = [Int](repeating: 0, count: count)
+        // The largest first, each to the walk with the least so far that has room.
+        let weighed = groupIDs.map { ($0, tracked($0) + 1) }.enumerated().sorted {
+            $0.element.1 != $1.element.1 ? $0.element.1 > $1.element.1 : $0.offset < $1.offset
+        }
+        for (_, (id, weight)) in weighed {
+            let i = loads.indices.filter { walks[$0].count < 100 }.min { loads[$0] < loads[$1] }!
+            walks[i].append(id)
+            loads[i] += weight
+        }
+        return walks
     }
 
     private static func fetching(lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {

@@ -1,9 +1,10 @@
 import AssetformCore
 import AssetformEmulator
-import AssetformRemote
 import JSON
 import Testing
 import YAML
+
+@testable import AssetformRemote
 
 @Suite("Refresh against the emulator, counting calls")
 struct RefreshTests {
@@ -62,6 +63,72 @@ struct RefreshTests {
             #expect(state.assets.values.allSatisfy { $0.status == .active })
             let plan = Planner(capabilities: .seedance).plan(manifest, lock: lock, remote: state)
             #expect(plan.count(.create) == 0)
+        }
+    }
+
+    /// More groups than walks run at once: the walks run at once (more than one list call in
+    /// flight), every asset is found once, the untracked ones are offered for adoption in the
+    /// order their group lists them, and the calls are still pages, not objects.
+    @Test func manyGroupsAreListedInWalksAtOnce() async throws {
+        try await withClient(emulator: { $0.latency = .milliseconds(20) ... .milliseconds(20) }) { h in
+            let (populated, lock) = try await populate(h, api: .seedance, groups: 11, each: 30)
+            var manifest = populated
+            // One group the lockfile does not track, whose assets a manifest group could adopt.
+            let stray = try await h.service.createGroup(name: "stray", description: "")
+            for i in 0..<3 {
+                _ = try await h.service.createAsset(
+                    groupID: stray.id, name: "s\(i)", type: .image, url: "https://x.example/\(i).png")
+            }
+            let mark = Mark(line: 1, column: 1)
+            manifest.groups.append(Group(key: "stray", name: "stray", assets: [], mark: mark))
+            let before = try await readCalls(h, "seedance")
+            let startsBefore = h.events.events.count
+            let state = try await Refresh.state(manifest, lock: lock, service: h.service)
+            let calls = try await readCalls(h, "seedance") - before
+            #expect(state.assets.count == 330 && state.missing.isEmpty)
+            #expect(state.listedAssets[stray.id]?.map(\.name) == ["s0", "s1", "s2"])
+            // 12 groups in 8 walks (of one or two groups, 60 assets at most): a page each.
+            #expect(calls == 1 + 8, "one page of groups, one page of assets for each walk: \(calls)")
+            // The list calls overlapped: at some moment more than one was in flight.
+            var inFlight = 0
+            var most = 0
+            for event in h.events.events.dropFirst(startsBefore) {
+                switch event {
+                case .started(let call, _, _) where call.name == "ListAssets": inFlight += 1
+                case .finished(let call, _, _, _, _) where call.name == "ListAssets": inFlight -= 1
+                default: continue
+                }
+                most = max(most, inFlight)
+            }
+            #expect(most > 1, "the walks ran one after another")
+            // The same drift and lockfile as the walk by walk comparison gives.
+            let (streamed, assetDrift) = try await Refresh.drift(manifest, lock: lock, service: h.service)
+            var refreshed = lock
+            _ = refreshed.refresh(with: streamed, assetDrift: assetDrift)
+            #expect(refreshed == lock.refreshed(with: state).0)
+        }
+    }
+
+    /// The managed groups split into walks: each group in exactly one, at most 100 a walk, as
+    /// many walks as streams where there are groups enough, and (where no walk is full) none
+    /// heavier than the lightest by more than the heaviest group.
+    @Test(arguments: 0..<6)
+    func walksSplitTheGroupsEvenly(seed: Int) {
+        var random = SeededRandom(seed: UInt64(500 + seed))
+        for _ in 0..<40 {
+            let n = Int(random.next() % 1_200)
+            let ids = (0..<n).map { "g\($0)" }
+            var weights: [String: Int] = [:]
+            for id in ids { weights[id] = random.next() % 4 == 0 ? Int(random.next() % 5_000) : Int(random.next() % 50) }
+            let walks = Refresh.walks(ids) { weights[$0]! }
+            let all = walks.flatMap { $0 }
+            #expect(all.sorted() == ids.sorted(), "seed \(500 + seed), \(n) groups")
+            #expect(walks.allSatisfy { !$0.isEmpty && $0.count <= 100 })
+            #expect(walks.count == (n == 0 ? 0 : max((n + 99) / 100, min(Refresh.streams, n))), "seed \(500 + seed)")
+            let loads = walks.map { $0.reduce(0) { $0 + weights[$1]! + 1 } }
+            if let heaviest = ids.map({ weights[$0]! + 1 }).max(), walks.allSatisfy({ $0.count < 100 }) {
+                #expect(loads.max()! <= loads.min()! + heaviest, "seed \(500 + seed): \(loads)")
+            }
         }
     }
 

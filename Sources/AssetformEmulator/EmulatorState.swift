@@ -353,12 +353,16 @@ actor EmulatorState {
             let signature = ListSignature(
                 groupIDs: q.groupIDs.map { Array(Set($0)).sorted() }, project: q.project, created: tenant.nextSequence)
             let ids: [String]
-            if let cached = listCache[tk], cached.signature == signature {
-                ids = cached.ids
+            var lists = listCache[tk] ?? []
+            if let i = lists.firstIndex(where: { $0.signature == signature }) {
+                ids = lists[i].ids
+                lists.insert(lists.remove(at: i), at: 0)
             } else {
                 ids = orderedAssetIDs(tenant, groupIDs: q.groupIDs, project: q.project)
-                listCache[tk] = (signature, ids)
+                lists.insert((signature, ids), at: 0)
+                if lists.count > Self.cachedLists { lists.removeLast() }
             }
+            listCache[tk] = lists
             let ordered = q.descending ? Array(ids.reversed()) : ids
             return (Self.page(ordered, q).compactMap { tenant.assets[$0] }, ids.count, now)
         }
@@ -384,8 +388,10 @@ actor EmulatorState {
         var created: Int
     }
 
-    /// The last list of asset ids per tenant (one is enough: a refresh pages through one list).
-    private var listCache: [String: (signature: ListSignature, ids: [String])] = [:]
+    /// The last lists of asset ids per tenant, the latest first: a refresh pages through up to
+    /// 8 lists at once (`Refresh.streams`), taking turns.
+    private var listCache: [String: [(signature: ListSignature, ids: [String])]] = [:]
+    static let cachedLists = 16
 
     /// Assets of the named groups (or all), in creation order.
     private func orderedAssets(_ tenant: Tenant, groupIDs: [String]?) -> [AssetRecord] {

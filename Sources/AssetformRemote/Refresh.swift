@@ -181,24 +181,26 @@ public enum Refresh {
         return (state, Set(managed))
     }
 
-    /// The managed groups in walks of at most 100 groups each (a filter's limit), at least
-    /// `streams` of them where there are as many groups, each about as long as the others by the
-    /// assets the lockfile tracks there (a group it does not track counts as one).
+    /// The managed groups in walks of at most 100 groups each (a filter's limit). Walks at once
+    /// pay off where the listing is long, and each costs a call more at most (its last page is
+    /// seldom full): one walk per four pages of the assets the lockfile tracks, up to `streams`.
+    /// The walks are about as long as each other by those assets (a group counts one more), and
+    /// keep the groups in the order given.
     static func walks(_ groupIDs: [String], tracked: (String) -> Int) -> [[String]] {
         guard !groupIDs.isEmpty else { return [] }
-        let count = max((groupIDs.count + 99) / 100, min(streams, groupIDs.count))
-        var walks = [[String]](repeating: [], count: count)
+        let weights = groupIDs.map { tracked($0) + 1 }
+        let pages = (weights.reduce(0, +) - groupIDs.count + Paging.pageSize - 1) / Paging.pageSize
+        let count = max((groupIDs.count + 99) / 100, min(streams, groupIDs.count, pages / 4))
+        var walks = [[Int]](repeating: [], count: count)
         var loads = [Int](repeating: 0, count: count)
-        // The largest first, each to the walk with the least so far that has room.
-        let weighed = groupIDs.map { ($0, tracked($0) + 1) }.enumerated().sorted {
-            $0.element.1 != $1.element.1 ? $0.element.1 > $1.element.1 : $0.offset < $1.offset
-        }
-        for (_, (id, weight)) in weighed {
+        // The heaviest first, each to the walk with the least so far that has room.
+        let heaviestFirst = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+        for g in heaviestFirst {
             let i = loads.indices.filter { walks[$0].count < 100 }.min { loads[$0] < loads[$1] }!
-            walks[i].append(id)
-            loads[i] += weight
+            walks[i].append(g)
+            loads[i] += weights[g]
         }
-        return walks
+        return walks.map { $0.sorted().map { groupIDs[$0] } }
     }
 
     private static func fetching(lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {

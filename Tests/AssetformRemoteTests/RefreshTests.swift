@@ -66,12 +66,12 @@ struct RefreshTests {
         }
     }
 
-    /// More groups than walks run at once: the walks run at once (more than one list call in
-    /// flight), every asset is found once, the untracked ones are offered for adoption in the
-    /// order their group lists them, and the calls are still pages, not objects.
+    /// A listing long enough to be walked in parts: the walks run at once (more than one list
+    /// call in flight), every asset is found once, the untracked ones are offered for adoption in
+    /// the order their group lists them, and the calls are still pages, not objects.
     @Test func manyGroupsAreListedInWalksAtOnce() async throws {
         try await withClient(emulator: { $0.latency = .milliseconds(20) ... .milliseconds(20) }) { h in
-            let (populated, lock) = try await populate(h, api: .seedance, groups: 11, each: 30)
+            let (populated, lock) = try await populate(h, api: .seedance, groups: 10, each: 80)
             var manifest = populated
             // One group the lockfile does not track, whose assets a manifest group could adopt.
             let stray = try await h.service.createGroup(name: "stray", description: "")
@@ -85,10 +85,11 @@ struct RefreshTests {
             let startsBefore = h.events.events.count
             let state = try await Refresh.state(manifest, lock: lock, service: h.service)
             let calls = try await readCalls(h, "seedance") - before
-            #expect(state.assets.count == 330 && state.missing.isEmpty)
+            #expect(state.assets.count == 800 && state.missing.isEmpty)
             #expect(state.listedAssets[stray.id]?.map(\.name) == ["s0", "s1", "s2"])
-            // 12 groups in 8 walks (of one or two groups, 60 assets at most): a page each.
-            #expect(calls == 1 + 8, "one page of groups, one page of assets for each walk: \(calls)")
+            // 8 pages of tracked assets: two walks, of 400 assets and of 403 (the stray group's
+            // too), as many calls as one walk of all 803.
+            #expect(calls == 1 + 4 + 5, "one page of groups, then pages of 100 assets: \(calls)")
             // The list calls overlapped: at some moment more than one was in flight.
             var inFlight = 0
             var most = 0
@@ -124,7 +125,10 @@ struct RefreshTests {
             let all = walks.flatMap { $0 }
             #expect(all.sorted() == ids.sorted(), "seed \(500 + seed), \(n) groups")
             #expect(walks.allSatisfy { !$0.isEmpty && $0.count <= 100 })
-            #expect(walks.count == (n == 0 ? 0 : max((n + 99) / 100, min(Refresh.streams, n))), "seed \(500 + seed)")
+            let pages = (ids.reduce(0) { $0 + weights[$1]! } + 99) / 100
+            #expect(
+                walks.count == (n == 0 ? 0 : max((n + 99) / 100, min(Refresh.streams, n, pages / 4))), "seed \(500 + seed)")
+            #expect(walks.allSatisfy { $0 == ids.filter(Set($0).contains) }, "each walk keeps the given order")
             let loads = walks.map { $0.reduce(0) { $0 + weights[$1]! + 1 } }
             if let heaviest = ids.map({ weights[$0]! + 1 }).max(), walks.allSatisfy({ $0.count < 100 }) {
                 #expect(loads.max()! <= loads.min()! + heaviest, "seed \(500 + seed): \(loads)")

@@ -37,8 +37,25 @@ public enum Redaction {
     /// The byte search is exact where the text is ASCII, and finds a superset elsewhere (a
     /// non-ASCII text always takes the steps whose matching is Unicode case-insensitive).
     public static func redact(_ text: String) -> String {
-        if needles.withLock({ $0 }).leavesAlone(text) { return text }
-        var out = withoutSecrets(text)
+        redact(text, needles.withLock { $0 })
+    }
+
+    /// `text` without the registered secrets (and nothing else changed).
+    public static func withoutSecrets(_ text: String) -> String {
+        withoutSecrets(text, needles.withLock { $0 })
+    }
+
+    /// Every string of an answer (keys and values) redacted. Names and descriptions lose only the
+    /// secrets: they are the manifest's own text read back (a description may hold a link with a
+    /// query, a name the word "Bearer"), and changing them would look like drift on every run.
+    public static func scrub(_ value: JSONValue) -> JSONValue {
+        // The secrets as registered now, read once for the whole answer.
+        scrub(value, needles.withLock { $0 })
+    }
+
+    private static func redact(_ text: String, _ needles: RedactionNeedles) -> String {
+        if needles.leavesAlone(text) { return text }
+        var out = withoutSecrets(text, needles)
         let ascii = TextBytes.isASCII(out)
         if TextBytes.contains(out, RedactionNeedles.scheme) {
             out = ascii ? TextBytes.withoutQueries(out) : withoutQueries(out)
@@ -49,9 +66,7 @@ public enum Redaction {
         return out
     }
 
-    /// `text` without the registered secrets (and nothing else changed).
-    public static func withoutSecrets(_ text: String) -> String {
-        let needles = needles.withLock { $0 }
+    private static func withoutSecrets(_ text: String, _ needles: RedactionNeedles) -> String {
         // An ASCII text that holds no secret in any ASCII case holds none in any case.
         if needles.holdsNoSecret(text) { return text }
         var out = text
@@ -61,20 +76,17 @@ public enum Redaction {
         return out
     }
 
-    /// Every string of an answer (keys and values) redacted. Names and descriptions lose only the
-    /// secrets: they are the manifest's own text read back (a description may hold a link with a
-    /// query, a name the word "Bearer"), and changing them would look like drift on every run.
-    public static func scrub(_ value: JSONValue) -> JSONValue {
+    private static func scrub(_ value: JSONValue, _ needles: RedactionNeedles) -> JSONValue {
         switch value {
-        case .string(let s): .string(redact(s))
-        case .array(let items): .array(items.map(scrub))
+        case .string(let s): .string(redact(s, needles))
+        case .array(let items): .array(items.map { scrub($0, needles) })
         case .object(let fields):
             .object(
                 fields.map { field in
                     if case .string(let s) = field.1, isNameOrDescription(field.0) {
-                        return (field.0, .string(withoutSecrets(s)))
+                        return (field.0, .string(withoutSecrets(s, needles)))
                     }
-                    return (redact(field.0), scrub(field.1))
+                    return (redact(field.0, needles), scrub(field.1, needles))
                 })
         default: value
         }

@@ -38,6 +38,8 @@ enum TextBytes {
     static func withoutQueries(_ text: String) -> String {
         withBytes(text) { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
+            // Most URLs have no query: the text as it is.
+            guard raw.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return text }
             let scheme = RedactionNeedles.scheme
             var out: [UInt8] = []
             out.reserveCapacity(raw.count + Redaction.placeholder.utf8.count)

@@ -4,36 +4,39 @@
 struct RedactionNeedles: Sendable {
     /// The secrets, as registered.
     private(set) var secrets: [String] = []
-    /// The secrets in lowercase ASCII; `asciiOnly` false when one of them is not ASCII (then
-    /// the byte search cannot vouch for a text: every text is walked).
+    /// The secrets' bytes, ASCII letters in lowercase (the ASCII ones are searched for).
     private var lowered: [[UInt8]] = []
+    /// False when a secret is not ASCII: the byte search cannot vouch for a text then (Unicode
+    /// case-insensitive matching is not on bytes), and every text is walked.
     private var asciiOnly = true
     /// The bytes that may start something a text's redaction changes: `:` (of `://`), `b` and
     /// `B` (of bearer), each secret's first byte in both cases, and every byte above ASCII
     /// (a text that is not ASCII is walked).
     private var textStarts = [Bool](repeating: false, count: 256)
     /// The same for an answer's bytes, where a backslash (a JSON escape) may hide any of them,
-    /// and bytes above ASCII are not searched for.
+    /// and so may a character that Unicode's case-insensitive matching takes for an ASCII letter
+    /// (K KELVIN SIGN for k, ſ LONG S for s, İ, ẞ, the ligatures ﬀ to ﬆ): the lead bytes of the
+    /// blocks that hold them (C4, C5, E1, E2, EF) are stops too.
     private var answerStarts = [Bool](repeating: false, count: 256)
+    private static let answerStops: Set<UInt8> = [UInt8(ascii: "\\"), 0xC4, 0xC5, 0xE1, 0xE2, 0xEF]
 
     static let scheme = Array("://".utf8)
     static let bearer = Array("bearer".utf8)
 
     init() {
         for b in 0x80...0xFF { textStarts[b] = true }
-        answerStarts[Int(UInt8(ascii: "\\"))] = true
+        for b in Self.answerStops { answerStarts[Int(b)] = true }
         for needle in [Self.scheme, Self.bearer] { mark(needle[0]) }
     }
 
     mutating func add(_ secret: String) {
-        guard !secrets.contains(secret) else { return }
+        guard !secrets.contains(secret), let first = secret.utf8.first else { return }
         secrets.append(secret)
-        let bytes = Array(secret.utf8)
-        guard bytes.allSatisfy({ $0 < 0x80 }), let first = bytes.first else {
+        guard !secret.utf8.contains(where: { $0 >= 0x80 }) else {
             asciiOnly = false
             return
         }
-        lowered.append(bytes.map(TextBytes.lower))
+        lowered.append(secret.utf8.map(TextBytes.lower))
         mark(first)
     }
 
@@ -48,31 +51,32 @@ struct RedactionNeedles: Sendable {
     /// holds neither `://`, nor the word bearer nor a secret in any case. (False: it may.)
     func leavesAlone(_ text: String) -> Bool {
         guard asciiOnly else { return false }
-        return TextBytes.withBytes(text) { !holdsAny(UnsafeRawBufferPointer($0), textStarts, fixed: true) }
+        return TextBytes.withBytes(text) { !holdsAny(UnsafeRawBufferPointer($0), inAnswer: false, fixed: true) }
     }
 
     /// Whether `text` is ASCII and holds no secret in any case: `withoutSecrets` gives it back
     /// as it is. (False: it may not.)
     func holdsNoSecret(_ text: String) -> Bool {
         guard asciiOnly else { return false }
-        return TextBytes.withBytes(text) { !holdsAny(UnsafeRawBufferPointer($0), textStarts, fixed: false) }
+        return TextBytes.withBytes(text) { !holdsAny(UnsafeRawBufferPointer($0), inAnswer: false, fixed: false) }
     }
 
-    /// Whether an answer's bytes hold a backslash, `://`, the word bearer or a secret (in any
-    /// ASCII case); always true when a secret is not ASCII.
+    /// Whether an answer's bytes may hold something `scrub` changes: a backslash, `://`, the word
+    /// bearer or a secret in any ASCII case, or a character another case of which is ASCII.
+    /// With a secret that is not ASCII, every answer may.
     func mayHoldSecret(_ bytes: [UInt8]) -> Bool {
         guard asciiOnly else { return true }
-        return bytes.withUnsafeBytes { holdsAny($0, answerStarts, fixed: true) }
+        return bytes.withUnsafeBytes { holdsAny($0, inAnswer: true, fixed: true) }
     }
 
-    /// One pass: at each byte `starts` marks, whether a needle begins there (or the byte is
-    /// one to stop at by itself: above ASCII, or a backslash). `fixed`: `://` and bearer are
-    /// needles too, beside the secrets.
-    private func holdsAny(_ raw: UnsafeRawBufferPointer, _ starts: [Bool], fixed: Bool) -> Bool {
-        starts.withUnsafeBufferPointer { starts in
+    /// One pass: at each byte the table marks, whether a needle begins there, or the byte is
+    /// one to stop at by itself (above ASCII in a text, a backslash in an answer). `fixed`:
+    /// `://` and bearer are needles too, beside the secrets.
+    private func holdsAny(_ raw: UnsafeRawBufferPointer, inAnswer: Bool, fixed: Bool) -> Bool {
+        (inAnswer ? answerStarts : textStarts).withUnsafeBufferPointer { starts in
             for i in raw.indices where starts[Int(raw[i])] {
                 let b = raw[i]
-                if b >= 0x80 || b == UInt8(ascii: "\\") { return true }
+                if inAnswer ? Self.answerStops.contains(b) : b >= 0x80 { return true }
                 let low = TextBytes.lower(b)
                 if fixed {
                     if b == UInt8(ascii: ":") && TextBytes.matches(Self.scheme, in: raw, at: i, ignoringCase: false) {

@@ -184,15 +184,19 @@ public enum Refresh {
     /// The managed groups in walks of at most 100 groups each (a filter's limit). Walks at once
     /// pay off where the listing is long, and each costs a call more at most (its last page is
     /// seldom full): one walk per four pages of the assets the lockfile tracks, up to `streams`.
-    /// The walks are about as long as each other by those assets (a group counts one more), and
-    /// keep the groups in the order given.
+    /// Such walks are about as long as each other by those assets (a group counts one more),
+    /// and keep the groups in the order given. A listing too short for them is walked 100 groups
+    /// at a time, in the order given, as one walk at a time did, at the same cost in calls.
     static func walks(_ groupIDs: [String], tracked: (String) -> Int) -> [[String]] {
         guard !groupIDs.isEmpty else { return [] }
         let weights = groupIDs.map { tracked($0) + 1 }
         let pages = (weights.reduce(0, +) - groupIDs.count + Paging.pageSize - 1) / Paging.pageSize
-        let count = max((groupIDs.count + 99) / 100, min(streams, groupIDs.count, pages / 4))
-        var walks = [[Int]](repeating: [], count: count)
-        var loads = [Int](repeating: 0, count: count)
+        let wanted = min(streams, groupIDs.count, pages / 4)
+        guard wanted > (groupIDs.count + 99) / 100 else {
+            return stride(from: 0, to: groupIDs.count, by: 100).map { Array(groupIDs[$0..<min(groupIDs.count, $0 + 100)]) }
+        }
+        var walks = [[Int]](repeating: [], count: wanted)
+        var loads = [Int](repeating: 0, count: wanted)
         // The heaviest first, each to the walk with the least so far that has room.
         let heaviestFirst = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
         for g in heaviestFirst {

@@ -130,8 +130,11 @@ let package = Package(
             name: "AssetformApplyTests", dependencies: ["AssetformApply", "AssetformCore", "AssetformRemote", "YAML"],
             swiftSettings: strict),
         .testTarget(
-            name: "AssetformPreflightTests", dependencies: ["AssetformPreflight", "AssetformCore"], swiftSettings: strict),
-        .testTarget(name: "AssetformCoreTests", dependencies: ["AssetformCore", "YAML", "JSON"], swiftSettings: strict),
+            name: "AssetformPreflightTests", dependencies: ["AssetformPreflight", "AssetformCore", "AssetformEmulator"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AssetformCoreTests", dependencies: ["AssetformCore", "AssetformEmulator", "YAML", "JSON"],
+            swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",
             dependencies: ["AssetformRemote", "AssetformEmulator", "AssetformCore", "JSON"],

@@ -95,7 +95,7 @@ public enum Redaction {
     /// `name` or `description` in any case: the keys `scrub` leaves all but the secrets in.
     /// (ASCII case is enough: no other character lowercases to one of their letters.)
     private static func isNameOrDescription(_ key: String) -> Bool {
-        TextBytes.equals(key, "name", ignoringCase: true) || TextBytes.equals(key, "description", ignoringCase: true)
+        TextBytes.equalsIgnoringCase(key, "name") || TextBytes.equalsIgnoringCase(key, "description")
     }
 
     /// Whether an answer's bytes may carry something `scrub` would change: a URL, the word

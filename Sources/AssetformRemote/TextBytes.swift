@@ -27,9 +27,9 @@ enum TextBytes {
     }
 
     /// Whether `text` is `lowered` (lowercase ASCII) in some ASCII case.
-    static func equals(_ text: String, _ lowered: String, ignoringCase: Bool) -> Bool {
+    static func equalsIgnoringCase(_ text: String, _ lowered: String) -> Bool {
         guard text.utf8.count == lowered.utf8.count else { return false }
-        return zip(text.utf8, lowered.utf8).allSatisfy { (ignoringCase ? lower($0) : $0) == $1 }
+        return zip(text.utf8, lowered.utf8).allSatisfy { lower($0) == $1 }
     }
 
     /// `Redaction`'s query removal for an ASCII text (where each character is one byte, a CR LF

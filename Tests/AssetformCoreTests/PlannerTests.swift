@@ -1,4 +1,5 @@
 import AssetformCore
+import AssetformEmulator
 import Testing
 import YAML
 
@@ -286,22 +287,11 @@ struct PlannerTests {
 /// very plan `plan` makes in one pass, whatever the manifest, lockfile, remote state and flags.
 @Suite("The planner: planned in parts, the same plan")
 struct ConcurrentPlanningTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A seeded world: groups of random sizes; a lockfile tracking most of it with drift (urls,
     /// names, types, statuses, renamed keys, assets and groups that left the manifest); a remote
     /// state (or none) with gone objects and status changes.
     static func world(seed: UInt64, perGroup: ClosedRange<Int> = 0...40) -> (Manifest, Lockfile, RemoteState?) {
-        var g = SplitMix64(state: seed)
+        var g = SplitMix64(seed: seed)
         let mark = Mark(line: 1, column: 1)
         var groups: [Group] = []
         var lock = Lockfile(for: Provider(api: .seedance))

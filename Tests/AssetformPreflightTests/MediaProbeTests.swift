@@ -1,4 +1,5 @@
 import AssetformCore
+import AssetformEmulator
 import AssetformPreflight
 import Testing
 
@@ -209,7 +210,7 @@ struct MediaProbeTests {
 
     @Test func seededRandomBuffers() {
         let seed: UInt64 = 0x5EED_2026_C0FF_EE00
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let fixtures = Self.fixtures.map(\.bytes)
         for index in 0..<2000 {
             var buffer: [UInt8]
@@ -253,25 +254,6 @@ struct MediaProbeTests {
         let sizes = (info.width == nil) == (info.height == nil) && (info.width ?? 1) > 0 && (info.height ?? 1) > 0
         let duration = info.duration.map { $0.isFinite && $0 >= 0 } ?? true
         return sizes && duration
-    }
-
-    /// A small, explicit pseudo-random generator (SplitMix64), so a failure can be replayed from its seed.
-    struct SplitMix64 {
-        var state: UInt64
-
-        /// The next 64 pseudo-random bits.
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// `count` pseudo-random bytes.
-        mutating func bytes(_ count: Int) -> [UInt8] {
-            (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-        }
     }
 
     /// Bytes written in order, integers in either byte order.
@@ -674,5 +656,12 @@ struct MediaProbeTests {
             w.append(payload)
             if payload.count % 2 == 1 { w.u8(0) }
         }
+    }
+}
+
+extension SplitMix64 {
+    /// `count` pseudo-random bytes.
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
     }
 }

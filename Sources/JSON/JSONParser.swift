@@ -172,18 +172,12 @@ struct JSONParser {
         let start = position + 1
         var end = start
         var high: UInt64 = 0
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         if let base = bytes.baseAddress {
             while end + 8 <= bytes.count {
                 let w = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
-                let quote = w ^ (0x22 &* ones)
-                let backslash = w ^ (0x5C &* ones)
-                // A byte is zero in `quote` or `backslash`, or below 0x20 in `w`: the usual tests
-                // for "has a zero byte" and "has a byte less than n" (exact for n ≤ 0x80).
                 let special =
-                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x20 &* ones) & ~w)
-                if special & highs != 0 { break }
+                    ByteWord.holds(w, UInt8(ascii: "\"")) | ByteWord.holds(w, UInt8(ascii: "\\")) | ByteWord.holdsBelow(w, 0x20)
+                if special != 0 { break }
                 high |= w
                 end += 8
             }
@@ -192,7 +186,7 @@ struct JSONParser {
             let c = bytes[end]
             if c == UInt8(ascii: "\"") {
                 position = end + 1
-                return .plain(UnsafeBufferPointer(rebasing: bytes[start..<end]), ascii: high & highs == 0)
+                return .plain(UnsafeBufferPointer(rebasing: bytes[start..<end]), ascii: high & ByteWord.highs == 0)
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
             high |= UInt64(c)

@@ -220,20 +220,16 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Where the first byte that `writeString` may escape is (a control byte, a quote, a
     /// backslash, DEL, or 0xC2, which leads the C1 controls); nil when there is none. Eight bytes
-    /// at a time: a byte equal to one of them leaves a zero byte in the word XORed with it, and
-    /// the usual tests find a zero byte, or a byte below 0x20, without a false alarm.
+    /// at a time (`ByteWord`), then byte by byte from the word that holds one.
     static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
         var i = 0
         if let base = bytes.baseAddress {
             while i + 8 <= bytes.count {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                 let special =
-                    zero(w ^ (0x22 &* ones)) | zero(w ^ (0x5C &* ones)) | zero(w ^ (0x7F &* ones))
-                    | zero(w ^ (0xC2 &* ones)) | ((w &- 0x20 &* ones) & ~w)
-                if special & highs != 0 { break }
+                    ByteWord.holds(w, UInt8(ascii: "\"")) | ByteWord.holds(w, UInt8(ascii: "\\")) | ByteWord.holds(w, 0x7F)
+                    | ByteWord.holds(w, 0xC2) | ByteWord.holdsBelow(w, 0x20)
+                if special != 0 { break }
                 i += 8
             }
         }

@@ -171,7 +171,7 @@ extension Lockfile {
         guard let id, let name, let status, let type, let url else { return false }
         let reference: LockedAsset.Reference
         // The same id byte for byte (String's `==` calls canonically equivalent texts equal).
-        if let ref, ref.id.utf8.elementsEqual(id.utf8) {
+        if let ref, ExactText(ref.id) == ExactText(id) {
             reference = ref.reference
         } else if let text = refText ?? ref.map({ $0.reference.text(id: $0.id) }) {
             reference = LockedAsset.Reference(text, id: id)

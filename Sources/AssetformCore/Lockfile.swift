@@ -100,7 +100,7 @@ public struct LockedAsset: Sendable, Equatable {
     public var id: String {
         didSet {
             // The reference stays what it was, whatever the id becomes.
-            if !id.utf8.elementsEqual(oldValue.utf8), case .derived(let bare) = reference {
+            if ExactText(id) != ExactText(oldValue), case .derived(let bare) = reference {
                 reference = .written(Reference.derived(bare: bare).text(id: oldValue))
             }
         }

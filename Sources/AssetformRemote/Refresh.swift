@@ -53,10 +53,16 @@ public enum Refresh {
         -> (state: RemoteState, assetDrift: [Drift])
     {
         guard service.capabilities.canList else {
-            var state = try await fetching(lock: lock, service: service)
-            let drift = lock.assetDrift(seen: state.assets)
-            state.assets = [:]
-            return (state, drift)
+            // Each asset's drift as it arrives; the assets themselves are not kept.
+            let drift = Guarded([Drift]())
+            let state = try await fetching(lock: lock, service: service) { asset, address in
+                if let a = lock.asset(at: address) {
+                    let found = Lockfile.drift(of: a, at: address, seen: asset)
+                    if !found.isEmpty { drift.withLock { $0 += found } }
+                }
+                return false
+            }
+            return (state, drift.take(replacingWith: []))
         }
         // Each tracked asset by id: where it is tracked, and whether a listing showed it; and the
         // drift found so far. The listing's streams take their pages here in turn.
@@ -207,44 +213,67 @@ public enum Refresh {
         return walks.map { $0.sorted().map { groupIDs[$0] } }
     }
 
-    private static func fetching(lock: Lockfile?, service: any AssetService) async throws(RemoteError) -> RemoteState {
-        enum Found: Sendable {
-            case group(String, RemoteGroup?)
-            case asset(String, RemoteAsset?)
+    /// Objects fetched at once, at most, where the dialect cannot list (one GET each): a task
+    /// per object would hold 100,000 tasks waiting for the call policy at once. The policy still
+    /// bounds the calls in flight and the read rate.
+    static let fetchers = 64
+
+    /// The state of what the lockfile tracks, one GET per object, by `fetchers` workers. Each
+    /// tracked asset found is offered to `keep` with its address, which says whether `assets`
+    /// keeps it; what is not found is `missing`. The first failure ends the others.
+    private static func fetching(
+        lock: Lockfile?, service: any AssetService,
+        keep: @escaping @Sendable (RemoteAsset, Address) -> Bool = { _, _ in true }
+    ) async throws(RemoteError) -> RemoteState {
+        enum Object: Sendable {
+            case group(String)
+            case asset(String, Address)
         }
-        let groups = lock?.groups.values.map(\.id) ?? []
-        let assets = lock?.groups.values.flatMap { $0.assets.values.map(\.id) } ?? []
-        let results: [Found]
+        var objects: [Object] = []
+        objects.reserveCapacity((lock?.groups.count ?? 0) + (lock?.assetCount ?? 0))
+        for (key, g) in lock?.groups ?? [:] {
+            objects.append(.group(g.id))
+            for (assetKey, a) in g.assets { objects.append(.asset(a.id, Address(group: key, asset: assetKey))) }
+        }
+        let found = Guarded(RemoteState())
+        let next = Guarded(0)
         do {
-            results = try await withThrowingTaskGroup(of: Found.self) { group in
-                for id in groups {
+            try await withThrowingTaskGroup(of: Void.self) { [objects] group in
+                for _ in 0..<min(fetchers, objects.count) {
                     group.addTask {
-                        .group(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) })
+                        while let i = next.withLock({ n -> Int? in
+                            guard n < objects.count else { return nil }
+                            n += 1
+                            return n - 1
+                        }) {
+                            switch objects[i] {
+                            case .group(let id):
+                                let g = try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) }
+                                found.withLock { state in
+                                    if let g { state.groups[id] = g } else { state.missing.insert(id) }
+                                }
+                            case .asset(let id, let address):
+                                let a = try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) }
+                                let kept = a.map { keep($0, address) } ?? false
+                                found.withLock { state in
+                                    if let a {
+                                        if kept { state.assets[id] = a }
+                                    } else {
+                                        state.missing.insert(id)
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-                for id in assets {
-                    group.addTask {
-                        .asset(id, try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) })
-                    }
-                }
-                var all: [Found] = []
-                for try await r in group { all.append(r) }
-                return all
+                try await group.waitForAll()
             }
         } catch let error as RemoteError {
             throw error
         } catch {
             throw RemoteError(.cancelled, call: "refresh", message: "\(error)")
         }
-        var state = RemoteState()
-        for r in results {
-            switch r {
-            case .group(let id, let g?): state.groups[id] = g
-            case .asset(let id, let a?): state.assets[id] = a
-            case .group(let id, nil), .asset(let id, nil): state.missing.insert(id)
-            }
-        }
-        return state
+        return found.take(replacingWith: RemoteState())
     }
 
     private static func notFoundAsNil<T: Sendable>(_ body: () async throws(RemoteError) -> T) async throws(RemoteError) -> T? {

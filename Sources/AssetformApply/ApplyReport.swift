@@ -26,11 +26,15 @@ public struct Problem: Sendable, Equatable, CustomStringConvertible {
     /// The service's code, when it gave one.
     public var code: String?
     public var message: String
+    /// Whether trying again later may succeed: the service could not be reached, failed (5xx)
+    /// or stayed throttled; or the action was not tried because another failed first.
+    public var temporary: Bool
 
-    public init(address: Address, code: String?, message: String) {
+    public init(address: Address, code: String?, message: String, temporary: Bool = false) {
         self.address = address
         self.code = code
         self.message = message
+        self.temporary = temporary
     }
 
     public var description: String { "\(address): " + (code.map { "\($0): " } ?? "") + message }
@@ -71,6 +75,9 @@ public struct ApplyReport: Sendable {
     public var possibleDuplicates: [Address] = []
     /// Assets left out of this run because their source failed its check (`--skip-failed-checks`).
     public var leftOut: [Address] = []
+    /// Failed assets deleted (`--prune-failed`) that the manifest still declares: the next apply
+    /// creates them again, so the run has not converged.
+    public var toCreateAgain: [Address] = []
     /// Still Processing when apply stopped waiting.
     public var stillProcessing: [Address] = []
     /// Actions not started because the run stopped early.

@@ -18,7 +18,8 @@ extension Executor {
             // Its tracked assets went first; one still tracked failed to go, and keeps the group.
             let stillTracked = await ledger.assetCount(inGroup: address.group)
             if stillTracked > 0 {
-                throw Skipped(reason: "not deleted: \(stillTracked) of its tracked assets could not be deleted (above)")
+                throw Skipped(
+                    reason: "not deleted: \(stillTracked) of its tracked assets could not be deleted (above)", consequence: true)
             }
             let left = try await service.allAssets(groupIDs: [id])
             if !left.isEmpty {

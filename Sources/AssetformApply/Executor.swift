@@ -188,9 +188,11 @@ public final class Executor: Sendable {
             if error.kind == .fatalForRun {
                 await halt(.fatal(error.description, temporary: error.isTemporary))
             }
-            fail(step, Problem(address: step.address, code: error.code, message: error.description))
+            fail(
+                step, Problem(address: step.address, code: error.code, message: error.description, temporary: error.isTemporary))
         } catch let skipped as Skipped {
-            fail(step, Problem(address: step.address, code: nil, message: skipped.reason))
+            // Where its cause failed too, and is reported, whether trying again may succeed is the cause's.
+            fail(step, Problem(address: step.address, code: nil, message: skipped.reason, temporary: skipped.consequence))
         } catch let error as ApplyError {
             await halt(.fatal(error.description))
             fail(step, Problem(address: step.address, code: nil, message: error.description))
@@ -274,7 +276,8 @@ public final class Executor: Sendable {
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
         guard let groupID = await groupID(of: address.group) else {
-            throw Skipped(reason: "not created: its group \(address.group) was not created, so it cannot be either")
+            throw Skipped(
+                reason: "not created: its group \(address.group) was not created, so it cannot be either", consequence: true)
         }
         let (name, type, url, revision, source) = (spec.name, spec.type, spec.url, spec.revision, spec.source)
         try await takeSlot(step)
@@ -362,9 +365,11 @@ public final class Executor: Sendable {
         throw internalError(step)
     }
 
-    /// An action that cannot be done because another failed first (no call was made).
+    /// An action that is not done (no call was made): another failed first (`consequence`: its
+    /// cause is reported too), or it cannot be.
     struct Skipped: Error {
         let reason: String
+        var consequence = false
     }
 
     /// The next action for a worker to take.

@@ -389,6 +389,7 @@ final class ApplyOutput: Sendable {
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
                 ("left_out", .array(r.leftOut.map { .string($0.description) })),
+                ("to_create_again", .array(r.toCreateAgain.map { .string($0.description) })),
                 ("kept_groups", .array(r.keptGroups.map(Self.json))),
                 (
                     "rates",
@@ -452,6 +453,14 @@ final class ApplyOutput: Sendable {
             print(
                 "  \(n) asset\(n == 1 ? " was" : "s were") left out: \(n == 1 ? "its" : "their") source failed its check "
                     + "(\(r.leftOut.prefix(5).map(\.description).joined(separator: ", "))\(n > 5 ? ", …" : "")); not converged.")
+        }
+        if !r.toCreateAgain.isEmpty {
+            let n = r.toCreateAgain.count
+            print(
+                "  \(n) Failed asset\(n == 1 ? " was" : "s were") deleted and \(n == 1 ? "is" : "are") still in the manifest: "
+                    + "the next apply creates \(n == 1 ? "it" : "them") again "
+                    + "(\(r.toCreateAgain.prefix(5).map(\.description).joined(separator: ", "))\(n > 5 ? ", …" : "")); not converged."
+            )
         }
         if r.notStarted > 0 {
             print("  \(r.notStarted) action\(r.notStarted == 1 ? " was" : "s were") not started; apply again to finish.")

@@ -58,8 +58,16 @@ extension ExitStatus {
         case .fatal?: return .someFailed
         case nil: break
         }
-        if !report.failed.isEmpty { return .someFailed }
-        if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty || !report.leftOut.isEmpty {
+        if !report.failed.isEmpty {
+            // Nothing changed, and every failure may pass (the service unreachable, failing or
+            // throttling when retrying was given up): the run can simply be tried again later.
+            let temporary =
+                !report.changedAnything && report.possibleDuplicates.isEmpty && report.failed.allSatisfy(\.temporary)
+            return temporary ? .temporary : .someFailed
+        }
+        if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty || !report.leftOut.isEmpty
+            || !report.toCreateAgain.isEmpty
+        {
             return .notConverged
         }
         return .ok

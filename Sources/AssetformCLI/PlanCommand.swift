@@ -178,7 +178,8 @@ extension Session {
         let conflicts = Planner.moveConflicts(manifest, lock: lock)
         guard !conflicts.isEmpty else { return }
         terminal.report(conflicts, in: source)
-        throw ExitCode.failure
+        // Reported above, at their lines; with --json, the error object follows on stdout.
+        throw CommandError.invalidManifest(path: manifestPath, diagnostics: conflicts)
     }
 }
 

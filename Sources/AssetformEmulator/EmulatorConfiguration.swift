@@ -102,7 +102,7 @@ public struct EmulatorConfiguration: Sendable {
 
     /// The service's documented per-account limits (API.md §1).
     public static let documentedRates: [String: Double] = [
-        "CreateAssetGroup": 30, "CreateAsset": 1, "GetAssetGroup": 100, "GetAsset": 100,
+        "CreateAssetGroup": 30, "CreateAsset": 30, "GetAssetGroup": 100, "GetAsset": 100,
         "ListAssetGroups": 30, "ListAssets": 30, "UpdateAssetGroup": 30, "UpdateAsset": 30,
         // The upstream's deletes (API.md §5) have no documented rate: as its other writes (assumed).
         "DeleteAssetGroup": 30, "DeleteAsset": 30,

@@ -107,6 +107,8 @@ public actor CallPolicy {
             }
             failure.attempts = attempt
             observer?(.finished(call, attempt: attempt, status: failure.status, at: started + elapsed, elapsed: elapsed))
+            if let pause = failure.pause { schedule.hold(call.callClass, until: now + pause) }
+            if failure.throttledAnswer, failure.kind == .fatalForRun { counters.throttled += 1 }
             switch failure.kind {
             case .throttled(let retryAfter):
                 counters.throttled += 1

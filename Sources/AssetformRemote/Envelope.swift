@@ -33,8 +33,12 @@ enum Envelope {
             // {"code": 0, "msg": …, "data": …}: 0 (or 200) is success.
             let n = code.int ?? Int(code.string ?? "")
             if n != 0 && n != 200 {
+                // A code that is an HTTP status (429, 503) classifies as that status would, as on 0-0.
+                let status = n.flatMap { (400..<600).contains($0) ? $0 : nil } ?? reply.status
                 return .failure(
-                    serviceError(code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call))
+                    serviceError(
+                        code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call,
+                        status: status))
             }
         }
         if !(200..<300).contains(reply.status) {
@@ -102,11 +106,14 @@ enum Envelope {
         error["code"]?.string ?? error["code"]?.int.map(String.init) ?? error["type"]?.string
     }
 
-    private static func serviceError(code: String?, message: String?, reply: HTTPReply, call: RemoteCall) -> RemoteError {
-        let kind = RemoteError.classify(code: code, status: reply.status, isCreate: call.isCreate)
-        var text = message ?? "the service answered HTTP \(reply.status) without a message"
-        if let consequence = ErrorTable.consequence(status: reply.status, code: code) { text += "; " + consequence }
-        var error = RemoteError(kind, call: call.name, status: reply.status, code: code, message: text)
+    private static func serviceError(
+        code: String?, message: String?, reply: HTTPReply, call: RemoteCall, status: Int? = nil
+    ) -> RemoteError {
+        let status = status ?? reply.status
+        let kind = RemoteError.classify(code: code, status: status, isCreate: call.isCreate)
+        var text = message ?? "the service answered HTTP \(status) without a message"
+        if let consequence = ErrorTable.consequence(status: status, code: code) { text += "; " + consequence }
+        var error = RemoteError(kind, call: call.name, status: status, code: code, message: text)
         honourRetryAfter(&error, reply)
         return error
     }
@@ -116,20 +123,29 @@ enum Envelope {
             (200..<300).contains(reply.status) || reply.status >= 500
             ? (call.isCreate ? .ambiguous : .retryable)
             : RemoteError.classify(code: nil, status: reply.status, isCreate: call.isCreate)
-        return RemoteError(
+        var error = RemoteError(
             kind, call: call.name, status: reply.status, code: nil,
             message: "the answer is not one the API describes (\(reply.body.count) bytes)")
+        honourRetryAfter(&error, reply)
+        return error
     }
 
-    /// A throttled answer's `Retry-After`: the pause it asks for, within the cap; beyond the cap
-    /// the run cannot wait it out, and stops (SPEC §6).
+    /// A throttled or failed (5xx) answer's `Retry-After`: the pause it asks for, within the
+    /// cap; beyond the cap the run cannot wait it out, and stops (SPEC §6). A create that may
+    /// have been made (`ambiguous`) stays what it is, to be reconciled, and waits the cap.
     static func honourRetryAfter(_ error: inout RemoteError, _ reply: HTTPReply) {
-        guard case .throttled = error.kind else { return }
+        var throttled = false
+        if case .throttled = error.kind { throttled = true }
+        let failed = (error.status ?? reply.status) >= 500 && (error.kind == .retryable || error.kind == .ambiguous)
+        guard throttled || failed else { return }
+        error.throttledAnswer = throttled
         switch RetryAfter.parse(reply.header("Retry-After"), now: RetryAfter.now()) {
         case .wait(let pause):
-            error.kind = .throttled(retryAfter: pause)
+            if throttled { error.kind = .throttled(retryAfter: pause) } else { error.pause = pause }
         case .absent, .unreadable:
-            error.kind = .throttled(retryAfter: nil)
+            if throttled { error.kind = .throttled(retryAfter: nil) }
+        case .beyondCap where error.kind == .ambiguous:
+            error.pause = RetryAfter.cap
         case .beyondCap(let shown):
             error.kind = .fatalForRun
             error.stayedThrottled = true

@@ -4,13 +4,17 @@ import AssetformCore
 /// by page number, or by `NextToken` where the service gives one; it stops at the listed total,
 /// an empty page, or a page by token with no next token; objects listed twice (the list shifted while it
 /// was walked) are kept once; and a service that pages forever — a page of ids all seen before,
-/// more pages than its own total allows, a total no account can hold — is an error naming the
-/// call, not an endless walk.
+/// more pages than its own total allows, a total no account can hold, over a hundred pages of a
+/// few objects with no total — is an error naming the call, not an endless walk.
 public enum Paging {
     public static let pageSize = 100
     /// More objects than any account holds (the upstream's pools are far smaller); a total over
     /// this is refused at once instead of paged through.
     public static let maximumObjects = 1_000_000
+    /// The shortest page a service that pages at all serves (the upstream's default is 10) …
+    static let smallestPage = 10
+    /// … and the most pages of fewer objects, with no total, walked before the walk is an error.
+    static let shortPages = 100
 
     static func all<T: Sendable>(
         _ call: String, id: (T) -> String, page fetch: (Int, String?) async throws(RemoteError) -> Page<T>
@@ -68,13 +72,18 @@ public enum Paging {
                         + "\(p.total.map(String.init) ?? "unannounced") total listed; the service pages without end")
             }
             // Pages enough for the total, and two more for objects that arrived during the walk.
-            // Pages as long as the first (a gateway may serve fewer than asked for).
-            let bound = (p.total.map { ($0 + served - 1) / served } ?? maximumObjects / served) + 2
+            // Pages as long as the first (a gateway may serve fewer than asked for). With no
+            // total, pages shorter than any service's default page (one object a page could go
+            // on for a million calls) get `shortPages` at most.
+            let tiny = p.total == nil && served < smallestPage
+            let bound = tiny ? shortPages : (p.total.map { ($0 + served - 1) / served } ?? maximumObjects / served) + 2
             guard page < bound else {
                 throw RemoteError(
                     .fatalForCall, call: call,
                     message: "\(page) pages listed, more than "
-                        + (p.total.map { "its total of \($0) objects needs" } ?? "any account's objects need")
+                        + (tiny
+                            ? "a listing of \(served) object\(served == 1 ? "" : "s") a page with no total is given"
+                            : p.total.map { "its total of \($0) objects needs" } ?? "any account's objects need")
                         + "; the service pages without end")
             }
             page += 1

@@ -129,6 +129,12 @@ public struct RateSchedule: Sendable {
         classes[c]!.effective = min(cap, rate + step / rate)
     }
 
+    /// Starts no call of class `c` before `until`: a failed answer's `Retry-After`, which asks
+    /// for a pause without the throttle's slowdown.
+    public mutating func hold(_ c: CallClass, until: Instant) {
+        classes[c]!.pausedUntil = max(classes[c]!.pausedUntil, until)
+    }
+
     /// A throttled answer: pause the class for `retryAfter` if given, and lower its rate (a
     /// paced class keeps its pace: it is already as slow as its quota).
     public mutating func recordThrottle(_ c: CallClass, at now: Instant, retryAfter: Duration?) {

@@ -37,6 +37,11 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public var attempts = 1
     /// The service asked to wait longer than a run waits (`Retry-After` beyond the cap).
     public var stayedThrottled = false
+    /// A throttled answer, whatever it became (a `Retry-After` beyond the cap stops the run):
+    /// the summary counts it among the throttled responses.
+    public var throttledAnswer = false
+    /// A failed (5xx) answer's `Retry-After`: its class of calls starts nothing before then.
+    public var pause: Duration?
 
     /// Whether trying again later may succeed (SPEC §4, exit status 75): the service could not be
     /// reached, failed, or stayed throttled, when retrying was given up.

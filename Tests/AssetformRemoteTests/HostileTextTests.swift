@@ -138,6 +138,25 @@ struct HostileTextTests {
         #expect(all == ["a", "b", "c"])
     }
 
+    /// A fresh object a page, with no total (by page number or by ever-new tokens): a walk
+    /// that would take a call per object, stopped after `Paging.shortPages` pages.
+    @Test(arguments: [false, true])
+    func pagesOfOneObjectWithNoTotalEnd(byToken: Bool) async throws {
+        let calls = Calls()
+        await #expect(throws: RemoteError.self) {
+            _ = try await Paging.all("ListAssets", id: { $0 }) { (_, _) async throws(RemoteError) in
+                let at = await calls.add()
+                return Page(items: ["fresh\(at)"], total: nil, nextToken: byToken ? "t\(at)" : nil)
+            }
+        }
+        #expect(await calls.count == Paging.shortPages)
+        // Pages of ten (the upstream's default page) with no total are walked to their end.
+        let listed = try await Paging.all("ListAssets", id: { $0 }) { (n, _) async throws(RemoteError) in
+            Page(items: n <= 150 ? (0..<10).map { "p\(n)-\($0)" } : [], total: nil)
+        }
+        #expect(listed.count == 1500)
+    }
+
     @Test func pagingFollowsNextTokenAndRefusesOneGivenTwice() async throws {
         // Pages by token: the token is sent back; no token on a page ends the walk, whatever the count.
         let byToken: [String?: Page<String>] = [
@@ -177,6 +196,9 @@ struct HostileTextTests {
 
     actor Calls {
         var count = 0
-        func add() { count += 1 }
+        @discardableResult func add() -> Int {
+            count += 1
+            return count
+        }
     }
 }

@@ -163,7 +163,55 @@ struct HostileServiceTests {
         #expect(world.server.requests.count == 2, "retried once (limits.attempts 2) with a bounded pause")
     }
 
+    /// A failing answer's `Retry-After` is waited out too (SPEC §6: retries on 5xx honour it).
+    @Test func aFailingServicesRetryAfterIsWaitedFor() async throws {
+        let times = Mutex<[ContinuousClock.Instant]>([])
+        let world = try World(
+            HostileServer { _ in
+                let n = times.withLock {
+                    $0.append(.now)
+                    return $0.count
+                }
+                return n == 1
+                    ? [.send(HostileServer.answer(503, "<html>down for a moment</html>", headers: [("Retry-After", "2")]))]
+                    : HostileServiceTests.emptyPage
+            })
+        let out = try await world.run(["plan", world.manifest])
+        #expect(out.status == 2 || out.status == 0, "\(out.all)")
+        let t = times.withLock { $0 }
+        #expect(t.count >= 2)
+        if t.count >= 2 { #expect(t[1] - t[0] >= .milliseconds(1900), "the retry came \(t[1] - t[0]) after the 503") }
+    }
+
+    /// An apply that met only throttling, changing nothing: temporary (75), not "some failed" (3).
+    @Test func anApplyThatStayedThrottledChangingNothingIsTemporary() async throws {
+        let world = try World(
+            HostileServer { request in
+                request.action == "CreateAssetGroup"
+                    ? HostileServer.error(429, code: "AccountFlowLimitExceeded", message: "slow down")
+                    : HostileServiceTests.emptyPage
+            })
+        let out = try await world.run(["apply", world.manifest, "--auto-approve"])
+        #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
+        #expect(out.stdout.contains("AccountFlowLimitExceeded"), "\(out.stdout)")
+        #expect(!world.server.requests.contains { $0.action == "CreateAsset" }, "its asset waits for its group")
+    }
+
     // MARK: - 3. Paging ends
+
+    /// No total, and a new object a page: ended after a bounded number of pages, naming the call.
+    @Test func aListOfOneNewObjectAPageWithNoTotalEnds() async throws {
+        let served = Atomic<Int>(0)
+        let world = try World(
+            HostileServer { _ in
+                let n = served.add(1, ordering: .relaxed).newValue
+                return HostileServer.result(#"{"Items": [{"Id": "group-20260101000000-\#(n)", "Name": "other"}]}"#)
+            })
+        let out = try await world.run(["plan", world.manifest])
+        #expect(out.status == 1, "\(out.all)")
+        #expect(out.stderr.contains("ListAssetGroups") && out.stderr.contains("pages without end"), "\(out.stderr)")
+        #expect(world.server.requests.count <= 101, "\(world.server.requests.count) pages")
+    }
 
     @Test(arguments: [1_000_000_000_000_000_000, 5000])
     func aListThatPagesForeverIsAnError(_ total: Int) async throws {

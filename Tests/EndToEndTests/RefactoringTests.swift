@@ -104,6 +104,15 @@ struct RefactoringTests {
         let writes = try await w.writeCalls()
         #expect(try await w.apply().status == 1)
         #expect(try await w.writeCalls() == writes)
+        // With --json, one error object on stdout (SPEC §4), the findings still on stderr.
+        for arguments in [["plan", w.manifest, "--json"], ["apply", w.manifest, "--auto-approve", "--json"]] {
+            let out = try await w.run(arguments)
+            #expect(out.status == 1)
+            let object = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+            let error = object?["error"] as? [String: Any]
+            #expect(error?["kind"] as? String == "manifest", "\(out.stdout)")
+            #expect(out.stderr.contains("the lockfile already tracks chars/side"), "\(out.stderr)")
+        }
     }
 
     @Test func aChangedRevisionRegistersAgainWithExactlyOneCreate() async throws {

@@ -24,7 +24,8 @@ struct Terminal: Sendable {
     var json = false
 
     init(options: GlobalOptions, environment: [String: String] = Terminal.environment()) {
-        let noColorEnv = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        // Set at all (SPEC §4: "never when NO_COLOR is set"), even to an empty value.
+        let noColorEnv = environment["NO_COLOR"] != nil
         errorColor = !options.noColor && !noColorEnv && isatty(STDERR_FILENO) == 1
         outputColor = !options.noColor && !noColorEnv && isatty(STDOUT_FILENO) == 1
         quiet = options.quiet

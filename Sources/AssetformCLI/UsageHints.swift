@@ -51,6 +51,11 @@ extension Assetform {
             }
             Glibc.exit(ExitStatus.usage.rawValue)
         }
+        // No command at all is a missing argument (SPEC §4): the help, on stderr, and status 64.
+        let globalFlags: Set<String> = ["--no-color", "--quiet", "-q", "--verbose", "-v"]
+        if arguments.allSatisfy({ globalFlags.contains($0) }) {
+            usage(helpMessage() + "\nerror: no command given (see the commands above)")
+        }
         if let hint = UsageHints.hint(arguments) {
             usage("error: \(hint)\nUsage: assetform [--no-color] [--quiet] [--verbose] COMMAND (see assetform --help)")
         }

@@ -17,13 +17,16 @@ extension ManifestDecoder {
         var names: [String: Mark] = [:]
         for entry in m.entries {
             guard let key = groupOrAssetKey(entry.key, kind: "group") else { continue }
-            guard let group = decodeGroup(key: key, mark: entry.key.mark, entry.value) else { continue }
-            if let first = names[group.group.name] {
-                error(.duplicateName(group.group.name, kind: "group", first: first), at: group.nameMark ?? entry.key.mark)
-            } else {
-                names[group.group.name] = group.nameMark ?? entry.key.mark
+            guard let decoded = decodeGroup(key: key, mark: entry.key.mark, entry.value) else { continue }
+            // A group with errors elsewhere still has its name checked: every violation at once.
+            if let name = decoded.name {
+                if let first = names[name] {
+                    error(.duplicateName(name, kind: "group", first: first), at: decoded.nameMark ?? entry.key.mark)
+                } else {
+                    names[name] = decoded.nameMark ?? entry.key.mark
+                }
             }
-            groups.append(group.group)
+            if let group = decoded.group { groups.append(group) }
         }
         return groups
     }
@@ -41,9 +44,14 @@ extension ManifestDecoder {
         return s.value
     }
 
-    private mutating func decodeGroup(key: String, mark: Mark, _ node: Node) -> (group: Group, nameMark: Mark?)? {
+    /// A group, or nil where it has an error (reported); and its name (nil where the name itself
+    /// is in error), for the check of names used twice.
+    private mutating func decodeGroup(key: String, mark: Mark, _ node: Node) -> (
+        group: Group?, name: String?, nameMark: Mark?
+    )? {
         var name: String?
         var nameMark: Mark?
+        var nameFailed = false
         var description: String?
         var assets: [Asset] = []
         var ok = true
@@ -57,6 +65,7 @@ extension ManifestDecoder {
                 case "name":
                     name = label(entry.value, field: "name", max: 64)
                     nameMark = entry.value.mark
+                    nameFailed = name == nil
                     ok = ok && name != nil
                 case "description":
                     description = label(entry.value, field: "description", max: 300, allowEmpty: true)
@@ -79,8 +88,9 @@ extension ManifestDecoder {
         if ok, assets.isEmpty {
             warning(.emptyGroup(key), at: mark)
         }
-        guard ok else { return nil }
-        return (Group(key: key, name: name, description: description, assets: assets, mark: mark), nameMark)
+        let checkedName = nameFailed ? nil : name ?? key
+        guard ok else { return (nil, checkedName, nameMark) }
+        return (Group(key: key, name: name, description: description, assets: assets, mark: mark), checkedName, nameMark)
     }
 
     // MARK: - Assets
@@ -175,7 +185,10 @@ extension ManifestDecoder {
     private mutating func decodeAsset(key: String, keyMark: Mark, _ node: Node, seen: inout Seen) -> Asset? {
         switch node {
         case .scalar:
-            guard let url = text(node, field: "url"), let parsed = sourceURL(url, at: node.mark) else { return nil }
+            guard let url = text(node, field: "url"), let parsed = sourceURL(url, at: node.mark) else {
+                _ = checkName(key, at: keyMark, seen: &seen)  // every violation at once
+                return nil
+            }
             return finishAsset(key: key, url: parsed, urlMark: node.mark, type: nil, name: nil, mark: keyMark, seen: &seen)
         case .mapping(let m):
             var url: (SourceURL, Mark)?
@@ -183,6 +196,7 @@ extension ManifestDecoder {
             var name: (String, Mark)?
             var revision: String?
             var ok = true
+            var nameFailed = false
             for entry in m.entries {
                 guard let field = fieldName(entry.key, in: "asset \"\(key)\"") else { ok = false; continue }
                 switch field {
@@ -205,6 +219,7 @@ extension ManifestDecoder {
                         name = (text, entry.value.mark)
                     } else {
                         ok = false
+                        nameFailed = true
                     }
                 case "revision":
                     revision = label(entry.value, field: "revision", max: 64)
@@ -214,9 +229,10 @@ extension ManifestDecoder {
                     ok = false
                 }
             }
-            guard ok else { return nil }
-            guard let (parsed, urlMark) = url else {
-                error(.missingKey("url", in: "asset \"\(key)\""), at: keyMark)
+            guard ok, let (parsed, urlMark) = url else {
+                if ok { error(.missingKey("url", in: "asset \"\(key)\""), at: keyMark) }
+                // Its name is checked all the same: every violation at once.
+                if !nameFailed { _ = checkName(name?.0 ?? key, at: name?.1 ?? keyMark, seen: &seen) }
                 return nil
             }
             var asset = finishAsset(
@@ -249,6 +265,8 @@ extension ManifestDecoder {
         key: String, url: SourceURL, urlMark: Mark, type: (AssetType, Mark)?, name: (String, Mark)?, mark: Mark,
         seen: inout Seen
     ) -> Asset? {
+        let remoteName = name?.0 ?? key
+        let nameIsNew = checkName(remoteName, at: name?.1 ?? mark, seen: &seen)
         let inferred = url.inferredType
         let resolvedType: AssetType
         if let (declared, typeMark) = type {
@@ -262,17 +280,21 @@ extension ManifestDecoder {
             error(.typeRequired(url: url.text), at: urlMark)
             return nil
         }
-        let remoteName = name?.0 ?? key
-        let nameMark = name?.1 ?? mark
-        if let first = seen.names.updateValue(nameMark, forKey: ExactText(remoteName)) {
-            seen.names[ExactText(remoteName)] = first
-            error(.duplicateName(remoteName, kind: "asset", first: first), at: nameMark)
-            return nil
-        }
+        guard nameIsNew else { return nil }
         if let first = seen.urls.updateValue(urlMark, forKey: ExactText(url.text)) {
             seen.urls[ExactText(url.text)] = first
             warning(.duplicateURL(url.text, first: first), at: urlMark)
         }
         return Asset(key: key, url: url.text, type: resolvedType, name: remoteName, mark: mark)
+    }
+
+    /// Whether `remoteName` is new in its group; a name used before is an error at `mark`.
+    private mutating func checkName(_ remoteName: String, at mark: Mark, seen: inout Seen) -> Bool {
+        if let first = seen.names.updateValue(mark, forKey: ExactText(remoteName)) {
+            seen.names[ExactText(remoteName)] = first
+            error(.duplicateName(remoteName, kind: "asset", first: first), at: mark)
+            return false
+        }
+        return true
     }
 }

@@ -87,7 +87,10 @@ extension ManifestDecoder {
                     ok = false
                 }
             default:
-                if Self.secretKeys.contains(key.lowercased()) {
+                // A secret by its name (`secret_key`, `access_key`, `token`), and not the name of
+                // an environment variable: refused, and its value never shown back.
+                let lowered = key.lowercased()
+                if Self.secretKeys.contains(lowered) || (ManifestKeys.mayHoldSecret(key) && !lowered.hasSuffix("_env")) {
                     error(.secretInManifest(key: key), at: entry.key.mark)
                 } else {
                     unknown(entry.key, key, in: "provider", allowed: Self.providerKeys)

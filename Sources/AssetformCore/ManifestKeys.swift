@@ -14,4 +14,14 @@ public enum ManifestKeys {
     public static let checks = AssetType.allCases.map(\.rawValue)
     /// Top-level keys starting with this are ignored: a place for anchors.
     public static let extensionPrefix = "x-"
+
+    /// Words in a key that say its value may be a secret (`secret_key`, `access_token`,
+    /// `password`): such a value is never shown back, whatever the key (API.md §5).
+    static let secretWords = ["key", "secret", "token", "password", "passwd", "credential", "auth", "bearer", "signature"]
+
+    /// Whether an unknown key's value may be a secret, and is not to be shown.
+    public static func mayHoldSecret(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return secretWords.contains { lowered.contains($0) }
+    }
 }

@@ -45,6 +45,16 @@ public enum ManifestProblem: Sendable, Hashable {
     case sourceProblem(address: String, message: String)
     case sourceChanged(address: String, change: String)
 
+    /// Whether the source line under this finding is shown without its value: a secret in the
+    /// manifest, or an unknown key whose value may be one.
+    public var hidesValue: Bool {
+        switch self {
+        case .secretInManifest: true
+        case .unknownKey(let key, _, _): ManifestKeys.mayHoldSecret(key)
+        default: false
+        }
+    }
+
     public var message: String {
         switch self {
         case .yaml(_, let message):
@@ -59,8 +69,9 @@ public enum ManifestProblem: Sendable, Hashable {
         case .missingKey(let key, let context):
             return "\(context) is missing the required key \"\(key)\""
         case .secretInManifest(let key):
-            return "\"\(key)\" is not allowed: a key never goes in the manifest; set provider.api_key_env "
-                + "to the name of an environment variable that holds it"
+            return "\"\(key)\" is not allowed: a secret never goes in the manifest; set provider.api_key_env "
+                + "(or access_key_env and secret_key_env, for volcengine and byteplus) to the name of an "
+                + "environment variable that holds it"
         case .unsupportedVersion(let found):
             return "version must be 1, not \(found)"
         case .unknownAPI(let found, let suggestion):

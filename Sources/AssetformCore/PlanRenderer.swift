@@ -107,7 +107,9 @@ public struct PlanRenderer: Sendable {
     /// is shown with its control characters escaped, so none can forge or hide a line.
     public func describe(_ step: Plan.Step) -> String {
         if step.kind == .group && step.verb == .create {
-            return "create group \"\((step.name ?? step.address.description).visible)\""
+            let what = "create group \"\((step.name ?? step.address.description).visible)\""
+            // Created again (its remote group is gone): the reason says so.
+            return step.reason == "new" ? what : "\(what): \(step.reason.visible)"
         }
         return text(step)
     }
@@ -135,12 +137,9 @@ public struct PlanRenderer: Sendable {
         }
     }
 
+    /// The one summary line (SPEC §5): `Plan: 12 to create, …; 240 unchanged. 13 billed create
+    /// calls; …`, led by `No changes.` when there is nothing to do.
     public func summary(_ plan: Plan, limits: Limits?) -> String {
-        if !plan.hasChanges && plan.count(.wait) == 0 {
-            var line = "No changes. \(plan.unchanged.count) unchanged."
-            if plan.count(.failed) > 0 { line += " \(plan.count(.failed)) failed remotely (see above)." }
-            return line
-        }
         var parts: [String] = []
         for (action, word) in [
             (Plan.Verb.create, "to create"), (.update, "to update"), (.replace, "to replace"), (.adopt, "to adopt"),
@@ -148,7 +147,8 @@ public struct PlanRenderer: Sendable {
         ] where (action != .move && action != .delete) || plan.count(action) > 0 {
             parts.append("\(plan.count(action)) \(word)")
         }
-        var line = "Plan: " + parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
+        var line = (!plan.hasChanges && plan.count(.wait) == 0 ? "No changes. " : "") + "Plan: "
+        line += parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
         if plan.count(.wait) > 0 { line += ", \(plan.count(.wait)) processing" }
         if plan.count(.failed) > 0 { line += ", \(plan.count(.failed)) failed" }
         let billed = plan.billedCreates

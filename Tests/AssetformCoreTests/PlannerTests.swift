@@ -166,6 +166,12 @@ struct PlannerTests {
         #expect(actions(group) == ["create g", "create g/a", "create g/b"])
         #expect(group.steps[0].reason == "the remote group group-1 is gone")
         #expect(group.steps[1].reason == "its group is created again")
+        // The text plan gives the reason (SPEC §5), for the group as for its assets; not for a new one.
+        let renderer = PlanRenderer(color: false)
+        #expect(renderer.describe(group.steps[0]) == "create group \"G\": the remote group group-1 is gone")
+        #expect(renderer.describe(asset.steps[0]).hasSuffix(": the remote asset asset-a is gone"))
+        let fresh = seedance.plan(World.manifest(), lock: nil, remote: nil)
+        #expect(renderer.describe(fresh.steps[0]) == "create group \"G\"")
     }
 
     @Test func failedIsReportedAndCreatedAgainOnlyWhenAsked() {
@@ -279,7 +285,10 @@ struct PlannerTests {
         #expect(estimate(5, .unlimited) == " no create_asset rate is set.")
         let none = PlanRenderer(color: false).summary(
             seedance.plan(World.manifest(), lock: World.lock(), remote: World.remote()), limits: Limits())
-        #expect(none == "No changes. 3 unchanged.")
+        #expect(
+            none
+                == "No changes. Plan: 0 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 3 unchanged. 0 billed create calls."
+        )
     }
 }
 

@@ -81,6 +81,35 @@ struct ValidationTests {
             ])
     }
 
+    /// A secret written in the manifest by any name (`secret_key`, `access_key`, a token beside
+    /// an asset) is never printed back: the caret line shows its key only.
+    @Test func secretsWrittenInTheManifestAreNeverShownBack() {
+        let text = """
+            version: 1
+            provider:
+              api: volcengine
+              secret_key: SKsupersecretvalue123
+              access_key: AKLTaccessvalue456
+              Password: hunter2hunter2
+              secret_key_env: VOLC_SK
+            groups:
+              g:
+                assets:
+                  a:
+                    url: https://c.example.com/a.png
+                    auth_token: tok-abcdef123456
+            """
+        let loaded = loadBothWays(text)
+        let rendered = DiagnosticRenderer(color: false).render(
+            loaded.diagnostics, in: SourceFile(path: "m.yaml", bytes: Array(text.utf8)))
+        for secret in ["SKsupersecretvalue123", "AKLTaccessvalue456", "hunter2hunter2", "tok-abcdef123456"] {
+            #expect(!rendered.contains(secret), "\(rendered)")
+        }
+        let refused = loaded.diagnostics.filter { if case .secretInManifest = $0.problem { true } else { false } }
+        #expect(refused.count == 3, "\(loaded.diagnostics.map(describe))")
+        #expect(rendered.contains("secret_key: (value hidden)") && rendered.contains("auth_token: (value hidden)"))
+    }
+
     @Test func apiIsRequired() {
         expectFindings("version: 1\nprovider:\n  1️⃣project_name: x\n", [("1️⃣", .error, .missingKey("api", in: "provider"))])
     }
@@ -207,6 +236,42 @@ struct ValidationTests {
                 """,
             [("2️⃣", .error, .duplicateName("chars", kind: "group", first: Mark(line: 5, column: 3)))])
         _ = Fixture("1️⃣").marks
+    }
+
+    /// A group or an asset with an error elsewhere still has its name checked: every violation
+    /// is reported at once (SPEC §2), not one more after each fix.
+    @Test func namesUsedTwiceAreFoundBesideOtherErrors() {
+        let text =
+            header + """
+                groups:
+                  g1:
+                    name: 1️⃣Same
+                    assets:
+                      a:
+                        url: 2️⃣http://c.example.com/a.png
+                        name: 3️⃣shot
+                      b:
+                        url: https://c.example.com/b.png
+                        name: 4️⃣shot
+                      6️⃣c:
+                        name: 5️⃣other
+                      d:
+                        url: https://c.example.com/d.png
+                        name: 7️⃣other
+                  g2:
+                    name: 8️⃣Same
+                    assets: [https://c.example.com/c.png]
+                """
+        let marks = Fixture(text).marks
+        expectFindings(
+            text,
+            [
+                ("2️⃣", .error, .invalidURL(field: "url", reason: "must use https, not http")),
+                ("4️⃣", .error, .duplicateName("shot", kind: "asset", first: marks["3️⃣"]!)),
+                ("6️⃣", .error, .missingKey("url", in: "asset \"c\"")),
+                ("7️⃣", .error, .duplicateName("other", kind: "asset", first: marks["5️⃣"]!)),
+                ("8️⃣", .error, .duplicateName("Same", kind: "group", first: marks["1️⃣"]!)),
+            ])
     }
 
     @Test func emptyGroupsWarn() {

@@ -181,6 +181,20 @@ struct HostileTextTests {
         }
     }
 
+    /// A key echoed as a URL or a form carries it (`/`, `+`, `=` percent-encoded, in either
+    /// case of hex digits) is redacted like the key itself.
+    @Test func aKeyEchoedPercentEncodedIsRedacted() {
+        let key = "sk/Unit+Percent=0045"
+        Redaction.register(secret: key)
+        let echoed = "you sent key=sk%2FUnit%2BPercent%3D0045 (or sk%2funit%2bpercent%3d0045) and \(key)"
+        let redacted = Redaction.redact(echoed)
+        #expect(!redacted.lowercased().contains("unit"), "\(redacted)")
+        #expect(redacted.contains("you sent key="))
+        let scrubbed = Redaction.scrub(.object([("Message", .string(echoed))]))
+        let message = scrubbed["Message"]?.string ?? "unit"
+        #expect(!message.lowercased().contains("unit"), "\(message)")
+    }
+
     @Test func namesAndDescriptionsLoseOnlyTheSecrets() {
         let key = "sk-Unit-Names-0044"
         Redaction.register(secret: key)

@@ -47,7 +47,10 @@ struct ApplyCommandTests {
 
         let second = try await w.apply()
         #expect(second.status == 0)
-        #expect(second.stdout == "No changes. 3 unchanged.\n", "\(second.stdout)")
+        #expect(
+            second.stdout
+                == "No changes. Plan: 0 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 3 unchanged. 0 billed create calls.\n",
+            "\(second.stdout)")
         #expect(try await w.writeCalls() == writes, "no write call the second time")
     }
 
@@ -69,7 +72,10 @@ struct ApplyCommandTests {
         #expect(after["chars/front"]?["id"] as? String != before["chars/front"]?["id"] as? String)
         #expect(after["chars/front"]?["url"] as? String == "https://cdn.example.com/front-v2.png")
         #expect(try await w.objects().1 == 3, "the old asset stays remotely")
-        #expect(try await w.apply().stdout == "No changes. 3 unchanged.\n")
+        #expect(
+            try await w.apply().stdout
+                == "No changes. Plan: 0 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 3 unchanged. 0 billed create calls.\n"
+        )
     }
 
     @Test func aLostLockfileOnSeedanceCreatesNothing() async throws {

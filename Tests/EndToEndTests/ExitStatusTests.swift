@@ -98,6 +98,13 @@ struct JSONErrorTests {
         }
         let help = try await BinaryRunner.run(["plan", "--help", "--json"])
         #expect(help.status == 0 && help.stdout.contains("USAGE"), "help is not an error")
+        // No command: a missing argument (64), with the help on stderr; asked for, help is not an error.
+        for arguments in [[], ["--quiet"]] {
+            let bare = try await BinaryRunner.run(arguments)
+            #expect(bare.status == 64 && bare.stderr.contains("SUBCOMMANDS") && bare.stdout.isEmpty, "\(bare.all)")
+        }
+        let asked = try await BinaryRunner.run(["--help"])
+        #expect(asked.status == 0 && asked.stdout.contains("SUBCOMMANDS"), "\(asked.all)")
     }
 
     @Test func validateJSONListsEveryDiagnostic() async throws {
@@ -147,7 +154,10 @@ struct CommandLineTests {
         #expect(other.status == 0, "the same emulator data, whatever key is exported: \(other.stdout)")
         #expect(other.stdout.contains("--plan \(dir.url.appendingPathComponent("p.json").path) --emulate"), "\(other.stdout)")
         let quiet = try await BinaryRunner.run(["--quiet", "plan", path, "--emulate"])
-        #expect(quiet.stdout == "No changes. 2 unchanged.\n", "\(quiet.stdout)")
+        #expect(
+            quiet.stdout
+                == "No changes. Plan: 0 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 2 unchanged. 0 billed create calls.\n",
+            "\(quiet.stdout)")
         let verbose = try await BinaryRunner.run(["--verbose", "plan", path, "--emulate"])
         #expect(verbose.stdout.contains("    g/a  unchanged\n"), "\(verbose.stdout)")
         let refresh = try await BinaryRunner.run(["refresh", path, "--emulate", "--lock-timeout", "5s"])

@@ -120,7 +120,10 @@ struct PlanCommandTests {
 
             let converged = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
             #expect(converged.status == 0, "\(converged.stdout)\(converged.stderr)")
-            #expect(converged.stdout == "No changes. 3 unchanged.\n")
+            #expect(
+                converged.stdout
+                    == "No changes. Plan: 0 to create, 0 to update, 0 to replace, 0 to adopt, 0 to forget; 3 unchanged. 0 billed create calls.\n"
+            )
 
             let refs = try await w.run(["refs", w.manifest])
             #expect(refs.stdout == "chars/front  asset://\(front)  Active\nchars/side   asset://\(side)  Active\n")

@@ -145,8 +145,11 @@ struct TerminalColourTests {
         #expect(coloured.stdout.contains("\u{1B}[1;31merror:"), "\(coloured.stdout)")
         let flag = try await runOnTerminal("--no-color validate \(path)")
         #expect(flag.stdout.contains("error:") && !flag.stdout.contains("\u{1B}["))
-        let env = try await runOnTerminal("validate \(path)", environment: ["NO_COLOR": "1"])
-        #expect(env.stdout.contains("error:") && !env.stdout.contains("\u{1B}["))
+        // NO_COLOR set, to any value (an empty one too): no colour.
+        for value in ["1", ""] {
+            let env = try await runOnTerminal("validate \(path)", environment: ["NO_COLOR": value])
+            #expect(env.stdout.contains("error:") && !env.stdout.contains("\u{1B}["), "NO_COLOR=\"\(value)\"")
+        }
     }
 }
 

@@ -52,6 +52,19 @@ public struct CheckLimits: Sendable, Equatable {
         self.audio = audio
     }
 
+    /// The defaults for a provider: API.md §4's, with BytePlus's longer and larger videos (up to
+    /// 30 s, 8,295,044 pixels, 200 MB) and longer audio (30 s).
+    public static func defaults(for api: API?) -> CheckLimits {
+        var limits = CheckLimits()
+        if api == .byteplus {
+            limits.video.maxDuration = 30
+            limits.video.maxPixels = 8_295_044
+            limits.video.maxBytes = 200 << 20
+            limits.audio.maxDuration = 30
+        }
+        return limits
+    }
+
     public subscript(type: AssetType) -> Media {
         get {
             switch type {

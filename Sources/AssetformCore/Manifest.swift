@@ -14,14 +14,14 @@ public struct Manifest: Sendable, Equatable {
 
     public init(
         version: Int = 1, provider: Provider, limits: Limits = Limits(), groups: [Group], moved: [Move] = [],
-        checks: CheckLimits = CheckLimits()
+        checks: CheckLimits? = nil
     ) {
         self.version = version
         self.provider = provider
         self.limits = limits
         self.groups = groups
         self.moved = moved
-        self.checks = checks
+        self.checks = checks ?? CheckLimits.defaults(for: provider.api)
     }
 
     public var assetCount: Int { groups.reduce(0) { $0 + $1.assets.count } }

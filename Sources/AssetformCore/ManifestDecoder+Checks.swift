@@ -3,8 +3,9 @@ import YAML
 extension ManifestDecoder {
     /// `checks:` (SPEC §10): per type, the limits preflight checks a source against. A value of
     /// null (`~`) turns that limit off.
-    mutating func decodeChecks(_ node: Node) -> CheckLimits {
-        var checks = CheckLimits()
+    /// `checks:` over the provider's defaults (`CheckLimits.defaults(for:)`).
+    mutating func decodeChecks(_ node: Node, api: API?) -> CheckLimits {
+        var checks = CheckLimits.defaults(for: api)
         if node.scalar?.kind == .null { return checks }
         guard case .mapping(let m) = node else {
             error(

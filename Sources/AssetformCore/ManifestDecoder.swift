@@ -27,7 +27,7 @@ struct ManifestDecoder {
         var limits = Limits()
         var groups: [Group] = []
         var moved: [Move] = []
-        var checks = CheckLimits()
+        var checksNode: Node?
         var sawVersion = false
         for entry in m.entries {
             guard let key = fieldName(entry.key, in: "the manifest") else { continue }
@@ -44,13 +44,14 @@ struct ManifestDecoder {
             case "moved":
                 moved = decodeMoved(entry.value)
             case "checks":
-                checks = decodeChecks(entry.value)
+                checksNode = entry.value  // over the provider's defaults, once the provider is known
             case _ where key.hasPrefix(ManifestKeys.extensionPrefix):
                 break  // an extension key: a place for anchors, ignored (as in docker-compose)
             default:
                 unknown(entry.key, key, in: "the manifest", allowed: ManifestKeys.top)
             }
         }
+        let checks = checksNode.map { decodeChecks($0, api: provider?.api) } ?? CheckLimits.defaults(for: provider?.api)
         if !sawVersion { error(.missingKey("version", in: "the manifest"), at: m.mark) }
         if provider == nil, m["provider"] == nil { error(.missingKey("provider", in: "the manifest"), at: m.mark) }
         checkMoves(moved, groups: groups)

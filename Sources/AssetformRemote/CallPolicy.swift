@@ -94,6 +94,10 @@ public actor CallPolicy {
             observer?(.started(call, attempt: attempt, at: started))
             let result = await send(attempt)
             let elapsed = now - started
+            // An error that ends the run (a full pool, a refused key) stops every call not yet
+            // started before this one's permit passes on: the caller's own stop would come a
+            // scheduling turn later, time enough for more billed calls on a busy machine.
+            if case .failure(let error) = result, error.kind == .fatalForRun { stopped = true }
             finish()
             var failure: RemoteError
             switch result {

@@ -109,6 +109,26 @@ struct ManifestChecksTests {
         #expect(try Self.checks("checks: {image: ~}\n") == CheckLimits())
     }
 
+    /// BytePlus allows longer and larger videos, and longer audio (API.md §4): its defaults say
+    /// so, whether `checks:` comes before or after the provider; what `checks:` names still wins.
+    @Test func byteplusDefaultsAllowLongerAndLargerVideos() throws {
+        func load(_ text: String) throws -> CheckLimits {
+            let loaded = ManifestLoader.decode(SourceFile(path: "b.yaml", bytes: Array(text.utf8)))
+            #expect(loaded.diagnostics.filter { $0.severity == .error }.isEmpty, "\(loaded.diagnostics.map(describe))")
+            return try #require(loaded.manifest).checks
+        }
+        let provider = "provider:\n  api: byteplus\n"
+        let rest = "version: 1\ngroups:\n  g:\n    assets:\n      a: https://cdn.example.com/a.png\n"
+        let plain = try load(provider + rest)
+        #expect(plain == CheckLimits.defaults(for: .byteplus))
+        #expect(plain.video.maxDuration == 30 && plain.video.maxPixels == 8_295_044 && plain.video.maxBytes == 200 << 20)
+        #expect(plain.audio.maxDuration == 30 && plain.image == CheckLimits().image)
+        let before = try load("checks: {video: {max_duration: 20s}}\n" + provider + rest)
+        let after = try load(provider + rest + "checks: {video: {max_duration: 20s}}\n")
+        #expect(before == after && after.video.maxDuration == 20 && after.video.maxPixels == 8_295_044)
+        #expect(CheckLimits.defaults(for: .volcengine) == CheckLimits() && CheckLimits.defaults(for: .seedance) == CheckLimits())
+    }
+
     @Test func overridesChangeOnlyWhatTheyName() throws {
         let checks = try Self.checks(
             "checks: {image: {max_bytes: 10MB, min_side: 100}, video: {max_duration: 30s}, audio: {min_duration: 1}}\n")

@@ -13,8 +13,8 @@ extension Assetform {
             discussion: """
                 Fetches the first bytes of each URL (following at most 5 redirects, each of which must stay public \
                 https) and reports, at the asset's line: unreachable or not 2xx, a content type that contradicts \
-                `type`, a size over the limit, image dimensions, aspect ratio and pixels, and video/audio duration \
-                outside the limits (`checks:` in the manifest; defaults from the upstream's media limits). Sources \
+                `type`, a size over the limit, image dimensions, aspect ratio and pixels, video/audio duration and a video's \
+                frame rate outside the limits (`checks:` in the manifest; defaults from the upstream's media limits). Sources \
                 registered with a recorded fingerprint are compared with it: a change is a warning. \
                 Exit status: 0 no problem found, 1 problems found (or an error).
                 """
@@ -110,6 +110,7 @@ extension Assetform {
             if let f = r.media?.format, f != .unknown { parts.append(f.rawValue.uppercased()) }
             if let w = r.media?.width, let h = r.media?.height { parts.append("\(w)×\(h)") }
             if let d = r.media?.duration { parts.append(String(format: "%.1f s", d)) }
+            if let f = r.media?.frameRate { parts.append(String(format: "%.2f fps", f)) }
             if let l = r.length { parts.append(ByteCountText.format(l)) }
             return "\(r.address): ok" + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")")
         }

@@ -17,11 +17,14 @@ public struct CheckLimits: Sendable, Equatable {
         /// In seconds.
         public var minDuration: Double?
         public var maxDuration: Double?
+        /// Frames per second (video), compared rounded to a whole number (23.976 is 24).
+        public var minFrameRate: Double?
+        public var maxFrameRate: Double?
 
         public init(
             maxBytes: Int? = nil, minSide: Int? = nil, maxSide: Int? = nil, minAspect: Double? = nil,
             maxAspect: Double? = nil, minPixels: Int? = nil, maxPixels: Int? = nil, minDuration: Double? = nil,
-            maxDuration: Double? = nil
+            maxDuration: Double? = nil, minFrameRate: Double? = nil, maxFrameRate: Double? = nil
         ) {
             self.maxBytes = maxBytes
             self.minSide = minSide
@@ -32,6 +35,8 @@ public struct CheckLimits: Sendable, Equatable {
             self.maxPixels = maxPixels
             self.minDuration = minDuration
             self.maxDuration = maxDuration
+            self.minFrameRate = minFrameRate
+            self.maxFrameRate = maxFrameRate
         }
     }
 
@@ -44,7 +49,7 @@ public struct CheckLimits: Sendable, Equatable {
         image: Media = Media(maxBytes: 30 << 20, minSide: 300, maxSide: 6000, minAspect: 0.4, maxAspect: 2.5),
         video: Media = Media(
             maxBytes: 50 << 20, minSide: 300, maxSide: 6000, minAspect: 0.4, maxAspect: 2.5, minPixels: 409_600,
-            maxPixels: 2_086_876, minDuration: 2, maxDuration: 15),
+            maxPixels: 2_086_876, minDuration: 2, maxDuration: 15, minFrameRate: 24, maxFrameRate: 60),
         audio: Media = Media(maxBytes: 15 << 20, minDuration: 2, maxDuration: 15)
     ) {
         self.image = image
@@ -89,7 +94,7 @@ public struct CheckLimits: Sendable, Equatable {
         case .video:
             [
                 "max_bytes", "min_side", "max_side", "min_aspect", "max_aspect", "min_pixels", "max_pixels", "min_duration",
-                "max_duration",
+                "max_duration", "min_fps", "max_fps",
             ]
         case .audio: ["max_bytes", "min_duration", "max_duration"]
         }

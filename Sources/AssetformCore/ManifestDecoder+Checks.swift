@@ -56,7 +56,9 @@ extension ManifestDecoder {
             case "min_aspect": media.minAspect = off ? nil : ratio(entry.value, field: field) ?? media.minAspect
             case "max_aspect": media.maxAspect = off ? nil : ratio(entry.value, field: field) ?? media.maxAspect
             case "min_duration": media.minDuration = off ? nil : seconds(entry.value, field: field) ?? media.minDuration
-            default: media.maxDuration = off ? nil : seconds(entry.value, field: field) ?? media.maxDuration
+            case "max_duration": media.maxDuration = off ? nil : seconds(entry.value, field: field) ?? media.maxDuration
+            case "min_fps": media.minFrameRate = off ? nil : frameRate(entry.value, field: field) ?? media.minFrameRate
+            default: media.maxFrameRate = off ? nil : frameRate(entry.value, field: field) ?? media.maxFrameRate
             }
         }
         // A range the other way round accepts nothing: a mistake, at whichever end was written.
@@ -72,6 +74,7 @@ extension ManifestDecoder {
         order(media.minPixels, media.maxPixels, "min_pixels", "max_pixels")
         order(media.minAspect, media.maxAspect, "min_aspect", "max_aspect")
         order(media.minDuration, media.maxDuration, "min_duration", "max_duration")
+        order(media.minFrameRate, media.maxFrameRate, "min_fps", "max_fps")
         return media
     }
 
@@ -92,6 +95,16 @@ extension ManifestDecoder {
         }
         let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
         error(.invalidLimit(field: field, reason: "must be a positive number (width / height), not \(found)"), at: node.mark)
+        return nil
+    }
+
+    /// Frames per second: a positive number.
+    private mutating func frameRate(_ node: Node, field: String) -> Double? {
+        if let s = node.scalar, s.kind == .int || s.kind == .float, let v = Double(s.value), v.isFinite, v > 0, v < 1e5 {
+            return v
+        }
+        let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
+        error(.invalidLimit(field: field, reason: "must be a positive number (frames per second), not \(found)"), at: node.mark)
         return nil
     }
 

@@ -102,7 +102,8 @@ public enum ManifestSchema {
             .object([("anyOf", .array([.object([("type", .string("number")), ("minimum", .int(0))]), duration]))]))
         let kinds: [String: JSONValue] = [
             "max_bytes": size, "min_side": count, "max_side": count, "min_pixels": count, "max_pixels": count,
-            "min_aspect": ratio, "max_aspect": ratio, "min_duration": seconds, "max_duration": seconds,
+            "min_aspect": ratio, "max_aspect": ratio, "min_duration": seconds, "max_duration": seconds, "min_fps": ratio,
+            "max_fps": ratio,
         ]
         return nullable(
             object(

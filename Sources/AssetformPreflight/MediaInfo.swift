@@ -8,12 +8,15 @@ public struct MediaInfo: Sendable, Equatable {
     public var height: Int?
     /// The duration in seconds, when cheaply readable.
     public var duration: Double?
+    /// A video's frames per second (its video track's samples over its duration), when readable.
+    public var frameRate: Double?
 
-    /// What a header says; a size or duration not read is nil.
-    public init(format: MediaFormat, width: Int? = nil, height: Int? = nil, duration: Double? = nil) {
+    /// What a header says; a size, duration or frame rate not read is nil.
+    public init(format: MediaFormat, width: Int? = nil, height: Int? = nil, duration: Double? = nil, frameRate: Double? = nil) {
         self.format = format
         self.width = width
         self.height = height
         self.duration = duration
+        self.frameRate = frameRate
     }
 }

@@ -266,26 +266,53 @@ public enum MediaProbe {
         return MediaInfo(format: format)  // no moov in the bytes given (mdat first)
     }
 
-    /// The movie box: the duration from `mvhd`, the size of the first track with one.
+    /// The movie box: the duration from `mvhd`, the size of the first track with one, the frame
+    /// rate of the first video track.
     static func movie(_ data: Bytes, _ moov: Box, format: MediaFormat) -> MediaInfo {
         var info = MediaInfo(format: format)
         for box in boxes(data, from: moov.payload, to: moov.end) {
             if box.type == "mvhd", info.duration == nil {
                 info.duration = movieDuration(data, box)
-            } else if box.type == "trak", info.width == nil {
-                for child in boxes(data, from: box.payload, to: box.end) where child.type == "tkhd" {
-                    if let size = trackSize(data, child) {
-                        info.width = size.width
-                        info.height = size.height
+            } else if box.type == "trak" {
+                if info.width == nil {
+                    for child in boxes(data, from: box.payload, to: box.end) where child.type == "tkhd" {
+                        if let size = trackSize(data, child) {
+                            info.width = size.width
+                            info.height = size.height
+                        }
+                        break
                     }
-                    break
                 }
+                if info.frameRate == nil { info.frameRate = frameRate(data, box) }
             }
         }
         return info
     }
 
-    /// `mvhd`: version and flags, creation and modification times, time scale, duration (all-ones: unknown).
+    /// A video track's frames per second: its samples (`stts`, the time-to-sample table) over
+    /// its media's duration (`mdhd`); nil unless its handler (`hdlr`) says video and every box
+    /// needed lies within the bytes.
+    static func frameRate(_ data: Bytes, _ trak: Box) -> Double? {
+        func child(_ type: String, of box: Box) -> Box? {
+            boxes(data, from: box.payload, to: box.end).first { $0.type == type }
+        }
+        guard let mdia = child("mdia", of: trak), let hdlr = child("hdlr", of: mdia), hdlr.holds(12),
+            data.fourCC(hdlr.payload + 8) == "vide", let mdhd = child("mdhd", of: mdia),
+            let seconds = movieDuration(data, mdhd), seconds > 0,
+            let minf = child("minf", of: mdia), let stbl = child("stbl", of: minf), let stts = child("stts", of: stbl),
+            let entries = data.bigEndian(stts.payload + 4, 4), entries > 0, stts.holds(8 + Int(entries) * 8)
+        else { return nil }
+        var samples: UInt64 = 0
+        for i in 0..<Int(entries) {
+            guard let n = data.bigEndian(stts.payload + 8 + i * 8, 4) else { return nil }
+            samples += n
+        }
+        let fps = Double(samples) / seconds
+        return fps.isFinite && fps > 0 && fps < 100_000 ? fps : nil
+    }
+
+    /// `mvhd` (and `mdhd`, laid out alike up to here): version and flags, creation and
+    /// modification times, time scale, duration (all-ones: unknown).
     static func movieDuration(_ data: Bytes, _ box: Box) -> Double? {
         let payload = box.payload
         let scale: UInt64?

@@ -38,6 +38,7 @@ public struct SourceReport: Sendable {
         if let media, media.format != .unknown { fields.append(("format", .string(media.format.rawValue))) }
         if let w = media?.width, let h = media?.height { fields += [("width", .int(w)), ("height", .int(h))] }
         if let d = media?.duration { fields.append(("duration_seconds", .double((d * 1000).rounded() / 1000))) }
+        if let f = media?.frameRate { fields.append(("frames_per_second", .double((f * 1000).rounded() / 1000))) }
         fields += [("bytes_read", .int(bytesRead)), ("redirects", .int(redirects))]
         return .object(fields)
     }

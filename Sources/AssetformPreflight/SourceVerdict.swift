@@ -85,6 +85,16 @@ struct SourceVerdict: Sendable, Equatable {
                 problems.append("lasts \(Self.seconds(d)); it may last at most \(Self.seconds(max))")
             }
         }
+        // Frames per second, to the nearest whole number: 23.976 (film on NTSC) counts as 24.
+        if let fps = media.frameRate, fps.isFinite, fps > 0 {
+            let shown = Self.ratio(fps)
+            if let min = limits.minFrameRate, fps.rounded() < min.rounded() {
+                problems.append("runs at \(shown) frames per second; at least \(Self.ratio(min)) are needed")
+            }
+            if let max = limits.maxFrameRate, fps.rounded() > max.rounded() {
+                problems.append("runs at \(shown) frames per second; at most \(Self.ratio(max)) are allowed")
+            }
+        }
     }
 
     /// The whole file's size: a 206's `Content-Range` total, or a 200's `Content-Length`.

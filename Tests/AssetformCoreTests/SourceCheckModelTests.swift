@@ -100,6 +100,8 @@ struct ManifestChecksTests {
         #expect(defaults.video.maxDuration == 15)
         #expect(defaults.video.minPixels == 409_600)
         #expect(defaults.video.maxPixels == 2_086_876)
+        #expect(defaults.video.minFrameRate == 24 && defaults.video.maxFrameRate == 60)
+        #expect(defaults.image.minFrameRate == nil && defaults.audio.maxFrameRate == nil)
         #expect(defaults.audio.maxBytes == 15 << 20)
         #expect(defaults.audio.minDuration == 2)
         #expect(defaults.audio.maxDuration == 15)
@@ -127,6 +129,17 @@ struct ManifestChecksTests {
         let after = try load(provider + rest + "checks: {video: {max_duration: 20s}}\n")
         #expect(before == after && after.video.maxDuration == 20 && after.video.maxPixels == 8_295_044)
         #expect(CheckLimits.defaults(for: .volcengine) == CheckLimits() && CheckLimits.defaults(for: .seedance) == CheckLimits())
+    }
+
+    @Test func frameRatesAreNumbersInOrder() throws {
+        let checks = try Self.checks("checks: {video: {min_fps: 12, max_fps: 120.5}}\n")
+        #expect(checks.video.minFrameRate == 12 && checks.video.maxFrameRate == 120.5)
+        #expect(try Self.checks("checks: {video: {max_fps: ~}}\n").video.maxFrameRate == nil)
+        Self.expectOneError(
+            "checks: {video: {min_fps: 1️⃣fast}}\n", at: "1️⃣", mentioning: ["checks.video.min_fps", "frames per second"])
+        Self.expectOneError(
+            "checks: {video: {min_fps: 50, max_fps: 1️⃣30}}\n", at: "1️⃣", mentioning: ["min_fps is more than max_fps"])
+        Self.expectOneError("checks: {audio: {1️⃣max_fps: 30}}\n", at: "1️⃣", mentioning: ["max_fps"])
     }
 
     @Test func overridesChangeOnlyWhatTheyName() throws {

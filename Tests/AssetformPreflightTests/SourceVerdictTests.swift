@@ -71,7 +71,10 @@ private enum Media {
 
     /// An MP4: `ftyp` (isom), then `moov` with a version-0 `mvhd` (time scale 1000) and one track
     /// whose `tkhd` gives the size, then a little `mdat`.
-    static func mp4(width: UInt32, height: UInt32, seconds: UInt32) -> [UInt8] {
+    static func mp4(
+        width: UInt32, height: UInt32, seconds: UInt32, frames: (count: UInt32, delta: UInt32, timescale: UInt32)? = nil,
+        handler: String = "vide"
+    ) -> [UInt8] {
         let ftyp = box(
             "ftyp",
             build { b in
@@ -107,7 +110,40 @@ private enum Media {
                 b.be32(width << 16)
                 b.be32(height << 16)
             })
-        return ftyp + box("moov", mvhd + box("trak", tkhd)) + box("mdat", [UInt8](repeating: 0, count: 16))
+        // The media: its duration in its own time scale (`mdhd`), its handler, and one run of
+        // samples of equal length (`stts`).
+        let mdia = frames.map { f in
+            let mdhd = box(
+                "mdhd",
+                build { b in
+                    b.u8(0, 0, 0, 0)
+                    b.be32(0)
+                    b.be32(0)
+                    b.be32(f.timescale)
+                    b.be32(f.count * f.delta)
+                    b.be32(0)  // language, pre-defined
+                })
+            let hdlr = box(
+                "hdlr",
+                build { b in
+                    b.u8(0, 0, 0, 0)
+                    b.be32(0)
+                    b.ascii(handler)
+                    b.zeros(12)
+                    b.u8(0)
+                })
+            let stts = box(
+                "stts",
+                build { b in
+                    b.u8(0, 0, 0, 0)
+                    b.be32(1)
+                    b.be32(f.count)
+                    b.be32(f.delta)
+                })
+            let stbl = box("stbl", box("stsd", [0, 0, 0, 0, 0, 0, 0, 0]) + stts)
+            return box("mdia", mdhd + hdlr + box("minf", box("vmhd", [0, 0, 0, 1] + [UInt8](repeating: 0, count: 8)) + stbl))
+        }
+        return ftyp + box("moov", mvhd + box("trak", tkhd + (mdia ?? []))) + box("mdat", [UInt8](repeating: 0, count: 16))
     }
 
     static let html = Array("<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please log in</body></html>\n".utf8)
@@ -336,6 +372,38 @@ struct SourceVerdictTests {
             .video, headers: ["content-type": "video/mp4", "content-length": "2000000"],
             body: Media.mp4(width: 1280, height: 720, seconds: 15))
         #expect(edge.problems == [], "15 s itself is allowed")
+    }
+
+    /// A video's frames per second: its video track's samples over its media duration, checked
+    /// against 24–60 to the nearest whole frame (API.md §4).
+    @Test func frameRateOutsideTheRange() {
+        func video(_ frames: (count: UInt32, delta: UInt32, timescale: UInt32)?, handler: String = "vide") -> SourceVerdict {
+            Self.verdict(
+                .video, headers: ["content-type": "video/mp4", "content-length": "2000000"],
+                body: Media.mp4(width: 1280, height: 720, seconds: 10, frames: frames, handler: handler))
+        }
+        let thirty = video((300, 512, 15360))
+        #expect(thirty.media?.frameRate == 30 && thirty.problems == [], "\(thirty.problems)")
+        let film = video((240, 1001, 24000))
+        #expect(abs((film.media?.frameRate ?? 0) - 23.976) < 0.001 && film.problems == [], "23.976 counts as 24")
+        #expect(video((100, 100, 1000)).problems == ["runs at 10 frames per second; at least 24 are needed"])
+        #expect(video((700, 100, 7000)).problems == ["runs at 70 frames per second; at most 60 are allowed"])
+        #expect(video((599, 1001, 60000)).problems == [], "59.94")
+        // Not a video track, no track media at all, or the table cut off: nothing to check.
+        #expect(video((100, 100, 1000), handler: "soun").media?.frameRate == nil)
+        #expect(video(nil).media?.frameRate == nil)
+        let whole = Media.mp4(width: 1280, height: 720, seconds: 10, frames: (100, 100, 1000))
+        let cut = Array(whole[..<(whole.count - 16 - 8 - 8)])  // without mdat and the last run of stts
+        #expect(MediaProbe.probe(cut, totalLength: whole.count).frameRate == nil)
+        #expect(MediaProbe.probe(whole, totalLength: whole.count).frameRate == 10)
+        // Limits are the manifest's to change.
+        var limits = CheckLimits().video
+        limits.minFrameRate = 5
+        limits.maxFrameRate = nil
+        let relaxed = Self.verdict(
+            .video, limits: limits, headers: ["content-type": "video/mp4", "content-length": "2000000"],
+            body: Media.mp4(width: 1280, height: 720, seconds: 10, frames: (1000, 10, 1000)))
+        #expect(relaxed.problems == [], "100 fps with no maximum")
     }
 
     @Test func limitsThatAreNilAreNotChecked() {

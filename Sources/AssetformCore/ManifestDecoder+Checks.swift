@@ -53,12 +53,18 @@ extension ManifestDecoder {
                 media.minPixels = off ? nil : integer(entry.value, field: field, range: 1...1_000_000_000_000) ?? media.minPixels
             case "max_pixels":
                 media.maxPixels = off ? nil : integer(entry.value, field: field, range: 1...1_000_000_000_000) ?? media.maxPixels
-            case "min_aspect": media.minAspect = off ? nil : ratio(entry.value, field: field) ?? media.minAspect
-            case "max_aspect": media.maxAspect = off ? nil : ratio(entry.value, field: field) ?? media.maxAspect
+            case "min_aspect":
+                media.minAspect = off ? nil : positiveNumber(entry.value, field: field, what: "width / height") ?? media.minAspect
+            case "max_aspect":
+                media.maxAspect = off ? nil : positiveNumber(entry.value, field: field, what: "width / height") ?? media.maxAspect
             case "min_duration": media.minDuration = off ? nil : seconds(entry.value, field: field) ?? media.minDuration
             case "max_duration": media.maxDuration = off ? nil : seconds(entry.value, field: field) ?? media.maxDuration
-            case "min_fps": media.minFrameRate = off ? nil : frameRate(entry.value, field: field) ?? media.minFrameRate
-            default: media.maxFrameRate = off ? nil : frameRate(entry.value, field: field) ?? media.maxFrameRate
+            case "min_fps":
+                media.minFrameRate =
+                    off ? nil : positiveNumber(entry.value, field: field, what: "frames per second") ?? media.minFrameRate
+            default:
+                media.maxFrameRate =
+                    off ? nil : positiveNumber(entry.value, field: field, what: "frames per second") ?? media.maxFrameRate
             }
         }
         // A range the other way round accepts nothing: a mistake, at whichever end was written.
@@ -88,23 +94,14 @@ extension ManifestDecoder {
         return nil
     }
 
-    /// A width/height ratio: a positive number.
-    private mutating func ratio(_ node: Node, field: String) -> Double? {
+    /// A positive number under 1,000,000: a width/height ratio, or frames per second (`what`
+    /// says which, in the error).
+    private mutating func positiveNumber(_ node: Node, field: String, what: String) -> Double? {
         if let s = node.scalar, s.kind == .int || s.kind == .float, let v = Double(s.value), v.isFinite, v > 0, v < 1e6 {
             return v
         }
         let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
-        error(.invalidLimit(field: field, reason: "must be a positive number (width / height), not \(found)"), at: node.mark)
-        return nil
-    }
-
-    /// Frames per second: a positive number.
-    private mutating func frameRate(_ node: Node, field: String) -> Double? {
-        if let s = node.scalar, s.kind == .int || s.kind == .float, let v = Double(s.value), v.isFinite, v > 0, v < 1e5 {
-            return v
-        }
-        let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
-        error(.invalidLimit(field: field, reason: "must be a positive number (frames per second), not \(found)"), at: node.mark)
+        error(.invalidLimit(field: field, reason: "must be a positive number (\(what)), not \(found)"), at: node.mark)
         return nil
     }
 

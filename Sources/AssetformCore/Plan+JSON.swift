@@ -98,6 +98,9 @@ extension Plan {
                     .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)])
                 } ?? .null
             ),
+            // The same two at the top as well, for readers that look for them there (null without a lockfile).
+            ("lineage", origin.lockLineage.map(JSONValue.string) ?? .null),
+            ("serial", origin.lockLineage == nil ? .null : origin.lockSerial.map(JSONValue.int) ?? .null),
             (Self.actionsKey, actions), ("unchanged", .array(unchanged.map { .string($0.description) })),
             ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
         ]

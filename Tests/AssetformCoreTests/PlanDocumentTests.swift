@@ -69,6 +69,13 @@ struct PlanDocumentTests {
         #expect(read.warnings == Self.plan.warnings)
         for (a, b) in zip(read.steps, Self.plan.steps) { #expect(a == b) }
         #expect(read == Self.plan)
+        // The lockfile's lineage and serial, at the top and under `lock` alike; null without one.
+        #expect(document["lineage"]?.string == "lin" && document["serial"]?.int == 3)
+        #expect(document["lock"]?["lineage"]?.string == "lin" && document["lock"]?["serial"]?.int == 3)
+        let none = Plan.Origin(
+            provider: origin.provider, manifestSHA256: origin.manifestSHA256, lockLineage: nil, lockSerial: nil)
+        let bare = try #require(JSONValue.parse(Array(Self.plan.json(none).pretty.utf8)))
+        #expect(bare["lineage"] == .null && bare["serial"] == .null && bare["lock"] == .null)
     }
 
     @Test func aMalformedActionIsRefusedNamingIt() {

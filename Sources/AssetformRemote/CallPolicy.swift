@@ -42,6 +42,9 @@ public actor CallPolicy {
     private var busyClasses: Set<CallClass> = []
     private var turnWaiters: [CallClass: Deque<CheckedContinuation<Void, Never>>] = [:]
     public private(set) var counters = CallCounters()
+    /// The classes paced per minute (`N/min`), whose spacing counts from when a call is sent
+    /// (`sent(_:)`), after what a create does first (its intent's sync).
+    public nonisolated let pacedClasses: Set<CallClass>
 
     public init(
         limits: Limits, backoff: Backoff = Backoff(), budget: RetryBudget = RetryBudget(),
@@ -49,9 +52,11 @@ public actor CallPolicy {
         logger: Logger = Logger(label: "assetform.remote"),
         observer: (@Sendable (CallEvent) -> Void)? = nil
     ) {
-        schedule = RateSchedule(rates: [
+        let rates: [CallClass: Rate] = [
             .createAsset: limits.rates.createAsset, .write: limits.rates.write, .read: limits.rates.read,
-        ])
+        ]
+        schedule = RateSchedule(rates: rates)
+        pacedClasses = Set(rates.compactMap { c, rate in if case .perMinute = rate { c } else { nil } })
         concurrency = max(1, limits.concurrency)
         attempts = max(1, limits.attempts)
         self.backoff = backoff
@@ -135,6 +140,14 @@ public actor CallPolicy {
             try? await Task.sleep(for: delay)
             attempt += 1
         }
+    }
+
+    /// A call of a paced class (`pacedClasses`) is being sent now: the next one of its class
+    /// keeps its distance from this moment, not from when this one was let start. A create's
+    /// intent is synced in between, and a sync slower than the next one's would bring two
+    /// arrivals closer than a quota with no burst allows.
+    public func sent(_ c: CallClass) {
+        schedule.recordSend(c, at: now)
     }
 
     /// Stops starting calls (an interrupted run): calls in flight finish; every call or retry

@@ -48,6 +48,8 @@ public struct RemoteConnection: Sendable {
                 } catch {
                     return .failure(error)
                 }
+                // A paced class's next call keeps its distance from now, after the sync.
+                if policy.pacedClasses.contains(call.callClass) { await policy.sent(call.callClass) }
             }
             let started = ContinuousClock.now
             let reply = await transport.send(

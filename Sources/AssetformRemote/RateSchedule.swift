@@ -57,8 +57,9 @@ public struct RateSchedule: Sendable {
     /// Above this an unlimited class that recovers is unlimited again.
     static let unlimitedAgain = 10_000.0
     /// How much slower than its rate a per-minute class is paced: arrivals jitter by a few
-    /// milliseconds, and a no-burst quota refuses a call that arrives early.
-    static let pacingMargin = 1.025
+    /// milliseconds, and a no-burst quota refuses a call that arrives early. (The distance counts
+    /// from each call's send, after a create's sync: `recordSend`.)
+    static let pacingMargin = 1.02
     /// `auto` climbs fast back to this share of the rate it was last refused at, then slowly.
     static let fastUpTo = 0.9
 
@@ -115,6 +116,13 @@ public struct RateSchedule: Sendable {
             }
             classes[c]!.recentStarts.append(now)
         }
+    }
+
+    /// A call of a paced class was sent at `now`, after it started: the next keeps its distance
+    /// from here. (Other classes count their starts.)
+    public mutating func recordSend(_ c: CallClass, at now: Instant) {
+        guard classes[c]!.mode == .paced else { return }
+        classes[c]!.lastStart = max(classes[c]!.lastStart ?? now, now)
     }
 
     /// A call of class `c` succeeded: `auto` rises by its step over its rate.

@@ -115,6 +115,25 @@ struct RateScheduleTests {
         #expect(s.earliestStart(.createAsset, now: .seconds(5)) == .seconds(6))
     }
 
+    /// A paced call sent later than it started (a create's intent synced first) moves the next
+    /// one's earliest start along: arrivals keep the pace, whatever each sync took. Other
+    /// classes count their starts.
+    @Test func aPacedClassKeepsItsDistanceFromTheSend() {
+        var s = RateSchedule(rates: [.createAsset: .perMinute(600), .read: 10])
+        s.recordStart(.createAsset, at: .zero)
+        let gap = s.earliestStart(.createAsset, now: .zero)
+        #expect(gap > .milliseconds(100) && gap < .milliseconds(103), "\(gap)")
+        s.recordStart(.createAsset, at: .seconds(1))
+        s.recordSend(.createAsset, at: .seconds(1) + .milliseconds(7))
+        #expect(s.earliestStart(.createAsset, now: .seconds(1)) == .seconds(1) + .milliseconds(7) + gap)
+        s.recordSend(.createAsset, at: .seconds(1))  // never backwards
+        #expect(s.earliestStart(.createAsset, now: .seconds(1)) == .seconds(1) + .milliseconds(7) + gap)
+        s.recordStart(.read, at: .seconds(1))
+        let readNext = s.earliestStart(.read, now: .seconds(1))
+        s.recordSend(.read, at: .seconds(1) + .milliseconds(7))
+        #expect(s.earliestStart(.read, now: .seconds(1)) == readNext)
+    }
+
     @Test func autoRisesWhileCallsSucceedHalvesOnThrottlingAndNeverPassesItsCap() throws {
         var s = RateSchedule(rates: [.createAsset: .auto])
         #expect(s.classes[.createAsset]?.effective == Rates.autoCreateAsset.start)

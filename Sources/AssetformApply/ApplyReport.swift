@@ -29,12 +29,16 @@ public struct Problem: Sendable, Equatable, CustomStringConvertible {
     /// Whether trying again later may succeed: the service could not be reached, failed (5xx)
     /// or stayed throttled; or the action was not tried because another failed first.
     public var temporary: Bool
+    /// A create that may have been made after all (its outcome stayed unknown): the run may
+    /// have changed something.
+    public var outcomeUnknown: Bool
 
-    public init(address: Address, code: String?, message: String, temporary: Bool = false) {
+    public init(address: Address, code: String?, message: String, temporary: Bool = false, outcomeUnknown: Bool = false) {
         self.address = address
         self.code = code
         self.message = message
         self.temporary = temporary
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public var description: String { "\(address): " + (code.map { "\($0): " } ?? "") + message }
@@ -78,6 +82,8 @@ public struct ApplyReport: Sendable {
     /// Failed assets deleted (`--prune-failed`) that the manifest still declares: the next apply
     /// creates them again, so the run has not converged.
     public var toCreateAgain: [Address] = []
+    /// The assets this run deleted remotely (`--prune`, `--prune-failed`).
+    public var deletedAssets: [Address] = []
     /// Still Processing when apply stopped waiting.
     public var stillProcessing: [Address] = []
     /// Actions not started because the run stopped early.
@@ -103,6 +109,12 @@ public struct ApplyReport: Sendable {
     /// Whether any remote object or lockfile entry changed.
     public var changedAnything: Bool {
         created + replaced + recovered + updated + adopted + forgotten + moved + deleted > 0
+    }
+
+    /// Whether the run changed anything, or may have: a create sent again on 0-0, or one whose
+    /// outcome stayed unknown.
+    public var mayHaveChanged: Bool {
+        changedAnything || !possibleDuplicates.isEmpty || failed.contains(where: \.outcomeUnknown)
     }
 }
 

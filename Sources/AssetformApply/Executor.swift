@@ -167,7 +167,9 @@ public final class Executor: Sendable {
                 case .adopted: r.adopted += 1
                 case .updated: r.updated += 1
                 case .forgotten: r.forgotten += 1
-                case .deleted: r.deleted += 1
+                case .deleted:
+                    r.deleted += 1
+                    if !step.address.isGroup { r.deletedAssets.append(step.address) }
                 case .keptHolding(let n):
                     r.forgotten += 1
                     r.keptGroups.append(
@@ -188,8 +190,13 @@ public final class Executor: Sendable {
             if error.kind == .fatalForRun {
                 await halt(.fatal(error.description, temporary: error.isTemporary))
             }
+            // A create whose outcome stayed unknown may have been made: not "before any change".
+            let unknown = error.kind == .ambiguous
             fail(
-                step, Problem(address: step.address, code: error.code, message: error.description, temporary: error.isTemporary))
+                step,
+                Problem(
+                    address: step.address, code: error.code, message: error.description,
+                    temporary: error.isTemporary && !unknown, outcomeUnknown: unknown))
         } catch let skipped as Skipped {
             // Where its cause failed too, and is reported, whether trying again may succeed is the cause's.
             fail(step, Problem(address: step.address, code: nil, message: skipped.reason, temporary: skipped.consequence))
@@ -351,8 +358,27 @@ public final class Executor: Sendable {
                     throw error
                 }
                 if service.capabilities.canList {
-                    if let found = try await reconcile(at) { return (found, n, true) }
+                    let settled: Result<T?, RemoteError>
+                    do {
+                        settled = .success(try await reconcile(at))
+                    } catch {
+                        settled = .failure(error)
+                    }
+                    if case .failure(var unknown) = settled, unknown.kind != .fatalForRun {
+                        // The listing that would settle it failed: it may have been made (its
+                        // intent stays open, for the next run to settle).
+                        unknown.message = "its outcome is unknown (the listing to settle it failed: \(unknown.message))"
+                        unknown.kind = .ambiguous
+                        throw unknown
+                    }
+                    if let found = try settled.get() { return (found, n, true) }
                     try await ledger.abandon(n)  // the listing shows it was not made
+                    if round == rounds {
+                        // Not made, as the listing shows: a failure that may pass, not an unknown outcome.
+                        var known = error
+                        known.kind = .retryable
+                        throw known
+                    }
                 } else {
                     // 0-0 cannot list: send it again, and say it may be there twice.
                     try await ledger.abandon(n)

@@ -256,20 +256,18 @@ extension Assetform.ApplyCommand {
             var counted = Set<Address>()
             report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
             report.leftOut = leftOut
-            report.toCreateAgain = Self.toCreateAgain(plan, manifest: manifest, failed: report.failed)
+            report.toCreateAgain = Self.toCreateAgain(plan, manifest: manifest, deleted: report.deletedAssets)
             return report
         }
 
         /// The Failed assets this run deleted (`--prune-failed`) that the manifest still declares
         /// and this run does not create: the next apply creates them.
-        static func toCreateAgain(_ plan: Plan, manifest: Manifest, failed: [Problem]) -> [Address] {
-            let deleted = plan.steps.filter { $0.verb == .delete && !$0.address.isGroup }.map(\.address)
+        static func toCreateAgain(_ plan: Plan, manifest: Manifest, deleted: [Address]) -> [Address] {
             guard !deleted.isEmpty else { return [] }
-            let failedAt = Set(failed.map(\.address))
             let otherwise = Set(plan.steps.filter { $0.verb != .delete }.map(\.address))
             var declared = Set<Address>()
             for g in manifest.groups { for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) } }
-            return deleted.filter { declared.contains($0) && !otherwise.contains($0) && !failedAt.contains($0) }
+            return deleted.filter { declared.contains($0) && !otherwise.contains($0) }.sorted()
         }
 
         /// A journal left by an interrupted apply: its results go into the lockfile, and its

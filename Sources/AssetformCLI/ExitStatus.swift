@@ -54,15 +54,14 @@ extension ExitStatus {
     static func of(_ report: ApplyReport) -> ExitStatus {
         switch report.stopped {
         case .interrupted?: return .interrupted
-        case .fatal(_, let temporary)? where !report.changedAnything: return temporary ? .temporary : .error
+        case .fatal(_, let temporary)? where !report.mayHaveChanged: return temporary ? .temporary : .error
         case .fatal?: return .someFailed
         case nil: break
         }
         if !report.failed.isEmpty {
             // Nothing changed, and every failure may pass (the service unreachable, failing or
             // throttling when retrying was given up): the run can simply be tried again later.
-            let temporary =
-                !report.changedAnything && report.possibleDuplicates.isEmpty && report.failed.allSatisfy(\.temporary)
+            let temporary = !report.mayHaveChanged && report.failed.allSatisfy(\.temporary)
             return temporary ? .temporary : .someFailed
         }
         if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty || !report.leftOut.isEmpty

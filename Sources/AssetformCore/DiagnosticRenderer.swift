@@ -21,9 +21,9 @@ public struct DiagnosticRenderer: Sendable {
         }
         var out = "\(paint("\(file.path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(d.message, "1"))\n"
         if var line = file.line(mark.line) {
-            // A secret refused in the manifest is not shown again, nor the value of an unknown key
-            // that may hold one: only the key.
-            if d.problem.hidesValue, let colon = line.firstIndex(of: ":") {
+            // A secret refused in the manifest is not shown again, nor the value of any key on the
+            // line that may hold one, whatever the finding: only the first key.
+            if d.problem.hidesValue || ManifestKeys.lineMayHoldSecret(line), let colon = line.firstIndex(of: ":") {
                 line = String(line[...colon]) + " (value hidden)"
             }
             out += "  " + line + "\n"

@@ -50,7 +50,7 @@ extension ManifestDecoder {
                 if Self.isEnvironmentName(value) {
                     keyEnv = value
                 } else {
-                    error(.invalidEnvironmentName(value), at: entry.value.mark)
+                    error(.invalidEnvironmentName(field: "api_key_env"), at: entry.value.mark)
                     ok = false
                 }
             case "access_key_env", "secret_key_env":
@@ -62,7 +62,7 @@ extension ManifestDecoder {
                         secretKeyEnv = (value, entry.key.mark)
                     }
                 } else {
-                    error(.invalidEnvironmentName(value), at: entry.value.mark)
+                    error(.invalidEnvironmentName(field: key), at: entry.value.mark)
                     ok = false
                 }
             case "region":
@@ -89,8 +89,7 @@ extension ManifestDecoder {
             default:
                 // A secret by its name (`secret_key`, `access_key`, `token`), and not the name of
                 // an environment variable: refused, and its value never shown back.
-                let lowered = key.lowercased()
-                if Self.secretKeys.contains(lowered) || (ManifestKeys.mayHoldSecret(key) && !lowered.hasSuffix("_env")) {
+                if Self.secretKeys.contains(key.lowercased()) || ManifestKeys.mayHoldSecret(key) {
                     error(.secretInManifest(key: key), at: entry.key.mark)
                 } else {
                     unknown(entry.key, key, in: "provider", allowed: Self.providerKeys)

@@ -28,7 +28,9 @@ public enum ManifestProblem: Sendable, Hashable {
     case invalidDuration(field: String, found: String)
     case platformOnlyForZeroZero
     case keyNotForDialect(key: String, api: String, hint: String)
-    case invalidEnvironmentName(String)
+    /// `provider.<field>` is not an environment variable's name (its value, perhaps a key
+    /// written in its place, is not repeated).
+    case invalidEnvironmentName(field: String)
     case invalidMove(String)
     case duplicateMove(Address, end: String, first: Mark)
     case moveFromStillDeclared(Address)
@@ -49,7 +51,7 @@ public enum ManifestProblem: Sendable, Hashable {
     /// manifest, or an unknown key whose value may be one.
     public var hidesValue: Bool {
         switch self {
-        case .secretInManifest: true
+        case .secretInManifest, .invalidEnvironmentName: true
         case .unknownKey(let key, _, _): ManifestKeys.mayHoldSecret(key)
         default: false
         }
@@ -105,9 +107,9 @@ public enum ManifestProblem: Sendable, Hashable {
             return "\(field) must be a duration such as 500ms, 30s, 15m or 1h, not \"\(found)\""
         case .platformOnlyForZeroZero:
             return "provider.platform applies only to api \"0-0\""
-        case .invalidEnvironmentName(let name):
-            return "provider.api_key_env must name an environment variable (letters, digits and _, "
-                + "not starting with a digit), not \"\(name)\""
+        case .invalidEnvironmentName(let field):
+            return "provider.\(field) must name an environment variable (letters, digits and _, not starting with a "
+                + "digit) that holds the secret, not the secret itself; its value is not shown"
         case .invalidMove(let reason):
             return "moved: \(reason)"
         case .duplicateMove(let address, let end, let first):

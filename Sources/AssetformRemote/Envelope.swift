@@ -80,7 +80,7 @@ enum Envelope {
             var text = msg.isEmpty ? "no message" : msg
             if let consequence = ErrorTable.consequence(status: code, code: upstream) { text += "; " + consequence }
             var error = RemoteError(kind, call: call.name, status: reply.status, code: upstream ?? String(code), message: text)
-            honourRetryAfter(&error, reply)
+            honourRetryAfter(&error, reply, status: code)
             return .failure(error)
         }
         if !(200..<300).contains(reply.status) {
@@ -106,15 +106,18 @@ enum Envelope {
         error["code"]?.string ?? error["code"]?.int.map(String.init) ?? error["type"]?.string
     }
 
+    /// The error an answer carries, classified by its code and by `status` (the HTTP status,
+    /// unless the body gives one of its own); the error keeps the HTTP status it came with.
     private static func serviceError(
         code: String?, message: String?, reply: HTTPReply, call: RemoteCall, status: Int? = nil
     ) -> RemoteError {
         let status = status ?? reply.status
         let kind = RemoteError.classify(code: code, status: status, isCreate: call.isCreate)
-        var text = message ?? "the service answered HTTP \(status) without a message"
+        let answered = status == reply.status ? "HTTP \(status)" : "\(status) (in an HTTP \(reply.status) answer)"
+        var text = message ?? "the service answered \(answered) without a message"
         if let consequence = ErrorTable.consequence(status: status, code: code) { text += "; " + consequence }
-        var error = RemoteError(kind, call: call.name, status: status, code: code, message: text)
-        honourRetryAfter(&error, reply)
+        var error = RemoteError(kind, call: call.name, status: reply.status, code: code, message: text)
+        honourRetryAfter(&error, reply, status: status)
         return error
     }
 
@@ -133,10 +136,10 @@ enum Envelope {
     /// A throttled or failed (5xx) answer's `Retry-After`: the pause it asks for, within the
     /// cap; beyond the cap the run cannot wait it out, and stops (SPEC §6). A create that may
     /// have been made (`ambiguous`) stays what it is, to be reconciled, and waits the cap.
-    static func honourRetryAfter(_ error: inout RemoteError, _ reply: HTTPReply) {
+    static func honourRetryAfter(_ error: inout RemoteError, _ reply: HTTPReply, status: Int? = nil) {
         var throttled = false
         if case .throttled = error.kind { throttled = true }
-        let failed = (error.status ?? reply.status) >= 500 && (error.kind == .retryable || error.kind == .ambiguous)
+        let failed = (status ?? reply.status) >= 500 && (error.kind == .retryable || error.kind == .ambiguous)
         guard throttled || failed else { return }
         error.throttledAnswer = throttled
         switch RetryAfter.parse(reply.header("Retry-After"), now: RetryAfter.now()) {

@@ -157,6 +157,7 @@ public enum Refresh {
         var trackedIn: [String: Int] = [:]
         for g in lock?.groups.values ?? [:].values { trackedIn[g.id] = g.assets.count }
         let walks = walks(managed) { [trackedIn] in trackedIn[$0] ?? 0 }
+        let aside = Guarded<RemoteError?>(nil)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var next = 0
@@ -165,11 +166,13 @@ public enum Refresh {
                     let groupIDs = walks[next]
                     next += 1
                     group.addTask {
-                        try await service.eachAsset(groupIDs: groupIDs) { page in
-                            let untracked = tracked(page)
-                            guard !untracked.isEmpty else { return }
-                            listed.withLock { listed in
-                                for asset in untracked { listed[asset.groupID, default: []].append(asset) }
+                        try await unlessCancelled(aside) {
+                            try await service.eachAsset(groupIDs: groupIDs) { page in
+                                let untracked = tracked(page)
+                                guard !untracked.isEmpty else { return }
+                                listed.withLock { listed in
+                                    for asset in untracked { listed[asset.groupID, default: []].append(asset) }
+                                }
                             }
                         }
                     }
@@ -178,6 +181,7 @@ public enum Refresh {
                 // As a walk ends, the next starts; the first failure ends the others.
                 while try await group.next() != nil { start() }
             }
+            if let cancelled = aside.take(replacingWith: nil) { throw cancelled }
         } catch let error as RemoteError {
             throw error
         } catch {
@@ -237,29 +241,34 @@ public enum Refresh {
         }
         let found = Guarded(RemoteState())
         let next = Guarded(0)
+        let aside = Guarded<RemoteError?>(nil)
         do {
             try await withThrowingTaskGroup(of: Void.self) { [objects] group in
                 for _ in 0..<min(fetchers, objects.count) {
                     group.addTask {
-                        while let i = next.withLock({ n -> Int? in
-                            guard n < objects.count else { return nil }
-                            n += 1
-                            return n - 1
-                        }) {
-                            switch objects[i] {
-                            case .group(let id):
-                                let g = try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) }
-                                found.withLock { state in
-                                    if let g { state.groups[id] = g } else { state.missing.insert(id) }
-                                }
-                            case .asset(let id, let address):
-                                let a = try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) }
-                                let kept = a.map { keep($0, address) } ?? false
-                                found.withLock { state in
-                                    if let a {
-                                        if kept { state.assets[id] = a }
-                                    } else {
-                                        state.missing.insert(id)
+                        try await unlessCancelled(aside) {
+                            while let i = next.withLock({ n -> Int? in
+                                guard n < objects.count else { return nil }
+                                n += 1
+                                return n - 1
+                            }) {
+                                switch objects[i] {
+                                case .group(let id):
+                                    let g = try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id)
+                                    }
+                                    found.withLock { state in
+                                        if let g { state.groups[id] = g } else { state.missing.insert(id) }
+                                    }
+                                case .asset(let id, let address):
+                                    let a = try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id)
+                                    }
+                                    let kept = a.map { keep($0, address) } ?? false
+                                    found.withLock { state in
+                                        if let a {
+                                            if kept { state.assets[id] = a }
+                                        } else {
+                                            state.missing.insert(id)
+                                        }
                                     }
                                 }
                             }
@@ -268,12 +277,25 @@ public enum Refresh {
                 }
                 try await group.waitForAll()
             }
+            if let cancelled = aside.take(replacingWith: nil) { throw cancelled }
         } catch let error as RemoteError {
             throw error
         } catch {
             throw RemoteError(.cancelled, call: "refresh", message: "\(error)")
         }
         return found.take(replacingWith: RemoteState())
+    }
+
+    /// Runs one of several tasks at once. A call it could not start because the run stopped (a
+    /// sibling's failure stopped the call policy) is put `aside` instead of thrown, so that the
+    /// failure that stopped the run is the one the group throws; the first one put aside is
+    /// thrown when nothing else was (an interrupt).
+    private static func unlessCancelled(_ aside: Guarded<RemoteError?>, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as RemoteError where error.kind == .cancelled {
+            aside.withLock { $0 = $0 ?? error }
+        }
     }
 
     private static func notFoundAsNil<T: Sendable>(_ body: () async throws(RemoteError) -> T) async throws(RemoteError) -> T? {

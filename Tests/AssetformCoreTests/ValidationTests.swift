@@ -75,7 +75,7 @@ struct ValidationTests {
                         field: "provider.base_url",
                         reason: "must use https (http is allowed only for this machine, such as a local emulator)")
                 ),
-                ("3️⃣", .error, .invalidEnvironmentName("1KEY")),
+                ("3️⃣", .error, .invalidEnvironmentName(field: "api_key_env")),
                 ("4️⃣", .error, .secretInManifest(key: "api_key")),
                 ("5️⃣", .error, .unknownKey("projekt_name", in: "provider", suggestion: "project_name")),
             ])
@@ -108,6 +108,30 @@ struct ValidationTests {
         let refused = loaded.diagnostics.filter { if case .secretInManifest = $0.problem { true } else { false } }
         #expect(refused.count == 3, "\(loaded.diagnostics.map(describe))")
         #expect(rendered.contains("secret_key: (value hidden)") && rendered.contains("auth_token: (value hidden)"))
+
+        // On a line of flow style, under any finding of that line; and a secret written where the
+        // name of its variable goes.
+        let flow = """
+            version: 1
+            provider: {api: seedancee, secretKey: sk-live-flow-0001, api_key_env: sk-live-env-0002}
+            groups:
+              g:
+                assets:
+                  a: {url: https://c.example.com/a.png, token: sk-live-flow-0003, type: imagee}
+            """
+        let flowLoaded = loadBothWays(flow)
+        let flowRendered = DiagnosticRenderer(color: false).render(
+            flowLoaded.diagnostics, in: SourceFile(path: "f.yaml", bytes: Array(flow.utf8)))
+        for secret in ["sk-live-flow-0001", "sk-live-env-0002", "sk-live-flow-0003"] {
+            #expect(!flowRendered.contains(secret), "\(flowRendered)")
+            #expect(!flowLoaded.diagnostics.contains { $0.message.contains(secret) })
+        }
+        #expect(flowLoaded.diagnostics.contains { $0.problem == .invalidEnvironmentName(field: "api_key_env") })
+        // Words, not letters: `author` is an unknown key (with its value shown), not a secret.
+        #expect(ManifestKeys.mayHoldSecret("secret_key") && ManifestKeys.mayHoldSecret("accessKeyID"))
+        #expect(ManifestKeys.mayHoldSecret("Password") && ManifestKeys.mayHoldSecret("auth-token"))
+        #expect(!ManifestKeys.mayHoldSecret("author") && !ManifestKeys.mayHoldSecret("keyring"))
+        #expect(!ManifestKeys.mayHoldSecret("api_key_env") && !ManifestKeys.mayHoldSecret("apiKeyEnvName"))
     }
 
     @Test func apiIsRequired() {

@@ -183,18 +183,37 @@ struct HostileServiceTests {
         if t.count >= 2 { #expect(t[1] - t[0] >= .milliseconds(1900), "the retry came \(t[1] - t[0]) after the 503") }
     }
 
-    /// An apply that met only throttling, changing nothing: temporary (75), not "some failed" (3).
-    @Test func anApplyThatStayedThrottledChangingNothingIsTemporary() async throws {
+    /// An apply whose group create met only throttling, or a failing service (each 5xx create
+    /// found not made by listing), changing nothing: temporary (75), not "some failed" (3).
+    @Test(arguments: zip([429, 503], ["AccountFlowLimitExceeded", "InternalError"]))
+    func anApplyThatMetOnlyFailuresThatPassIsTemporary(status: Int, code: String) async throws {
         let world = try World(
             HostileServer { request in
                 request.action == "CreateAssetGroup"
-                    ? HostileServer.error(429, code: "AccountFlowLimitExceeded", message: "slow down")
-                    : HostileServiceTests.emptyPage
+                    ? HostileServer.error(status, code: code, message: "later") : HostileServiceTests.emptyPage
             })
         let out = try await world.run(["apply", world.manifest, "--auto-approve"])
         #expect(out.status == 75, "temporary (SPEC §4): \(out.all)")
-        #expect(out.stdout.contains("AccountFlowLimitExceeded"), "\(out.stdout)")
+        #expect(out.stdout.contains(code), "\(out.stdout)")
         #expect(!world.server.requests.contains { $0.action == "CreateAsset" }, "its asset waits for its group")
+        #expect(world.server.requests.filter { $0.action == "CreateAssetGroup" }.count == 2, "limits.attempts 2")
+    }
+
+    /// A create whose outcome stays unknown (the connection dropped, and the listing that would
+    /// settle it keeps failing) may have changed something: not temporary, though every failure
+    /// was of a kind that passes.
+    @Test func aCreateOfUnknownOutcomeIsNotTemporary() async throws {
+        let listed = Atomic<Int>(0)
+        let unknown = try World(
+            HostileServer { request in
+                if request.action == "CreateAssetGroup" { return [.stall(limit: .seconds(5))] }
+                // The refresh's listing answers; the reconciliation's fails.
+                return listed.add(1, ordering: .relaxed).newValue == 1
+                    ? HostileServiceTests.emptyPage : HostileServer.error(503, code: "InternalError", message: "later")
+            })
+        let unsure = try await unknown.run(["apply", unknown.manifest, "--auto-approve"])
+        #expect(unsure.status == 3, "\(unsure.all)")
+        #expect(unsure.stdout.contains("its outcome is unknown"), "\(unsure.stdout)")
     }
 
     // MARK: - 3. Paging ends

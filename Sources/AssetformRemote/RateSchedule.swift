@@ -60,6 +60,8 @@ public struct RateSchedule: Sendable {
     /// milliseconds, and a no-burst quota refuses a call that arrives early. (The distance counts
     /// from each call's send, after a create's sync: `recordSend`.)
     static let pacingMargin = 1.02
+    /// How much slower a paced class goes after each refusal (at most one a second).
+    static let pacingStep = 1.03
     /// `auto` climbs fast back to this share of the rate it was last refused at, then slowly.
     static let fastUpTo = 0.9
 
@@ -143,13 +145,18 @@ public struct RateSchedule: Sendable {
         classes[c]!.pausedUntil = max(classes[c]!.pausedUntil, until)
     }
 
-    /// A throttled answer: pause the class for `retryAfter` if given, and lower its rate (a
-    /// paced class keeps its pace: it is already as slow as its quota).
+    /// A throttled answer: pause the class for `retryAfter` if given, and lower its rate: halve
+    /// it; or, for a paced class (already as slow as its quota, and refused because arrivals
+    /// jitter more than its margin), pace it `pacingStep` slower for the rest of the run.
     public mutating func recordThrottle(_ c: CallClass, at now: Instant, retryAfter: Duration?) {
         var s = classes[c]!
         if let retryAfter { s.pausedUntil = max(s.pausedUntil, now + retryAfter) }
         // Many calls in flight are throttled together: one decrease per second, not one each.
-        if s.mode != .paced, s.lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true {
+        let mayDecrease = s.lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true
+        if s.mode == .paced, mayDecrease, let rate = s.effective {
+            s.effective = max(floor, rate / Self.pacingStep)
+            s.lastDecrease = now
+        } else if s.mode != .paced, mayDecrease {
             let current = s.effective ?? max(1, Double(s.recentStarts.filter { $0 > now - .seconds(1) }.count))
             if s.mode == .auto {
                 // Where the service refused: what it accepted over the last two seconds, unless

@@ -98,7 +98,7 @@ struct RateScheduleTests {
         #expect(times == [.milliseconds(100), .milliseconds(600), .milliseconds(1100)])
     }
 
-    @Test func aPerMinuteRateIsPacedEvenlyWithNoBurstAndNoCredit() {
+    @Test func aPerMinuteRateIsPacedEvenlyWithNoBurstAndNoCredit() throws {
         var s = RateSchedule(rates: [.createAsset: .perMinute(600)])
         // 600/min is 10/s: a little more than 100 ms apart, from the first call on (no burst).
         let times = starts(&s, .createAsset, count: 4, from: .seconds(1))
@@ -108,10 +108,13 @@ struct RateScheduleTests {
         // A late start is counted when it happened: the next is a whole gap after it.
         s.recordStart(.createAsset, at: times[3] + gap + .milliseconds(40))
         #expect(s.earliestStart(.createAsset, now: .zero) == times[3] + gap + .milliseconds(40) + gap)
-        // Throttled, it keeps its pace (it is as slow as its quota already), honouring Retry-After.
-        let before = s.classes[.createAsset]?.effective
+        // Throttled (arrivals jittered past its margin), it honours Retry-After and goes 3 % slower
+        // from then on, once a second at most: not halved, since it is as slow as its quota already.
+        let before = try #require(s.classes[.createAsset]?.effective)
         s.recordThrottle(.createAsset, at: .seconds(5), retryAfter: .seconds(1))
-        #expect(s.classes[.createAsset]?.effective == before)
+        #expect(s.classes[.createAsset]?.effective == before / 1.03)
+        s.recordThrottle(.createAsset, at: .seconds(5) + .milliseconds(500), retryAfter: nil)
+        #expect(s.classes[.createAsset]?.effective == before / 1.03, "once a second at most")
         #expect(s.earliestStart(.createAsset, now: .seconds(5)) == .seconds(6))
     }
 

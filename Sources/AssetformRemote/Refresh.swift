@@ -242,6 +242,25 @@ public enum Refresh {
         let found = Guarded(RemoteState())
         let next = Guarded(0)
         let aside = Guarded<RemoteError?>(nil)
+        @Sendable func fetch(_ object: Object) async throws(RemoteError) {
+            switch object {
+            case .group(let id):
+                let g = try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id) }
+                found.withLock { state in
+                    if let g { state.groups[id] = g } else { state.missing.insert(id) }
+                }
+            case .asset(let id, let address):
+                let a = try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id) }
+                let kept = a.map { keep($0, address) } ?? false
+                found.withLock { state in
+                    if let a {
+                        if kept { state.assets[id] = a }
+                    } else {
+                        state.missing.insert(id)
+                    }
+                }
+            }
+        }
         do {
             try await withThrowingTaskGroup(of: Void.self) { [objects] group in
                 for _ in 0..<min(fetchers, objects.count) {
@@ -252,25 +271,7 @@ public enum Refresh {
                                 n += 1
                                 return n - 1
                             }) {
-                                switch objects[i] {
-                                case .group(let id):
-                                    let g = try await notFoundAsNil { () throws(RemoteError) in try await service.getGroup(id: id)
-                                    }
-                                    found.withLock { state in
-                                        if let g { state.groups[id] = g } else { state.missing.insert(id) }
-                                    }
-                                case .asset(let id, let address):
-                                    let a = try await notFoundAsNil { () throws(RemoteError) in try await service.getAsset(id: id)
-                                    }
-                                    let kept = a.map { keep($0, address) } ?? false
-                                    found.withLock { state in
-                                        if let a {
-                                            if kept { state.assets[id] = a }
-                                        } else {
-                                            state.missing.insert(id)
-                                        }
-                                    }
-                                }
+                                try await fetch(objects[i])
                             }
                         }
                     }

@@ -321,76 +321,6 @@ public final class Executor: Sendable {
         return .created(id: asset.id, status: asset.status, recovered: recovered)
     }
 
-    /// A billed, non-idempotent create: its intent is journaled (durably) just before the
-    /// request is sent; a definite failure abandons the intent; an unknown outcome is reconciled
-    /// by listing where the dialect can (and the object adopted if found), and only then sent
-    /// again. On 0-0, which cannot list, it is sent again and reported as a possible duplicate.
-    private func create<T: Sendable>(
-        _ step: Plan.Step, intent: @escaping @Sendable (Int, Double) -> JournalRecord.Intent,
-        send: (@escaping CreateHook) async throws(RemoteError) -> T, reconcile: (Double) async throws(RemoteError) -> T?
-    ) async throws -> (T, Int, Bool) {
-        // Each round is one try of the create (as `limits.attempts` counts them).
-        let rounds = max(1, options.attempts)
-        for round in 1...rounds {
-            let seq = IntentSlot()
-            let ledger = self.ledger
-            let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
-                guard seq.value == nil else { return }
-                let at = UTCDate.now()
-                switch await ledger.intent({ intent($0, at) }) {
-                case .success(let n): seq.value = (n, at)
-                case .failure(let f):
-                    // Not sent, and not the service's doing: the journal's failure is what is reported.
-                    seq.failure = f
-                    throw RemoteError(.cancelled, call: "journal", message: "not sent: its intent could not be journaled")
-                }
-            }
-            do {
-                let value = try await send(hook)
-                guard let (n, _) = seq.value else { throw internalError(step) }
-                return (value, n, false)
-            } catch let error as RemoteError {
-                if let failure = seq.failure { throw failure }
-                guard let (n, at) = seq.value else { throw error }
-                guard error.kind == .ambiguous else {
-                    // It was refused, or never sent: nothing was made.
-                    try await ledger.abandon(n)
-                    throw error
-                }
-                if service.capabilities.canList {
-                    let settled: Result<T?, RemoteError>
-                    do {
-                        settled = .success(try await reconcile(at))
-                    } catch {
-                        settled = .failure(error)
-                    }
-                    if case .failure(var unknown) = settled, unknown.kind != .fatalForRun {
-                        // The listing that would settle it failed: it may have been made (its
-                        // intent stays open, for the next run to settle).
-                        unknown.message = "its outcome is unknown (the listing to settle it failed: \(unknown.message))"
-                        unknown.kind = .ambiguous
-                        throw unknown
-                    }
-                    if let found = try settled.get() { return (found, n, true) }
-                    try await ledger.abandon(n)  // the listing shows it was not made
-                    if round == rounds {
-                        // Not made, as the listing shows: a failure that may pass, not an unknown outcome.
-                        var known = error
-                        known.kind = .retryable
-                        throw known
-                    }
-                } else {
-                    // 0-0 cannot list: send it again, and say it may be there twice.
-                    try await ledger.abandon(n)
-                    tally.withLock { $0.possibleDuplicates.append(step.address) }
-                    events(.possibleDuplicate(address: step.address))
-                }
-                if round == rounds { throw error }
-            }
-        }
-        throw internalError(step)
-    }
-
     /// An action that is not done (no call was made): another failed first (`consequence`: its
     /// cause is reported too), or it cannot be.
     struct Skipped: Error {
@@ -411,20 +341,6 @@ public final class Executor: Sendable {
         }
 
         var taken: Int { next.withLock { $0 } }
-    }
-
-    /// The journaled intent of one round of a create, once there is one; or why it could not be
-    /// journaled.
-    private final class IntentSlot: Sendable {
-        private let slot = Mutex<((Int, Double)?, ApplyError?)>((nil, nil))
-        var value: (Int, Double)? {
-            get { slot.withLock { $0.0 } }
-            set { slot.withLock { $0.0 = newValue } }
-        }
-        var failure: ApplyError? {
-            get { slot.withLock { $0.1 } }
-            set { slot.withLock { $0.1 = newValue } }
-        }
     }
 
     /// The remote id of the group at `key`, for its assets' steps. Those run once every group

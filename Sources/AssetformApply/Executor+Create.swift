@@ -42,20 +42,19 @@ extension Executor {
                     throw error
                 }
                 if service.capabilities.canList {
-                    let settled: Result<T?, RemoteError>
+                    let found: T?
                     do {
-                        settled = .success(try await reconcile(at))
+                        found = try await reconcile(at)
                     } catch {
-                        settled = .failure(error)
-                    }
-                    if case .failure(var unknown) = settled, unknown.kind != .fatalForRun {
+                        guard error.kind != .fatalForRun else { throw error }
                         // The listing that would settle it failed: it may have been made (its
                         // intent stays open, for the next run to settle).
-                        unknown.message = "its outcome is unknown (the listing to settle it failed: \(unknown.message))"
+                        var unknown = error
+                        unknown.message = "its outcome is unknown (the listing to settle it failed: \(error.message))"
                         unknown.kind = .ambiguous
                         throw unknown
                     }
-                    if let found = try settled.get() { return (found, n, true) }
+                    if let found { return (found, n, true) }
                     try await ledger.abandon(n)  // the listing shows it was not made
                     if round == rounds {
                         // Not made, as the listing shows: a failure that may pass, not an unknown outcome.

@@ -28,28 +28,11 @@ public enum Redaction {
     public static func register(secret: String) {
         guard secret.count >= shortestSecret else { return }
         // Also as a URL or a form carries it (`/`, `+`, `=` percent-encoded): a service may echo it so.
-        let encoded = percentEncoded(secret)
+        let encoded = RequestSigner.encode(secret)
         needles.withLock { needles in
             needles.add(secret)
             if encoded != secret { needles.add(encoded) }
         }
-    }
-
-    /// `text` with every byte but RFC 3986's unreserved ones (letters, digits, `-._~`) as `%XX`.
-    static func percentEncoded(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for b in text.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `text` without any secret, bearer credential or URL query.

@@ -47,6 +47,9 @@ public struct Problem: Sendable, Equatable, CustomStringConvertible {
 /// What apply reports as it goes.
 public enum ApplyEvent: Sendable {
     case started(Plan.Step)
+    /// Started, then stopped before its call was sent (the run was interrupted or stopped
+    /// early): nothing was billed, and the next apply does it.
+    case notSent(Plan.Step)
     case completed(Plan.Step, Outcome)
     case failed(Plan.Step?, Problem)
     /// A Processing asset became Active or Failed.

@@ -185,6 +185,7 @@ public final class Executor: Sendable {
         } catch let error as RemoteError {
             if error.kind == .cancelled {
                 tally.withLock { $0.notStarted += 1 }
+                events(.notSent(step))
                 return
             }
             if error.kind == .fatalForRun {

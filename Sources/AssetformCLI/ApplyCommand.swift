@@ -120,7 +120,10 @@ extension Assetform {
                 }
                 guard let report else { return .ok }
                 output.summary(report, elapsed: ContinuousClock.now - began)
-                return ExitStatus.of(report)
+                let status = ExitStatus.of(report)
+                // Ended failing: with --json, the one error object too (SPEC §4), after the summary.
+                if let failure = JSONError.of(report, status: status) { terminal.printJSON(failure) }
+                return status
             }
             if code != .ok { throw code.exitCode }
         }

@@ -116,6 +116,16 @@ final class ApplyOutput: Sendable {
         switch event {
         case .started(let step):
             if mode == .json { emit([("event", .string("started"))] + fields(step)) }
+        case .notSent(let step):
+            // Its `started` gets an end (a pipeline pairs them), in the events' own vocabulary;
+            // it is counted with those not started, not with the failures.
+            if mode == .json {
+                emit(
+                    [("event", .string("failed"))] + fields(step) + [
+                        ("code", .null), ("not_sent", .bool(true)),
+                        ("message", .string("not sent: the run stopped before its call; nothing was billed")),
+                    ])
+            }
         case .completed(let step, let outcome):
             if outcome != .waiting { finished(failed: false) }
             switch mode {

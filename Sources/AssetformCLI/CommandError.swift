@@ -90,7 +90,7 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sameShellName(let a, let b, let name):
             "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"
         case .tooManyCreates(let n, let max):
-            "the plan makes \(n) billed creates, more than --max-creates \(max); nothing was changed"
+            "the plan makes \(n) billed create\(n == 1 ? "" : "s"), more than --max-creates \(max); nothing was changed"
         case .adoptionRefused(let adoptions, let manifest):
             "--no-adopt: the plan would adopt remote objects this lockfile did not create: "
                 + adoptions.map { "\($0.address) (\($0.id))" }.joined(separator: ", ")
@@ -118,7 +118,9 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             "the plan deletes \(n) object\(n == 1 ? "" : "s"), more than --max-deletes \(max); nothing was changed"
         case .cannotDelete(let api, let flag):
             "\(flag) deletes remote objects, and the \(api) API has no delete call (only volcengine and byteplus do); "
-                + "without it, what leaves the manifest is forgotten (the remote object stays)"
+                + (flag == "--prune-failed"
+                    ? "without it, a Failed asset stays where it is (--retry-failed registers a declared one again)"
+                    : "without it, what leaves the manifest is forgotten (the remote object stays)")
         case .sourceChecksFailed(let n, let manifest, _):
             "\(n) source\(n == 1 ? "" : "s") of \(manifest) failed \(n == 1 ? "its" : "their") check (above); nothing was "
                 + "created. Fix the URL\(n == 1 ? "" : "s"), or give --skip-failed-checks to leave "

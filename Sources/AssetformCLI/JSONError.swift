@@ -24,6 +24,33 @@ struct JSONError {
         return .object([("error", .object(fields))])
     }
 
+    /// The error object of an apply that ran and ended failing (some actions failed, it stopped
+    /// early, or it was interrupted): nil when it did not fail (converged, or only not yet).
+    static func of(_ report: ApplyReport, status: ExitStatus) -> JSONError? {
+        let failed = report.failed.count
+        let count = "\(failed) action\(failed == 1 ? "" : "s") failed"
+        switch (report.stopped, status) {
+        case (.interrupted?, _):
+            return JSONError(
+                kind: "interrupted",
+                message: "interrupted; everything completed is recorded"
+                    + (report.notStarted > 0 ? " (\(report.notStarted) not started)" : ""), status: status)
+        case (.fatal(let why, let temporary)?, _):
+            return JSONError(
+                kind: temporary ? "temporary" : "remote",
+                message: "apply stopped early: \(why)"
+                    + (failed > 0 ? "; \(count)" : ""), status: status)
+        case (nil, .someFailed), (nil, .temporary):
+            let first = report.failed.first
+            return JSONError(
+                kind: status == .temporary ? "temporary" : "actions_failed",
+                message: count + (first.map { " (the first: \($0.description))" } ?? ""),
+                address: first?.address.description, status: status)
+        default:
+            return nil
+        }
+    }
+
     /// What each layer's error is, in one word a pipeline can switch on.
     static func of(_ error: any Error, message: String, status: ExitStatus) -> JSONError {
         var e = JSONError(kind: "internal", message: message, status: status)

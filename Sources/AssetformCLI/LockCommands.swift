@@ -151,6 +151,25 @@ extension Assetform {
                         "Forgot group \(address) (\(group.id.visible)) and its \(group.assets.count) assets; they stay remotely.")
                 }
                 try session.save(lock)
+                warnIfStillDeclared(address, session: session, terminal: terminal)
+            }
+        }
+
+        /// Forgetting what the manifest still declares makes the next plan create it: where the
+        /// dialect cannot list, that is a billed duplicate of the object that stays remotely.
+        private func warnIfStillDeclared(_ address: Address, session: Session, terminal: Terminal) {
+            guard let group = session.manifest.groups.first(where: { $0.key == address.group }),
+                address.asset.map({ key in group.assets.contains { $0.key == key } }) ?? true
+            else { return }
+            if Capabilities.of(session.manifest.provider.api).canList {
+                terminal.warn(
+                    "the manifest still declares \(address): the next plan adopts the remote object by its name, "
+                        + "if it still has that name")
+            } else {
+                terminal.warn(
+                    "the manifest still declares \(address), and the \(session.manifest.provider.api.rawValue) API cannot "
+                        + "list: the next apply registers it again (billed), a duplicate of the object that stays "
+                        + "remotely. Remove it from the manifest, or `assetform import` it back")
             }
         }
     }

@@ -42,7 +42,7 @@ extension Assetform {
                 let statuses = drift.filter { if case .status = $0 { true } else { false } }.count
                 let gone = drift.filter { if case .gone = $0 { true } else { false } }.count
                 terminal.info(
-                    "Refreshed \(groupCount) groups and \(assetCount) assets in \(calls) call\(calls == 1 ? "" : "s"): "
+                    "Refreshed \(groupCount) group\(groupCount == 1 ? "" : "s") and \(assetCount) asset\(assetCount == 1 ? "" : "s") in \(calls) call\(calls == 1 ? "" : "s"): "
                         + "\(statuses) status\(statuses == 1 ? "" : "es") updated, \(gone) gone, \(drift.count - statuses - gone) changed remotely."
                         + (changed ? " Wrote \(session.lockPath)." : ""))
             }

@@ -165,6 +165,12 @@ struct Session {
     /// For a command that only reads: says that an interrupted apply's journal was counted.
     func noteJournal() {
         guard let journal else { return }
+        if let holder = ExclusiveLock.currentHolder(path: Self.exclusiveLockPath(lockPath)) {
+            // Not left behind: an apply is writing it now.
+            terminal.warn(
+                "an apply is under way (\(holder)): the \(journal.records) records of its journal so far are counted")
+            return
+        }
         terminal.warn(
             "\(journalPath) (left by an interrupted apply) was replayed: \(journal.records) records"
                 + (journal.openIntents.isEmpty

@@ -83,10 +83,10 @@ struct Terminal: Sendable {
     }
 
     /// With `--json`, the error object on stdout (its text made visible, as on stderr).
-    private func printJSON(_ error: JSONError) {
+    func printJSON(_ error: JSONError) {
         guard json else { return }
         var e = error
-        e.message = e.message.visible
+        e.message = e.message.visibleLines
         print(e.json.encoded)
         flushOutput()
     }
@@ -99,8 +99,7 @@ struct Terminal: Sendable {
         _ error: any Error, _ message: String, isBug: Bool, positioned: Bool = false, status: ExitStatus = .error
     ) -> ExitCode {
         printJSON(JSONError.of(error, message: message, status: status))
-        let text = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
-            .joined(separator: "\n")
+        let text = message.visibleLines
         let shown = positioned && text.contains(": error: ") ? text : paintError("error:") + " " + text
         printError(
             isBug && !text.contains("this is a bug")

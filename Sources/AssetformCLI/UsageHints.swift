@@ -46,7 +46,7 @@ extension Assetform {
             var stream = StandardError()
             print(message, to: &stream)
             if json {
-                print(JSONError(kind: "usage", message: message.visible, status: .usage).json.encoded)
+                print(JSONError(kind: "usage", message: message.visibleLines, status: .usage).json.encoded)
                 flushOutput()
             }
             Glibc.exit(ExitStatus.usage.rawValue)

@@ -61,4 +61,8 @@ public enum VisibleText {
 extension String {
     /// This text with its control characters escaped visibly (`VisibleText.escape`).
     public var visible: String { VisibleText.escape(self) }
+    /// `visible`, line by line: its own line breaks kept (a message of several lines).
+    public var visibleLines: String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }.joined(separator: "\n")
+    }
 }

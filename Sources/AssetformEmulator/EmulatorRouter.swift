@@ -13,17 +13,21 @@ enum EmulatorRouter {
 
         router.post("/v1/seedance/asset/:action") { request, context in
             guard let key = apiKey(request, configuration) else { return respond(EmulatorResponse.unauthorized, context) }
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
             let action = context.parameters.get("action") ?? ""
-            return respond(await seedance.handle(action: action, body: Array(body.readableBytesView), key: key), context)
+            guard let body = await collect(request, context) else {
+                return respond(seedance.refuse(action: action, .tooLarge(context.maxUploadSize), key: key), context)
+            }
+            return respond(await seedance.handle(action: action, body: body, key: key), context)
         }
         func zeroZeroRoute(_ call: ZeroZeroAPI.Call) -> @Sendable (Request, EmulatorContext) async throws -> Response {
             { request, context in
                 guard let key = apiKey(request, configuration) else { return respond(ZeroZeroAPI.unauthorized, context) }
-                let body = try await request.body.collect(upTo: context.maxUploadSize)
+                guard let body = await collect(request, context) else {
+                    return respond(zeroZero.refuse(.tooLarge(context.maxUploadSize)), context)
+                }
                 let response = await zeroZero.handle(
                     call, id: context.parameters.get("id"), platform: request.uri.queryParameters.get("platform"),
-                    body: Array(body.readableBytesView), key: key)
+                    body: body, key: key)
                 return respond(response, context)
             }
         }
@@ -34,8 +38,12 @@ enum EmulatorRouter {
 
         // The upstream's own dialect: `POST /?Action=…&Version=…`, signed (API.md §5).
         router.post("/") { request, context in
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            return respond(await native.handle(incoming(request, body: Array(body.readableBytesView))), context)
+            guard let body = await collect(request, context) else {
+                let action = request.uri.queryParameters.get("Action").map { String($0) } ?? ""
+                return respond(
+                    SeedanceAPI.upstreamError(action, region: "cn-beijing", .tooLarge(context.maxUploadSize)), context)
+            }
+            return respond(await native.handle(incoming(request, body: body)), context)
         }
 
         router.get("/_emulator/stats") { _, context in
@@ -46,6 +54,13 @@ enum EmulatorRouter {
             return respond(EmulatorResponse(status: 200, body: .object([("reset", .bool(true))])), context)
         }
         return router
+    }
+
+    /// The request's body, or nil when it is larger than the emulator takes (or did not arrive):
+    /// an oversized body gets its dialect's error, not an empty answer.
+    static func collect(_ request: Request, _ context: EmulatorContext) async -> [UInt8]? {
+        guard let buffer = try? await request.body.collect(upTo: context.maxUploadSize) else { return nil }
+        return Array(buffer.readableBytesView)
     }
 
     /// The bearer key, or nil when it is missing, malformed, or not among the allowed keys.

@@ -48,6 +48,13 @@ actor EmulatorState {
         self.configuration = configuration
         random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
         tenants = persisted?.tenants ?? [:]
+        billed = persisted?.billed ?? [:]
+        // What a restart must not forget: the assets still Processing hold their places.
+        let now = Self.now()
+        for (tk, tenant) in tenants {
+            let ready = tenant.assets.values.map(\.readyTime).filter { $0 > now }.sorted()
+            if !ready.isEmpty { processing[tk] = Deque(ready) }
+        }
     }
 
     static func now() -> Double { UTCDate.now() }
@@ -190,9 +197,12 @@ actor EmulatorState {
             throw APIError(
                 status: 402, code: "InsufficientBalance", message: "the account's balance is exhausted; top up to continue")
         }
+        // A group that is not there is the answer whatever else holds (the window refuses only
+        // what could be made).
+        _ = try group(dialect, key: key, id: groupID, project: dialect == .zeroZero ? nil : project)
         var window = processing[tk] ?? []
         while let first = window.first, first <= now { window.removeFirst() }
-        if let limit = configuration.processingLimit, window.count >= limit {
+        if let limit = configuration.processingLimit, window.count >= limit, let first = window.first {
             processing[tk] = window
             // A throttle as the client sees it, and counted so: a client that respects the
             // window is never refused.
@@ -200,7 +210,8 @@ actor EmulatorState {
             stats.processingRefused[dialect, default: 0] += 1
             throw APIError(
                 status: 429, code: "AccountFlowLimitExceeded",
-                message: "\(window.count) assets are Processing, the most the account may have at once; retry later")
+                message: "\(window.count) assets are Processing, the most the account may have at once; retry later",
+                retryAfter: max(1, Int((first - now).rounded(.up))))
         }
         let asset = try withTenant(dialect, key) { (tenant) throws(APIError) -> AssetRecord in
             guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
@@ -473,14 +484,17 @@ actor EmulatorState {
     func takeSnapshot() -> PersistedState? {
         guard dirty else { return nil }
         dirty = false
-        return PersistedState(tenants: tenants)
+        return PersistedState(tenants: tenants, billed: billed)
     }
 }
 
-/// What `--state FILE` holds: objects per dialect and key digest; counters are not kept.
+/// What `--state FILE` holds: objects per dialect and key digest, and the billed creates per key
+/// digest (a balance survives a restart); the other counters are not kept.
 struct PersistedState: Codable, Sendable {
     var format = 1
     var tenants: [String: Tenant]
+    /// Absent in files written before it was kept.
+    var billed: [String: Int]?
 }
 
 enum URLPattern {

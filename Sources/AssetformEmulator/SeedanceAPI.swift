@@ -77,6 +77,11 @@ struct SeedanceAPI: Sendable {
         await handle(action: action, body: body, caller: Caller(dialect: .seedance, key: key))
     }
 
+    /// The seedance route's answer to a request refused before it is read.
+    func refuse(action: String, _ e: APIError, key: String) -> EmulatorResponse {
+        error(action, e, Caller(dialect: .seedance, key: key))
+    }
+
     /// Either route, once the caller is known.
     func handle(action: String, body: [UInt8], caller: Caller) async -> EmulatorResponse {
         guard let schema = Self.actionSchema(action, upstream: caller.isUpstream) else {
@@ -198,7 +203,12 @@ struct SeedanceAPI: Sendable {
 
     private func listQuery(_ r: JSONValue, project: String, assets: Bool) throws(APIError) -> EmulatorState.ListQuery {
         let filter = r["Filter"]
-        guard filter?["GroupType"]?.string == "AIGC" else { throw .invalid("the parameter Filter.GroupType must be AIGC") }
+        // Both kinds of group exist upstream (API.md §1); this emulator makes only AIGC ones, so
+        // a listing of real-person groups is empty, not refused.
+        let groupType = filter?["GroupType"]?.string
+        guard groupType == "AIGC" || groupType == "LivenessFace" else {
+            throw .invalid("the parameter Filter.GroupType must be AIGC or LivenessFace")
+        }
         var page = r["PageNumber"]?.int ?? 1
         guard page >= 1 else { throw .invalid("the parameter PageNumber must be 1 or more") }
         if let token = r["NextToken"]?.string, !token.isEmpty {
@@ -227,6 +237,7 @@ struct SeedanceAPI: Sendable {
         }
         var groupIDs: [String]?
         if case .array(let items) = filter?["GroupIds"] { groupIDs = items.compactMap(\.string) }
+        if groupType == "LivenessFace" { groupIDs = [] }
         return EmulatorState.ListQuery(
             project: project, groupIDs: groupIDs, statuses: assets ? statuses : nil, name: filter?["Name"]?.string, page: page,
             size: size, byUpdateTime: sortBy == "UpdateTime", descending: order == "Desc")
@@ -291,7 +302,8 @@ struct SeedanceAPI: Sendable {
     {
         EmulatorResponse(
             status: e.status,
-            body: .object([("ResponseMetadata", metadata(action, version: version, region: region, error: e))]))
+            body: .object([("ResponseMetadata", metadata(action, version: version, region: region, error: e))]),
+            retryAfter: e.retryAfter)
     }
 
     private func envelope(_ action: String, result: JSONValue, _ caller: Caller) -> JSONValue {
@@ -323,7 +335,9 @@ struct SeedanceAPI: Sendable {
                 ("error", .object([("code", .string(e.code)), ("message", .string(e.message))])),
             ])
         }
-        return EmulatorResponse(status: configuration.errorsWithStatus200 ? 200 : e.status, body: body)
+        var response = EmulatorResponse(status: configuration.errorsWithStatus200 ? 200 : e.status, body: body)
+        response.retryAfter = e.retryAfter
+        return response
     }
 }
 

@@ -122,10 +122,14 @@ struct ZeroZeroAPI: Sendable {
         EmulatorResponse(status: 200, body: .object([("code", .int(200)), ("msg", .string("OK")), ("data", data)]))
     }
 
+    /// The answer to a request refused before it is read.
+    func refuse(_ e: APIError) -> EmulatorResponse { error(e) }
+
     private func error(_ e: APIError) -> EmulatorResponse {
         let message = e.code == String(e.status) ? e.message : "\(e.code): \(e.message)"
         return EmulatorResponse(
-            status: e.status, body: .object([("code", .int(e.status)), ("msg", .string(message)), ("data", .null)]))
+            status: e.status, body: .object([("code", .int(e.status)), ("msg", .string(message)), ("data", .null)]),
+            retryAfter: e.retryAfter)
     }
 
     static let unauthorized = EmulatorResponse(

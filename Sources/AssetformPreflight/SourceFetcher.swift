@@ -50,7 +50,7 @@ struct SourceFetcher: Sendable {
 
         var description: String {
             switch self {
-            case .timeout(let d): "no answer within \(DurationText.format(d)) (the per-URL timeout)"
+            case .timeout(let d): "no complete answer within \(DurationText.format(d)) (the per-URL timeout)"
             case .connect(let why): "cannot connect: \(why)"
             case .tls(let why): "TLS failed: \(why)"
             case .closedEarly: "the server closed the connection without answering"

@@ -96,6 +96,24 @@ public final class ExclusiveLock: Sendable {
         }
     }
 
+    /// Who holds the lock at `path` now, as its file says; nil when nobody does (or there is no
+    /// file). It looks without taking the lock: a shared `flock` for an instant, which a taker
+    /// at that very instant sees as held (and may wait for, or retry).
+    public static func currentHolder(path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var own = stat()
+        guard fstat(fd, &own) == 0, (own.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0 else {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        guard errno == EWOULDBLOCK else { return nil }
+        let said = read(fd)
+        return said.isEmpty ? "another process" : said
+    }
+
     /// Removes the file and lets go; once, however often it is called (an interrupt and the
     /// normal end may both ask). The file is removed only while it is still this lock's: one
     /// that another run has put in its place stays.

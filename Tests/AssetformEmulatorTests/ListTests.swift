@@ -1,4 +1,5 @@
 import AssetformEmulator
+import Foundation
 import JSON
 import Testing
 import Timing
@@ -120,6 +121,13 @@ struct UpstreamFidelityTests {
             )
             #expect(third.status == 429)
             #expect(third.errorCode == "AccountFlowLimitExceeded", "two Processing: the most at once")
+            let wait = try #require(third.headers.first(name: "Retry-After").flatMap { Int($0) })
+            #expect((1...30).contains(wait), "until the first of them settles: \(wait)")
+            // A group that is not there is answered as such, window or not.
+            let nowhere = try await h.seedance(
+                "CreateAsset",
+                #"{"GroupId": "group-nope", "Name": "c", "AssetType": "Image", "URL": "https://cdn.example.com/c.png"}"#)
+            #expect(nowhere.status == 404 && nowhere.errorCode == "NotFound.group_id")
         }
         try await withEmulator({
             $0.throttle = false
@@ -145,6 +153,63 @@ struct UpstreamFidelityTests {
                 "CreateAsset", #"{"GroupId": "\#(g)", "Name": "b", "AssetType": "Image", "URL": "https://cdn.example.com/b.png"}"#
             )
             #expect(broke.status == 402)
+        }
+    }
+
+    @Test func theBalanceAndTheProcessingWindowSurviveARestart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("assetform-emu-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("state.json").path
+        let create = #"{"GroupId": "GROUP", "Name": "NAME", "AssetType": "Image", "URL": "https://cdn.example.com/x.png"}"#
+        let group = LockedBox<String?>(nil)
+        func configure(_ c: inout EmulatorConfiguration) {
+            c.statePath = path
+            c.processingDelay = .seconds(60)
+            c.processingLimit = 1
+            c.balance = 2
+        }
+        try await withEmulator(configure) { h in
+            let g = try await h.group("g")
+            group.value = g
+            let first = try await h.seedance("CreateAsset", create.replacing("GROUP", with: g).replacing("NAME", with: "a"))
+            #expect(first.status == 200)
+        }
+        let g = try #require(group.value)
+        try await withEmulator(configure) { h in
+            // The first asset is still Processing: the window holds it across the restart.
+            let refused = try await h.seedance("CreateAsset", create.replacing("GROUP", with: g).replacing("NAME", with: "b"))
+            #expect(refused.status == 429 && refused.errorCode == "AccountFlowLimitExceeded")
+        }
+        try await withEmulator({
+            configure(&$0); $0.processingLimit = nil
+        }) { h in
+            let second = try await h.seedance("CreateAsset", create.replacing("GROUP", with: g).replacing("NAME", with: "b"))
+            #expect(second.status == 200)
+        }
+        try await withEmulator({
+            configure(&$0); $0.processingLimit = nil
+        }) { h in
+            // Two billed creates before this restart: the balance of 2 is spent.
+            let broke = try await h.seedance("CreateAsset", create.replacing("GROUP", with: g).replacing("NAME", with: "c"))
+            #expect(broke.status == 402)
+        }
+    }
+
+    @Test func aBodyTooLargeGetsItsDialectsErrorAndRealPersonGroupsListEmpty() async throws {
+        try await withEmulator { h in
+            let big = #"{"Name": "g", "Description": ""# + String(repeating: "x", count: 1 << 20) + #""}"#
+            let seedance = try await h.seedance("CreateAssetGroup", big)
+            #expect(seedance.status == 413 && seedance.errorCode == "InvalidParameter")
+            let zeroZero = try await h.request(.POST, "/v1/asset-groups", body: big)
+            #expect(zeroZero.status == 413 && zeroZero.json["code"]?.int == 413 && zeroZero.json["data"] == .null)
+            _ = try await h.group("g")
+            for action in ["ListAssetGroups", "ListAssets"] {
+                let faces = try await h.seedance(action, #"{"Filter": {"GroupType": "LivenessFace"}, "PageSize": 10}"#)
+                #expect(faces.status == 200 && faces.result?["TotalCount"]?.int == 0, "\(action)")
+                let other = try await h.seedance(action, #"{"Filter": {"GroupType": "Other"}}"#)
+                #expect(other.status == 400 && other.errorCode == "InvalidParameter", "\(action)")
+            }
         }
     }
 }

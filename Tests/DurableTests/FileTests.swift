@@ -82,7 +82,9 @@ struct FileTests {
     @Test func theLockIsExclusiveNamesItsHolderAndIsReleasedOnce() throws {
         let folder = try Folder()
         let path = folder.path + "/m.lock.lck"
+        #expect(ExclusiveLock.currentHolder(path: path) == nil, "no file: nobody")
         let held = try ExclusiveLock.acquire(path: path, holder: "pid 1 test")
+        #expect(ExclusiveLock.currentHolder(path: path) == "pid 1 test", "a look names the holder")
         #expect {
             _ = try ExclusiveLock.acquire(path: path, holder: "pid 2")
         } throws: { error in
@@ -96,6 +98,11 @@ struct FileTests {
         held.release()  // the old holder's late release leaves the new holder's file alone
         #expect(FileManager.default.fileExists(atPath: path))
         again.release()
+        try "pid 4, gone\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(ExclusiveLock.currentHolder(path: path) == nil, "a file left by a dead holder: nobody holds it")
+        let third = try ExclusiveLock.acquire(path: path, holder: "pid 5")
+        #expect(third.tookOverFrom == "pid 4, gone", "a look takes nothing")
+        third.release()
     }
 
     @Test func aLockFileThatIsNotItsOwnIsRefused() throws {

@@ -215,6 +215,42 @@ struct ApplyCommandTests {
         #expect(try await w.calls("CreateAsset") - creates == 200 - made, "nothing made twice")
     }
 
+    @Test func anInterruptedJSONRunEndsEveryStartedActionAndPrintsItsErrorObject() async throws {
+        // 4 creates a second: many actions are started and waiting for the rate when SIGINT comes.
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "4"))
+        let process = try w.startApply(["--json"], tag: "json")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !w.output("json").contains(#""event":"completed""#) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(process.processIdentifier, SIGINT)
+        #expect(await exitStatus(of: process) == 130, "\(w.output("json"))")
+        let lines = (try? String(contentsOf: w.dir.url.appendingPathComponent("json.out"), encoding: .utf8)) ?? ""
+        let objects = try lines.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+        var open = Set<String>()
+        var notSent = 0
+        for o in objects {
+            let address = o["address"] as? String ?? ""
+            switch o["event"] as? String {
+            case "started": open.insert(address)
+            case "completed", "failed":
+                open.remove(address)
+                if o["not_sent"] as? Bool == true { notSent += 1 }
+            default: break
+            }
+        }
+        #expect(open.isEmpty, "every started action ends: \(open.sorted())")
+        #expect(notSent > 0, "some were waiting for the rate")
+        let summary = try #require(objects.dropLast().last)
+        #expect(summary["event"] as? String == "summary" && (summary["not_started"] as? Int ?? 0) >= notSent)
+        let error = try #require(objects.last?["error"] as? [String: Any], "the error object last")
+        #expect(error["kind"] as? String == "interrupted" && error["exit_status"] as? Int == 130, "\(error)")
+    }
+
     @Test func aSecondSignalCutsTheGraceShortAndEverythingCompletedIsRecorded() async throws {
         // Every call takes 2 s, so that calls are in flight when the signals come; the grace
         // (20 s) is far longer than the run may take to end after the second signal.
@@ -398,6 +434,16 @@ struct ApplyFatalTests {
         #expect(out.stdout.contains("were not started; apply again to finish"))
         #expect(try await w.calls("CreateAsset") < 15, "it stopped instead of trying every create")
         #expect(try w.lockedAssets().count == 5, "what was made is recorded")
+        // With --json, after the summary, the one error object of a run that ended failing
+        // (here before any change: the pool is still full).
+        let json = try await w.apply(["--json"])
+        #expect(json.status == 1, "\(json.stdout)\(json.stderr)")
+        let last = json.stdout.split(separator: "\n").suffix(2).map(String.init)
+        #expect(last.first?.hasPrefix(#"{"event":"summary""#) == true, "\(last)")
+        let error =
+            try #require(
+                try JSONSerialization.jsonObject(with: Data((last.last ?? "").utf8)) as? [String: Any])["error"] as? [String: Any]
+        #expect(error?["exit_status"] as? Int == 1 && (error?["message"] as? String)?.contains("QuotaExceeded") == true)
     }
 
     @Test func aRefusedKeyFailsBeforeAnyChange() async throws {

@@ -96,6 +96,11 @@ struct JSONErrorTests {
             let error = try errorObject(out)
             #expect(error["kind"] as? String == "usage" && error["exit_status"] as? Int == 64, "\(error)")
         }
+        // A message of several lines keeps its line breaks (JSON escapes them), not "\\n" as text.
+        let bogus = try await BinaryRunner.run(["plan", "m.yaml", "--bogus", "--json"])
+        let message = try #require(try errorObject(bogus)["message"] as? String)
+        #expect(message.contains("Unknown option '--bogus'") && message.contains("\nUsage:"), "\(message)")
+        #expect(!message.contains("\\n"), "\(message)")
         let help = try await BinaryRunner.run(["plan", "--help", "--json"])
         #expect(help.status == 0 && help.stdout.contains("USAGE"), "help is not an error")
         // No command: a missing argument (64), with the help on stderr; asked for, help is not an error.

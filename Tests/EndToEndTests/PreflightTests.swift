@@ -48,7 +48,7 @@ struct PreflightTests {
         ("missing", "missing.png", "answers HTTP 404"),
         ("broken", "status/500/x.png", "answers HTTP 500"),
         ("huge", "huge.png", "(40000000 bytes); an image may be at most 30 MiB"),
-        ("hang", "hang.png", "no answer within 1s"),
+        ("hang", "hang.png", "no complete answer within 1s"),
         ("loop", "redirect/9/ok.png", "redirects more than 5 times"),
         (
             "to-private", "{url: https://\(MediaServer.host)/redirect-to?url=https%3A%2F%2F10.0.0.1%2Fx.png, type: image}",

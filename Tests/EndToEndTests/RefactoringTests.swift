@@ -51,6 +51,24 @@ struct RefactoringTests {
         #expect(try await w.run(["plan", w.manifest, "--detailed-exitcode"]).status == 0, "no changes")
     }
 
+    @Test(arguments: ["seedance", "0-0"])
+    func forgettingWhatTheManifestStillDeclaresSaysWhatTheNextRunDoes(api: String) async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest(api: api))
+        #expect(try await w.apply().status == 0)
+        let out = try await w.run(["forget", w.manifest, "chars/front"])
+        #expect(out.status == 0, "\(out.stderr)")
+        if api == "0-0" {
+            #expect(
+                out.stderr.contains("the manifest still declares chars/front, and the 0-0 API cannot list")
+                    && out.stderr.contains("a duplicate"), "\(out.stderr)")
+        } else {
+            #expect(out.stderr.contains("the next plan adopts the remote object by its name"), "\(out.stderr)")
+        }
+        try w.write(Self.manifest(api: api, keys: ["front", "back"]))
+        let gone = try await w.run(["forget", w.manifest, "chars/side"])
+        #expect(gone.status == 0 && !gone.stderr.contains("still declares"), "not declared: no warning \(gone.stderr)")
+    }
+
     @Test func aMovedGroupOfThreeAssetsMakesNoCreate() async throws {
         let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
         #expect(try await w.apply().status == 0)

@@ -30,6 +30,15 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Delete remotely the tracked assets that failed (they hold quota) (volcengine and byteplus).")
     var pruneFailed = false
 
+    /// A replace that the targets leave out would silently not happen: bad usage.
+    func validate() throws {
+        guard !targets.isEmpty else { return }
+        for r in replace where !targets.contains(where: { r.isCovered(by: $0) || $0.isCovered(by: r) }) {
+            throw ValidationError(
+                "--replace \(r) is outside every --target, so nothing would be replaced; add --target \(r), or drop --target")
+        }
+    }
+
     /// Whether any of them changes what would be planned (a saved plan cannot be changed).
     var shapeThePlan: Bool { retryFailed || !replace.isEmpty || !targets.isEmpty || prune || pruneFailed }
 

@@ -90,6 +90,8 @@ struct JSONErrorTests {
     @Test func aUsageErrorWithJSONIsAnErrorObjectToo() async throws {
         for arguments in [
             ["apply", "m.yaml", "--json", "--wait", "5x"], ["plan", "m.yaml", "--format", "json", "-auto-approve"],
+            // A replace the targets leave out would silently not happen.
+            ["plan", "m.yaml", "--json", "--replace", "g/a", "--target", "h"],
         ] {
             let out = try await BinaryRunner.run(arguments)
             #expect(out.status == 64, "\(arguments)")

@@ -56,6 +56,12 @@ extension Executor {
                     }
                     if let found { return (found, n, true) }
                     try await ledger.abandon(n)  // the listing shows it was not made
+                    if error.stayedThrottled {
+                        // Settled, and the service asks for a longer wait than a run makes: stop.
+                        var stop = error
+                        stop.kind = .fatalForRun
+                        throw stop
+                    }
                     if round == rounds {
                         // Not made, as the listing shows: a failure that may pass, not an unknown outcome.
                         var known = error
@@ -63,6 +69,12 @@ extension Executor {
                         throw known
                     }
                 } else {
+                    if error.stayedThrottled {
+                        // Not sent again in this run: its intent stays open, for the next run.
+                        var stop = error
+                        stop.kind = .fatalForRun
+                        throw stop
+                    }
                     // 0-0 cannot list: send it again, and say it may be there twice.
                     try await ledger.abandon(n)
                     tally.withLock { $0.possibleDuplicates.append(step.address) }

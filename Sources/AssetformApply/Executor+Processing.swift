@@ -140,7 +140,10 @@ extension Executor {
             var processing = Set<String>()
             for start in stride(from: 0, to: groupIDs.count, by: 100) {
                 let chunk = Array(groupIDs[start..<min(groupIDs.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) { processing.insert(a.id) }
+                // Each one's own status counts: a gateway may ignore the filter and list them all.
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) where a.status == .processing {
+                    processing.insert(a.id)
+                }
             }
             var settledGroups = Set<String>()
             for p in waiting where !processing.contains(p.id) {
@@ -150,7 +153,9 @@ extension Executor {
             let sorted = settledGroups.sorted()
             for start in stride(from: 0, to: sorted.count, by: 100) {
                 let chunk = Array(sorted[start..<min(sorted.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) { looked.failed[a.id] = a }
+                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) where a.status == .failed {
+                    looked.failed[a.id] = a
+                }
             }
             return looked
         }

@@ -43,8 +43,9 @@ extension Assetform {
             a == "--json" || a == "--format=json" || (a == "--format" && next == "json")
         }
         func usage(_ message: String) -> Never {
+            // The arguments are echoed in it: shown with their control characters escaped.
             var stream = StandardError()
-            print(message, to: &stream)
+            print(message.visibleLines, to: &stream)
             if json {
                 print(JSONError(kind: "usage", message: message.visibleLines, status: .usage).json.encoded)
                 flushOutput()
@@ -59,8 +60,8 @@ extension Assetform {
         if let hint = UsageHints.hint(arguments) {
             usage("error: \(hint)\nUsage: assetform [--no-color] [--quiet] [--verbose] COMMAND (see assetform --help)")
         }
-        guard json else { return await main(arguments) }
-        // Parsed here, so that a usage error can be told as JSON too; help and --version are not errors.
+        // Parsed here, so that a usage error can be told as JSON too, and never echoes a control
+        // character raw; help and --version are not errors.
         let command: any ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -18,10 +18,7 @@ enum Envelope {
             return .failure(upstreamError(error, reply: reply, call: call))  // a bare error
         }
         if let error = json["error"], error != .null {
-            if case .object = error {
-                return .failure(
-                    serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
-            }
+            if case .object = error { return .failure(gatewayError(error, reply: reply, call: call)) }
             return .failure(serviceError(code: nil, message: error.string ?? "\(error.encoded)", reply: reply, call: call))
         }
         if let state = json["state"], json["data"] != nil || json["error"] != nil {
@@ -33,12 +30,10 @@ enum Envelope {
             // {"code": 0, "msg": …, "data": …}: 0 (or 200) is success.
             let n = code.int ?? Int(code.string ?? "")
             if n != 0 && n != 200 {
-                // A code that is an HTTP status (429, 503) classifies as that status would, as on 0-0.
-                let status = n.flatMap { (400..<600).contains($0) ? $0 : nil } ?? reply.status
                 return .failure(
                     serviceError(
                         code: code.string ?? n.map(String.init), message: json["msg"]?.string, reply: reply, call: call,
-                        status: status))
+                        status: httpStatus(code)))
             }
         }
         if !(200..<300).contains(reply.status) {
@@ -68,7 +63,7 @@ enum Envelope {
             return .failure(unreadable(reply, call: call))
         }
         if let error = json["error"], case .object = error {
-            return .failure(serviceError(code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call))
+            return .failure(gatewayError(error, reply: reply, call: call))
         }
         let code = json["code"]?.int ?? Int(json["code"]?.string ?? "")
         if let code, code != 200 && code != 0 {
@@ -106,6 +101,19 @@ enum Envelope {
         error["code"]?.string ?? error["code"]?.int.map(String.init) ?? error["type"]?.string
     }
 
+    /// A gateway's `{"error": {"message", "type", "code"}}`: a code that is an HTTP status
+    /// classifies as that status would, whatever status the answer came with (as `{"code"}`).
+    private static func gatewayError(_ error: JSONValue, reply: HTTPReply, call: RemoteCall) -> RemoteError {
+        serviceError(
+            code: gatewayCode(error), message: error["message"]?.string, reply: reply, call: call,
+            status: error["code"].flatMap(httpStatus))
+    }
+
+    /// A body's numeric code (`429`, `"402"`) when it is an HTTP error status.
+    private static func httpStatus(_ code: JSONValue) -> Int? {
+        (code.int ?? Int(code.string ?? "")).flatMap { (400..<600).contains($0) ? $0 : nil }
+    }
+
     /// The error an answer carries, classified by its code and by `status` (the HTTP status,
     /// unless the body gives one of its own); the error keeps the HTTP status it came with.
     private static func serviceError(
@@ -135,7 +143,7 @@ enum Envelope {
 
     /// A throttled or failed (5xx) answer's `Retry-After`: the pause it asks for, within the
     /// cap; beyond the cap the run cannot wait it out, and stops (SPEC §6). A create that may
-    /// have been made (`ambiguous`) stays what it is, to be reconciled, and waits the cap.
+    /// have been made (`ambiguous`) stays what it is, to be reconciled before the run stops.
     static func honourRetryAfter(_ error: inout RemoteError, _ reply: HTTPReply, status: Int? = nil) {
         var throttled = false
         if case .throttled = error.kind { throttled = true }
@@ -147,10 +155,11 @@ enum Envelope {
             if throttled { error.kind = .throttled(retryAfter: pause) } else { error.pause = pause }
         case .absent, .unreadable:
             if throttled { error.kind = .throttled(retryAfter: nil) }
-        case .beyondCap where error.kind == .ambiguous:
-            error.pause = RetryAfter.cap
         case .beyondCap(let shown):
-            error.kind = .fatalForRun
+            // A create that may have been made stays ambiguous: it is settled by listing first,
+            // and the run stops after that (`stayedThrottled`), instead of sending it again.
+            if error.kind != .ambiguous { error.kind = .fatalForRun }
+            error.pause = RetryAfter.cap
             error.stayedThrottled = true
             error.message +=
                 "; the service asks to wait \(Redaction.redact(shown)) (Retry-After), more than the \(RetryAfter.capSeconds) s a run waits. "

@@ -29,9 +29,16 @@ public enum Redaction {
         guard secret.count >= shortestSecret else { return }
         // Also as a URL or a form carries it (`/`, `+`, `=` percent-encoded): a service may echo it so.
         let encoded = RequestSigner.encode(secret)
+        // And in base64 (as a Basic credential or a token echoes it), standard or URL-safe; the
+        // padding need not be matched.
+        var base64 = Data(secret.utf8).base64EncodedString()
+        while base64.last == "=" { base64.removeLast() }
+        let urlSafe = String(base64.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
         needles.withLock { needles in
             needles.add(secret)
-            if encoded != secret { needles.add(encoded) }
+            for form in [encoded, base64, urlSafe] where form != secret && !needles.secrets.contains(form) {
+                needles.add(form)
+            }
         }
     }
 

@@ -56,6 +56,16 @@ struct EnvelopeTests {
                 reply(404, #"{"error": {"message": "m", "type": "NotFound.asset_id", "code": "NotFound.asset_id"}}"#),
                 call: Self.get))
         #expect(gatewayNotFound?.kind == .notFound)
+        // A gateway error's numeric code is an HTTP status, classified the same in either shape.
+        for (code, kind) in [("402", RemoteError.Kind.fatalForRun), ("401", .fatalForRun), ("500", .retryable)] {
+            for body in [
+                #"{"error": {"code": \#(code), "message": "m"}}"#, #"{"error": {"code": "\#(code)", "message": "m"}}"#,
+                #"{"code": \#(code), "msg": "m", "data": null}"#,
+            ] {
+                #expect(error(Envelope.seedance(reply(200, body), call: Self.get))?.kind == kind, "\(body)")
+                #expect(error(Envelope.zeroZero(reply(200, body), call: Self.get))?.kind == kind, "0-0: \(body)")
+            }
+        }
     }
 
     @Test(arguments: [

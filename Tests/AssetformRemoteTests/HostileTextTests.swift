@@ -195,6 +195,22 @@ struct HostileTextTests {
         #expect(!message.lowercased().contains("unit"), "\(message)")
     }
 
+    /// A key echoed in base64 (standard or URL-safe, padded or not) is redacted too.
+    @Test func aKeyEchoedInBase64IsRedacted() {
+        let key = "sk-Unit-Base64?>>0046"
+        Redaction.register(secret: key)
+        var standard = Data(key.utf8).base64EncodedString()
+        #expect(standard.contains("+") || standard.contains("/") || standard.hasSuffix("="), "the key exercises them")
+        let urlSafe = String(standard.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }).replacingOccurrences(of: "=", with: "")
+        let echoed = "b64=\(standard) and \(urlSafe) as Basic \(standard)"
+        let redacted = Redaction.redact(echoed)
+        while standard.last == "=" { standard.removeLast() }
+        #expect(!redacted.contains(standard) && !redacted.contains(urlSafe), "\(redacted)")
+        #expect(redacted.hasPrefix("b64="))
+        let message = Redaction.scrub(.object([("Message", .string(echoed))]))["Message"]?.string ?? standard
+        #expect(!message.contains(standard) && !message.contains(urlSafe), "\(message)")
+    }
+
     @Test func namesAndDescriptionsLoseOnlyTheSecrets() {
         let key = "sk-Unit-Names-0044"
         Redaction.register(secret: key)

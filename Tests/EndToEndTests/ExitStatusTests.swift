@@ -142,6 +142,17 @@ struct CommandLineTests {
         #expect(typo.status == 64 && typo.stderr.contains("did you mean \"validate\""), "\(typo.stderr)")
         let dash = try await BinaryRunner.run(["apply", "m.yaml", "-auto-approve"])
         #expect(dash.status == 64 && dash.stderr.contains("--auto-approve"), "\(dash.stderr)")
+        // Arguments echoed in a usage error never carry a control character raw.
+        for arguments in [
+            ["forget", "m.yaml", "a\u{07}b"], ["import", "m.yaml", "chars/\u{1B}[31m", "asset-1"],
+            ["plan", "--replace", "a/b\u{1B}c"], ["mv", "m.yaml", "a/\u{1B}", "b/c"],
+        ] {
+            let out = try await BinaryRunner.run(arguments)
+            #expect(out.status == 64, "\(arguments): \(out.stderr)")
+            #expect(
+                !out.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" } && out.stderr.contains("\\"),
+                "\(arguments): \(out.stderr.debugDescription)")
+        }
         let help = try await BinaryRunner.run(["--help"])
         let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
         #expect(words.contains("Exit statuses: 0 done") && words.contains("75 temporary"), "\(help.stdout)")

@@ -183,6 +183,51 @@ struct HostileServiceTests {
         if t.count >= 2 { #expect(t[1] - t[0] >= .milliseconds(1900), "the retry came \(t[1] - t[0]) after the 503") }
     }
 
+    /// A failed create (5xx, so it may have been made) asking for a wait beyond the cap: it is
+    /// settled by listing, then the run stops naming the value, instead of waiting it out or
+    /// sending the billed create again (SPEC §6).
+    @Test func aFailedCreatesRetryAfterBeyondTheCapStopsTheRunOnceItIsSettled() async throws {
+        let world = try World(
+            HostileServer { request in
+                switch request.action {
+                case "CreateAssetGroup": HostileServer.result(#"{"Id": "group-20260101000000-aaaaa"}"#)
+                case "CreateAsset":
+                    HostileServer.error(503, code: "InternalError", message: "down", headers: [("Retry-After", "100000")])
+                default: HostileServiceTests.emptyPage
+                }
+            })
+        let began = ContinuousClock.now
+        let out = try await world.run(["apply", world.manifest, "--auto-approve"])
+        #expect(ContinuousClock.now - began < .seconds(30), "not the cap's 60 s, nor the 100000 s asked")
+        #expect(out.status == 3, "the group was made, the asset failed: \(out.all)")
+        #expect(out.all.contains("100000 s"), "the value is named: \(out.all)")
+        #expect(world.server.requests.filter { $0.action == "CreateAsset" }.count == 1, "never sent again")
+        #expect(world.server.requests.filter { $0.action == "ListAssets" }.count >= 1, "settled by listing first")
+        #expect(!FileManager.default.fileExists(atPath: world.lockPath + ".journal"), "settled: no intent left open")
+    }
+
+    /// A gateway that ignores `Filter.Statuses` lists Active assets among the Processing ones:
+    /// each asset's own status decides, so apply does not wait out its whole `wait` for nothing.
+    @Test func aListingThatIgnoresTheStatusFilterIsReadByEachAssetsStatus() async throws {
+        let world = try World(
+            HostileServer { request in
+                switch request.action {
+                case "CreateAssetGroup": return HostileServer.result(#"{"Id": "group-20260101000000-aaaaa"}"#)
+                case "CreateAsset": return HostileServer.result(#"{"Id": "asset-20260101000000-bbbbb"}"#)
+                case "ListAssets":
+                    return HostileServer.result(
+                        #"{"Items": [{"Id": "asset-20260101000000-bbbbb", "Name": "asset one", "URL": "https://x.invalid/s?sig=1", "#
+                            + #""AssetType": "Image", "GroupId": "group-20260101000000-aaaaa", "Status": "Active"}], "#
+                            + #""TotalCount": 1, "PageNumber": 1, "PageSize": 100}"#)
+                default: return HostileServiceTests.emptyPage
+                }
+            })
+        let out = try await world.run(["apply", world.manifest, "--auto-approve"])
+        #expect(out.status == 0, "converged, not still Processing after its wait: \(out.all)")
+        let lock = try String(contentsOfFile: world.lockPath, encoding: .utf8)
+        #expect(lock.contains(#""status": "Active""#), "\(lock)")
+    }
+
     /// An apply whose group create met only throttling, or a failing service (each 5xx create
     /// found not made by listing), changing nothing: temporary (75), not "some failed" (3).
     @Test(arguments: zip([429, 503], ["AccountFlowLimitExceeded", "InternalError"]))

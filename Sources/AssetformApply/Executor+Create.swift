@@ -35,7 +35,16 @@ extension Executor {
                 return (value, n, false)
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
-                guard let (n, at) = seq.value else { throw error }
+                guard let (n, at) = seq.value else {
+                    if error.kind == .cancelled && round > 1 {
+                        // Stopped before it was sent again: an earlier try may have been made.
+                        var unknown = error
+                        unknown.kind = .ambiguous
+                        unknown.message = "stopped before it was sent again; an earlier try of it may have been made"
+                        throw unknown
+                    }
+                    throw error
+                }
                 guard error.kind == .ambiguous else {
                     // It was refused, or never sent: nothing was made.
                     try await ledger.abandon(n)
@@ -46,7 +55,12 @@ extension Executor {
                     do {
                         found = try await reconcile(at)
                     } catch {
-                        guard error.kind != .fatalForRun else { throw error }
+                        guard error.kind != .fatalForRun else {
+                            // The run stops, and this create stays unsettled (its intent open).
+                            var stop = error
+                            stop.outcomeUnknown = true
+                            throw stop
+                        }
                         // The listing that would settle it failed: it may have been made (its
                         // intent stays open, for the next run to settle).
                         var unknown = error
@@ -54,7 +68,11 @@ extension Executor {
                         unknown.kind = .ambiguous
                         throw unknown
                     }
-                    if let found { return (found, n, true) }
+                    if let found {
+                        // Made after all. A wait longer than a run makes still ends the run.
+                        if error.stayedThrottled { await halt(.fatal(error.description, temporary: true)) }
+                        return (found, n, true)
+                    }
                     try await ledger.abandon(n)  // the listing shows it was not made
                     if error.stayedThrottled {
                         // Settled, and the service asks for a longer wait than a run makes: stop.
@@ -73,6 +91,9 @@ extension Executor {
                         // Not sent again in this run: its intent stays open, for the next run.
                         var stop = error
                         stop.kind = .fatalForRun
+                        stop.outcomeUnknown = true
+                        stop.message +=
+                            " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
                         throw stop
                     }
                     // 0-0 cannot list: send it again, and say it may be there twice.

@@ -189,10 +189,10 @@ public final class Executor: Sendable {
                 return
             }
             if error.kind == .fatalForRun {
-                await halt(.fatal(error.description, temporary: error.isTemporary))
+                await halt(.fatal(error.description, temporary: error.isTemporary && !error.outcomeUnknown))
             }
             // A create whose outcome stayed unknown may have been made: not "before any change".
-            let unknown = error.kind == .ambiguous
+            let unknown = error.kind == .ambiguous || error.outcomeUnknown
             fail(
                 step,
                 Problem(

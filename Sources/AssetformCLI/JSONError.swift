@@ -35,9 +35,9 @@ struct JSONError {
                 kind: "interrupted",
                 message: "interrupted; everything completed is recorded"
                     + (report.notStarted > 0 ? " (\(report.notStarted) not started)" : ""), status: status)
-        case (.fatal(let why, let temporary)?, _):
+        case (.fatal(let why, _)?, _):
             return JSONError(
-                kind: temporary ? "temporary" : "remote",
+                kind: status == .temporary ? "temporary" : status == .someFailed ? "actions_failed" : "remote",
                 message: "apply stopped early: \(why)"
                     + (failed > 0 ? "; \(count)" : ""), status: status)
         case (nil, .someFailed), (nil, .temporary):

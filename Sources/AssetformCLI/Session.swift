@@ -168,7 +168,7 @@ struct Session {
         if let holder = ExclusiveLock.currentHolder(path: Self.exclusiveLockPath(lockPath)) {
             // Not left behind: an apply is writing it now.
             terminal.warn(
-                "an apply is under way (\(holder)): the \(journal.records) records of its journal so far are counted")
+                "an apply is under way (\(holder.visible)): the \(journal.records) records of its journal so far are counted")
             return
         }
         terminal.warn(

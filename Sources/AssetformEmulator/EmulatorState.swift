@@ -211,7 +211,8 @@ actor EmulatorState {
             throw APIError(
                 status: 429, code: "AccountFlowLimitExceeded",
                 message: "\(window.count) assets are Processing, the most the account may have at once; retry later",
-                retryAfter: max(1, Int((first - now).rounded(.up))))
+                // A hint, not the whole wait: a client that honours it looks again within 30 s.
+                retryAfter: min(30, max(1, Int((first - now).rounded(.up)))))
         }
         let asset = try withTenant(dialect, key) { (tenant) throws(APIError) -> AssetRecord in
             guard let group = tenant.groups[groupID], dialect == .zeroZero || group.projectName == project else {
@@ -237,7 +238,9 @@ actor EmulatorState {
         }
         stats.committedAssets[dialect, default: 0] += 1
         billed[tk, default: 0] += 1
-        window.append(asset.readyTime)
+        // In order of readiness (after a restart with another delay, a new one may settle first).
+        let at = window.lastIndex { $0 <= asset.readyTime }.map { $0 + 1 } ?? 0
+        window.insert(asset.readyTime, at: at)
         processing[tk] = window
         stats.processingPeak[dialect] = max(stats.processingPeak[dialect] ?? 0, window.count)
         dirty = true

@@ -185,7 +185,9 @@ public actor CallPolicy {
             if stopped { throw CancellationError() }
             let earliest = schedule.earliestStart(c, now: now)
             if earliest > now {
-                try await Task.sleep(until: origin + earliest, clock: clock)
+                // In slices: a stop (an error that ends the run) is seen within 100 ms, not at
+                // the end of a pause of up to a minute.
+                try await Task.sleep(until: min(origin + earliest, clock.now + .milliseconds(100)), clock: clock)
                 continue
             }
             await takePermit()

@@ -29,17 +29,29 @@ public enum Redaction {
         guard secret.count >= shortestSecret else { return }
         // Also as a URL or a form carries it (`/`, `+`, `=` percent-encoded): a service may echo it so.
         let encoded = RequestSigner.encode(secret)
-        // And in base64 (as a Basic credential or a token echoes it), standard or URL-safe; the
-        // padding need not be matched.
-        var base64 = Data(secret.utf8).base64EncodedString()
-        while base64.last == "=" { base64.removeLast() }
-        let urlSafe = String(base64.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
         needles.withLock { needles in
             needles.add(secret)
-            for form in [encoded, base64, urlSafe] where form != secret && !needles.secrets.contains(form) {
+            for form in [encoded] + base64Forms(secret) where form != secret && !needles.secrets.contains(form) {
                 needles.add(form)
             }
         }
+    }
+
+    /// What stays the same of `secret` in base64 wherever it falls in the encoded bytes (as a
+    /// Basic credential `user:key` or a token echoes it): for each of the three alignments, the
+    /// characters made of its bits alone, standard and URL-safe. Forms under 8 characters are
+    /// left out (they would blank ordinary text).
+    static func base64Forms(_ secret: String) -> [String] {
+        let bytes = Array(secret.utf8)
+        var forms: [String] = []
+        for k in 0..<3 {
+            let text = Array((Data(count: k) + Data(bytes)).base64EncodedString())
+            let (start, end) = ((8 * k + 5) / 6, 8 * (k + bytes.count) / 6)
+            guard end - start >= 8 else { continue }
+            let core = String(text[start..<end])
+            forms += [core, String(core.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })]
+        }
+        return forms
     }
 
     /// `text` without any secret, bearer credential or URL query.

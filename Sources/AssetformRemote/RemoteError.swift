@@ -42,6 +42,9 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public var throttledAnswer = false
     /// A failed (5xx) answer's `Retry-After`: its class of calls starts nothing before then.
     public var pause: Duration?
+    /// A create that may have been made, whatever kind the error became (the run stopped
+    /// before it was settled): never "before any change".
+    public var outcomeUnknown = false
 
     /// Whether trying again later may succeed (SPEC §4, exit status 75): the service could not be
     /// reached, failed, or stayed throttled, when retrying was given up.

@@ -40,6 +40,9 @@ public final class ExclusiveLock: Sendable {
     /// Takes the lock at once, or fails naming the holder. `holder` is written into the file
     /// (pid, host, time and command) for whoever is refused next.
     public static func acquire(path: String, holder: String) throws(Failure) -> ExclusiveLock {
+        // A look (`currentHolder`) holds a shared lock for an instant: a few tries, 10 ms apart,
+        // before the lock counts as held.
+        var looks = 5
         while true {
             let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .io(AtomicFile.Failure(step: "open \(path)", code: errno)) }
@@ -54,6 +57,11 @@ public final class ExclusiveLock: Sendable {
                 let code = errno
                 let said = read(fd)
                 close(fd)
+                if code == EWOULDBLOCK && looks > 0 {
+                    looks -= 1
+                    usleep(10_000)
+                    continue
+                }
                 if code == EWOULDBLOCK {
                     throw .held(path: path, holder: said.isEmpty ? "another process (it has not said who yet)" : said)
                 }

@@ -209,6 +209,15 @@ struct HostileTextTests {
         #expect(redacted.hasPrefix("b64="))
         let message = Redaction.scrub(.object([("Message", .string(echoed))]))["Message"]?.string ?? standard
         #expect(!message.contains(standard) && !message.contains(urlSafe), "\(message)")
+        // Wherever it falls in the encoded bytes: a Basic credential `user:key`, with more after it.
+        for user in ["u", "us", "use", "user"] {
+            let basic = Data("\(user):\(key):more".utf8).base64EncodedString()
+            let shown = Redaction.redact("Authorization: Basic \(basic)")
+            // Decoding what is left gives no run of the key's characters.
+            #expect(shown.contains(Redaction.placeholder), "\(user): \(shown)")
+            let left = shown.components(separatedBy: Redaction.placeholder).joined(separator: "")
+            #expect(!left.contains(String(basic.dropFirst(8).prefix(12))), "\(user): \(shown)")
+        }
     }
 
     @Test func namesAndDescriptionsLoseOnlyTheSecrets() {

@@ -206,6 +206,65 @@ struct HostileServiceTests {
         #expect(!FileManager.default.fileExists(atPath: world.lockPath + ".journal"), "settled: no intent left open")
     }
 
+    /// The same when the listing finds the create made: it is recorded, and the run still stops.
+    @Test func aFailedCreateFoundMadeStillStopsTheRunWhenItsRetryAfterIsBeyondTheCap() async throws {
+        let now = ISO8601DateFormatter().string(from: Date())
+        let manifest = Self.manifest(
+            extraGroups: "  g2:\n    assets:\n      b1: https://cdn.example.com/b1.png\n      b2: https://cdn.example.com/b2.png"
+        )
+        .replacingOccurrences(of: "attempts: 2", with: "attempts: 2\n  concurrency: 1")
+        let world = try World(
+            HostileServer { request in
+                switch request.action {
+                case "CreateAssetGroup": HostileServer.result(#"{"Id": "group-20260101000000-ggggg"}"#)
+                case "CreateAsset":
+                    HostileServer.error(503, code: "InternalError", message: "down", headers: [("Retry-After", "100000")])
+                case "ListAssets":
+                    HostileServer.result(
+                        #"{"Items": [{"Id": "asset-20260101000000-aaaaa", "Name": "asset one", "AssetType": "Image", "#
+                            + #""GroupId": "group-20260101000000-ggggg", "Status": "Processing", "URL": "", "#
+                            + #""CreateTime": "\#(now)"}], "TotalCount": 1}"#)
+                default: HostileServiceTests.emptyPage
+                }
+            }, manifest: manifest)
+        let out = try await world.run(["apply", world.manifest, "--auto-approve"])
+        #expect(out.status == 3, "it stopped early, with changes made: \(out.all)")
+        #expect(out.all.contains("100000 s"), "\(out.all)")
+        #expect(world.server.requests.filter { $0.action == "CreateAsset" }.count == 1, "no create after the stop")
+        let lock = (try? String(contentsOfFile: world.lockPath, encoding: .utf8)) ?? ""
+        #expect(lock.contains("asset-20260101000000-aaaaa"), "the one found is recorded: \(lock)")
+    }
+
+    /// On 0-0, which cannot list, it is not sent again in this run: the run stops, says that it
+    /// may have been made, and leaves its intent for the next run (never "before any change").
+    @Test func aFailedCreateOnZeroZeroWithARetryAfterBeyondTheCapStaysUnsettled() async throws {
+        let world = try World(
+            HostileServer { request in
+                switch request.action {
+                case "asset-groups":
+                    [
+                        .send(
+                            HostileServer.answer(
+                                200,
+                                #"{"code": 200, "msg": "OK", "data": {"group_id": "group-abcdef1234567890", "name": "group one", "#
+                                    + #""description": "", "project_name": "default", "status": "Active", "created_at": 1767225600}}"#
+                            ))
+                    ]
+                default:
+                    [
+                        .send(
+                            HostileServer.answer(
+                                503, #"{"code": 503, "msg": "down", "data": null}"#, headers: [("Retry-After", "100000")]))
+                    ]
+                }
+            }, manifest: Self.manifest(api: "0-0"))
+        let out = try await world.run(["apply", world.manifest, "--auto-approve"])
+        #expect(out.status == 3, "not temporary: the create may have been made: \(out.all)")
+        #expect(out.all.contains("may have been made") && out.all.contains("100000 s"), "\(out.all)")
+        #expect(world.server.requests.filter { $0.action == "assets" }.count == 1, "not sent again in this run")
+        #expect(FileManager.default.fileExists(atPath: world.lockPath + ".journal"), "its intent stays open")
+    }
+
     /// A gateway that ignores `Filter.Statuses` lists Active assets among the Processing ones:
     /// each asset's own status decides, so apply does not wait out its whole `wait` for nothing.
     @Test func aListingThatIgnoresTheStatusFilterIsReadByEachAssetsStatus() async throws {

@@ -36,8 +36,9 @@ extension Executor {
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
                 guard let (n, at) = seq.value else {
-                    if error.kind == .cancelled && round > 1 {
-                        // Stopped before it was sent again: an earlier try may have been made.
+                    if error.kind == .cancelled && round > 1 && !service.capabilities.canList {
+                        // Stopped before it was sent again: on 0-0 an earlier try may have been
+                        // made (where the dialect lists, the listing showed it was not).
                         var unknown = error
                         unknown.kind = .ambiguous
                         unknown.message = "stopped before it was sent again; an earlier try of it may have been made"

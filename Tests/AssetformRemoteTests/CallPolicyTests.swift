@@ -113,7 +113,8 @@ struct CallPolicyTests {
     }
 
     @Test func aConnectionThatCannotBeMadeIsRetriedEvenForCreates() async throws {
-        let port = try freePort()
+        let (port, fd) = try refusingPort()
+        defer { close(fd) }
         let transport = HTTPTransport()
         let policy = CallPolicy(limits: fast, backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(20)))
         let service = RemoteClient.make(
@@ -214,9 +215,10 @@ final class Flag: @unchecked Sendable {
 }
 
 /// A port nothing listens on: bind one, note it, close it.
-func freePort() throws -> Int {
+/// A port on 127.0.0.1 that refuses connections: bound, never listening, and kept bound (so
+/// that no server another test starts meanwhile can take it) until `fd` is closed.
+func refusingPort() throws -> (port: Int, fd: Int32) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -226,5 +228,5 @@ func freePort() throws -> Int {
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (Int(UInt16(bigEndian: address.sin_port)), fd)
 }

@@ -104,7 +104,9 @@ public struct ApplyReport: Sendable {
     public enum Stop: Sendable, Equatable {
         case interrupted
         /// `temporary`: the service could not be reached or stayed throttled; later may succeed.
-        case fatal(String, temporary: Bool = false)
+        /// `call`: the call that failed, when a call did. `recording`: what failed was
+        /// recording the work (the journal or the lockfile), not the service.
+        case fatal(String, temporary: Bool = false, call: String? = nil, recording: Bool = false)
     }
 
     public init() {}

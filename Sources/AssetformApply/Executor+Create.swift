@@ -71,7 +71,7 @@ extension Executor {
                     }
                     if let found {
                         // Made after all. A wait longer than a run makes still ends the run.
-                        if error.stayedThrottled { await halt(.fatal(error.description, temporary: true)) }
+                        if error.stayedThrottled { await halt(.fatal(error.description, temporary: true, call: error.call)) }
                         return (found, n, true)
                     }
                     try await ledger.abandon(n)  // the listing shows it was not made

@@ -104,7 +104,9 @@ extension Executor {
         } catch let error as RemoteError {
             // Cancelled: the run was interrupted (which says so itself), or this look was a
             // watcher's, ended because the creates are done. Neither stops the run here.
-            if error.kind == .fatalForRun { await halt(.fatal(error.description, temporary: error.isTemporary)) }
+            if error.kind == .fatalForRun {
+                await halt(.fatal(error.description, temporary: error.isTemporary, call: error.call))
+            }
         } catch {
             await halt(.fatal(Redaction.redact("\(error)")))
         }

@@ -189,7 +189,7 @@ public final class Executor: Sendable {
                 return
             }
             if error.kind == .fatalForRun {
-                await halt(.fatal(error.description, temporary: error.isTemporary && !error.outcomeUnknown))
+                await halt(.fatal(error.description, temporary: error.isTemporary && !error.outcomeUnknown, call: error.call))
             }
             // A create whose outcome stayed unknown may have been made: not "before any change".
             let unknown = error.kind == .ambiguous || error.outcomeUnknown
@@ -202,7 +202,7 @@ public final class Executor: Sendable {
             // Where its cause failed too, and is reported, whether trying again may succeed is the cause's.
             fail(step, Problem(address: step.address, code: nil, message: skipped.reason, temporary: skipped.consequence))
         } catch let error as ApplyError {
-            await halt(.fatal(error.description))
+            await halt(.fatal(error.description, recording: true))
             fail(step, Problem(address: step.address, code: nil, message: error.description))
         } catch {
             fail(step, Problem(address: step.address, code: nil, message: Redaction.redact("\(error)")))

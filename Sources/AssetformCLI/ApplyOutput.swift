@@ -423,7 +423,7 @@ final class ApplyOutput: Sendable {
             ]
             switch r.stopped {
             case .interrupted?: f.append(("stopped", .string("interrupted")))
-            case .fatal(let why, _)?: f.append(("stopped", .string(why)))
+            case .fatal(let why, _, _, _)?: f.append(("stopped", .string(why)))
             case nil: break
             }
             emit(f)
@@ -450,7 +450,7 @@ final class ApplyOutput: Sendable {
         }
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
-        if case .fatal(let why, _)? = r.stopped { print("  stopped: \(why.visible)") }
+        if case .fatal(let why, _, _, _)? = r.stopped { print("  stopped: \(why.visible)") }
         if !r.failedEarlier.isEmpty {
             let n = r.failedEarlier.count
             print(

@@ -54,7 +54,7 @@ extension ExitStatus {
     static func of(_ report: ApplyReport) -> ExitStatus {
         switch report.stopped {
         case .interrupted?: return .interrupted
-        case .fatal(_, let temporary)? where !report.mayHaveChanged: return temporary ? .temporary : .error
+        case .fatal(_, let temporary, _, _)? where !report.mayHaveChanged: return temporary ? .temporary : .error
         case .fatal?: return .someFailed
         case nil: break
         }

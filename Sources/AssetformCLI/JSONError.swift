@@ -35,11 +35,13 @@ struct JSONError {
                 kind: "interrupted",
                 message: "interrupted; everything completed is recorded"
                     + (report.notStarted > 0 ? " (\(report.notStarted) not started)" : ""), status: status)
-        case (.fatal(let why, _)?, _):
+        case (.fatal(let why, _, let call, let recording)?, _):
+            // What stopped it, as a thrown error of the same cause would say; a stop after some
+            // actions made their changes exits 3 all the same.
             return JSONError(
-                kind: status == .temporary ? "temporary" : status == .someFailed ? "actions_failed" : "remote",
+                kind: recording ? "apply" : status == .temporary ? "temporary" : "remote",
                 message: "apply stopped early: \(why)"
-                    + (failed > 0 ? "; \(count)" : ""), status: status)
+                    + (failed > 0 ? "; \(count)" : ""), call: call, status: status)
         case (nil, .someFailed), (nil, .temporary):
             let first = report.failed.first
             return JSONError(

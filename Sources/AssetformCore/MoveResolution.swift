@@ -83,7 +83,14 @@ public struct MoveResolution: Sendable {
         }
         let via = from == move.from ? "" : " (its group moved to \(from.group))"
         record(from, move.to, id: id, "moved from \(move.from)\(via) (\(entry)); no billed call", in: &lock)
-        if from.isGroup { groupMoves[from.group] = move.to.group }
+        if from.isGroup { Self.note(groupMoves: &groupMoves, from: from.group, to: move.to.group) }
+    }
+
+    /// Records a group's move, and carries every earlier key that led to it along: after
+    /// a → b and b → c, an asset entry naming a/x reads it at c/x.
+    private static func note(groupMoves: inout [String: String], from: String, to: String) {
+        for (earlier, now) in groupMoves where now == from { groupMoves[earlier] = to }
+        groupMoves[from] = to
     }
 
     private mutating func renamedGroups(_ manifest: Manifest, _ lock: inout Lockfile, groupMoves: inout [String: String]) {
@@ -114,7 +121,7 @@ public struct MoveResolution: Sendable {
             record(
                 Address(group: f.old), Address(group: f.new), id: lock.groups[f.old]!.id,
                 "renamed from \(f.old): \(f.why); the lockfile record moves with its assets, no billed call", in: &lock)
-            groupMoves[f.old] = f.new
+            Self.note(groupMoves: &groupMoves, from: f.old, to: f.new)
         }
     }
 

@@ -156,18 +156,37 @@ public struct Planner: Sendable {
             switch step.action {
             case .forget(let id) where prune && !gone(id) && !moved.contains(step.address):
                 if step.address.isGroup, let group = lock?.groups[step.address.group] {
+                    // The old record of an asset registered again in another group stays, and so
+                    // does its group, which still holds it: the new create may yet fail.
+                    var registeredElsewhere = 0
                     for (key, a) in group.assets.sorted(by: { $0.key < $1.key }) where !gone(a.id) {
+                        let address = Address(group: step.address.group, asset: key)
+                        if moved.contains(address) {
+                            registeredElsewhere += 1
+                            continue
+                        }
                         out.append(
                             Plan.Step(
-                                address: Address(group: step.address.group, asset: key), action: .delete(id: a.id),
+                                address: address, action: .delete(id: a.id),
                                 reason: "its group left the manifest; deleted (--prune)"))
                     }
                     let n = group.assets.count
-                    out.append(
-                        Plan.Step(
-                            address: step.address, action: .delete(id: id),
-                            reason: "not in the manifest; deleted (--prune) after its \(n) tracked asset\(n == 1 ? "" : "s"), "
-                                + "unless it holds objects this lockfile does not track (then it is only forgotten)"))
+                    if registeredElsewhere > 0 {
+                        let m = registeredElsewhere
+                        out.append(
+                            Plan.Step(
+                                address: step.address, action: .forget(id: id),
+                                reason: "not in the manifest; only forgotten, not deleted (--prune): it holds the old "
+                                    + "record\(m == 1 ? "" : "s") of \(m) asset\(m == 1 ? "" : "s") registered again in "
+                                    + "another group, whose create may yet fail"))
+                    } else {
+                        out.append(
+                            Plan.Step(
+                                address: step.address, action: .delete(id: id),
+                                reason:
+                                    "not in the manifest; deleted (--prune) after its \(n) tracked asset\(n == 1 ? "" : "s"), "
+                                    + "unless it holds objects this lockfile does not track (then it is only forgotten)"))
+                    }
                 } else {
                     let why = step.reason.hasPrefix("not in the manifest") ? "not in the manifest" : step.reason
                     out.append(Plan.Step(address: step.address, action: .delete(id: id), reason: "\(why); deleted (--prune)"))
@@ -467,7 +486,28 @@ private struct Work: Sendable {
         // The old record of an asset registered again in another group goes with its new one.
         var oldOfKept = Set<Address>()
         for (to, across) in moves.acrossGroups where inScope(to) { oldOfKept.insert(across.from) }
-        let kept = steps.filter { s in
+        // A group that left the manifest is one forget step at the group's address: a target
+        // naming one of its assets forgets (or, with --prune, deletes) that asset alone.
+        var narrowed: [Plan.Step] = []
+        narrowed.reserveCapacity(steps.count)
+        for s in steps {
+            guard s.verb == .forget, s.kind == .group, !targets.contains(s.address),
+                groupsOfTargetedAssets.contains(s.address.group), let locked = lock?.groups[s.address.group]
+            else {
+                narrowed.append(s)
+                continue
+            }
+            let keys = Set(targets.filter { $0.group == s.address.group }.compactMap(\.asset))
+            for key in keys.sorted() {
+                guard let a = locked.assets[key] else { continue }
+                let target = Address(group: s.address.group, asset: key)
+                narrowed.append(
+                    Plan.Step(
+                        address: target, action: .forget(id: a.id),
+                        reason: moves.forgetReasons[target] ?? "not in the manifest (its group left it); the remote asset stays"))
+            }
+        }
+        let kept = narrowed.filter { s in
             if case .move(let from, _) = s.action, inScope(from) { return true }
             if s.verb == .forget && oldOfKept.contains(s.address) { return true }
             return inScope(s.address)

@@ -326,6 +326,23 @@ struct MovePlannerTests {
         #expect(plan.billedCreates == 0)
     }
 
+    @Test func anAssetEntryNamingTheFirstKeyOfAChainOfGroupMovesFollowsItToTheEnd() {
+        // Both tracked assets have the same url, so only the entries can say which is which.
+        var lock = Tracked.lock()
+        lock.groups["chars"]!.assets["side"] = Tracked.asset("asset-s", "side", "front.png")
+        let manifest = Tracked.manifest(
+            [
+                ("people", "Characters", [("one", "front.png", "side"), ("two", "front.png", "Front")]),
+                ("props", nil, [("lamp", "lamp.png", nil)]),
+            ], moved: [("chars", "cast"), ("cast", "people"), ("chars/side", "people/one"), ("chars/front", "people/two")])
+        #expect(Planner.moveConflicts(manifest, lock: lock).isEmpty)
+        let plan = seedance.plan(manifest, lock: lock, remote: Tracked.remote())
+        #expect(lines(plan) == ["move cast", "move people", "move people/one", "move people/two"])
+        #expect(plan.steps[2].remoteID == "asset-s" && plan.steps[3].remoteID == "asset-f", "as the entries say")
+        #expect(plan.steps[2].reason.contains("the moved: entry at line 22"))
+        #expect(plan.billedCreates == 0)
+    }
+
     @Test func aCrossGroupEntryWhoseNewAddressIsTrackedIsDoneAndOnlyForgets() {
         var lock = Tracked.lock()
         lock.groups["props"]!.assets["side"] = Tracked.asset("asset-new", "side", "side.png")

@@ -43,6 +43,34 @@ struct PruneTests {
         #expect(plan.steps[2].reason.contains("does not track"), "it says when a group is only forgotten")
     }
 
+    @Test func aRemovedGroupHoldingTheOldRecordOfAnAssetRegisteredAgainElsewhereIsOnlyForgotten() {
+        // chars leaves; its `front` is declared again in props (same url and type).
+        let manifest = Tracked.manifest(
+            [("props", nil, [("lamp", "lamp.png", nil), ("front", "front.png", "Front")])], api: .volcengine)
+        let plan = native.plan(manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(plan) == ["replace props/front", "delete chars/side", "forget chars"])
+        #expect(plan.steps[1].action == .delete(id: "asset-s"))
+        #expect(plan.steps[2].action == .forget(id: "group-c"))
+        #expect(plan.steps[2].reason.contains("registered again in another group"), "\(plan.steps[2].reason)")
+        #expect(!plan.steps.contains { $0.action == .delete(id: "asset-f") }, "the old asset is never deleted")
+    }
+
+    @Test func aTargetedAssetOfARemovedGroupIsForgottenOrDeletedAlone() {
+        let manifest = Tracked.manifest([("props", nil, [("lamp", "lamp.png", nil)])], api: .volcengine)
+        let forgot = Planner(capabilities: .native, targets: [addr("chars/side")]).plan(
+            manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(forgot) == ["forget chars/side"])
+        #expect(forgot.steps[0].action == .forget(id: "asset-s"))
+        let pruned = Planner(capabilities: .native, targets: [addr("chars/side"), addr("chars/side")], prune: true).plan(
+            manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(pruned) == ["delete chars/side"], "the group stays: it still holds chars/front")
+        #expect(pruned.steps[0].action == .delete(id: "asset-s"))
+        // The group targeted too: the whole group, as before.
+        let whole = Planner(capabilities: .native, targets: [addr("chars"), addr("chars/side")], prune: true).plan(
+            manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(whole) == ["delete chars/front", "delete chars/side", "delete chars"])
+    }
+
     @Test func aFailedAssetIsDeletedWithPruneFailedAndBeforeItsRetry() {
         var remote = Tracked.remote()
         remote.assets["asset-s"]?.status = .failed

@@ -152,6 +152,30 @@ struct NativeDialectTests {
         #expect(check.status == 0, "\(check.all)")
     }
 
+    @Test("--prune never deletes the old asset of one registered again in another group, nor the group holding it")
+    func pruneKeepsAMovedAssetsOldRecord() async throws {
+        let w = try await World("volcengine", keys: [])
+        try w.world.write(
+            Self.head("volcengine") + "  g1:\n    assets:\n      a: https://cdn.example.com/a.png\n"
+                + "      b: https://cdn.example.com/b.png\n  g3:\n    assets:\n      x: https://cdn.example.com/x.png\n")
+        #expect(try await w.run(["apply", w.world.manifest, "--auto-approve"]).status == 0)
+        let oldA = try #require(try w.world.lockedAssets()["g1/a"]?["id"] as? String)
+        // g1 leaves; its asset a is declared again in g3.
+        try w.world.write(
+            Self.head("volcengine") + "  g3:\n    assets:\n      x: https://cdn.example.com/x.png\n"
+                + "      a: https://cdn.example.com/a.png\n")
+        let plan = try await w.run(["plan", w.world.manifest, "--prune"])
+        #expect(plan.status == 0, "\(plan.all)")
+        #expect(!plan.stdout.contains("delete \(oldA)"), "\(plan.stdout)")
+        let pruned = try await w.run(["apply", w.world.manifest, "--auto-approve", "--prune"])
+        #expect(pruned.status == 0, "\(pruned.all)")
+        #expect(try await w.calls("DeleteAsset") == 1, "b only: \(pruned.stdout)")
+        #expect(try await w.calls("DeleteAssetGroup") == 0, "g1 still holds the old a")
+        let groups = try #require(try w.world.lockfile()["groups"] as? [String: Any])
+        #expect(groups["g1"] == nil && groups["g3"] != nil)
+        #expect(try w.world.lockedAssets()["g3/a"] != nil)
+    }
+
     @Test("a saved plan carries its deletes; --max-deletes guards it; an edited plan cannot delete another id")
     func savedPlanDeletes() async throws {
         let w = try await World("byteplus", keys: ["front", "side"])

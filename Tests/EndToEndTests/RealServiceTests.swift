@@ -37,6 +37,14 @@ struct RealServiceTests {
         #expect(out.stdout.contains("HTTP 402") && out.stdout.contains("the account's balance is gone"), "\(out.stdout)")
         #expect(try await w.calls("CreateAsset") <= 3 + 2, "one refused create stops the run")
         #expect(try w.lockedAssets().count == 3)
+        // Again, with --json: stopped before any change; the error object names the call.
+        let again = try await w.apply(["--concurrency", "1", "--json"])
+        #expect(again.status == 1, "\(again.stdout)\(again.stderr)")
+        let last = try #require(again.stdout.split(separator: "\n").last.map(String.init))
+        let object = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        let error = try #require(object?["error"] as? [String: Any], "\(last)")
+        #expect(error["kind"] as? String == "remote" && error["call"] as? String == "CreateAsset", "\(error)")
+        #expect(error["exit_status"] as? Int == 1, "\(error)")
     }
 
     @Test(arguments: [["--errors-with200"], ["--throttle-status", "400"], ["--throttle-code", "QuotaWriteQPMExceeded"]])

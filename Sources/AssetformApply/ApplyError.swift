@@ -10,8 +10,9 @@ public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
     case journalRemoval(path: String, reason: String)
     /// A change that does not fit the lockfile was asked of the ledger: a bug in assetform.
     case refused(LockfileChange.Refusal)
-    /// The lockfile could not be written; the journal keeps every result for the next run.
-    case lockfile(StateError, journal: String)
+    /// The lockfile could not be written; the journal keeps every result for the next run,
+    /// unless it could not be written either (`complete` false).
+    case lockfile(StateError, journal: String, complete: Bool = true)
     /// Apply asked for something its own plan or lockfile rules out: a bug in assetform.
     case bug(String)
 
@@ -21,7 +22,10 @@ public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .journalRemoval(let path, let reason): "cannot remove the journal \(path): \(reason)"
         case .refused(let refusal):
             "internal error: \(refusal) (this is a bug in assetform; please report it with the command you ran and this message)"
-        case .lockfile(let error, let journal): "\(error); the journal \(journal) keeps every result for the next run"
+        case .lockfile(let error, let journal, true): "\(error); the journal \(journal) keeps every result for the next run"
+        case .lockfile(let error, let journal, false):
+            "\(error); the journal \(journal) could not be written either and lacks some results: the next apply "
+                + "settles each create it lacks by listing (0-0 cannot list: it warns of each one it registers again)"
         case .bug(let what):
             "internal error: \(what) (this is a bug in assetform; please report it with the command you ran and this message)"
         }

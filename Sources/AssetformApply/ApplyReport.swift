@@ -100,6 +100,9 @@ public struct ApplyReport: Sendable {
     public var rates: [CallClass: (achieved: Double, current: Double?)] = [:]
     /// Why the run stopped early: an interruption, or an error that would repeat for every action.
     public var stopped: Stop?
+    /// The run's results could not all be recorded at its end (the lockfile, or the journal,
+    /// could not be written): the error says where they are.
+    public var unrecorded: ApplyError?
 
     public enum Stop: Sendable, Equatable {
         case interrupted

@@ -102,8 +102,15 @@ public struct ApplyRun: Sendable {
             }
             return report
         }
-        try await ledger.finish(lockfilePath: settings.lockfilePath)
-        return report
+        // What the run did is reported however its recording ends: a full disk at the last write
+        // must not hide the changes made before it.
+        var ended = report
+        do {
+            try await ledger.finish(lockfilePath: settings.lockfilePath)
+        } catch {
+            ended.unrecorded = error
+        }
+        return ended
     }
 
     /// Waits for an interrupt: false when the run ended first (the wait was cancelled).

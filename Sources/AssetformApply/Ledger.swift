@@ -16,6 +16,8 @@ public actor Ledger {
     private var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
     /// Records appended since the lockfile was last written.
     public private(set) var unwritten = 0
+    /// A record could not be appended: the journal lacks some of this run's results.
+    private var journalFailed = false
     /// The journal's first line.
     private let beginLine: [UInt8]
 
@@ -40,6 +42,7 @@ public actor Ledger {
         do {
             line = try journal.append(record.line)
         } catch {
+            journalFailed = true
             throw .journal(path: journal.path, reason: "\(error)")
         }
         unwritten += 1
@@ -185,24 +188,24 @@ public actor Ledger {
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
     public nonisolated func writeLockfile(to path: String) async throws(ApplyError) {
-        var (snapshot, count, cut) = await beginWrite()
+        var (snapshot, count, cut, journalFailed) = await beginWrite()
         let result: Result<Void, ApplyError>
         do throws(StateError) {
             try snapshot.write(to: path)
             result = .success(())
         } catch {
-            result = .failure(.lockfile(error, journal: journal.path))
+            result = .failure(.lockfile(error, journal: journal.path, complete: !journalFailed))
         }
         await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
         try result.get()
     }
 
-    private func beginWrite() async -> (Lockfile, Int, Int) {
+    private func beginWrite() async -> (Lockfile, Int, Int, Bool) {
         if writing {
             await withCheckedContinuation { writeQueue.append($0) }
         }
         writing = true
-        return (lockfile, unwritten, journal.size)
+        return (lockfile, unwritten, journal.size, journalFailed)
     }
 
     private func endWrite(serial: Int?, records: Int, cut: Int) {

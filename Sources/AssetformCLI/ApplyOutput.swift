@@ -426,6 +426,7 @@ final class ApplyOutput: Sendable {
             case .fatal(let why, _, _, _)?: f.append(("stopped", .string(why)))
             case nil: break
             }
+            if let u = r.unrecorded { f.append(("not_recorded", .string(u.description))) }
             emit(f)
             flush()
             return
@@ -451,6 +452,7 @@ final class ApplyOutput: Sendable {
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
         if case .fatal(let why, _, _, _)? = r.stopped { print("  stopped: \(why.visible)") }
+        if let u = r.unrecorded { print("  " + terminal.paintError("not recorded:") + " \(u.description.visible)") }
         if !r.failedEarlier.isEmpty {
             let n = r.failedEarlier.count
             print(

@@ -49,7 +49,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A file operation that failed (`AtomicFile.Failure` says which and why).
     case file(AtomicFile.Failure)
     case link(path: String)
-    case lockHeld(path: String, holder: String)
+    /// `waited`: the --lock-timeout given, if one was.
+    case lockHeld(path: String, holder: String, waited: Duration? = nil)
     case lock(ExclusiveLock.Failure)
     case openIntents(count: Int, journal: String, command: String)
 
@@ -107,8 +108,11 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .link(let path):
             "\(path) is a symbolic link; assetform writes its lockfile and journal only as real files. "
                 + "Pass the real path with --lock, or replace the link with the file"
-        case .lockHeld(let path, let holder):
+        case .lockHeld(let path, let holder, nil):
             "another run holds the lockfile: \(path) is held by \(holder). Wait for it to finish, or pass --lock-timeout DUR to wait."
+        case .lockHeld(let path, let holder, let waited?):
+            "another run holds the lockfile: \(path) is held by \(holder), still after --lock-timeout "
+                + "\(DurationText.format(waited)). Wait for it to finish, or pass a longer --lock-timeout."
         case .lock(let failure): failure.description
         case .openIntents(let count, let journal, let command):
             "an interrupted apply left \(count) create\(count == 1 ? "" : "s") of unknown outcome in \(journal); "

@@ -206,10 +206,13 @@ struct Session {
             if let before = held.tookOverFrom {
                 terminal.warn("took over \(path), left by a process that is gone (\(before.visible))")
             }
+            // No other run writes these while this one holds the lock: a temporary file beside
+            // them is a killed run's, cut short before its rename.
+            for file in [lockPath, lockPath + ".journal"] { AtomicFile.removeLeftovers(of: file) }
             return held
         } catch {
             switch error {
-            case .held(let path, let who): throw CommandError.lockHeld(path: path, holder: who)
+            case .held(let path, let who): throw CommandError.lockHeld(path: path, holder: who, waited: timeout)
             case .io, .notOwn: throw CommandError.lock(error)
             }
         }

@@ -48,7 +48,11 @@ extension Lockfile {
         var serial: Int?
         var provider: JSONValue?
         var groups: [String: LockedGroup] = [:]
-        var problem: String?
+        var problem: Problem?
+        // Every id once: a lockfile edited by hand that tracks one remote object at two addresses
+        // would have each apply change it back and forth.
+        var ids = Set<String>()
+        var groupIDs = Set<String>()
         do throws(JSONReader.Failure) {
             try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Failure) in
                 try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
@@ -60,9 +64,10 @@ extension Lockfile {
                     case "groups":
                         try r.object { (r: inout JSONReader, groupKey: String) throws(JSONReader.Failure) in
                             if let why = AssetKey.problem(groupKey) {
-                                problem = problem ?? "the group key \"\(groupKey)\" \(why)"
+                                problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: r.offset)
                             }
-                            groups[groupKey] = try readGroup(&r, groupKey, &problem, release: release)
+                            groups[groupKey] = try readGroup(
+                                &r, groupKey, &problem, ids: &ids, groupIDs: &groupIDs, release: release)
                         }
                     default: _ = try r.value()
                     }
@@ -76,8 +81,9 @@ extension Lockfile {
             throw .notOurs(
                 path: path, line: mark.line, column: mark.column, file: .lockfile, detail: "expected \(error.expected) here")
         }
-        func bad(_ what: String) -> StateError {
-            .notOurs(path: path, line: nil, column: nil, file: .lockfile, detail: what)
+        func bad(_ what: String, at offset: Int? = nil) -> StateError {
+            let mark = offset.map { SourceLines.mark(atByteOffset: $0, in: bytes) }
+            return .notOurs(path: path, line: mark?.line, column: mark?.column, file: .lockfile, detail: what)
         }
         guard version == Lockfile.version else {
             throw bad("version \(version.map(String.init) ?? "missing"), expected \(Lockfile.version)")
@@ -85,28 +91,59 @@ extension Lockfile {
         guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
             throw bad("lineage, serial or provider missing")
         }
-        if let problem { throw bad(problem) }
+        if var problem {
+            if let range = problem.what.range(of: duplicate) {
+                // Rare: where else the id is, named only now that every record is read.
+                let id = String(problem.what[range.upperBound...])
+                var at = groups.filter { $0.value.id == id }.map { Address(group: $0.key).description }
+                for (key, g) in groups { for (k, a) in g.assets where a.id == id { at.append("\(key)/\(k)") } }
+                problem.what =
+                    String(problem.what[..<range.lowerBound])
+                    + "the id \(id) is tracked at \(at.sorted().joined(separator: " and ")): "
+                    + "one remote object has one address; remove all but one of its records from the lockfile"
+            }
+            throw bad(problem.what, at: problem.offset)
+        }
         return Lockfile(
             lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
     }
 
+    /// What is wrong with a lockfile that parses, and where (a byte offset), when known.
+    struct Problem {
+        var what: String
+        var offset: Int?
+        init(_ what: String, at offset: Int?) {
+            self.what = what
+            self.offset = offset
+        }
+    }
+
     private static func readGroup(
-        _ r: inout JSONReader, _ key: String, _ problem: inout String?, release: (Int) -> Void
+        _ r: inout JSONReader, _ key: String, _ problem: inout Problem?, ids: inout Set<String>,
+        groupIDs: inout Set<String>, release: (Int) -> Void
     ) throws(JSONReader.Failure) -> LockedGroup {
+        let start = r.offset
         var id: String?
+        var idAt = start
         var name: String?
         var description: String?
         var assets: [String: LockedAsset] = [:]
         try r.object { (r: inout JSONReader, field: String) throws(JSONReader.Failure) in
             switch field {
-            case "id": id = try r.string()
+            case "id":
+                idAt = r.offset
+                id = try r.string()
             case "name": name = try r.string()
             case "description": description = try r.string()
             case "assets":
                 try r.object { (r: inout JSONReader, assetKey: String) throws(JSONReader.Failure) in
-                    if let why = AssetKey.problem(assetKey) { problem = problem ?? "the asset key \"\(assetKey)\" \(why)" }
-                    if try !readAsset(&r, into: &assets, at: assetKey) {
-                        problem = problem ?? "asset \(key)/\(assetKey) is incomplete"
+                    let at = r.offset
+                    if let why = AssetKey.problem(assetKey) {
+                        problem = problem ?? Problem("the asset key \"\(assetKey.visible)\" \(why)", at: at)
+                    }
+                    if let why = try readAsset(&r, into: &assets, at: assetKey, ids: &ids) {
+                        problem =
+                            problem ?? Problem("asset \(key.visible)/\(assetKey.visible): \(why.what)", at: why.offset ?? at)
                     }
                     release(r.offset)
                 }
@@ -114,10 +151,26 @@ extension Lockfile {
             }
         }
         guard let id, let name else {
-            problem = problem ?? "group \(key) has no id or name"
+            problem = problem ?? Problem("group \(key.visible) has no id or name", at: start)
             return LockedGroup(id: "", name: "")
         }
+        if let why = idProblem(id, ids: &groupIDs) {
+            problem = problem ?? Problem("group \(key.visible): \(why)", at: idAt)
+        }
         return LockedGroup(id: id, name: name, description: description, assets: assets)
+    }
+
+    /// The start of a duplicate id's problem, completed with the addresses once all is read.
+    private static let duplicate = "tracked at two addresses: "
+
+    /// Why `id` cannot be a tracked id: not an id's shape, or tracked already at another address.
+    private static func idProblem(_ id: String, ids: inout Set<String>) -> String? {
+        guard RemoteID.isWellFormed(id) else {
+            let shown = id.count > 40 ? String(id.prefix(40)) + "…" : id
+            return "the id \"\(shown.visible)\" is not an id (letters, digits, - and _ only, at most \(RemoteID.maxLength))"
+        }
+        guard ids.insert(id).inserted else { return duplicate + id }
+        return nil
     }
 
     /// The fields of an asset's record, in the order `readAsset` numbers them.
@@ -132,11 +185,21 @@ extension Lockfile {
     private static let types = AssetType.allCases
     private static let typeTexts = types.map { Array($0.rawValue.utf8) }
 
-    /// Reads an asset's record into `assets` (made there, not copied in); false when it is
-    /// incomplete.
+    /// Reads an asset's record into `assets` (made there, not copied in); what is wrong with it,
+    /// if anything.
     private static func readAsset(
-        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String
-    ) throws(JSONReader.Failure) -> Bool {
+        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String, ids: inout Set<String>
+    ) throws(JSONReader.Failure) -> Problem? {
+        var wrong: Problem?
+        func oneOf(_ field: String, _ texts: [[UInt8]], at offset: Int, _ r: inout JSONReader) throws(JSONReader.Failure)
+            -> Int?
+        {
+            if let found = try r.string(oneOf: texts) { return found }
+            let allowed = texts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+            wrong = wrong ?? Problem("its \(field) is not one of \(allowed)", at: offset)
+            return nil
+        }
+        var idAt: Int?
         var id: String?, name: String?, url: String?
         var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?, revision: String?
         var source: SourceFingerprint?
@@ -146,7 +209,9 @@ extension Lockfile {
         var refText: String?
         try r.object(matching: assetFields) { (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
             switch field {
-            case 0: id = try r.string()
+            case 0:
+                idAt = r.offset
+                id = try r.string()
             case 1: name = try r.string()
             case 2:
                 if let id {
@@ -159,8 +224,8 @@ extension Lockfile {
                     ref = nil
                 }
             case 3: url = try r.string()
-            case 4: status = try r.string(oneOf: statusTexts).map { statuses[$0] }
-            case 5: type = try r.string(oneOf: typeTexts).map { types[$0] }
+            case 4: status = try oneOf("status", statusTexts, at: r.offset, &r).map { statuses[$0] }
+            case 5: type = try oneOf("type", typeTexts, at: r.offset, &r).map { types[$0] }
             case 6:
                 failure = RemoteAsset.Failure(json: try r.value())
             case 7: revision = try r.string()
@@ -168,7 +233,17 @@ extension Lockfile {
             default: _ = try r.value()
             }
         }
-        guard let id, let name, let status, let type, let url else { return false }
+        if let wrong { return wrong }
+        guard let id, let name, let status, let type, let url else {
+            let missing = [
+                ("id", id == nil), ("name", name == nil), ("status", status == nil), ("type", type == nil),
+                ("url", url == nil),
+            ].filter(\.1).map(\.0)
+            return Problem("it has no \(missing.joined(separator: ", "))", at: nil)
+        }
+        // A malformed id is never kept; one tracked twice is, so that both its places are named.
+        let idWhy = idProblem(id, ids: &ids)
+        if let idWhy, !idWhy.hasPrefix(duplicate) { return Problem(idWhy, at: idAt) }
         let reference: LockedAsset.Reference
         // The same id byte for byte (String's `==` calls canonically equivalent texts equal).
         if let ref, ExactText(ref.id) == ExactText(id) {
@@ -176,12 +251,19 @@ extension Lockfile {
         } else if let text = refText ?? ref.map({ $0.reference.text(id: $0.id) }) {
             reference = LockedAsset.Reference(text, id: id)
         } else {
-            return false
+            return Problem("it has no ref", at: nil)
+        }
+        // The usual reference is made from the checked id; any other is printed as it is written.
+        if case .written(let text) = reference {
+            if text.isEmpty { return Problem("its ref is empty", at: nil) }
+            if VisibleText.needsAnyEscape(text) {
+                return Problem("its ref \"\(text.visible)\" holds control characters", at: nil)
+            }
         }
         assets[key] = LockedAsset(
             id: id, name: name, reference: reference, status: status, type: type, url: url, failure: failure,
             revision: revision, source: source)
-        return true
+        return idWhy.map { Problem($0, at: idAt) }
     }
 
     /// The file's bytes, the same for the same lockfile, byte for byte: what `JSONValue.pretty`

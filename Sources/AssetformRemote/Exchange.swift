@@ -115,13 +115,7 @@ enum Exchange {
     /// printed as an id.
     static func checkedID(_ id: String?, field: String, call: String) throws(RemoteError) -> String {
         guard let id, !id.isEmpty else { throw malformed(call, "no \(field)") }
-        let wellFormed =
-            id.utf8.count <= 128
-            && id.utf8.allSatisfy { c in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
-            }
-        guard wellFormed else {
+        guard RemoteID.isWellFormed(id) else {
             let shown = id.count > 40 ? String(id.prefix(40)) + "…" : id
             throw malformed(call, "\(field) \"\(shown.visible)\" is not an id (letters, digits, - and _ only)")
         }

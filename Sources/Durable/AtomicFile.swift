@@ -66,6 +66,34 @@ public enum AtomicFile {
         syncFolder(folder)
     }
 
+    /// Removes the temporary files a write of `path` left when its process was killed before its
+    /// rename (`.NAME.tmp-…` beside it; regular files only). Only for a caller that holds what
+    /// keeps every other writer of `path` out: any such file is then a leftover. Returns how
+    /// many were removed.
+    @discardableResult
+    public static func removeLeftovers(of path: String) -> Int {
+        let folder = Self.folder(of: path)
+        let prefix = "." + (path.split(separator: "/").last.map(String.init) ?? path) + ".tmp-"
+        guard let dir = opendir(folder) else { return 0 }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix(prefix) { names.append(name) }
+        }
+        closedir(dir)
+        var removed = 0
+        for name in names {
+            let file = folder + "/" + name
+            var info = stat()
+            guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if unlink(file) == 0 { removed += 1 }
+        }
+        if removed > 0 { syncFolder(folder) }
+        return removed
+    }
+
     /// Refuses `path` when it is a symbolic link (a missing file is fine): a rename would replace
     /// the link, and writing through it would change a file elsewhere.
     public static func refuseLink(_ path: String) throws(Failure) {

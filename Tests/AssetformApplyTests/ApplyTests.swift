@@ -91,6 +91,27 @@ struct ApplyRunTests {
         #expect(report.possibleDuplicates.count == 1)
     }
 
+    @Test func aLockfileThatCannotBeWrittenAtTheEndLeavesTheReportAndTheJournal() async throws {
+        let scratch = try Scratch()
+        // A folder where the lockfile goes: every write of it fails.
+        try FileManager.default.createDirectory(atPath: scratch.lockfile, withIntermediateDirectories: false)
+        let service = MemoryService()
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: RemoteState(listedGroups: []))
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(report.created == 4 && report.failed.isEmpty, "what was made is reported")
+        guard case .lockfile(_, let journal, true)? = report.unrecorded else {
+            Issue.record("expected the lockfile's failure, got \(String(describing: report.unrecorded))")
+            return
+        }
+        #expect(journal == scratch.journal)
+        #expect(report.unrecorded?.description.contains("keeps every result for the next run") == true)
+        // The journal holds it all: replayed, it is the lockfile the run would have written.
+        let replay = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: lock, provider: lock.provider)
+        #expect(replay.lockfile.groups["g"]?.assets.count == 3 && replay.openIntents.isEmpty)
+    }
+
     @Test func anInterruptStopsDispatchingAndEverythingDoneIsRecorded() async throws {
         let scratch = try Scratch()
         let service = MemoryService()

@@ -37,6 +37,26 @@ struct FileTests {
         #expect(folder.entries == ["f", "victim"], "no temporary left")
     }
 
+    @Test func leftoversOfAKilledWriteAreRemovedAndNothingElse() throws {
+        let folder = try Folder()
+        for name in [
+            "m.lock", ".m.lock.tmp-123-1-abc", ".m.lock.tmp-456-2-def", ".m.lock.journal.tmp-7-1-x", ".m.locks.tmp-1", "other",
+        ] {
+            try "x".write(toFile: folder.path + "/" + name, atomically: false, encoding: .utf8)
+        }
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path + "/.m.lock.tmp-9-9-link", withDestinationPath: folder.path + "/other")
+        try FileManager.default.createDirectory(atPath: folder.path + "/.m.lock.tmp-dir", withIntermediateDirectories: false)
+        #expect(AtomicFile.removeLeftovers(of: folder.path + "/m.lock") == 2)
+        #expect(
+            folder.entries == [
+                ".m.lock.journal.tmp-7-1-x", ".m.lock.tmp-9-9-link", ".m.lock.tmp-dir", ".m.locks.tmp-1", "m.lock", "other",
+            ],
+            "only regular files of that name's writes")
+        #expect(AtomicFile.removeLeftovers(of: folder.path + "/m.lock.journal") == 1)
+        #expect(AtomicFile.removeLeftovers(of: folder.path + "/nowhere/m.lock") == 0)
+    }
+
     @Test func theAppendLogKeepsEveryLineAndRefusesALink() async throws {
         let folder = try Folder()
         let log = try AppendLog(path: folder.path + "/j")

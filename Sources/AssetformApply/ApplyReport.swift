@@ -82,6 +82,9 @@ public struct ApplyReport: Sendable {
     public var possibleDuplicates: [Address] = []
     /// Assets left out of this run because their source failed its check (`--skip-failed-checks`).
     public var leftOut: [Address] = []
+    /// Creates the plan held back: their group holds untracked assets Processing with hidden
+    /// names (`Plan.heldBack`).
+    public var heldBack: [Address] = []
     /// Failed assets deleted (`--prune-failed`) that the manifest still declares: the next apply
     /// creates them again, so the run has not converged.
     public var toCreateAgain: [Address] = []

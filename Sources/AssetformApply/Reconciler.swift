@@ -69,7 +69,7 @@ public struct Reconciler: Sendable {
             }
             if resolved.allSatisfy({ $0 }) { return found }
             var unsettled = 0
-            for a in listed where a.name.isEmpty && a.status == .processing && (a.createTime ?? .infinity) >= earliest {
+            for a in listed where a.nameIsHidden && (a.createTime ?? .infinity) >= earliest {
                 if await !isClaimed(a.id) { unsettled += 1 }
             }
             if unsettled == 0 { return found }

@@ -168,7 +168,9 @@ extension Assetform.ApplyCommand {
             if let path = planPath {
                 plan = try savedPlan(path, session: session, lock: lock)
             } else {
-                let state = try await Refresh.forPlanning(manifest, lock: lock, service: service)
+                let state = try await Refresh.forPlanning(
+                    manifest, lock: lock, service: service, patience: min(limits.wait, .seconds(60)),
+                    waiting: { session.terminal.warn($0) })
                 // Statuses the service reports now (Processing → Active, or Failed) are recorded
                 // even when there is nothing else to do.
                 // (Whether anything changed is known as it is made: two large lockfiles are never
@@ -205,8 +207,9 @@ extension Assetform.ApplyCommand {
                 var report = ApplyReport(unchangedCount: plan.unchanged.count)
                 report.possibleDuplicates = recoveredDuplicates
                 report.leftOut = leftOut
+                report.heldBack = plan.heldBack
                 // Not converged: the summary (printed by the caller) says what was left out.
-                if !leftOut.isEmpty { return report }
+                if !leftOut.isEmpty || !plan.heldBack.isEmpty { return report }
                 if json || !recoveredDuplicates.isEmpty { output.summary(report, elapsed: .zero) }
                 return nil
             }
@@ -259,6 +262,7 @@ extension Assetform.ApplyCommand {
             var counted = Set<Address>()
             report.possibleDuplicates = (recoveredDuplicates + report.possibleDuplicates).filter { counted.insert($0).inserted }
             report.leftOut = leftOut
+            report.heldBack = plan.heldBack
             report.toCreateAgain = Self.toCreateAgain(plan, manifest: manifest, deleted: report.deletedAssets)
             return report
         }

@@ -399,6 +399,7 @@ final class ApplyOutput: Sendable {
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
                 ("left_out", .array(r.leftOut.map { .string($0.description) })),
+                ("held_back", .array(r.heldBack.map { .string($0.description) })),
                 ("to_create_again", .array(r.toCreateAgain.map { .string($0.description) })),
                 ("kept_groups", .array(r.keptGroups.map(Self.json))),
                 (
@@ -465,6 +466,13 @@ final class ApplyOutput: Sendable {
             print(
                 "  \(n) asset\(n == 1 ? " was" : "s were") left out: \(n == 1 ? "its" : "their") source failed its check "
                     + "(\(r.leftOut.prefix(5).map(\.description).joined(separator: ", "))\(n > 5 ? ", …" : "")); not converged.")
+        }
+        if !r.heldBack.isEmpty {
+            let n = r.heldBack.count
+            print(
+                "  \(n) create\(n == 1 ? " was" : "s were") held back: \(n == 1 ? "its" : "their") group holds assets "
+                    + "still Processing with hidden names (\(r.heldBack.prefix(5).map(\.description).joined(separator: ", "))"
+                    + "\(n > 5 ? ", …" : "")); apply again once they are Active; not converged.")
         }
         if !r.toCreateAgain.isEmpty {
             let n = r.toCreateAgain.count

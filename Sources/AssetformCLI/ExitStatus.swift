@@ -66,6 +66,7 @@ extension ExitStatus {
             return temporary ? .temporary : .someFailed
         }
         if !report.stillProcessing.isEmpty || !report.failedEarlier.isEmpty || !report.leftOut.isEmpty
+            || !report.heldBack.isEmpty
             || !report.toCreateAgain.isEmpty
         {
             return .notConverged
@@ -77,7 +78,7 @@ extension ExitStatus {
     /// Processing, or Failed and left alone), or none.
     static func detailed(_ plan: Plan) -> ExitStatus {
         if plan.hasChanges { return .changes }
-        if plan.count(.wait) > 0 || plan.count(.failed) > 0 { return .notConverged }
+        if plan.count(.wait) > 0 || plan.count(.failed) > 0 || !plan.heldBack.isEmpty { return .notConverged }
         return .ok
     }
 }

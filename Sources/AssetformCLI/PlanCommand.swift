@@ -64,7 +64,9 @@ extension Assetform {
                     noRefresh
                     ? nil
                     : try await session.withService { service, _ in
-                        try await Refresh.forPlanning(manifest, lock: lock, service: service)
+                        try await Refresh.forPlanning(
+                            manifest, lock: lock, service: service, patience: min(manifest.limits.wait, .seconds(60)),
+                            waiting: { session.terminal.warn($0) })
                     }
                 let planned = await planning.planner(for: manifest.provider.api).planConcurrently(
                     manifest, lock: lock, remote: state)

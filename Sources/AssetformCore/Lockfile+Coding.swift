@@ -51,8 +51,8 @@ extension Lockfile {
         var problem: Problem?
         // Every id once: a lockfile edited by hand that tracks one remote object at two addresses
         // would have each apply change it back and forth.
-        var ids = Set<String>()
-        var groupIDs = Set<String>()
+        var ids = IDCollisions(expected: bytes.count / 256)
+        var groupIDs: [String: String] = [:]
         do throws(JSONReader.Failure) {
             try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Failure) in
                 try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
@@ -91,19 +91,15 @@ extension Lockfile {
         guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
             throw bad("lineage, serial or provider missing")
         }
-        if var problem {
-            if let range = problem.what.range(of: duplicate) {
-                // Rare: where else the id is, named only now that every record is read.
-                let id = String(problem.what[range.upperBound...])
-                var at = groups.filter { $0.value.id == id }.map { Address(group: $0.key).description }
-                for (key, g) in groups { for (k, a) in g.assets where a.id == id { at.append("\(key)/\(k)") } }
-                problem.what =
-                    String(problem.what[..<range.lowerBound])
-                    + "the id \(id) is tracked at \(at.sorted().joined(separator: " and ")): "
-                    + "one remote object has one address; remove all but one of its records from the lockfile"
-            }
-            throw bad(problem.what, at: problem.offset)
+        if problem == nil,
+            let (id, offset) = ids.firstDuplicate(among: groups.values.lazy.flatMap { $0.assets.values.lazy.map(\.id) })
+        {
+            // Rare: where the id is, named only now that every record is read.
+            var at: [String] = []
+            for (key, g) in groups { for (k, a) in g.assets where a.id == id { at.append("\(key.visible)/\(k.visible)") } }
+            problem = Problem("the id \(id) is tracked at \(at.sorted().joined(separator: " and ")): " + oneAddress, at: offset)
         }
+        if let problem { throw bad(problem.what, at: problem.offset) }
         return Lockfile(
             lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
     }
@@ -119,8 +115,8 @@ extension Lockfile {
     }
 
     private static func readGroup(
-        _ r: inout JSONReader, _ key: String, _ problem: inout Problem?, ids: inout Set<String>,
-        groupIDs: inout Set<String>, release: (Int) -> Void
+        _ r: inout JSONReader, _ key: String, _ problem: inout Problem?, ids: inout IDCollisions,
+        groupIDs: inout [String: String], release: (Int) -> Void
     ) throws(JSONReader.Failure) -> LockedGroup {
         let start = r.offset
         var id: String?
@@ -154,22 +150,27 @@ extension Lockfile {
             problem = problem ?? Problem("group \(key.visible) has no id or name", at: start)
             return LockedGroup(id: "", name: "")
         }
-        if let why = idProblem(id, ids: &groupIDs) {
+        if let why = idProblem(id) {
             problem = problem ?? Problem("group \(key.visible): \(why)", at: idAt)
+        } else if let other = groupIDs.updateValue(key, forKey: id) {
+            problem =
+                problem
+                ?? Problem(
+                    "the id \(id) is tracked at \([other, key].sorted().map(\.visible).joined(separator: " and ")): "
+                        + oneAddress, at: idAt)
         }
         return LockedGroup(id: id, name: name, description: description, assets: assets)
     }
 
-    /// The start of a duplicate id's problem, completed with the addresses once all is read.
-    private static let duplicate = "tracked at two addresses: "
+    private static let oneAddress =
+        "one remote object has one address; remove all but one of its records from the lockfile"
 
-    /// Why `id` cannot be a tracked id: not an id's shape, or tracked already at another address.
-    private static func idProblem(_ id: String, ids: inout Set<String>) -> String? {
+    /// Why `id` cannot be a tracked id: not an id's shape.
+    private static func idProblem(_ id: String) -> String? {
         guard RemoteID.isWellFormed(id) else {
             let shown = id.count > 40 ? String(id.prefix(40)) + "…" : id
             return "the id \"\(shown.visible)\" is not an id (letters, digits, - and _ only, at most \(RemoteID.maxLength))"
         }
-        guard ids.insert(id).inserted else { return duplicate + id }
         return nil
     }
 
@@ -188,7 +189,7 @@ extension Lockfile {
     /// Reads an asset's record into `assets` (made there, not copied in); what is wrong with it,
     /// if anything.
     private static func readAsset(
-        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String, ids: inout Set<String>
+        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String, ids: inout IDCollisions
     ) throws(JSONReader.Failure) -> Problem? {
         var wrong: Problem?
         func oneOf(_ field: String, _ texts: [[UInt8]], at offset: Int, _ r: inout JSONReader) throws(JSONReader.Failure)
@@ -241,9 +242,9 @@ extension Lockfile {
             ].filter(\.1).map(\.0)
             return Problem("it has no \(missing.joined(separator: ", "))", at: nil)
         }
-        // A malformed id is never kept; one tracked twice is, so that both its places are named.
-        let idWhy = idProblem(id, ids: &ids)
-        if let idWhy, !idWhy.hasPrefix(duplicate) { return Problem(idWhy, at: idAt) }
+        if let why = idProblem(id) { return Problem(why, at: idAt) }
+        // One tracked twice is found once every record is read, so that both its places are named.
+        ids.insert(id, at: idAt ?? r.offset)
         let reference: LockedAsset.Reference
         // The same id byte for byte (String's `==` calls canonically equivalent texts equal).
         if let ref, ExactText(ref.id) == ExactText(id) {
@@ -263,7 +264,7 @@ extension Lockfile {
         assets[key] = LockedAsset(
             id: id, name: name, reference: reference, status: status, type: type, url: url, failure: failure,
             revision: revision, source: source)
-        return idWhy.map { Problem($0, at: idAt) }
+        return nil
     }
 
     /// The file's bytes, the same for the same lockfile, byte for byte: what `JSONValue.pretty`

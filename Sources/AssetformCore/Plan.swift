@@ -184,11 +184,15 @@ public struct Plan: Sendable, Equatable {
     public var unchanged: [Address]
     /// Things the plan cannot do, said to the user (0-0 renames, ambiguous names).
     public var warnings: [String]
+    /// Assets not created yet, and not planned: their group holds untracked assets still
+    /// Processing whose names the service hides, any of which may be one of them. Not converged.
+    public var heldBack: [Address]
 
-    public init(steps: [Step], unchanged: [Address], warnings: [String]) {
+    public init(steps: [Step], unchanged: [Address], warnings: [String], heldBack: [Address] = []) {
         self.steps = steps
         self.unchanged = unchanged
         self.warnings = warnings
+        self.heldBack = heldBack
     }
 
     // Counted in place: a filter would copy every step (its strings retained and released), and

@@ -111,6 +111,7 @@ public struct Planner: Sendable {
             work.steps += part.steps
             work.unchanged += part.unchanged
             work.warnings += part.warnings
+            work.heldBack += part.heldBack
         }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
@@ -232,6 +233,8 @@ private struct Work: Sendable {
     var steps: [Plan.Step]
     var unchanged: [Address] = []
     var warnings: [String] = []
+    /// Creates not planned: the group holds untracked assets Processing with hidden names.
+    var heldBack: [Address] = []
     /// Remote ids the lockfile tracks, or this plan adopts: never adopted twice. Only kept when
     /// anything can be adopted (a refresh that listed).
     var claimed: Set<String> = []
@@ -268,8 +271,10 @@ private struct Work: Sendable {
                     reason: "found by name (\(adopted.id)); this lockfile did not create it; recorded without a billed call"))
             // Remote assets in it that this manifest does not declare: someone else's, perhaps.
             let declared = Set(group.assets.map { "\($0.type.rawValue)/\($0.name)" })
+            // (Those whose names are hidden while Processing are said apart, below.)
             let foreign = (remote?.listedAssets[adopted.id] ?? []).filter {
                 !declared.contains("\($0.type?.rawValue ?? "")/\($0.name)") && !claimed.contains($0.id)
+                    && !$0.nameIsHidden
             }
             if !foreign.isEmpty {
                 warnings.append(
@@ -289,10 +294,21 @@ private struct Work: Sendable {
                     reason: locked.map { "the remote group \($0.id) is gone" } ?? "new"))
         }
         var tracked = 0
+        let held = heldBack.count
         for asset in group.assets {
             let record = locked?.assets[asset.key]
             if record != nil { tracked += 1 }
             plan(asset, in: group, groupID: remoteID, locked: fresh ? nil : record, groupIsNew: fresh && locked != nil)
+        }
+        if heldBack.count > held, let remoteID {
+            let n = heldBack.count - held
+            let hidden = remote?.listedAssets[remoteID]?.count(where: \.nameIsHidden) ?? 0
+            warnings.append(
+                "\(group.key): the group \(remoteID) holds \(hidden) asset\(hidden == 1 ? "" : "s") nothing tracks that "
+                    + "\(hidden == 1 ? "is" : "are") still Processing, and the service hides \(hidden == 1 ? "its name" : "their names") "
+                    + "until Active: any may be one this manifest declares (made by a run whose lockfile is lost). "
+                    + "\(n) create\(n == 1 ? " is" : "s are") held back, not billed: plan again once they are Active, "
+                    + "and each found is adopted")
         }
         // Tracked assets that left the manifest: none when every tracked key is still declared
         // (a group's asset keys are unique: the manifest's decoder refuses a key twice).
@@ -370,6 +386,10 @@ private struct Work: Sendable {
                     .replaceAsset(spec, old: across.id, url: nil, type: nil, revision: nil, failure: nil),
                     "\(across.how), in another group: the service cannot move an asset between groups, so it is "
                         + "registered here again (one billed create); the old asset \(across.id) stays remotely, untracked")
+            } else if !groupIsNew, let groupID, hiddenProcessing(in: groupID, type: asset.type) > 0 {
+                // One of them may be this asset, made by a run whose lockfile is lost: a create
+                // now could be a billed duplicate. Held back until their names show.
+                heldBack.append(address)
             } else {
                 add(.createAsset(spec, gone: nil), groupIsNew ? "its group is created again" : "new")
             }
@@ -420,6 +440,9 @@ private struct Work: Sendable {
             }
         case .processing:
             add(.wait(id: locked.id), "Processing")
+            // A new name is given now: the service hides the name while Processing, so only the
+            // lockfile's is compared.
+            if asset.name != locked.name { rename(locked.id, Plan.FieldChange(before: locked.name, after: asset.name)) }
         case .active:
             var name: Plan.FieldChange?
             if asset.name != locked.name {
@@ -431,13 +454,27 @@ private struct Work: Sendable {
                 unchanged.append(address)
                 return
             }
+            if !rename(locked.id, name) { unchanged.append(address) }
+        }
+        /// An update of the name, or on 0-0 a warning that it cannot be made; whether it is planned.
+        @discardableResult
+        func rename(_ id: String, _ name: Plan.FieldChange) -> Bool {
             let changes = [Plan.Change(field: "name", before: name.before, after: name.after)]
-            if !planner.capabilities.canUpdate {
+            guard planner.capabilities.canUpdate else {
                 warnings.append("\(address): \(describe(changes)) cannot be changed in place on 0-0 (it has no update call)")
-                unchanged.append(address)
-            } else {
-                add(.updateAsset(id: locked.id, name: name), describe(changes))
+                return false
             }
+            add(.updateAsset(id: id, name: name), describe(changes))
+            return true
+        }
+    }
+
+    /// Listed assets of the group that nothing tracks, still Processing with their name hidden
+    /// (the service may show `""` until it is Active), and of `type` where the service says.
+    func hiddenProcessing(in groupID: String, type: AssetType) -> Int {
+        guard canAdopt, let listed = remote?.listedAssets[groupID] else { return 0 }
+        return listed.count {
+            $0.nameIsHidden && ($0.type == nil || $0.type == type) && !claimed.contains($0.id)
         }
     }
 
@@ -480,7 +517,9 @@ private struct Work: Sendable {
             let moved = Set(moves.steps.map(\.address))
             unchanged.removeAll { moved.contains($0) }
         }
-        guard !targets.isEmpty else { return Plan(steps: steps, unchanged: unchanged, warnings: warnings) }
+        guard !targets.isEmpty else {
+            return Plan(steps: steps, unchanged: unchanged, warnings: warnings, heldBack: heldBack)
+        }
         let groupsOfTargetedAssets = Set(targets.filter { !$0.isGroup }.map(\.group))
         func inScope(_ address: Address) -> Bool { targets.contains { address.isCovered(by: $0) } }
         // The old record of an asset registered again in another group goes with its new one.
@@ -514,6 +553,7 @@ private struct Work: Sendable {
                 || (s.kind == .group && groupsOfTargetedAssets.contains(s.address.group)
                     && (s.verb == .create || s.verb == .adopt || s.verb == .move))
         }
-        return Plan(steps: kept, unchanged: unchanged.filter(inScope), warnings: warnings)
+        return Plan(
+            steps: kept, unchanged: unchanged.filter(inScope), warnings: warnings, heldBack: heldBack.filter(inScope))
     }
 }

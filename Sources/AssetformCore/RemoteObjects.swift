@@ -35,6 +35,10 @@ public struct RemoteAsset: Sendable, Equatable {
     public var failure: Failure?
     public var createTime: Double?
 
+    /// Still Processing, with the name the service hides until it is Active: which asset of a
+    /// manifest it is cannot be told yet.
+    public var nameIsHidden: Bool { name.isEmpty && status == .processing }
+
     public struct Failure: Sendable, Equatable {
         public var code: String
         public var message: String

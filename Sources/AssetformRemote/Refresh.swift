@@ -18,10 +18,29 @@ public enum Refresh {
     /// asset missing there as the lockfile says. At 100,000 assets and nothing changed, that
     /// table would be the largest thing a plan holds. Those that drifted are there, with what
     /// drifted.
-    public static func forPlanning(_ manifest: Manifest, lock: Lockfile?, service: any AssetService)
+    ///
+    /// An untracked asset still Processing may show no name (SPEC §6): where a group a manifest
+    /// asset could be created in holds such assets, they are listed again until their names
+    /// show, for up to `patience` (`waiting` says so first), so that one a run with a lost
+    /// lockfile made is adopted, not registered again. (What is still hidden then, the planner
+    /// holds back.)
+    public static func forPlanning(
+        _ manifest: Manifest, lock: Lockfile?, service: any AssetService, patience: Duration = .zero,
+        waiting: (@Sendable (String) -> Void)? = nil
+    ) async throws(RemoteError) -> RemoteState {
+        guard let lock, service.capabilities.canList else {
+            let state = try await state(manifest, lock: lock, service: service)
+            guard service.capabilities.canList else { return state }
+            return try await settlingHidden(state, manifest, lock: lock, service: service, patience: patience, waiting: waiting)
+        }
+        var state = try await forPlanning(drifted: manifest, lock: lock, service: service)
+        state = try await settlingHidden(state, manifest, lock: lock, service: service, patience: patience, waiting: waiting)
+        return state
+    }
+
+    private static func forPlanning(drifted manifest: Manifest, lock: Lockfile, service: any AssetService)
         async throws(RemoteError) -> RemoteState
     {
-        guard let lock, service.capabilities.canList else { return try await state(manifest, lock: lock, service: service) }
         var (state, drift) = try await drift(manifest, lock: lock, service: service)
         for d in drift {
             let address = d.address
@@ -40,6 +59,53 @@ public enum Refresh {
             case .gone, .redescribed: continue
             }
             state.assets[a.id] = seen
+        }
+        return state
+    }
+
+    /// The groups (by id) a manifest asset the lockfile does not track would be created in,
+    /// that hold hidden assets; listed again until none is hidden, or `patience` has passed.
+    private static func settlingHidden(
+        _ state: RemoteState, _ manifest: Manifest, lock: Lockfile?, service: any AssetService, patience: Duration,
+        waiting: (@Sendable (String) -> Void)?
+    ) async throws(RemoteError) -> RemoteState {
+        var state = state
+        func hiddenGroups() -> [String] {
+            var ids: [String] = []
+            for g in manifest.groups {
+                let locked = lock?.groups[g.key]
+                guard g.assets.contains(where: { locked?.assets[$0.key] == nil }) else { continue }
+                let candidates =
+                    locked.map { [$0.id] } ?? (state.listedGroups ?? []).filter { $0.name == g.name }.map(\.id)
+                for id in candidates where state.listedAssets[id]?.contains(where: \.nameIsHidden) == true { ids.append(id) }
+            }
+            return Array(Set(ids)).sorted()
+        }
+        var hidden = hiddenGroups()
+        guard !hidden.isEmpty, patience > .zero else { return state }
+        let count = hidden.reduce(0) { n, id in n + (state.listedAssets[id]?.count(where: \.nameIsHidden) ?? 0) }
+        waiting?(
+            "\(count) asset\(count == 1 ? "" : "s") nothing tracks \(count == 1 ? "is" : "are") still Processing with "
+                + "\(count == 1 ? "its name" : "their names") hidden in \(hidden.count == 1 ? "a group" : "groups") this "
+                + "manifest creates in; waiting up to \(DurationText.format(patience)) for \(count == 1 ? "it" : "them") "
+                + "to show, so that none is registered twice")
+        let tracked = lock?.trackedIDs ?? []
+        let clock = ContinuousClock()
+        let deadline = clock.now + patience
+        var delay = Duration.milliseconds(250)
+        while !hidden.isEmpty && clock.now < deadline {
+            do {
+                try await Task.sleep(for: min(delay, deadline - clock.now))
+            } catch {
+                throw RemoteError(.cancelled, call: "ListAssets", message: "cancelled while waiting for Processing assets")
+            }
+            delay = min(delay * 2, .seconds(5))
+            var fresh: [String: [RemoteAsset]] = [:]
+            for a in try await service.allAssets(groupIDs: hidden) where !tracked.contains(a.id) {
+                fresh[a.groupID, default: []].append(a)
+            }
+            for id in hidden { state.listedAssets[id] = fresh[id] ?? [] }
+            hidden = hidden.filter { state.listedAssets[$0]?.contains(where: \.nameIsHidden) == true }
         }
         return state
     }

@@ -197,6 +197,38 @@ struct PlannerTests {
         #expect(!plan.hasChanges)
     }
 
+    @Test func aNewNameForAProcessingAssetIsAnUpdateAfterItsWait() {
+        let plan = seedance.plan(
+            World.manifest(aName: "renamed"), lock: World.lock(aStatus: .processing), remote: World.remote(aStatus: .processing))
+        #expect(actions(plan) == ["wait g/a", "update g/a"])
+        #expect(plan.hasChanges)
+        // 0-0 cannot: a warning, as for an Active asset.
+        let zero = Planner(capabilities: .zeroZero).plan(
+            World.manifest(aName: "renamed", api: .zeroZero), lock: World.lock(aStatus: .processing), remote: nil)
+        #expect(actions(zero) == ["wait g/a"])
+        #expect(zero.warnings.contains { $0.contains("cannot be changed in place on 0-0") })
+    }
+
+    @Test func anUntrackedAssetProcessingWithItsNameHiddenHoldsBackACreateInItsGroup() {
+        var remote = World.remote()
+        remote.listedAssets["group-1", default: []].append(
+            RemoteAsset(id: "asset-hidden", name: "", type: .image, groupID: "group-1", status: .processing))
+        var lock = World.lock()
+        lock.groups["g"]!.assets["b"] = nil
+        let plan = seedance.plan(World.manifest(), lock: lock, remote: remote)
+        #expect(actions(plan).isEmpty, "g/b is not created: the hidden one may be it")
+        #expect(plan.heldBack == [Address(group: "g", asset: "b")])
+        #expect(plan.warnings.contains { $0.contains("1 create is held back") }, "\(plan.warnings)")
+        // Once its name shows, it is adopted.
+        remote.listedAssets["group-1"]![remote.listedAssets["group-1"]!.count - 1].name = "b"
+        remote.listedAssets["group-1"]![remote.listedAssets["group-1"]!.count - 1].status = .active
+        #expect(actions(seedance.plan(World.manifest(), lock: lock, remote: remote)) == ["adopt g/b"])
+        // Another type, or an Active one with another name, holds nothing back.
+        remote.listedAssets["group-1"]![remote.listedAssets["group-1"]!.count - 1] = RemoteAsset(
+            id: "asset-hidden", name: "", type: .video, groupID: "group-1", status: .processing)
+        #expect(actions(seedance.plan(World.manifest(), lock: lock, remote: remote)) == ["create g/b"])
+    }
+
     @Test func forgetWhatLeftTheManifest() {
         let plan = seedance.plan(World.manifest(assets: ["a"]), lock: World.lock(extraGroup: true), remote: World.remote())
         #expect(actions(plan) == ["forget g/b", "forget old"])

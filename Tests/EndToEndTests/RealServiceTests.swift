@@ -29,6 +29,32 @@ struct RealServiceTests {
         #expect(try w.lockedAssets().count == 5, "what was made is recorded")
     }
 
+    /// A lockfile lost while its assets are still Processing, names hidden (SPEC §6): the next
+    /// apply waits for the names to show and adopts them; with no time to wait, it holds the
+    /// creates back. Never a billed duplicate.
+    @Test func assetsProcessingWithHiddenNamesAreWaitedForOrHeldBackNeverRegisteredTwice() async throws {
+        // Processing long enough for the runs before the last to see every asset still hidden.
+        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "10s"], manifest: Self.manifest(4))
+        let first = try await w.apply(["--no-wait"])
+        #expect(first.status == 4, "\(first.stdout)\(first.stderr)")
+        try FileManager.default.removeItem(atPath: w.lockPath)
+        // No wait at all: held back, nothing billed, not converged.
+        let held = try await w.apply(["--wait", "0s"])
+        #expect(held.status == 4, "\(held.stdout)\(held.stderr)")
+        #expect(held.all.contains("held back"), "\(held.all)")
+        #expect(try await w.calls("CreateAsset") == 4, "nothing registered twice")
+        // Time to wait (the manifest's wait is a minute): plan waits for the names to show, then adopts.
+        let plan = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
+        #expect(plan.status == 2, "\(plan.all)")
+        #expect(plan.stderr.contains("waiting up to"), "\(plan.stderr)")
+        #expect(plan.stdout.contains("4 to adopt"), "\(plan.stdout)")
+        let adopted = try await w.apply()
+        #expect(adopted.status == 0, "\(adopted.stdout)\(adopted.stderr)")
+        #expect(adopted.stdout.contains("adopted"), "\(adopted.all)")
+        #expect(try await w.calls("CreateAsset") == 4, "nothing registered twice")
+        #expect(try w.lockedAssets().count == 4)
+    }
+
     @Test func noBalanceStopsTheRun() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "50ms", "--balance", "3"], manifest: Self.manifest(20))

@@ -265,6 +265,14 @@ public final class Executor: Sendable {
             if status == .processing, let groupID = await groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
+            if status == .failed {
+                // Recorded as it is: not converged, and not registered again unasked.
+                let problem = Problem(
+                    address: address, code: nil,
+                    message: "adopted Failed (another run made it, and it failed remotely); it is created again only "
+                        + "with --retry-failed or a changed url")
+                tally.withLock { $0.failedEarlier.append(problem) }
+            }
             return .adopted(id: id)
         case .updateAsset(let id, let name):
             guard var locked = await ledger.asset(at: address) else { throw internalError(step) }

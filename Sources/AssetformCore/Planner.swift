@@ -298,7 +298,9 @@ private struct Work: Sendable {
         for asset in group.assets {
             let record = locked?.assets[asset.key]
             if record != nil { tracked += 1 }
-            plan(asset, in: group, groupID: remoteID, locked: fresh ? nil : record, groupIsNew: fresh && locked != nil)
+            plan(
+                asset, in: group, groupID: remoteID, locked: fresh ? nil : record, groupIsNew: fresh && locked != nil,
+                gone: fresh ? record?.id : nil)
         }
         if heldBack.count > held, let remoteID {
             let n = heldBack.count - held
@@ -367,7 +369,10 @@ private struct Work: Sendable {
 
     // MARK: - Assets
 
-    mutating func plan(_ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool) {
+    /// `gone`: the id the lockfile tracked for it in a group that is gone.
+    mutating func plan(
+        _ asset: Asset, in group: Group, groupID: String?, locked: LockedAsset?, groupIsNew: Bool, gone: String? = nil
+    ) {
         let address = Address(group: group.key, asset: asset.key)
         // Made only for the steps that carry it (most assets of a big plan are unchanged).
         var spec: Plan.AssetSpec { Plan.AssetSpec(name: asset.name, type: asset.type, url: asset.url, revision: asset.revision) }
@@ -380,7 +385,10 @@ private struct Work: Sendable {
                 add(
                     .adoptAsset(spec, id: found.id, status: found.status),
                     "found by name in its group (\(found.id), \(found.status.rawValue)); this lockfile did not create it; "
-                        + "recorded without a billed call")
+                        + "recorded without a billed call"
+                        + (found.status == .failed
+                            ? "; it failed remotely (\(found.failure.map { "\($0.code): \($0.message)" } ?? "no reason given")) "
+                                + "and is created again only with --retry-failed or a changed url" : ""))
             } else if let across = moves.acrossGroups[address] {
                 add(
                     .replaceAsset(spec, old: across.id, url: nil, type: nil, revision: nil, failure: nil),
@@ -391,7 +399,7 @@ private struct Work: Sendable {
                 // now could be a billed duplicate. Held back until their names show.
                 heldBack.append(address)
             } else {
-                add(.createAsset(spec, gone: nil), groupIsNew ? "its group is created again" : "new")
+                add(.createAsset(spec, gone: gone), groupIsNew ? "its group is created again" : "new")
             }
             return
         }
@@ -479,15 +487,17 @@ private struct Work: Sendable {
     }
 
     /// A listed asset of the same name and type in the group that nothing tracks: Active first,
-    /// then the oldest.
+    /// then Processing, then the oldest; a Failed one only when there is no other and failed
+    /// assets are not being created again (`--retry-failed`): it is recorded as it is, Failed,
+    /// not registered again unasked.
     func adoptableAsset(_ asset: Asset, in groupID: String) -> RemoteAsset? {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
+        func rank(_ a: RemoteAsset) -> Int { a.status == .active ? 0 : a.status == .processing ? 1 : 2 }
         return listed.filter {
-            $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id) && $0.status != .failed
+            $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id)
+                && ($0.status != .failed || !planner.retryFailed)
         }
-        .min { a, b in
-            (a.status == .active ? 0 : 1, a.createTime ?? 0) < (b.status == .active ? 0 : 1, b.createTime ?? 0)
-        }
+        .min { a, b in (rank(a), a.createTime ?? 0) < (rank(b), b.createTime ?? 0) }
     }
 
     // MARK: - Forgets and targets

@@ -91,7 +91,11 @@ struct PlannerTests {
             ])
         let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
         #expect(plan.steps.first { $0.address == addr("g/a") }?.remoteID == "asset-active")
-        #expect(plan.steps.first { $0.address == addr("g/b") }?.verb == .create, "a failed asset is not adopted")
+        // A Failed one is recorded as it is (not registered again unasked), or left for a new create
+        // with --retry-failed.
+        #expect(plan.steps.first { $0.address == addr("g/b") }?.remoteID == "asset-failed")
+        let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: nil, remote: remote)
+        #expect(retry.steps.first { $0.address == addr("g/b") }?.verb == .create)
     }
 
     @Test func noOpWhenEverythingAgrees() {
@@ -227,6 +231,36 @@ struct PlannerTests {
         remote.listedAssets["group-1"]![remote.listedAssets["group-1"]!.count - 1] = RemoteAsset(
             id: "asset-hidden", name: "", type: .video, groupID: "group-1", status: .processing)
         #expect(actions(seedance.plan(World.manifest(), lock: lock, remote: remote)) == ["create g/b"])
+    }
+
+    @Test func anUntrackedFailedAssetOfTheSameNameIsAdoptedAsFailedNotRegisteredAgainUnasked() {
+        var lock = World.lock()
+        lock.groups["g"]!.assets["a"] = nil
+        var remote = World.remote()
+        remote.assets["asset-a"] = nil
+        remote.listedAssets["group-1"] = [
+            RemoteAsset(
+                id: "asset-x", name: "a", type: .image, groupID: "group-1", status: .failed,
+                failure: RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "404"))
+        ]
+        let plan = seedance.plan(World.manifest(), lock: lock, remote: remote)
+        #expect(actions(plan) == ["adopt g/a"])
+        guard case .adoptAsset(_, let id, let status) = plan.steps.first?.action else {
+            Issue.record("no adoption: \(plan.steps)")
+            return
+        }
+        #expect(id == "asset-x" && status == .failed)
+        #expect(plan.steps[0].reason.contains("InvalidParameter.DownloadFailed") && plan.billedCreates == 0)
+        let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: lock, remote: remote)
+        #expect(actions(retry) == ["create g/a"], "--retry-failed registers it again")
+    }
+
+    @Test func onZeroZeroEveryAssetOfAGoneGroupIsCountedAsRegisteredAgain() {
+        var remote = RemoteState()
+        remote.missing = ["group-1"]
+        let plan = Planner(capabilities: .zeroZero).plan(World.manifest(api: .zeroZero), lock: World.lock(), remote: remote)
+        #expect(actions(plan) == ["create g", "create g/a", "create g/b"])
+        #expect(plan.warnings.contains { $0.hasPrefix("2 assets the lockfile tracked are gone") }, "\(plan.warnings)")
     }
 
     @Test func forgetWhatLeftTheManifest() {

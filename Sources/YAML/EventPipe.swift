@@ -10,9 +10,12 @@ internal import CLibYAML
 /// The producer hands over batches of events through a queue of at most `depth` batches, so it
 /// is never more than `batchSize × depth` events ahead (memory stays bounded, whatever the source).
 /// It stops at the end of the stream, at libyaml's first error (kept, with its position, for the
-/// consumer to throw after the events before it), or when the consumer cancels. Each libyaml
-/// event is copied into a `ParsedEvent` (a scalar's String made there, a part of the work that
-/// would otherwise fall to the composer) and deleted at once, by the thread that parsed it.
+/// consumer to throw after the events before it), or when the consumer cancels. Every event is
+/// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the
+/// producer deletes it, so that libyaml's memory is freed by the thread that allocated it (a
+/// free from another thread contends for the allocator's lock); `finish` deletes what is left.
+/// The producer also makes each scalar's String (the text of the batch's scalars, in order), a
+/// part of the work that would otherwise fall to the composer.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 16
@@ -26,7 +29,8 @@ final class EventPipe: @unchecked Sendable {
     /// … and when one is taken or the consumer cancels (the producer waits on it).
     private let taken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
-    private var queue: [[ParsedEvent]] = []
+    private var queue: [(events: [yaml_event_t], texts: [String])] = []
+    private var spent: [[yaml_event_t]] = []
     private var ended = false
     private var failure: YAMLError?
     private var cancelled = false
@@ -50,6 +54,12 @@ final class EventPipe: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// A scalar event's text.
+    static func text(ofScalar event: yaml_event_t) -> String {
+        let s = event.data.scalar
+        return String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+    }
+
     /// Starts the producer; false when no thread could be made (the caller parses in line).
     func start() -> Bool {
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -68,27 +78,39 @@ final class EventPipe: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, in order; empty at the end, after which `failure` says whether libyaml
-    /// stopped at an error.
-    func next() -> (events: [ParsedEvent], failure: YAMLError?) {
+    /// The next batch, in order, with the text of each of its scalars; empty at the end, after
+    /// which `failure` says whether libyaml stopped at an error.
+    func next() -> (events: [yaml_event_t], texts: [String], failure: YAMLError?) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while queue.isEmpty && !ended { pthread_cond_wait(queued, mutex) }
-        if queue.isEmpty { return ([], failure) }
+        if queue.isEmpty { return ([], [], failure) }
         let batch = queue.removeFirst()
         // Only a full queue can have the producer waiting.
         if queue.count == Self.depth - 1 { pthread_cond_signal(taken) }
-        return (batch, nil)
+        return (batch.events, batch.texts, nil)
     }
 
-    /// Stops the producer (if it is still going) and waits for it. Called once, whatever happened.
+    /// A batch `next` gave, handled or not: its events are deleted by the producer.
+    func recycle(_ batch: [yaml_event_t]) {
+        pthread_mutex_lock(mutex)
+        spent.append(batch)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Stops the producer (if it is still going), waits for it, and deletes every event not
+    /// deleted yet. Called once, whatever happened.
     func finish() {
         pthread_mutex_lock(mutex)
         cancelled = true
         pthread_cond_signal(taken)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
+        for var batch in queue.map(\.events) + spent {
+            for i in batch.indices { yaml_event_delete(&batch[i]) }
+        }
         queue = []
+        spent = []
     }
 
     private func produce() {
@@ -99,19 +121,30 @@ final class EventPipe: @unchecked Sendable {
         }
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
-        var event = yaml_event_t()
         while true {
-            var batch: [ParsedEvent] = []
+            pthread_mutex_lock(mutex)
+            var handled = spent
+            spent = []
+            pthread_mutex_unlock(mutex)
+            for b in handled.indices {
+                for i in handled[b].indices { yaml_event_delete(&handled[b][i]) }
+            }
+            handled = []
+            var batch: [yaml_event_t] = []
             batch.reserveCapacity(Self.batchSize)
+            var texts: [String] = []
+            texts.reserveCapacity(Self.batchSize)
             var failure: YAMLError?
             var done = false
             while batch.count < Self.batchSize {
+                var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
                     failure = LibYAMLError.convert(parser, source: source)
                     break
                 }
-                batch.append(ParsedEvent(taking: &event))
-                if batch[batch.count - 1].kind == .streamEnd {
+                batch.append(event)
+                if event.type == YAML_SCALAR_EVENT { texts.append(Self.text(ofScalar: event)) }
+                if event.type == YAML_STREAM_END_EVENT {
                     done = true
                     break
                 }
@@ -120,11 +153,12 @@ final class EventPipe: @unchecked Sendable {
             while queue.count >= Self.depth && !cancelled { pthread_cond_wait(taken, mutex) }
             if cancelled {
                 pthread_mutex_unlock(mutex)
+                for i in batch.indices { yaml_event_delete(&batch[i]) }
                 return
             }
             // Only an empty queue can have the consumer waiting.
             let wake = queue.isEmpty || failure != nil || done
-            if !batch.isEmpty { queue.append(batch) }
+            if !batch.isEmpty { queue.append((batch, texts)) }
             if failure != nil || done {
                 self.failure = failure
                 ended = true

@@ -116,10 +116,12 @@ private struct Composer {
             }
             let done: Bool
             do throws(YAMLError) {
-                done = try handle(ParsedEvent(taking: &event))
+                done = try handle(&event)
             } catch {
+                yaml_event_delete(&event)
                 throw .yaml(error)
             }
+            yaml_event_delete(&event)
             if mergeInStreamedMapping { throw .mergeInStreamedMapping }
             if done { break }
         }
@@ -129,15 +131,23 @@ private struct Composer {
     /// `run` with libyaml on the pipe's thread: the same events, handled in the same order.
     private mutating func run(_ pipe: EventPipe) throws(Failure) -> YAMLDocument {
         while true {
-            let (batch, failure) = pipe.next()
+            var (batch, texts, failure) = pipe.next()
             if batch.isEmpty {
                 // Only libyaml's error ends the events before the stream's end.
                 throw .yaml(failure ?? YAMLError(.syntax, "the YAML stream ended early", at: nil))
             }
-            for event in batch {
+            // Handled or not, the batch goes back to the producer, which deletes its events.
+            defer { pipe.recycle(batch) }
+            var scalars = 0
+            for i in batch.indices {
                 let done: Bool
+                var text: String?
+                if batch[i].type == YAML_SCALAR_EVENT {
+                    text = texts[scalars]
+                    scalars += 1
+                }
                 do throws(YAMLError) {
-                    done = try handle(event)
+                    done = try handle(&batch[i], text: text)
                 } catch {
                     throw .yaml(error)
                 }
@@ -147,26 +157,30 @@ private struct Composer {
         }
     }
 
-    /// Handles one event; true at the end of the stream.
-    private mutating func handle(_ event: ParsedEvent) throws(YAMLError) -> Bool {
-        let mark = event.mark
-        switch event.kind {
-        case .streamEnd:
+    /// Handles one event; true at the end of the stream. `text`: a scalar's text, when the
+    /// thread that parsed it made it already.
+    private mutating func handle(_ event: inout yaml_event_t, text: String? = nil) throws(YAMLError) -> Bool {
+        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_STREAM_END_EVENT:
             return true
-        case .documentStart:
+        case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
                 throw YAMLError(
                     .multipleDocuments, "a second YAML document starts here; a manifest is one document",
                     at: mark)
             }
-        case .scalar:
-            let node = Node.scalar(Scalar(event.text, style: event.style, tag: event.tag, mark: mark))
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let value = text ?? EventPipe.text(ofScalar: event)
+            let node = Node.scalar(
+                Scalar(value, style: Self.style(s.style), tag: Self.string(s.tag), mark: mark))
             try count(1, at: mark)
-            if let anchor = event.anchor { anchors[anchor] = (node, 1) }
+            if let anchor = Self.string(s.anchor) { anchors[anchor] = (node, 1) }
             add(node, size: 1)
-        case .alias:
-            let name = event.anchor ?? ""
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(event.data.alias.anchor) ?? ""
             guard let (node, size) = anchors[name] else {
                 if stack.contains(where: { $0.anchor == name }) {
                     throw YAMLError(
@@ -176,15 +190,15 @@ private struct Composer {
             }
             try count(size, at: mark)
             add(node, size: size)
-        case .sequenceStart, .mappingStart:
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             guard stack.count < limits.maxDepth else {
                 throw YAMLError(
                     .nestingTooDeep(limit: limits.maxDepth),
                     "nesting is deeper than \(limits.maxDepth) levels", at: mark)
             }
             try count(1, at: mark)
-            let isMapping = event.kind == .mappingStart
-            let anchor = event.anchor
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
             var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
             if isMapping, anchor == nil, let stream, stack.count == stream.path.count, let keys = streamedPath(stream) {
                 frame.streamed = true
@@ -193,7 +207,7 @@ private struct Composer {
                 stream.begin(mark, keys)
             }
             stack.append(frame)
-        case .sequenceEnd, .mappingEnd:
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             if frame.streamed { lastStreamedCount = frame.streamedKeys.count }
             let node: Node =
@@ -204,7 +218,7 @@ private struct Composer {
                 : .sequence(Sequence(frame.items, mark: frame.mark))
             if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
             add(node, size: frame.size)
-        case .other:
+        default:
             break  // stream start, document end
         }
         return false
@@ -377,4 +391,18 @@ private struct Composer {
 
     // MARK: - libyaml values
 
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: pointer)
+    }
+
+    private static func style(_ style: yaml_scalar_style_t) -> Scalar.Style {
+        switch style {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+        case YAML_LITERAL_SCALAR_STYLE: .literal
+        case YAML_FOLDED_SCALAR_STYLE: .folded
+        default: .plain
+        }
+    }
 }

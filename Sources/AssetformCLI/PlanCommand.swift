@@ -121,7 +121,8 @@ extension Session {
         var plan = plan
         plan.warnings =
             manifestWarnings.map { d in
-                manifestPath + (d.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": warning: " + d.message
+                // Said as a warning where it is shown (`warning: FILE:LINE:COLUMN: …`).
+                manifestPath + (d.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": " + d.message
             } + plan.warnings
         return plan
     }

@@ -45,9 +45,12 @@ extension Assetform {
                 "\(loaded.source.path): valid; \(groups) group\(groups == 1 ? "" : "s"), "
                     + "\(assets) asset\(assets == 1 ? "" : "s"), provider \(manifest.provider.api.rawValue)")
             if global.verbose && !global.quiet {
-                terminal.info(
-                    "provider \(manifest.provider.api.rawValue) at \(manifest.provider.baseURL), key from $\(manifest.provider.apiKeyEnv)"
-                )
+                let p = manifest.provider
+                let credentials =
+                    p.api.isNative
+                    ? "access key from $\(p.accessKeyEnv ?? ""), secret key from $\(p.secretKeyEnv ?? "")"
+                    : "key from $\(p.apiKeyEnv)"
+                terminal.info("provider \(p.api.rawValue) at \(p.baseURL), \(credentials)")
                 for group in manifest.groups {
                     let label = group.name == group.key ? group.key : "\(group.key) (\(group.name))"
                     terminal.info("  \(label): \(group.assets.count) asset\(group.assets.count == 1 ? "" : "s")")

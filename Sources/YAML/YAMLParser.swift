@@ -290,14 +290,15 @@ private struct Composer {
     }
 
     /// Keeps the first of any keys written twice, and records a problem at each later one.
-    /// Keys compare by their text: in a manifest, `1` and `"1"` name the same thing.
+    /// Keys compare by their text: in a manifest, `1` and `"1"` name the same thing. A second
+    /// merge key `<<` is a duplicate too (several are merged with `<<: [*a, *b]`).
     private mutating func removingDuplicates(_ entries: [Mapping.Entry]) -> [Mapping.Entry] {
         var firstMarks: [String: Mark] = [:]
         var duplicates: [Int] = []
         if entries.count <= 16 {
             // Most mappings: compare each key with the ones before it, without copying nodes.
             for j in entries.indices.dropFirst() {
-                guard case .scalar(let key) = entries[j].key, !Self.isMergeKey(key) else { continue }
+                guard case .scalar(let key) = entries[j].key else { continue }
                 for i in 0..<j {
                     guard case .scalar(let earlier) = entries[i].key, earlier.value == key.value else { continue }
                     duplicates.append(j)
@@ -308,7 +309,7 @@ private struct Composer {
         } else {
             firstMarks.reserveCapacity(entries.count)
             for j in entries.indices {
-                guard let key = Self.keyText(entries[j].key), !Self.isMergeKey(entries[j].key) else { continue }
+                guard let key = Self.keyText(entries[j].key) else { continue }
                 if let first = firstMarks[key] {
                     duplicates.append(j)
                     record(duplicate: key, at: entries[j].key.mark, first: first)
@@ -327,7 +328,8 @@ private struct Composer {
         problems.append(
             YAMLError(
                 .duplicateKey(key, first: first),
-                "duplicate key \"\(key)\"; it is first written at line \(first.line), column \(first.column)",
+                "duplicate key \"\(key)\"; it is first written at line \(first.line), column \(first.column)"
+                    + (key == "<<" ? " (merge several mappings with one key: `<<: [*a, *b]`)" : ""),
                 at: mark))
     }
 

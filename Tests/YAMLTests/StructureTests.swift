@@ -100,6 +100,13 @@ struct StructureTests {
         #expect(node["c"]?["k"]?.text == "first")
     }
 
+    @Test func aSecondMergeKeyIsADuplicateKeyAndOnlyTheFirstMerges() throws {
+        let doc = try parse("a: &a {k: 1}\nb: &b {j: 2}\nc:\n  <<: *a\n  <<: *b\n")
+        #expect(doc.problems.map(\.kind) == [.duplicateKey("<<", first: Mark(line: 4, column: 3))])
+        #expect(doc.problems.first?.message.contains("`<<: [*a, *b]`") == true)
+        #expect(doc.root?["c"]?["k"]?.text == "1" && doc.root?["c"]?["j"] == nil)
+    }
+
     @Test func mergedValuesKeepTheirOwnMarks() throws {
         let node = try root("d: &d {type: image}\nx:\n  <<: *d\n")
         #expect(node["x"]?["type"]?.mark == Mark(line: 1, column: 14))

@@ -191,15 +191,8 @@ extension Lockfile {
     private static func readAsset(
         _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String, ids: inout IDCollisions
     ) throws(JSONReader.Failure) -> Problem? {
-        var wrong: Problem?
-        func oneOf(_ field: String, _ texts: [[UInt8]], at offset: Int, _ r: inout JSONReader) throws(JSONReader.Failure)
-            -> Int?
-        {
-            if let found = try r.string(oneOf: texts) { return found }
-            let allowed = texts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
-            wrong = wrong ?? Problem("its \(field) is not one of \(allowed)", at: offset)
-            return nil
-        }
+        // Where a status or type that is none of its values was read (field 4 or 5).
+        var unknownValue: (field: Int, offset: Int)?
         var idAt: Int?
         var id: String?, name: String?, url: String?
         var status: AssetStatus?, type: AssetType?, failure: RemoteAsset.Failure?, revision: String?
@@ -225,8 +218,14 @@ extension Lockfile {
                     ref = nil
                 }
             case 3: url = try r.string()
-            case 4: status = try oneOf("status", statusTexts, at: r.offset, &r).map { statuses[$0] }
-            case 5: type = try oneOf("type", typeTexts, at: r.offset, &r).map { types[$0] }
+            case 4:
+                let at = r.offset
+                status = try r.string(oneOf: statusTexts).map { statuses[$0] }
+                if status == nil, unknownValue == nil { unknownValue = (4, at) }
+            case 5:
+                let at = r.offset
+                type = try r.string(oneOf: typeTexts).map { types[$0] }
+                if type == nil, unknownValue == nil { unknownValue = (5, at) }
             case 6:
                 failure = RemoteAsset.Failure(json: try r.value())
             case 7: revision = try r.string()
@@ -234,7 +233,11 @@ extension Lockfile {
             default: _ = try r.value()
             }
         }
-        if let wrong { return wrong }
+        if let (field, offset) = unknownValue {
+            let (name, texts) = field == 4 ? ("status", statusTexts) : ("type", typeTexts)
+            let allowed = texts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+            return Problem("its \(name) is not one of \(allowed)", at: offset)
+        }
         guard let id, let name, let status, let type, let url else {
             let missing = [
                 ("id", id == nil), ("name", name == nil), ("status", status == nil), ("type", type == nil),

@@ -9,7 +9,11 @@ public enum Suggestion {
             if best == nil || d < best!.1 { best = (c, d) }
         }
         guard let (candidate, d) = best else { return nil }
-        return d <= max(1, min(3, candidate.count / 3)) ? candidate : nil
+        if d <= max(1, min(3, candidate.count / 3)) { return candidate }
+        // A word of a longer key (`create` for `create_asset`), when only one has it.
+        guard w.count >= 3 else { return nil }
+        let having = candidates.filter { normalized($0).split(separator: "_").contains(w[...]) }
+        return having.count == 1 ? having[0] : nil
     }
 
     private static func normalized(_ s: String) -> [Character] {

@@ -223,6 +223,10 @@ struct ManifestChecksTests {
         expectFindings(
             Self.top + "checks:\n  1️⃣imgae: {max_bytes: 1MB}\n",
             [("1️⃣", .error, .unknownKey("imgae", in: "checks", suggestion: "image"))])
+        #expect(Suggestion.closest(to: "create", in: ["create_asset", "write", "read"]) == "create_asset")
+        #expect(Suggestion.closest(to: "Asset", in: ["create_asset", "write", "read"]) == "create_asset")
+        #expect(Suggestion.closest(to: "max", in: ["max_bytes", "max_side"]) == nil, "two keys have it")
+        #expect(Suggestion.closest(to: "at", in: ["create_at"]) == nil, "too short to tell")
     }
 
     @Test func aKeyTheTypeDoesNotHaveIsAnErrorAtIt() {

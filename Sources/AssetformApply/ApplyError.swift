@@ -31,6 +31,13 @@ public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether every result is in the lockfile all the same: only the journal, which then holds
+    /// nothing more, could not be removed (the next run replays it to no effect).
+    public var recordedAll: Bool {
+        if case .journalRemoval = self { return true }
+        return false
+    }
+
     /// Whether the user can do anything about it (else: report it).
     public var isBug: Bool {
         switch self {

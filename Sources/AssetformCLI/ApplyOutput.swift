@@ -453,7 +453,9 @@ final class ApplyOutput: Sendable {
         print("\(head): " + parts.joined(separator: ", ") + "; \(r.failed.count) failed.")
         for p in r.failed { print("  " + terminal.paintError("!") + " \(p.address): " + problemText(p)) }
         if case .fatal(let why, _, _, _)? = r.stopped { print("  stopped: \(why.visible)") }
-        if let u = r.unrecorded { print("  " + terminal.paintError("not recorded:") + " \(u.description.visible)") }
+        if let u = r.unrecorded {
+            print("  " + (u.recordedAll ? "warning:" : terminal.paintError("not recorded:")) + " \(u.description.visible)")
+        }
         if !r.failedEarlier.isEmpty {
             let n = r.failedEarlier.count
             print(

@@ -52,7 +52,9 @@ enum ExitStatus: Int32, CaseIterable {
 extension ExitStatus {
     /// How an apply ended.
     static func of(_ report: ApplyReport) -> ExitStatus {
-        if report.unrecorded != nil && report.stopped != .interrupted { return report.mayHaveChanged ? .someFailed : .error }
+        if let u = report.unrecorded, !u.recordedAll, report.stopped != .interrupted {
+            return report.mayHaveChanged ? .someFailed : .error
+        }
         switch report.stopped {
         case .interrupted?: return .interrupted
         case .fatal(_, let temporary, _, _)? where !report.mayHaveChanged: return temporary ? .temporary : .error

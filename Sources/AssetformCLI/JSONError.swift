@@ -29,7 +29,7 @@ struct JSONError {
     static func of(_ report: ApplyReport, status: ExitStatus) -> JSONError? {
         let failed = report.failed.count
         let count = "\(failed) action\(failed == 1 ? "" : "s") failed"
-        if let u = report.unrecorded, status != .interrupted, status != .ok {
+        if let u = report.unrecorded, !u.recordedAll, status != .interrupted, status != .ok {
             return JSONError(kind: "apply", message: u.description + (failed > 0 ? "; \(count)" : ""), status: status)
         }
         switch (report.stopped, status) {

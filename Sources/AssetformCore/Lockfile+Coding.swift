@@ -257,7 +257,8 @@ extension Lockfile {
         } else {
             return Problem("it has no ref", at: nil)
         }
-        // The usual reference is made from the checked id; any other is printed as it is written.
+        // The usual reference is made from the checked id; any other (a hand edit) is printed as
+        // it is written (`refs --format env` quotes it for the shell), never with control characters.
         if case .written(let text) = reference {
             if text.isEmpty { return Problem("its ref is empty", at: nil) }
             if VisibleText.needsAnyEscape(text) {

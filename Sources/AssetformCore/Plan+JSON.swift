@@ -86,7 +86,8 @@ extension Plan {
     public func jsonFields(_ origin: Origin, actions: JSONValue) -> [(String, JSONValue)] {
         var summary: [(String, JSONValue)] = Plan.Verb.allCases.map { ($0.rawValue, .int(count($0))) }
         summary += [
-            ("unchanged", .int(unchanged.count)), ("billed_creates", .int(billedCreates)), ("changes", .bool(hasChanges)),
+            ("unchanged", .int(unchanged.count)), ("held_back", .int(heldBack.count)), ("billed_creates", .int(billedCreates)),
+            ("changes", .bool(hasChanges)),
         ]
         return [
             ("format_version", .int(Plan.formatVersion)),
@@ -102,6 +103,7 @@ extension Plan {
             ("lineage", origin.lockLineage.map(JSONValue.string) ?? .null),
             ("serial", origin.lockLineage == nil ? .null : origin.lockSerial.map(JSONValue.int) ?? .null),
             (Self.actionsKey, actions), ("unchanged", .array(unchanged.map { .string($0.description) })),
+            ("held_back", .array(heldBack.map { .string($0.description) })),
             ("warnings", .array(warnings.map(JSONValue.string))), ("summary", .object(summary)),
         ]
     }
@@ -130,18 +132,23 @@ extension Plan {
             guard let step = Step(json: a) else { throw bad("action \(i + 1) is not one assetform writes") }
             steps.append(step)
         }
-        var unchanged: [Address] = []
-        if case .array(let list)? = document["unchanged"] {
-            for item in list {
-                guard let text = item.string, let address = try? Address(parsing: text) else {
-                    throw bad("an unchanged address is not an address")
+        func addresses(_ key: String) throws(StateError) -> [Address] {
+            var found: [Address] = []
+            if case .array(let list)? = document[key] {
+                for item in list {
+                    guard let text = item.string, let address = try? Address(parsing: text) else {
+                        throw bad("a \(key.replacingOccurrences(of: "_", with: " ")) address is not an address")
+                    }
+                    found.append(address)
                 }
-                unchanged.append(address)
             }
+            return found
         }
+        let unchanged = try addresses("unchanged")
+        let heldBack = try addresses("held_back")
         var warnings: [String] = []
         if case .array(let w)? = document["warnings"] { warnings = w.compactMap(\.string) }
-        return (Plan(steps: steps, unchanged: unchanged, warnings: warnings), origin)
+        return (Plan(steps: steps, unchanged: unchanged, warnings: warnings, heldBack: heldBack), origin)
     }
 }
 

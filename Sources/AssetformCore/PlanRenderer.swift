@@ -151,6 +151,7 @@ public struct PlanRenderer: Sendable {
         line += parts.joined(separator: ", ") + "; \(plan.unchanged.count) unchanged"
         if plan.count(.wait) > 0 { line += ", \(plan.count(.wait)) processing" }
         if plan.count(.failed) > 0 { line += ", \(plan.count(.failed)) failed" }
+        if !plan.heldBack.isEmpty { line += ", \(plan.heldBack.count) held back" }
         let billed = plan.billedCreates
         line += ". \(billed) billed create call\(billed == 1 ? "" : "s")"
         if billed > 0, let limits {

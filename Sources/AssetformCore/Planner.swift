@@ -487,15 +487,16 @@ private struct Work: Sendable {
     }
 
     /// A listed asset of the same name and type in the group that nothing tracks: Active first,
-    /// then Processing, then the oldest; a Failed one only when there is no other and failed
-    /// assets are not being created again (`--retry-failed`): it is recorded as it is, Failed,
-    /// not registered again unasked.
+    /// then Processing, then the oldest; a Failed one only when there is no other, it failed on
+    /// the manifest's url (a changed url is created again, SPEC §5), and failed assets are not
+    /// being created again (`--retry-failed`): it is recorded as it is, not registered again
+    /// unasked.
     func adoptableAsset(_ asset: Asset, in groupID: String) -> RemoteAsset? {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
         func rank(_ a: RemoteAsset) -> Int { a.status == .active ? 0 : a.status == .processing ? 1 : 2 }
         return listed.filter {
             $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id)
-                && ($0.status != .failed || !planner.retryFailed)
+                && ($0.status != .failed || (!planner.retryFailed && $0.url == asset.url))
         }
         .min { a, b in (rank(a), a.createTime ?? 0) < (rank(b), b.createTime ?? 0) }
     }

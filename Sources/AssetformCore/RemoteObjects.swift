@@ -34,6 +34,9 @@ public struct RemoteAsset: Sendable, Equatable {
     /// The service's code and message for a Failed asset.
     public var failure: Failure?
     public var createTime: Double?
+    /// The URL the service shows, where it does: the one registered while Failed; a signed
+    /// storage link once Active; often "" while Processing. Never stored (SPEC §3).
+    public var url: String?
 
     /// Still Processing, with the name the service hides until it is Active: which asset of a
     /// manifest it is cannot be told yet.
@@ -61,8 +64,9 @@ public struct RemoteAsset: Sendable, Equatable {
 
     public init(
         id: String, name: String, type: AssetType?, groupID: String, status: AssetStatus, failure: Failure? = nil,
-        createTime: Double? = nil
+        createTime: Double? = nil, url: String? = nil
     ) {
+        self.url = url
         self.id = id
         self.name = name
         self.type = type

@@ -70,20 +70,25 @@ public enum Refresh {
         waiting: (@Sendable (String) -> Void)?
     ) async throws(RemoteError) -> RemoteState {
         var state = state
+        // Per group that may be created in: the types of the manifest's assets the lockfile does
+        // not track there. Only a hidden asset of one of those types may be one of them.
+        var wanted: [String: Set<AssetType>] = [:]
+        for g in manifest.groups {
+            let locked = lock?.groups[g.key]
+            let types = Set(g.assets.filter { locked?.assets[$0.key] == nil }.map(\.type))
+            guard !types.isEmpty else { continue }
+            let candidates = locked.map { [$0.id] } ?? (state.listedGroups ?? []).filter { $0.name == g.name }.map(\.id)
+            for id in candidates { wanted[id, default: []].formUnion(types) }
+        }
+        func isInDoubt(_ a: RemoteAsset) -> Bool {
+            a.nameIsHidden && (a.type.map { wanted[a.groupID]?.contains($0) ?? false } ?? true)
+        }
         func hiddenGroups() -> [String] {
-            var ids: [String] = []
-            for g in manifest.groups {
-                let locked = lock?.groups[g.key]
-                guard g.assets.contains(where: { locked?.assets[$0.key] == nil }) else { continue }
-                let candidates =
-                    locked.map { [$0.id] } ?? (state.listedGroups ?? []).filter { $0.name == g.name }.map(\.id)
-                for id in candidates where state.listedAssets[id]?.contains(where: \.nameIsHidden) == true { ids.append(id) }
-            }
-            return Array(Set(ids)).sorted()
+            wanted.keys.filter { state.listedAssets[$0]?.contains(where: isInDoubt) == true }.sorted()
         }
         var hidden = hiddenGroups()
         guard !hidden.isEmpty, patience > .zero else { return state }
-        let count = hidden.reduce(0) { n, id in n + (state.listedAssets[id]?.count(where: \.nameIsHidden) ?? 0) }
+        let count = hidden.reduce(0) { n, id in n + (state.listedAssets[id]?.count(where: isInDoubt) ?? 0) }
         waiting?(
             "\(count) asset\(count == 1 ? "" : "s") nothing tracks \(count == 1 ? "is" : "are") still Processing with "
                 + "\(count == 1 ? "its name" : "their names") hidden in \(hidden.count == 1 ? "a group" : "groups") this "
@@ -101,11 +106,15 @@ public enum Refresh {
             }
             delay = min(delay * 2, .seconds(5))
             var fresh: [String: [RemoteAsset]] = [:]
-            for a in try await service.allAssets(groupIDs: hidden) where !tracked.contains(a.id) {
-                fresh[a.groupID, default: []].append(a)
+            // At most 100 groups to a filter, as the listing itself.
+            for start in stride(from: 0, to: hidden.count, by: 100) {
+                let some = Array(hidden[start..<min(start + 100, hidden.count)])
+                for a in try await service.allAssets(groupIDs: some) where !tracked.contains(a.id) {
+                    fresh[a.groupID, default: []].append(a)
+                }
             }
             for id in hidden { state.listedAssets[id] = fresh[id] ?? [] }
-            hidden = hidden.filter { state.listedAssets[$0]?.contains(where: \.nameIsHidden) == true }
+            hidden = hidden.filter { state.listedAssets[$0]?.contains(where: isInDoubt) == true }
         }
         return state
     }

@@ -172,7 +172,7 @@ public struct SeedanceClient: AssetService {
             groupID: try a["GroupId"]?.string.map { (g) throws(RemoteError) in
                 g.isEmpty ? g : try Exchange.checkedID(g, field: "GroupId", call: action)
             } ?? "", status: status, failure: failure,
-            createTime: a["CreateTime"]?.string.flatMap(UTCDate.parseRFC3339))
+            createTime: a["CreateTime"]?.string.flatMap(UTCDate.parseRFC3339), url: a["URL"]?.string)
     }
 }
 

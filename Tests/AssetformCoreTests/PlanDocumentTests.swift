@@ -55,7 +55,8 @@ struct PlanDocumentTests {
             .init(address: addr("g1/i"), action: .failed(id: "asset-i", failure: failure), reason: "failed"),
             .init(address: addr("g1/j"), action: .failed(id: "asset-j", failure: nil), reason: "failed"),
         ],
-        unchanged: [addr("g6"), addr("g6/x")], warnings: ["g7: name cannot be changed in place"])
+        unchanged: [addr("g6"), addr("g6/x")], warnings: ["g7: name cannot be changed in place"],
+        heldBack: [addr("g8/y")])
 
     @Test func everyActionRoundTrips() throws {
         let origin = Plan.Origin(
@@ -67,6 +68,7 @@ struct PlanDocumentTests {
         #expect(readOrigin == origin)
         #expect(read.unchanged == Self.plan.unchanged)
         #expect(read.warnings == Self.plan.warnings)
+        #expect(read.heldBack == [addr("g8/y")] && document["summary"]?["held_back"]?.int == 1, "a saved plan keeps them")
         for (a, b) in zip(read.steps, Self.plan.steps) { #expect(a == b) }
         #expect(read == Self.plan)
         // The lockfile's lineage and serial, at the top and under `lock` alike; null without one.

@@ -86,7 +86,9 @@ struct PlannerTests {
                         id: "asset-old-processing", name: "a", type: .image, groupID: "group-1", status: .processing,
                         createTime: 1),
                     RemoteAsset(id: "asset-active", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 5),
-                    RemoteAsset(id: "asset-failed", name: "b", type: .image, groupID: "group-1", status: .failed, createTime: 1),
+                    RemoteAsset(
+                        id: "asset-failed", name: "b", type: .image, groupID: "group-1", status: .failed, createTime: 1,
+                        url: "https://c.example.com/b.png"),
                 ]
             ])
         let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
@@ -241,7 +243,8 @@ struct PlannerTests {
         remote.listedAssets["group-1"] = [
             RemoteAsset(
                 id: "asset-x", name: "a", type: .image, groupID: "group-1", status: .failed,
-                failure: RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "404"))
+                failure: RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "404"),
+                url: "https://c.example.com/a.png")
         ]
         let plan = seedance.plan(World.manifest(), lock: lock, remote: remote)
         #expect(actions(plan) == ["adopt g/a"])
@@ -253,6 +256,9 @@ struct PlannerTests {
         #expect(plan.steps[0].reason.contains("InvalidParameter.DownloadFailed") && plan.billedCreates == 0)
         let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: lock, remote: remote)
         #expect(actions(retry) == ["create g/a"], "--retry-failed registers it again")
+        // It failed on another url than the manifest's now: a changed url is created again.
+        let fixed = seedance.plan(World.manifest(aURL: "https://c.example.com/fixed.png"), lock: lock, remote: remote)
+        #expect(actions(fixed) == ["create g/a"])
     }
 
     @Test func onZeroZeroEveryAssetOfAGoneGroupIsCountedAsRegisteredAgain() {

@@ -56,9 +56,12 @@ extension Lockfile {
             groups[key] = g
         case .asset(let address, let asset):
             groups[address.group]!.assets[address.asset!] = asset
+            if !forgotten.isEmpty { forgotten[address] = nil }
         case .forget(let address):
+            if provider.api == API.zeroZero.rawValue { noteForgotten(address) }
             remove(address)
         case .move(let from, let to, let id):
+            if !forgotten.isEmpty { forgotten[to] = nil }
             if isMade(from: from, id: id) { return }
             if let key = from.asset {
                 groups[from.group]!.assets[to.asset!] = groups[from.group]!.assets.removeValue(forKey: key)
@@ -99,6 +102,15 @@ extension Lockfile {
     }
 
     /// Stops tracking a group (with its assets) or an asset.
+    /// Keeps the ids of the assets at `address` (an asset's, or a group's: each of its assets).
+    private mutating func noteForgotten(_ address: Address) {
+        if address.asset != nil {
+            if let a = asset(at: address) { forgotten[address] = a.id }
+        } else {
+            for (key, a) in groups[address.group]?.assets ?? [:] { forgotten[Address(group: address.group, asset: key)] = a.id }
+        }
+    }
+
     public mutating func remove(_ address: Address) {
         if let key = address.asset {
             groups[address.group]?.assets[key] = nil

@@ -48,6 +48,7 @@ extension Lockfile {
         var serial: Int?
         var provider: JSONValue?
         var groups: [String: LockedGroup] = [:]
+        var forgotten: [Address: String] = [:]
         var problem: Problem?
         // Every id once: a lockfile edited by hand that tracks one remote object at two addresses
         // would have each apply change it back and forth.
@@ -61,6 +62,19 @@ extension Lockfile {
                     case "lineage": lineage = try r.string()
                     case "serial": serial = try r.int()
                     case "provider": provider = try r.value()
+                    case "forgotten":
+                        try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
+                            let at = r.offset
+                            let id = try r.string()
+                            guard let address = try? Address(parsing: key), !address.isGroup, RemoteID.isWellFormed(id) else {
+                                problem =
+                                    problem
+                                    ?? Problem(
+                                        "the forgotten record \"\(key.visible)\" is not an asset's address and an id", at: at)
+                                return
+                            }
+                            forgotten[address] = id
+                        }
                     case "groups":
                         try r.object { (r: inout JSONReader, groupKey: String) throws(JSONReader.Failure) in
                             if let why = AssetKey.problem(groupKey) {
@@ -100,8 +114,9 @@ extension Lockfile {
             problem = Problem("the id \(id) is tracked at \(at.sorted().joined(separator: " and ")): " + oneAddress, at: offset)
         }
         if let problem { throw bad(problem.what, at: problem.offset) }
-        return Lockfile(
-            lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
+        var lock = Lockfile(lineage: lineage, serial: serial, provider: lockedProvider, groups: groups)
+        lock.forgotten = forgotten
+        return lock
     }
 
     /// What is wrong with a lockfile that parses, and where (a byte offset), when known.
@@ -294,6 +309,13 @@ extension Lockfile {
             w.out.removeAll(keepingCapacity: true)
         }
         w.open()
+        if !forgotten.isEmpty {
+            w.key("forgotten", depth: 1)
+            w.open()
+            let entries = forgotten.map { ($0.key.description, $0.value) }.sorted { Self.byBytes($0.0, $1.0) }
+            for (i, (address, id)) in entries.enumerated() { w.field(address, id, depth: 2, last: i == entries.count - 1) }
+            w.close(depth: 1, last: false)
+        }
         w.key("groups", depth: 1)
         if groups.isEmpty { w.raw("{}") } else { w.open() }
         for (gi, key) in groups.keys.sorted(by: Self.byBytes).enumerated() {

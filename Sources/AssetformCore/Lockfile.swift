@@ -18,6 +18,10 @@ public struct Lockfile: Sendable, Equatable {
     public var provider: LockedProvider
     /// By group key.
     public var groups: [String: LockedGroup]
+    /// On 0-0, which cannot list: the asset addresses this lockfile tracked and forgot, with the
+    /// id each had, so that a create at one of them later is said to risk a billed duplicate
+    /// (SPEC §9). An address tracked again leaves it. Written only when there are any.
+    public var forgotten: [Address: String] = [:]
 
     public init(
         lineage: String = Lockfile.newLineage(), serial: Int = 0, provider: LockedProvider, groups: [String: LockedGroup] = [:]

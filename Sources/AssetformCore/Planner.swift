@@ -125,6 +125,20 @@ public struct Planner: Sendable {
                     + "registered before. If they were (a lost lockfile), applying registers them again and bills it. "
                     + "Restore the lockfile, or record what exists with `assetform import`, before applying.")
         }
+        // …nor can it tell whether an asset this lockfile tracked and forgot still exists.
+        if !capabilities.canList, let forgotten = lock?.forgotten, !forgotten.isEmpty {
+            let back = plan.steps.filter {
+                if case .createAsset(_, gone: nil) = $0.action { forgotten[$0.address] != nil } else { false }
+            }
+            if !back.isEmpty {
+                let named = back.prefix(5).map { "\($0.address) (was \(forgotten[$0.address]!))" }.joined(separator: ", ")
+                plan.warnings.append(
+                    "\(back.count) asset\(back.count == 1 ? "" : "s") this lockfile tracked and forgot \(back.count == 1 ? "is" : "are") "
+                        + "created again: \(named)\(back.count > 5 ? ", …" : ""). 0-0 cannot list: if "
+                        + "\(back.count == 1 ? "it still exists" : "they still exist"), applying registers a billed duplicate. "
+                        + "Record what exists with `assetform import` instead.")
+            }
+        }
         // …and with one, a tracked object the service says is gone may not be: a GET of the wrong
         // project or platform finds nothing too.
         let again = plan.steps.filter { if case .createAsset(_, gone: _?) = $0.action { true } else { false } }.count

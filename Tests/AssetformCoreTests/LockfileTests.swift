@@ -221,6 +221,41 @@ struct LockfileTests {
         }
     }
 
+    /// On 0-0 only: what is forgotten is remembered by address and id, until tracked again; the
+    /// record is written, sorted, and read back (`forgotten`), and absent when empty.
+    @Test func zeroZeroRemembersWhatItForgot() throws {
+        var lock = Lockfile(for: Provider(api: .zeroZero))
+        try lock.apply(.group(key: "g", LockedGroup(id: "group-1", name: "g")))
+        for (k, id) in [("b", "Asset-2"), ("a", "Asset-1")] {
+            try lock.apply(
+                .asset(
+                    Address(group: "g", asset: k),
+                    LockedAsset(id: id, name: k, ref: id, status: .active, type: .image, url: "https://c.example.com/\(k).png")))
+        }
+        try lock.apply(.forget(Address(group: "g", asset: "a")))
+        #expect(lock.forgotten == [Address(group: "g", asset: "a"): "Asset-1"])
+        try lock.apply(.forget(Address(group: "g")))
+        #expect(lock.forgotten.count == 2 && lock.groups.isEmpty)
+        let text = String(decoding: lock.encoded(), as: UTF8.self)
+        #expect(
+            text.contains("\"forgotten\": {\n    \"g/a\": \"Asset-1\",\n    \"g/b\": \"Asset-2\"\n  },\n  \"groups\": {}"),
+            "\(text)")
+        let back = try Lockfile.decode(lock.encoded(), path: "x.lock")
+        #expect(back == lock)
+        try lock.apply(.group(key: "g", LockedGroup(id: "group-9", name: "g")))
+        try lock.apply(
+            .asset(
+                Address(group: "g", asset: "a"),
+                LockedAsset(
+                    id: "Asset-9", name: "a", ref: "Asset-9", status: .active, type: .image, url: "https://c.example.com/a.png")))
+        #expect(lock.forgotten == [Address(group: "g", asset: "b"): "Asset-2"], "tracked again: not forgotten")
+        // Elsewhere (the service can list, or delete), nothing is kept.
+        var seedance = Lockfile(for: Provider(api: .seedance))
+        try seedance.apply(.group(key: "g", LockedGroup(id: "group-1", name: "g")))
+        try seedance.apply(.forget(Address(group: "g")))
+        #expect(seedance.forgotten.isEmpty && !String(decoding: seedance.encoded(), as: UTF8.self).contains("forgotten"))
+    }
+
     @Test func aLockfileForAnotherServiceIsRefused() throws {
         let other = LockedProvider(api: "seedance", baseURL: "http://127.0.0.1:9000", projectName: "default")
         let refusal = StateError.otherProvider(

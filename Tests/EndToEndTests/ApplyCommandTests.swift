@@ -153,6 +153,30 @@ struct ApplyCommandTests {
         #expect(try w.lockedAssets().count == 20)
     }
 
+    /// SPEC §9: on 0-0, a create at an address the lockfile once tracked warns of a duplicate.
+    @Test func onZeroZeroAnAssetForgottenThenDeclaredAgainIsCreatedWithAWarning() async throws {
+        let full = generatedManifest(3, groups: 1, api: "0-0")
+        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "50ms"], manifest: full)
+        #expect(try await w.apply().status == 0)
+        let id = try #require(try w.lockedAssets()["g0/a1"]?["id"] as? String)
+        // a1 leaves the manifest (apply forgets it), then comes back.
+        try w.write(
+            full.replacingOccurrences(
+                of: "      a1:\n        url: https://cdn.example.com/refs/1.png\n        name: asset 1\n", with: ""))
+        let forgot = try await w.apply()
+        #expect(forgot.status == 0, "\(forgot.all)")
+        #expect(try w.lockedAssets()["g0/a1"] == nil)
+        #expect((try w.lockfile()["forgotten"] as? [String: String])?["g0/a1"] == id)
+        try w.write(full)
+        let plan = try await w.run(["plan", w.manifest])
+        #expect(plan.stdout.contains("+   g0/a1"), "\(plan.stdout)")
+        #expect(plan.all.contains("1 asset this lockfile tracked and forgot is created again: g0/a1 (was \(id))"), "\(plan.all)")
+        // Created again, it is tracked again and no longer forgotten.
+        #expect(try await w.apply().status == 0)
+        #expect(try w.lockfile()["forgotten"] == nil)
+        #expect(try await w.run(["plan", w.manifest]).all.contains("tracked and forgot") == false)
+    }
+
     @Test func killedAtRandomMomentsTheRerunConvergesWithoutDuplicates() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "200ms", "--drop-rate", "0.05", "--seed", "9"],

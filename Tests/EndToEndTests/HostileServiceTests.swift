@@ -220,10 +220,15 @@ struct HostileServiceTests {
                 case "CreateAsset":
                     HostileServer.error(503, code: "InternalError", message: "down", headers: [("Retry-After", "100000")])
                 case "ListAssets":
+                    // Each asset the run may create first (the order of the groups' creates is not
+                    // fixed), made: whichever create is sent, the listing finds it.
                     HostileServer.result(
-                        #"{"Items": [{"Id": "asset-20260101000000-aaaaa", "Name": "asset one", "AssetType": "Image", "#
-                            + #""GroupId": "group-20260101000000-ggggg", "Status": "Processing", "URL": "", "#
-                            + #""CreateTime": "\#(now)"}], "TotalCount": 1}"#)
+                        #"{"Items": ["#
+                            + [("aaaaa", "asset one"), ("bbbbb", "b1"), ("ccccc", "b2")].map { id, name in
+                                #"{"Id": "asset-20260101000000-\#(id)", "Name": "\#(name)", "AssetType": "Image", "#
+                                    + #""GroupId": "group-20260101000000-ggggg", "Status": "Processing", "URL": "", "#
+                                    + #""CreateTime": "\#(now)"}"#
+                            }.joined(separator: ", ") + #"], "TotalCount": 3}"#)
                 default: HostileServiceTests.emptyPage
                 }
             }, manifest: manifest)
@@ -232,7 +237,8 @@ struct HostileServiceTests {
         #expect(out.all.contains("100000 s"), "\(out.all)")
         #expect(world.server.requests.filter { $0.action == "CreateAsset" }.count == 1, "no create after the stop")
         let lock = (try? String(contentsOfFile: world.lockPath, encoding: .utf8)) ?? ""
-        #expect(lock.contains("asset-20260101000000-aaaaa"), "the one found is recorded: \(lock)")
+        let recorded = ["aaaaa", "bbbbb", "ccccc"].filter { lock.contains("asset-20260101000000-\($0)") }
+        #expect(recorded.count == 1, "the one found is recorded, and only it: \(lock)")
     }
 
     /// On 0-0, which cannot list, it is not sent again in this run: the run stops, says that it

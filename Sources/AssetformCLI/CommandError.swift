@@ -27,7 +27,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     // MARK: refs --format env
     /// Addresses as the lockfile spells them (a lockfile edited by hand may hold any key).
     case noShellName(String, name: String)
-    case sameShellName(String, String, name: String)
+    /// Each variable name two addresses or more give (`names`), with those addresses.
+    case sameShellName(names: [String], addresses: [[String]])
 
     // MARK: apply
     case tooManyCreates(Int, max: Int)
@@ -88,8 +89,14 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .movedInThisPlan(let a, let to):
             "\(a) moves to \(to) in this plan (a renamed key): name it by its new address, --replace \(to)"
         case .noShellName(let a, let name): "\(a) gives no valid shell variable name (\(name))"
-        case .sameShellName(let a, let b, let name):
-            "\(a) and \(b) both give the variable \(name); rename one of the keys (or use --format json)"
+        case .sameShellName(let names, let addresses):
+            zip(names, addresses).map { name, same in
+                let listed =
+                    same.count == 2
+                    ? "\(same[0]) and \(same[1]) both give"
+                    : same.dropLast().joined(separator: ", ") + " and \(same.last!) all give"
+                return "\(listed) the variable \(name)"
+            }.joined(separator: "; ") + "; rename all but one key of each (or use --format json)"
         case .tooManyCreates(let n, let max):
             "the plan makes \(n) billed create\(n == 1 ? "" : "s"), more than --max-creates \(max); nothing was changed"
         case .adoptionRefused(let adoptions, let manifest):

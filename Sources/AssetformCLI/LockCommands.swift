@@ -230,17 +230,22 @@ extension Assetform {
                         rows.map { ($0.0, .object([("ref", .string($0.1.ref)), ("status", .string($0.1.status.rawValue))])) })
                     print(doc.pretty)
                 case .env:
-                    var names: [String: String] = [:]
+                    var names: [String: [String]] = [:]
+                    var order: [String] = []
                     var lines: [String] = []
                     for (address, a) in rows {
                         let name = "ASSETFORM_REF_" + Self.envName(address)
                         guard Self.isShellName(name) else {
                             throw CommandError.noShellName(address, name: name)
                         }
-                        if let other = names.updateValue(address, forKey: name) {
-                            throw CommandError.sameShellName(other, address, name: name)
-                        }
+                        if names[name] == nil { order.append(name) }
+                        names[name, default: []].append(address)
                         lines.append("\(name)=\(Self.shellQuoted(a.ref))")
+                    }
+                    // Every clash at once, each naming all its addresses.
+                    let clashing = order.filter { names[$0]!.count > 1 }
+                    if !clashing.isEmpty {
+                        throw CommandError.sameShellName(names: clashing, addresses: clashing.map { names[$0]! })
                     }
                     // All or nothing: a name clash found late must not leave half the lines printed.
                     for line in lines { print(line) }

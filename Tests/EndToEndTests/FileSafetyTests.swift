@@ -149,4 +149,23 @@ struct FileSafetyTests {
         #expect(out.stderr.contains("a-b/c") && out.stderr.contains("a/b-c") && out.stderr.contains("ASSETFORM_REF_A_B_C"))
         #expect(out.stdout.isEmpty, "nothing half-printed")
     }
+
+    @Test func everyClashIsNamedWithAllItsAddresses() async throws {
+        let folder = try Folder(
+            manifest: Self.manifest + "  a-b:\n    assets:\n      c: https://cdn.example.com/c.png\n"
+                + "  a:\n    assets:\n      b-c: https://cdn.example.com/bc.png\n      b.c: https://cdn.example.com/bd.png\n"
+                + "  x:\n    assets:\n      y-z: https://cdn.example.com/yz.png\n"
+                + "  x-y:\n    assets:\n      z: https://cdn.example.com/z.png\n")
+        try Self.lockfile([
+            ("a-b", "c", "asset://one"), ("a", "b-c", "asset://two"), ("a", "b.c", "asset://three"),
+            ("x", "y-z", "asset://four"), ("x-y", "z", "asset://five"),
+        ])
+        .write(toFile: folder.path + "/m.lock", atomically: true, encoding: .utf8)
+        let out = try await folder.run(["refs", folder.path + "/m.yaml", "--format", "env"], baseURL: nil)
+        #expect(out.status == 1, "\(out.all)")
+        #expect(out.stderr.contains("all give the variable ASSETFORM_REF_A_B_C"), "\(out.stderr)")
+        for address in ["a-b/c", "a/b-c", "a/b.c", "x/y-z", "x-y/z"] { #expect(out.stderr.contains(address), "\(address)") }
+        #expect(out.stderr.contains("both give the variable ASSETFORM_REF_X_Y_Z"), "\(out.stderr)")
+        #expect(out.stdout.isEmpty, "nothing half-printed")
+    }
 }

@@ -11,14 +11,13 @@ public enum RemoteID {
 
     public static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !bytes.isEmpty, bytes.count <= maxLength else { return false }
-        // A lockfile's every id is checked as it is read: one table look-up per byte.
-        return allowed.withUnsafeBufferPointer { table in bytes.allSatisfy { table[Int($0)] } }
-    }
-
-    /// Per byte value: whether it may be in an id.
-    private static let allowed: [Bool] = (0..<256).map { b in
-        let c = UInt8(b)
-        return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+        return bytes.allSatisfy { c in
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default: false
+            }
+        }
     }
 }

@@ -69,6 +69,8 @@ public enum Refresh {
         _ state: RemoteState, _ manifest: Manifest, lock: Lockfile?, service: any AssetService, patience: Duration,
         waiting: (@Sendable (String) -> Void)?
     ) async throws(RemoteError) -> RemoteState {
+        // Mostly nothing listed is hidden: then no manifest asset is looked at.
+        guard state.listedAssets.values.contains(where: { $0.contains(where: \.nameIsHidden) }) else { return state }
         var state = state
         // Per group that may be created in: the types of the manifest's assets the lockfile does
         // not track there. Only a hidden asset of one of those types may be one of them.
@@ -107,8 +109,7 @@ public enum Refresh {
             delay = min(delay * 2, .seconds(5))
             var fresh: [String: [RemoteAsset]] = [:]
             // At most 100 groups to a filter, as the listing itself.
-            for start in stride(from: 0, to: hidden.count, by: 100) {
-                let some = Array(hidden[start..<min(start + 100, hidden.count)])
+            for some in walks(hidden, tracked: { _ in 0 }) {
                 for a in try await service.allAssets(groupIDs: some) where !tracked.contains(a.id) {
                     fresh[a.groupID, default: []].append(a)
                 }

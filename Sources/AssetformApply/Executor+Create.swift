@@ -15,14 +15,26 @@ extension Executor {
     ) async throws -> (T, Int, Bool) {
         // Each round is one try of the create (as `limits.attempts` counts them).
         let rounds = max(1, options.attempts)
+        // On 0-0, the intents of earlier tries whose outcome stayed unknown: open until a later
+        // try is made, so that a run that ends first (a second signal, the grace over, the tries
+        // used up) leaves them for the next run to report as possible duplicates.
+        var earlier: [Int] = []
         for round in 1...rounds {
             let seq = IntentSlot()
             let ledger = self.ledger
-            let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
+            let resending = !earlier.isEmpty
+            let address = step.address
+            let hook: @Sendable (Int) async throws(RemoteError) -> Void = { [self] (_: Int) async throws(RemoteError) -> Void in
                 guard seq.value == nil else { return }
                 let at = UTCDate.now()
                 switch await ledger.intent({ intent($0, at) }) {
-                case .success(let n): seq.value = (n, at)
+                case .success(let n):
+                    seq.value = (n, at)
+                    if resending {
+                        // Sent again now: it may be there twice.
+                        tally.withLock { $0.possibleDuplicates.append(address) }
+                        events(.possibleDuplicate(address: address))
+                    }
                 case .failure(let f):
                     // Not sent, and not the service's doing: the journal's failure is what is reported.
                     seq.failure = f
@@ -32,23 +44,34 @@ extension Executor {
             do {
                 let value = try await send(hook)
                 guard let (n, _) = seq.value else { throw internalError(step) }
+                // Made: the earlier tries are reported as possible duplicates already.
+                for e in earlier { try await ledger.abandon(e) }
                 return (value, n, false)
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
                 guard let (n, at) = seq.value else {
-                    if error.kind == .cancelled && round > 1 && !service.capabilities.canList {
+                    if !earlier.isEmpty {
                         // Stopped before it was sent again: on 0-0 an earlier try may have been
-                        // made (where the dialect lists, the listing showed it was not).
+                        // made (where the dialect lists, the listing showed it was not). Its
+                        // intent stays open, for the next run.
                         var unknown = error
                         unknown.kind = .ambiguous
-                        unknown.message = "stopped before it was sent again; an earlier try of it may have been made"
+                        unknown.outcomeUnknown = true
+                        unknown.message =
+                            "stopped before it was sent again; an earlier try of it may have been made "
+                            + "(the next apply sends it again and reports it as a possible duplicate)"
                         throw unknown
                     }
                     throw error
                 }
                 guard error.kind == .ambiguous else {
-                    // It was refused, or never sent: nothing was made.
+                    // It was refused, or never sent: this try made nothing (an earlier one may have).
                     try await ledger.abandon(n)
+                    if !earlier.isEmpty {
+                        var unknown = error
+                        unknown.outcomeUnknown = true
+                        throw unknown
+                    }
                     throw error
                 }
                 if service.capabilities.canList {
@@ -97,10 +120,17 @@ extension Executor {
                             " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
                         throw stop
                     }
-                    // 0-0 cannot list: send it again, and say it may be there twice.
-                    try await ledger.abandon(n)
-                    tally.withLock { $0.possibleDuplicates.append(step.address) }
-                    events(.possibleDuplicate(address: step.address))
+                    // 0-0 cannot list: send it again (said when it is), its intent open until then.
+                    earlier.append(n)
+                    if round == rounds {
+                        // No try left: its intent stays open, for the next run.
+                        var stop = error
+                        stop.outcomeUnknown = true
+                        stop.message +=
+                            " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
+                        throw stop
+                    }
+                    continue
                 }
                 if round == rounds { throw error }
             }

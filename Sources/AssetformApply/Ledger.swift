@@ -16,6 +16,9 @@ public actor Ledger {
     private var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
     /// Records appended since the lockfile was last written.
     public private(set) var unwritten = 0
+    /// Whether this run has recorded any change: a run that made none leaves the lockfile (or
+    /// its absence) as it found it, its serial too.
+    private var changedAny = false
     /// A record could not be appended: the journal lacks some of this run's results.
     private var journalFailed = false
     /// The journal's first line.
@@ -100,6 +103,7 @@ public actor Ledger {
             throw .refused(refusal)
         }
         try append(.change(change, seq: seq))
+        changedAny = true
         if let seq { open[seq] = nil }
         switch change {
         case .group(_, let g): claimed.insert(g.id)
@@ -225,7 +229,9 @@ public actor Ledger {
     /// Returns whether the journal was removed.
     @discardableResult
     public func finish(lockfilePath: String) async throws(ApplyError) -> Bool {
-        try await writeLockfile(to: lockfilePath)
+        // Nothing recorded: the lockfile on disk is this one already (an apply stopped before
+        // any change, by a refused key, writes nothing).
+        if changedAny || !open.isEmpty { try await writeLockfile(to: lockfilePath) }
         guard open.isEmpty else {
             do { try journal.sync() } catch { throw .journal(path: journal.path, reason: "\(error)") }
             journal.close()

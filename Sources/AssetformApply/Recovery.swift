@@ -39,7 +39,9 @@ public enum Recovery {
         var result = Result(lockfile: lockfile)
         guard !intents.isEmpty else { return result }
         guard service.capabilities.canList else {
-            result.possibleDuplicates = intents.map(\.address)
+            // One address for all its tries.
+            var seen = Set<Address>()
+            result.possibleDuplicates = intents.map(\.address).filter { seen.insert($0).inserted }
             return result
         }
         let claims = Claims(lockfile)

@@ -82,7 +82,7 @@ extension Assetform {
             var terminal = Terminal(options: global)
             terminal.json = json
             let began = ContinuousClock.now
-            let interrupts = Interrupts.install()
+            let interrupts = Interrupts.shared
             let code: ExitStatus = try await terminal.guarding {
                 let lockPath = Session.resolveLockPath(manifest, remote)
                 let held = try await Session.hold(

@@ -62,6 +62,13 @@ extension Assetform {
                     fields.insert(("ok", .bool(!outcome.diagnostics.hasErrors)), at: 1)
                     fields.append(("registered_without_source", .int(unrecorded)))
                     fields.append(("diagnostics", .array(outcome.diagnostics.sorted().map { $0.json(file: manifest) })))
+                    // Problems found: the document is the failing command's one error object too
+                    // (SPEC §4), so a pipeline can test `.error` as it does for every command.
+                    if outcome.diagnostics.hasErrors,
+                        case .object(let error) = JSONError(kind: "check", message: outcome.summary, status: .error).json
+                    {
+                        fields += error
+                    }
                     print(JSONValue.object(fields).pretty)
                 } else {
                     if global.verbose && !global.quiet {

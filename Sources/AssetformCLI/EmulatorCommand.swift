@@ -232,7 +232,10 @@ extension Assetform {
             let perMinute = text.hasSuffix("/min")
             let number = perMinute ? text.dropLast(4) : text.hasSuffix("/s") ? text.dropLast(2) : text
             guard let value = Double(number), value > 0, value.isFinite else { return nil }
-            return (perMinute ? value / 60 : value, perMinute)
+            let perSecond = perMinute ? value / 60 : value
+            // At least one a day, at most a million a second.
+            guard perSecond >= 1.0 / 86_400, perSecond <= 1_000_000 else { return nil }
+            return (perSecond, perMinute)
         }
 
         private func duration(_ text: String, _ option: String) throws -> Duration {

@@ -30,10 +30,15 @@ final class Interrupts: Sendable {
         var beforeExit: (@Sendable () -> Void)?
         /// A run has listened: after it, changes may have been made (and are recorded).
         var ran = false
+        /// `--json`: an exit at once prints the one JSON error object on stdout (SPEC §4).
+        var json = false
     }
     private let state = Mutex(State())
 
-    static func install() -> Interrupts {
+    /// Installed by the first command that asks (every command but `emulator`, which has its own).
+    static let shared = install()
+
+    private static func install() -> Interrupts {
         let interrupts = Interrupts()
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return interrupts }
@@ -82,16 +87,21 @@ final class Interrupts: Sendable {
         return stream
     }
 
+    /// With `--json`, an immediate exit also prints the JSON error object on stdout.
+    func printJSONOnExit(_ json: Bool) {
+        state.withLock { $0.json = json }
+    }
+
     /// What is done just before an immediate exit (let the lock go).
     func beforeExit(_ action: (@Sendable () -> Void)?) {
         state.withLock { $0.beforeExit = action }
     }
 
     private func handle() {
-        let (listener, count, first, last, ran) = state.withLock { s in
+        let (listener, count, first, last, ran, json) = state.withLock { s in
             defer { s.onFirst = nil }
             if s.listener != nil { s.count += 1 }
-            return (s.listener, s.count, s.onFirst, s.beforeExit, s.ran)
+            return (s.listener, s.count, s.onFirst, s.beforeExit, s.ran, s.json)
         }
         if let listener {
             first?()
@@ -107,10 +117,16 @@ final class Interrupts: Sendable {
         // No run is going (at the confirmation prompt, while planning): nothing to finish,
         // nothing to record, and it says so.
         last?()
+        let message = ran ? "interrupted; everything completed is recorded" : "interrupted; nothing was changed"
         if listener == nil {
-            let line = Array(
-                (ran ? "\ninterrupted; everything completed is recorded\n" : "\ninterrupted; nothing was changed\n").utf8)
+            let line = Array("\n\(message)\n".utf8)
             _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
+        if json {
+            // On a line of its own, whatever part of a document stdout holds already.
+            let error = JSONError(kind: "interrupted", message: message, status: .interrupted)
+            let line = Array(("\n" + error.json.encoded + "\n").utf8)
+            _ = line.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
         }
         _exit(130)
     }

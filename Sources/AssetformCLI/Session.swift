@@ -73,8 +73,10 @@ struct Session {
         let bytes = try? YAMLFile.read(path: manifestPath)
         return SourceFile(path: manifestPath, bytes: bytes ?? [])
     }
-    /// The in-process emulator's own credentials for the upstream's dialects (`--emulate`).
-    static let emulatorAccessKey = "AKassetform-emulator"
+    /// The in-process emulator's own credentials for the upstream's dialects (`--emulate`): one
+    /// access key per dialect, so that volcengine's and byteplus's emulated accounts stay apart,
+    /// as the real ones are.
+    static func emulatorAccessKey(_ api: API) -> String { "AKassetform-emulator-\(api.rawValue)" }
     static let emulatorSecretKey = "assetform-emulator-secret"
     static func exclusiveLockPath(_ lockPath: String) -> String { lockPath + ".lck" }
 
@@ -110,7 +112,7 @@ struct Session {
                 api: provider.api, baseURL: "http://127.0.0.1", key: APIKey(key),
                 signing: provider.api.isNative
                     ? SigningKey(
-                        accessKey: Self.emulatorAccessKey, secretKey: Self.emulatorSecretKey,
+                        accessKey: Self.emulatorAccessKey(provider.api), secretKey: Self.emulatorSecretKey,
                         region: provider.region ?? provider.api.defaultRegion ?? "")
                     : nil,
                 projectName: provider.projectName, platform: provider.platform ?? Provider.defaultPlatform,
@@ -268,7 +270,7 @@ struct Session {
                 do { try AtomicFile.makeFolder(folder) } catch { throw CommandError.file(error) }
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
-                configuration.accessKeys = [Self.emulatorAccessKey: Self.emulatorSecretKey]
+                configuration.accessKeys = [Self.emulatorAccessKey(settings.api): Self.emulatorSecretKey]
                 // Throttling as the service does it, at the rates the manifest asks for or above;
                 // under `auto`, an account of 10 creates a second, for it to find.
                 for (action, rate) in EmulatorConfiguration.documentedRates {

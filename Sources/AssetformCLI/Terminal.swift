@@ -56,6 +56,8 @@ struct Terminal: Sendable {
     /// else is a bug.
     @discardableResult
     func guarding<T>(_ body: () async throws -> T) async throws -> T {
+        // SIGINT or SIGTERM: exit 130, with the JSON error object under --json.
+        Interrupts.shared.printJSONOnExit(json)
         do {
             return try await body()
         } catch let exit as ExitCode {

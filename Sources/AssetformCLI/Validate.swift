@@ -20,6 +20,7 @@ extension Assetform {
 
         func run() async throws {
             let terminal = Terminal(options: global)
+            Interrupts.shared.printJSONOnExit(json)
             let loaded = ManifestLoader.load(path: manifest)
             defer { ProcessLifetime.keepUntilExit(loaded) }
             if json {
@@ -32,6 +33,13 @@ extension Assetform {
                         ("provider", .string(m.provider.api.rawValue)), ("groups", .int(m.groups.count)),
                         ("assets", .int(m.assetCount)),
                     ]
+                } else {
+                    // Invalid: the document is the failing command's one error object too (SPEC §4).
+                    let errors = loaded.diagnostics.errors.count
+                    let error = JSONError(
+                        kind: "manifest", message: "\(manifest) is not valid: \(errors) error\(errors == 1 ? "" : "s")",
+                        status: .error)
+                    if case .object(let e) = error.json { fields += e }
                 }
                 print(JSONValue.object(fields).pretty)
                 if loaded.manifest == nil { throw ExitStatus.error.exitCode }

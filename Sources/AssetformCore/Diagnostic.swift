@@ -19,7 +19,8 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
         self.mark = mark
     }
 
-    public var message: String { problem.message }
+    /// What it says, with the query of any URL in it redacted (a presigned link's signature).
+    public var message: String { URLQuery.redacted(in: problem.message) }
 
     /// File-wide findings first, then by position, errors before warnings at one position.
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {

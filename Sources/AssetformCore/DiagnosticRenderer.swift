@@ -23,11 +23,21 @@ public struct DiagnosticRenderer: Sendable {
         if var line = file.line(mark.line) {
             // A secret refused in the manifest is not shown again, nor the value of any key on the
             // line that may hold one, whatever the finding: only the first key.
+            let padding: String
             if d.problem.hidesValue || ManifestKeys.lineMayHoldSecret(line), let colon = line.firstIndex(of: ":") {
                 line = String(line[...colon]) + " (value hidden)"
+                padding = caretPadding(line, column: mark.column)
+            } else if line.contains("://") {
+                // Nor a URL's query (a presigned link's signature). The caret stays under the same
+                // character, or under the redaction where it falls inside one.
+                let before = String(String.UnicodeScalarView(line.unicodeScalars.prefix(max(0, mark.column - 1))))
+                padding = caretPadding(URLQuery.redacted(in: before), column: Int.max)
+                line = URLQuery.redacted(in: line)
+            } else {
+                padding = caretPadding(line, column: mark.column)
             }
             out += "  " + line + "\n"
-            out += "  " + caretPadding(line, column: mark.column) + paint("^", "1;32") + "\n"
+            out += "  " + padding + paint("^", "1;32") + "\n"
         }
         return out
     }

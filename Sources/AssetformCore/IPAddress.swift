@@ -63,14 +63,24 @@ public struct IPAddress: Sendable, Equatable {
             case (169, 254): return "a link-local"
             case (100, 64...127): return "a shared (carrier-grade NAT)"
             case (224...255, _): return "a multicast or reserved"
+            // IETF protocol assignments (192.0.0.0/24) and benchmarking (198.18.0.0/15). (The
+            // documentation networks stay: examples use them as public addresses.)
+            case (192, 0) where b[2] == 0, (198, 18...19):
+                return "a reserved"
             default: return nil
             }
         }
         if b.allSatisfy({ $0 == 0 }) { return "an unspecified" }
         if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return "a loopback" }
-        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF {
+        // An IPv4 address inside an IPv6 one reaches that IPv4 address: mapped (::ffff:a.b.c.d),
+        // compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::).
+        let mapped = b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF
+        let compatible = b[0..<12].allSatisfy({ $0 == 0 })
+        let nat64 = b[0..<12] == [0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0]
+        if mapped || compatible || nat64 {
             return IPAddress(bytes: Array(b[12...])).nonPublicReason
         }
+        if b[0] == 0x20 && b[1] == 0x02 { return IPAddress(bytes: Array(b[2..<6])).nonPublicReason }
         if b[0] & 0xFE == 0xFC { return "a private (unique local)" }
         if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return "a link-local" }
         if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return "a site-local" }

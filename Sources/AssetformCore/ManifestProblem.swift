@@ -78,7 +78,9 @@ public enum ManifestProblem: Sendable, Hashable {
             return "version must be 1, not \(found)"
         case .unknownAPI(let found, let suggestion):
             let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
-            return "provider.api must be \"seedance\" or \"0-0\", not \"\(found)\"\(hint)"
+            let names = API.allCases.map { "\"\($0.rawValue)\"" }
+            return
+                "provider.api must be \(names.dropLast().joined(separator: ", ")) or \(names.last ?? ""), not \"\(found)\"\(hint)"
         case .invalidKey(let key, let kind, let reason):
             return "\(kind) key \"\(key)\" \(reason)"
         case .invalidText(let field, let reason):
@@ -139,8 +141,9 @@ public enum ManifestProblem: Sendable, Hashable {
         }
     }
 
-    /// A URL for a message: long ones keep their start and end.
+    /// A URL for a message, its query redacted: long ones keep their start and end.
     static func shortened(_ url: String) -> String {
+        let url = URLQuery.redacted(in: url)
         guard url.count > 120 else { return url }
         return String(url.prefix(80)) + "…" + String(url.suffix(30))
     }

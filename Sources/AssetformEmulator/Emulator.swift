@@ -61,6 +61,9 @@ public enum Emulator {
     ) async throws -> T {
         let store = configuration.statePath.map(StateFile.init(path:))
         let state = EmulatorState(configuration: configuration, restoring: try store?.load())
+        // A state file that cannot be written is found now, before anything is served, not at
+        // shutdown after a session's changes are lost.
+        if let store { try store.write(await state.snapshot()) }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: EmulatorRouter.make(state: state, configuration: configuration),
@@ -82,7 +85,13 @@ public enum Emulator {
             // Writes changes at most four times a second; the last ones are written at shutdown.
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                if let snapshot = await state.takeSnapshot() { try store.write(snapshot) }
+                guard let snapshot = await state.takeSnapshot() else { continue }
+                // A failed write (a full disk, for a moment) is said and tried again with the
+                // next change; the write at shutdown reports a failure that lasts.
+                do { try store.write(snapshot) } catch {
+                    logger.error("could not write the emulator's state: \(error)")
+                    await state.markDirty()
+                }
             }
         }
         return try await withTaskCancellationHandler {

@@ -64,10 +64,14 @@ actor EmulatorState {
 
     /// Digests of the keys seen, so that a request costs a lookup rather than a SHA-256.
     private var keyIDs: [String: String] = [:]
+    /// How many keys' digests are kept (and, four times that, throttling buckets).
+    static let keptKeys = 10_000
 
     private func tenantKey(_ dialect: Dialect, _ key: String) -> String {
         if let id = keyIDs[key] { return dialect.rawValue + ":" + id }
         let id = Self.keyID(key)
+        // Only a cache: a client sending a new key with every call must not grow it without end.
+        if keyIDs.count >= Self.keptKeys { keyIDs = [:] }
         keyIDs[key] = id
         return dialect.rawValue + ":" + id
     }
@@ -118,6 +122,11 @@ actor EmulatorState {
 
     /// A token from a bucket; nil when there was one, else how long until there will be.
     private func take(_ bucketKey: String, rate: Double, burst: Double, now: ContinuousClock.Instant) -> Duration? {
+        // A full bucket is as good as a new one: past the bound, those are let go (a client
+        // sending a new key with every call must not grow the table without end).
+        if buckets.count >= Self.keptKeys * 4, buckets[bucketKey] == nil {
+            buckets = buckets.filter { !$0.value.isFull(at: now) }
+        }
         var bucket = buckets[bucketKey] ?? TokenBucket(rate: rate, burst: burst, now: now)
         let wait = bucket.take(now: now)
         buckets[bucketKey] = bucket
@@ -202,8 +211,9 @@ actor EmulatorState {
         _ = try group(dialect, key: key, id: groupID, project: dialect == .zeroZero ? nil : project)
         var window = processing[tk] ?? []
         while let first = window.first, first <= now { window.removeFirst() }
-        if let limit = configuration.processingLimit, window.count >= limit, let first = window.first {
+        if let limit = configuration.processingLimit, window.count >= limit {
             processing[tk] = window
+            let first = window.first ?? now + 30
             // A throttle as the client sees it, and counted so: a client that respects the
             // window is never refused.
             stats.throttled[dialect, default: 0] += 1
@@ -475,12 +485,21 @@ actor EmulatorState {
 
     func reset() {
         tenants = [:]
+        keyIDs = [:]
         listCache = [:]
         buckets = [:]
         processing = [:]
         billed = [:]
         stats = Stats()
         dirty = true
+    }
+
+    /// The state is to be written again (its last write failed).
+    func markDirty() { dirty = true }
+
+    /// The state as it is (written once at start, to find a file that cannot be written then).
+    func snapshot() -> PersistedState {
+        PersistedState(tenants: tenants, billed: billed)
     }
 
     /// The state to write, and marks it written.

@@ -67,20 +67,40 @@ func checkLength(_ value: String?, field: String, min: Int = 0, max: Int) -> API
     return nil
 }
 
-/// The service downloads the URL from the public internet: https, a host, nothing local.
+/// The service downloads the URL from the public internet: https, a host, nothing local. (The
+/// emulator's own rule, apart from the client's: it is the independent check.)
 func checkPublicURL(_ url: String, field: String) -> APIError? {
-    let lower = url.lowercased()
-    guard lower.hasPrefix("https://") else { return .invalid("the parameter \(field) must be a public https URL") }
-    let authority = lower.dropFirst(8).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-    var host = authority.split(separator: "@").last.map(String.init) ?? ""
-    if host.hasPrefix("[") {
-        host = String(host.dropFirst().prefix { $0 != "]" })
-    } else if let colon = host.lastIndex(of: ":") {
-        host = String(host[..<colon])
+    let refused = APIError.invalid("the parameter \(field) must be a public https URL")
+    guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+        return refused
     }
-    let local =
-        host.isEmpty || host == "localhost" || host.hasSuffix(".localhost") || host.hasPrefix("127.") || host.hasPrefix("10.")
-        || host.hasPrefix("192.168.") || host.hasPrefix("169.254.") || host == "::1" || host.hasPrefix("0.")
-        || url.count > 2048 || url.contains(" ")
-    return local ? .invalid("the parameter \(field) must be a public https URL") : nil
+    let lower = url.lowercased()
+    guard lower.hasPrefix("https://") else { return refused }
+    let authority = lower.dropFirst(8).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+    var host = authority.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+    if host.hasPrefix("[") {
+        let v6 = host.dropFirst().prefix { $0 != "]" }
+        return isPublicV6(v6) ? nil : refused
+    }
+    if let colon = host.lastIndex(of: ":") { host = String(host[..<colon]) }
+    while host.hasSuffix(".") { host.removeLast() }
+    guard !host.isEmpty, host.contains("."), host != "localhost", !host.hasSuffix(".localhost") else { return refused }
+    // A numeric last label: a dotted quad, which must be public; any other number (127.1,
+    // 2130706433, 0x7f000001) is refused.
+    guard let last = host.split(separator: ".").last, last.allSatisfy({ $0.isNumber }) || last.hasPrefix("0x") else {
+        return nil
+    }
+    let parts = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+    guard parts.count == 4, let a = parts[0], let b = parts[1], parts[2] != nil, parts[3] != nil else { return refused }
+    switch (a, b) {
+    case (0, _), (10, _), (127, _), (169, 254), (172, 16...31), (192, 168), (100, 64...127), (224...255, _): return refused
+    default: return nil
+    }
+}
+
+/// Global unicast (2000::/3): the only IPv6 literals a public service downloads from.
+private func isPublicV6(_ text: Substring) -> Bool {
+    let first = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    guard !text.hasPrefix(":"), let v = UInt16(first, radix: 16), first.count <= 4 else { return false }
+    return v & 0xE000 == 0x2000
 }

@@ -24,6 +24,8 @@ struct SeedanceAPI: Sendable {
     }
 
     static let version = "2024-01-01"
+    /// The last page a list serves (PageNumber × PageSize stays far from overflowing).
+    static let lastPage = 10_000_000
 
     static let actions: [String: RequestSchema] = {
         let project: [String: RequestSchema.Kind] = ["ProjectName": .string]
@@ -210,11 +212,14 @@ struct SeedanceAPI: Sendable {
             throw .invalid("the parameter Filter.GroupType must be AIGC or LivenessFace")
         }
         var page = r["PageNumber"]?.int ?? 1
-        guard page >= 1 else { throw .invalid("the parameter PageNumber must be 1 or more") }
+        // Bounded, so that no page's offset overflows (a page past the end is empty).
+        guard (1...Self.lastPage).contains(page) else {
+            throw .invalid("the parameter PageNumber must be from 1 to \(Self.lastPage)")
+        }
         if let token = r["NextToken"]?.string, !token.isEmpty {
             // "p{page}-{size}", as this emulator writes them.
             let parts = token.dropFirst().split(separator: "-")
-            guard token.hasPrefix("p"), parts.count == 2, let n = Int(parts[0]), n >= 1 else {
+            guard token.hasPrefix("p"), parts.count == 2, let n = Int(parts[0]), (1...Self.lastPage).contains(n) else {
                 throw .invalid("the parameter NextToken is not one this service gave")
             }
             page = n
@@ -239,7 +244,9 @@ struct SeedanceAPI: Sendable {
         if case .array(let items) = filter?["GroupIds"] { groupIDs = items.compactMap(\.string) }
         if groupType == "LivenessFace" { groupIDs = [] }
         return EmulatorState.ListQuery(
-            project: project, groupIDs: groupIDs, statuses: assets ? statuses : nil, name: filter?["Name"]?.string, page: page,
+            // An empty name is a substring of every name: no filter.
+            project: project, groupIDs: groupIDs, statuses: assets ? statuses : nil,
+            name: filter?["Name"]?.string.flatMap { $0.isEmpty ? nil : $0 }, page: page,
             size: size, byUpdateTime: sortBy == "UpdateTime", descending: order == "Desc")
     }
 
@@ -335,7 +342,10 @@ struct SeedanceAPI: Sendable {
                 ("error", .object([("code", .string(e.code)), ("message", .string(e.message))])),
             ])
         }
-        var response = EmulatorResponse(status: configuration.errorsWithStatus200 ? 200 : e.status, body: body)
+        // The gateway's own statuses (the key, the balance) stay what they are: only the
+        // service's answers come with 200 on such a deployment.
+        let gateway = e.status == 401 || e.status == 402
+        var response = EmulatorResponse(status: configuration.errorsWithStatus200 && !gateway ? 200 : e.status, body: body)
         response.retryAfter = e.retryAfter
         return response
     }

@@ -24,6 +24,12 @@ struct TokenBucket: Sendable {
             tokens -= 1
             return nil
         }
-        return .milliseconds(Int64(((1 - tokens) / rate * 1000).rounded(.up)))
+        // At most a day: a rate of nearly nothing must not overflow the wait.
+        return .milliseconds(Int64(min(86_400_000, ((1 - tokens) / rate * 1000).rounded(.up))))
+    }
+
+    /// Whether it is full again by `now`: as good as a new one, so it need not be kept.
+    func isFull(at now: ContinuousClock.Instant) -> Bool {
+        tokens + (now - last).inSeconds * rate >= burst
     }
 }

@@ -77,7 +77,7 @@ final class HeadCollector: ChannelInboundHandler, RemovableChannelHandler {
         promise.succeed(
             SourceFetcher.Response(
                 status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: body,
-                bytesRead: received, remote: nil, complete: complete))
+                bytesRead: body.count, remote: nil, complete: complete))
         if !complete {
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             context.close(promise: nil)

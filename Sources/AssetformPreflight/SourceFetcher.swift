@@ -31,7 +31,8 @@ struct SourceFetcher: Sendable {
         /// Lower-cased names; the first value of each.
         var headers: [String: String]
         var body: [UInt8]
-        /// Body bytes received, the ones not kept included.
+        /// Body bytes read into the check: at most the range asked for. (TLS may have decrypted up
+        /// to one record more before the connection closed; those bytes are never looked at.)
         var bytesRead: Int
         /// The address connected to (for the check that it is a public one).
         var remote: String?

@@ -86,15 +86,18 @@ enum Envelope {
     }
 
     /// `QuotaExceeded` in `QuotaExceeded: the account is full`: a word of letters and dots,
-    /// starting with a capital, before a colon.
+    /// starting with a capital, before a colon; or a code the table knows as the message's first
+    /// word (`QuotaSharedPoolExceeded`, `QuotaSharedPoolExceeded the pool is full`).
     static func leadingCode(_ msg: String) -> String? {
-        guard let colon = msg.firstIndex(of: ":") else { return nil }
-        let word = msg[..<colon]
-        guard let first = word.first, first.isUppercase, word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" })
-        else {
-            return nil
+        func isCodeShaped(_ word: Substring) -> Bool {
+            guard let first = word.first, first.isUppercase else { return false }
+            return word.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }
         }
-        return String(word)
+        if let colon = msg.firstIndex(of: ":"), isCodeShaped(msg[..<colon]) { return String(msg[..<colon]) }
+        let word = msg.drop { $0.isWhitespace }.prefix { !$0.isWhitespace && $0 != "," && $0 != ";" && $0 != ":" }
+        let trimmed = word.last == "." ? word.dropLast() : word
+        guard isCodeShaped(trimmed), ErrorTable.knows(String(trimmed)) else { return nil }
+        return String(trimmed)
     }
 
     private static func gatewayCode(_ error: JSONValue) -> String? {
@@ -134,9 +137,9 @@ enum Envelope {
             (200..<300).contains(reply.status) || reply.status >= 500
             ? (call.isCreate ? .ambiguous : .retryable)
             : RemoteError.classify(code: nil, status: reply.status, isCreate: call.isCreate)
-        var error = RemoteError(
-            kind, call: call.name, status: reply.status, code: nil,
-            message: "the answer is not one the API describes (\(reply.body.count) bytes)")
+        var text = "the answer is not one the API describes (\(reply.body.count) bytes)"
+        if let consequence = ErrorTable.consequence(status: reply.status, code: nil) { text += "; " + consequence }
+        var error = RemoteError(kind, call: call.name, status: reply.status, code: nil, message: text)
         honourRetryAfter(&error, reply)
         return error
     }

@@ -50,6 +50,11 @@ public enum ErrorTable {
         ("NotFound", .notFound),
     ]
 
+    /// Whether the table knows `code` (exactly, or by a family's start).
+    static func knows(_ code: String) -> Bool {
+        codes[code] != nil || prefixes.contains { code.hasPrefix($0.0) }
+    }
+
     /// The class of an error answer: its code's, when the table knows the code; else its status's.
     public static func classify(status: Int, code: String?) -> Class {
         // The gateway's own statuses speak of the key and the balance, whatever code they carry.
@@ -61,7 +66,10 @@ public enum ErrorTable {
         switch status {
         case 429: return .throttle
         case 403: return .fatalForRun
-        case 404: return .notFound
+        // Gone only in the service's own words (a code): a bare 404 is a wrong address (a
+        // path, a gateway's page), which every call would get, and never a reason to think an
+        // object gone (and create it again, billed).
+        case 404: return code == nil ? .fatalForRun : .notFound
         case 408, 500...599: return .retryable
         default: return .fatalForCall
         }
@@ -83,6 +91,10 @@ public enum ErrorTable {
         if code == "RequestExpired" || code == "InvalidTimestamp" || code == "SignatureExpired" {
             return "each request carries this machine's time, and the service found it more than 15 minutes from its "
                 + "own: set this machine's clock right (NTP), then run again"
+        }
+        if status == 404 && code == nil {
+            return "an HTTP 404 without the service's error code is not its answer: the address is wrong (check "
+                + "provider.base_url); nothing is taken as gone"
         }
         if status == 402 {
             return "the account's balance is gone (HTTP 402): nothing more is created in this run, so nothing more is "

@@ -141,6 +141,20 @@ enum Exchange {
         logger.info("\(method) \(path) \(Redaction.redact(status).visible) \(ms) ms attempt \(attempt)")
     }
 
+    /// What a create's successful answer says it made. An answer that cannot be read does not
+    /// mean nothing was made (it succeeded, and is billed): its outcome is unknown, and the
+    /// executor settles it as it settles a lost answer.
+    static func made<T>(_ parse: () throws(RemoteError) -> T) throws(RemoteError) -> T {
+        do {
+            return try parse()
+        } catch {
+            var unknown = error
+            unknown.kind = .ambiguous
+            unknown.message += " (the create was answered with success, so it may have been made)"
+            throw unknown
+        }
+    }
+
     static func malformed(_ call: String, _ what: String) -> RemoteError {
         RemoteError(.fatalForCall, call: call, message: "the answer is not one the API describes: \(what)")
     }

@@ -1,3 +1,4 @@
+import AssetformCore
 import Foundation
 import JSON
 import Synchronization
@@ -11,9 +12,10 @@ import Synchronization
 /// - the secrets of this process (the API key, registered when the settings are resolved), bare
 ///   or quoted;
 /// - the credential after `Bearer` (any case: `bearer`, `BEARER`);
+/// - the value after `Signature=` or `Signature:` (any case): a signed request's signature;
 /// - the query string of every URL (a signed link's signature).
 public enum Redaction {
-    public static let placeholder = "<redacted>"
+    public static let placeholder = URLQuery.placeholder
 
     /// Secrets shorter than this are not searched for: they would blank ordinary words, and are
     /// not secrets anyone could rely on.
@@ -27,13 +29,33 @@ public enum Redaction {
     /// Adds a secret (an API key) that no text may carry from now on.
     public static func register(secret: String) {
         guard secret.count >= shortestSecret else { return }
-        // Also as a URL or a form carries it (`/`, `+`, `=` percent-encoded): a service may echo it so.
-        let encoded = RequestSigner.encode(secret)
         needles.withLock { needles in
             needles.add(secret)
-            for form in [encoded] + base64Forms(secret) where form != secret && !needles.secrets.contains(form) {
+            for form in percentForms(secret) + base64Forms(secret) where form != secret && !needles.secrets.contains(form) {
                 needles.add(form)
             }
+        }
+    }
+
+    /// `secret` as a URL or a form may carry it, a service echoing it so: each of its characters
+    /// that is not unreserved (`/`, `+`, `=`) percent-encoded or not, as libraries differ in which
+    /// they encode (Python's `quote` keeps `/`, Go's `PathEscape` keeps `+` and `=`). Every
+    /// choice per character, up to 6 such characters; past that, all encoded or none.
+    static func percentForms(_ secret: String) -> [String] {
+        let special = Array(Set(secret.unicodeScalars.filter { RequestSigner.encode(String($0)) != String($0) }))
+            .sorted { $0.value < $1.value }
+        guard !special.isEmpty else { return [] }
+        let choices = special.count <= 6 ? (1..<(1 << special.count)).map { $0 } : [(1 << special.count) - 1]
+        return choices.map { mask in
+            var out = ""
+            for scalar in secret.unicodeScalars {
+                if let i = special.firstIndex(of: scalar), mask & (1 << i) != 0 {
+                    out += RequestSigner.encode(String(scalar))
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
         }
     }
 
@@ -54,7 +76,7 @@ public enum Redaction {
         return forms
     }
 
-    /// `text` without any secret, bearer credential or URL query.
+    /// `text` without any secret, bearer credential, signature or URL query.
     ///
     /// Each step is first looked for in the bytes (a refresh redacts every string of 100,000
     /// assets): a step whose search finds nothing would leave the text as it is, so it is skipped.
@@ -86,6 +108,9 @@ public enum Redaction {
         }
         if !ascii || TextBytes.contains(out, RedactionNeedles.bearer, ignoringCase: true) {
             out = withoutBearerCredentials(out)
+        }
+        if !ascii || TextBytes.contains(out, RedactionNeedles.signature, ignoringCase: true) {
+            out = withoutSignatures(out)
         }
         return out
     }
@@ -132,39 +157,34 @@ public enum Redaction {
 
     // MARK: - The pieces
 
-    /// Characters that end a URL or a credential inside a message.
-    private static func isBoundary(_ c: Character) -> Bool {
-        c.isWhitespace || c == "\"" || c == "'" || c == "<" || c == ">" || c == "`" || c == ","
-    }
+    static func withoutQueries(_ text: String) -> String { URLQuery.redacted(in: text) }
 
-    static func withoutQueries(_ text: String) -> String {
-        var out = ""
-        var rest = Substring(text)
-        while let scheme = rest.firstRange(of: "://") {
-            let urlEnd = rest[scheme.upperBound...].firstIndex(where: isBoundary) ?? rest.endIndex
-            let url = rest[..<urlEnd]
-            if let q = url[scheme.upperBound...].firstIndex(where: { $0 == "?" || $0 == "#" }) {
-                out += url[..<q] + "?" + placeholder
-            } else {
-                out += url
-            }
-            rest = rest[urlEnd...]
-        }
-        return out + rest
-    }
-
+    /// The credential after the word bearer, in any case, past spaces, `:` or `=`.
     static func withoutBearerCredentials(_ text: String) -> String {
+        withoutCredentials(after: "bearer", in: text, needsSign: false)
+    }
+
+    /// The value after the word signature, in any case, past `=` or `:` (and spaces): a request
+    /// signature (`Authorization: HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`, which a
+    /// service may echo in an error) can be replayed while its time is valid.
+    static func withoutSignatures(_ text: String) -> String {
+        withoutCredentials(after: "signature", in: text, needsSign: true)
+    }
+
+    /// `needsSign`: only where the separator holds `=` or `:` (a signature named in a sentence
+    /// is not followed by one).
+    private static func withoutCredentials(after word: String, in text: String, needsSign: Bool) -> String {
         var out = ""
         var rest = Substring(text)
-        while let word = rest.range(of: "bearer", options: .caseInsensitive) {
-            out += rest[..<word.upperBound]
-            rest = rest[word.upperBound...]
+        while let found = rest.range(of: word, options: .caseInsensitive) {
+            out += rest[..<found.upperBound]
+            rest = rest[found.upperBound...]
             // The separator (spaces, `:` or `=`), then the credential up to the next boundary.
             let separator = rest.prefix { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\t" }
-            guard !separator.isEmpty else { continue }
+            guard !separator.isEmpty, !needsSign || separator.contains(where: { $0 == ":" || $0 == "=" }) else { continue }
             out += separator
             rest = rest[separator.endIndex...]
-            let credential = rest.prefix { !isBoundary($0) }
+            let credential = rest.prefix { !URLQuery.isBoundary($0) }
             if !credential.isEmpty && credential != Substring(placeholder) { out += placeholder } else { out += credential }
             rest = rest[credential.endIndex...]
         }

@@ -10,7 +10,7 @@ struct RedactionNeedles: Sendable {
     /// case-insensitive matching is not on bytes), and every text is walked.
     private var asciiOnly = true
     /// The bytes that may start something a text's redaction changes: `:` (of `://`), `b` and
-    /// `B` (of bearer), each secret's first byte in both cases, and every byte above ASCII
+    /// `B` (of bearer), `s` and `S` (of signature), each secret's first byte in both cases, and every byte above ASCII
     /// (a text that is not ASCII is walked).
     private var textStarts = [Bool](repeating: false, count: 256)
     /// The same for an answer's bytes, where a backslash (a JSON escape) may hide any of them,
@@ -22,11 +22,12 @@ struct RedactionNeedles: Sendable {
 
     static let scheme = Array("://".utf8)
     static let bearer = Array("bearer".utf8)
+    static let signature = Array("signature".utf8)
 
     init() {
         for b in 0x80...0xFF { textStarts[b] = true }
         for b in Self.answerStops { answerStarts[Int(b)] = true }
-        for needle in [Self.scheme, Self.bearer] { mark(needle[0]) }
+        for needle in [Self.scheme, Self.bearer, Self.signature] { mark(needle[0]) }
     }
 
     mutating func add(_ secret: String) {
@@ -48,7 +49,7 @@ struct RedactionNeedles: Sendable {
     }
 
     /// Whether `redact` would give `text` back as it is, as its bytes show: it is ASCII, and
-    /// holds neither `://`, nor the word bearer nor a secret in any case. (False: it may.)
+    /// holds neither `://`, nor the words bearer or signature, nor a secret in any case. (False: it may.)
     func leavesAlone(_ text: String) -> Bool {
         guard asciiOnly else { return false }
         return TextBytes.withBytes(text) { !holdsAny(UnsafeRawBufferPointer($0), inAnswer: false, fixed: true) }
@@ -83,6 +84,9 @@ struct RedactionNeedles: Sendable {
                         return true
                     }
                     if low == UInt8(ascii: "b") && TextBytes.matches(Self.bearer, in: raw, at: i, ignoringCase: true) {
+                        return true
+                    }
+                    if low == UInt8(ascii: "s") && TextBytes.matches(Self.signature, in: raw, at: i, ignoringCase: true) {
                         return true
                     }
                 }

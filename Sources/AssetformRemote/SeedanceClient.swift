@@ -25,7 +25,9 @@ public struct SeedanceClient: AssetService {
             "CreateAssetGroup", .write, isCreate: true,
             [("Name", .string(name)), ("Description", .string(description)), ("GroupType", .string("AIGC"))],
             beforeSend: beforeSend)
-        return RemoteGroup(id: try id(result, "CreateAssetGroup"), name: name, description: description)
+        return RemoteGroup(
+            id: try Exchange.made { () throws(RemoteError) in try id(result, "CreateAssetGroup") }, name: name,
+            description: description)
     }
 
     public func getGroup(id: String) async throws(RemoteError) -> RemoteGroup {
@@ -68,7 +70,9 @@ public struct SeedanceClient: AssetService {
                 ("GroupId", .string(groupID)), ("Name", .string(name)), ("AssetType", .string(type.remoteName)),
                 ("URL", .string(url)),
             ], beforeSend: beforeSend)
-        return RemoteAsset(id: try id(result, "CreateAsset"), name: name, type: type, groupID: groupID, status: .processing)
+        return RemoteAsset(
+            id: try Exchange.made { () throws(RemoteError) in try id(result, "CreateAsset") }, name: name, type: type,
+            groupID: groupID, status: .processing)
     }
 
     public func getAsset(id: String) async throws(RemoteError) -> RemoteAsset {
@@ -111,8 +115,13 @@ public struct SeedanceClient: AssetService {
         } catch {
             // Only the service's own word that the object is gone (`NotFound.asset_id`), not any
             // 404 (a wrong path, a gateway's page): a record is never dropped on a guess.
-            if case .notFound = error.kind, error.code?.hasPrefix("NotFound") == true { return }
-            throw error
+            guard case .notFound = error.kind else { throw error }
+            if error.code?.hasPrefix("NotFound") == true { return }
+            // Any other 404 is a wrong address (a path, a gateway): every delete would get it.
+            var stop = error
+            stop.kind = .fatalForRun
+            stop.message += " (not the service's NotFound: the address is wrong, check base_url; nothing more is deleted)"
+            throw stop
         }
     }
 

@@ -23,7 +23,7 @@ public struct ZeroZeroClient: AssetService {
                 ("platform", .string(settings.platform)), ("name", .string(name)), ("description", .string(description)),
                 ("project_name", .string(settings.projectName)),
             ], beforeSend: beforeSend)
-        return try group(data)
+        return try Exchange.made { () throws(RemoteError) in try group(data) }
     }
 
     public func getGroup(id: String) async throws(RemoteError) -> RemoteGroup {
@@ -48,7 +48,7 @@ public struct ZeroZeroClient: AssetService {
                 ("platform", .string(settings.platform)), ("group_id", .string(groupID)), ("url", .string(url)),
                 ("asset_type", .string(type.remoteName)), ("name", .string(name)),
             ], beforeSend: beforeSend)
-        return try asset(data)
+        return try Exchange.made { () throws(RemoteError) in try asset(data) }
     }
 
     public func getAsset(id: String) async throws(RemoteError) -> RemoteAsset {
@@ -111,9 +111,10 @@ public struct ZeroZeroClient: AssetService {
 
     private func asset(_ d: JSONValue) throws(RemoteError) -> RemoteAsset {
         let id = try Exchange.checkedID(d["asset_id"]?.string, field: "asset_id", call: "0-0 asset")
-        guard let status = d["status"]?.string.flatMap(AssetStatus.init(remote:)) else {
-            throw Exchange.malformed("0-0 asset", "no known status")
-        }
+        // A status this client does not know (`Queued`) is not yet Active or Failed: the asset is
+        // there (a create that answered it is made and billed), and is waited for as Processing.
+        guard let text = d["status"]?.string, !text.isEmpty else { throw Exchange.malformed("0-0 asset", "no status") }
+        let status = AssetStatus(remote: text) ?? .processing
         let failure = d["error"].flatMap { e in
             e["code"]?.string.map { RemoteAsset.Failure(code: $0, message: e["message"]?.string ?? "") }
         }

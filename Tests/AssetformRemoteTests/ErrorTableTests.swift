@@ -26,7 +26,8 @@ struct ErrorTableTests {
         // No code (or one the table does not know): the status decides.
         (nil, 402, .fatalForRun), ("insufficient_balance", 402, .fatalForRun), ("InvalidParameter", 402, .fatalForRun),
         (nil, 401, .fatalForRun), ("invalid_api_key", 401, .fatalForRun), (nil, 403, .fatalForRun),
-        (nil, 404, .notFound), (nil, 408, .retryable), (nil, 429, .throttle), (nil, 500, .retryable),
+        // A bare 404 is a wrong address, never "gone" (a billed create again would follow).
+        (nil, 404, .fatalForRun), (nil, 408, .retryable), (nil, 429, .throttle), (nil, 500, .retryable),
         (nil, 502, .retryable), (nil, 503, .retryable), (nil, 504, .retryable), ("SomethingNew", 429, .throttle),
         ("SomethingNew", 400, .fatalForCall), (nil, 418, .fatalForCall),
     ]

@@ -15,7 +15,9 @@ public enum URLQuery {
         while let scheme = rest.firstRange(of: "://") {
             let urlEnd = rest[scheme.upperBound...].firstIndex(where: isBoundary) ?? rest.endIndex
             let url = rest[..<urlEnd]
-            if let q = url[scheme.upperBound...].firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            // (An empty query holds nothing: a text redacted already stays as it is.)
+            if let q = url[scheme.upperBound...].firstIndex(where: { $0 == "?" || $0 == "#" }), url.index(after: q) < url.endIndex
+            {
                 out += url[..<q] + "?" + placeholder
             } else {
                 out += url

@@ -49,7 +49,10 @@ enum TextBytes {
                 let host = s + scheme.count
                 var end = host
                 while end < raw.count && !isBoundary(raw[end]) { end += 1 }
-                if let q = (host..<end).first(where: { raw[$0] == UInt8(ascii: "?") || raw[$0] == UInt8(ascii: "#") }) {
+                // (An empty query holds nothing: a text redacted already stays as it is.)
+                if let q = (host..<end).first(where: { raw[$0] == UInt8(ascii: "?") || raw[$0] == UInt8(ascii: "#") }),
+                    q + 1 < end
+                {
                     out.append(contentsOf: raw[rest..<q])
                     out.append(UInt8(ascii: "?"))
                     out.append(contentsOf: Redaction.placeholder.utf8)

@@ -91,6 +91,28 @@ struct ApplyRunTests {
         #expect(report.possibleDuplicates.count == 1)
     }
 
+    @Test func onADialectThatCannotListACreateWhoseTriesAllEndedUnknownStaysOpenForTheNextRun() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService(canList: false)
+        // Every try of the one asset's create is made, and its answer lost (3 tries).
+        service.state.withLock { $0.loseAnswers = 3 }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .zeroZero).plan(manifest(1), lock: lock, remote: nil)
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(service.state.withLock { $0.creates } == 3)
+        #expect(report.failed.count == 1 && report.failed.first?.outcomeUnknown == true, "\(report.failed)")
+        // Sent again twice: each resend is a possible duplicate, said when it is sent.
+        #expect(report.possibleDuplicates.count == 2)
+        // Its tries' intents stay in the journal: the next run reports it as a possible duplicate
+        // (once) before it creates it again.
+        let replay = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: lock, provider: lock.provider)
+        #expect(replay.openIntents.count == 3 && Set(replay.openIntents.map(\.address)) == [addr("g/a0")])
+        let settled = try await Recovery.settle(
+            replay.openIntents, lockfile: replay.lockfile, service: service, patience: .zero)
+        #expect(settled.possibleDuplicates == [addr("g/a0")])
+    }
+
     @Test func aLockfileThatCannotBeWrittenAtTheEndLeavesTheReportAndTheJournal() async throws {
         let scratch = try Scratch()
         // A folder where the lockfile goes: every write of it fails.

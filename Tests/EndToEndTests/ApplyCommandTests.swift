@@ -213,6 +213,17 @@ struct ApplyCommandTests {
         }
     }
 
+    @Test func anApplyStoppedBeforeAnyChangeWritesNoLockfile() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--deny-key", "apply-e2e-secret-key"], manifest: generatedManifest(3, api: "0-0"))
+        let refused = try await w.apply(["--json"])
+        // On 0-0 (no listing) the run starts, and its first create is refused.
+        #expect(refused.status == 1, "\(refused.all)")
+        #expect(try await w.calls("POST /v1/asset-groups", dialect: "0-0") > 0)
+        #expect(!FileManager.default.fileExists(atPath: w.lockPath), "no empty lockfile is left behind")
+        #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".journal"))
+    }
+
     @Test func sigintExits130WithEverythingRecorded() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(200, rate: "40"))

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `check`, and `plan`/`apply --check-urls`, against a local HTTPS server of good and bad media
 /// (SPEC §10): real TLS with a CA made at test time, reached only on 127.0.0.1 through the
 /// `ASSETFORM_RESOLVE` hook.
@@ -46,6 +50,8 @@ struct PreflightTests {
         ("page", "html-as-image.png", "is a web page (HTML), not an image"),
         ("mislabelled", "mislabelled.png", "is a web page (HTML), not an image"),
         ("missing", "missing.png", "answers HTTP 404"),
+        // A presigned link's query is never shown, neither in the finding nor in its source line.
+        ("signed", "missing.png?X-Amz-Signature=SECRETSIG", "answers HTTP 404"),
         ("broken", "status/500/x.png", "answers HTTP 500"),
         ("huge", "huge.png", "(40000000 bytes); an image may be at most 30 MiB"),
         ("hang", "hang.png", "no complete answer within 1s"),
@@ -72,6 +78,8 @@ struct PreflightTests {
             limit: .seconds(120))
         #expect(out.status == 1, "\(out.all)")
         #expect(!out.signalled)
+        #expect(!out.all.contains("SECRETSIG"), "\(out.all)")
+        #expect(out.stderr.contains("missing.png?<redacted>"), "\(out.stderr)")
         for (key, _, finding) in Self.cases {
             let place = "/m.yaml:\(Self.line(of: key, in: Self.cases)):7: error: g/\(key): "
             if let finding {
@@ -90,7 +98,11 @@ struct PreflightTests {
         let json = try await BinaryRunner.run(
             ["check", path, "--timeout", "1s", "--json"], environment: server.environment, limit: .seconds(120))
         #expect(json.status == 1)
+        #expect(!json.all.contains("SECRETSIG"), "\(json.all)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        // Problems found: the document is the failing command's error object too (SPEC §4).
+        let error = try #require(document["error"] as? [String: Any], "\(json.stdout)")
+        #expect(error["kind"] as? String == "check" && error["exit_status"] as? Int == 1, "\(error)")
         let sources = try #require(document["sources"] as? [[String: Any]])
         #expect(sources.count == Self.cases.count)
         var byAddress: [String: [String: Any]] = [:]
@@ -227,12 +239,12 @@ struct PreflightTests {
             ),
         ]
         let path = try dir.write("m.yaml", Self.manifest(server, entries))
-        // The manifest's own line may be shown under a finding (it is the user's file); the
-        // findings and the JSON never carry a query, the manifest's or a server's.
+        // Neither the findings, nor the manifest's lines shown under them, nor the JSON carry a
+        // query, the manifest's or a server's (a CI log keeps what it is shown).
         let text = try await BinaryRunner.run(["check", path], environment: server.environment)
         #expect(text.status == 1)
         let findings = text.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
-        #expect(findings.count == 2 && !findings.contains { $0.contains(secret) }, "\(text.stderr)")
+        #expect(findings.count == 2 && !text.all.contains(secret), "\(text.stderr)")
         let json = try await BinaryRunner.run(["check", path, "--json"], environment: server.environment)
         #expect(json.status == 1)
         #expect(!json.stdout.contains(secret), "\(json.stdout)")
@@ -256,6 +268,49 @@ struct PreflightTests {
         let malformed = try await BinaryRunner.run(["check", named], environment: env)
         #expect(malformed.status == 1)
         #expect(malformed.stderr.contains("ASSETFORM_RESOLVE"), "\(malformed.stderr)")
+    }
+
+    @Test("SIGTERM or SIGINT during a check with --json: exit 130 and the JSON error object on stdout")
+    func aSignalDuringACheckPrintsTheJSONErrorObject() async throws {
+        for signal in [SIGTERM, SIGINT] {
+            let dir = try TemporaryDirectory()
+            let server = try await MediaServer(in: dir.url)
+            let path = try dir.write("m.yaml", Self.manifest(server, [("hang", "hang.png", nil)]))
+            let process = Process()
+            process.executableURL = BinaryRunner.executable
+            process.arguments = ["check", path, "--json", "--timeout", "60s"]
+            var environment = ProcessInfo.processInfo.environment
+            for (k, v) in server.environment { environment[k] = v }
+            process.environment = environment
+            let out = dir.url.appendingPathComponent("out")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            // Once its handler is in place (the kernel shows the signals a process catches).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !Self.catches(signal, pid: process.processIdentifier) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            kill(process.processIdentifier, signal)
+            #expect(await exitStatus(of: process, limit: .seconds(60)) == 130, "signal \(signal)")
+            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            let last = text.split(separator: "\n").last.map(String.init) ?? ""
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "\(text)")
+            let error = try #require(object["error"] as? [String: Any], "\(text)")
+            #expect(error["kind"] as? String == "interrupted" && error["exit_status"] as? Int == 130, "\(error)")
+        }
+    }
+
+    /// Whether process `pid` has a handler for `signal` (`SigCgt` in /proc/PID/status).
+    static func catches(_ signal: Int32, pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+            let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
     }
 
     /// A PNG's signature and IHDR (and a text chunk, to vary its bytes).

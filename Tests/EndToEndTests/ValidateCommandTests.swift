@@ -55,6 +55,48 @@ struct ValidateCommandTests {
                 """)
     }
 
+    @Test func aPresignedQueryIsNeverShownAndTheCaretStaysUnderItsCharacter() async throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "q.yaml",
+            """
+            version: 1
+            provider: {api: seedance}
+            groups:
+              g:
+                assets:
+                  a: {url: "https://c.example.com/a.png?X-Amz-Signature=SECRETSIG", nmae: x}
+                  b: https://c.example.com/b.png?X-Amz-Signature=SECRETSIG
+                  c: https://c.example.com/b.png?X-Amz-Signature=SECRETSIG
+
+            """)
+        let out = try await BinaryRunner.run(["validate", path])
+        #expect(out.status == 1)
+        #expect(!out.all.contains("SECRETSIG"), "\(out.stderr)")
+        // The caret under a key past the URL moves with the redaction; the duplicate's message
+        // names the URL without its query.
+        let lines = out.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let shown = try #require(lines.firstIndex { $0.contains("nmae: x}") }, "\(out.stderr)")
+        #expect(lines[shown] == #"        a: {url: "https://c.example.com/a.png?<redacted>", nmae: x}"#, "\(out.stderr)")
+        #expect(lines[shown - 1].hasPrefix("\(path):6:73: error: "), "\(out.stderr)")
+        let caret = try #require(lines[shown + 1].firstIndex(of: "^"))
+        let key = try #require(lines[shown].range(of: "nmae")?.lowerBound)
+        #expect(
+            lines[shown + 1].distance(from: lines[shown + 1].startIndex, to: caret)
+                == lines[shown].distance(from: lines[shown].startIndex, to: key))
+        #expect(
+            out.stderr.contains(
+                #"warning: the URL "https://c.example.com/b.png?<redacted>" is already registered in this group at line 7"#),
+            "\(out.stderr)")
+        let json = try await BinaryRunner.run(["validate", path, "--json"])
+        #expect(json.status == 1 && !json.all.contains("SECRETSIG"), "\(json.all)")
+        // Invalid: the document is the failing command's error object too (SPEC §4).
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let error = try #require(document["error"] as? [String: Any], "\(json.stdout)")
+        #expect(error["kind"] as? String == "manifest" && error["exit_status"] as? Int == 1, "\(error)")
+        #expect(document["valid"] as? Bool == false)
+    }
+
     @Test func warningsAloneExitZero() async throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("w.yaml", "version: 1\nprovider: {api: seedance}\ngroups:\n  empty: {}\n")

@@ -34,6 +34,7 @@ extension Executor {
                         // Sent again now: it may be there twice.
                         tally.withLock { $0.possibleDuplicates.append(address) }
                         events(.possibleDuplicate(address: address))
+                        await policy.countResend()
                     }
                 case .failure(let f):
                     // Not sent, and not the service's doing: the journal's failure is what is reported.

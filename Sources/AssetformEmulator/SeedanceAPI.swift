@@ -98,10 +98,14 @@ struct SeedanceAPI: Sendable {
         if let delay = await state.latency() { try? await Task.sleep(for: delay) }
         switch await state.admit(caller.dialect, action: action, rateClass: action, key: caller.key) {
         case .throttled(let seconds, let code):
+            // `--throttle-status` and `--throttle-code` are a gateway's: the upstream answers
+            // its own way (429, and its code; a per-minute write quota keeps its own).
+            let upstreamCode = code == configuration.throttleCode ? "AccountFlowLimitExceeded" : code
             var response = error(
                 action,
                 APIError(
-                    status: configuration.throttleStatus, code: code, message: "too many requests for \(action); retry later"),
+                    status: caller.isUpstream ? 429 : configuration.throttleStatus,
+                    code: caller.isUpstream ? upstreamCode : code, message: "too many requests for \(action); retry later"),
                 caller)
             response.retryAfter = seconds
             return response

@@ -42,6 +42,10 @@ public actor CallPolicy {
     private var busyClasses: Set<CallClass> = []
     private var turnWaiters: [CallClass: Deque<CheckedContinuation<Void, Never>>] = [:]
     public private(set) var counters = CallCounters()
+
+    /// A create of unknown outcome sent again by the executor (0-0, which cannot list): a retry
+    /// as the summary counts them, though each try is a call of its own.
+    public func countResend() { counters.retries += 1 }
     /// The classes paced per minute (`N/min`), whose spacing counts from when a call is sent
     /// (`sent(_:)`), after what a create does first (its intent's sync).
     public nonisolated let pacedClasses: Set<CallClass>

@@ -103,6 +103,7 @@ struct ApplyRunTests {
         #expect(report.failed.count == 1 && report.failed.first?.outcomeUnknown == true, "\(report.failed)")
         // Sent again twice: each resend is a possible duplicate, said when it is sent.
         #expect(report.possibleDuplicates.count == 2)
+        #expect(report.calls.retries == 2, "each resend is counted as a retry")
         // Its tries' intents stay in the journal: the next run reports it as a possible duplicate
         // (once) before it creates it again.
         let replay = try JournalReplay.replay(

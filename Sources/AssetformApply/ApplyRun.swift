@@ -128,7 +128,8 @@ public struct ApplyRun: Sendable {
             } catch {
                 return
             }
-            if await ledger.unwritten > 0 { try? await ledger.writeLockfile(to: path) }
+            // (Intents and abandons alone change nothing the lockfile holds.)
+            if await ledger.unwritten > 0, await ledger.hasChanges { try? await ledger.writeLockfile(to: path) }
         }
     }
 }

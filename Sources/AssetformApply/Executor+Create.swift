@@ -9,33 +9,34 @@ extension Executor {
     /// request is sent; a definite failure abandons the intent; an unknown outcome is reconciled
     /// by listing where the dialect can (and the object adopted if found), and only then sent
     /// again. On 0-0, which cannot list, it is sent again and reported as a possible duplicate.
+    /// Returns what was made, the intent its record closes, whether a listing found it, and
+    /// (0-0) the intents of earlier tries, which the record closes too.
     func create<T: Sendable>(
         _ step: Plan.Step, intent: @escaping @Sendable (Int, Double) -> JournalRecord.Intent,
         send: (@escaping CreateHook) async throws(RemoteError) -> T, reconcile: (Double) async throws(RemoteError) -> T?
-    ) async throws -> (T, Int, Bool) {
+    ) async throws -> (T, Int, Bool, [Int]) {
         // Each round is one try of the create (as `limits.attempts` counts them).
         let rounds = max(1, options.attempts)
-        // On 0-0, the intents of earlier tries whose outcome stayed unknown: open until a later
-        // try is made, so that a run that ends first (a second signal, the grace over, the tries
-        // used up) leaves them for the next run to report as possible duplicates.
+        // On 0-0, the intents of earlier tries whose outcome stayed unknown: open until the
+        // create is recorded, so that a run that ends first (a second signal, the grace over,
+        // the tries used up) leaves them for the next run to report as possible duplicates.
         var earlier: [Int] = []
+        /// A try sent again may have made a second object: said once it was sent (made, or of
+        /// unknown outcome), not when it was refused or never sent.
+        func resent() async {
+            guard !earlier.isEmpty else { return }
+            tally.withLock { $0.possibleDuplicates.append(step.address) }
+            events(.possibleDuplicate(address: step.address))
+            await policy.countResend()
+        }
         for round in 1...rounds {
             let seq = IntentSlot()
             let ledger = self.ledger
-            let resending = !earlier.isEmpty
-            let address = step.address
-            let hook: @Sendable (Int) async throws(RemoteError) -> Void = { [self] (_: Int) async throws(RemoteError) -> Void in
+            let hook: @Sendable (Int) async throws(RemoteError) -> Void = { (_: Int) async throws(RemoteError) -> Void in
                 guard seq.value == nil else { return }
                 let at = UTCDate.now()
                 switch await ledger.intent({ intent($0, at) }) {
-                case .success(let n):
-                    seq.value = (n, at)
-                    if resending {
-                        // Sent again now: it may be there twice.
-                        tally.withLock { $0.possibleDuplicates.append(address) }
-                        events(.possibleDuplicate(address: address))
-                        await policy.countResend()
-                    }
+                case .success(let n): seq.value = (n, at)
                 case .failure(let f):
                     // Not sent, and not the service's doing: the journal's failure is what is reported.
                     seq.failure = f
@@ -45,12 +46,12 @@ extension Executor {
             do {
                 let value = try await send(hook)
                 guard let (n, _) = seq.value else { throw internalError(step) }
-                // Made: the earlier tries are reported as possible duplicates already.
-                for e in earlier { try await ledger.abandon(e) }
-                return (value, n, false)
+                await resent()
+                return (value, n, false, earlier)
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
-                guard let (n, at) = seq.value else {
+                guard let (n, at) = seq.value, error.kind != .cancelled else {
+                    if let (n, _) = seq.value { try await ledger.abandon(n) }  // journaled, never sent
                     if !earlier.isEmpty {
                         // Stopped before it was sent again: on 0-0 an earlier try may have been
                         // made (where the dialect lists, the listing showed it was not). Its
@@ -66,7 +67,7 @@ extension Executor {
                     throw error
                 }
                 guard error.kind == .ambiguous else {
-                    // It was refused, or never sent: this try made nothing (an earlier one may have).
+                    // It was refused: this try made nothing (an earlier one may have).
                     try await ledger.abandon(n)
                     if !earlier.isEmpty {
                         var unknown = error
@@ -96,7 +97,7 @@ extension Executor {
                     if let found {
                         // Made after all. A wait longer than a run makes still ends the run.
                         if error.stayedThrottled { await halt(.fatal(error.description, temporary: true, call: error.call)) }
-                        return (found, n, true)
+                        return (found, n, true, earlier)
                     }
                     try await ledger.abandon(n)  // the listing shows it was not made
                     if error.stayedThrottled {
@@ -112,20 +113,26 @@ extension Executor {
                         throw known
                     }
                 } else {
-                    if error.stayedThrottled {
-                        // Not sent again in this run: its intent stays open, for the next run.
+                    // 0-0 cannot list: this try may have been made. Its intent stays open until
+                    // the create is recorded (or for the next run).
+                    await resent()
+                    earlier.append(n)
+                    if error.answeredSuccess {
+                        // It was made (the service said so) and its answer cannot be read: sent
+                        // again it would be made twice, and so would every create after it.
                         var stop = error
                         stop.kind = .fatalForRun
                         stop.outcomeUnknown = true
                         stop.message +=
-                            " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
+                            "; it is not sent again, and the run stops: every create would be answered so. The next apply "
+                            + "creates it again and reports it as a possible duplicate; if the service shows it, "
+                            + "`assetform import` it instead"
                         throw stop
                     }
-                    // 0-0 cannot list: send it again (said when it is), its intent open until then.
-                    earlier.append(n)
-                    if round == rounds {
-                        // No try left: its intent stays open, for the next run.
+                    if error.stayedThrottled || round == rounds {
+                        // Not sent again in this run: its intent stays open, for the next run.
                         var stop = error
+                        if error.stayedThrottled { stop.kind = .fatalForRun }
                         stop.outcomeUnknown = true
                         stop.message +=
                             " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"

@@ -231,7 +231,7 @@ public final class Executor: Sendable {
             try await ledger.record(.move(from: from, to: address, id: id))
             return .moved
         case .createGroup(let name, let description, _):
-            let (group, seq, recovered) = try await create(
+            let (group, seq, recovered, earlier) = try await create(
                 step,
                 intent: { JournalRecord.Intent(seq: $0, at: $1, address: address, name: name, description: description) },
                 send: { (hook) async throws(RemoteError) -> RemoteGroup in
@@ -241,7 +241,8 @@ public final class Executor: Sendable {
                     try await reconciler.group(named: name, since: since)
                 })
             try await ledger.record(
-                .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq)
+                .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq,
+                earlier: earlier)
             return .created(id: group.id, status: nil, recovered: recovered)
         case .adoptGroup(let id, let name, let description):
             try await ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
@@ -299,7 +300,7 @@ public final class Executor: Sendable {
         try await takeSlot(step)
         var holding = true
         defer { if holding { window.release() } }
-        let (asset, seq, recovered) = try await create(
+        let (asset, seq, recovered, earlier) = try await create(
             step,
             intent: {
                 JournalRecord.Intent(
@@ -318,7 +319,7 @@ public final class Executor: Sendable {
                 LockedAsset(
                     id: asset.id, name: name, ref: LockedAsset.ref(for: asset.id, api: api), status: asset.status, type: type,
                     url: url, failure: asset.failure, revision: spec.revision, source: source)),
-            closing: seq)
+            closing: seq, earlier: earlier)
         if asset.status == .processing {
             holding = false
             awaitProcessing(address, id: asset.id, groupID: groupID, reserved: true)

@@ -19,6 +19,8 @@ public actor Ledger {
     /// Whether this run has recorded any change: a run that made none leaves the lockfile (or
     /// its absence) as it found it, its serial too.
     private var changedAny = false
+    /// Whether this run has recorded any change (before one, there is nothing to write).
+    public var hasChanges: Bool { changedAny }
     /// A record could not be appended: the journal lacks some of this run's results.
     private var journalFailed = false
     /// The journal's first line.
@@ -98,13 +100,16 @@ public actor Ledger {
 
     /// Journals `change` and makes it to the lockfile; `seq` closes the intent whose create made
     /// the object. The ids it records are claimed.
-    public func record(_ change: LockfileChange, closing seq: Int? = nil) throws(ApplyError) {
+    /// `earlier`: intents of earlier tries of the same create (0-0, sent again), closed after
+    /// the change is journaled, so that no instant finds the object made and nothing recorded.
+    public func record(_ change: LockfileChange, closing seq: Int? = nil, earlier: [Int] = []) throws(ApplyError) {
         if let refusal = lockfile.refusal(of: change) {
             throw .refused(refusal)
         }
         try append(.change(change, seq: seq))
         changedAny = true
         if let seq { open[seq] = nil }
+        for e in earlier { try abandon(e) }
         switch change {
         case .group(_, let g): claimed.insert(g.id)
         case .asset(_, let a): claimed.insert(a.id)

@@ -76,7 +76,10 @@ struct Session {
     /// The in-process emulator's own credentials for the upstream's dialects (`--emulate`): one
     /// access key per dialect, so that volcengine's and byteplus's emulated accounts stay apart,
     /// as the real ones are.
-    static func emulatorAccessKey(_ api: API) -> String { "AKassetform-emulator-\(api.rawValue)" }
+    /// (volcengine keeps the key it always had, so that its emulated state stays reachable.)
+    static func emulatorAccessKey(_ api: API) -> String {
+        api == .byteplus ? "AKassetform-emulator-byteplus" : "AKassetform-emulator"
+    }
     static let emulatorSecretKey = "assetform-emulator-secret"
     static func exclusiveLockPath(_ lockPath: String) -> String { lockPath + ".lck" }
 

@@ -22,7 +22,15 @@ enum UsageHints {
         {
             return "\(a) is not an option; long options take two dashes: -\(a)"
         }
-        guard let first = arguments.first(where: { !$0.hasPrefix("-") }), !commands.contains(first) else { return nil }
+        guard let first = arguments.first(where: { !$0.hasPrefix("-") }) else { return nil }
+        // `help COMMAND`: the command must be one (ArgumentParser would print the main help).
+        if first == "help", let named = arguments.drop(while: { $0 != "help" }).dropFirst().first(where: { !$0.hasPrefix("-") }),
+            !commands.contains(named)
+        {
+            let close = Suggestion.closest(to: named, in: commands).map { "; did you mean \"\($0)\"?" } ?? ""
+            return "help: unknown command \"\(named)\"\(close)"
+        }
+        guard !commands.contains(first) else { return nil }
         // The first word that is not a flag must be a command (a manifest comes after it).
         if let close = Suggestion.closest(to: first, in: commands) {
             return "unknown command \"\(first)\"; did you mean \"\(close)\"?"

@@ -3,14 +3,15 @@ public struct IPAddress: Sendable, Equatable {
     /// 4 bytes for IPv4, 16 for IPv6.
     public let bytes: [UInt8]
 
-    /// A strict dotted quad: four decimal parts 0–255.
+    /// A strict dotted quad: four decimal parts 0–255, none with a leading zero (many resolvers
+    /// read `0177` as octal, 127).
     public static func parseV4<S: StringProtocol>(_ text: S) -> IPAddress? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var bytes: [UInt8] = []
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let v = UInt8(part)
+                part.count == 1 || !part.hasPrefix("0"), let v = UInt8(part)
             else { return nil }
             bytes.append(v)
         }

@@ -92,7 +92,8 @@ public enum ManifestSchema {
                     "anyOf",
                     .array([
                         .object([("type", .string("integer")), ("minimum", .int(1))]),
-                        pattern("^[0-9]+(\\.[0-9]+)? ?(B|K|M|G|KB|MB|GB|KiB|MiB|GiB)?$"),
+                        // Units in any case, as the decoder reads them (`10mb`, `10Kib`).
+                        pattern("^[0-9]+(\\.[0-9]+)? ?([Bb]|[KkMmGg]|[KkMmGg][Bb]|[KkMmGg][Ii][Bb])?$"),
                     ])
                 )
             ]))

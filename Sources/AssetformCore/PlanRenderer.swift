@@ -125,7 +125,15 @@ public struct PlanRenderer: Sendable {
         switch step.verb {
         case .update: return "update \(reason)"
         case .replace:
-            let fields = step.changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")
+            // A URL's query (a presigned link's signature) is not shown; the saved plan keeps it.
+            func shown(_ field: String, _ value: String?) -> String? {
+                field == "url" ? value.map(URLQuery.redacted(in:)) : value
+            }
+            let fields = step.changes.map { c in
+                let (before, after) = (shown(c.field, c.before), shown(c.field, c.after))
+                let note = before == after && c.before != c.after ? " (its query changed)" : ""
+                return "\(c.field): \(quote(before)) → \(quote(after))\(note)"
+            }.joined(separator: ", ")
             return "replace: " + (fields.isEmpty ? reason : fields + " (" + reason + ")")
         case .adopt: return "adopt: \(reason)"
         case .move: return "move: \(reason)"

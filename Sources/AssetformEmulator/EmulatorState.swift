@@ -126,6 +126,9 @@ actor EmulatorState {
         // sending a new key with every call must not grow the table without end).
         if buckets.count >= Self.keptKeys * 4, buckets[bucketKey] == nil {
             buckets = buckets.filter { !$0.value.isFull(at: now) }
+            // Still that many, all in use: let them all go (each key starts again with a full
+            // bucket), so that the next look is as many new keys away.
+            if buckets.count >= Self.keptKeys * 2 { buckets = [:] }
         }
         var bucket = buckets[bucketKey] ?? TokenBucket(rate: rate, burst: burst, now: now)
         let wait = bucket.take(now: now)

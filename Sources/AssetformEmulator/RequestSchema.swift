@@ -90,7 +90,10 @@ func checkPublicURL(_ url: String, field: String) -> APIError? {
     guard let last = host.split(separator: ".").last, last.allSatisfy({ $0.isNumber }) || last.hasPrefix("0x") else {
         return nil
     }
-    let parts = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+    // (A part with a leading zero is octal to many resolvers: `0177.0.0.1` is 127.0.0.1.)
+    let texts = host.split(separator: ".", omittingEmptySubsequences: false)
+    guard !texts.contains(where: { $0.count > 1 && $0.hasPrefix("0") }) else { return refused }
+    let parts = texts.map { UInt8($0) }
     guard parts.count == 4, let a = parts[0], let b = parts[1], parts[2] != nil, parts[3] != nil else { return refused }
     switch (a, b) {
     case (0, _), (10, _), (127, _), (169, 254), (172, 16...31), (192, 168), (100, 64...127), (224...255, _): return refused

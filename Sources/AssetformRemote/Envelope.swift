@@ -71,9 +71,15 @@ enum Envelope {
             // body's code, an HTTP status, decides.
             let msg = json["msg"]?.string ?? ""
             let upstream = leadingCode(msg)
-            let kind = RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
+            // 0-0's own envelope with code 404 is the service saying the object is not there
+            // (API.md §2): gone, as a seedance `NotFound.*` is. (A bare 404 is not.)
+            let kind =
+                upstream == nil && code == 404
+                ? .notFound : RemoteError.classify(code: upstream, status: code, isCreate: call.isCreate)
             var text = msg.isEmpty ? "no message" : msg
-            if let consequence = ErrorTable.consequence(status: code, code: upstream) { text += "; " + consequence }
+            if kind != .notFound, let consequence = ErrorTable.consequence(status: code, code: upstream) {
+                text += "; " + consequence
+            }
             var error = RemoteError(kind, call: call.name, status: reply.status, code: upstream ?? String(code), message: text)
             honourRetryAfter(&error, reply, status: code)
             return .failure(error)

@@ -59,6 +59,9 @@ public enum ErrorTable {
     public static func classify(status: Int, code: String?) -> Class {
         // The gateway's own statuses speak of the key and the balance, whatever code they carry.
         if status == 401 || status == 402 { return .fatalForRun }
+        // A number is an HTTP status written as a code (a gateway's `{"error": {"code": 404}}`),
+        // not a service's code: the status decides.
+        let code = code.flatMap { $0.allSatisfy(\.isNumber) ? nil : $0 }
         if let code {
             if let c = codes[code] { return c }
             if let (_, c) = prefixes.first(where: { code.hasPrefix($0.0) }) { return c }
@@ -92,7 +95,7 @@ public enum ErrorTable {
             return "each request carries this machine's time, and the service found it more than 15 minutes from its "
                 + "own: set this machine's clock right (NTP), then run again"
         }
-        if status == 404 && code == nil {
+        if status == 404 && (code == nil || code?.allSatisfy(\.isNumber) == true) {
             return "an HTTP 404 without the service's error code is not its answer: the address is wrong (check "
                 + "provider.base_url); nothing is taken as gone"
         }

@@ -150,7 +150,8 @@ enum Exchange {
         } catch {
             var unknown = error
             unknown.kind = .ambiguous
-            unknown.message += " (the create was answered with success, so it may have been made)"
+            unknown.answeredSuccess = true
+            unknown.message += " (the create was answered with success, so it was made)"
             throw unknown
         }
     }

@@ -179,8 +179,11 @@ public enum Redaction {
         while let found = rest.range(of: word, options: .caseInsensitive) {
             out += rest[..<found.upperBound]
             rest = rest[found.upperBound...]
-            // The separator (spaces, `:` or `=`), then the credential up to the next boundary.
-            let separator = rest.prefix { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\t" }
+            // The separator (spaces, `:` or `=`; for a signature also quotes, as JSON writes
+            // `"Signature":"…"`), then the credential up to the next boundary.
+            let separator = rest.prefix {
+                $0 == " " || $0 == ":" || $0 == "=" || $0 == "\t" || (needsSign && $0 == "\"")
+            }
             guard !separator.isEmpty, !needsSign || separator.contains(where: { $0 == ":" || $0 == "=" }) else { continue }
             out += separator
             rest = rest[separator.endIndex...]

@@ -45,6 +45,9 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     /// A create that may have been made, whatever kind the error became (the run stopped
     /// before it was settled): never "before any change".
     public var outcomeUnknown = false
+    /// A create the service answered with success whose answer could not be read: it was made
+    /// (and billed), though its id is not known.
+    public var answeredSuccess = false
 
     /// Whether trying again later may succeed (SPEC §4, exit status 75): the service could not be
     /// reached, failed, or stayed throttled, when retrying was given up.

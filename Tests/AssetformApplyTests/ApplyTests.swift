@@ -114,6 +114,40 @@ struct ApplyRunTests {
         #expect(settled.possibleDuplicates == [addr("g/a0")])
     }
 
+    @Test func onADialectThatCannotListAResendThatIsRefusedIsNoPossibleDuplicateAndTheFirstTryStaysOpen() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService(canList: false)
+        // The first try is made and its answer lost; the second is refused.
+        service.state.withLock {
+            $0.loseAnswers = 1
+            $0.refuseCreates = 1
+        }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .zeroZero).plan(manifest(1), lock: lock, remote: nil)
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(service.state.withLock { $0.creates } == 2)
+        #expect(report.possibleDuplicates.isEmpty, "the resend made nothing")
+        #expect(report.failed.first?.outcomeUnknown == true, "\(report.failed)")
+        let replay = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: lock, provider: lock.provider)
+        #expect(replay.openIntents.map(\.address) == [addr("g/a0")], "the first try, for the next run")
+    }
+
+    @Test func onADialectThatCannotListACreateAnsweredSuccessUnreadablyIsNeverSentAgainAndStopsTheRun() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService(canList: false)
+        service.state.withLock { $0.unreadableAnswers = 1 }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .zeroZero).plan(manifest(1), lock: lock, remote: nil)
+        let report = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        #expect(service.state.withLock { $0.creates } == 1, "sent once: it was made")
+        #expect(report.stopped != nil, "the run stops: every create would be answered so")
+        #expect(report.failed.first?.outcomeUnknown == true, "\(report.failed)")
+        let replay = try JournalReplay.replay(
+            scratch.bytes(scratch.journal), path: scratch.journal, onto: lock, provider: lock.provider)
+        #expect(replay.openIntents.map(\.address) == [addr("g/a0")])
+    }
+
     @Test func aLockfileThatCannotBeWrittenAtTheEndLeavesTheReportAndTheJournal() async throws {
         let scratch = try Scratch()
         // A folder where the lockfile goes: every write of it fails.

@@ -12,6 +12,10 @@ final class MemoryService: AssetService, Sendable {
         var creates = 0
         /// The next creates of assets commit, then answer as if the connection dropped.
         var loseAnswers = 0
+        /// Then, the next creates of assets are refused (400), making nothing.
+        var refuseCreates = 0
+        /// The next creates of assets commit, and their successful answer cannot be read.
+        var unreadableAnswers = 0
         var next = 0
     }
     let state = Mutex(State())
@@ -59,16 +63,35 @@ final class MemoryService: AssetService, Sendable {
         async throws(RemoteError) -> RemoteAsset
     {
         try await beforeSend?(1)
-        let asset = RemoteAsset(
-            id: newID("asset"), name: name, type: type, groupID: groupID, status: .active, createTime: RetryAfter.now())
-        let lost = state.withLock { s in
-            s.assets.append(asset)
+        let refused = state.withLock { s in
+            guard s.loseAnswers == 0, s.refuseCreates > 0 else { return false }
+            s.refuseCreates -= 1
             s.creates += 1
-            guard s.loseAnswers > 0 else { return false }
-            s.loseAnswers -= 1
             return true
         }
+        if refused { throw RemoteError(.fatalForCall, call: "CreateAsset", status: 400, code: "InvalidParameter", message: "no") }
+        let asset = RemoteAsset(
+            id: newID("asset"), name: name, type: type, groupID: groupID, status: .active, createTime: RetryAfter.now())
+        let (lost, unreadable) = state.withLock { s in
+            s.assets.append(asset)
+            s.creates += 1
+            if s.loseAnswers > 0 {
+                s.loseAnswers -= 1
+                return (true, false)
+            }
+            guard s.unreadableAnswers > 0 else { return (false, false) }
+            s.unreadableAnswers -= 1
+            return (false, true)
+        }
         if lost { throw RemoteError(.ambiguous, call: "CreateAsset", message: "the connection closed before an answer") }
+        if unreadable {
+            // As the clients' `Exchange.made` makes it.
+            var error = RemoteError(
+                .ambiguous, call: "CreateAsset",
+                message: "the answer is not one the API describes: no id (the create was answered with success, so it was made)")
+            error.answeredSuccess = true
+            throw error
+        }
         return asset
     }
 

@@ -95,4 +95,28 @@ struct PlanDocumentTests {
                 path: "p.json", line: nil, column: nil, file: .plan, detail: "action 1 is not one assetform writes")
         ) { try Plan.decode(document, path: "p.json") }
     }
+
+    @Test func aReplacesURLsAreShownWithoutTheirQueryInTextAndMarkdown() {
+        let signed = Plan.AssetSpec(name: "a", type: .image, url: "https://cdn.example.com/a.png?X-Amz-Signature=NEWSIG")
+        let plan = Plan(
+            steps: [
+                .init(
+                    address: addr("g/a"),
+                    action: .replaceAsset(
+                        signed, old: "asset-a",
+                        url: .init(before: "https://cdn.example.com/a.png?X-Amz-Signature=OLDSIG", after: signed.url), type: nil,
+                        revision: nil, failure: nil), reason: "url changed")
+            ], unchanged: [], warnings: [])
+        let text = PlanRenderer(color: false).render(plan, limits: nil)
+        let markdown = PlanMarkdown().render(plan)
+        for shown in [text, markdown] {
+            #expect(!shown.contains("OLDSIG") && !shown.contains("NEWSIG"), "\(shown)")
+            #expect(shown.contains("its query changed"), "\(shown)")
+        }
+        // The saved plan keeps the URL it creates from.
+        let origin = Plan.Origin(
+            provider: LockedProvider(api: "seedance", baseURL: "https://gogogotoken.com", projectName: "p"),
+            manifestSHA256: "00", lockLineage: nil, lockSerial: nil)
+        #expect(plan.json(origin).encoded.contains("NEWSIG"))
+    }
 }

@@ -211,6 +211,21 @@ struct ReviewFixTests {
         #expect(gone?.kind == .notFound)
         #expect(gone?.code == "NotFound.asset_id")
         #expect(gone?.message.contains("base_url") == false, "\(gone?.message ?? "")")
+        // 0-0's own envelope with code 404, whatever its message says (API.md §2).
+        for msg in ["asset not found", "Not found", "Error: not found"] {
+            let zeroZero = failure(
+                Envelope.zeroZero(reply(404, #"{"code": 404, "msg": "\#(msg)", "data": null}"#), call: Self.get))
+            #expect(zeroZero?.kind == .notFound, "\(msg)")
+            #expect(zeroZero?.message.contains("base_url") == false, "\(zeroZero?.message ?? "")")
+        }
+        // A gateway's error object with a status for a code is the gateway's word, not the
+        // service's: a wrong address, not gone.
+        for body in [#"{"error": {"code": 404, "message": "no route"}}"#, #"{"error": {"code": "404", "message": "no"}}"#] {
+            let gateway = failure(Envelope.seedance(reply(404, body), call: Self.get))
+            #expect(gateway?.kind == .fatalForRun, "\(body)")
+            let viaZeroZero = failure(Envelope.zeroZero(reply(404, body), call: Self.get))
+            #expect(viaZeroZero?.kind == .fatalForRun, "\(body)")
+        }
     }
 
     // MARK: - A create's answer that cannot be read
@@ -225,7 +240,7 @@ struct ReviewFixTests {
             #expect(error.kind == .ambiguous)
             #expect(error.call == "CreateAsset")
             #expect(error.message.hasPrefix("the answer is not one the API describes: no Id"), "\(error.message)")
-            #expect(error.message.hasSuffix("may have been made)"), "\(error.message)")
+            #expect(error.message.hasSuffix("so it was made)") && error.answeredSuccess, "\(error.message)")
         }
         // As the clients use it: an id that is not there.
         do throws(RemoteError) {
@@ -235,7 +250,7 @@ struct ReviewFixTests {
             Issue.record("expected a RemoteError")
         } catch {
             #expect(error.kind == .ambiguous)
-            #expect(error.message.hasSuffix("may have been made)"), "\(error.message)")
+            #expect(error.message.hasSuffix("so it was made)") && error.answeredSuccess, "\(error.message)")
         }
     }
 
@@ -254,5 +269,12 @@ struct ReviewFixTests {
         let core = URLQuery.redacted(in: text)
         #expect(URLQuery.redacted(in: core) == core, "\(core)")
         #expect(!once.contains("<redacted><redacted>") && !core.contains("<redacted><redacted>"))
+    }
+
+    @Test func aSignatureQuotedAsJSONIsRedacted() {
+        let echoed = #"{"Authorization": {"Credential": "AK/x", "Signature":"0123abcdef9876"}}"#
+        let out = Redaction.redact(echoed)
+        #expect(!out.contains("0123abcdef9876") && out.contains(#""Signature":"<redacted>""#), "\(out)")
+        #expect(Redaction.redact(out) == out)
     }
 }

@@ -140,6 +140,10 @@ struct CommandLineTests {
     @Test func mistypedCommandsAndSingleDashFlagsSayWhatWasMeant() async throws {
         let typo = try await BinaryRunner.run(["valdiate", "m.yaml"])
         #expect(typo.status == 64 && typo.stderr.contains("did you mean \"validate\""), "\(typo.stderr)")
+        let helpTypo = try await BinaryRunner.run(["help", "aply"])
+        #expect(helpTypo.status == 64 && helpTypo.stderr.contains("did you mean \"apply\""), "\(helpTypo.stderr)")
+        let applyHelp = try await BinaryRunner.run(["help", "apply"])
+        #expect(applyHelp.status == 0 && applyHelp.stdout.contains("--auto-approve"), "\(applyHelp.all)")
         let dash = try await BinaryRunner.run(["apply", "m.yaml", "-auto-approve"])
         #expect(dash.status == 64 && dash.stderr.contains("--auto-approve"), "\(dash.stderr)")
         // Arguments echoed in a usage error never carry a control character raw.

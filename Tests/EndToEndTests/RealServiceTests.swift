@@ -34,7 +34,8 @@ struct RealServiceTests {
     /// creates back. Never a billed duplicate.
     @Test func assetsProcessingWithHiddenNamesAreWaitedForOrHeldBackNeverRegisteredTwice() async throws {
         // Processing long enough for the runs before the last to see every asset still hidden.
-        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "10s"], manifest: Self.manifest(4))
+        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "15s"], manifest: Self.manifest(4))
+        let started = ContinuousClock.now
         let first = try await w.apply(["--no-wait"])
         #expect(first.status == 4, "\(first.stdout)\(first.stderr)")
         try FileManager.default.removeItem(atPath: w.lockPath)
@@ -44,9 +45,13 @@ struct RealServiceTests {
         #expect(held.all.contains("held back"), "\(held.all)")
         #expect(try await w.calls("CreateAsset") == 4, "nothing registered twice")
         // Time to wait (the manifest's wait is a minute): plan waits for the names to show, then adopts.
+        let planned = ContinuousClock.now
         let plan = try await w.run(["plan", w.manifest, "--detailed-exitcode"])
         #expect(plan.status == 2, "\(plan.all)")
-        #expect(plan.stderr.contains("waiting up to"), "\(plan.stderr)")
+        // (Unless the machine was so slow that the assets were Active before the plan began.)
+        if planned - started < .seconds(12) {
+            #expect(plan.stderr.contains("waiting up to"), "\(plan.stderr)")
+        }
         #expect(plan.stdout.contains("4 to adopt"), "\(plan.stdout)")
         let adopted = try await w.apply()
         #expect(adopted.status == 0, "\(adopted.stdout)\(adopted.stderr)")

@@ -138,6 +138,7 @@ extension Assetform {
         func makeConfiguration() throws -> EmulatorConfiguration {
             var c = EmulatorConfiguration()
             c.host = host
+            guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535, not \(port)") }
             c.port = port
             c.statePath = state
             c.processingDelay = try duration(processingDelay, "--processing-delay")
@@ -190,7 +191,10 @@ extension Assetform {
             guard burst >= 1 else { throw ValidationError("--burst must be 1 or more") }
             c.burst = burst
             if let latency {
-                let parts = latency.split(separator: "-", maxSplits: 1).map(String.init)
+                let parts = latency.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard !parts.contains(where: \.isEmpty) else {
+                    throw ValidationError("--latency takes a duration or a range such as 5ms-50ms, not \(latency)")
+                }
                 let low = try duration(parts[0], "--latency")
                 let high = parts.count == 2 ? try duration(parts[1], "--latency") : low
                 guard low <= high else { throw ValidationError("--latency: the range's start is after its end") }

@@ -105,6 +105,11 @@ extension Lockfile {
         guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
             throw bad("lineage, serial or provider missing")
         }
+        // One more per write: a serial past any a lockfile reaches is a hand edit (and the next
+        // write's would overflow).
+        guard (0...Lockfile.maxSerial).contains(serial) else {
+            throw bad("its serial \(serial) is not from 0 to \(Lockfile.maxSerial)")
+        }
         if problem == nil,
             let (id, offset) = ids.firstDuplicate(among: groups.values.lazy.flatMap { $0.assets.values.lazy.map(\.id) })
         {

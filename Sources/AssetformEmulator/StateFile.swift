@@ -19,6 +19,9 @@ struct StateFile: Sendable {
             guard state.format == 1 else {
                 throw EmulatorError.corruptState(path: path, reason: "unknown format \(state.format)")
             }
+            if let problem = state.problem {
+                throw EmulatorError.corruptState(path: path, reason: problem)
+            }
             return state
         } catch let error as EmulatorError {
             throw error
@@ -36,5 +39,31 @@ struct StateFile: Sendable {
         } catch {
             throw EmulatorError.cannotWriteState(path: path, reason: "\(error)")
         }
+    }
+}
+
+extension PersistedState {
+    /// A time or a count no emulator writes (a hand edit): every time is a Unix time from 0 to
+    /// year 2286, every count from 0 to 2^40, so that no arithmetic on them overflows.
+    var problem: String? {
+        let times = 0.0...1e10
+        let counts = 0...(1 << 40)
+        for (key, tenant) in tenants {
+            if !counts.contains(tenant.nextSequence) { return "\(key): nextSequence \(tenant.nextSequence) is out of range" }
+            for g in tenant.groups.values {
+                if !times.contains(g.createTime) || !times.contains(g.updateTime) || !counts.contains(g.sequence) {
+                    return "\(key): group \(g.id) has a time or sequence out of range"
+                }
+            }
+            for a in tenant.assets.values {
+                if !times.contains(a.createTime) || !times.contains(a.updateTime) || !times.contains(a.readyTime)
+                    || !counts.contains(a.sequence)
+                {
+                    return "\(key): asset \(a.id) has a time or sequence out of range"
+                }
+            }
+        }
+        if let (key, n) = billed?.first(where: { !counts.contains($0.value) }) { return "\(key): billed \(n) is out of range" }
+        return nil
     }
 }

@@ -45,8 +45,8 @@ public enum Redaction {
         let special = Array(Set(secret.unicodeScalars.filter { RequestSigner.encode(String($0)) != String($0) }))
             .sorted { $0.value < $1.value }
         guard !special.isEmpty else { return [] }
-        let choices = special.count <= 6 ? (1..<(1 << special.count)).map { $0 } : [(1 << special.count) - 1]
-        return choices.map { mask in
+        guard special.count <= 6 else { return [RequestSigner.encode(secret)] }
+        return (1..<(1 << special.count)).map { mask in
             var out = ""
             for scalar in secret.unicodeScalars {
                 if let i = special.firstIndex(of: scalar), mask & (1 << i) != 0 {

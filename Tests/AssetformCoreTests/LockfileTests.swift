@@ -221,6 +221,29 @@ struct LockfileTests {
         }
     }
 
+    /// A serial no lockfile reaches (a hand edit) is refused on reading: the next write's would
+    /// overflow.
+    @Test func aSerialPastAnyALockfileReachesIsRefused() throws {
+        func decode(_ serial: String) -> String? {
+            let text = """
+                {"version": 1, "lineage": "l", "serial": \(serial),
+                 "provider": {"api": "seedance", "base_url": "https://x", "project_name": "default"}, "groups": {}}
+                """
+            do {
+                _ = try Lockfile.decode(Array(text.utf8), path: "x.lock")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(decode("9007199254740992") == nil, "2^53, the largest")
+        for bad in ["9223372036854775807", "9007199254740993", "-1"] {
+            #expect(
+                decode(bad)?.contains("its serial \(bad) is not from 0 to 9007199254740992") == true,
+                "\(decode(bad) ?? "accepted")")
+        }
+    }
+
     /// On 0-0 only: what is forgotten is remembered by address and id, until tracked again; the
     /// record is written, sorted, and read back (`forgotten`), and absent when empty.
     @Test func zeroZeroRemembersWhatItForgot() throws {

@@ -156,6 +156,14 @@ struct ValidationTests {
             [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: "must not have a query or fragment"))])
     }
 
+    @Test(arguments: ["http://127.0.0.1:70000", "http://[::1]:99999", "https://api.0-0.pro:0", "https://api.0-0.pro:8x"])
+    func aBaseURLsPortIsOneTo65535(url: String) {
+        let port = url.split(separator: ":").last.map(String.init) ?? ""
+        expectFindings(
+            "version: 1\nprovider:\n  api: 0-0\n  base_url: 1️⃣\(url)\n",
+            [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: "has an invalid port \"\(port)\""))])
+    }
+
     // MARK: - Limits
 
     @Test func limitRules() {

@@ -277,4 +277,12 @@ struct ReviewFixTests {
         #expect(!out.contains("0123abcdef9876") && out.contains(#""Signature":"<redacted>""#), "\(out)")
         #expect(Redaction.redact(out) == out)
     }
+
+    @Test func aKeyOfManyCharactersToEncodeHasOneFormAndNoTrap() {
+        for count in [7, 63, 64, 70] {
+            let secret = String(String.UnicodeScalarView((0..<count).map { Unicode.Scalar(0x3B1 + $0)! }))
+            let forms = Redaction.percentForms(secret)
+            #expect(forms == [RequestSigner.encode(secret)], "\(count)")
+        }
+    }
 }

@@ -63,5 +63,41 @@ struct EmulatorCommandTests {
         #expect(latency.status == 64)
         let share = try await BinaryRunner.run(["emulator", "--error-rate", "2"])
         #expect(share.status == 64)
+        // Options that once trapped or wrapped: each is a usage error, never a crash.
+        for options in [
+            ["--latency=-"], ["--latency=--"], ["--latency", "-5ms-"], ["--port", "70000"], ["--port", "-1"],
+            ["--rate", "GetAsset=1e-20"],
+        ] {
+            let out = try await BinaryRunner.run(["emulator"] + options)
+            #expect(out.status == 64 && !out.signalled, "\(options): \(out.all)")
+        }
+    }
+
+    /// A hand-edited state file whose times or counters no emulator writes is refused at start,
+    /// as a corrupt one is; never a trap on the first request.
+    @Test(arguments: [
+        (#""readyTime":1e300"#, "asset"), (#""readyTime":-1e300"#, "asset"),
+        (#""nextSequence":9223372036854775807"#, "nextSequence"),
+    ])
+    func aStateFileOutOfRangeIsRefusedAtStart(edit: String, says: String) async throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.url.appendingPathComponent("state.json").path
+        let first = try await EmulatorProcess(["--state", state, "--processing-delay", "1s"])
+        let (_, created) = try await call(
+            first.baseURL + "/v1/seedance/asset/CreateAssetGroup", method: .POST, body: #"{"Name": "kept"}"#)
+        let id = try #require(created.firstMatch(of: /group-\d{14}-[a-z0-9]{5}/).map { String($0.output) })
+        let (status, _) = try await call(
+            first.baseURL + "/v1/seedance/asset/CreateAsset", method: .POST,
+            body: #"{"GroupId": "\#(id)", "Name": "a", "AssetType": "Image", "URL": "https://cdn.example.com/a.png"}"#)
+        #expect(status == 200)
+        #expect(await first.stop(SIGINT) == 0)
+        var text = try String(contentsOfFile: state, encoding: .utf8)
+        let field = edit.split(separator: ":")[0]
+        let pattern = try Regex("\(field):[-0-9.e+]+")
+        text = text.replacing(pattern, with: edit)
+        try text.write(toFile: state, atomically: true, encoding: .utf8)
+        let out = try await BinaryRunner.run(["emulator", "--state", state])
+        #expect(out.status == 1 && !out.signalled, "\(out.all)")
+        #expect(out.stderr.contains("cannot be read") && out.stderr.contains(says), "\(out.stderr)")
     }
 }

@@ -84,6 +84,7 @@ extension Executor {
             // size): its table itself, shared while the look lasts, would be copied whole by the
             // first create that became Processing meanwhile.
             let looked = try await look(at: Array(window.pending.values))
+            failedLooks.withLock { $0 = 0 }
             settled = window.takeSettled { looked.status(of: $0) }
             let recorded = await ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
             for s in settled[..<recorded.count] {
@@ -106,6 +107,20 @@ extension Executor {
             // watcher's, ended because the creates are done. Neither stops the run here.
             if error.kind == .fatalForRun {
                 await halt(.fatal(error.description, temporary: error.isTemporary, call: error.call))
+            } else if error.kind != .cancelled, error.isTemporary {
+                // The service cannot be reached (or stays throttled or failing), look after look:
+                // waiting out `wait` (15 minutes by default) would only hide it. The run stops,
+                // everything done recorded; what is still Processing is picked up next run.
+                let failures = failedLooks.withLock {
+                    $0 += 1
+                    return $0
+                }
+                if failures >= Self.lookFailuresAllowed {
+                    await halt(
+                        .fatal(
+                            error.description + " (\(failures) looks at the Processing assets in a row; the service "
+                                + "is taken as unreachable)", temporary: true, call: error.call))
+                }
             }
         } catch {
             await halt(.fatal(Redaction.redact("\(error)")))

@@ -41,6 +41,10 @@ public final class Executor: Sendable {
     let window: ProcessingWindow
     /// The most assets this run knew Processing at once.
     let peak = Mutex(0)
+    /// Looks at the Processing assets that failed in a row, each after its call's own retries:
+    /// past `lookFailuresAllowed`, the service is taken as unreachable and the run stops.
+    let failedLooks = Mutex(0)
+    static let lookFailuresAllowed = 3
     /// The remote ids of the groups, by key, as the assets' steps found them in the ledger.
     private let groupIDs = Mutex<[String: String]>([:])
 

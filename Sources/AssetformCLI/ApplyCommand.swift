@@ -329,8 +329,12 @@ extension Assetform.ApplyCommand {
                     changed.append(.lockfileReplaced(path: session.lockPath, then: lineage, now: l.lineage))
                 } else if origin.lockSerial != l.serial {
                     changed.append(.lockfileChanged(path: session.lockPath, then: origin.lockSerial, now: l.serial))
+                } else if let then = origin.lockSHA256, Digest.sha256Hex(fileAt: session.lockPath) != then {
+                    changed.append(.lockfileEdited(path: session.lockPath))
                 }
             }
+            if !origin.refreshed { changed.append(.notRefreshed) }
+            if origin.emulated != session.emulate { changed.append(.emulated(then: origin.emulated)) }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }
             return plan
         }

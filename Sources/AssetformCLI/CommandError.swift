@@ -188,6 +188,12 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case lockfileGone(path: String)
         case lockfileReplaced(path: String, then: String, now: String)
         case lockfileChanged(path: String, then: Int?, now: Int)
+        /// Its bytes changed, though its serial did not (a hand edit, a merge resolved by hand).
+        case lockfileEdited(path: String)
+        /// Made with `--no-refresh`: it never looked at the service.
+        case notRefreshed
+        /// Made against the in-process emulator and applied against the service, or the other way.
+        case emulated(then: Bool)
 
         var description: String {
             switch self {
@@ -200,6 +206,14 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 "the lockfile \(path) was replaced (lineage \(then) then, \(now) now)"
             case .lockfileChanged(let path, let then, let now):
                 "the lockfile \(path) changed (serial \(then.map(String.init) ?? "none") then, \(now) now)"
+            case .lockfileEdited(let path): "the lockfile \(path) changed, though its serial did not (edited by hand?)"
+            case .notRefreshed:
+                "it was made with --no-refresh: it never looked at the service, and applying it could register again "
+                    + "what exists there (billed); plan again without --no-refresh"
+            case .emulated(let then):
+                then
+                    ? "it was made against the in-process emulator (--emulate); this apply is not"
+                    : "it was made against the service; this apply runs against the in-process emulator (--emulate)"
             }
         }
     }

@@ -75,7 +75,7 @@ extension Assetform {
                 // The document (and the manifest's digest in it) only when it is asked for.
                 let document =
                     json || out != nil
-                    ? session.document(plan, lock: lock, checks: checks) : nil
+                    ? session.document(plan, lock: lock, checks: checks, refreshed: !noRefresh) : nil
                 if let out, let document {
                     do {
                         try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
@@ -99,7 +99,11 @@ extension Assetform {
                         var again = "assetform apply \(self.manifest) --plan \(out)"
                         if remote.emulate { again += " --emulate" }
                         if let lock = remote.lock { again += " --lock \(lock)" }
-                        terminal.info("Saved the plan to \(out); apply it with: \(again)")
+                        terminal.info(
+                            noRefresh
+                                ? "Saved the plan to \(out) for review; made with --no-refresh, it cannot be applied "
+                                    + "(it never looked at the service): apply runs its own plan"
+                                : "Saved the plan to \(out); apply it with: \(again)")
                     }
                 }
                 ProcessLifetime.keepUntilExit(
@@ -128,16 +132,23 @@ extension Session {
     }
 
     /// The plan's JSON document, with the tool's version and the manifest's warnings in it.
-    func document(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil) -> JSONValue {
-        .object(documentFields(plan, lock: lock, checks: checks, actions: .array(plan.steps.map(Plan.json(of:)))))
+    func document(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, refreshed: Bool = true) -> JSONValue {
+        .object(
+            documentFields(
+                plan, lock: lock, checks: checks, actions: .array(plan.steps.map(Plan.json(of:))), refreshed: refreshed))
     }
 
     /// The document's fields, with `actions` as the list of actions (a placeholder where the
     /// caller writes them one at a time).
-    func documentFields(_ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue)
-        -> [(String, JSONValue)]
-    {
-        let origin = Plan.Origin(provider: lockedProvider, manifestSHA256: digest, lock: lock)
+    /// `refreshed`: the plan looked at the service. The lockfile's own digest is taken from
+    /// the file as it is now (the one the plan was made from).
+    func documentFields(
+        _ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue, refreshed: Bool = true
+    ) -> [(String, JSONValue)] {
+        var origin = Plan.Origin(provider: lockedProvider, manifestSHA256: digest, lock: lock)
+        origin.lockSHA256 = lock == nil ? nil : Digest.sha256Hex(fileAt: lockPath)
+        origin.refreshed = refreshed
+        origin.emulated = emulate
         var fields = withManifestWarnings(plan).jsonFields(origin, actions: actions)
         fields.insert(("assetform_version", .string(Assetform.version)), at: 1)
         if let checks { fields.append(("checks", checks.json)) }

@@ -13,6 +13,15 @@ extension Plan {
         /// The lockfile's lineage and serial when planned; nil when there was none.
         public var lockLineage: String?
         public var lockSerial: Int?
+        /// SHA-256 of the lockfile's bytes when planned: a change its serial does not show (a
+        /// merge resolved by hand) makes the plan stale too. Nil without a lockfile (or in a
+        /// document written before it was kept).
+        public var lockSHA256: String?
+        /// Whether the plan looked at the service (false: `--no-refresh`): one that did not may
+        /// register again what exists, and is never applied.
+        public var refreshed = true
+        /// Made against the in-process emulator (`--emulate`): applied only there.
+        public var emulated = false
 
         public init(provider: LockedProvider, manifestSHA256: String, lockLineage: String?, lockSerial: Int?) {
             self.provider = provider
@@ -96,9 +105,12 @@ extension Plan {
             (
                 "lock",
                 origin.lockLineage.map {
-                    .object([("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)])
+                    .object(
+                        [("lineage", .string($0)), ("serial", origin.lockSerial.map(JSONValue.int) ?? .null)]
+                            + (origin.lockSHA256.map { [("sha256", .string($0))] } ?? []))
                 } ?? .null
             ),
+            ("refreshed", .bool(origin.refreshed)), ("emulated", .bool(origin.emulated)),
             // The same two at the top as well, for readers that look for them there (null without a lockfile).
             ("lineage", origin.lockLineage.map(JSONValue.string) ?? .null),
             ("serial", origin.lockLineage == nil ? .null : origin.lockSerial.map(JSONValue.int) ?? .null),
@@ -122,9 +134,13 @@ extension Plan {
         guard let provider = document["provider"].flatMap(LockedProvider.init(json:)),
             let sha = document["manifest_sha256"]?.string
         else { throw bad("provider or manifest_sha256 missing") }
-        let origin = Origin(
+        var origin = Origin(
             provider: provider, manifestSHA256: sha, lockLineage: document["lock"]?["lineage"]?.string,
             lockSerial: document["lock"]?["serial"]?.int)
+        origin.lockSHA256 = document["lock"]?["sha256"]?.string
+        // (Absent from documents written before they were kept: as they were then.)
+        if case .bool(let b)? = document["refreshed"] { origin.refreshed = b }
+        if case .bool(let b)? = document["emulated"] { origin.emulated = b }
         guard case .array(let actions)? = document["actions"] else { throw bad("no actions") }
         var steps: [Step] = []
         steps.reserveCapacity(actions.count)

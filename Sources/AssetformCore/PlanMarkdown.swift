@@ -8,6 +8,9 @@ public struct PlanMarkdown: Sendable {
     /// Rows shown per kind at most: a pull-request comment has a size limit (65,536 characters
     /// on GitHub); the rest is counted, and the saved plan holds all of it.
     public var rowsPerKind = 200
+    /// Characters in all, at most: rows and warnings past it are counted, not shown (GitHub
+    /// refuses a comment over 65,536; long URLs in replace rows reach it well before 200 rows).
+    public var maxCharacters = 60_000
 
     public init() {}
 
@@ -21,15 +24,23 @@ public struct PlanMarkdown: Sendable {
             (.delete, "Delete (remotely, and from the lockfile; it cannot be undone)"), (.wait, "Processing"),
             (.failed, "Failed remotely, left alone"),
         ]
+        // What is left of the size for rows and warnings (the headings and the counts aside).
+        var budget = maxCharacters - 4_000
         for (verb, title) in kinds {
             let steps = plan.steps.filter { $0.verb == verb }
             guard !steps.isEmpty else { continue }
             var table = "| | address | what |\n|---|---|---|\n"
+            var shown = 0
             for step in steps.prefix(rowsPerKind) {
-                table += "| `\(verb.sign)` | `\(Self.code(step.address.description))` | \(Self.escape(text.describe(step))) |\n"
+                let row = "| `\(verb.sign)` | `\(Self.code(step.address.description))` | \(Self.escape(text.describe(step))) |\n"
+                let size = row.count
+                guard size <= budget else { break }
+                budget -= size
+                table += row
+                shown += 1
             }
-            if steps.count > rowsPerKind {
-                table += "\n…and \(steps.count - rowsPerKind) more (`assetform show PLANFILE` lists them all).\n"
+            if steps.count > shown {
+                table += "\n…and \(steps.count - shown) more (`assetform show PLANFILE` lists them all).\n"
             }
             let heading = "\(title): \(steps.count)"
             if steps.count > foldAbove {
@@ -40,7 +51,15 @@ public struct PlanMarkdown: Sendable {
         }
         if !plan.warnings.isEmpty {
             out += "\n#### Warnings\n\n"
-            for w in plan.warnings { out += "- " + Self.escape(w.visible) + "\n" }
+            var shown = 0
+            for w in plan.warnings {
+                let line = "- " + Self.escape(w.visible) + "\n"
+                guard line.count <= budget else { break }
+                budget -= line.count
+                out += line
+                shown += 1
+            }
+            if plan.warnings.count > shown { out += "- …and \(plan.warnings.count - shown) more\n" }
         }
         let billed = plan.billedCreates
         out += "\n\(billed) billed create call\(billed == 1 ? "" : "s"); \(plan.unchanged.count) unchanged.\n"
@@ -54,6 +73,8 @@ public struct PlanMarkdown: Sendable {
         for c in s.visible {
             switch c {
             case "|", "\\", "`", "*", "_", "[", "]", "#", "<", ">", "~": out += "\\" + String(c)
+            // A name `@team` in a comment would notify the team: a zero-width space after it.
+            case "@": out += "@\u{200B}"
             case "\n": out += " "
             default: out.append(c)
             }

@@ -40,6 +40,17 @@ struct PlanningPass: Sendable {
         } else if let adopted = adoptableGroup(named: group.name) {
             remoteID = adopted.id
             claimed.insert(adopted.id)
+            // Two or more remote groups of that name: the oldest is adopted, said with the others'
+            // ids (assets in those are not looked at, and would be registered again).
+            let others = (remote?.listedGroups ?? []).filter {
+                $0.name == group.name && $0.id != adopted.id && !claimed.contains($0.id)
+            }
+            if !others.isEmpty {
+                warnings.append(
+                    "\(group.key): \(others.count + 1) remote groups are named \"\(group.name.visible)\"; the oldest, "
+                        + "\(adopted.id), is adopted, not \(others.map(\.id).sorted().joined(separator: ", ")); "
+                        + "to take another, `assetform import \(group.key) ID` before applying")
+            }
             steps.append(
                 Plan.Step(
                     address: address, action: .adoptGroup(id: adopted.id, name: group.name, description: group.description),

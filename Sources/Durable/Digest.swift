@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// SHA-256 digests in hex, from swift-crypto: a manifest's fingerprint in a saved plan, and an
 /// API key kept (by the emulator) only as a digest.
@@ -10,6 +11,29 @@ public enum Digest {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for byte in Crypto.SHA256.hash(data: bytes) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The SHA-256 of the file at `path`, read a megabyte at a time (a lockfile of 100,000
+    /// assets is 30 MB); nil when it cannot be read.
+    public static func sha256Hex(fileAt path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = Crypto.SHA256()
+        while true {
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 1 << 20) } catch { return nil }
+            // (nil, or empty: the end of the file)
+            guard let chunk, !chunk.isEmpty else { break }
+            hasher.update(data: chunk)
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in hasher.finalize() {
             out.append(hex[Int(byte >> 4)])
             out.append(hex[Int(byte & 15)])
         }

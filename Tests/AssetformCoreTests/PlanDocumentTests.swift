@@ -119,4 +119,39 @@ struct PlanDocumentTests {
             manifestSHA256: "00", lockLineage: nil, lockSerial: nil)
         #expect(plan.json(origin).encoded.contains("NEWSIG"))
     }
+
+    @Test func whereAPlanCameFromRoundTrips() throws {
+        var origin = Plan.Origin(
+            provider: LockedProvider(api: "seedance", baseURL: "https://gogogotoken.com", projectName: "p"),
+            manifestSHA256: "00", lockLineage: "lin", lockSerial: 3)
+        origin.lockSHA256 = String(repeating: "b", count: 64)
+        origin.refreshed = false
+        origin.emulated = true
+        let document = try #require(JSONValue.parse(Array(Self.plan.json(origin).pretty.utf8)))
+        #expect(try Plan.decode(document, path: "p.json").1 == origin)
+    }
+
+    @Test func aLongPlanInMarkdownStaysUnderTheCommentLimitAndMentionsNoOne() {
+        let long = "https://cdn.example.com/" + String(repeating: "very-long-path-segment/", count: 10)
+        let steps = (0..<400).map { i in
+            Plan.Step(
+                address: addr("g/a\(i)"),
+                action: .replaceAsset(
+                    Plan.AssetSpec(name: "a\(i)", type: .image, url: long + "new-\(i).png"), old: "asset-\(i)",
+                    url: .init(before: long + "old-\(i).png", after: long + "new-\(i).png"), type: nil, revision: nil,
+                    failure: nil), reason: "url changed")
+        }
+        let plan = Plan(
+            steps: steps + [
+                .init(
+                    address: addr("h"), action: .createGroup(name: "ping @octo-org/security", description: nil, gone: nil),
+                    reason: "new")
+            ],
+            unchanged: [], warnings: (0..<300).map { "warning \($0): " + long })
+        let markdown = PlanMarkdown().render(plan)
+        #expect(markdown.count <= 60_000, "\(markdown.count)")
+        #expect(markdown.contains("more (`assetform show PLANFILE` lists them all)"))
+        #expect(markdown.contains("400 billed create calls"), "the counts stay whole")
+        #expect(!markdown.contains("@octo-org") && markdown.contains("@\u{200B}octo-org"))
+    }
 }

@@ -77,6 +77,20 @@ struct PlannerTests {
         #expect(plan.billedCreates == 1)
     }
 
+    @Test func twoRemoteGroupsOfTheNameAreSaidNotChosenSilently() {
+        let remote = RemoteState(
+            listedGroups: [
+                RemoteGroup(id: "group-new", name: "G", description: "", createTime: 9),
+                RemoteGroup(id: "group-old", name: "G", description: "", createTime: 1),
+            ])
+        let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
+        #expect(plan.steps[0].remoteID == "group-old")
+        #expect(
+            plan.warnings.contains {
+                $0.contains("2 remote groups are named \"G\"; the oldest, group-old, is adopted, not group-new")
+            }, "\(plan.warnings)")
+    }
+
     @Test func adoptionPrefersActiveThenOldestAndNeverTakesOneTwice() {
         let remote = RemoteState(
             listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],

@@ -1,4 +1,5 @@
 import Durable
+import Foundation
 import Testing
 
 @Suite("SHA-256 digests (swift-crypto), against known answers")
@@ -15,5 +16,21 @@ struct DigestTests {
     func knownAnswers(_ message: String, _ digest: String) {
         #expect(Digest.sha256Hex(message) == digest)
         #expect(Digest.sha256Hex(Array(message.utf8)) == digest)
+    }
+
+    @Test func aFileIsDigestedAMegabyteAtATimeAsItsBytesAre() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Seeded bytes, over two reads and a half.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let bytes = (0..<(5 << 19)).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        #expect(Digest.sha256Hex(fileAt: path) == Digest.sha256Hex(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        #expect(Digest.sha256Hex(fileAt: path) == Digest.sha256Hex(""))
+        #expect(Digest.sha256Hex(fileAt: path + "-missing") == nil)
     }
 }

@@ -224,6 +224,24 @@ struct ApplyCommandTests {
         #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".journal"))
     }
 
+    @Test func aServiceGoneWhileAssetsAreProcessingEndsTheWaitSoonNamingIt() async throws {
+        // Processing for ten minutes, and a wait as long: the service dies during the wait.
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "10m"], manifest: generatedManifest(5, wait: "10m"))
+        let process = try w.startApply(tag: "outage")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !w.output("outage").contains("Waiting for") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        _ = await w.server.stop(SIGKILL)
+        let killed = ContinuousClock.now
+        #expect(await exitStatus(of: process, limit: .seconds(240)) == 3, "\(w.output("outage"))")
+        #expect(ContinuousClock.now - killed < .seconds(120), "not the whole wait")
+        #expect(w.output("outage").contains("taken as unreachable"), "\(w.output("outage"))")
+        // What was made is recorded, Processing: the next run picks it up.
+        #expect(try w.lockedAssets().count == 5)
+    }
+
     @Test func sigintExits130WithEverythingRecorded() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(200, rate: "40"))
@@ -428,6 +446,31 @@ struct ApplyCommandTests {
         #expect(again.status == 1)
         #expect(
             again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
+    }
+
+    @Test func aSavedPlanThatNeverLookedOrWhoseLockfileWasEditedIsRefused() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        // --no-refresh: for review only; applying it could register again what exists.
+        let review = try await w.run(["plan", w.manifest, "--no-refresh", "--out", planPath])
+        #expect(review.status == 0 && review.stdout.contains("cannot be applied"), "\(review.all)")
+        let document = try String(contentsOfFile: planPath, encoding: .utf8)
+        #expect(document.contains(#""refreshed": false"#) && document.contains(#""emulated": false"#))
+        let refused = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(refused.status == 1 && refused.stderr.contains("made with --no-refresh"), "\(refused.stderr)")
+        #expect(try await w.writeCalls() == 0)
+        // A lockfile edited by hand, its serial kept: the plan made from it is stale.
+        #expect(try await w.apply().status == 0)
+        try w.write(Self.small.replacingOccurrences(of: "Characters", with: "Characters 2"))
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        #expect(try String(contentsOfFile: planPath, encoding: .utf8).contains(#""sha256": ""#))
+        let lock = try String(contentsOfFile: w.lockPath, encoding: .utf8)
+        try (lock + "\n").write(toFile: w.lockPath, atomically: true, encoding: .utf8)
+        let edited = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(edited.status == 1 && edited.stderr.contains("though its serial did not"), "\(edited.stderr)")
+        try lock.write(toFile: w.lockPath, atomically: true, encoding: .utf8)
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
     }
 
     @Test func aDamagedJournalIsRefusedAndLeftAsItIs() async throws {

@@ -249,6 +249,16 @@ extension Assetform {
                     }
                     // All or nothing: a name clash found late must not leave half the lines printed.
                     for line in lines { print(line) }
+                    // Only the names are on stdout (for `eval`): a job using a ref not Active yet, or
+                    // Failed, is told on stderr.
+                    let unready = rows.filter { $0.1.status != .active }
+                    if !unready.isEmpty {
+                        let listed = unready.prefix(10).map { "\($0.0.visible) (\($0.1.status.rawValue))" }.joined(
+                            separator: ", ")
+                        terminal.warn(
+                            "\(unready.count) ref\(unready.count == 1 ? " is" : "s are") not Active: \(listed)"
+                                + (unready.count > 10 ? ", …" : "") + "; a video task that uses one fails")
+                    }
                 }
             }
         }

@@ -86,7 +86,11 @@ extension Assetform {
                 if let document, json {
                     print(document.pretty)
                 } else if format == .markdown {
-                    print(PlanMarkdown().render(session.withManifestWarnings(plan)), terminator: "")
+                    var origin = Plan.Origin(provider: session.lockedProvider, manifestSHA256: "", lock: nil)
+                    (origin.refreshed, origin.emulated) = (!noRefresh, remote.emulate)
+                    print(
+                        PlanMarkdown().render(session.withManifestWarnings(plan), note: origin.note.map { "Plan " + $0 + "." }),
+                        terminator: "")
                 } else if global.quiet {
                     // Only the summary line (its warnings go to stderr).
                     for w in plan.warnings { terminal.warn(w.visible) }

@@ -40,15 +40,17 @@ extension Assetform {
                     throw StateError.notOurs(path: planFile, line: nil, column: nil, file: .plan, detail: "not JSON")
                 }
                 let (plan, origin) = try Plan.decode(document, path: planFile)
+                let note = origin.note
                 switch format {
                 case .json:
                     print(document.pretty)
                 case .markdown:
-                    print(PlanMarkdown().render(plan), terminator: "")
+                    print(PlanMarkdown().render(plan, note: note.map { "Plan " + $0 + "." }), terminator: "")
                 case .text:
                     terminal.info(
                         "Plan for \(origin.provider.api) at \(origin.provider.baseURL), project \(origin.provider.projectName)"
-                            + (origin.lockSerial.map { ", lockfile serial \($0)" } ?? ", no lockfile"))
+                            + (origin.lockSerial.map { ", lockfile serial \($0)" } ?? ", no lockfile")
+                            + (note.map { "; " + $0 } ?? ""))
                     print(PlanRenderer(color: terminal.outputColor).render(plan, limits: nil), terminator: "")
                 }
             }

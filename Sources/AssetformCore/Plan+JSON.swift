@@ -23,6 +23,18 @@ extension Plan {
         /// Made against the in-process emulator (`--emulate`): applied only there.
         public var emulated = false
 
+        /// How it was made, where that matters to a reviewer (nil: refreshed, against the service).
+        public var note: String? {
+            let made = [
+                refreshed
+                    ? nil
+                    : "made with --no-refresh, from the manifest and the lockfile alone (the service was not looked at; "
+                        + "apply plans again against it)",
+                emulated ? "made against the in-process emulator (--emulate)" : nil,
+            ].compactMap { $0 }
+            return made.isEmpty ? nil : made.joined(separator: "; ")
+        }
+
         public init(provider: LockedProvider, manifestSHA256: String, lockLineage: String?, lockSerial: Int?) {
             self.provider = provider
             self.manifestSHA256 = manifestSHA256

@@ -14,9 +14,11 @@ public struct PlanMarkdown: Sendable {
 
     public init() {}
 
-    public func render(_ plan: Plan) -> String {
+    /// `note`: said under the summary line (how the plan was made, when that matters to a reviewer).
+    public func render(_ plan: Plan, note: String? = nil) -> String {
         let text = PlanRenderer(color: false)
         var out = "### assetform plan\n\n**" + Self.escape(text.summary(plan, limits: nil)) + "**\n"
+        if let note { out += "\n_" + Self.escape(note) + "_\n" }
         let kinds: [(Plan.Verb, String)] = [
             (.create, "Create"), (.replace, "Replace (a new billed create each; the old asset stays remotely)"),
             (.update, "Update"), (.adopt, "Adopt (recorded, no billed call)"), (.move, "Move (the lockfile record, no call)"),

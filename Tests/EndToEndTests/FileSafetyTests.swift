@@ -138,6 +138,18 @@ struct FileSafetyTests {
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/pwned2"))
     }
 
+    @Test func refsNotActiveAreExportedAndSaidOnStderr() async throws {
+        let folder = try Folder()
+        let lock = Self.lockfile([("g1", "a1", "asset://asset-20260101000000-a0000")])
+            .replacingOccurrences(of: #""status" : "Active""#, with: #""status" : "Failed""#)
+        try #require(lock.contains("Failed"))
+        try lock.write(toFile: folder.path + "/m.lock", atomically: true, encoding: .utf8)
+        let out = try await folder.run(["refs", folder.path + "/m.yaml", "--format", "env"], baseURL: nil)
+        #expect(out.status == 0, "\(out.all)")
+        #expect(out.stdout == "ASSETFORM_REF_G1_A1='asset://asset-20260101000000-a0000'\n", "\(out.stdout)")
+        #expect(out.stderr.contains("1 ref is not Active: g1/a1 (Failed)"), "\(out.stderr)")
+    }
+
     @Test func twoAddressesGivingOneVariableNameAreAnErrorNamingBoth() async throws {
         let folder = try Folder(
             manifest: Self.manifest + "  a-b:\n    assets:\n      c: https://cdn.example.com/c.png\n"

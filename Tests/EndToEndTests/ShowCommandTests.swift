@@ -29,6 +29,16 @@ struct ShowCommandTests {
         let direct = try await w.run(["plan", w.manifest, "--format", "markdown"])
         #expect(direct.stdout == markdown.stdout, "plan --format markdown prints the same")
 
+        // A plan made with --no-refresh says so to its reviewer, as text and as Markdown.
+        let reviewFile = w.dir.url.appendingPathComponent("review.json").path
+        #expect(try await w.run(["plan", w.manifest, "--no-refresh", "--out", reviewFile]).status == 0)
+        let reviewText = try await w.run(["show", reviewFile])
+        #expect(reviewText.stdout.contains("made with --no-refresh"), "\(reviewText.stdout)")
+        let reviewMarkdown = try await w.run(["show", reviewFile, "--format", "markdown"])
+        #expect(reviewMarkdown.stdout.contains("_Plan made with --no-refresh"), "\(reviewMarkdown.stdout)")
+        let reviewDirect = try await w.run(["plan", w.manifest, "--no-refresh", "--format", "markdown"])
+        #expect(reviewDirect.stdout == reviewMarkdown.stdout, "\(reviewDirect.stdout)")
+
         let json = try await w.run(["show", planFile, "--format", "json"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((doc["actions"] as? [Any])?.count == 26)

@@ -302,7 +302,7 @@ extension Assetform.ApplyCommand {
         private func savedPlan(_ path: String, session: Session, lock: Lockfile?) throws -> Plan {
             let bytes: [UInt8]
             do throws(YAMLError) {
-                bytes = try YAMLFile.read(path: path, maxBytes: 1 << 30)
+                bytes = try YAMLFile.read(path: path, maxBytes: Plan.maxDocumentBytes)
             } catch {
                 throw StateError.unreadable(path: path, reason: error.message)
             }

@@ -32,7 +32,7 @@ extension Assetform {
             try await terminal.guarding {
                 let bytes: [UInt8]
                 do throws(YAMLError) {
-                    bytes = try YAMLFile.read(path: planFile, maxBytes: 1 << 30)
+                    bytes = try YAMLFile.read(path: planFile, maxBytes: Plan.maxDocumentBytes)
                 } catch {
                     throw StateError.unreadable(path: planFile, reason: error.message)
                 }

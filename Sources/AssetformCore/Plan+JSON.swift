@@ -5,6 +5,8 @@ import JSON
 /// apply exactly it later, and to refuse it when the manifest or the lockfile changed since.
 extension Plan {
     public static let formatVersion = 1
+    /// A saved plan's largest size, read back (a plan of 100,000 assets is about 40 MB).
+    public static let maxDocumentBytes = 256 << 20
 
     public struct Origin: Sendable, Equatable {
         public var provider: LockedProvider

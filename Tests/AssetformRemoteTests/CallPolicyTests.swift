@@ -11,7 +11,7 @@ struct CallPolicyTests {
         try await withClient(
             limits: Limits(
                 concurrency: 8, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited), attempts: 6,
-                timeout: .seconds(5)),
+                timeout: .seconds(30)),
             emulator: {
                 $0.throttle = true
                 $0.rates = EmulatorConfiguration.documentedRates.mapValues { _ in 1000 }
@@ -160,7 +160,7 @@ struct CallPolicyTests {
         try await withClient(
             limits: Limits(
                 concurrency: 16, rates: Rates(createAsset: 20, write: .unlimited, read: .unlimited), attempts: 3,
-                timeout: .seconds(5))
+                timeout: .seconds(30))
         ) { h in
             let g = try await h.service.createGroup(name: "g", description: "")
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -205,9 +205,9 @@ struct PlanCommandTests {
     }
 
     @Test func refreshUpdatesStatusesInTheLockfile() async throws {
-        // Long enough that the import sees it Processing (the helpers no longer block the
-        // cooperative pool, so an import takes well under a second even on a loaded machine).
-        try await withWorld(processingDelay: "6s") { w in
+        // Long enough that the import sees it Processing (an import takes well under a second,
+        // but a machine loaded by other work has stalled a process for seconds).
+        try await withWorld(processingDelay: "15s") { w in
             let group = try await w.createGroup("Characters")
             let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
             #expect(try await w.run(["import", w.manifest, "chars/front", front]).status == 0)

@@ -96,6 +96,9 @@ public struct ApplyReport: Sendable {
     public var notStarted = 0
     public var calls = CallCounters()
     public var waited: Duration = .zero
+    /// Why the wait for Processing assets ended before `wait` was over (the service stopped
+    /// answering), when it did.
+    public var waitCutShort: String?
     /// The most of this run's assets Processing at once, as far as the run knew.
     public var processingPeak = 0
     /// Per class of call that made two calls or more: the rate achieved between its first and

@@ -67,6 +67,18 @@ extension Executor {
         while !stop.isSet && !Task.isCancelled {
             let waiting = window.pending.count
             if waiting == 0 { return }
+            if let (since, error) = unreachableSince.withLock({ $0 }),
+                ContinuousClock.now - since >= Self.unreachablePatience
+            {
+                // The service has not answered a look for a while: waiting out `wait` would only
+                // hide it. What is still Processing is recorded so, for the next run.
+                tally.withLock {
+                    $0.waitCutShort =
+                        "the service did not answer for \(DurationText.format(ContinuousClock.now - since)) "
+                        + "(\(error.description)); the wait ended early"
+                }
+                return
+            }
             events(.waiting(remaining: waiting))
             guard ContinuousClock.now + delay < deadline else { return }
             try? await Task.sleep(for: delay)
@@ -84,7 +96,7 @@ extension Executor {
             // size): its table itself, shared while the look lasts, would be copied whole by the
             // first create that became Processing meanwhile.
             let looked = try await look(at: Array(window.pending.values))
-            failedLooks.withLock { $0 = 0 }
+            unreachableSince.withLock { $0 = nil }
             settled = window.takeSettled { looked.status(of: $0) }
             let recorded = await ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
             for s in settled[..<recorded.count] {
@@ -107,19 +119,15 @@ extension Executor {
             // watcher's, ended because the creates are done. Neither stops the run here.
             if error.kind == .fatalForRun {
                 await halt(.fatal(error.description, temporary: error.isTemporary, call: error.call))
-            } else if error.kind != .cancelled, error.isTemporary {
-                // The service cannot be reached (or stays throttled or failing), look after look:
-                // waiting out `wait` (15 minutes by default) would only hide it. The run stops,
-                // everything done recorded; what is still Processing is picked up next run.
-                let failures = failedLooks.withLock {
-                    $0 += 1
-                    return $0
-                }
-                if failures >= Self.lookFailuresAllowed {
-                    await halt(
-                        .fatal(
-                            error.description + " (\(failures) looks at the Processing assets in a row; the service "
-                                + "is taken as unreachable)", temporary: true, call: error.call))
+            } else if error.kind != .cancelled {
+                // No answer at all (no HTTP status): the service may be down. Said, and the final
+                // wait ends after `unreachablePatience` of it.
+                unreachableSince.withLock { u in
+                    if error.status == nil && error.code == nil {
+                        u = (u?.since ?? .now, error)
+                    } else {
+                        u = nil
+                    }
                 }
             }
         } catch {

@@ -41,10 +41,13 @@ public final class Executor: Sendable {
     let window: ProcessingWindow
     /// The most assets this run knew Processing at once.
     let peak = Mutex(0)
-    /// Looks at the Processing assets that failed in a row, each after its call's own retries:
-    /// past `lookFailuresAllowed`, the service is taken as unreachable and the run stops.
-    let failedLooks = Mutex(0)
-    static let lookFailuresAllowed = 3
+    /// Since when the looks at the Processing assets have found no service to answer them
+    /// (connections refused or timed out, every retry), and the last such failure; nil while
+    /// the service answers (a throttle or a 5xx is an answer).
+    let unreachableSince = Mutex<(since: ContinuousClock.Instant, error: RemoteError)?>(nil)
+    /// How long the final wait goes on with no service to answer: then it ends, what is still
+    /// Processing left for the next run (not converged), instead of waiting out `limits.wait`.
+    static let unreachablePatience = Duration.seconds(60)
     /// The remote ids of the groups, by key, as the assets' steps found them in the ledger.
     private let groupIDs = Mutex<[String: String]>([:])
 

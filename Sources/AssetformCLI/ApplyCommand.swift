@@ -334,7 +334,7 @@ extension Assetform.ApplyCommand {
                 }
             }
             if !origin.refreshed { changed.append(.notRefreshed) }
-            if origin.emulated != session.emulate { changed.append(.emulated(then: origin.emulated)) }
+            if let then = origin.emulated, then != session.emulate { changed.append(.emulated(then: then)) }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }
             return plan
         }

@@ -398,6 +398,7 @@ final class ApplyOutput: Sendable {
                 ("possible_duplicates", .array(r.possibleDuplicates.map { .string($0.description) })),
                 ("possible_duplicate_count", .int(r.possibleDuplicates.count)),
                 ("still_processing", .array(r.stillProcessing.map { .string($0.description) })),
+                ("wait_cut_short", r.waitCutShort.map(JSONValue.string) ?? .null),
                 ("left_out", .array(r.leftOut.map { .string($0.description) })),
                 ("held_back", .array(r.heldBack.map { .string($0.description) })),
                 ("to_create_again", .array(r.toCreateAgain.map { .string($0.description) })),
@@ -493,6 +494,7 @@ final class ApplyOutput: Sendable {
                 "  \(r.stillProcessing.count) asset\(r.stillProcessing.count == 1 ? " is" : "s are") still Processing; the next apply or refresh picks them up."
             )
         }
+        if let why = r.waitCutShort { print("  " + why.visible + ".") }
         print(
             "Calls: \(r.calls.calls) (\(r.calls.throttled) throttled, \(r.calls.retries) retried); "
                 + "waited \(format1(waited))s for Processing assets; \(format1(seconds))s in all.")

@@ -420,6 +420,10 @@ extension Lockfile {
 
     /// Writes the lockfile atomically, one serial later.
     public mutating func write(to path: String) throws(StateError) {
+        // (Never past what a lockfile may hold, so that what is written can be read back.)
+        guard serial < Lockfile.maxSerial else {
+            throw .cannotWrite(path: path, reason: "its serial \(serial) is the largest a lockfile holds (edited by hand?)")
+        }
         serial += 1
         do throws(AtomicFile.Failure) {
             try AtomicFile.write(to: path) { (put: ([UInt8]) throws(AtomicFile.Failure) -> Void) throws(AtomicFile.Failure) in

@@ -9,7 +9,7 @@ import JSON
 
 /// The lockfile (SPEC §3): per address, what was applied and what the service answered.
 public struct Lockfile: Sendable, Equatable {
-    /// The largest serial a lockfile may hold (2^53: exact in every JSON reader).
+    /// A bound on serials (2^53, exact in every JSON reader): a lockfile holds less.
     public static let maxSerial = 1 << 53
 
     public static let version = 1

@@ -159,10 +159,13 @@ extension Provider {
         if authority.contains("@") { return "must not hold credentials; the key comes from api_key_env" }
         if rest.contains("?") || rest.contains("#") { return "must not have a query or fragment" }
         // A port, when given, is 1–65535 (a larger one would reach the network stack as is).
+        if authority.hasPrefix("["), !authority.contains("]") { return "has an unclosed [ in its host" }
         let afterHost = authority.hasPrefix("[") ? authority.drop { $0 != "]" }.dropFirst() : authority.drop { $0 != ":" }
         if afterHost.hasPrefix(":") {
             let port = afterHost.dropFirst()
-            guard port.count <= 5, let p = Int(port), (1...65535).contains(p) else { return "has an invalid port \"\(port)\"" }
+            guard (1...5).contains(port.count), port.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(port),
+                (1...65535).contains(p)
+            else { return "has an invalid port \"\(port)\"" }
         } else if !afterHost.isEmpty {
             return "has text after its host's ]"
         }

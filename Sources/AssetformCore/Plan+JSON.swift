@@ -22,8 +22,9 @@ extension Plan {
         /// Whether the plan looked at the service (false: `--no-refresh`): one that did not may
         /// register again what exists, and is never applied.
         public var refreshed = true
-        /// Made against the in-process emulator (`--emulate`): applied only there.
-        public var emulated = false
+        /// Made against the in-process emulator (`--emulate`): applied only there. Nil in a
+        /// document written before it was kept (then not checked).
+        public var emulated: Bool? = false
 
         /// How it was made, where that matters to a reviewer (nil: refreshed, against the service).
         public var note: String? {
@@ -32,7 +33,7 @@ extension Plan {
                     ? nil
                     : "made with --no-refresh, from the manifest and the lockfile alone (the service was not looked at; "
                         + "apply plans again against it)",
-                emulated ? "made against the in-process emulator (--emulate)" : nil,
+                emulated == true ? "made against the in-process emulator (--emulate)" : nil,
             ].compactMap { $0 }
             return made.isEmpty ? nil : made.joined(separator: "; ")
         }
@@ -124,7 +125,7 @@ extension Plan {
                             + (origin.lockSHA256.map { [("sha256", .string($0))] } ?? []))
                 } ?? .null
             ),
-            ("refreshed", .bool(origin.refreshed)), ("emulated", .bool(origin.emulated)),
+            ("refreshed", .bool(origin.refreshed)), ("emulated", .bool(origin.emulated ?? false)),
             // The same two at the top as well, for readers that look for them there (null without a lockfile).
             ("lineage", origin.lockLineage.map(JSONValue.string) ?? .null),
             ("serial", origin.lockLineage == nil ? .null : origin.lockSerial.map(JSONValue.int) ?? .null),
@@ -154,7 +155,7 @@ extension Plan {
         origin.lockSHA256 = document["lock"]?["sha256"]?.string
         // (Absent from documents written before they were kept: as they were then.)
         if case .bool(let b)? = document["refreshed"] { origin.refreshed = b }
-        if case .bool(let b)? = document["emulated"] { origin.emulated = b }
+        if case .bool(let b)? = document["emulated"] { origin.emulated = b } else { origin.emulated = nil }
         guard case .array(let actions)? = document["actions"] else { throw bad("no actions") }
         var steps: [Step] = []
         steps.reserveCapacity(actions.count)

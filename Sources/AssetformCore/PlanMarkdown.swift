@@ -26,8 +26,10 @@ public struct PlanMarkdown: Sendable {
             (.delete, "Delete (remotely, and from the lockfile; it cannot be undone)"), (.wait, "Processing"),
             (.failed, "Failed remotely, left alone"),
         ]
-        // What is left of the size for rows and warnings (the headings and the counts aside).
-        var budget = maxCharacters - 4_000
+        // The size for rows and for warnings (the headings and the counts aside): warnings (of
+        // billed duplicates, say) are never all crowded out by rows.
+        var warningBudget = min(maxCharacters / 4, plan.warnings.reduce(0) { $0 + $1.unicodeScalars.count + 8 })
+        var budget = maxCharacters - 4_000 - warningBudget
         for (verb, title) in kinds {
             let steps = plan.steps.filter { $0.verb == verb }
             guard !steps.isEmpty else { continue }
@@ -35,7 +37,7 @@ public struct PlanMarkdown: Sendable {
             var shown = 0
             for step in steps.prefix(rowsPerKind) {
                 let row = "| `\(verb.sign)` | `\(Self.code(step.address.description))` | \(Self.escape(text.describe(step))) |\n"
-                let size = row.count
+                let size = row.unicodeScalars.count
                 guard size <= budget else { break }
                 budget -= size
                 table += row
@@ -54,10 +56,12 @@ public struct PlanMarkdown: Sendable {
         if !plan.warnings.isEmpty {
             out += "\n#### Warnings\n\n"
             var shown = 0
+            warningBudget += max(0, budget)  // what the rows left
             for w in plan.warnings {
                 let line = "- " + Self.escape(w.visible) + "\n"
-                guard line.count <= budget else { break }
-                budget -= line.count
+                let size = line.unicodeScalars.count
+                guard size <= warningBudget else { break }
+                warningBudget -= size
                 out += line
                 shown += 1
             }

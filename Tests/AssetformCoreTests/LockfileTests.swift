@@ -236,7 +236,7 @@ struct LockfileTests {
                 return error.description
             }
         }
-        #expect(decode("9007199254740992") == nil, "2^53, the largest")
+        #expect(decode("9007199254740992") == nil, "2^53, the largest (a write refuses to go past it)")
         for bad in ["9223372036854775807", "9007199254740993", "-1"] {
             #expect(
                 decode(bad)?.contains("its serial \(bad) is not from 0 to 9007199254740992") == true,

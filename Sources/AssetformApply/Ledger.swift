@@ -18,9 +18,7 @@ public actor Ledger {
     public private(set) var unwritten = 0
     /// Whether this run has recorded any change: a run that made none leaves the lockfile (or
     /// its absence) as it found it, its serial too.
-    private var changedAny = false
-    /// Whether this run has recorded any change (before one, there is nothing to write).
-    public var hasChanges: Bool { changedAny }
+    public private(set) var hasChanges = false
     /// A record could not be appended: the journal lacks some of this run's results.
     private var journalFailed = false
     /// The journal's first line.
@@ -107,7 +105,7 @@ public actor Ledger {
             throw .refused(refusal)
         }
         try append(.change(change, seq: seq))
-        changedAny = true
+        hasChanges = true
         if let seq { open[seq] = nil }
         for e in earlier { try abandon(e) }
         switch change {
@@ -236,7 +234,7 @@ public actor Ledger {
     public func finish(lockfilePath: String) async throws(ApplyError) -> Bool {
         // Nothing recorded: the lockfile on disk is this one already (an apply stopped before
         // any change, by a refused key, writes nothing).
-        if changedAny || !open.isEmpty { try await writeLockfile(to: lockfilePath) }
+        if hasChanges || !open.isEmpty { try await writeLockfile(to: lockfilePath) }
         guard open.isEmpty else {
             do { try journal.sync() } catch { throw .journal(path: journal.path, reason: "\(error)") }
             journal.close()

@@ -229,10 +229,7 @@ struct ApplyCommandTests {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "10m"], manifest: generatedManifest(5, wait: "10m"))
         let process = try w.startApply(tag: "outage")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !w.output("outage").contains("Waiting for") && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        await w.waitForOutput("outage", containing: "Waiting for")
         _ = await w.server.stop(SIGKILL)
         let killed = ContinuousClock.now
         // Not converged, nothing failed: the assets are still Processing, for the next run.
@@ -250,10 +247,7 @@ struct ApplyCommandTests {
         let process = try w.startApply(tag: "interrupted")
         // Once creates are under way (the test runner's children may start with SIGINT ignored
         // until apply sets its handler).
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !w.output("interrupted").contains(": created asset-") && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await w.waitForOutput("interrupted", containing: ": created asset-")
         try await Task.sleep(for: .milliseconds(300))
         kill(process.processIdentifier, SIGINT)
         #expect(await exitStatus(of: process) == 130, "\(w.output("interrupted"))")
@@ -275,10 +269,7 @@ struct ApplyCommandTests {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--processing-delay", "100ms"], manifest: generatedManifest(60, rate: "4"))
         let process = try w.startApply(["--json"], tag: "json")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !w.output("json").contains(#""event":"completed""#) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await w.waitForOutput("json", containing: #""event":"completed""#)
         try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGINT)
         #expect(await exitStatus(of: process) == 130, "\(w.output("json"))")
@@ -313,10 +304,7 @@ struct ApplyCommandTests {
             emulator: ["--no-throttle", "--processing-delay", "100ms", "--latency", "2s"],
             manifest: generatedManifest(40, rate: "unlimited"))
         let process = try w.startApply(["--grace", "20s"], tag: "twice")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !w.output("twice").contains(": created asset-") && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        await w.waitForOutput("twice", containing: ": created asset-")
         kill(process.processIdentifier, SIGINT)
         try await Task.sleep(for: .milliseconds(300))
         let second = ContinuousClock.now

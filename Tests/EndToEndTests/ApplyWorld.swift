@@ -60,6 +60,15 @@ final class ApplyWorld {
             + ((try? String(contentsOf: dir.url.appendingPathComponent("\(tag).err"), encoding: .utf8)) ?? "")
     }
 
+    /// Until the output of the run started with `tag` holds `text`, for a minute at most (the
+    /// assertions that follow say what went wrong, if anything did).
+    func waitForOutput(_ tag: String, containing text: String) async {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !output(tag).contains(text) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The emulator's counters.
     func stats() async throws -> [String: Any] {
         let text = try await call(server.baseURL + "/_emulator/stats", key: nil).1

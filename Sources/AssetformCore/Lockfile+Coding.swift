@@ -105,8 +105,8 @@ extension Lockfile {
         guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
             throw bad("lineage, serial or provider missing")
         }
-        // One more per write: a serial past any a lockfile reaches is a hand edit (and the next
-        // write's would overflow).
+        // One more per write: a serial past the largest a write makes is a hand edit (and the
+        // next write's could overflow).
         guard (0...Lockfile.maxSerial).contains(serial) else {
             throw bad("its serial \(serial) is not from 0 to \(Lockfile.maxSerial)")
         }

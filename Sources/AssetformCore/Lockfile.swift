@@ -9,7 +9,8 @@ import JSON
 
 /// The lockfile (SPEC §3): per address, what was applied and what the service answered.
 public struct Lockfile: Sendable, Equatable {
-    /// A bound on serials (2^53, exact in every JSON reader): a lockfile holds less.
+    /// The largest serial a lockfile holds (2^53, exact in every JSON reader): one past it is
+    /// refused on reading, and a write at it is refused.
     public static let maxSerial = 1 << 53
 
     public static let version = 1

@@ -16,10 +16,15 @@ struct ExactText: Hashable {
     }
 
     static func == (a: ExactText, b: ExactText) -> Bool {
-        guard a.text.utf8.count == b.text.utf8.count else { return false }
-        var x = a.text
-        var y = b.text
-        return x.withUTF8 { p in y.withUTF8 { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+        let n = a.text.utf8.count
+        guard n == b.text.utf8.count else { return false }
+        // (Every String this tool makes is native, so contiguous: no copy is made here.)
+        if let same = a.text.utf8.withContiguousStorageIfAvailable({ p in
+            b.text.utf8.withContiguousStorageIfAvailable { q in n == 0 || memcmp(p.baseAddress!, q.baseAddress!, n) == 0 }
+        }), let same {
+            return same
+        }
+        return a.text.utf8.elementsEqual(b.text.utf8)
     }
 
     func hash(into hasher: inout Hasher) {

@@ -2,6 +2,12 @@ import Durable
 import JSON
 import YAML
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reading and writing lockfiles: JSON with keys sorted, two-space indent and a trailing
 /// newline, so that it diffs well in review; written atomically; never overwritten when it does
 /// not parse.
@@ -54,6 +60,9 @@ extension Lockfile {
         // would have each apply change it back and forth.
         var ids = IDCollisions(expected: bytes.count / 256)
         var groupIDs: [String: String] = [:]
+        // Room for as many assets as the group before had: a group's table is seldom grown (each
+        // growth rehashes every record in it).
+        var lastGroupSize = 0
         do throws(JSONReader.Failure) {
             try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Failure) in
                 try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
@@ -80,8 +89,11 @@ extension Lockfile {
                             if let why = AssetKey.problem(groupKey) {
                                 problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: r.offset)
                             }
-                            groups[groupKey] = try readGroup(
-                                &r, groupKey, &problem, ids: &ids, groupIDs: &groupIDs, release: release)
+                            let group = try readGroup(
+                                &r, groupKey, &problem, ids: &ids, groupIDs: &groupIDs, capacity: lastGroupSize,
+                                release: release)
+                            lastGroupSize = group.assets.count
+                            groups[groupKey] = group
                         }
                     default: _ = try r.value()
                     }
@@ -136,7 +148,7 @@ extension Lockfile {
 
     private static func readGroup(
         _ r: inout JSONReader, _ key: String, _ problem: inout Problem?, ids: inout IDCollisions,
-        groupIDs: inout [String: String], release: (Int) -> Void
+        groupIDs: inout [String: String], capacity: Int, release: (Int) -> Void
     ) throws(JSONReader.Failure) -> LockedGroup {
         let start = r.offset
         var id: String?
@@ -144,6 +156,9 @@ extension Lockfile {
         var name: String?
         var description: String?
         var assets: [String: LockedAsset] = [:]
+        assets.reserveCapacity(capacity)
+        var texts: [JSONReader.PlainText] = []
+        texts.reserveCapacity(usualFields.count)
         try r.object { (r: inout JSONReader, field: String) throws(JSONReader.Failure) in
             switch field {
             case "id":
@@ -157,7 +172,9 @@ extension Lockfile {
                     if let why = AssetKey.problem(assetKey) {
                         problem = problem ?? Problem("the asset key \"\(assetKey.visible)\" \(why)", at: at)
                     }
-                    if let why = try readAsset(&r, into: &assets, at: assetKey, ids: &ids) {
+                    if readUsualAsset(&r, into: &assets, at: assetKey, ids: &ids, scratch: &texts) {
+                        // (Read whole, in the usual shape.)
+                    } else if let why = try readAsset(&r, into: &assets, at: assetKey, ids: &ids) {
                         problem =
                             problem ?? Problem("asset \(key.visible)/\(assetKey.visible): \(why.what)", at: why.offset ?? at)
                     }
@@ -205,6 +222,51 @@ extension Lockfile {
     private static let statusTexts = statuses.map { Array($0.rawValue.utf8) }
     private static let types = AssetType.allCases
     private static let typeTexts = types.map { Array($0.rawValue.utf8) }
+
+    /// The fields of most assets' records, in the order a lockfile is written (keys sorted).
+    private static let usualFields: [StaticString] = ["id", "name", "ref", "status", "type", "url"]
+
+    /// Reads an asset's record written in the usual shape (`usualFields`, none escaped, the
+    /// usual reference) into `assets`; false, with the reader where it was, for any other
+    /// record, which `readAsset` then reads field by field. Most records of a large lockfile
+    /// are read here: no String made for a key, no closure called for a field.
+    private static func readUsualAsset(
+        _ r: inout JSONReader, into assets: inout [String: LockedAsset], at key: String, ids: inout IDCollisions,
+        scratch texts: inout [JSONReader.PlainText]
+    ) -> Bool {
+        let start = r.offset
+        guard r.plainStrings(exactly: usualFields, into: &texts) else { return false }
+        let idText = texts[0]
+        guard RemoteID.isWellFormed(idText.bytes), let status = index(of: texts[3].bytes, in: statusTexts),
+            let type = index(of: texts[4].bytes, in: typeTexts), let name = JSONReader.string(texts[1]),
+            let url = JSONReader.string(texts[5])
+        else {
+            r.rewind(to: start)
+            return false
+        }
+        // (A well-formed id is ASCII.)
+        let id = String(decoding: idText.bytes, as: UTF8.self)
+        let reference = LockedAsset.Reference(texts[2].bytes, id: id)
+        guard case .derived = reference else {
+            r.rewind(to: start)
+            return false
+        }
+        ids.insert(id, at: idText.offset)
+        assets[key] = LockedAsset(
+            id: id, name: name, reference: reference, status: statuses[status], type: types[type], url: url, failure: nil,
+            revision: nil, source: nil)
+        return true
+    }
+
+    /// The index of `text` among `texts`, byte for byte.
+    private static func index(of text: UnsafeBufferPointer<UInt8>, in texts: [[UInt8]]) -> Int? {
+        for (i, bytes) in texts.enumerated() where bytes.count == text.count {
+            if bytes.withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) {
+                return i
+            }
+        }
+        return nil
+    }
 
     /// Reads an asset's record into `assets` (made there, not copied in); what is wrong with it,
     /// if anything.

@@ -239,6 +239,15 @@ public struct LockedAsset: Sendable, Equatable {
         }
     }
 
+    /// Whether the planner leaves this record unchanged for `asset` (SPEC §5), by its own
+    /// fields alone: Active, the same type, and the same url, name and (where the manifest gives
+    /// one) revision byte for byte. False sends the asset through the planner's general rules.
+    func isUnchanged(as asset: Asset) -> Bool {
+        status == .active && type == asset.type
+            && (asset.revision == nil || revision.map { ExactText($0) == ExactText(asset.revision!) } == true)
+            && ExactText(url) == ExactText(asset.url) && ExactText(name) == ExactText(asset.name)
+    }
+
     /// The reference for an id, as the dialect writes it.
     public static func ref(for id: String, api: API) -> String {
         api == .zeroZero ? id : "asset://" + id

@@ -27,6 +27,10 @@ public struct Planner: Sendable {
         self.pruneFailed = pruneFailed
     }
 
+    /// Records that match their asset byte for byte are taken as unchanged without the general
+    /// rules (`PlanningPass`), which would find the same. On, but for the tests that check that.
+    public var unchangedShortcut = true
+
     /// Manifests of at least this many assets, against a lockfile of at least as many, are
     /// planned in two parts at once by `planConcurrently` (where no group's plan depends on
     /// another's: nothing can be adopted).

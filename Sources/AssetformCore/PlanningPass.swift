@@ -81,7 +81,21 @@ struct PlanningPass: Sendable {
         }
         var tracked = 0
         let held = heldBack.count
-        for asset in group.assets {
+        // Most assets of a large plan are unchanged: with nothing refreshed and nothing to
+        // replace, a record that matches byte for byte is unchanged without the general rules
+        // below (which it would pass the same way; any other record goes through them).
+        let records =
+            planner.unchangedShortcut && !fresh && remote == nil && planner.replace.isEmpty ? locked?.assets : nil
+        for j in group.assets.indices {
+            // (The asset is read in place: no copy of it is made for the records that match.)
+            if let records, let i = records.index(forKey: group.assets[j].key),
+                records.values[i].isUnchanged(as: group.assets[j])
+            {
+                tracked += 1
+                unchanged.append(Address(group: group.key, asset: group.assets[j].key))
+                continue
+            }
+            let asset = group.assets[j]
             let record = locked?.assets[asset.key]
             if record != nil { tracked += 1 }
             plan(

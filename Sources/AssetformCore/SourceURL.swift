@@ -1,3 +1,5 @@
+import JSON
+
 /// The rules for an asset's source URL (SPEC §2): the service downloads it itself, from the
 /// public internet, so it must be an https URL with a public host.
 public struct SourceURL: Sendable {
@@ -29,7 +31,20 @@ public struct SourceURL: Sendable {
             return .failure(Failure("is longer than \(maxLength) characters"))
         }
         var nonASCII = false
-        for byte in b {
+        // Eight bytes at a time while none is a space, a control character or DEL (the usual
+        // URL); the byte that is, and the rest, one at a time.
+        var start = 0
+        var high: UInt64 = 0
+        if let base = b.baseAddress {
+            while start + 8 <= n {
+                let w = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
+                if ByteWord.holdsBelow(w, 0x21) | ByteWord.holds(w, 0x7F) != 0 { break }
+                high |= w
+                start += 8
+            }
+        }
+        nonASCII = high & ByteWord.highs != 0
+        for byte in b[start...] {
             if byte <= 0x20 || byte == 0x7F {
                 let what = byte == 0x20 ? "a space (write it as %20)" : "the character U+\(hex(UInt32(byte)))"
                 return .failure(Failure("must not contain \(what)"))

@@ -101,6 +101,74 @@ public struct JSONReader: ~Copyable {
         }
     }
 
+    /// A string's text as the document holds it (no escape in it), and whether every byte is ASCII.
+    public struct PlainText {
+        public let bytes: UnsafeBufferPointer<UInt8>
+        public let isASCII: Bool
+        /// The offset of its opening quote.
+        public let offset: Int
+    }
+
+    /// Reads the object that starts here when its members are exactly `keys`, in that order,
+    /// each a string with no escape (any whitespace between tokens): their texts go to `texts`
+    /// (emptied first), and the reader moves past the object. Otherwise false, and the reader
+    /// stays where it was, for the caller to read the object the general way. For records a
+    /// program writes in one fixed shape, read many at a time: no String, no closure per member.
+    public mutating func plainStrings(exactly keys: [StaticString], into texts: inout [PlainText]) -> Bool {
+        texts.removeAll(keepingCapacity: true)
+        let start = parser.position
+        guard let base = parser.bytes.baseAddress else { return false }
+        let count = parser.bytes.count
+        let quote = UInt8(ascii: "\"")
+        func next(_ byte: UInt8) -> Bool {
+            parser.skipSpace()
+            guard parser.position < count, base[parser.position] == byte else { return false }
+            parser.position += 1
+            return true
+        }
+        var shaped = next(UInt8(ascii: "{")) && (!keys.isEmpty || next(UInt8(ascii: "}")))
+        for (i, key) in keys.enumerated() where shaped {
+            parser.skipSpace()
+            let n = key.utf8CodeUnitCount
+            let p = parser.position
+            guard p + n + 2 <= count, base[p] == quote, base[p + n + 1] == quote, memcmp(base + p + 1, key.utf8Start, n) == 0
+            else {
+                shaped = false
+                break
+            }
+            parser.position = p + n + 2
+            guard next(UInt8(ascii: ":")) else {
+                shaped = false
+                break
+            }
+            parser.skipSpace()
+            let at = parser.position
+            guard parser.peek == quote, case .plain(let text, let ascii) = parser.plainString() else {
+                shaped = false
+                break
+            }
+            texts.append(PlainText(bytes: text, isASCII: ascii, offset: at))
+            shaped = next(UInt8(ascii: i == keys.count - 1 ? "}" : ","))
+        }
+        if !shaped {
+            parser.position = start
+            texts.removeAll(keepingCapacity: true)
+        }
+        return shaped
+    }
+
+    /// Goes back to `offset` (where this reader was before), to read again from there: after
+    /// `plainStrings` gave texts the caller will not take as they are.
+    public mutating func rewind(to offset: Int) {
+        precondition(offset >= 0 && offset <= parser.position, "rewind only goes back")
+        parser.position = offset
+    }
+
+    /// A text `plainStrings` gave, as a String; nil when it is not UTF-8.
+    public static func string(_ text: PlainText) -> String? {
+        JSONParser.text(text.bytes, ascii: text.isASCII)
+    }
+
     public mutating func string() throws(Failure) -> String {
         parser.skipSpace()
         guard parser.peek == UInt8(ascii: "\""), let s = parser.string() else {

@@ -273,11 +273,12 @@ private struct Composer {
     /// is kept, as `removingDuplicates` keeps it).
     private mutating func streamEntry(key: Node, value: Node, in top: Int) {
         if case .scalar(let k) = key {
-            if let first = stack[top].streamedKeys[k.value] {
+            // One lookup for a new key (the usual case); a key seen before keeps its first mark.
+            if let first = stack[top].streamedKeys.updateValue(k.mark, forKey: k.value) {
+                stack[top].streamedKeys[k.value] = first
                 record(duplicate: k.value, at: k.mark, first: first)
                 return
             }
-            stack[top].streamedKeys[k.value] = k.mark
         }
         stream?.entry(stack[top].mark, key, value)
     }

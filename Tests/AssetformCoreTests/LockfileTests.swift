@@ -178,6 +178,55 @@ struct LockfileTests {
         }
     }
 
+    /// A record with its fields in the order a lockfile writes them is read by a shortcut: whatever
+    /// it holds (escapes, other scripts, a hand-written reference, a status no lockfile has), it
+    /// reads as the same record with its fields in another order does, or is refused for the same
+    /// reason; compact or spaced.
+    @Test func aRecordInTheWrittenOrderReadsAsInAnyOther() throws {
+        func outcome(_ fields: [(String, String)], spaced: Bool) -> String {
+            let record = fields.map { #""\#($0.0)":\#(spaced ? " " : "")"\#($0.1)""# }.joined(separator: spaced ? ",\n  " : ",")
+            let text = """
+                {"version": 1, "lineage": "l", "serial": 1,
+                 "provider": {"api": "seedance", "base_url": "https://x", "project_name": "default"},
+                 "groups": {"g": {"id": "G", "name": "g", "assets": {"a": {\(record)}, "b": {\(record.replacingOccurrences(of: "A1", with: "B1"))}}}}}
+                """
+            do {
+                let lock = try Lockfile.decode(Array(text.utf8), path: "x")
+                return ["a", "b"].map { key in
+                    guard let a = lock.groups["g"]?.assets[key] else { return "missing \(key)" }
+                    return [a.id, a.name, a.ref, a.status.rawValue, a.type.rawValue, a.url].map { Array($0.utf8).description }
+                        .joined(separator: " ")
+                }.joined(separator: "; ")
+            } catch {
+                // The message, without its place (the fields are elsewhere in another order).
+                return String(error.description.drop { $0 != " " })
+            }
+        }
+        let usual = [
+            ("id", "A1"), ("name", "n"), ("ref", "asset://A1"), ("status", "Active"), ("type", "image"),
+            ("url", "https://cdn/a.png"),
+        ]
+        var cases: [[(String, String)]] = [usual]
+        for (field, values) in [
+            ("id", ["x y", "图1", #"A\u0031"#, ""]),
+            ("name", ["参考图 1", #"n\u0007"#, #"\u53c2\u8003"#, "", "café"]),
+            ("ref", ["A1", "asset://B2", #"asset:\/\/A1"#, #"asset://A1\u001b[2J"#, ""]),
+            ("status", ["Processing", "Failed", "Weird", "active"]),
+            ("type", ["video", "audio", "movie"]),
+            ("url", [#"https:\/\/cdn\/a.png"#, "https://cdn/图.png"]),
+        ] {
+            for value in values { cases.append(usual.map { $0.0 == field ? ($0.0, value) : $0 }) }
+        }
+        for fields in cases {
+            for spaced in [false, true] {
+                let written = outcome(fields, spaced: spaced)
+                let reversed = outcome(fields.reversed(), spaced: spaced)
+                #expect(written == reversed, "\(fields)")
+            }
+        }
+        #expect(outcome(usual, spaced: false).hasPrefix(Array("A1".utf8).description), "the usual record is read")
+    }
+
     /// What only a hand edit makes: an id that is not an id's shape, one id at two addresses, a
     /// reference with control characters, a status or type no lockfile has. Each is refused with
     /// its place; the id at two addresses names both.

@@ -397,8 +397,13 @@ struct ConcurrentPlanningTests {
             var locked: [String: LockedAsset] = [:]
             for ai in 0..<Int.random(in: perGroup, using: &g) {
                 let url = "https://c.example.com/\(gi)/\(ai).png"
-                let asset = Asset(key: "a\(ai)", url: url, type: .image, name: "n\(ai)", mark: mark)
                 let roll = Int.random(in: 0..<20, using: &g)
+                // 8: a name the lockfile holds in another Unicode form (canonically the same);
+                // 9: the same revision; 10: a new one.
+                let name = roll == 8 ? "n\(ai) caf\u{E9}" : "n\(ai)"
+                let asset = Asset(
+                    key: "a\(ai)", url: url, type: .image, name: name, revision: roll == 9 ? "r1" : roll == 10 ? "r2" : nil,
+                    mark: mark)
                 if roll != 0 { assets.append(asset) }  // 0: it left the manifest
                 guard roll != 1 else { continue }  // 1: never tracked
                 let id = "asset-\(gi)-\(ai)"
@@ -406,9 +411,10 @@ struct ConcurrentPlanningTests {
                 let lockedURL = roll == 4 ? url + "?old" : url
                 let lockedKey = roll == 5 ? "old\(ai)" : "a\(ai)"  // renamed: the same url and type
                 locked[lockedKey] = LockedAsset(
-                    id: id, name: roll == 6 ? "old name" : "n\(ai)", ref: "asset://" + id, status: status,
-                    type: roll == 7 ? .video : .image, url: lockedURL,
-                    failure: status == .failed ? RemoteAsset.Failure(code: "c", message: "m") : nil)
+                    id: id, name: roll == 6 ? "old name" : roll == 8 ? "n\(ai) cafe\u{301}" : name, ref: "asset://" + id,
+                    status: status, type: roll == 7 ? .video : .image, url: lockedURL,
+                    failure: status == .failed ? RemoteAsset.Failure(code: "c", message: "m") : nil,
+                    revision: roll == 9 || roll == 10 ? "r1" : nil)
                 switch Int.random(in: 0..<10, using: &g) {
                 case 0: remote.missing.insert(id)
                 case 1:
@@ -453,6 +459,31 @@ struct ConcurrentPlanningTests {
                 #expect(
                     await targeted.planConcurrently(manifest, lock: lock, remote: remote)
                         == targetedWhole.plan(manifest, lock: lock, remote: remote), "seed \(seed): targeted")
+            }
+        }
+    }
+
+    /// Records that match their asset byte for byte are taken as unchanged by a shortcut: the
+    /// plan is the one the general rules make, whatever the drift, flags and targets.
+    @Test(arguments: 0..<40)
+    func theUnchangedShortcutMakesTheSamePlan(seed: Int) async {
+        let (manifest, lock, remote) = Self.world(seed: UInt64(seed))
+        for refreshed in [nil, remote] {
+            for (retry, prune) in [(false, false), (true, true)] {
+                for capabilities in [Capabilities.seedance, Capabilities(canList: false, canUpdate: false, canDelete: true)] {
+                    var planner = Planner(capabilities: capabilities, retryFailed: retry, prune: prune)
+                    var general = planner
+                    general.unchangedShortcut = false
+                    let expected = general.plan(manifest, lock: lock, remote: refreshed)
+                    #expect(planner.plan(manifest, lock: lock, remote: refreshed) == expected, "seed \(seed)")
+                    #expect(
+                        await planner.planConcurrently(manifest, lock: lock, remote: refreshed) == expected, "seed \(seed)")
+                    planner.replace = manifest.groups.prefix(1).map { Address(group: $0.key) }
+                    general.replace = planner.replace
+                    #expect(
+                        planner.plan(manifest, lock: lock, remote: refreshed)
+                            == general.plan(manifest, lock: lock, remote: refreshed), "seed \(seed): --replace")
+                }
             }
         }
     }

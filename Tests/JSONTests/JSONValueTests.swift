@@ -139,6 +139,53 @@ struct JSONValueTests {
         }
     }
 
+    /// An object of exactly the given keys, in order, each a string with no escape, is read in
+    /// one go; anything else leaves the reader where it was, for the object to be read the
+    /// general way.
+    @Test func aFixedShapeIsReadInOneGoOrNotAtAll() throws {
+        let keys: [StaticString] = ["id", "name"]
+        func read(_ text: String) throws -> (texts: [String]?, rest: JSONValue) {
+            try JSONReader.read(Array(text.utf8)) { (r: inout JSONReader) throws(JSONReader.Failure) in
+                var texts: [JSONReader.PlainText] = []
+                let start = r.offset
+                let shaped = r.plainStrings(exactly: keys, into: &texts)
+                let read = shaped ? texts.map { JSONReader.string($0) ?? "(not UTF-8)" } : nil
+                if !shaped {
+                    #expect(r.offset == start && texts.isEmpty, "\(text): left where it was")
+                } else {
+                    // What it read, read again the general way: the same.
+                    r.rewind(to: start)
+                }
+                return (read, try r.value())
+            }
+        }
+        for text in [#"{"id":"A1","name":"n"}"#, "{\n  \"id\" : \"A1\" ,\n\t\"name\": \"参考\"\r\n}", #"{"id": "", "name": "n"}"#] {
+            let (texts, value) = try read(text)
+            #expect(texts == [value["id"]?.string ?? "?", value["name"]?.string ?? "?"], "\(text)")
+        }
+        for text in [
+            #"{"name": "n", "id": "A1"}"#, #"{"id": "A1"}"#, #"{"id": "A1", "name": "n", "x": "y"}"#,
+            #"{"id": "A\u0031", "name": "n"}"#, #"{"id": 1, "name": "n"}"#, #"{"i\u0064": "A1", "name": "n"}"#,
+            #"{"idx": "A1", "name": "n"}"#, #"{"id": "A1", "name": "n",}"#, #"{"id": "A1" "name": "n"}"#, "[]", "{}",
+        ] {
+            let parsed = JSONValue.parse(Array(text.utf8))
+            if let parsed {
+                let (texts, value) = try read(text)
+                #expect(texts == nil && value == parsed, "\(text)")
+            } else {
+                #expect(throws: JSONReader.Failure.self, "\(text)") { _ = try read(text) }
+            }
+        }
+        // Bytes that are not UTF-8 are found to be so, not taken as text.
+        let bad: [UInt8] = Array(#"{"id": "A1", "name": ""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        var got: [String?] = []
+        _ = try? JSONReader.read(bad) { (r: inout JSONReader) throws(JSONReader.Failure) in
+            var texts: [JSONReader.PlainText] = []
+            if r.plainStrings(exactly: keys, into: &texts) { got = texts.map(JSONReader.string) }
+        }
+        #expect(got.count == 2 && got[0] == "A1" && got[1] == nil)
+    }
+
     @Test func hostileInputsAreRefusedWithoutCrashing() {
         let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
         #expect(JSONValue.parse(deep) == nil, "nesting is bounded")

@@ -196,7 +196,9 @@ public struct SourceURL: Sendable {
             }
             return nil
         }
-        for local in localSuffixes {
+        // (Only a last label as long as one of theirs can end one of them.)
+        let lastLength = name.count - lastLabelStart
+        for local in localSuffixes where lastLength < 64 && (localLastLabelLengths >> lastLength) & 1 != 0 {
             let count = local.utf8CodeUnitCount
             guard name.count >= count,
                 equalsLowercased(UnsafeBufferPointer(rebasing: name[(name.count - count)...]), local),
@@ -212,6 +214,12 @@ public struct SourceURL: Sendable {
 
     /// Host names, and the suffixes of host names, that are never on the public internet.
     private static let localSuffixes: [StaticString] = ["localhost", "local", "internal", "home.arpa"]
+    /// The lengths of their last labels (`localhost`, `local`, `internal`, `arpa`), one bit each.
+    private static let localLastLabelLengths: UInt64 = localSuffixes.reduce(0) { mask, suffix in
+        let text = suffix.description
+        let last = text.split(separator: ".").last ?? Substring(text)
+        return mask | 1 << UInt64(last.utf8.count)
+    }
 
     private static func lowered(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self).lowercased()

@@ -11,6 +11,13 @@ public enum ByteWord {
         return (x &- ones) & ~x & highs
     }
 
+    /// The index of the first byte (the lowest, in a word loaded little-endian) that `holds` or
+    /// `holdsBelow` flags: exact, as their flags may be wrong only above a byte that matches.
+    /// `flags` must be nonzero.
+    @inlinable @inline(__always) public static func firstFlagged(_ flags: UInt64) -> Int {
+        flags.trailingZeroBitCount / 8
+    }
+
     /// Nonzero when some byte of `w` is below `n` (exact for n ≤ 0x80).
     @inlinable @inline(__always) public static func holdsBelow(_ w: UInt64, _ n: UInt8) -> UInt64 {
         (w &- UInt64(n) &* ones) & ~w & highs

@@ -174,10 +174,17 @@ struct JSONParser {
         var high: UInt64 = 0
         if let base = bytes.baseAddress {
             while end + 8 <= bytes.count {
-                let w = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self))
                 let special =
                     ByteWord.holds(w, UInt8(ascii: "\"")) | ByteWord.holds(w, UInt8(ascii: "\\")) | ByteWord.holdsBelow(w, 0x20)
-                if special != 0 { break }
+                if special != 0 {
+                    // Straight to the first special byte (the lowest flag is exact), past the
+                    // bytes before it.
+                    let k = ByteWord.firstFlagged(special)
+                    high |= w & ((1 << (8 * UInt64(k))) &- 1)
+                    end += k
+                    break
+                }
                 high |= w
                 end += 8
             }

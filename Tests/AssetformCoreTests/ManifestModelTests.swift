@@ -150,6 +150,16 @@ struct ManifestModelTests {
         #expect(parsed.inferredType == type)
     }
 
+    /// Hosts that only look like the local ones (a last label as long as theirs, or a suffix
+    /// that is not a whole label) are public names.
+    @Test(arguments: [
+        "https://x.vocal/a.png", "https://cdn.example.arpa/a.png", "https://x.home2.arpa/a.png", "https://x.external/a.png",
+        "https://notlocalhost.com/a.png", "https://local.example.com/a.png", "https://x.mylocal/a.png",
+    ])
+    func lookalikesOfLocalHostsArePublic(url: String) {
+        #expect((try? SourceURL.parse(url).get()) != nil, "\(url)")
+    }
+
     @Test(
         arguments: [
             ("https://c.example.com/Plate 01.png", nil),

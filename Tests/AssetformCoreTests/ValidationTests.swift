@@ -430,6 +430,8 @@ struct ValidationTests {
         ("https://localhost/a.png", "points at \"localhost\", which is not on the public internet"),
         ("https://cdn.LOCALHOST./a.png", "points at \"cdn.localhost\", which is not on the public internet"),
         ("https://nas.local/a.png", "points at \"nas.local\", which is not on the public internet"),
+        ("https://db.internal/a.png", "points at \"db.internal\", which is not on the public internet"),
+        ("https://router.HOME.arpa./a.png", "points at \"router.home.arpa\", which is not on the public internet"),
         ("https://cdn/a.png", "has the host \"cdn\", which is not a public internet name (it has no dot)"),
         ("https://127.0.0.1/a.png", "points at a loopback address 127.0.0.1; the service downloads from the public internet"),
         ("https://10.1.2.3:8443/a.png", "points at a private address 10.1.2.3; the service downloads from the public internet"),

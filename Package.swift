@@ -133,7 +133,7 @@ let package = Package(
             name: "AssetformPreflightTests", dependencies: ["AssetformPreflight", "AssetformCore", "AssetformEmulator"],
             swiftSettings: strict),
         .testTarget(
-            name: "AssetformCoreTests", dependencies: ["AssetformCore", "AssetformEmulator", "YAML", "JSON"],
+            name: "AssetformCoreTests", dependencies: ["AssetformCore", "AssetformEmulator", "YAML", "JSON", "Durable"],
             swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",

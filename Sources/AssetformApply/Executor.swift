@@ -263,13 +263,13 @@ public final class Executor: Sendable {
             return .updated
         case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
             return try await createAsset(step, spec)
-        case .adoptAsset(let spec, let id, let status):
+        case .adoptAsset(let spec, let id, let status, let failure):
             try await ledger.record(
                 .asset(
                     address,
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
-                        url: spec.url, revision: spec.revision)))
+                        url: spec.url, failure: failure, revision: spec.revision)))
             if status == .processing, let groupID = await groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }

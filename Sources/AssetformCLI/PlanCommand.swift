@@ -77,8 +77,14 @@ extension Assetform {
                     json || out != nil
                     ? session.document(plan, lock: lock, checks: checks, refreshed: !noRefresh) : nil
                 if let out, let document {
+                    guard let bytes = Plan.savedBytes(document) else {
+                        throw CommandError.cannotWrite(
+                            path: out, what: "the plan",
+                            reason: "it would be over the \(Plan.maxDocumentBytes >> 20) MiB that `apply --plan` and `show` "
+                                + "read back; save a part of it at a time (--target GROUP)")
+                    }
                     do {
-                        try AtomicFile.write(Array((document.pretty + "\n").utf8), to: out)
+                        try AtomicFile.write(bytes, to: out)
                     } catch {
                         throw CommandError.cannotWrite(path: out, what: "the plan", reason: "\(error)")
                     }
@@ -144,13 +150,17 @@ extension Session {
 
     /// The document's fields, with `actions` as the list of actions (a placeholder where the
     /// caller writes them one at a time).
-    /// `refreshed`: the plan looked at the service. The lockfile's own digest is taken from
-    /// the file as it is now (the one the plan was made from).
+    /// `refreshed`: the plan looked at the service. The lockfile's own digest is of the bytes
+    /// the plan was made from: as they were read, or, where this run wrote the lockfile since (a
+    /// write always moves its serial), as it wrote them.
     func documentFields(
         _ plan: Plan, lock: Lockfile?, checks: PreflightOutcome? = nil, actions: JSONValue, refreshed: Bool = true
     ) -> [(String, JSONValue)] {
         var origin = Plan.Origin(provider: lockedProvider, manifestSHA256: digest, lock: lock)
-        origin.lockSHA256 = lock == nil ? nil : Digest.sha256Hex(fileAt: lockPath)
+        if let lock {
+            let asRead = lock.serial == self.lock?.serial && lock.lineage == self.lock?.lineage ? lockSHA256 : nil
+            origin.lockSHA256 = asRead ?? Digest.sha256Hex(fileAt: lockPath)
+        }
         origin.refreshed = refreshed
         origin.emulated = emulate
         var fields = withManifestWarnings(plan).jsonFields(origin, actions: actions)
@@ -230,7 +240,7 @@ extension Plan {
     func refuseAdoptions(manifest: String) throws {
         let adoptions = steps.compactMap { step -> CommandError.Adoption? in
             switch step.action {
-            case .adoptGroup(let id, _, _), .adoptAsset(_, let id, _): CommandError.Adoption(address: step.address, id: id)
+            case .adoptGroup(let id, _, _), .adoptAsset(_, let id, _, _): CommandError.Adoption(address: step.address, id: id)
             default: nil
             }
         }

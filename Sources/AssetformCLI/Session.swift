@@ -51,6 +51,9 @@ struct Session {
     let manifest: Manifest
     let lockPath: String
     var lock: Lockfile?
+    /// SHA-256 of the lockfile's bytes as they were read (`open(digest: true)`, and a lockfile
+    /// there): a saved plan keeps it.
+    let lockSHA256: String?
     let emulate: Bool
     /// The provider as the lockfile records it.
     let lockedProvider: LockedProvider
@@ -89,7 +92,7 @@ struct Session {
     ) async throws -> Session {
         let lockPath = Self.resolveLockPath(manifestPath, options)
         // The lockfile is read on the other core while the manifest is parsed on this one.
-        async let lockRead = Result { () throws(StateError) in try Lockfile.load(path: lockPath) }
+        async let lockRead = Result { () throws(StateError) in try Lockfile.load(path: lockPath, digest: digest) }
         let loaded = ManifestLoader.load(path: manifestPath)
         if !loaded.diagnostics.isEmpty { terminal.report(loaded) }
         guard let manifest = loaded.manifest else {
@@ -123,7 +126,8 @@ struct Session {
         } else if needsService {
             settings = try RemoteSettings.resolve(manifest, environment: environment)
         }
-        var lock = try await lockRead.get()
+        let read = try await lockRead.get()
+        var lock = read?.lock
         try lock?.check(against: lockedProvider, path: lockPath)
         // A journal left by an interrupted apply: its completed changes count as recorded.
         let journalPath = lockPath + ".journal"
@@ -143,7 +147,7 @@ struct Session {
             terminal: terminal, manifestPath: manifestPath,
             manifestSHA256: digest ? Digest.sha256Hex(loaded.source.bytes) : nil,
             keptSource: sourceLines ? loaded.source : nil, manifest: manifest, lockPath: lockPath,
-            lock: lock,
+            lock: lock, lockSHA256: read?.sha256,
             emulate: options.emulate, lockedProvider: lockedProvider, settings: settings, journal: journal)
         session.manifestWarnings = loaded.diagnostics.warnings
         return session

@@ -23,12 +23,31 @@ extension Lockfile {
 
     /// The lockfile at `path`; nil when there is none.
     public static func load(path: String) throws(StateError) -> Lockfile? {
-        // Mapped, and let go of a megabyte at a time as its records are read.
-        let result: Result<Lockfile, StateError>
+        try load(path: path, digest: false)?.lock
+    }
+
+    /// The lockfile at `path` and, with `digest`, the SHA-256 of the very bytes it was read from
+    /// (a saved plan keeps it: a later change to the file makes the plan stale); nil when there
+    /// is none.
+    public static func load(path: String, digest: Bool) throws(StateError) -> (lock: Lockfile, sha256: String?)? {
+        // Mapped, and let go of a megabyte at a time as its records are read (and hashed first).
+        let result: Result<(lock: Lockfile, sha256: String?), StateError>
         do throws(YAMLError) {
             result = try YAMLFile.withMapped(path: path, maxBytes: 512 << 20) {
-                (bytes, release) throws(StateError) -> Lockfile in
-                try decode(bytes, path: path, release: release)
+                (bytes, release) throws(StateError) -> (lock: Lockfile, sha256: String?) in
+                guard digest else { return (try decode(bytes, path: path, release: release), nil) }
+                var stream = Digest.Stream()
+                var hashed = 0
+                let lock = try decode(bytes, path: path) { offset in
+                    // Bytes are let go of only once hashed.
+                    if offset - hashed >= 256 << 10 {
+                        stream.update(UnsafeBufferPointer(rebasing: bytes[hashed..<offset]))
+                        hashed = offset
+                    }
+                    release(hashed)
+                }
+                stream.update(UnsafeBufferPointer(rebasing: bytes[hashed...]))
+                return (lock, stream.hex())
             }
         } catch {
             if error.kind == .missingFile { return nil }

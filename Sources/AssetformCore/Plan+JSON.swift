@@ -8,6 +8,13 @@ extension Plan {
     /// A saved plan's largest size, read back (a plan of 100,000 assets is about 40 MB).
     public static let maxDocumentBytes = 256 << 20
 
+    /// A plan document's bytes as `plan --out` saves them; nil when they are more than `limit`
+    /// (what `apply --plan` and `show` read back): such a file is never written.
+    public static func savedBytes(_ document: JSONValue, limit: Int = maxDocumentBytes) -> [UInt8]? {
+        let bytes = Array((document.pretty + "\n").utf8)
+        return bytes.count <= limit ? bytes : nil
+    }
+
     public struct Origin: Sendable, Equatable {
         public var provider: LockedProvider
         /// SHA-256 of the manifest's bytes.
@@ -78,7 +85,7 @@ extension Plan {
         case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
             add("name", name)
             add("description", description)
-        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _):
+        case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _, _):
             add("name", spec.name)
             add("url", spec.url)
             add("type", spec.type.rawValue)
@@ -92,7 +99,9 @@ extension Plan {
         ]
         if let id = s.remoteID { fields.append(("remote_id", .string(id))) }
         switch s.action {
-        case .adoptAsset(_, _, let status): fields.append(("remote_status", .string(status.rawValue)))
+        case .adoptAsset(_, _, let status, let failure):
+            fields.append(("remote_status", .string(status.rawValue)))
+            if let failure { fields.append(("failure", failure.json)) }
         case .replaceAsset(_, _, _, _, _, let f?), .failed(_, let f?):
             fields.append(("failure", f.json))
         case .move(let from, _): fields.append(("moved_from", .string(from.description)))
@@ -229,7 +238,7 @@ extension Plan.Step {
             guard let spec, let id, let status = a["remote_status"]?.string.flatMap(AssetStatus.init(rawValue:)) else {
                 return nil
             }
-            action = .adoptAsset(spec, id: id, status: status)
+            action = .adoptAsset(spec, id: id, status: status, failure: status == .failed ? failure : nil)
         case (.asset, .update):
             guard let id, let name = change("name") else { return nil }
             action = .updateAsset(id: id, name: name)

@@ -77,7 +77,8 @@ public struct Plan: Sendable, Equatable {
             AssetSpec, old: String, url: FieldChange?, type: FieldChange?, revision: FieldChange?,
             failure: RemoteAsset.Failure?)
         /// A listed asset of the manifest's name and type in its group that nothing tracks.
-        case adoptAsset(AssetSpec, id: String, status: AssetStatus)
+        /// `failure`: the service's reason, for one adopted Failed (recorded with it).
+        case adoptAsset(AssetSpec, id: String, status: AssetStatus, failure: RemoteAsset.Failure?)
         case updateAsset(id: String, name: FieldChange)
         /// A tracked asset still Processing: apply waits for it.
         case wait(id: String)
@@ -110,7 +111,7 @@ public struct Plan: Sendable, Equatable {
         public var remoteID: String? {
             switch self {
             case .createGroup(_, _, let gone), .createAsset(_, let gone): gone
-            case .adoptGroup(let id, _, _), .updateGroup(let id, _, _), .adoptAsset(_, let id, _), .updateAsset(let id, _),
+            case .adoptGroup(let id, _, _), .updateGroup(let id, _, _), .adoptAsset(_, let id, _, _), .updateAsset(let id, _),
                 .wait(let id), .forget(let id), .delete(let id), .failed(let id, _), .move(_, let id):
                 id
             case .replaceAsset(_, let old, _, _, _, _): old
@@ -159,7 +160,7 @@ public struct Plan: Sendable, Equatable {
         public var name: String? {
             switch action {
             case .createGroup(let name, _, _), .adoptGroup(_, let name, _): name
-            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _): spec.name
+            case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _), .adoptAsset(let spec, _, _, _): spec.name
             default: nil
             }
         }

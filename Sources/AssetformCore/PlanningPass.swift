@@ -183,7 +183,7 @@ struct PlanningPass: Sendable {
             if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
                 claimed.insert(found.id)
                 add(
-                    .adoptAsset(spec, id: found.id, status: found.status),
+                    .adoptAsset(spec, id: found.id, status: found.status, failure: found.status == .failed ? found.failure : nil),
                     "found by name in its group (\(found.id), \(found.status.rawValue)); this lockfile did not create it; "
                         + "recorded without a billed call"
                         + (found.status == .failed

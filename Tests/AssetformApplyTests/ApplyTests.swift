@@ -68,6 +68,25 @@ struct ApplyRunTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.journal), "nothing open: the journal is gone")
     }
 
+    /// An asset adopted Failed is recorded with the service's reason, as a refresh would record
+    /// it: `show` and the next plan say why without looking again.
+    @Test func anAssetAdoptedFailedIsRecordedWithItsReason() async throws {
+        let scratch = try Scratch()
+        var lock = Lockfile(for: provider)
+        lock.groups["g"] = LockedGroup(id: "group-1", name: "G")
+        let failure = RemoteAsset.Failure(code: "InvalidParameter.DownloadFailed", message: "404")
+        let spec = Plan.AssetSpec(name: "a0", type: .image, url: "https://cdn.example.com/0.png", revision: nil)
+        let plan = Plan(
+            steps: [
+                Plan.Step(
+                    address: addr("g/a0"), action: .adoptAsset(spec, id: "asset-x", status: .failed, failure: failure),
+                    reason: "found")
+            ], unchanged: [], warnings: [])
+        _ = try await run(plan, lockfile: lock, service: MemoryService(), scratch: scratch)
+        let record = try #require(try Lockfile.load(path: scratch.lockfile)?.groups["g"]?.assets["a0"])
+        #expect(record.id == "asset-x" && record.status == .failed && record.failure == failure)
+    }
+
     @Test func aCreateWhoseAnswerWasLostIsFoundByListingNotMadeTwice() async throws {
         let scratch = try Scratch()
         let service = MemoryService()

@@ -1,4 +1,5 @@
 import AssetformCore
+import Durable
 import Foundation
 import JSON
 import Testing
@@ -113,6 +114,12 @@ struct LockfileTests {
         #expect(bytes == lock.encoded(), "written a part at a time, it is the same bytes")
         #expect(bytes.count > 4 << 20, "large enough to be let go of in parts")
         #expect(try Lockfile.load(path: path) == lock)
+        // The digest of the bytes it was read from, hashed as they went by (before each part was
+        // let go of): the file's own.
+        let read = try #require(try Lockfile.load(path: path, digest: true))
+        #expect(read.lock == lock && read.sha256 == Digest.sha256Hex(bytes) && read.sha256 == Digest.sha256Hex(fileAt: path))
+        #expect(try Lockfile.load(path: path, digest: false)?.sha256 == nil)
+        #expect(try Lockfile.load(path: dir.path("none.lock"), digest: true) == nil)
         // Broken in its last lines: the position is still right.
         var broken = bytes
         broken.removeLast(3)

@@ -46,7 +46,12 @@ struct PlanDocumentTests {
             .init(address: addr("g1/m"), action: .createAsset(revised, gone: nil), reason: "new"),
             .init(address: addr("g1/n"), action: .move(from: addr("g1/old-n"), id: "asset-n"), reason: "renamed"),
             .init(address: addr("g8"), action: .move(from: addr("g8-old"), id: "group-8"), reason: "moved"),
-            .init(address: addr("g1/e"), action: .adoptAsset(spec, id: "asset-e", status: .processing), reason: "found"),
+            .init(
+                address: addr("g1/e"), action: .adoptAsset(spec, id: "asset-e", status: .processing, failure: nil),
+                reason: "found"),
+            .init(
+                address: addr("g1/e2"), action: .adoptAsset(spec, id: "asset-e2", status: .failed, failure: failure),
+                reason: "found failed"),
             .init(
                 address: addr("g1/f"), action: .updateAsset(id: "asset-f", name: .init(before: "old", after: "new")), reason: "n"),
             .init(address: addr("g1/g"), action: .wait(id: "asset-g"), reason: "Processing"),
@@ -129,6 +134,19 @@ struct PlanDocumentTests {
         origin.emulated = true
         let document = try #require(JSONValue.parse(Array(Self.plan.json(origin).pretty.utf8)))
         #expect(try Plan.decode(document, path: "p.json").1 == origin)
+    }
+
+    /// A plan is saved only when `apply --plan` and `show` can read it back: its bytes, up to the
+    /// limit, exactly; past it, none.
+    @Test func aPlanTooLargeToReadBackIsNotSaved() throws {
+        let origin = Plan.Origin(
+            provider: LockedProvider(api: "seedance", baseURL: "https://gogogotoken.com", projectName: "p"),
+            manifestSHA256: "00", lockLineage: "lin", lockSerial: 3)
+        let document = Self.plan.json(origin)
+        let bytes = try #require(Plan.savedBytes(document))
+        #expect(bytes == Array((document.pretty + "\n").utf8) && bytes.count < Plan.maxDocumentBytes)
+        #expect(Plan.savedBytes(document, limit: bytes.count) == bytes, "at the limit")
+        #expect(Plan.savedBytes(document, limit: bytes.count - 1) == nil, "one byte over")
     }
 
     @Test func aLongPlanInMarkdownStaysUnderTheCommentLimitAndMentionsNoOne() {

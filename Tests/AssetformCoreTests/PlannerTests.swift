@@ -262,11 +262,12 @@ struct PlannerTests {
         ]
         let plan = seedance.plan(World.manifest(), lock: lock, remote: remote)
         #expect(actions(plan) == ["adopt g/a"])
-        guard case .adoptAsset(_, let id, let status) = plan.steps.first?.action else {
+        guard case .adoptAsset(_, let id, let status, let failure) = plan.steps.first?.action else {
             Issue.record("no adoption: \(plan.steps)")
             return
         }
         #expect(id == "asset-x" && status == .failed)
+        #expect(failure?.code == "InvalidParameter.DownloadFailed", "its reason goes with it, to be recorded")
         #expect(plan.steps[0].reason.contains("InvalidParameter.DownloadFailed") && plan.billedCreates == 0)
         let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: lock, remote: remote)
         #expect(actions(retry) == ["create g/a"], "--retry-failed registers it again")

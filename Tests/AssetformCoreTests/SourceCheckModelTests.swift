@@ -584,7 +584,8 @@ struct PlanSourcesTests {
             Plan.Step(
                 address: back, action: .updateAsset(id: "asset-3", name: Plan.FieldChange(before: "b", after: "back")),
                 reason: "renamed"),
-            Plan.Step(address: left, action: .adoptAsset(leftSpec, id: "asset-4", status: .active), reason: "listed"),
+            Plan.Step(
+                address: left, action: .adoptAsset(leftSpec, id: "asset-4", status: .active, failure: nil), reason: "listed"),
             Plan.Step(address: gone, action: .forget(id: "asset-5"), reason: "no longer in the manifest"),
         ],
         unchanged: [Address(group: "chars", asset: "same")], warnings: ["an earlier warning"])

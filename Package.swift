@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "assetform", "AssetformEmulator", "AssetformRemote", "Timing",
+                "assetform", "AssetformEmulator", "AssetformRemote", "JSON", "Timing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

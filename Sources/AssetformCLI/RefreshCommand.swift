@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssetformCore
 import AssetformRemote
+import JSON
 
 extension Assetform {
     struct RefreshCommand: AsyncParsableCommand {
@@ -13,17 +14,25 @@ extension Assetform {
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var lockWait: LockWaitOptions
 
+        @Flag(help: "Print what was refreshed as one JSON document (the drift, and whether the lockfile was written).")
+        var json = false
+
         @Argument(help: "The manifest.")
         var manifest = ManifestLoader.defaultPath
 
         func run() async throws {
-            let terminal = Terminal(options: global)
+            var terminal = Terminal(options: global)
+            terminal.json = json
             try await terminal.guarding {
                 var (session, held) = try await Session.openForWriting(
                     manifest, remote, terminal, command: "refresh", lockTimeout: lockWait.timeout)
                 defer { held.release() }
                 guard var lock = session.lock else {
-                    terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
+                    if json {
+                        print(Self.document(lockPath: session.lockPath, found: false, drift: [], calls: 0, written: false).pretty)
+                    } else {
+                        terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
+                    }
                     return
                 }
                 // This command holds the only copy, so that it is refreshed in place.
@@ -37,8 +46,18 @@ extension Assetform {
                     return (state, drift, await policy.counters.calls)
                 }
                 let (changed, drift) = lock.refresh(with: state, assetDrift: assetDrift)
-                for d in drift { terminal.info("  " + d.description.visible) }
                 if changed { try session.save(lock) }
+                if json {
+                    var document = Self.document(
+                        lockPath: session.lockPath, found: true, drift: drift, calls: calls, written: changed)
+                    if case .object(var fields) = document {
+                        fields.insert(contentsOf: [("groups", .int(groupCount)), ("assets", .int(assetCount))], at: 2)
+                        document = .object(fields)
+                    }
+                    print(document.pretty)
+                    return
+                }
+                for d in drift { terminal.info("  " + d.description.visible) }
                 let statuses = drift.filter { if case .status = $0 { true } else { false } }.count
                 let gone = drift.filter { if case .gone = $0 { true } else { false } }.count
                 terminal.info(
@@ -46,6 +65,18 @@ extension Assetform {
                         + "\(statuses) status\(statuses == 1 ? "" : "es") updated, \(gone) gone, \(drift.count - statuses - gone) changed remotely."
                         + (changed ? " Wrote \(session.lockPath)." : ""))
             }
+        }
+
+        /// `refresh --json`'s document: the lockfile, whether there was one, the calls made, the
+        /// drift (each as `Drift.json`, counted by kind) and whether the lockfile was written.
+        static func document(lockPath: String, found: Bool, drift: [Drift], calls: Int, written: Bool) -> JSONValue {
+            func count(_ kind: String) -> Int { drift.count { $0.json["kind"]?.string == kind } }
+            return .object([
+                ("lockfile", .string(lockPath)), ("found", .bool(found)), ("calls", .int(calls)),
+                ("statuses_updated", .int(count("status"))), ("gone", .int(count("gone"))),
+                ("changed_remotely", .int(drift.count - count("status") - count("gone"))),
+                ("drift", .array(drift.map(\.json))), ("written", .bool(written)),
+            ])
         }
     }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// What refresh finds changed remotely since the lockfile was written.
 public enum Drift: Sendable, Equatable, CustomStringConvertible {
     case gone(address: Address, id: String)
@@ -21,6 +23,22 @@ public enum Drift: Sendable, Equatable, CustomStringConvertible {
         case .renamed(let address, let from, let to): "\(address): renamed remotely: \"\(from)\" → \"\(to)\""
         case .redescribed(let address): "\(address): its description was changed remotely"
         }
+    }
+
+    /// As `refresh --json` lists it: `address`, `kind` (`gone`, `status`, `renamed`,
+    /// `redescribed`) and what goes with the kind.
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("address", .string(address.description))]
+        switch self {
+        case .gone(_, let id): fields += [("kind", .string("gone")), ("id", .string(id))]
+        case .status(_, let from, let to, let failure):
+            fields += [("kind", .string("status")), ("from", .string(from.rawValue)), ("to", .string(to.rawValue))]
+            if let failure { fields.append(("failure", failure.json)) }
+        case .renamed(_, let from, let to):
+            fields += [("kind", .string("renamed")), ("from", .string(from)), ("to", .string(to))]
+        case .redescribed: fields.append(("kind", .string("redescribed")))
+        }
+        return .object(fields)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 
 #if canImport(Glibc)
@@ -226,6 +227,35 @@ struct PlanCommandTests {
             #expect(refresh.status == 0, "\(refresh.stderr)")
             #expect(refresh.stdout.contains("chars/front: Processing → Active"))
             #expect(try String(contentsOfFile: w.lockPath, encoding: .utf8).contains(#""status": "Active""#))
+        }
+    }
+
+    /// `refresh --json`: one document on stdout, whatever happened (no lockfile, drift, an error).
+    @Test func refreshPrintsOneJSONDocument() async throws {
+        try await withWorld { w in
+            let none = try await w.run(["refresh", w.manifest, "--json"])
+            #expect(none.status == 0, "\(none.stderr)")
+            let nothing = try #require(JSONValue.parse(Array(none.stdout.utf8)), "\(none.stdout)")
+            #expect(nothing["found"] == .bool(false) && nothing["written"] == .bool(false) && nothing["drift"] == .array([]))
+            let group = try await w.createGroup("Characters")
+            let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
+            #expect(try await w.run(["import", w.manifest, "chars/front", front]).status == 0)
+            _ = try await w.seedance("UpdateAsset", #"{"Id": "\#(front)", "Name": "renamed \u001b[2J"}"#)
+            let refresh = try await w.run(["refresh", w.manifest, "--json"])
+            #expect(refresh.status == 0, "\(refresh.stderr)")
+            #expect(!refresh.stdout.contains("\u{1B}"), "no raw control character reaches the terminal")
+            let document = try #require(JSONValue.parse(Array(refresh.stdout.utf8)), "\(refresh.stdout)")
+            #expect(document["found"] == .bool(true) && document["assets"] == .int(1) && document["groups"] == .int(1))
+            #expect((document["calls"]?.int ?? 0) > 0 && document["changed_remotely"] == .int(1))
+            guard case .array(let items)? = document["drift"], let drift = items.first else {
+                Issue.record("no drift listed: \(refresh.stdout)")
+                return
+            }
+            #expect(drift["address"] == .string("chars/front") && drift["kind"] == .string("renamed"))
+            #expect(drift["from"] == .string("front") && drift["to"] == .string("renamed \u{1B}[2J"))
+            let failed = try await w.run(["refresh", w.manifest, "--json"], env: ["E2E_KEY": ""])
+            #expect(failed.status == 1)
+            #expect(JSONValue.parse(Array(failed.stdout.utf8))?["error"] != nil, "\(failed.stdout)")
         }
     }
 

@@ -52,7 +52,7 @@ public struct Reconciler: Sendable {
             for (i, w) in wanted.enumerated() where !resolved[i] {
                 // Made by that create: the same name and type, not tracked, and (preferably) not
                 // older than the intent.
-                let candidates = listed.filter { $0.name == w.name && ($0.type == nil || $0.type == w.type) }
+                let candidates = listed.filter { $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type) }
                     .sorted { a, b in
                         let (fa, fb) = (
                             (a.createTime ?? .infinity) >= w.since - Self.skew, (b.createTime ?? .infinity) >= w.since - Self.skew
@@ -87,7 +87,7 @@ public struct Reconciler: Sendable {
 
     /// The group a create of unknown outcome made (claimed), or nil when it made none.
     public func group(named name: String, since: Double) async throws(RemoteError) -> RemoteGroup? {
-        let listed = try await service.allGroups().filter { $0.name == name }
+        let listed = try await service.allGroups().filter { $0.name.isSameText(as: name) }
             .sorted { ($0.createTime ?? .infinity) >= since - Self.skew && !(($1.createTime ?? .infinity) >= since - Self.skew) }
         for g in listed {
             if await claim(g.id) { return g }

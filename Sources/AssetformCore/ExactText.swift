@@ -32,3 +32,10 @@ struct ExactText: Hashable {
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
+
+extension String {
+    /// Whether the two are the same text byte for byte, as the service compares names, URLs and
+    /// descriptions: `==` calls canonically equivalent texts equal (a name typed in another
+    /// Unicode form), and the service does not.
+    public func isSameText(as other: String) -> Bool { ExactText(self) == ExactText(other) }
+}

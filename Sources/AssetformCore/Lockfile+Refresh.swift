@@ -98,7 +98,7 @@ extension Lockfile {
         if seen.status != a.status || seen.failure != a.failure {
             drift.append(.status(address: address, from: a.status, to: seen.status, failure: seen.failure))
         }
-        if !seen.name.isEmpty, seen.name != a.name {
+        if !seen.name.isEmpty, !seen.name.isSameText(as: a.name) {
             drift.append(.renamed(address: address, from: a.name, to: seen.name))
         }
         return drift
@@ -110,8 +110,8 @@ extension Lockfile {
         if remote.missing.contains(g.id) { return [.gone(address: address, id: g.id)] }
         guard let seen = remote.groups[g.id] else { return [] }
         var drift: [Drift] = []
-        if seen.name != g.name { drift.append(.renamed(address: address, from: g.name, to: seen.name)) }
-        if let d = g.description, seen.description != d { drift.append(.redescribed(address: address)) }
+        if !seen.name.isSameText(as: g.name) { drift.append(.renamed(address: address, from: g.name, to: seen.name)) }
+        if let d = g.description, !seen.description.isSameText(as: d) { drift.append(.redescribed(address: address)) }
         return drift
     }
 

@@ -99,7 +99,7 @@ public struct MoveResolution: Sendable {
         guard !leaving.isEmpty else { return }
         var found: [(new: String, old: String, why: String)] = []
         for g in manifest.groups where lock.groups[g.key] == nil {
-            let byName = leaving.filter { lock.groups[$0]!.name == g.name }
+            let byName = leaving.filter { lock.groups[$0]!.name.isSameText(as: g.name) }
             if byName.count == 1 {
                 found.append((g.key, byName[0], "the same remote name \"\(g.name)\""))
                 continue
@@ -189,18 +189,19 @@ public struct MoveResolution: Sendable {
         }
     }
 
-    /// What makes two assets the same source: url and type.
+    /// What makes two assets the same source: url (byte for byte, as the service fetches it)
+    /// and type.
     private struct SourceKey: Hashable {
-        var url: String
+        var url: ExactText
         var type: AssetType
 
         init(_ a: Asset) {
-            url = a.url
+            url = ExactText(a.url)
             type = a.type
         }
 
         init(_ a: LockedAsset) {
-            url = a.url
+            url = ExactText(a.url)
             type = a.type
         }
     }

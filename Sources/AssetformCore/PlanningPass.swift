@@ -43,7 +43,7 @@ struct PlanningPass: Sendable {
             // Two or more remote groups of that name: the oldest is adopted, said with the others'
             // ids (assets in those are not looked at, and would be registered again).
             let others = (remote?.listedGroups ?? []).filter {
-                $0.name == group.name && $0.id != adopted.id && !claimed.contains($0.id)
+                $0.name.isSameText(as: group.name) && $0.id != adopted.id && !claimed.contains($0.id)
             }
             if !others.isEmpty {
                 warnings.append(
@@ -68,7 +68,7 @@ struct PlanningPass: Sendable {
                         + "this manifest does not declare and nothing tracks; another manifest or the console may manage that group"
                 )
             }
-            if let d = group.description, d != adopted.description {
+            if let d = group.description, !same(d, adopted.description) {
                 appendUpdate(
                     group, id: adopted.id, name: nil, description: Plan.FieldChange(before: adopted.description, after: d))
             }
@@ -131,15 +131,15 @@ struct PlanningPass: Sendable {
         let seen = remote?.groups[locked.id]
         var name: Plan.FieldChange?
         var description: Plan.FieldChange?
-        if group.name != locked.name {
+        if !group.name.isSameText(as: locked.name) {
             name = Plan.FieldChange(before: locked.name, after: group.name)
-        } else if let seen, seen.name != group.name {
+        } else if let seen, !seen.name.isSameText(as: group.name) {
             name = Plan.FieldChange(before: seen.name, after: group.name)
         }
         if let d = group.description {
-            if d != locked.description {
+            if !same(d, locked.description) {
                 description = Plan.FieldChange(before: locked.description, after: d)
-            } else if let seen, seen.description != d {
+            } else if let seen, !same(seen.description, d) {
                 description = Plan.FieldChange(before: seen.description, after: d)
             }
         }
@@ -164,7 +164,9 @@ struct PlanningPass: Sendable {
     /// The oldest listed group of that name that nothing tracks.
     func adoptableGroup(named name: String) -> RemoteGroup? {
         guard canAdopt, let listed = remote?.listedGroups else { return nil }
-        return listed.filter { $0.name == name && !claimed.contains($0.id) }.min { ($0.createTime ?? 0) < ($1.createTime ?? 0) }
+        return listed.filter { $0.name.isSameText(as: name) && !claimed.contains($0.id) }.min {
+            ($0.createTime ?? 0) < ($1.createTime ?? 0)
+        }
     }
 
     // MARK: - Assets
@@ -203,8 +205,9 @@ struct PlanningPass: Sendable {
             }
             return
         }
-        if locked.url != asset.url || locked.type != asset.type {
-            let url = locked.url != asset.url ? Plan.FieldChange(before: locked.url, after: asset.url) : nil
+        let urlChanged = !locked.url.isSameText(as: asset.url)
+        if urlChanged || locked.type != asset.type {
+            let url = urlChanged ? Plan.FieldChange(before: locked.url, after: asset.url) : nil
             let type =
                 locked.type != asset.type ? Plan.FieldChange(before: locked.type.rawValue, after: asset.type.rawValue) : nil
             add(
@@ -213,7 +216,7 @@ struct PlanningPass: Sendable {
             return
         }
         // A revision names the content behind the URL: a new one means it changed.
-        if let revision = asset.revision, revision != locked.revision {
+        if let revision = asset.revision, !same(revision, locked.revision) {
             add(
                 .replaceAsset(
                     spec, old: locked.id, url: nil, type: nil,
@@ -250,12 +253,14 @@ struct PlanningPass: Sendable {
             add(.wait(id: locked.id), "Processing")
             // A new name is given now: the service hides the name while Processing, so only the
             // lockfile's is compared.
-            if asset.name != locked.name { rename(locked.id, Plan.FieldChange(before: locked.name, after: asset.name)) }
+            if !asset.name.isSameText(as: locked.name) {
+                rename(locked.id, Plan.FieldChange(before: locked.name, after: asset.name))
+            }
         case .active:
             var name: Plan.FieldChange?
-            if asset.name != locked.name {
+            if !asset.name.isSameText(as: locked.name) {
                 name = Plan.FieldChange(before: locked.name, after: asset.name)
-            } else if let seen, !seen.name.isEmpty, seen.name != asset.name {
+            } else if let seen, !seen.name.isEmpty, !seen.name.isSameText(as: asset.name) {
                 name = Plan.FieldChange(before: seen.name, after: asset.name)
             }
             guard let name else {
@@ -295,8 +300,8 @@ struct PlanningPass: Sendable {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
         func rank(_ a: RemoteAsset) -> Int { a.status == .active ? 0 : a.status == .processing ? 1 : 2 }
         return listed.filter {
-            $0.name == asset.name && $0.type == asset.type && !claimed.contains($0.id)
-                && ($0.status != .failed || (!planner.retryFailed && $0.url == asset.url))
+            $0.name.isSameText(as: asset.name) && $0.type == asset.type && !claimed.contains($0.id)
+                && ($0.status != .failed || (!planner.retryFailed && same($0.url, asset.url)))
         }
         .min { a, b in (rank(a), a.createTime ?? 0) < (rank(b), b.createTime ?? 0) }
     }
@@ -311,6 +316,16 @@ struct PlanningPass: Sendable {
                 Plan.Step(
                     address: Address(group: key), action: .forget(id: g.id),
                     reason: "not in the manifest; the remote group (and its \(n) asset\(n == 1 ? "" : "s")) stays"))
+        }
+    }
+
+    /// Texts compared as the service compares them: byte for byte (`isSameText`); nil only
+    /// equals nil.
+    func same(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (let a?, let b?): a.isSameText(as: b)
+        case (nil, nil): true
+        default: false
         }
     }
 

@@ -79,7 +79,8 @@ public enum Refresh {
             let locked = lock?.groups[g.key]
             let types = Set(g.assets.filter { locked?.assets[$0.key] == nil }.map(\.type))
             guard !types.isEmpty else { continue }
-            let candidates = locked.map { [$0.id] } ?? (state.listedGroups ?? []).filter { $0.name == g.name }.map(\.id)
+            let candidates =
+                locked.map { [$0.id] } ?? (state.listedGroups ?? []).filter { $0.name.isSameText(as: g.name) }.map(\.id)
             for id in candidates { wanted[id, default: []].formUnion(types) }
         }
         func isInDoubt(_ a: RemoteAsset) -> Bool {

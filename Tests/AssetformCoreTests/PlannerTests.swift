@@ -276,6 +276,50 @@ struct PlannerTests {
         #expect(actions(fixed) == ["create g/a"])
     }
 
+    /// Texts are compared as the service compares them, byte for byte: a url, name or revision
+    /// written in another Unicode form (canonically the same, so `==` for Strings) is a change, a
+    /// renamed key is a move only when its url is the same bytes, and a listed asset is adopted by
+    /// its name's very bytes.
+    @Test func textsInAnotherUnicodeFormAreChanges() {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed, "the same String, and not the same bytes")
+        var lock = World.lock()
+        lock.groups["g"]!.assets["a"]!.url = "https://c.example.com/\(decomposed).png"
+        lock.groups["g"]!.assets["a"]!.name = decomposed
+        for remote in [nil, World.remote(aName: decomposed)] {
+            let plan = seedance.plan(
+                World.manifest(aURL: "https://c.example.com/\(composed).png", aName: composed), lock: lock, remote: remote)
+            #expect(actions(plan) == ["replace g/a"], "the url's bytes changed: \(plan.steps)")
+            let renamed = seedance.plan(
+                World.manifest(aURL: "https://c.example.com/\(decomposed).png", aName: composed), lock: lock, remote: remote)
+            #expect(actions(renamed) == ["update g/a"], "the name's bytes changed: \(renamed.steps)")
+        }
+        // A revision in another form is a new revision.
+        var revised = World.manifest()
+        revised.groups[0].assets[0].revision = composed
+        var revisedLock = World.lock()
+        revisedLock.groups["g"]!.assets["a"]!.revision = decomposed
+        #expect(actions(seedance.plan(revised, lock: revisedLock, remote: nil)) == ["replace g/a"])
+        // A key renamed with its url in another form: not the same source, so no move.
+        var moved = World.manifest(assets: ["b"])
+        moved.groups[0].assets.append(
+            Asset(key: "c", url: "https://c.example.com/\(composed).png", type: .image, name: "c", mark: World.mark))
+        var movedLock = World.lock()
+        movedLock.groups["g"]!.assets["a"]!.url = "https://c.example.com/\(decomposed).png"
+        #expect(Set(actions(seedance.plan(moved, lock: movedLock, remote: nil))) == ["create g/c", "forget g/a"])
+        // Adopted by name only when the listed name is the same bytes.
+        var untracked = World.lock()
+        untracked.groups["g"]!.assets["a"] = nil
+        var listed = World.remote()
+        listed.assets["asset-a"] = nil
+        listed.listedAssets["group-1"] = [
+            RemoteAsset(id: "asset-x", name: decomposed, type: .image, groupID: "group-1", status: .active)
+        ]
+        #expect(actions(seedance.plan(World.manifest(aName: composed), lock: untracked, remote: listed)) == ["create g/a"])
+        #expect(actions(seedance.plan(World.manifest(aName: decomposed), lock: untracked, remote: listed)) == ["adopt g/a"])
+    }
+
     @Test func onZeroZeroEveryAssetOfAGoneGroupIsCountedAsRegisteredAgain() {
         var remote = RemoteState()
         remote.missing = ["group-1"]

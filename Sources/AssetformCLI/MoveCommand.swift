@@ -71,8 +71,8 @@ extension Assetform {
                         terminal.warn("\(to) is not declared in \(manifestPath): the next plan forgets it")
                         return
                     }
-                    if let locked = lock.asset(at: to), locked.name != asset.name { renamed(asset.name) }
-                } else if let locked = lock.groups[to.group], locked.name != group.name {
+                    if let locked = lock.asset(at: to), !locked.name.isSameText(as: asset.name) { renamed(asset.name) }
+                } else if let locked = lock.groups[to.group], !locked.name.isSameText(as: group.name) {
                     renamed(group.name)
                 }
             }

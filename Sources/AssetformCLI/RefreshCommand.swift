@@ -29,7 +29,11 @@ extension Assetform {
                 defer { held.release() }
                 guard var lock = session.lock else {
                     if json {
-                        print(Self.document(lockPath: session.lockPath, found: false, drift: [], calls: 0, written: false).pretty)
+                        print(
+                            Self.document(
+                                lockPath: session.lockPath, found: false, groups: 0, assets: 0, drift: [], calls: 0,
+                                written: false
+                            ).pretty)
                     } else {
                         terminal.info("Nothing to refresh: there is no lockfile at \(session.lockPath).")
                     }
@@ -48,13 +52,13 @@ extension Assetform {
                 let (changed, drift) = lock.refresh(with: state, assetDrift: assetDrift)
                 if changed { try session.save(lock) }
                 if json {
-                    var document = Self.document(
-                        lockPath: session.lockPath, found: true, drift: drift, calls: calls, written: changed)
-                    if case .object(var fields) = document {
-                        fields.insert(contentsOf: [("groups", .int(groupCount)), ("assets", .int(assetCount))], at: 2)
-                        document = .object(fields)
-                    }
-                    print(document.pretty)
+                    // (Written by this refresh, or before it by the journal an interrupted apply left.)
+                    let written = changed || session.journalWritten
+                    print(
+                        Self.document(
+                            lockPath: session.lockPath, found: true, groups: groupCount, assets: assetCount, drift: drift,
+                            calls: calls, written: written
+                        ).pretty)
                     return
                 }
                 for d in drift { terminal.info("  " + d.description.visible) }
@@ -69,10 +73,13 @@ extension Assetform {
 
         /// `refresh --json`'s document: the lockfile, whether there was one, the calls made, the
         /// drift (each as `Drift.json`, counted by kind) and whether the lockfile was written.
-        static func document(lockPath: String, found: Bool, drift: [Drift], calls: Int, written: Bool) -> JSONValue {
+        static func document(
+            lockPath: String, found: Bool, groups: Int, assets: Int, drift: [Drift], calls: Int, written: Bool
+        ) -> JSONValue {
             func count(_ kind: String) -> Int { drift.count { $0.json["kind"]?.string == kind } }
             return .object([
-                ("lockfile", .string(lockPath)), ("found", .bool(found)), ("calls", .int(calls)),
+                ("lockfile", .string(lockPath)), ("found", .bool(found)), ("groups", .int(groups)), ("assets", .int(assets)),
+                ("calls", .int(calls)),
                 ("statuses_updated", .int(count("status"))), ("gone", .int(count("gone"))),
                 ("changed_remotely", .int(drift.count - count("status") - count("gone"))),
                 ("drift", .array(drift.map(\.json))), ("written", .bool(written)),

@@ -51,6 +51,8 @@ struct Session {
     let manifest: Manifest
     let lockPath: String
     var lock: Lockfile?
+    /// Whether `settleJournal` wrote an interrupted apply's journal into the lockfile.
+    private(set) var journalWritten = false
     /// SHA-256 of the lockfile's bytes as they were read (`open(digest: true)`, and a lockfile
     /// there): a saved plan keeps it.
     let lockSHA256: String?
@@ -236,6 +238,7 @@ struct Session {
             throw CommandError.openIntents(count: journal.openIntents.count, journal: journalPath, command: command)
         }
         try save(journal.lockfile)
+        journalWritten = true
         // The lockfile holds all of it now; a journal left behind is replayed harmlessly.
         try? AtomicFile.remove(journalPath)
         self.journal = nil

@@ -14,16 +14,17 @@ extension ManifestDecoder {
         }
         var groups: [Group] = []
         groups.reserveCapacity(m.entries.count)
-        var names: [String: Mark] = [:]
+        // Compared byte for byte, as the service compares names (`ExactText`).
+        var names: [ExactText: Mark] = [:]
         for entry in m.entries {
             guard let key = groupOrAssetKey(entry.key, kind: "group") else { continue }
             guard let decoded = decodeGroup(key: key, mark: entry.key.mark, entry.value) else { continue }
             // A group with errors elsewhere still has its name checked: every violation at once.
             if let name = decoded.name {
-                if let first = names[name] {
+                if let first = names[ExactText(name)] {
                     error(.duplicateName(name, kind: "group", first: first), at: decoded.nameMark ?? entry.key.mark)
                 } else {
-                    names[name] = decoded.nameMark ?? entry.key.mark
+                    names[ExactText(name)] = decoded.nameMark ?? entry.key.mark
                 }
             }
             if let group = decoded.group { groups.append(group) }

@@ -56,10 +56,10 @@ struct PlanningPass: Sendable {
                     address: address, action: .adoptGroup(id: adopted.id, name: group.name, description: group.description),
                     reason: "found by name (\(adopted.id)); this lockfile did not create it; recorded without a billed call"))
             // Remote assets in it that this manifest does not declare: someone else's, perhaps.
-            let declared = Set(group.assets.map { "\($0.type.rawValue)/\($0.name)" })
+            let declared = Set(group.assets.map { ExactText("\($0.type.rawValue)/\($0.name)") })
             // (Those whose names are hidden while Processing are said apart, below.)
             let foreign = (remote?.listedAssets[adopted.id] ?? []).filter {
-                !declared.contains("\($0.type?.rawValue ?? "")/\($0.name)") && !claimed.contains($0.id)
+                !declared.contains(ExactText("\($0.type?.rawValue ?? "")/\($0.name)")) && !claimed.contains($0.id)
                     && !$0.nameIsHidden
             }
             if !foreign.isEmpty {

@@ -228,8 +228,9 @@ public enum Refresh {
             }
         }
         // Groups a manifest group could adopt by name.
-        let names = Set(manifest.groups.map(\.name))
-        for g in groups where names.contains(g.name) && state.groups[g.id] == nil { managed.append(g.id) }
+        // (Their names' bytes: names compare byte for byte, as the service compares them.)
+        let names = Set(manifest.groups.map { Array($0.name.utf8) })
+        for g in groups where names.contains(Array(g.name.utf8)) && state.groups[g.id] == nil { managed.append(g.id) }
         let listed = Guarded([String: [RemoteAsset]]())
         var trackedIn: [String: Int] = [:]
         for g in lock?.groups.values ?? [:].values { trackedIn[g.id] = g.assets.count }

@@ -318,6 +318,17 @@ struct PlannerTests {
         ]
         #expect(actions(seedance.plan(World.manifest(aName: composed), lock: untracked, remote: listed)) == ["create g/a"])
         #expect(actions(seedance.plan(World.manifest(aName: decomposed), lock: untracked, remote: listed)) == ["adopt g/a"])
+        // A group adopted by name: its remote asset of a look-alike name is not declared by the
+        // manifest's (and is said to be there, untracked).
+        var adopting = RemoteState(listedGroups: [RemoteGroup(id: "group-7", name: "G", description: "")])
+        adopting.listedAssets["group-7"] = [
+            RemoteAsset(id: "asset-y", name: composed, type: .image, groupID: "group-7", status: .active)
+        ]
+        let adopted = seedance.plan(World.manifest(aName: decomposed, assets: ["a"]), lock: nil, remote: adopting)
+        #expect(actions(adopted) == ["adopt g", "create g/a"])
+        #expect(
+            adopted.warnings.contains { $0.contains("holds 1 remote asset this manifest does not declare") },
+            "\(adopted.warnings)")
     }
 
     @Test func onZeroZeroEveryAssetOfAGoneGroupIsCountedAsRegisteredAgain() {

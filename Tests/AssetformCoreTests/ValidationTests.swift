@@ -420,6 +420,24 @@ struct ValidationTests {
             ])
     }
 
+    /// Group names, like asset names, are told apart byte for byte, as the service tells them
+    /// apart: one written in another Unicode form is another name.
+    @Test func groupNamesInAnotherUnicodeFormAreOtherNames() {
+        let text = """
+            version: 1
+            provider: {api: seedance}
+            groups:
+              one: {name: "Caf\\u00e9", assets: {}}
+              two: {name: "Cafe\\u0301", assets: {}}
+              three: {name: "Caf\\u00e9", assets: {}}
+            """
+        let loaded = loadBothWays(text)
+        let duplicates = loaded.diagnostics.filter {
+            if case .duplicateName = $0.problem { true } else { false }
+        }
+        #expect(duplicates.count == 1 && duplicates.first?.mark?.line == 6, "\(loaded.diagnostics)")
+    }
+
     @Test(arguments: [
         ("http://c.example.com/a.png", "must use https, not http"),
         ("file:///tmp/a.png", "must be an https URL, not a file: URL; the service downloads it from the internet"),

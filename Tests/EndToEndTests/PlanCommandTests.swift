@@ -237,6 +237,7 @@ struct PlanCommandTests {
             #expect(none.status == 0, "\(none.stderr)")
             let nothing = try #require(JSONValue.parse(Array(none.stdout.utf8)), "\(none.stdout)")
             #expect(nothing["found"] == .bool(false) && nothing["written"] == .bool(false) && nothing["drift"] == .array([]))
+            #expect(nothing["groups"] == .int(0) && nothing["assets"] == .int(0) && nothing["calls"] == .int(0))
             let group = try await w.createGroup("Characters")
             let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
             #expect(try await w.run(["import", w.manifest, "chars/front", front]).status == 0)
@@ -253,6 +254,21 @@ struct PlanCommandTests {
             }
             #expect(drift["address"] == .string("chars/front") && drift["kind"] == .string("renamed"))
             #expect(drift["from"] == .string("front") && drift["to"] == .string("renamed \u{1B}[2J"))
+            // A journal an interrupted apply left is written into the lockfile first: written.
+            let lockText = try String(contentsOfFile: w.lockPath, encoding: .utf8)
+            let lockDocument = try #require(JSONValue.parse(Array(lockText.utf8)))
+            let provider = try #require(lockDocument["provider"])
+            let begin = JSONValue.object(
+                [("op", .string("begin")), ("lineage", lockDocument["lineage"] ?? .null)]
+                    + [
+                        ("api", provider["api"] ?? .null), ("base_url", provider["base_url"] ?? .null),
+                        ("project_name", provider["project_name"] ?? .null),
+                    ])
+            try (begin.encoded + "\n").write(toFile: w.lockPath + ".journal", atomically: true, encoding: .utf8)
+            let settled = try await w.run(["refresh", w.manifest, "--json"])
+            #expect(settled.status == 0, "\(settled.stderr)")
+            #expect(JSONValue.parse(Array(settled.stdout.utf8))?["written"] == .bool(true), "\(settled.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: w.lockPath + ".journal"))
             let failed = try await w.run(["refresh", w.manifest, "--json"], env: ["E2E_KEY": ""])
             #expect(failed.status == 1)
             #expect(JSONValue.parse(Array(failed.stdout.utf8))?["error"] != nil, "\(failed.stdout)")

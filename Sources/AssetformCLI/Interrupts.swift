@@ -87,6 +87,12 @@ final class Interrupts: Sendable {
         return stream
     }
 
+    /// Changes were made and recorded outside a run (an interrupted apply's journal written
+    /// into the lockfile): an interrupt from now on says so, not "nothing was changed".
+    func recorded() {
+        state.withLock { $0.ran = true }
+    }
+
     /// With `--json`, an immediate exit also prints the JSON error object on stdout.
     func printJSONOnExit(_ json: Bool) {
         state.withLock { $0.json = json }

@@ -163,6 +163,8 @@ struct Session {
     ) async throws -> (Session, ExclusiveLock) {
         let held = try await hold(
             lockPath: resolveLockPath(manifestPath, options), command: command, timeout: lockTimeout, terminal: terminal)
+        // An interrupt lets the lock go on its way out (apply adds what it must do too).
+        Interrupts.shared.beforeExit { held.release() }
         do {
             var session = try await open(manifestPath, options, terminal, needsService: needsService)
             try session.settleJournal(command)
@@ -239,6 +241,7 @@ struct Session {
         }
         try save(journal.lockfile)
         journalWritten = true
+        Interrupts.shared.recorded()
         // The lockfile holds all of it now; a journal left behind is replayed harmlessly.
         try? AtomicFile.remove(journalPath)
         self.journal = nil

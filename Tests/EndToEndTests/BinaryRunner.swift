@@ -27,6 +27,21 @@ enum BinaryRunner {
     }
 
     typealias Output = ChildProcess.Output
+
+    /// Starts the binary with `environment` added to this one's, its stdout into the file `out`
+    /// (made empty), stderr and stdin closed off: for a test that signals it while it runs.
+    static func started(_ arguments: [String], environment extra: [String: String], stdout out: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, b in b }
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
 }
 
 /// A temporary folder, removed when the test ends.

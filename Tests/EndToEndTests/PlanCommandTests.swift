@@ -275,6 +275,41 @@ struct PlanCommandTests {
         }
     }
 
+    /// An interrupt after a command wrote an interrupted apply's journal into the lockfile says
+    /// that what was completed is recorded (not "nothing was changed"), and lets the lock go.
+    @Test func anInterruptedRefreshSaysWhatItRecordedAndLetsItsLockGo() async throws {
+        let dir = try TemporaryDirectory()
+        // Every call takes 4 s: the interrupt comes while refresh lists.
+        let server = try await EmulatorProcess(["--no-throttle", "--processing-delay", "0ms", "--latency", "4s"])
+        let manifest = try dir.write("m.yaml", Self.manifest)
+        let lockPath = dir.url.appendingPathComponent("m.lock").path
+        let provider = #""api": "seedance", "base_url": "\#(server.baseURL)", "project_name": "default""#
+        try #"{"groups": {}, "lineage": "l-1", "provider": {\#(provider)}, "serial": 1, "version": 1}"#
+            .write(toFile: lockPath, atomically: true, encoding: .utf8)
+        try (#"{"op": "begin", "lineage": "l-1", \#(provider)}"# + "\n")
+            .write(toFile: lockPath + ".journal", atomically: true, encoding: .utf8)
+        let out = dir.url.appendingPathComponent("out")
+        let process = try BinaryRunner.started(
+            ["refresh", manifest, "--json"],
+            environment: ["E2E_KEY": "e2e-secret-key", "ASSETFORM_BASE_URL": server.baseURL], stdout: out)
+        // Once its handler is in place and the journal is written into the lockfile.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !(PreflightTests.catches(SIGINT, pid: process.processIdentifier)
+            && !FileManager.default.fileExists(atPath: lockPath + ".journal")) && ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(process.processIdentifier, SIGINT)
+        #expect(await exitStatus(of: process, limit: .seconds(60)) == 130)
+        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let last = text.split(separator: "\n").last.map(String.init) ?? ""
+        let error = JSONValue.parse(Array(last.utf8))?["error"]
+        #expect(error?["message"] == .string("interrupted; everything completed is recorded"), "\(text)")
+        #expect(try String(contentsOfFile: lockPath, encoding: .utf8).contains(#""serial": 2"#), "the journal was written in")
+        #expect(!FileManager.default.fileExists(atPath: lockPath + ".lck"), "the lock was let go")
+    }
+
     @Test func errorsExitOne() async throws {
         try await withWorld { w in
             let noKey = try await w.run(["plan", w.manifest, "--detailed-exitcode"], env: ["E2E_KEY": ""])

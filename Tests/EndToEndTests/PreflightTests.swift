@@ -276,18 +276,9 @@ struct PreflightTests {
             let dir = try TemporaryDirectory()
             let server = try await MediaServer(in: dir.url)
             let path = try dir.write("m.yaml", Self.manifest(server, [("hang", "hang.png", nil)]))
-            let process = Process()
-            process.executableURL = BinaryRunner.executable
-            process.arguments = ["check", path, "--json", "--timeout", "60s"]
-            var environment = ProcessInfo.processInfo.environment
-            for (k, v) in server.environment { environment[k] = v }
-            process.environment = environment
             let out = dir.url.appendingPathComponent("out")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: out)
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            let process = try BinaryRunner.started(
+                ["check", path, "--json", "--timeout", "60s"], environment: server.environment, stdout: out)
             // Once its handler is in place (the kernel shows the signals a process catches).
             let deadline = ContinuousClock.now + .seconds(60)
             while !Self.catches(signal, pid: process.processIdentifier) && ContinuousClock.now < deadline {

@@ -194,16 +194,18 @@ public struct JSONReader: ~Copyable {
     /// making a String of it.
     public mutating func string(oneOf texts: [[UInt8]]) throws(Failure) -> Int? {
         var found: Int?
-        try withString { text in
-            for (i, bytes) in texts.enumerated() where bytes.count == text.count {
-                if bytes.withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 })
-                {
-                    found = i
-                    return
-                }
+        try withString { found = Self.index(of: $0, in: texts) }
+        return found
+    }
+
+    /// The index of `text` among `texts`, byte for byte (nil for none of them).
+    public static func index(of text: UnsafeBufferPointer<UInt8>, in texts: [[UInt8]]) -> Int? {
+        for (i, bytes) in texts.enumerated() where bytes.count == text.count {
+            if bytes.withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) {
+                return i
             }
         }
-        return found
+        return nil
     }
 
     public mutating func int() throws(Failure) -> Int {

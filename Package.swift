@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         /// Files that survive crashes (atomic replacement, an append-only log, an exclusive lock), and
         /// their digests (SHA-256 from swift-crypto).
-        .target(name: "Durable", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(
+            name: "Durable", dependencies: ["Timing", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         /// Time in one place: `Duration` in seconds and milliseconds, and every UTC date format read
         /// or written (RFC 3339, id stamps, HTTP dates).
         .target(name: "Timing", swiftSettings: strict),

@@ -49,6 +49,9 @@ public actor CallPolicy {
     /// The classes paced per minute (`N/min`), whose spacing counts from when a call is sent
     /// (`sent(_:)`), after what a create does first (its intent's sync).
     public nonisolated let pacedClasses: Set<CallClass>
+    /// The classes configured with no rate (`unlimited`): a call of one waits only for a permit
+    /// (unless the service throttles it), so what it must do first may be done before that wait.
+    public nonisolated let unratedClasses: Set<CallClass>
 
     public init(
         limits: Limits, backoff: Backoff = Backoff(), budget: RetryBudget = RetryBudget(),
@@ -61,6 +64,7 @@ public actor CallPolicy {
         ]
         schedule = RateSchedule(rates: rates)
         pacedClasses = Set(rates.compactMap { c, rate in if case .perMinute = rate { c } else { nil } })
+        unratedClasses = Set(rates.compactMap { c, rate in if case .unlimited = rate { c } else { nil } })
         concurrency = max(1, limits.concurrency)
         attempts = max(1, limits.attempts)
         self.backoff = backoff

@@ -40,6 +40,14 @@ public struct RemoteConnection: Sendable {
                 key: signing, at: UTCDate.now())
         }
         let (transport, timeout, logger) = (self.transport, settings.limits.timeout, self.logger)
+        if let beforeSend, policy.unratedClasses.contains(call.callClass), Capabilities.of(settings.api).canList {
+            // A call with no rate to keep waits only for a permit: what it must do first (a
+            // create's intent, synced) is done before that wait, not while it holds one of the
+            // `concurrency` permits. Where the dialect lists, an intent whose call was never sent
+            // (a run killed meanwhile) costs the next run only a listing; on 0-0 it would be
+            // reported as a possible duplicate, so there it is journaled after the permit.
+            try await beforeSend(1)
+        }
         return try await policy.perform(call) { attempt in
             if let beforeSend {
                 // The intent is on disk before the request can reach the service.

@@ -3,6 +3,7 @@ import AssetformEmulator
 import AssetformRemote
 import Foundation
 import JSON
+import Synchronization
 import Testing
 
 @Suite("The seedance client against the emulator")
@@ -172,6 +173,45 @@ struct ZeroZeroClientTests {
         try await withClient(.zeroZero, key: "nope", emulator: { $0.allowedKeys = ["yes"] }) { h in
             let e = await remoteError { _ = try await h.service.getGroup(id: "group-1") }
             #expect(e?.kind == .fatalForRun)
+        }
+    }
+}
+
+@Suite("A create's intent and the call permits")
+struct IntentOrderTests {
+    /// One permit, held by a create the emulator answers slowly. Where the dialect lists, a
+    /// second create's hook (apply journals its intent there) runs while it waits for that
+    /// permit; on 0-0, which cannot list (an intent left open is reported as a possible
+    /// duplicate), only once it holds it, after the first create's answer.
+    @Test(arguments: [API.seedance, .zeroZero])
+    func theHookPrecedesThePermitWhereTheDialectLists(api: API) async throws {
+        let limits = Limits(
+            concurrency: 1, rates: Rates(createAsset: .unlimited, write: .unlimited, read: .unlimited), attempts: 1,
+            timeout: .seconds(30))
+        try await withClient(api, limits: limits, emulator: { $0.latency = .milliseconds(400) ... .milliseconds(400) }) { h in
+            let group = try await h.service.createGroup(name: "g", description: "", beforeSend: nil)
+            let first = Task {
+                try await h.service.createAsset(
+                    groupID: group.id, name: "a", type: .image, url: "https://cdn.example.com/a.png", beforeSend: nil)
+            }
+            // The first create holds the permit once it has started.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while h.events.starts(.createAsset).isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try #require(!h.events.starts(.createAsset).isEmpty)
+            let sawFirstAnswered = Mutex<Bool?>(nil)
+            let second = try await h.service.createAsset(
+                groupID: group.id, name: "b", type: .image, url: "https://cdn.example.com/b.png",
+                beforeSend: { _ in
+                    let answered = h.events.events.contains {
+                        if case .finished(let call, _, _, _, _) = $0, call.callClass == .createAsset { true } else { false }
+                    }
+                    sawFirstAnswered.withLock { if $0 == nil { $0 = answered } }
+                })
+            _ = try await first.value
+            #expect(!second.id.isEmpty)
+            #expect(sawFirstAnswered.withLock { $0 } == (api == .zeroZero))
         }
     }
 }

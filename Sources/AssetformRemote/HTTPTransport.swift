@@ -37,6 +37,8 @@ public enum TransportFailure: Error, Sendable {
 /// within the origin it was sent to, so the key never travels elsewhere.
 public final class HTTPTransport: Sendable {
     private let client: HTTPClient
+    /// Each exchange's deadline.
+    private let deadlines: DeadlineWatch
     /// Redirects followed at most within one exchange.
     static let maximumRedirects = 5
 
@@ -54,9 +56,11 @@ public final class HTTPTransport: Sendable {
         // Redirects are followed here, where the origin is checked, never by the client.
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        deadlines = DeadlineWatch(on: client.eventLoopGroup.next())
     }
 
     public func shutdown() async throws {
+        deadlines.stop()
         try await client.shutdown()
     }
 
@@ -114,9 +118,10 @@ public final class HTTPTransport: Sendable {
     /// Runs `exchange` until `deadline`; past it, the exchange is cancelled (AsyncHTTPClient
     /// closes its connection) and the answer is a timeout, whatever stage it was at.
     ///
-    /// The deadline is a task scheduled on an event loop and cancelled when the exchange ends:
-    /// a sleeping task per exchange would stay (with its timer) until its deadline passed, and
-    /// 100,000 fast calls would leave 100,000 of them waiting.
+    /// The deadline is an entry in the transport's `DeadlineWatch`, removed when the exchange
+    /// ends: a sleeping task per exchange would stay (with its timer) until its deadline passed,
+    /// and 100,000 fast calls would leave 100,000 of them waiting; a timer per exchange on an
+    /// event loop would wake it twice per call.
     private func withDeadline(
         _ deadline: ContinuousClock.Instant, origin: Origin, timeout: Duration,
         _ exchange: @escaping @Sendable () async -> Result<HTTPReply, TransportFailure>
@@ -130,8 +135,7 @@ public final class HTTPTransport: Sendable {
             race.withLock { if $0 == .running { $0 = .finished } }
             return outcome
         }
-        let remaining = max(.zero, deadline - .now)
-        let watchdog = client.eventLoopGroup.any().scheduleTask(in: .nanoseconds(remaining.inNanoseconds)) {
+        let watched = deadlines.watch(until: deadline) {
             let expired = race.withLock { state -> Bool in
                 guard state == .running else { return false }
                 state = .expired
@@ -145,7 +149,7 @@ public final class HTTPTransport: Sendable {
         } onCancel: {
             work.cancel()
         }
-        watchdog.cancel()
+        deadlines.unwatch(watched)
         // Past the deadline, what the cancelled exchange says is a timeout (an answer that
         // arrived all the same is kept).
         if race.withLock({ $0 }) == .expired, case .failure = outcome {

@@ -100,7 +100,7 @@ extension Lockfile {
     }
 
     /// Keys in the order `JSONValue.pretty` sorts them: by their UTF-8 bytes.
-    static func byBytes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    static func byBytes(_ a: String, _ b: String) -> Bool { a.precedesByUTF8(b) }
 
     /// Lines of pretty JSON, written by hand in the lockfile's fixed shape.
     private struct PrettyWriter {

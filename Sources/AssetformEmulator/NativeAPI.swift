@@ -1,3 +1,4 @@
+import JSON
 import Timing
 
 /// The upstream's own dialect (API.md §5; Volcengine Ark and BytePlus ModelArk speak it alike):
@@ -266,7 +267,7 @@ enum RequestSignature {
     static func canonicalQuery(_ query: [Parameter]) -> String {
         query.map { (percentEncoded($0.name), percentEncoded($0.value)) }
             .sorted { a, b in
-                a.0 != b.0 ? a.0.utf8.lexicographicallyPrecedes(b.0.utf8) : a.1.utf8.lexicographicallyPrecedes(b.1.utf8)
+                a.0 != b.0 ? a.0.precedesByUTF8(b.0) : a.1.precedesByUTF8(b.1)
             }
             .map { $0.0 + "=" + $0.1 }
             .joined(separator: "&")

@@ -1,4 +1,5 @@
 import Crypto
+import JSON
 import Timing
 
 /// Volcengine's (and BytePlus's) HMAC-SHA256 request signature, as the official SDKs compute it
@@ -23,7 +24,7 @@ public enum RequestSigner {
         let bodyHash = hex(SHA256.hash(data: body))
         var signed: [(String, String)] = [("host", canonicalHost(host)), ("x-content-sha256", bodyHash), ("x-date", date)]
         if let contentType { signed.append(("content-type", contentType)) }
-        signed.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        signed.sort { $0.0.precedesByUTF8($1.0) }
         let names = signed.map(\.0).joined(separator: ";")
         let canonical = [
             method, path.isEmpty ? "/" : path, canonicalQuery(query),

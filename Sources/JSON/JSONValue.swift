@@ -109,7 +109,7 @@ public enum JSONValue: Sendable, Equatable {
             out.append(UInt8(ascii: "]"))
         case .object(let fields) where !fields.isEmpty:
             out.append(contentsOf: "{\n".utf8)
-            let sorted = fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            let sorted = fields.sorted { $0.0.precedesByUTF8($1.0) }
             for (i, (k, v)) in sorted.enumerated() {
                 Self.indent(indent + 2, to: &out)
                 Self.writeString(k, to: &out)

@@ -115,38 +115,46 @@ final class ApplyOutput: Sendable {
     func event(_ event: ApplyEvent) {
         switch event {
         case .started(let step):
-            if mode == .json { emit([("event", .string("started"))] + fields(step)) }
+            if mode == .json { emit(stepEvent("started", step)) }
         case .notSent(let step):
             // Its `started` gets an end (a pipeline pairs them), in the events' own vocabulary;
             // it is counted with those not started, not with the failures.
             if mode == .json {
-                emit(
-                    [("event", .string("failed"))] + fields(step) + [
-                        ("code", .null), ("not_sent", .bool(true)),
-                        ("message", .string("not sent: the run stopped before its call; nothing was billed")),
-                    ])
+                var w = stepEvent("failed", step)
+                w.value("code", .null)
+                w.value("not_sent", .bool(true))
+                w.string("message", "not sent: the run stopped before its call; nothing was billed")
+                emit(w)
             }
         case .completed(let step, let outcome):
             if outcome != .waiting { finished(failed: false) }
             switch mode {
             case .json:
-                var f: [(String, JSONValue)] = [("event", .string("completed"))] + fields(step)
-                f += describe(outcome)
+                var w = stepEvent("completed", step)
+                for (key, value) in describe(outcome) { w.value(key, value) }
                 switch outcome {
                 case .created(let id, _, _) where step.kind == .asset, .adopted(let id) where step.kind == .asset:
-                    f.append(("ref", .string(LockedAsset.ref(for: id, api: api))))
+                    w.string("ref", LockedAsset.ref(for: id, api: api))
                 default: break
                 }
-                emit(f)
+                emit(w)
             case .lines: if outcome != .waiting { line("\(step.verb.sign) \(step.address): \(text(outcome, step))") }
             case .live, .quiet: break
             }
         case .failed(let step, let problem):
             finished(failed: true)
             if mode == .json {
-                emit(
-                    [("event", .string("failed"))] + (step.map(fields) ?? [("address", .string(problem.address.description))])
-                        + [("code", problem.code.map(JSONValue.string) ?? .null), ("message", .string(problem.message))])
+                var w: JSONObjectWriter
+                if let step {
+                    w = stepEvent("failed", step)
+                } else {
+                    w = JSONObjectWriter()
+                    w.string("event", "failed")
+                    w.string("address", problem.address.description)
+                }
+                w.value("code", problem.code.map(JSONValue.string) ?? .null)
+                w.string("message", problem.message)
+                emit(w)
             } else {
                 line(terminal.paintError("!") + " \(problem.address): failed: " + problemText(problem), error: mode == .quiet)
             }
@@ -200,11 +208,14 @@ final class ApplyOutput: Sendable {
         }
     }
 
-    private func fields(_ step: Plan.Step) -> [(String, JSONValue)] {
-        [
-            ("address", .string(step.address.description)), ("kind", .string(step.kind.rawValue)),
-            ("action", .string(step.verb.rawValue)),
-        ]
+    /// An event about a step, begun: `event`, then the step's `address`, `kind` and `action`.
+    private func stepEvent(_ name: String, _ step: Plan.Step) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("event", name)
+        w.string("address", step.address.description)
+        w.string("kind", step.kind.rawValue)
+        w.string("action", step.verb.rawValue)
+        return w
     }
 
     private func describe(_ outcome: Outcome) -> [(String, JSONValue)] {
@@ -265,9 +276,17 @@ final class ApplyOutput: Sendable {
 
     /// One NDJSON event, stamped with `t`, the seconds since apply started.
     private func emit(_ fields: [(String, JSONValue)]) {
+        var w = JSONObjectWriter()
+        for (key, value) in fields { w.value(key, value) }
+        emit(w)
+    }
+
+    /// One NDJSON event, written field by field (`stepEvent(_:_:)`), stamped with `t`.
+    private func emit(_ event: consuming JSONObjectWriter) {
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.inMilliseconds
-        let bytes = JSONValue.object(fields + [("t", .double(Double(ms) / 1000))]).encodedBytes
+        event.value("t", .double(Double(ms) / 1000))
+        let bytes = event.finished()
         buffered.withLock {
             $0.append(contentsOf: bytes)
             $0.append(UInt8(ascii: "\n"))

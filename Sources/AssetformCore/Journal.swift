@@ -65,19 +65,21 @@ public enum JournalRecord: Sendable, Equatable {
         case .begin(let lineage, let p):
             value = .object([("op", .string("begin")), ("lineage", .string(lineage))] + p.jsonFields)
         case .intent(let i):
-            var fields: [(String, JSONValue)] = [
-                ("op", .string("intent")), ("seq", .int(i.seq)), ("at", .double(i.at)),
-                ("address", .string(i.address.description)),
-                ("name", .string(i.name)),
-            ]
-            if let d = i.description { fields.append(("description", .string(d))) }
-            if let g = i.groupID { fields.append(("group_id", .string(g))) }
-            if let t = i.type { fields.append(("type", .string(t.rawValue))) }
-            if let u = i.url { fields.append(("url", .string(u))) }
-            if let r = i.revision { fields.append(("revision", .string(r))) }
-            if let s = i.source, !s.isEmpty { fields.append(("source", s.json)) }
-            if let d = i.deletes { fields.append(("deletes", .string(d))) }
-            value = .object(fields)
+            // Written field by field (one per create: no tree of values first).
+            var w = JSONObjectWriter()
+            w.string("op", "intent")
+            w.int("seq", i.seq)
+            w.value("at", .double(i.at))
+            w.string("address", i.address.description)
+            w.string("name", i.name)
+            if let d = i.description { w.string("description", d) }
+            if let g = i.groupID { w.string("group_id", g) }
+            if let t = i.type { w.string("type", t.rawValue) }
+            if let u = i.url { w.string("url", u) }
+            if let r = i.revision { w.string("revision", r) }
+            if let s = i.source, !s.isEmpty { w.value("source", s.json) }
+            if let d = i.deletes { w.string("deletes", d) }
+            return w.finished()
         case .abandon(let seq):
             value = .object([("op", .string("abandon")), ("seq", .int(seq))])
         case .change(.group(let key, let g), let seq):
@@ -88,17 +90,21 @@ public enum JournalRecord: Sendable, Equatable {
             if let seq { fields.append(("seq", .int(seq))) }
             value = .object(fields)
         case .change(.asset(let address, let a), let seq):
-            var fields: [(String, JSONValue)] = [
-                ("op", .string("asset")), ("address", .string(address.description)), ("id", .string(a.id)),
-                ("name", .string(a.name)),
-                ("ref", .string(a.ref)), ("status", .string(a.status.rawValue)), ("type", .string(a.type.rawValue)),
-                ("url", .string(a.url)),
-            ]
-            if let f = a.failure { fields.append(("failure", f.json)) }
-            if let r = a.revision { fields.append(("revision", .string(r))) }
-            if let s = a.source, !s.isEmpty { fields.append(("source", s.json)) }
-            if let seq { fields.append(("seq", .int(seq))) }
-            value = .object(fields)
+            // Written field by field (one per create, and per settled status).
+            var w = JSONObjectWriter()
+            w.string("op", "asset")
+            w.string("address", address.description)
+            w.string("id", a.id)
+            w.string("name", a.name)
+            w.string("ref", a.ref)
+            w.string("status", a.status.rawValue)
+            w.string("type", a.type.rawValue)
+            w.string("url", a.url)
+            if let f = a.failure { w.value("failure", f.json) }
+            if let r = a.revision { w.string("revision", r) }
+            if let s = a.source, !s.isEmpty { w.value("source", s.json) }
+            if let seq { w.int("seq", seq) }
+            return w.finished()
         case .change(.forget(let address), _):
             value = .object([("op", .string("forget")), ("address", .string(address.description))])
         case .change(.move(let from, let to, let id), _):

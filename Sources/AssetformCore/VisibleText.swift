@@ -1,8 +1,11 @@
+import JSON
+
 /// Text from outside the program (the service, a library, another process's lock file) made safe
 /// to print on a terminal or in a log: every control character becomes a visible escape (`\e`,
 /// `\n`, `\r`, `\t`, `\x07`, `\u{9b}`), so that a remote name or message can neither move the
-/// cursor, clear the screen, nor forge a line of output. Bidirectional overrides are escaped too,
-/// since they reorder what is shown. JSON outputs do not use this: they escape as JSON does.
+/// cursor, clear the screen, nor forge a line of output. The `FormatControls` (line separators,
+/// bidirectional overrides) are escaped too, since they break or reorder what is shown. JSON
+/// outputs do not use this: they escape as JSON does, the same characters.
 public enum VisibleText {
     public static func escape(_ text: String) -> String {
         guard needsAnyEscape(text) else { return text }
@@ -29,7 +32,7 @@ public enum VisibleText {
 
     /// Whether any scalar of `text` needs escaping, decided on its UTF-8 bytes (this runs for
     /// every line of a plan): C0 controls and DEL are single bytes; C1 controls are 0xC2 0x80–0x9F;
-    /// U+202A–U+202E are 0xE2 0x80 0xAA–0xAE and U+2066–U+2069 are 0xE2 0x81 0xA6–0xA9.
+    /// the format controls are three bytes led by 0xE2 (`FormatControls`).
     static func needsAnyEscape(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { b in
@@ -39,21 +42,18 @@ public enum VisibleText {
                 let byte = b[i]
                 if byte < 0x20 || byte == 0x7F { return true }
                 if byte == 0xC2, i + 1 < n, b[i + 1] >= 0x80, b[i + 1] <= 0x9F { return true }
-                if byte == 0xE2, i + 2 < n {
-                    let (x, y) = (b[i + 1], b[i + 2])
-                    if (x == 0x80 && y >= 0xAA && y <= 0xAE) || (x == 0x81 && y >= 0xA6 && y <= 0xA9) { return true }
-                }
+                if byte == 0xE2, i + 2 < n, FormatControls.contains(afterE2: b[i + 1], b[i + 2]) { return true }
                 i += 1
             }
             return false
         }
     }
 
-    /// C0 controls, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
+    /// C0 controls, DEL, C1 controls, and the format controls.
     static func needsEscape(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
-        case 0x00..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069: true
-        default: false
+        case 0x00..<0x20, 0x7F..<0xA0: true
+        default: FormatControls.contains(s.value)
         }
     }
 }

@@ -179,13 +179,14 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// A string with `"`, `\\` and control characters escaped (C0, DEL and the C1 controls, so
-    /// that a document printed on a terminal cannot drive it); everything else (UTF-8 included)
-    /// as it is.
+    /// that a document printed on a terminal cannot drive it, and the `FormatControls`, so that
+    /// it cannot break or reorder what is shown); everything else (UTF-8 included) as it is.
     private static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            // Most strings need no escape: copy them whole. (0xC2 leads the C1 controls in UTF-8.)
+            // Most strings need no escape: copy them whole. (0xC2 leads the C1 controls in UTF-8,
+            // 0xE2 the format controls.)
             guard let first = firstSpecial(bytes) else {
                 out.append(contentsOf: bytes)
                 return
@@ -210,6 +211,13 @@ public enum JSONValue: Sendable, Equatable {
                 case 0xC2 where i + 1 < bytes.count && (0x80...0x9F).contains(bytes[i + 1]):
                     escaped(bytes[i + 1])
                     i += 1
+                case 0xE2 where i + 2 < bytes.count && FormatControls.contains(afterE2: bytes[i + 1], bytes[i + 2]):
+                    // U+20XX: 0xE2, then 10xxxxxx (its bits 6–11), then 10xxxxxx (its bits 0–5).
+                    let value = (UInt16(bytes[i + 1] & 0x3F) << 6) | UInt16(bytes[i + 2] & 0x3F)
+                    out.append(contentsOf: "\\u20".utf8)
+                    out.append(hex[Int(value >> 4) & 15])
+                    out.append(hex[Int(value & 15)])
+                    i += 2
                 default: out.append(b)
                 }
                 i += 1
@@ -219,8 +227,9 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Where the first byte that `writeString` may escape is (a control byte, a quote, a
-    /// backslash, DEL, or 0xC2, which leads the C1 controls); nil when there is none. Eight bytes
-    /// at a time (`ByteWord`), then byte by byte from the word that holds one.
+    /// backslash, DEL, 0xC2, which leads the C1 controls, or 0xE2, which leads the format
+    /// controls); nil when there is none. Eight bytes at a time (`ByteWord`), then byte by byte
+    /// from the word that holds one.
     static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         if let base = bytes.baseAddress {
@@ -228,14 +237,16 @@ public enum JSONValue: Sendable, Equatable {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                 let special =
                     ByteWord.holds(w, UInt8(ascii: "\"")) | ByteWord.holds(w, UInt8(ascii: "\\")) | ByteWord.holds(w, 0x7F)
-                    | ByteWord.holds(w, 0xC2) | ByteWord.holdsBelow(w, 0x20)
+                    | ByteWord.holds(w, 0xC2) | ByteWord.holds(w, 0xE2) | ByteWord.holdsBelow(w, 0x20)
                 if special != 0 { break }
                 i += 8
             }
         }
         while i < bytes.count {
             let b = bytes[i]
-            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F || b == 0xC2 { return i }
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F || b == 0xC2 || b == 0xE2 {
+                return i
+            }
             i += 1
         }
         return nil

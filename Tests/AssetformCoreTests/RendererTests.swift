@@ -42,6 +42,9 @@ struct VisibleTextTests {
     @Test func controlCharactersBecomeVisibleEscapes() {
         #expect(VisibleText.escape("plain 角色 text") == "plain 角色 text")
         #expect("a\u{1B}[2Jb\nc\rd\te\u{07}f\u{7F}g\u{9B}h\u{202E}i".visible == #"a\e[2Jb\nc\rd\te\x07f\x7fg\u{9b}h\u{202e}i"#)
+        // The line and paragraph separators and the isolates too; the characters beside them not.
+        #expect(
+            "a\u{2028}b\u{2029}c\u{2066}d\u{2027}e\u{202F}f→".visible == #"a\u{2028}b\u{2029}c\u{2066}d"# + "\u{2027}e\u{202F}f→")
         #expect("\u{0}".visible == #"\x00"#)
     }
 

@@ -433,6 +433,7 @@ struct HostileServiceTests {
         // JSON keeps the name exactly, escaped as JSON escapes it.
         let json = try await world.run(["plan", world.manifest, "--json"])
         #expect(json.stdout.contains(#"\u001b[2J"#), "\(json.stdout)")
+        #expect(json.stdout.contains(#"31m\u202e"#) && !json.stdout.contains("\u{202E}"), "\(json.stdout)")
     }
 
     @Test func anIdWithShellSyntaxIsRefusedAndNotStored() async throws {

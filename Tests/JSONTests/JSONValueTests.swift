@@ -67,7 +67,8 @@ struct JSONValueTests {
     @Test func stringsWriteTheSameWhereverTheirBytesFallInTheScan() {
         let specials = [
             "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", " ", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}", "\u{C2}",
-            "é", "图", "\u{2028}", "~",
+            "é", "图", "\u{2028}", "\u{2029}", "\u{202A}", "\u{202E}", "\u{202F}", "\u{2027}", "\u{2066}", "\u{2069}",
+            "\u{206A}", "\u{2065}", "→", "—", "~",
         ]
         for before in 0..<19 {
             for after in 0..<10 {
@@ -90,7 +91,8 @@ struct JSONValueTests {
 
     /// What a string must be written as, a scalar at a time: the reference. Quote, backslash
     /// and the three common controls by their short escapes; the other C0 controls, DEL and the
-    /// C1 controls as \u00XX; everything else as its UTF-8.
+    /// C1 controls as \u00XX; the line separators and bidirectional controls as \u20XX;
+    /// everything else as its UTF-8.
     static func writtenAScalarAtATime(_ s: String) -> [UInt8] {
         var out = Array("\"".utf8)
         for scalar in s.unicodeScalars {
@@ -100,7 +102,7 @@ struct JSONValueTests {
             case "\n": out += Array("\\n".utf8)
             case "\r": out += Array("\\r".utf8)
             case "\t": out += Array("\\t".utf8)
-            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}":
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{2028}"..."\u{202E}", "\u{2066}"..."\u{2069}":
                 let hex = String(scalar.value, radix: 16)
                 out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
             default: out += Array(String(scalar).utf8)

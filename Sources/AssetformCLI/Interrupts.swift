@@ -48,6 +48,12 @@ final class Interrupts: Sendable {
         let reader = fds[0]
         // A thread of its own: a worker of a shared pool may not be free when the signal comes.
         Thread.detachNewThread {
+            // This thread lives as long as the process, and takes the signals: a parent that
+            // started us with them blocked (a thread of a pool, as test runners and CI agents
+            // have) leaves every thread made before this point blocking them, and the thread that
+            // installed the handler may be a pool's, let go of when the pool is idle; a signal
+            // that no thread takes stays pending, and the interrupt would never be seen.
+            Self.unblockSignals()
             var byte: UInt8 = 0
             while true {
                 let n = read(reader, &byte, 1)
@@ -64,15 +70,19 @@ final class Interrupts: Sendable {
         action.__sigaction_handler.sa_handler = forwardSignal
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
+        for sig in [SIGINT, SIGTERM] { sigaction(sig, &action, nil) }
+        // A parent may have started us with these blocked (the reader thread above takes them too).
+        unblockSignals()
+        return interrupts
+    }
+
+    /// Lets the calling thread take SIGINT and SIGTERM.
+    private static func unblockSignals() {
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        for sig in [SIGINT, SIGTERM] {
-            sigaction(sig, &action, nil)
-            sigaddset(&unblock, sig)
-        }
-        // A parent may have started us with these blocked.
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        return interrupts
     }
 
     /// The signals received from now until the stream is dropped; `onFirst` runs on the first

@@ -257,6 +257,10 @@ extension Assetform.ApplyCommand {
                 }
                 return report ?? ApplyReport()
             }
+            // A first interrupt that came once the executor had finished, while the run recorded
+            // its end, was taken by no one (the run no longer listened): the run ends as
+            // interrupted all the same, with everything recorded (SPEC §6: exit 130).
+            if report.stopped == nil, interrupts.received > 0 { report.stopped = .interrupted }
             output.flush()
             // Each address once, whichever source (a killed run's intents, this run's resends) it came from.
             var counted = Set<Address>()

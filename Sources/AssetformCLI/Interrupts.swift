@@ -97,6 +97,9 @@ final class Interrupts: Sendable {
         return stream
     }
 
+    /// The signals received while a run listened (`during`), its end included.
+    var received: Int { state.withLock { $0.count } }
+
     /// Changes were made and recorded outside a run (an interrupted apply's journal written
     /// into the lockfile): an interrupt from now on says so, not "nothing was changed".
     func recorded() {

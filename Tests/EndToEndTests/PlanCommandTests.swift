@@ -279,8 +279,10 @@ struct PlanCommandTests {
     /// that what was completed is recorded (not "nothing was changed"), and lets the lock go.
     @Test func anInterruptedRefreshSaysWhatItRecordedAndLetsItsLockGo() async throws {
         let dir = try TemporaryDirectory()
-        // Every call takes 4 s: the interrupt comes while refresh lists.
-        let server = try await EmulatorProcess(["--no-throttle", "--processing-delay", "0ms", "--latency", "4s"])
+        // Every call takes 60 s: the interrupt comes while refresh lists, however long this test's
+        // own task waits for its turn on a loaded machine (it polls, then signals; with 4 s, a
+        // full run of the suite once let the refresh end first).
+        let server = try await EmulatorProcess(["--no-throttle", "--processing-delay", "0ms", "--latency", "60s"])
         let manifest = try dir.write("m.yaml", Self.manifest)
         let lockPath = dir.url.appendingPathComponent("m.lock").path
         let provider = #""api": "seedance", "base_url": "\#(server.baseURL)", "project_name": "default""#

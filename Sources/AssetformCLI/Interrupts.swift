@@ -48,11 +48,9 @@ final class Interrupts: Sendable {
         let reader = fds[0]
         // A thread of its own: a worker of a shared pool may not be free when the signal comes.
         Thread.detachNewThread {
-            // This thread lives as long as the process, and takes the signals: a parent that
-            // started us with them blocked (a thread of a pool, as test runners and CI agents
-            // have) leaves every thread made before this point blocking them, and the thread that
-            // installed the handler may be a pool's, let go of when the pool is idle; a signal
-            // that no thread takes stays pending, and the interrupt would never be seen.
+            // This thread lives as long as the process, and takes the signals too, whatever mask
+            // the threads made before it inherited from the parent (a safeguard: the main
+            // thread's wait takes them as well).
             Self.unblockSignals()
             var byte: UInt8 = 0
             while true {

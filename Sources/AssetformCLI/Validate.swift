@@ -5,6 +5,8 @@ import JSON
 extension Assetform {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            // Named here, not worked out from the type's name (reflection that every run paid).
+            commandName: "validate",
             abstract: "Load and check a manifest; no network.",
             discussion:
                 "Every problem is reported at once, as FILE:LINE:COLUMN: error: message (with --json, as one document). Exit status 0 when valid, 1 when not."

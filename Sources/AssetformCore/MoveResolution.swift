@@ -29,7 +29,9 @@ public struct MoveResolution: Sendable {
         var how: String
     }
 
-    public init(_ manifest: Manifest, lock: Lockfile?) {
+    /// `settled`: groups known to keep every tracked asset at its key (`settledGroups`), so that
+    /// no asset of theirs can be renamed; looked at again only where a move came first.
+    public init(_ manifest: Manifest, lock: Lockfile?, settled: Set<String> = []) {
         self.lock = lock
         guard var working = lock, !working.groups.isEmpty else { return }
         // Only `moved:` entries need every declared address (100,000 of them in a big manifest).
@@ -47,7 +49,8 @@ public struct MoveResolution: Sendable {
         for move in manifest.moved where !move.from.isGroup {
             explicit(move, &working, groupMoves: &groupMoves, declared: declared)
         }
-        let left = renamedAssets(manifest, &working)
+        // Before any move the working lockfile is the one read, which `settled` was found in.
+        let left = renamedAssets(manifest, &working, settled: steps.isEmpty && manifest.moved.isEmpty ? settled : [])
         acrossGroups(manifest, working, left: left)
         self.lock = working
     }
@@ -125,13 +128,33 @@ public struct MoveResolution: Sendable {
         }
     }
 
+    /// Of the manifest's groups in `part`, those whose every asset tracked in `lock` is still
+    /// declared, at the same key: the most of a big plan, and the costly part of finding what
+    /// leaves (a look-up per asset), which a big plan does on two threads at once.
+    public static func settledGroups(_ manifest: Manifest, _ part: Range<Int>, lock: Lockfile?) -> Set<String> {
+        guard let lock else { return [] }
+        var settled = Set<String>()
+        for i in part {
+            if let locked = lock.groups[manifest.groups[i].key], keepsEveryKey(manifest.groups[i], locked) {
+                settled.insert(manifest.groups[i].key)
+            }
+        }
+        return settled
+    }
+
+    /// Whether `g` declares every key `locked` tracks (a group's keys are unique: the decoder
+    /// refuses one twice).
+    private static func keepsEveryKey(_ g: Group, _ locked: LockedGroup) -> Bool {
+        var present = 0
+        for j in g.assets.indices where locked.assets.index(forKey: g.assets[j].key) != nil { present += 1 }
+        return present == locked.assets.count
+    }
+
     /// Tracked assets leaving the manifest, by url and type, in key order; and the manifest's
     /// untracked assets.
     private func leaving(_ g: Group, _ locked: LockedGroup) -> [SourceKey: [String]]? {
         // Cheap first: most groups have no asset that left.
-        var present = 0
-        for a in g.assets where locked.assets.index(forKey: a.key) != nil { present += 1 }
-        guard present < locked.assets.count else { return nil }
+        guard !Self.keepsEveryKey(g, locked) else { return nil }
         let declared = Set(g.assets.map(\.key))
         var pool: [SourceKey: [String]] = [:]
         for key in locked.assets.keys.sorted() where !declared.contains(key) {
@@ -143,9 +166,11 @@ public struct MoveResolution: Sendable {
 
     /// In each group, a new key takes the record of a leaving asset of the same url and type.
     /// Returns what is left leaving, per group key.
-    private mutating func renamedAssets(_ manifest: Manifest, _ lock: inout Lockfile) -> [String: [SourceKey: [String]]] {
+    private mutating func renamedAssets(
+        _ manifest: Manifest, _ lock: inout Lockfile, settled: Set<String>
+    ) -> [String: [SourceKey: [String]]] {
         var left: [String: [SourceKey: [String]]] = [:]
-        for g in manifest.groups {
+        for g in manifest.groups where !settled.contains(g.key) {
             guard let locked = lock.groups[g.key], !locked.assets.isEmpty, var pool = leaving(g, locked) else { continue }
             for a in g.assets where locked.assets[a.key] == nil {
                 let to = Address(group: g.key, asset: a.key)

@@ -39,24 +39,31 @@ public struct Planner: Sendable {
     /// `remote` nil means `--no-refresh`: trust the lockfile.
     public func plan(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) -> Plan {
         let moves = MoveResolution(manifest, lock: lock)
-        let parts = self.parts(manifest, lock: lock, remote: remote).enumerated().map { i, part in
-            planGroups(manifest, part, first: i == 0, moves: moves, remote: remote)
+        let parts = self.parts(manifest, lock: lock, remote: remote)
+        var whole = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
+        for part in parts.dropFirst() {
+            whole.append(planGroups(manifest, part, first: false, moves: moves, remote: remote))
         }
-        return assemble(parts, manifest, lock: lock, moves: moves, remote: remote)
+        return assemble(consume whole, manifest, lock: lock, moves: moves, remote: remote)
     }
 
     /// `plan`, its parts planned at once on two threads: the same plan.
     public func planConcurrently(_ manifest: Manifest, lock: Lockfile?, remote: RemoteState?) async -> Plan {
-        let moves = MoveResolution(manifest, lock: lock)
         let parts = self.parts(manifest, lock: lock, remote: remote)
         guard parts.count == 2 else {
+            let moves = MoveResolution(manifest, lock: lock)
             // One part: planned here, on the moves already worked out.
             let whole = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
-            return assemble([whole], manifest, lock: lock, moves: moves, remote: remote)
+            return assemble(consume whole, manifest, lock: lock, moves: moves, remote: remote)
         }
+        // The groups none of whose assets can be renamed, found on both threads first.
+        async let settledInSecond = MoveResolution.settledGroups(manifest, parts[1], lock: lock)
+        let settled = MoveResolution.settledGroups(manifest, parts[0], lock: lock).union(await settledInSecond)
+        let moves = MoveResolution(manifest, lock: lock, settled: settled)
         async let second = planGroups(manifest, parts[1], first: false, moves: moves, remote: remote)
-        let first = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
-        return assemble([first, await second], manifest, lock: lock, moves: moves, remote: remote)
+        var whole = planGroups(manifest, parts[0], first: true, moves: moves, remote: remote)
+        whole.append(await second)
+        return assemble(consume whole, manifest, lock: lock, moves: moves, remote: remote)
     }
 
     /// The manifest's groups in parts planned apart: two of about as many assets each when the
@@ -105,20 +112,15 @@ public struct Planner: Sendable {
         return work
     }
 
-    /// The parts' steps in the manifest's order, then what the lockfile tracks that the
-    /// manifest no longer declares; and what the flags add.
+    /// The passes' steps (in the manifest's order), then what the lockfile tracks that the
+    /// manifest no longer declares; and what the flags add. `work` is taken, not copied: its
+    /// lists (a hundred thousand entries in a big plan) grow in place.
     private func assemble(
-        _ parts: [PlanningPass], _ manifest: Manifest, lock: Lockfile?, moves: MoveResolution, remote: RemoteState?
+        _ work: consuming PlanningPass, _ manifest: Manifest, lock: Lockfile?, moves: MoveResolution,
+        remote: RemoteState?
     )
         -> Plan
     {
-        var work = parts[0]
-        for part in parts.dropFirst() {
-            work.steps += part.steps
-            work.unchanged += part.unchanged
-            work.warnings += part.warnings
-            work.heldBack += part.heldBack
-        }
         work.forgetUnmanaged(manifest)
         var plan = work.finish(targets: targets)
         if capabilities.canDelete && (prune || pruneFailed) {

@@ -25,6 +25,15 @@ struct PlanningPass: Sendable {
 
     var canAdopt: Bool { remote != nil && planner.capabilities.canList }
 
+    /// The steps and findings of a pass over the groups after this one's, after this one's.
+    /// (Called on a pass that nothing else holds: its lists grow in place, not copied whole.)
+    mutating func append(_ later: PlanningPass) {
+        steps += later.steps
+        unchanged += later.unchanged
+        warnings += later.warnings
+        heldBack += later.heldBack
+    }
+
     func isGone(_ id: String) -> Bool { remote?.missing.contains(id) ?? false }
 
     // MARK: - Groups

@@ -1,7 +1,8 @@
-import AssetformCore
 import AssetformEmulator
 import Testing
 import YAML
+
+@testable import AssetformCore
 
 /// A small world to plan in: one manifest group `g` (name "G") with assets `a` and `b`.
 private enum World {
@@ -517,6 +518,30 @@ struct ConcurrentPlanningTests {
                         == targetedWhole.plan(manifest, lock: lock, remote: remote), "seed \(seed): targeted")
             }
         }
+    }
+
+    /// The groups found settled beforehand (on two threads, for a big plan) change no move: the
+    /// moves are those found looking at every group, in worlds where few or many assets leave.
+    @Test(arguments: 0..<40)
+    func settledGroupsChangeNoMove(seed: Int) {
+        let (manifest, lock, _) = Self.world(seed: UInt64(seed), perGroup: seed % 2 == 0 ? 0...40 : 0...3)
+        let all = 0..<manifest.groups.count
+        let half = manifest.groups.count / 2
+        let settled = MoveResolution.settledGroups(manifest, 0..<half, lock: lock)
+            .union(MoveResolution.settledGroups(manifest, half..<manifest.groups.count, lock: lock))
+        #expect(settled == MoveResolution.settledGroups(manifest, all, lock: lock), "seed \(seed)")
+        // Settled: tracked, and every tracked key still declared.
+        for g in manifest.groups {
+            let keys = Set(g.assets.map(\.key))
+            let expected = lock.groups[g.key].map { $0.assets.keys.allSatisfy(keys.contains) } ?? false
+            #expect(settled.contains(g.key) == expected, "seed \(seed): \(g.key)")
+        }
+        let looked = MoveResolution(manifest, lock: lock)
+        let skipped = MoveResolution(manifest, lock: lock, settled: settled)
+        #expect(skipped.lock == looked.lock, "seed \(seed)")
+        #expect(skipped.moved == looked.moved, "seed \(seed)")
+        #expect(skipped.steps == looked.steps, "seed \(seed)")
+        #expect(skipped.forgetReasons == looked.forgetReasons, "seed \(seed)")
     }
 
     /// Records that match their asset byte for byte are taken as unchanged by a shortcut: the

@@ -21,10 +21,11 @@ enum LibYAMLError {
             }
             return YAMLError(.encoding, message, at: mark)
         case YAML_SCANNER_ERROR, YAML_PARSER_ERROR:
-            let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+            let lines = LineCorrection(source)
+            let mark = LineCorrection.mark(parser.problem_mark, lines)
             var message = "YAML syntax: \(problem)"
             if let context = parser.context.map({ String(cString: $0) }) {
-                let at = Mark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
+                let at = LineCorrection.mark(parser.context_mark, lines)
                 message += " (\(context) at line \(at.line), column \(at.column))"
             }
             if SourceLines.indentationHasTab(line: mark.line, upToColumn: mark.column, in: source) {

@@ -1,11 +1,13 @@
 /// Positions in raw source bytes, for the few errors libyaml reports without a line and column,
 /// and for showing the line an error is on.
 public enum SourceLines {
-    /// The 1-based mark of a byte offset (columns count Unicode scalars, as libyaml's do).
+    /// The 1-based mark of a byte offset (columns count Unicode scalars, as libyaml's do; a
+    /// leading byte order mark is none, as for libyaml). Lines end at LF alone (`LineCorrection`).
     public static func mark(atByteOffset offset: Int, in source: UnsafeBufferPointer<UInt8>) -> Mark {
         var line = 1
         var column = 1
-        for i in 0..<min(offset, source.count) {
+        let bom = source.count >= 3 && source[0] == 0xEF && source[1] == 0xBB && source[2] == 0xBF
+        for i in (bom ? 3 : 0)..<max(bom ? 3 : 0, min(offset, source.count)) {
             let b = source[i]
             if b == UInt8(ascii: "\n") {
                 line += 1

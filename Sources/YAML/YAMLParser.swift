@@ -86,10 +86,13 @@ private struct Composer {
     private var problems: [YAMLError] = []
 
     let pipelined: Bool
+    /// nil for a source whose lines libyaml counts as the file does (nearly every one).
+    private let lines: LineCorrection?
 
     init(limits: YAMLLimits, source: UnsafeBufferPointer<UInt8>, stream: MappingStream?, pipelined: Bool) {
         self.limits = limits
         self.source = source
+        self.lines = LineCorrection(source)
         self.stream = stream
         self.pipelined = pipelined
     }
@@ -160,7 +163,7 @@ private struct Composer {
     /// Handles one event; true at the end of the stream. `text`: a scalar's text, when the
     /// thread that parsed it made it already.
     private mutating func handle(_ event: inout yaml_event_t, text: String? = nil) throws(YAMLError) -> Bool {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        let mark = LineCorrection.mark(event.start_mark, lines)
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true

@@ -14,8 +14,8 @@ internal import CLibYAML
 /// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the
 /// producer deletes it, so that libyaml's memory is freed by the thread that allocated it (a
 /// free from another thread contends for the allocator's lock); `finish` deletes what is left.
-/// The producer also makes each scalar's String (the text of the batch's scalars, in order), a
-/// part of the work that would otherwise fall to the composer.
+/// The composer makes each scalar's String itself: libyaml is the longer half of the work, and a
+/// String made here would be freed by the composer's thread, against this one's allocations.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 16
@@ -29,7 +29,7 @@ final class EventPipe: @unchecked Sendable {
     /// … and when one is taken or the consumer cancels (the producer waits on it).
     private let taken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
-    private var queue: [(events: [yaml_event_t], texts: [String])] = []
+    private var queue: [[yaml_event_t]] = []
     private var spent: [[yaml_event_t]] = []
     private var ended = false
     private var failure: YAMLError?
@@ -54,12 +54,6 @@ final class EventPipe: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// A scalar event's text.
-    static func text(ofScalar event: yaml_event_t) -> String {
-        let s = event.data.scalar
-        return String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
-    }
-
     /// Starts the producer; false when no thread could be made (the caller parses in line).
     func start() -> Bool {
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -78,17 +72,17 @@ final class EventPipe: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, in order, with the text of each of its scalars; empty at the end, after
-    /// which `failure` says whether libyaml stopped at an error.
-    func next() -> (events: [yaml_event_t], texts: [String], failure: YAMLError?) {
+    /// The next batch, in order; empty at the end, after which `failure` says whether libyaml
+    /// stopped at an error.
+    func next() -> (events: [yaml_event_t], failure: YAMLError?) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while queue.isEmpty && !ended { pthread_cond_wait(queued, mutex) }
-        if queue.isEmpty { return ([], [], failure) }
+        if queue.isEmpty { return ([], failure) }
         let batch = queue.removeFirst()
         // Only a full queue can have the producer waiting.
         if queue.count == Self.depth - 1 { pthread_cond_signal(taken) }
-        return (batch.events, batch.texts, nil)
+        return (batch, nil)
     }
 
     /// A batch `next` gave, handled or not: its events are deleted by the producer.
@@ -106,7 +100,7 @@ final class EventPipe: @unchecked Sendable {
         pthread_cond_signal(taken)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
-        for var batch in queue.map(\.events) + spent {
+        for var batch in queue + spent {
             for i in batch.indices { yaml_event_delete(&batch[i]) }
         }
         queue = []
@@ -132,8 +126,6 @@ final class EventPipe: @unchecked Sendable {
             handled = []
             var batch: [yaml_event_t] = []
             batch.reserveCapacity(Self.batchSize)
-            var texts: [String] = []
-            texts.reserveCapacity(Self.batchSize)
             var failure: YAMLError?
             var done = false
             while batch.count < Self.batchSize {
@@ -143,7 +135,6 @@ final class EventPipe: @unchecked Sendable {
                     break
                 }
                 batch.append(event)
-                if event.type == YAML_SCALAR_EVENT { texts.append(Self.text(ofScalar: event)) }
                 if event.type == YAML_STREAM_END_EVENT {
                     done = true
                     break
@@ -158,7 +149,7 @@ final class EventPipe: @unchecked Sendable {
             }
             // Only an empty queue can have the consumer waiting.
             let wake = queue.isEmpty || failure != nil || done
-            if !batch.isEmpty { queue.append((batch, texts)) }
+            if !batch.isEmpty { queue.append(batch) }
             if failure != nil || done {
                 self.failure = failure
                 ended = true

@@ -134,23 +134,17 @@ private struct Composer {
     /// `run` with libyaml on the pipe's thread: the same events, handled in the same order.
     private mutating func run(_ pipe: EventPipe) throws(Failure) -> YAMLDocument {
         while true {
-            var (batch, texts, failure) = pipe.next()
+            var (batch, failure) = pipe.next()
             if batch.isEmpty {
                 // Only libyaml's error ends the events before the stream's end.
                 throw .yaml(failure ?? YAMLError(.syntax, "the YAML stream ended early", at: nil))
             }
             // Handled or not, the batch goes back to the producer, which deletes its events.
             defer { pipe.recycle(batch) }
-            var scalars = 0
             for i in batch.indices {
                 let done: Bool
-                var text: String?
-                if batch[i].type == YAML_SCALAR_EVENT {
-                    text = texts[scalars]
-                    scalars += 1
-                }
                 do throws(YAMLError) {
-                    done = try handle(&batch[i], text: text)
+                    done = try handle(&batch[i])
                 } catch {
                     throw .yaml(error)
                 }
@@ -160,9 +154,8 @@ private struct Composer {
         }
     }
 
-    /// Handles one event; true at the end of the stream. `text`: a scalar's text, when the
-    /// thread that parsed it made it already.
-    private mutating func handle(_ event: inout yaml_event_t, text: String? = nil) throws(YAMLError) -> Bool {
+    /// Handles one event; true at the end of the stream.
+    private mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
         let mark = LineCorrection.mark(event.start_mark, lines)
         switch event.type {
         case YAML_STREAM_END_EVENT:
@@ -176,7 +169,7 @@ private struct Composer {
             }
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
-            let value = text ?? EventPipe.text(ofScalar: event)
+            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
             let node = Node.scalar(
                 Scalar(value, style: Self.style(s.style), tag: Self.string(s.tag), mark: mark))
             try count(1, at: mark)

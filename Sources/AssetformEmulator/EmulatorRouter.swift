@@ -7,6 +7,7 @@ import NIOCore
 enum EmulatorRouter {
     static func make(state: EmulatorState, configuration: EmulatorConfiguration) -> Router<EmulatorContext> {
         let router = Router(context: EmulatorContext.self)
+        router.add(middleware: UnknownPathAnswer())
         let seedance = SeedanceAPI(state: state, configuration: configuration)
         let zeroZero = ZeroZeroAPI(state: state, configuration: configuration)
         let native = NativeAPI(seedance: seedance, configuration: configuration)

@@ -308,6 +308,15 @@ struct SeedanceAPI: Sendable {
 
     /// An error in the upstream's own envelope, with its real status: how the upstream answers
     /// before (authentication) or instead of an action.
+    /// An error as the gateway in front of the service shapes its own (API.md §1).
+    static func gatewayError(status: Int, type: String, code: String, message: String) -> EmulatorResponse {
+        EmulatorResponse(
+            status: status,
+            body: .object([
+                ("error", .object([("message", .string(message)), ("type", .string(type)), ("code", .string(code))]))
+            ]))
+    }
+
     static func upstreamError(_ action: String, version: String = SeedanceAPI.version, region: String, _ e: APIError)
         -> EmulatorResponse
     {
@@ -371,15 +380,6 @@ struct EmulatorResponse: Sendable {
     }
 
     /// The gateway's 401, shaped as gateway errors are (API.md §1).
-    static let unauthorized = EmulatorResponse(
-        status: 401,
-        body: .object([
-            (
-                "error",
-                .object([
-                    ("message", .string("missing or invalid API key")), ("type", .string("authentication_error")),
-                    ("code", .string("invalid_api_key")),
-                ])
-            )
-        ]))
+    static let unauthorized = SeedanceAPI.gatewayError(
+        status: 401, type: "authentication_error", code: "invalid_api_key", message: "missing or invalid API key")
 }

@@ -125,7 +125,10 @@ struct ZeroZeroAPI: Sendable {
     /// The answer to a request refused before it is read.
     func refuse(_ e: APIError) -> EmulatorResponse { error(e) }
 
-    private func error(_ e: APIError) -> EmulatorResponse {
+    private func error(_ e: APIError) -> EmulatorResponse { Self.envelope(e) }
+
+    /// An error in 0-0's envelope: `code` the HTTP status, `msg` the reason, `data` null.
+    static func envelope(_ e: APIError) -> EmulatorResponse {
         let message = e.code == String(e.status) ? e.message : "\(e.code): \(e.message)"
         return EmulatorResponse(
             status: e.status, body: .object([("code", .int(e.status)), ("msg", .string(message)), ("data", .null)]),

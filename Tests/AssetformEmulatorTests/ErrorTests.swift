@@ -1,5 +1,6 @@
 import AssetformEmulator
 import JSON
+import NIOHTTP1
 import Testing
 
 @Suite("seedance errors, with their codes and HTTP statuses")
@@ -78,6 +79,34 @@ struct ErrorTests {
             )
             #expect(c.status == 404)
             #expect(c.errorCode == "NotFound.group_id")
+        }
+    }
+
+    /// A path or method no dialect serves is a 404 in the shape of the dialect its path is
+    /// under, naming the call asked for, never an empty answer.
+    @Test func unknownPathsAreAnsweredInTheirDialectsShape() async throws {
+        try await withEmulator { h in
+            let gateway = try await h.request(.GET, "/v1/seedance/asset/ListAssets")
+            #expect(gateway.status == 404)
+            #expect(gateway.json["error"]?["code"]?.string == "not_found", "\(gateway.json.encoded)")
+            #expect(gateway.json["error"]?["message"]?.string?.contains("GET /v1/seedance/asset/ListAssets") == true)
+            for (method, path) in [(HTTPMethod.GET, "/v1/assets"), (.POST, "/v1/nope"), (.DELETE, "/v1/assets/Asset-1")] {
+                let r = try await h.request(method, path)
+                #expect(r.status == 404, "\(method) \(path)")
+                #expect(r.json["code"]?.int == 404, "\(r.json.encoded)")
+                #expect(r.json["data"] == .null)
+                #expect(r.errorMessage?.contains("\(method.rawValue) \(path)") == true, "\(r.json.encoded)")
+            }
+            for (method, path) in [(HTTPMethod.GET, "/"), (.GET, "/nope"), (.PUT, "/_emulator/stats")] {
+                let r = try await h.request(method, path, key: nil)
+                #expect(r.status == 404, "\(method) \(path)")
+                #expect(r.errorCode == "InvalidActionOrVersion", "\(r.json.encoded)")
+                #expect(r.errorMessage?.contains("\(method.rawValue) \(path);") == true, "\(r.json.encoded)")
+            }
+            // A control character in the path is not echoed raw.
+            let odd = try await h.request(.GET, "/v1/a%01b\u{7F}")
+            #expect(odd.status == 404)
+            #expect(odd.errorMessage?.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } == false)
         }
     }
 

@@ -21,23 +21,27 @@ public struct DiagnosticRenderer: Sendable {
         }
         var out = "\(paint("\(file.path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(d.message, "1"))\n"
         if var line = file.line(mark.line) {
+            func prefix(_ text: String) -> String {
+                String(String.UnicodeScalarView(text.unicodeScalars.prefix(max(0, mark.column - 1))))
+            }
+            var before: String
             // A secret refused in the manifest is not shown again, nor the value of any key on the
             // line that may hold one, whatever the finding: only the first key.
-            let padding: String
             if d.problem.hidesValue || ManifestKeys.lineMayHoldSecret(line), let colon = line.firstIndex(of: ":") {
                 line = String(line[...colon]) + " (value hidden)"
-                padding = caretPadding(line, column: mark.column)
+                before = prefix(line)
             } else if line.contains("://") {
                 // Nor a URL's query (a presigned link's signature). The caret stays under the same
                 // character, or under the redaction where it falls inside one.
-                let before = String(String.UnicodeScalarView(line.unicodeScalars.prefix(max(0, mark.column - 1))))
-                padding = caretPadding(URLQuery.redacted(in: before), column: Int.max)
+                before = URLQuery.redacted(in: prefix(line))
                 line = URLQuery.redacted(in: line)
             } else {
-                padding = caretPadding(line, column: mark.column)
+                before = prefix(line)
             }
-            out += "  " + line + "\n"
-            out += "  " + padding + paint("^", "1;32") + "\n"
+            // A control character in the line (a lone CR, NEL, a bidirectional override) is shown
+            // escaped, as anywhere else, and the caret counts its escape's width.
+            out += "  " + line.visibleKeepingTabs + "\n"
+            out += "  " + caretPadding(before.visibleKeepingTabs, column: Int.max) + paint("^", "1;32") + "\n"
         }
         return out
     }

@@ -7,12 +7,13 @@ import JSON
 /// bidirectional overrides) are escaped too, since they break or reorder what is shown. JSON
 /// outputs do not use this: they escape as JSON does, the same characters.
 public enum VisibleText {
-    public static func escape(_ text: String) -> String {
+    /// `keepingTabs`: tabs stay tabs (a source line shown under its own indentation).
+    public static func escape(_ text: String, keepingTabs: Bool = false) -> String {
         guard needsAnyEscape(text) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
-            guard needsEscape(scalar) else {
+            guard needsEscape(scalar), !(keepingTabs && scalar == "\t") else {
                 out.unicodeScalars.append(scalar)
                 continue
             }
@@ -61,6 +62,8 @@ public enum VisibleText {
 extension String {
     /// This text with its control characters escaped visibly (`VisibleText.escape`).
     public var visible: String { VisibleText.escape(self) }
+    /// `visible`, its tabs kept as they are (a source line, shown under its own indentation).
+    public var visibleKeepingTabs: String { VisibleText.escape(self, keepingTabs: true) }
     /// `visible`, line by line: its own line breaks kept (a message of several lines).
     public var visibleLines: String {
         split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }.joined(separator: "\n")

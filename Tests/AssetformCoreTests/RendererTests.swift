@@ -23,6 +23,19 @@ struct RendererTests {
         #expect(renderer.caretPadding("#\tx", column: 3) == " \t")
     }
 
+    /// A lone CR (or NEL, or a bidirectional override) in the source line is shown escaped, never
+    /// raw, and the caret stays under the character the finding is at.
+    @Test func controlCharactersInTheLineAreShownEscaped() {
+        let block = Fixture(header + "groups:\n  g:\n    name: \"A\rB\u{202E}C\"\n    nmae: x\n").load()
+        let text = DiagnosticRenderer(color: false).render(block.diagnostics, in: block.source)
+        #expect(!text.unicodeScalars.contains { $0 == "\r" || $0.value == 0x202E }, "\(text.debugDescription)")
+        let flow = Fixture(header + "groups:\n  g: {name: \"A\rB\u{85}C\", nmae: x}\n").load()
+        let shown = DiagnosticRenderer(color: false).render(flow.diagnostics, in: flow.source)
+        // Two spaces of the excerpt's own, then the line: the caret under the n of nmae.
+        let expected = "    g: {name: \"A\\rB\\u{85}C\", nmae: x}\n" + String(repeating: " ", count: 29) + "^\n"
+        #expect(shown.hasSuffix(expected), "\(shown)")
+    }
+
     @Test func colourOnlyWhenAsked() {
         let loaded = Fixture("version: 3\nprovider: {api: seedance}\n").load()
         #expect(DiagnosticRenderer(color: true).render(loaded.diagnostics, in: loaded.source).contains("\u{1B}["))

@@ -62,8 +62,8 @@ extension Assetform {
                     return
                 }
                 for d in drift { terminal.info("  " + d.description.visible) }
-                let statuses = drift.filter { if case .status = $0 { true } else { false } }.count
-                let gone = drift.filter { if case .gone = $0 { true } else { false } }.count
+                let statuses = drift.count { $0.kind == "status" }
+                let gone = drift.count { $0.kind == "gone" }
                 terminal.info(
                     "Refreshed \(groupCount) group\(groupCount == 1 ? "" : "s") and \(assetCount) asset\(assetCount == 1 ? "" : "s") in \(calls) call\(calls == 1 ? "" : "s"): "
                         + "\(statuses) status\(statuses == 1 ? "" : "es") updated, \(gone) gone, \(drift.count - statuses - gone) changed remotely."
@@ -76,7 +76,7 @@ extension Assetform {
         static func document(
             lockPath: String, found: Bool, groups: Int, assets: Int, drift: [Drift], calls: Int, written: Bool
         ) -> JSONValue {
-            func count(_ kind: String) -> Int { drift.count { $0.json["kind"]?.string == kind } }
+            func count(_ kind: String) -> Int { drift.count { $0.kind == kind } }
             return .object([
                 ("lockfile", .string(lockPath)), ("found", .bool(found)), ("groups", .int(groups)), ("assets", .int(assets)),
                 ("calls", .int(calls)),

@@ -25,18 +25,26 @@ public enum Drift: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// As `refresh --json` lists it: `address`, `kind` (`gone`, `status`, `renamed`,
-    /// `redescribed`) and what goes with the kind.
-    public var json: JSONValue {
-        var fields: [(String, JSONValue)] = [("address", .string(address.description))]
+    /// What kind of drift: `gone`, `status`, `renamed` or `redescribed`.
+    public var kind: String {
         switch self {
-        case .gone(_, let id): fields += [("kind", .string("gone")), ("id", .string(id))]
+        case .gone: "gone"
+        case .status: "status"
+        case .renamed: "renamed"
+        case .redescribed: "redescribed"
+        }
+    }
+
+    /// As `refresh --json` lists it: `address`, `kind` and what goes with the kind.
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("address", .string(address.description)), ("kind", .string(kind))]
+        switch self {
+        case .gone(_, let id): fields.append(("id", .string(id)))
         case .status(_, let from, let to, let failure):
-            fields += [("kind", .string("status")), ("from", .string(from.rawValue)), ("to", .string(to.rawValue))]
+            fields += [("from", .string(from.rawValue)), ("to", .string(to.rawValue))]
             if let failure { fields.append(("failure", failure.json)) }
-        case .renamed(_, let from, let to):
-            fields += [("kind", .string("renamed")), ("from", .string(from)), ("to", .string(to))]
-        case .redescribed: fields.append(("kind", .string("redescribed")))
+        case .renamed(_, let from, let to): fields += [("from", .string(from)), ("to", .string(to))]
+        case .redescribed: break
         }
         return .object(fields)
     }

@@ -15,6 +15,8 @@ actor EmulatorState {
     private var stats = Stats()
     /// Whether there are changes not yet written to the state file.
     private(set) var dirty = false
+    /// With a state file: each change, logged before the call that made it is answered.
+    private var log: StateLog?
 
     struct Stats {
         var calls: [Dialect: [String: Int]] = [:]
@@ -49,6 +51,7 @@ actor EmulatorState {
         random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
         tenants = persisted?.tenants ?? [:]
         billed = persisted?.billed ?? [:]
+        log = configuration.statePath.map { StateLog(statePath: $0, after: persisted?.logThrough ?? 0) }
         // What a restart must not forget: the assets still Processing hold their places.
         let now = Self.now()
         for (tk, tenant) in tenants {
@@ -194,7 +197,7 @@ actor EmulatorState {
             return group
         }
         stats.committedGroups[dialect, default: 0] += 1
-        dirty = true
+        record(StateChange(tenant: tenantKey(dialect, key), group: group))
         return group
     }
 
@@ -256,7 +259,7 @@ actor EmulatorState {
         window.insert(asset.readyTime, at: at)
         processing[tk] = window
         stats.processingPeak[dialect] = max(stats.processingPeak[dialect] ?? 0, window.count)
-        dirty = true
+        record(StateChange(tenant: tk, asset: asset, billed: billed[tk]))
         return asset
     }
 
@@ -285,7 +288,7 @@ actor EmulatorState {
         if let description { g.description = description }
         g.updateTime = Self.now()
         tenants[tk]?.groups[id] = g
-        dirty = true
+        record(StateChange(tenant: tk, group: g))
         return g
     }
 
@@ -299,7 +302,7 @@ actor EmulatorState {
         if let name { a.name = name }
         a.updateTime = Self.now()
         tenants[tk]?.assets[id] = a
-        dirty = true
+        record(StateChange(tenant: tk, asset: a))
         return a
     }
 
@@ -315,7 +318,7 @@ actor EmulatorState {
         tenants[tk]?.removeAsset(a.id)
         released(tk, [a])
         stats.deletedAssets[dialect, default: 0] += 1
-        dirty = true
+        record(StateChange(tenant: tk, removedAsset: a.id))
     }
 
     /// `DeleteAssetGroup`: the group and every asset in it are gone at once (irreversibly).
@@ -328,7 +331,7 @@ actor EmulatorState {
         released(tk, removed)
         stats.deletedGroups[dialect, default: 0] += 1
         stats.deletedAssets[dialect, default: 0] += removed.count
-        dirty = true
+        record(StateChange(tenant: tk, removedGroup: g.id))
     }
 
     /// Forgets what a tenant's list cache and Processing window held of deleted assets.
@@ -494,21 +497,28 @@ actor EmulatorState {
         processing = [:]
         billed = [:]
         stats = Stats()
-        dirty = true
+        record(StateChange(reset: true))
     }
 
     /// The state is to be written again (its last write failed).
     func markDirty() { dirty = true }
 
-    /// The state as it is (written once at start, to find a file that cannot be written then).
+    /// A change made: logged at once (before its call is answered), written with the next snapshot.
+    private func record(_ change: StateChange) {
+        dirty = true
+        _ = log?.append(change)
+    }
+
+    /// The state as it is (written once at start, to find a file that cannot be written then);
+    /// the changes logged from now on go to the next log file.
     func snapshot() -> PersistedState {
-        PersistedState(tenants: tenants, billed: billed)
+        PersistedState(tenants: tenants, billed: billed, logThrough: log?.rotate())
     }
 
     /// The state to write, and marks it written.
     func takeSnapshot() -> PersistedState? {
         guard dirty else { return nil }
         dirty = false
-        return PersistedState(tenants: tenants, billed: billed)
+        return snapshot()
     }
 }

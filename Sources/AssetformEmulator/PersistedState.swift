@@ -5,4 +5,7 @@ struct PersistedState: Codable, Sendable {
     var tenants: [String: Tenant]
     /// Absent in files written before it was kept.
     var billed: [String: Int]?
+    /// The last `StateLog` file whose changes this holds (absent: none, or written before the
+    /// changes were logged).
+    var logThrough: Int? = nil
 }

@@ -6,8 +6,13 @@ import Foundation
 struct StateFile: Sendable {
     let path: String
 
+    /// The state as written, with the changes logged since replayed onto it (`StateLog`).
     func load() throws -> PersistedState? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else {
+            // Changes of a state file that is gone belong to nothing.
+            StateLog(statePath: path, after: 0).remove(through: .max)
+            return nil
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -15,7 +20,10 @@ struct StateFile: Sendable {
             throw EmulatorError.corruptState(path: path, reason: "\(error.localizedDescription)")
         }
         do {
-            let state = try JSONDecoder().decode(PersistedState.self, from: data)
+            var state = try JSONDecoder().decode(PersistedState.self, from: data)
+            let (changes, through) = try StateLog.pending(path, after: state.logThrough ?? 0)
+            for change in changes { state.replay(change) }
+            state.logThrough = through
             guard state.format == 1 else {
                 throw EmulatorError.corruptState(path: path, reason: "unknown format \(state.format)")
             }
@@ -30,6 +38,7 @@ struct StateFile: Sendable {
         }
     }
 
+    /// Writes `state`, then removes the logged changes it holds.
     func write(_ state: PersistedState) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -39,6 +48,7 @@ struct StateFile: Sendable {
         } catch {
             throw EmulatorError.cannotWriteState(path: path, reason: "\(error)")
         }
+        if let through = state.logThrough { StateLog(statePath: path, after: through).remove(through: through) }
     }
 }
 

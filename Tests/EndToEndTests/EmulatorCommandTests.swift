@@ -37,6 +37,40 @@ struct EmulatorCommandTests {
         #expect(body.contains(#""Name":"kept""#))
     }
 
+    /// A change the emulator answered is never lost, even when it is killed (SIGKILL) before its
+    /// state file is written again: each is logged before the answer, and replayed at start.
+    @Test func answeredChangesSurviveASIGKILL() async throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.url.appendingPathComponent("state.json").path
+        let first = try await EmulatorProcess(["--state", state, "--no-throttle"])
+        var ids: [String] = []
+        for i in 0..<12 {
+            let (status, created) = try await call(
+                first.baseURL + "/v1/seedance/asset/CreateAssetGroup", method: .POST, body: #"{"Name": "g\#(i)"}"#)
+            #expect(status == 200, "\(created)")
+            ids += created.firstMatch(of: /group-\d{14}-[a-z0-9]{5}/).map { [String($0.output)] } ?? []
+        }
+        let (_, renamed) = try await call(
+            first.baseURL + "/v1/seedance/asset/UpdateAssetGroup", method: .POST,
+            body: #"{"Id": "\#(ids[0])", "Name": "renamed"}"#)
+        #expect(renamed.contains("ResponseMetadata"))
+        // At once: within the quarter of a second before the state file is written again.
+        _ = await first.stop(SIGKILL)
+        #expect(first.process.terminationReason == .uncaughtSignal)
+        #expect(ids.count == 12)
+        let second = try await EmulatorProcess(["--state", state, "--no-throttle"])
+        for (i, id) in ids.enumerated() {
+            let (status, body) = try await call(
+                second.baseURL + "/v1/seedance/asset/GetAssetGroup", method: .POST, body: #"{"Id": "\#(id)"}"#)
+            #expect(status == 200, "\(id): \(body)")
+            #expect(body.contains(i == 0 ? #""Name":"renamed""# : #""Name":"g\#(i)""#), "\(body)")
+        }
+        #expect(await second.stop(SIGINT) == 0)
+        // Written whole at the stop: no change is left to replay.
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".log.") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func corruptStateFileFailsClearly() async throws {
         let dir = try TemporaryDirectory()
         let state = try dir.write("state.json", "garbage")

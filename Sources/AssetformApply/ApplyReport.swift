@@ -101,8 +101,8 @@ public struct ApplyReport: Sendable {
     public var waitCutShort: String?
     /// The most of this run's assets Processing at once, as far as the run knew.
     public var processingPeak = 0
-    /// Per class of call that made two calls or more: the rate achieved between its first and
-    /// last start, and the rate in force at the end (`auto` moves it).
+    /// Per class of call that made two calls or more: the rate achieved between its first start
+    /// and its last answer, and the rate in force at the end (`auto` moves it).
     public var rates: [CallClass: (achieved: Double, current: Double?)] = [:]
     /// Why the run stopped early: an interruption, or an error that would repeat for every action.
     public var stopped: Stop?

@@ -81,8 +81,8 @@ public actor CallPolicy {
     /// The schedule's view of a class, for tests and progress (the rate in force).
     public func classState(_ c: CallClass) -> RateSchedule.ClassState { schedule.classes[c]! }
 
-    /// Per class that made two calls or more: the rate achieved between its first and last start,
-    /// and the rate in force at the end.
+    /// Per class that made two calls or more: the rate achieved between its first start and its
+    /// last answer, and the rate in force at the end.
     public var achievedRates: [CallClass: (achieved: Double, current: Double?)] {
         var out: [CallClass: (Double, Double?)] = [:]
         for c in CallClass.allCases {
@@ -107,6 +107,7 @@ public actor CallPolicy {
             observer?(.started(call, attempt: attempt, at: started))
             let result = await send(attempt)
             let elapsed = now - started
+            schedule.recordEnd(call.callClass, at: started + elapsed)
             // An error that ends the run (a full pool, a refused key) stops every call not yet
             // started before this one's permit passes on: the caller's own stop would come a
             // scheduling turn later, time enough for more billed calls on a busy machine.

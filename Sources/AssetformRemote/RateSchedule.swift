@@ -46,8 +46,9 @@ public struct RateSchedule: Sendable {
         var recentStarts = Deque<Instant>()
         /// `auto`: successes in the last two seconds, to tell what the service accepts.
         var recentSuccesses = Deque<Instant>()
-        /// First and last start, and how many: the achieved rate.
+        /// First start, last answer, and how many starts: the achieved rate.
         public var firstStart: Instant?
+        public var lastEnd: Instant?
         public var starts = 0
     }
 
@@ -171,11 +172,21 @@ public struct RateSchedule: Sendable {
         classes[c] = s
     }
 
-    /// The rate achieved between the first and the last start; nil before two starts.
+    /// A call of class `c` was answered (or failed) at `now`.
+    public mutating func recordEnd(_ c: CallClass, at now: Instant) {
+        classes[c]!.lastEnd = max(classes[c]!.lastEnd ?? now, now)
+    }
+
+    /// The rate achieved between the first start and the last answer: the starts after the
+    /// first, over that time. Paced calls achieve at most their rate; calls started together
+    /// (no rate, a burst of 16) achieve what their answers allowed, not what starting them did.
+    /// nil before two starts.
     public func achieved(_ c: CallClass) -> Double? {
         let s = classes[c]!
-        guard s.starts >= 2, let first = s.firstStart, let last = s.lastStart, last > first else { return nil }
-        return Double(s.starts - 1) / (last - first).inSeconds
+        guard s.starts >= 2, let first = s.firstStart, let last = s.lastStart else { return nil }
+        let end = max(last, s.lastEnd ?? last)
+        guard end > first else { return nil }
+        return Double(s.starts - 1) / (end - first).inSeconds
     }
 
     /// Additive recovery toward the configured rate (multiplicative toward unlimited). `auto`

@@ -170,6 +170,25 @@ struct RateScheduleTests {
         #expect(s.achieved(.createAsset).map { $0 > 20 } == true)
     }
 
+    /// The achieved rate runs from the first start to the last answer: a burst started at once
+    /// achieves what its answers allowed (not thousands a second), a paced class its rate.
+    @Test func theAchievedRateRunsToTheLastAnswer() {
+        var burst = RateSchedule(rates: [.createAsset: .unlimited])
+        for i in 0..<14 { burst.recordStart(.createAsset, at: .microseconds(Int64(i * 10))) }
+        for i in 0..<14 { burst.recordEnd(.createAsset, at: .milliseconds(1500 + Int64(i))) }
+        let achieved = burst.achieved(.createAsset) ?? 0
+        #expect(achieved > 8 && achieved < 9, "13 more starts over 1.513 s: \(achieved)")
+        var paced = RateSchedule(rates: [.createAsset: .perSecond(5)])
+        for i in 0..<10 {
+            let at = Duration.milliseconds(Int64(i * 200))
+            paced.recordStart(.createAsset, at: .zero + at)
+            paced.recordEnd(.createAsset, at: .zero + at + .milliseconds(5))
+        }
+        let pacedRate = paced.achieved(.createAsset) ?? 0
+        #expect(pacedRate > 4.9 && pacedRate <= 5, "\(pacedRate)")
+        #expect(RateSchedule(rates: [:]).achieved(.createAsset) == nil)
+    }
+
     @Test func anUnlimitedClassThatIsThrottledTakesHalfOfWhatItAchieved() {
         var s = RateSchedule(rates: [.read: .unlimited])
         for i in 0..<100 { s.recordStart(.read, at: .milliseconds(Int64(i * 10))) }

@@ -51,7 +51,21 @@ extension Assetform {
             var terminal = Terminal(options: global)
             terminal.json = json
             let failed: Bool = try await terminal.guarding {
-                let session = try await Session.open(manifest, remote, terminal, needsService: false, sourceLines: true)
+                let session: Session
+                do {
+                    session = try await Session.open(manifest, remote, terminal, needsService: false, sourceLines: true)
+                } catch CommandError.invalidManifest(let path, let diagnostics) where json {
+                    // The check's document either way: not ok, the manifest's findings, and the
+                    // failing command's error object (its findings are on stderr too).
+                    let error = CommandError.invalidManifest(path: path, diagnostics: diagnostics)
+                    var fields: [(String, JSONValue)] = [
+                        ("file", .string(manifest)), ("ok", .bool(false)),
+                        ("diagnostics", .array(diagnostics.sorted().map { $0.json(file: manifest) })),
+                    ]
+                    if case .object(let e) = JSONError.of(error, message: error.description, status: .error).json { fields += e }
+                    print(JSONValue.object(fields).pretty)
+                    return true
+                }
                 session.noteJournal()
                 let (items, unrecorded) = Self.items(session, all: all)
                 let outcome = try await session.preflight(

@@ -145,6 +145,13 @@ struct PreflightTests {
         let refused = try await BinaryRunner.run(["check", bad], environment: server.environment)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("bad.yaml:4:11: error:") && refused.stderr.contains("min_side"), "\(refused.stderr)")
+        // With --json, the check's document either way: not ok, the findings, and the error.
+        let document = try await BinaryRunner.run(["check", bad, "--json"], environment: server.environment)
+        #expect(document.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any])
+        #expect(json["ok"] as? Bool == false, "\(document.stdout)")
+        #expect((json["diagnostics"] as? [[String: Any]])?.first?["line"] as? Int == 4, "\(document.stdout)")
+        #expect((json["error"] as? [String: Any])?["kind"] as? String == "manifest", "\(document.stdout)")
     }
 
     @Test(

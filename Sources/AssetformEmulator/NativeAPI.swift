@@ -87,6 +87,8 @@ enum RequestSignature {
     /// How far a request's `X-Date` may be from the server's clock.
     static let allowedSkew = 15.0 * 60
     static let service = "ark"
+    /// The regions of the endpoints API.md §5 names: volcengine's, and byteplus's two.
+    static let regions: Set<String> = ["cn-beijing", "ap-southeast-1", "eu-west-1"]
 
     // MARK: - Verification
 
@@ -129,6 +131,11 @@ enum RequestSignature {
             throw APIError(
                 status: 400, code: "MissingRequestInfo", message: "the request is missing its region information",
                 codeN: 100004)
+        }
+        guard Self.regions.contains(credential.region) else {
+            throw mismatch(
+                "the credential's region \(credential.region) is not one of this service's endpoints "
+                    + "(\(Self.regions.sorted().joined(separator: ", ")))")
         }
         guard credential.date == String(xDate.prefix(8)) else {
             throw mismatch("the credential's date \(credential.date) is not the date of the request's X-Date \(xDate)")

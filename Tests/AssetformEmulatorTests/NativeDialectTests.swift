@@ -434,6 +434,15 @@ struct NativeDialectTests {
             #expect(unsigned.errorCode == "MissingAuthenticationToken")
             replies.append(unsigned)
 
+            // Signed well, for a region no endpoint of the service is in (a typo in the manifest).
+            var elsewhere = NativeCall(action: "CreateAssetGroup", body: body)
+            elsewhere.region = "cn-bejing"
+            let region = try await h.native(elsewhere)
+            #expect(region.status == 401)
+            #expect(region.errorCode == "SignatureDoesNotMatch")
+            #expect(region.errorMessage?.contains("cn-bejing") == true, "\(region.json.encoded)")
+            replies.append(region)
+
             let version = try await h.native(NativeCall(action: "CreateAssetGroup", body: body, version: "2023-01-01"))
             #expect(version.status == 404)
             #expect(version.errorCode == "InvalidActionOrVersion")

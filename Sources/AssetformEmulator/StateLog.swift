@@ -28,16 +28,22 @@ struct StateLog: Sendable {
     func path(_ generation: Int) -> String { "\(statePath).log.\(generation)" }
 
     /// Appends `change` to the current file (opened on first use); false when it cannot be
-    /// written (the snapshot, within a quarter of a second, still keeps the change).
+    /// written (the snapshot, within a quarter of a second, still keeps the change). After a
+    /// write that failed, perhaps part way, the file is ended: its cut line stays its last,
+    /// which is left out at start, and the next change goes to the next file.
     mutating func append(_ change: StateChange) -> Bool {
         if fd < 0 {
             generation += 1
-            fd = open(path(generation), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            fd = open(path(generation), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
             if fd < 0 { return false }
         }
         guard var line = try? Self.encoder.encode(change) else { return false }
         line.append(UInt8(ascii: "\n"))
-        return (try? AtomicFile.writeAll(fd, Array(line), what: path(generation))) != nil
+        guard (try? AtomicFile.writeAll(fd, Array(line), what: path(generation))) != nil else {
+            _ = rotate()
+            return false
+        }
+        return true
     }
 
     /// Ends the current file: what follows goes to the next. The number of the last file that

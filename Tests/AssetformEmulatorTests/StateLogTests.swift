@@ -71,6 +71,13 @@ struct StateLogTests {
         try torn.write(contentsOf: Data(#"{"tenant":"t","gro"#.utf8))
         try torn.close()
         #expect(try store.load()?.tenants["t"]?.groups["g1"]?.name == "one")
+        // After a write cut short the next change goes to the next file (as `append` does once a
+        // write fails): both files are read, the cut line left out.
+        var next = StateLog(statePath: store.path, after: 1)
+        let renamed = next.append(StateChange(tenant: "t", group: Self.group("g1", "two", 1)))
+        #expect(renamed)
+        #expect(try store.load()?.tenants["t"]?.groups["g1"]?.name == "two")
+        try FileManager.default.removeItem(atPath: next.path(2))
         // The same bytes with a change after them: not a write cut short, but a damaged file.
         let damaged = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         try damaged.seekToEnd()

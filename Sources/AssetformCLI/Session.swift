@@ -284,6 +284,8 @@ struct Session {
                 configuration.statePath = folder + "/emulator-state.json"
                 configuration.processingDelay = .milliseconds(800)
                 configuration.accessKeys = [Self.emulatorAccessKey(settings.api): Self.emulatorSecretKey]
+                // The manifest's own region too: the emulator stands in for its endpoint.
+                if let region = settings.signing?.region { configuration.regions.insert(region) }
                 // Throttling as the service does it, at the rates the manifest asks for or above;
                 // under `auto`, an account of 10 creates a second, for it to find.
                 for (action, rate) in EmulatorConfiguration.documentedRates {

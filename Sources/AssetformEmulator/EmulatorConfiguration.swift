@@ -82,6 +82,9 @@ public struct EmulatorConfiguration: Sendable {
     /// The upstream's signed dialect (`POST /?Action=…&Version=2024-01-01`): the access keys it
     /// accepts, each with its secret key. Empty answers every call there 401 `InvalidAccessKey`.
     public var accessKeys: [String: String] = [:]
+    /// The regions whose endpoints the signed dialect stands in for (API.md §5: volcengine's,
+    /// and byteplus's two): a credential scope for another is refused, as a typo would be.
+    public var regions: Set<String> = ["cn-beijing", "ap-southeast-1", "eu-west-1"]
     /// Added to the emulator's clock when it checks a signed request's `X-Date` (may be
     /// negative), so that a test can provoke, or cancel, clock skew.
     public var clockOffset: Duration = .zero

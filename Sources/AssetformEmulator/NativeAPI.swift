@@ -31,7 +31,8 @@ struct NativeAPI: Sendable {
         do throws(APIError) {
             credential = try RequestSignature.verify(
                 method: request.method, path: path, query: query, headers: request.headers, body: request.body,
-                secrets: configuration.accessKeys, now: UTCDate.now() + configuration.clockOffset.inSeconds)
+                secrets: configuration.accessKeys, regions: configuration.regions,
+                now: UTCDate.now() + configuration.clockOffset.inSeconds)
         } catch {
             return SeedanceAPI.upstreamError(
                 action, version: version.isEmpty ? SeedanceAPI.version : version, region: "cn-beijing", error)
@@ -87,8 +88,6 @@ enum RequestSignature {
     /// How far a request's `X-Date` may be from the server's clock.
     static let allowedSkew = 15.0 * 60
     static let service = "ark"
-    /// The regions of the endpoints API.md §5 names: volcengine's, and byteplus's two.
-    static let regions: Set<String> = ["cn-beijing", "ap-southeast-1", "eu-west-1"]
 
     // MARK: - Verification
 
@@ -96,7 +95,7 @@ enum RequestSignature {
     /// `now` is the server's clock, in seconds since 1970.
     static func verify(
         method: String, path: String, query: [Parameter], headers: [String: String], body: [UInt8],
-        secrets: [String: String], now: Double
+        secrets: [String: String], regions: Set<String> = EmulatorConfiguration().regions, now: Double
     ) throws(APIError) -> Credential {
         guard !secrets.isEmpty else {
             throw invalidAccessKey("this emulator accepts no access key (start it with --access-key AK:SK)")
@@ -132,10 +131,10 @@ enum RequestSignature {
                 status: 400, code: "MissingRequestInfo", message: "the request is missing its region information",
                 codeN: 100004)
         }
-        guard Self.regions.contains(credential.region) else {
+        guard regions.contains(credential.region) else {
             throw mismatch(
                 "the credential's region \(credential.region) is not one of this service's endpoints "
-                    + "(\(Self.regions.sorted().joined(separator: ", ")))")
+                    + "(\(regions.sorted().joined(separator: ", ")))")
         }
         guard credential.date == String(xDate.prefix(8)) else {
             throw mismatch("the credential's date \(credential.date) is not the date of the request's X-Date \(xDate)")

@@ -262,6 +262,22 @@ struct NativeDialectTests {
         #expect(!FileManager.default.fileExists(atPath: skewed.world.lockPath))
     }
 
+    @Test("a region the manifest names: --emulate stands in for its endpoint; another emulator refuses it, naming it")
+    func aManifestsOwnRegion() async throws {
+        let dir = try TemporaryDirectory()
+        let body = "  region: cn-shanghai\ngroups:\n  g:\n    name: G\n    assets:\n      a: https://c.example.com/a.png\n"
+        let path = try dir.write("m.yaml", "version: 1\nprovider:\n  api: volcengine\n" + body)
+        let emulated = try await BinaryRunner.run(["apply", path, "--emulate", "--auto-approve"])
+        #expect(emulated.status == 0, "\(emulated.all)")
+        let w = try await World("volcengine", keys: ["a"])
+        try String(contentsOfFile: w.world.manifest, encoding: .utf8)
+            .replacingOccurrences(of: "provider:\n", with: "provider:\n  region: cn-shanghai\n")
+            .write(toFile: w.world.manifest, atomically: true, encoding: .utf8)
+        let refused = try await w.run(["plan", w.world.manifest])
+        #expect(refused.status == 1, "\(refused.all)")
+        #expect(refused.stderr.contains("cn-shanghai") && refused.stderr.contains("SignatureDoesNotMatch"), "\(refused.stderr)")
+    }
+
     @Test("--prune on a dialect that cannot delete is refused before any call")
     func pruneNeedsADelete() async throws {
         let world = try await ApplyWorld(

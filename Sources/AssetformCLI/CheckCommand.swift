@@ -50,19 +50,25 @@ extension Assetform {
         func run() async throws {
             var terminal = Terminal(options: global)
             terminal.json = json
+            // Its document either way: a failure before the check is one that is not ok.
+            terminal.jsonDocument = [("file", .string(manifest)), ("ok", .bool(false)), ("diagnostics", .array([]))]
             let failed: Bool = try await terminal.guarding {
                 let session: Session
                 do {
                     session = try await Session.open(manifest, remote, terminal, needsService: false, sourceLines: true)
                 } catch CommandError.invalidManifest(let path, let diagnostics) where json {
-                    // The check's document either way: not ok, the manifest's findings, and the
-                    // failing command's error object (its findings are on stderr too).
-                    let error = CommandError.invalidManifest(path: path, diagnostics: diagnostics)
+                    // Not ok, the manifest's findings (on stderr too), and the error object, as
+                    // `validate --json` gives them.
+                    let errors = diagnostics.errors.count
+                    var document = JSONError.of(
+                        CommandError.invalidManifest(path: path, diagnostics: diagnostics),
+                        message: "\(manifest) is not valid: \(errors) error\(errors == 1 ? "" : "s")", status: .error)
+                    document.message = document.message.visibleLines
                     var fields: [(String, JSONValue)] = [
                         ("file", .string(manifest)), ("ok", .bool(false)),
                         ("diagnostics", .array(diagnostics.sorted().map { $0.json(file: manifest) })),
                     ]
-                    if case .object(let e) = JSONError.of(error, message: error.description, status: .error).json { fields += e }
+                    if case .object(let e) = document.json { fields += e }
                     print(JSONValue.object(fields).pretty)
                     return true
                 }

@@ -84,12 +84,20 @@ struct Terminal: Sendable {
         }
     }
 
+    /// The fields of the command's own document, where it prints one whatever happens (`check
+    /// --json`): a failure's error object is printed as its `error` member, after them.
+    var jsonDocument: [(String, JSONValue)]?
+
     /// With `--json`, the error object on stdout (its text made visible, as on stderr).
     func printJSON(_ error: JSONError) {
         guard json else { return }
         var e = error
         e.message = e.message.visibleLines
-        print(e.json.encoded)
+        if let jsonDocument, case .object(let fields) = e.json {
+            print(JSONValue.object(jsonDocument + fields).pretty)
+        } else {
+            print(e.json.encoded)
+        }
         flushOutput()
     }
 

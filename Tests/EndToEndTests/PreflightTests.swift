@@ -152,6 +152,14 @@ struct PreflightTests {
         #expect(json["ok"] as? Bool == false, "\(document.stdout)")
         #expect((json["diagnostics"] as? [[String: Any]])?.first?["line"] as? Int == 4, "\(document.stdout)")
         #expect((json["error"] as? [String: Any])?["kind"] as? String == "manifest", "\(document.stdout)")
+        #expect(((json["error"] as? [String: Any])?["message"] as? String)?.hasSuffix("is not valid: 1 error") == true)
+        // Whatever stops it: a lockfile that does not read is not ok either.
+        let lock = try dir.write("m.lock", "{bad")
+        let unread = try await BinaryRunner.run(["check", path, "--json", "--lock", lock], environment: server.environment)
+        #expect(unread.status == 1)
+        let stopped = try #require(try JSONSerialization.jsonObject(with: Data(unread.stdout.utf8)) as? [String: Any])
+        #expect(stopped["ok"] as? Bool == false, "\(unread.stdout)")
+        #expect((stopped["error"] as? [String: Any])?["kind"] as? String == "state", "\(unread.stdout)")
     }
 
     @Test(

@@ -112,7 +112,7 @@ extension Assetform {
                     sourceChecks: sourceChecks,
                     grace: grace.flatMap(DurationText.parse) ?? .seconds(5))
                 let chosen = limits
-                let report = try await session.withService(limits: chosen, observer: { output.call($0) }) {
+                let report = try await session.withService(limits: chosen, observer: { output.call($0) }, writes: true) {
                     service, policy in
                     try await request.apply(
                         session: session, limits: chosen, service: service, policy: policy, output: output,

@@ -258,8 +258,10 @@ struct Session {
 
     /// Runs `body` with a client for the manifest's dialect, under the call policy; with
     /// `--emulate`, against an in-process emulator whose state is kept under `.assetform/`.
+    /// `writes`: the command may change what the service holds (apply); with `--emulate`, the
+    /// emulator of any other command only reads its state file, beside a run that may write it.
     func withService<T: Sendable>(
-        limits: Limits? = nil, observer: (@Sendable (CallEvent) -> Void)? = nil,
+        limits: Limits? = nil, observer: (@Sendable (CallEvent) -> Void)? = nil, writes: Bool = false,
         _ body: @Sendable (any AssetService, CallPolicy) async throws -> T
     ) async throws -> T {
         guard var settings else { throw CommandError.bug("no service settings for a command that needs them") }
@@ -282,6 +284,7 @@ struct Session {
                 let folder = AtomicFile.folder(of: lockPath)
                 do { try AtomicFile.makeFolder(folder) } catch { throw CommandError.file(error) }
                 configuration.statePath = folder + "/emulator-state.json"
+                configuration.stateReadOnly = !writes
                 configuration.processingDelay = .milliseconds(800)
                 configuration.accessKeys = [Self.emulatorAccessKey(settings.api): Self.emulatorSecretKey]
                 // The manifest's own region too: the emulator stands in for its endpoint.

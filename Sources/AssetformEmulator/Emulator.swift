@@ -59,8 +59,10 @@ public enum Emulator {
         _ configuration: EmulatorConfiguration, logger: Logger, signals: [UnixSignal],
         _ body: @Sendable (RunningEmulator, Task<Void, any Error>) async throws -> T
     ) async throws -> T {
-        let store = configuration.statePath.map(StateFile.init(path:))
-        let state = EmulatorState(configuration: configuration, restoring: try store?.load())
+        let readOnly = configuration.stateReadOnly
+        let loaded = try configuration.statePath.map(StateFile.init(path:))?.load(removingStale: !readOnly)
+        let state = EmulatorState(configuration: configuration, restoring: loaded)
+        let store = readOnly ? nil : configuration.statePath.map(StateFile.init(path:))
         // A state file that cannot be written is found now, before anything is served, not at
         // shutdown after a session's changes are lost.
         if let store { try store.write(await state.snapshot()) }

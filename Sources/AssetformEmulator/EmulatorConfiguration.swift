@@ -98,6 +98,10 @@ public struct EmulatorConfiguration: Sendable {
 
     /// Where state is kept across restarts; nil keeps it in memory only.
     public var statePath: String?
+    /// Reads the state file (and its logged changes) but never writes or removes them: the
+    /// emulator of a command that changes nothing (`plan --emulate`), which may run beside one
+    /// that is writing them (an `apply --emulate`).
+    public var stateReadOnly = false
     /// Seeds the random faults, so a test's faults repeat; nil seeds from the system.
     public var seed: UInt64?
 

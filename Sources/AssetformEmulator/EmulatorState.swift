@@ -51,7 +51,9 @@ actor EmulatorState {
         random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
         tenants = persisted?.tenants ?? [:]
         billed = persisted?.billed ?? [:]
-        log = configuration.statePath.map { StateLog(statePath: $0, after: persisted?.logThrough ?? 0) }
+        log =
+            configuration.stateReadOnly
+            ? nil : configuration.statePath.map { StateLog(statePath: $0, after: persisted?.logThrough ?? 0) }
         // What a restart must not forget: the assets still Processing hold their places.
         let now = Self.now()
         for (tk, tenant) in tenants {

@@ -7,10 +7,11 @@ struct StateFile: Sendable {
     let path: String
 
     /// The state as written, with the changes logged since replayed onto it (`StateLog`).
-    func load() throws -> PersistedState? {
+    /// `removingStale`: logged changes left without their state file are removed.
+    func load(removingStale: Bool = true) throws -> PersistedState? {
         guard FileManager.default.fileExists(atPath: path) else {
             // Changes of a state file that is gone belong to nothing.
-            StateLog(statePath: path, after: 0).remove(through: .max)
+            if removingStale { StateLog(statePath: path, after: 0).remove(through: .max) }
             return nil
         }
         let data: Data

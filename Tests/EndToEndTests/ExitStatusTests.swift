@@ -184,6 +184,17 @@ struct CommandLineTests {
         #expect(verbose.stdout.contains("    g/a  unchanged\n"), "\(verbose.stdout)")
         let refresh = try await BinaryRunner.run(["refresh", path, "--emulate", "--lock-timeout", "5s"])
         #expect(refresh.status == 0, "refresh takes --lock-timeout: \(refresh.stderr)")
+        // Only apply's emulator writes its state: another command's reads it (with the changes
+        // a running apply has logged) and leaves the file and the logs as they are.
+        let state = dir.url.appendingPathComponent(".assetform/emulator-state.json").path
+        let before = try Data(contentsOf: URL(fileURLWithPath: state))
+        let logged = try dir.write(".assetform/emulator-state.json.log.1000", "")
+        for command in [["plan", path, "--emulate"], ["refresh", path, "--emulate"]] {
+            let out = try await BinaryRunner.run(command)
+            #expect(out.status == 0, "\(out.all)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == before)
+        #expect(FileManager.default.fileExists(atPath: logged))
     }
 }
 

@@ -8,21 +8,42 @@ struct StateFile: Sendable {
 
     /// The state as written, with the changes logged since replayed onto it (`StateLog`).
     /// `removingStale`: logged changes left without their state file are removed.
+    ///
+    /// Another emulator may be writing them meanwhile (a `plan --emulate` reads beside a running
+    /// `apply --emulate`): it replaces the file and then removes the logs the file holds. A read
+    /// that saw the file change, or a log go, while it read is made again (a few times; then the
+    /// last is taken, as it was read), so that it never pairs an older file with logs already
+    /// gone.
     func load(removingStale: Bool = true) throws -> PersistedState? {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var last: PersistedState?
+        for _ in 0..<5 {
+            let (state, steady) = try loadOnce(removingStale: removingStale)
+            if steady { return state }
+            last = state
+        }
+        return last
+    }
+
+    /// One read; `steady` when the file and its logs did not change while it was made.
+    private func loadOnce(removingStale: Bool) throws -> (state: PersistedState?, steady: Bool) {
+        let before = Self.identity(path)
+        guard let before else {
             // Changes of a state file that is gone belong to nothing.
             if removingStale { StateLog(statePath: path, after: 0).remove(through: .max) }
-            return nil
+            return (nil, true)
         }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
+            if Self.identity(path) != before { return (nil, false) }
             throw EmulatorError.corruptState(path: path, reason: "\(error.localizedDescription)")
         }
         do {
             var state = try JSONDecoder().decode(PersistedState.self, from: data)
-            let (changes, through) = try StateLog.pending(path, after: state.logThrough ?? 0)
+            guard let (changes, through) = try StateLog.pending(path, after: state.logThrough ?? 0) else {
+                return (nil, false)  // a log went while it was read
+            }
             for change in changes { state.replay(change) }
             state.logThrough = through
             guard state.format == 1 else {
@@ -31,12 +52,21 @@ struct StateFile: Sendable {
             if let problem = state.problem {
                 throw EmulatorError.corruptState(path: path, reason: problem)
             }
-            return state
+            return (state, Self.identity(path) == before)
         } catch let error as EmulatorError {
             throw error
         } catch {
+            if Self.identity(path) != before { return (nil, false) }
             throw EmulatorError.corruptState(path: path, reason: "not an emulator state file: \(error)")
         }
+    }
+
+    /// The file as it is now (its inode and change time; replaced atomically, it is another), or
+    /// nil when there is none.
+    static func identity(_ path: String) -> [Int]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int(info.st_ino), info.st_ctim.tv_sec, info.st_ctim.tv_nsec, Int(info.st_size)]
     }
 
     /// Writes `state`, then removes the logged changes it holds.

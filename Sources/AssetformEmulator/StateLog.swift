@@ -70,15 +70,17 @@ struct StateLog: Sendable {
         return names.compactMap { $0.hasPrefix(prefix) ? Int($0.dropFirst(prefix.count)) : nil }.sorted()
     }
 
-    /// The changes of the files past `generation`, in order, and the last file's number.
+    /// The changes of the files past `generation`, in order, and the last file's number; nil
+    /// when one of them went while they were read (another emulator wrote a state that holds it).
     static func pending(_ statePath: String, after generation: Int) throws(EmulatorError) -> (
         changes: [StateChange], through: Int
-    ) {
+    )? {
         var changes: [StateChange] = []
         var through = generation
         for n in generations(of: statePath) where n > generation {
             let file = "\(statePath).log.\(n)"
             guard let data = FileManager.default.contents(atPath: file) else {
+                if !FileManager.default.fileExists(atPath: file) { return nil }
                 throw .corruptState(path: file, reason: "it cannot be read")
             }
             let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)

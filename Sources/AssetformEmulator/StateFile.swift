@@ -19,7 +19,7 @@ struct StateFile: Sendable {
         for _ in 0..<5 {
             let (state, steady) = try loadOnce(removingStale: removingStale)
             if steady { return state }
-            last = state
+            last = state ?? last
         }
         return last
     }
@@ -41,9 +41,7 @@ struct StateFile: Sendable {
         }
         do {
             var state = try JSONDecoder().decode(PersistedState.self, from: data)
-            guard let (changes, through) = try StateLog.pending(path, after: state.logThrough ?? 0) else {
-                return (nil, false)  // a log went while it was read
-            }
+            let (changes, through, complete) = try StateLog.pending(path, after: state.logThrough ?? 0)
             for change in changes { state.replay(change) }
             state.logThrough = through
             guard state.format == 1 else {
@@ -52,7 +50,8 @@ struct StateFile: Sendable {
             if let problem = state.problem {
                 throw EmulatorError.corruptState(path: path, reason: problem)
             }
-            return (state, Self.identity(path) == before)
+            // A log that went while it was read: the file that holds it is newer than this one.
+            return (state, complete && Self.identity(path) == before)
         } catch let error as EmulatorError {
             throw error
         } catch {

@@ -70,17 +70,22 @@ struct StateLog: Sendable {
         return names.compactMap { $0.hasPrefix(prefix) ? Int($0.dropFirst(prefix.count)) : nil }.sorted()
     }
 
-    /// The changes of the files past `generation`, in order, and the last file's number; nil
-    /// when one of them went while they were read (another emulator wrote a state that holds it).
+    /// The changes of the files past `generation`, in order, and the last file's number;
+    /// `complete` false when one of them went while they were read (another emulator wrote a
+    /// state that holds it): its changes are not among them.
     static func pending(_ statePath: String, after generation: Int) throws(EmulatorError) -> (
-        changes: [StateChange], through: Int
-    )? {
+        changes: [StateChange], through: Int, complete: Bool
+    ) {
         var changes: [StateChange] = []
         var through = generation
+        var complete = true
         for n in generations(of: statePath) where n > generation {
             let file = "\(statePath).log.\(n)"
             guard let data = FileManager.default.contents(atPath: file) else {
-                if !FileManager.default.fileExists(atPath: file) { return nil }
+                guard FileManager.default.fileExists(atPath: file) else {
+                    complete = false
+                    continue
+                }
                 throw .corruptState(path: file, reason: "it cannot be read")
             }
             let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -95,7 +100,7 @@ struct StateLog: Sendable {
             }
             through = n
         }
-        return (changes, through)
+        return (changes, through, complete)
     }
 
     /// Used only by the emulator's state actor, one call at a time.

@@ -59,10 +59,9 @@ extension Assetform {
                 } catch CommandError.invalidManifest(let path, let diagnostics) where json {
                     // Not ok, the manifest's findings (on stderr too), and the error object, as
                     // `validate --json` gives them.
-                    let errors = diagnostics.errors.count
                     var document = JSONError.of(
                         CommandError.invalidManifest(path: path, diagnostics: diagnostics),
-                        message: "\(manifest) is not valid: \(errors) error\(errors == 1 ? "" : "s")", status: .error)
+                        message: CommandError.notValid(manifest, diagnostics), status: .error)
                     document.message = document.message.visibleLines
                     var fields: [(String, JSONValue)] = [
                         ("file", .string(manifest)), ("ok", .bool(false)),

@@ -137,9 +137,14 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "created. Fix the URL\(n == 1 ? "" : "s"), or give --skip-failed-checks to leave "
                 + "\(n == 1 ? "that asset" : "those assets") out of this run"
         case .preflightSetup(let why): why
-        case .invalidManifest(let path, let diagnostics):
-            "\(path) is not valid: \(diagnostics.errors.count) error\(diagnostics.errors.count == 1 ? "" : "s") (above)"
+        case .invalidManifest(let path, let diagnostics): Self.notValid(path, diagnostics) + " (above)"
         }
+    }
+
+    /// What is said of a manifest with errors (its findings shown at their places).
+    static func notValid(_ path: String, _ diagnostics: [Diagnostic]) -> String {
+        let n = diagnostics.errors.count
+        return "\(path) is not valid: \(n) error\(n == 1 ? "" : "s")"
     }
 
     /// In one word, for the JSON error object.

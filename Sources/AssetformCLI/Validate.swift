@@ -37,10 +37,8 @@ extension Assetform {
                     ]
                 } else {
                     // Invalid: the document is the failing command's one error object too (SPEC §4).
-                    let errors = loaded.diagnostics.errors.count
                     let error = JSONError(
-                        kind: "manifest", message: "\(manifest) is not valid: \(errors) error\(errors == 1 ? "" : "s")",
-                        status: .error)
+                        kind: "manifest", message: CommandError.notValid(manifest, loaded.diagnostics), status: .error)
                     if case .object(let e) = error.json { fields += e }
                 }
                 print(JSONValue.object(fields).pretty)

@@ -24,12 +24,18 @@ struct StateLogTests {
             projectName: "default", createTime: 1, updateTime: 1, readyTime: 2, fails: false, sequence: sequence)
     }
 
+    /// An empty state written in `dir`, and its log, from the first file on.
+    static func started(in dir: String) throws -> (StateFile, StateLog) {
+        let store = StateFile(path: dir + "/state.json")
+        try store.write(PersistedState(tenants: [:], billed: nil, logThrough: 0))
+        return (store, StateLog(statePath: store.path, after: 0))
+    }
+
     @Test func changesAreReplayedInOrderOntoTheSnapshot() throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = StateFile(path: dir + "/state.json")
-        try store.write(PersistedState(tenants: [:], billed: nil, logThrough: 0))
-        var log = StateLog(statePath: store.path, after: 0)
+        let (store, fresh) = try Self.started(in: dir)
+        var log = fresh
         var appended = true
         appended = log.append(StateChange(tenant: "t", group: Self.group("g1", "one", 1))) && appended
         appended = log.append(StateChange(tenant: "t", asset: Self.asset("a1", in: "g1", 2), billed: 1)) && appended
@@ -60,9 +66,8 @@ struct StateLogTests {
     @Test func aLineCutShortAtTheEndIsLeftOutAndABadOneBeforeItIsAnError() throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = StateFile(path: dir + "/state.json")
-        try store.write(PersistedState(tenants: [:], billed: nil, logThrough: 0))
-        var log = StateLog(statePath: store.path, after: 0)
+        let (store, fresh) = try Self.started(in: dir)
+        var log = fresh
         let appended = log.append(StateChange(tenant: "t", group: Self.group("g1", "one", 1)))
         #expect(appended)
         let file = log.path(1)

@@ -10,12 +10,11 @@ internal import CLibYAML
 /// The producer hands over batches of events through a queue of at most `depth` batches, so it
 /// is never more than `batchSize × depth` events ahead (memory stays bounded, whatever the source).
 /// It stops at the end of the stream, at libyaml's first error (kept, with its position, for the
-/// consumer to throw after the events before it), or when the consumer cancels. Every event is
-/// deleted exactly once: the consumer hands each batch back once handled (`recycle`), and the
-/// producer deletes it, so that libyaml's memory is freed by the thread that allocated it (a
-/// free from another thread contends for the allocator's lock); `finish` deletes what is left.
-/// The composer makes each scalar's String itself: libyaml is the longer half of the work, and a
-/// String made here would be freed by the composer's thread, against this one's allocations.
+/// consumer to throw after the events before it), or when the consumer cancels. Each of libyaml's
+/// events is copied into its batch and deleted at once, by the thread that made it
+/// (`EventBatch.take`); the consumer hands each batch back once handled (`recycle`), for the
+/// producer to fill again without allocating. The composer makes each scalar's String itself:
+/// libyaml is the longer half of the work.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 16
@@ -29,8 +28,8 @@ final class EventPipe: @unchecked Sendable {
     /// … and when one is taken or the consumer cancels (the producer waits on it).
     private let taken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`:
-    private var queue: [[yaml_event_t]] = []
-    private var spent: [[yaml_event_t]] = []
+    private var queue: [EventBatch] = []
+    private var spent: [EventBatch] = []
     private var ended = false
     private var failure: YAMLError?
     private var cancelled = false
@@ -74,35 +73,32 @@ final class EventPipe: @unchecked Sendable {
 
     /// The next batch, in order; empty at the end, after which `failure` says whether libyaml
     /// stopped at an error.
-    func next() -> (events: [yaml_event_t], failure: YAMLError?) {
+    func next() -> (events: EventBatch, failure: YAMLError?) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while queue.isEmpty && !ended { pthread_cond_wait(queued, mutex) }
-        if queue.isEmpty { return ([], failure) }
+        if queue.isEmpty { return (EventBatch(), failure) }
         let batch = queue.removeFirst()
         // Only a full queue can have the producer waiting.
         if queue.count == Self.depth - 1 { pthread_cond_signal(taken) }
         return (batch, nil)
     }
 
-    /// A batch `next` gave, handled or not: its events are deleted by the producer.
-    func recycle(_ batch: [yaml_event_t]) {
+    /// A batch `next` gave, handled or not: the producer fills it again.
+    func recycle(_ batch: consuming EventBatch) {
         pthread_mutex_lock(mutex)
         spent.append(batch)
         pthread_mutex_unlock(mutex)
     }
 
-    /// Stops the producer (if it is still going), waits for it, and deletes every event not
-    /// deleted yet. Called once, whatever happened.
+    /// Stops the producer (if it is still going) and waits for it. Called once, whatever
+    /// happened.
     func finish() {
         pthread_mutex_lock(mutex)
         cancelled = true
         pthread_cond_signal(taken)
         pthread_mutex_unlock(mutex)
         if started { pthread_join(thread, nil) }
-        for var batch in queue + spent {
-            for i in batch.indices { yaml_event_delete(&batch[i]) }
-        }
         queue = []
         spent = []
     }
@@ -117,15 +113,9 @@ final class EventPipe: @unchecked Sendable {
         yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
         while true {
             pthread_mutex_lock(mutex)
-            var handled = spent
-            spent = []
+            var batch = spent.popLast() ?? EventBatch(capacity: Self.batchSize)
             pthread_mutex_unlock(mutex)
-            for b in handled.indices {
-                for i in handled[b].indices { yaml_event_delete(&handled[b][i]) }
-            }
-            handled = []
-            var batch: [yaml_event_t] = []
-            batch.reserveCapacity(Self.batchSize)
+            batch.removeAll()
             var failure: YAMLError?
             var done = false
             while batch.count < Self.batchSize {
@@ -134,17 +124,14 @@ final class EventPipe: @unchecked Sendable {
                     failure = LibYAMLError.convert(parser, source: source)
                     break
                 }
-                batch.append(event)
-                if event.type == YAML_STREAM_END_EVENT {
-                    done = true
-                    break
-                }
+                done = event.type == YAML_STREAM_END_EVENT
+                batch.take(&event)
+                if done { break }
             }
             pthread_mutex_lock(mutex)
             while queue.count >= Self.depth && !cancelled { pthread_cond_wait(taken, mutex) }
             if cancelled {
                 pthread_mutex_unlock(mutex)
-                for i in batch.indices { yaml_event_delete(&batch[i]) }
                 return
             }
             // Only an empty queue can have the consumer waiting.

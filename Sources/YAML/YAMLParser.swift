@@ -112,19 +112,20 @@ private struct Composer {
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_input_string(&parser, source.baseAddress, source.count)
 
-        var event = yaml_event_t()
+        var batch = EventBatch(capacity: 1)
         while true {
+            var event = yaml_event_t()
             guard yaml_parser_parse(&parser, &event) == 1 else {
                 throw .yaml(LibYAMLError.convert(parser, source: source))
             }
+            batch.removeAll()
+            batch.take(&event)
             let done: Bool
             do throws(YAMLError) {
-                done = try handle(&event)
+                done = try handle(batch, 0)
             } catch {
-                yaml_event_delete(&event)
                 throw .yaml(error)
             }
-            yaml_event_delete(&event)
             if mergeInStreamedMapping { throw .mergeInStreamedMapping }
             if done { break }
         }
@@ -134,17 +135,17 @@ private struct Composer {
     /// `run` with libyaml on the pipe's thread: the same events, handled in the same order.
     private mutating func run(_ pipe: EventPipe) throws(Failure) -> YAMLDocument {
         while true {
-            var (batch, failure) = pipe.next()
+            let (batch, failure) = pipe.next()
             if batch.isEmpty {
                 // Only libyaml's error ends the events before the stream's end.
                 throw .yaml(failure ?? YAMLError(.syntax, "the YAML stream ended early", at: nil))
             }
-            // Handled or not, the batch goes back to the producer, which deletes its events.
+            // Handled or not, the batch goes back to the producer, to be filled again.
             defer { pipe.recycle(batch) }
-            for i in batch.indices {
+            for i in 0..<batch.count {
                 let done: Bool
                 do throws(YAMLError) {
-                    done = try handle(&batch[i])
+                    done = try handle(batch, i)
                 } catch {
                     throw .yaml(error)
                 }
@@ -154,9 +155,14 @@ private struct Composer {
         }
     }
 
-    /// Handles one event; true at the end of the stream.
-    private mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
-        let mark = LineCorrection.mark(event.start_mark, lines)
+    /// Handles the batch's event `i`; true at the end of the stream.
+    private mutating func handle(_ batch: borrowing EventBatch, _ i: Int) throws(YAMLError) -> Bool {
+        try batch.bytes.withUnsafeBufferPointer { bytes throws(YAMLError) in try handle(batch.events[i], bytes) }
+    }
+
+    /// Handles one event, its strings in `bytes`; true at the end of the stream.
+    private mutating func handle(_ event: Event, _ bytes: UnsafeBufferPointer<UInt8>) throws(YAMLError) -> Bool {
+        let mark = LineCorrection.mark(event.mark, lines)
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true
@@ -168,15 +174,14 @@ private struct Composer {
                     at: mark)
             }
         case YAML_SCALAR_EVENT:
-            let s = event.data.scalar
-            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+            let value = EventBatch.text(event.value, in: bytes)
             let node = Node.scalar(
-                Scalar(value, style: Self.style(s.style), tag: Self.string(s.tag), mark: mark))
+                Scalar(value, style: Self.style(event.style), tag: event.tag.map { EventBatch.text($0, in: bytes) }, mark: mark))
             try count(1, at: mark)
-            if let anchor = Self.string(s.anchor) { anchors[anchor] = (node, 1) }
+            if let anchor = event.anchor.map({ EventBatch.text($0, in: bytes) }) { anchors[anchor] = (node, 1) }
             add(node, size: 1)
         case YAML_ALIAS_EVENT:
-            let name = Self.string(event.data.alias.anchor) ?? ""
+            let name = event.anchor.map { EventBatch.text($0, in: bytes) } ?? ""
             guard let (node, size) = anchors[name] else {
                 if stack.contains(where: { $0.anchor == name }) {
                     throw YAMLError(
@@ -194,7 +199,7 @@ private struct Composer {
             }
             try count(1, at: mark)
             let isMapping = event.type == YAML_MAPPING_START_EVENT
-            let anchor = Self.string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
+            let anchor = event.anchor.map { EventBatch.text($0, in: bytes) }
             var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
             if isMapping, anchor == nil, let stream, stack.count == stream.path.count, let keys = streamedPath(stream) {
                 frame.streamed = true
@@ -389,11 +394,6 @@ private struct Composer {
     }
 
     // MARK: - libyaml values
-
-    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        guard let pointer else { return nil }
-        return String(cString: pointer)
-    }
 
     private static func style(_ style: yaml_scalar_style_t) -> Scalar.Style {
         switch style {

@@ -10,27 +10,36 @@ public enum YAMLFile {
     {
         let (fd, info) = try openChecked(path: path, maxBytes: maxBytes, ownFile: ownFile)
         defer { close(fd) }
-        let chunk = 1 << 16
-        var bytes: [UInt8] = []
         // Room for the whole file and the read that finds its end: a regular file is read into
-        // one allocation, never grown (and copied) at twice its size.
-        bytes.reserveCapacity(((info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0) + chunk)
+        // one allocation, never grown (and copied) at twice its size, nor filled with zeros
+        // before it is read into. A pipe, or a file that grew, is read into room twice as large.
+        var capacity = ((info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0) + (1 << 16)
+        var bytes: [UInt8] = []
         while true {
-            if bytes.count > maxBytes {
-                throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)
-            }
-            let old = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let n = bytes.withUnsafeMutableBufferPointer { Glibc.read(fd, $0.baseAddress! + old, chunk) }
-            if n < 0 {
-                if errno == EINTR {
-                    bytes.removeLast(chunk)
-                    continue
+            var failure: Int32 = 0
+            var full = false
+            let before = bytes
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { room, n in
+                n = before.count
+                _ = room.initialize(from: before)
+                while n < room.count && n <= maxBytes {
+                    let got = Glibc.read(fd, room.baseAddress! + n, room.count - n)
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if got == 0 { return }
+                    n += got
                 }
+                full = true
+            }
+            if failure != 0 {
+                errno = failure
                 throw ioError(path)
             }
-            bytes.removeLast(chunk - n)
-            if n == 0 { break }
+            if !full || bytes.count > maxBytes { break }
+            capacity *= 2
         }
         if bytes.count > maxBytes {
             throw YAMLError(.fileTooLarge(limit: maxBytes), YAMLParser.tooLargeMessage(maxBytes), at: nil)

@@ -119,7 +119,7 @@ public struct LockedAsset: Sendable, Equatable {
     /// The manifest's source URL: never the signed link the service shows once Active.
     public var url: String
     private var reference: Reference
-    private var rare: Rare?
+    private var rare: RareFields?
 
     /// How video generation refers to it: `asset://ID` on seedance, the id on 0-0.
     public var ref: String {
@@ -130,19 +130,19 @@ public struct LockedAsset: Sendable, Equatable {
     /// The service's code and message for a Failed asset.
     public var failure: RemoteAsset.Failure? {
         get { rare?.failure }
-        set { rare = Rare.make(failure: newValue, revision: revision, source: source) }
+        set { rare = RareFields.make(failure: newValue, revision: revision, source: source) }
     }
 
     /// The manifest's `revision` when it was registered (or adopted, or imported).
     public var revision: String? {
         get { rare?.revision }
-        set { rare = Rare.make(failure: failure, revision: newValue, source: source) }
+        set { rare = RareFields.make(failure: failure, revision: newValue, source: source) }
     }
 
     /// What the source looked like when it was registered, when apply checked it (SPEC §10).
     public var source: SourceFingerprint? {
         get { rare?.source }
-        set { rare = Rare.make(failure: failure, revision: revision, source: newValue) }
+        set { rare = RareFields.make(failure: failure, revision: revision, source: newValue) }
     }
 
     public init(
@@ -155,7 +155,7 @@ public struct LockedAsset: Sendable, Equatable {
         self.status = status
         self.type = type
         self.url = url
-        self.rare = Rare.make(failure: failure, revision: revision, source: source)
+        self.rare = RareFields.make(failure: failure, revision: revision, source: source)
     }
 
     /// `init` with the reference as a lockfile's reader found it (no String made for the usual one).
@@ -169,7 +169,7 @@ public struct LockedAsset: Sendable, Equatable {
         self.status = status
         self.type = type
         self.url = url
-        self.rare = Rare.make(failure: failure, revision: revision, source: source)
+        self.rare = RareFields.make(failure: failure, revision: revision, source: source)
     }
 
     public static func == (a: LockedAsset, b: LockedAsset) -> Bool {
@@ -217,25 +217,6 @@ public struct LockedAsset: Sendable, Equatable {
                     return n == 0 || memcmp(r.baseAddress! + skip, i.baseAddress!, n) == 0
                 }
             self = derived ? .derived(bare: m == n) : .written(text ?? String(decoding: r, as: UTF8.self))
-        }
-    }
-
-    /// The fields few assets have, boxed together (never changed in place: a change makes a new
-    /// box, so copies stay independent).
-    private final class Rare: Sendable {
-        let failure: RemoteAsset.Failure?
-        let revision: String?
-        let source: SourceFingerprint?
-
-        private init(failure: RemoteAsset.Failure?, revision: String?, source: SourceFingerprint?) {
-            self.failure = failure
-            self.revision = revision
-            self.source = source
-        }
-
-        static func make(failure: RemoteAsset.Failure?, revision: String?, source: SourceFingerprint?) -> Rare? {
-            failure == nil && revision == nil && source == nil
-                ? nil : Rare(failure: failure, revision: revision, source: source)
         }
     }
 

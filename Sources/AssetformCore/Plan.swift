@@ -40,22 +40,35 @@ public struct Plan: Sendable, Equatable {
         }
     }
 
-    /// An asset as the manifest wants it registered.
+    /// An asset as the manifest wants it registered. (Its rarely set fields are boxed: a plan of
+    /// 100,000 creates holds as many of these.)
     public struct AssetSpec: Sendable, Equatable {
         public var name: String
         public var type: AssetType
         public var url: String
+        private var rare: RareFields?
+
         /// Recorded in the lockfile: a later change registers it again.
-        public var revision: String?
+        public var revision: String? {
+            get { rare?.revision }
+            set { rare = RareFields.make(revision: newValue, source: source) }
+        }
+
         /// What preflight saw of the source (`--check-urls`), recorded with what the create makes.
-        public var source: SourceFingerprint?
+        public var source: SourceFingerprint? {
+            get { rare?.source }
+            set { rare = RareFields.make(revision: revision, source: newValue) }
+        }
 
         public init(name: String, type: AssetType, url: String, revision: String? = nil, source: SourceFingerprint? = nil) {
             self.name = name
             self.type = type
             self.url = url
-            self.revision = revision
-            self.source = source
+            self.rare = RareFields.make(revision: revision, source: source)
+        }
+
+        public static func == (a: AssetSpec, b: AssetSpec) -> Bool {
+            a.name == b.name && a.type == b.type && a.url == b.url && a.revision == b.revision && a.source == b.source
         }
     }
 
@@ -64,7 +77,9 @@ public struct Plan: Sendable, Equatable {
         case createGroup(name: String, description: String?, gone: String?)
         /// A listed group of the manifest's name that nothing tracks, recorded without a call.
         case adoptGroup(id: String, name: String, description: String?)
-        case updateGroup(id: String, name: FieldChange?, description: FieldChange?)
+        /// (Boxed, as the rare cases larger than a create are: every step of a plan takes the
+        /// size of its largest case.)
+        indirect case updateGroup(id: String, name: FieldChange?, description: FieldChange?)
         /// A billed create; `gone` is the id of the tracked asset that disappeared, if any.
         case createAsset(AssetSpec, gone: String?)
         /// A billed create whose old asset `old` stays remotely, untracked: its url, type or
@@ -78,7 +93,7 @@ public struct Plan: Sendable, Equatable {
             failure: RemoteAsset.Failure?)
         /// A listed asset of the manifest's name and type in its group that nothing tracks.
         /// `failure`: the service's reason, for one adopted Failed (recorded with it).
-        case adoptAsset(AssetSpec, id: String, status: AssetStatus, failure: RemoteAsset.Failure?)
+        indirect case adoptAsset(AssetSpec, id: String, status: AssetStatus, failure: RemoteAsset.Failure?)
         case updateAsset(id: String, name: FieldChange)
         /// A tracked asset still Processing: apply waits for it.
         case wait(id: String)

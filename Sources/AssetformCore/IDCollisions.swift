@@ -1,64 +1,60 @@
 /// Finds an id read twice among many (a lockfile's 100,000 asset ids) for a fraction of what a
-/// `Set<String>` costs: each id is kept as a 32-bit fingerprint in an open-addressed table of
-/// 4 bytes a slot (1 MiB for 100,000 ids: a table of 64-bit hashes, twice that, cost a miss of
-/// the cache and the TLB at nearly every insert, most of the insert's time), and an id whose
-/// fingerprint is already in its slot's run is only a suspect, confirmed (or not: two ids with one
-/// fingerprint) against the ids themselves at the end, which is rare.
+/// `Set<String>` costs: each id's 64-bit hash is kept, and at the end each hash's upper half goes
+/// in an open-addressed table of 4 bytes a slot (1 MiB for 100,000 ids); an id whose fingerprint
+/// is already in its slot's run is only a suspect, confirmed (or not: two ids with one
+/// fingerprint) against the ids themselves, which is rare.
 struct IDCollisions {
-    private var table: [UInt32]
-    private var mask: Int
-    /// Every hash put in the table, in order: a larger table is filled again from them (a slot
-    /// keeps too little of its hash to say where it goes in a larger one). Written in order, so
-    /// cheap to keep.
+    /// Each id's hash and where it was read, in the order read: written in order, these stay
+    /// cheap while the lockfile is read; the table that finds a hash read twice is made at the
+    /// end, in one pass that keeps it in the cache (made as the ids were read, it missed the cache
+    /// at nearly every id, most of the reader's time for them).
     private var hashes: [UInt64] = []
-    /// Ids whose fingerprint was seen before, with where they were read.
-    private(set) var suspects: [(id: String, offset: Int)] = []
+    private var offsets: [UInt32] = []
 
     /// `expected`: about how many ids will be inserted.
     init(expected: Int = 1024) {
-        var size = 1024
-        while size < expected * 2 { size *= 2 }
-        table = [UInt32](repeating: 0, count: size)
-        mask = size - 1
         hashes.reserveCapacity(expected)
+        offsets.reserveCapacity(expected)
     }
 
+    /// `offset`: where the id was read (a lockfile is far below 4 GiB).
     mutating func insert(_ id: String, at offset: Int) {
         var id = id
-        let hash = id.withUTF8 { Self.hash($0) }
-        if hashes.count * 2 >= table.count { grow() }
-        if put(hash) {
-            hashes.append(hash)
-        } else {
-            suspects.append((id, offset))
-        }
+        hashes.append(id.withUTF8 { Self.hash($0) })
+        offsets.append(UInt32(clamping: offset))
     }
 
-    /// Puts `hash`'s fingerprint in its slot's run; false when the run has it already.
-    private mutating func put(_ hash: UInt64) -> Bool {
-        let print = Self.fingerprint(hash)
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while table[i] != 0 {
-            if table[i] == print { return false }
-            i = (i + 1) & mask
+    /// The first id read again (in the order read) that is a true duplicate among `ids` (every id
+    /// read), with where it was read again. `idAt` reads the id at an offset `insert` was given
+    /// again: only those whose fingerprint was seen before (the suspects, which are rare) are.
+    func firstDuplicate(among ids: some Sequence<String>, idAt: (Int) -> String?) -> (id: String, offset: Int)? {
+        var size = 1024
+        while size < hashes.count * 2 { size *= 2 }
+        var table = [UInt32](repeating: 0, count: size)
+        let mask = size - 1
+        var suspects: [(id: String, offset: Int)] = []
+        for (n, hash) in hashes.enumerated() {
+            let print = Self.fingerprint(hash)
+            var i = Int(truncatingIfNeeded: hash) & mask
+            var seen = false
+            while table[i] != 0 {
+                if table[i] == print {
+                    seen = true
+                    break
+                }
+                i = (i + 1) & mask
+            }
+            if !seen {
+                table[i] = print
+            } else if let id = idAt(Int(offsets[n])) {
+                suspects.append((id, Int(offsets[n])))
+            }
         }
-        table[i] = print
-        return true
-    }
-
-    /// The first suspect that is a true duplicate among `ids` (every id read), with its offset.
-    func firstDuplicate(among ids: some Sequence<String>) -> (id: String, offset: Int)? {
         guard !suspects.isEmpty else { return nil }
         let wanted = Set(suspects.map(\.id))
-        var seen: [String: Int] = [:]
-        for id in ids where wanted.contains(id) { seen[id, default: 0] += 1 }
-        return suspects.first { (seen[$0.id] ?? 0) > 1 }
-    }
-
-    private mutating func grow() {
-        table = [UInt32](repeating: 0, count: table.count * 2)
-        mask = table.count - 1
-        for hash in hashes { _ = put(hash) }
+        var counts: [String: Int] = [:]
+        for id in ids where wanted.contains(id) { counts[id, default: 0] += 1 }
+        return suspects.first { (counts[$0.id] ?? 0) > 1 }
     }
 
     /// The 32 bits kept of a hash (the upper ones: the slot comes from the lower); never 0, the

@@ -135,7 +135,9 @@ extension Lockfile {
             throw bad("its serial \(serial) is not from 0 to \(Lockfile.maxSerial)")
         }
         if problem == nil,
-            let (id, offset) = ids.firstDuplicate(among: groups.values.lazy.flatMap { $0.assets.values.lazy.map(\.id) })
+            let (id, offset) = ids.firstDuplicate(
+                among: groups.values.lazy.flatMap { $0.assets.values.lazy.map(\.id) },
+                idAt: { JSONReader.string(at: $0, in: bytes) })
         {
             // Rare: where the id is, named only now that every record is read.
             var at: [String] = []

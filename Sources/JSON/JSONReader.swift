@@ -164,6 +164,17 @@ public struct JSONReader: ~Copyable {
         parser.position = offset
     }
 
+    /// The string that starts at `offset` of `buffer`, after any space (where a reader found one
+    /// before); nil when none starts there.
+    public static func string(at offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> String? {
+        guard offset >= 0 && offset < buffer.count else { return nil }
+        var parser = JSONParser(bytes: buffer)
+        parser.position = offset
+        parser.skipSpace()
+        guard parser.peek == UInt8(ascii: "\"") else { return nil }
+        return parser.string()
+    }
+
     /// A text `plainStrings` gave, as a String; nil when it is not UTF-8.
     public static func string(_ text: PlainText) -> String? {
         JSONParser.text(text.bytes, ascii: text.isASCII)

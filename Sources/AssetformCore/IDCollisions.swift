@@ -19,8 +19,21 @@ struct IDCollisions {
 
     /// `offset`: where the id was read (a lockfile is far below 4 GiB).
     mutating func insert(_ id: String, at offset: Int) {
-        var id = id
-        hashes.append(id.withUTF8 { Self.hash($0) })
+        if let hash = id.utf8.withContiguousStorageIfAvailable(Self.hash) {
+            insert(hash: hash, at: offset)
+        } else {
+            var id = id
+            insert(hash: id.withUTF8(Self.hash), at: offset)
+        }
+    }
+
+    /// `insert` of an id's UTF-8 bytes as the lockfile holds them (no String needed).
+    mutating func insert(utf8 id: UnsafeBufferPointer<UInt8>, at offset: Int) {
+        insert(hash: Self.hash(id), at: offset)
+    }
+
+    private mutating func insert(hash: UInt64, at offset: Int) {
+        hashes.append(hash)
         offsets.append(UInt32(clamping: offset))
     }
 

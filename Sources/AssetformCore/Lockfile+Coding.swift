@@ -85,7 +85,7 @@ extension Lockfile {
                     case "provider": provider = try r.value()
                     case "forgotten":
                         try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
-                            let at = r.offset
+                            let at = r.startOfValue()
                             let id = try r.string()
                             guard let address = try? Address(parsing: key), !address.isGroup, RemoteID.isWellFormed(id) else {
                                 problem =
@@ -176,13 +176,13 @@ extension Lockfile {
         try r.object { (r: inout JSONReader, field: String) throws(JSONReader.Failure) in
             switch field {
             case "id":
-                idAt = r.offset
+                idAt = r.startOfValue()
                 id = try r.string()
             case "name": name = try r.string()
             case "description": description = try r.string()
             case "assets":
                 try r.object { (r: inout JSONReader, assetKey: String) throws(JSONReader.Failure) in
-                    let at = r.offset
+                    let at = r.startOfValue()
                     if let why = AssetKey.problem(assetKey) {
                         problem = problem ?? Problem("the asset key \"\(assetKey.visible)\" \(why)", at: at)
                     }
@@ -265,7 +265,7 @@ extension Lockfile {
             r.rewind(to: start)
             return false
         }
-        ids.insert(id, at: idText.offset)
+        ids.insert(utf8: idText.bytes, at: idText.offset)
         assets[key] = LockedAsset(
             id: id, name: name, reference: reference, status: statuses[status], type: types[type], url: url, failure: nil,
             revision: nil, source: nil)
@@ -290,7 +290,7 @@ extension Lockfile {
         try r.object(matching: assetFields) { (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
             switch field {
             case 0:
-                idAt = r.offset
+                idAt = r.startOfValue()
                 id = try r.string()
             case 1: name = try r.string()
             case 2:
@@ -305,11 +305,11 @@ extension Lockfile {
                 }
             case 3: url = try r.string()
             case 4:
-                let at = r.offset
+                let at = r.startOfValue()
                 status = try r.string(oneOf: statusTexts).map { statuses[$0] }
                 if status == nil, unknownValue == nil { unknownValue = (4, at) }
             case 5:
-                let at = r.offset
+                let at = r.startOfValue()
                 type = try r.string(oneOf: typeTexts).map { types[$0] }
                 if type == nil, unknownValue == nil { unknownValue = (5, at) }
             case 6:

@@ -157,6 +157,13 @@ public struct JSONReader: ~Copyable {
         return shaped
     }
 
+    /// Where the next value starts: the space before it is skipped (a position said in an
+    /// error is the value's own, not the space after the colon before it).
+    public mutating func startOfValue() -> Int {
+        parser.skipSpace()
+        return parser.position
+    }
+
     /// Goes back to `offset` (where this reader was before), to read again from there: after
     /// `plainStrings` gave texts the caller will not take as they are.
     public mutating func rewind(to offset: Int) {
@@ -211,8 +218,9 @@ public struct JSONReader: ~Copyable {
 
     /// The index of `text` among `texts`, byte for byte (nil for none of them).
     public static func index(of text: UnsafeBufferPointer<UInt8>, in texts: [[UInt8]]) -> Int? {
-        for (i, bytes) in texts.enumerated() where bytes.count == text.count {
-            if bytes.withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) {
+        // By index, each text read in place (a loop over the texts' values retained each one).
+        for i in texts.indices where texts[i].count == text.count {
+            if texts[i].withUnsafeBufferPointer({ text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) {
                 return i
             }
         }

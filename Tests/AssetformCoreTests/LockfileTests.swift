@@ -275,6 +275,35 @@ struct LockfileTests {
             #expect(said?.contains("asset g/a: " + says) == true, "\(said ?? "accepted")")
             #expect(said?.hasPrefix("x.lock:3:") == true, "with its place: \(said ?? "accepted")")
         }
+        // The id tracked twice is placed at its second copy's opening quote, whether that record
+        // is read in the usual shape or field by field (a revision makes it unusual), and
+        // whatever its first copy's shape.
+        // (`usual`: the fields in the order a lockfile writes them, read in one go.)
+        let usual =
+            #"{"id": "A1", "name": "n", "ref": "asset://A1", "status": "Active", "type": "image", "url": "https://cdn/a.png"}"#
+        for (first, second) in [
+            (usual, usual),
+            (asset("A1"), asset("A1")),
+            (
+                usual,
+                #"{"id":  "A1", "name": "n", "ref": "asset://A1", "revision": "r", "status": "Active", "type": "image", "url": "https://cdn/a.png"}"#
+            ),
+            (
+                #"{"id": "\u0041\u0031", "name": "n", "ref": "asset://A1", "status": "Active", "type": "image", "url": "https://cdn/a.png"}"#,
+                usual
+            ),
+        ] {
+            let groups = #"{"g": {"id": "G", "name": "g", "assets": {"a": \#(first), "b": \#(second)}}}"#
+            let line3 = #" "groups": "# + groups
+            let quote = line3.utf8.count - line3.utf8.split(separator: UInt8(ascii: "b")).last!.count
+            // The opening quote of the second record's id: after `"b": {"id":` and its spaces.
+            let tail = Array(line3.utf8)[quote...]
+            let idKey = tail.firstRange(of: Array(#""id":"#.utf8))!.upperBound
+            let column = tail[idKey...].firstIndex { $0 != UInt8(ascii: " ") }! + 1
+            let said = problem(groups)
+            #expect(said?.hasPrefix("x.lock:3:\(column):") == true, "\(said ?? "accepted")")
+            #expect(said?.contains("the id A1 is tracked at g/a and g/b") == true, "\(said ?? "accepted")")
+        }
     }
 
     /// A serial no lockfile reaches (a hand edit) is refused on reading: the next write's would

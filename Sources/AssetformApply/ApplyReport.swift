@@ -103,7 +103,7 @@ public struct ApplyReport: Sendable {
     public var processingPeak = 0
     /// Per class of call that made two calls or more: the rate achieved between its first start
     /// and its last answer, and the rate in force at the end (`auto` moves it).
-    public var rates: [CallClass: (achieved: Double, current: Double?)] = [:]
+    public var rates: [CallClass: AchievedRate] = [:]
     /// Why the run stopped early: an interruption, or an error that would repeat for every action.
     public var stopped: Stop?
     /// The run's results could not all be recorded at its end (the lockfile, or the journal,

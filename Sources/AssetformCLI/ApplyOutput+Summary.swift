@@ -31,12 +31,12 @@ extension ApplyOutput {
                     "rates",
                     .object(
                         CallClass.allCases.compactMap { c in
-                            r.rates[c].map { (achieved, current) in
+                            r.rates[c].map { rate in
                                 (
                                     c.rawValue,
                                     .object([
-                                        ("achieved_per_second", .double(achieved)),
-                                        ("current_per_second", current.map(JSONValue.double) ?? .null),
+                                        ("achieved_per_second", .double(rate.achieved)),
+                                        ("current_per_second", rate.current.map(JSONValue.double) ?? .null),
                                     ])
                                 )
                             }
@@ -123,7 +123,7 @@ extension ApplyOutput {
             "Calls: \(r.calls.calls) (\(r.calls.throttled) throttled, \(r.calls.retries) retried); "
                 + "waited \(format1(waited))s for Processing assets; \(format1(seconds))s in all.")
         if !r.rates.isEmpty {
-            print("Rates achieved: " + rateParts(r).map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ".")
+            print("Rates achieved: " + rateParts(r.rates).map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ".")
         }
         flushOutput()
     }
@@ -135,12 +135,17 @@ extension ApplyOutput {
         ])
     }
 
-    /// Per class of call, in a fixed order: `9.6/s` (and, where it moved, `now 10.4/s`).
-    private func rateParts(_ r: ApplyReport) -> [(String, String)] {
+    /// Per class of call, in a fixed order: `9.6/s`, and where the rate in force moved (`auto`,
+    /// or slowed by throttling) and ended away from what was achieved, `(ending at 10.4/s)`. A
+    /// class at its configured rate says only what it achieved: few calls, or calls that waited
+    /// on others, achieve less than a rate that never moved.
+    private func rateParts(_ rates: [CallClass: AchievedRate]) -> [(String, String)] {
         CallClass.allCases.compactMap { c in
-            guard let (achieved, current) = r.rates[c] else { return nil }
-            var text = "\(format1(achieved))/s"
-            if let current, abs(current - achieved) / max(achieved, 0.001) > 0.05 { text += " (ending at \(format1(current))/s)" }
+            guard let rate = rates[c] else { return nil }
+            var text = "\(format1(rate.achieved))/s"
+            if rate.moved, let current = rate.current, abs(current - rate.achieved) / max(rate.achieved, 0.001) > 0.05 {
+                text += " (ending at \(format1(current))/s)"
+            }
             return (c.rawValue, text)
         }
     }

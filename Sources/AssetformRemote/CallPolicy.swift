@@ -83,10 +83,12 @@ public actor CallPolicy {
 
     /// Per class that made two calls or more: the rate achieved between its first start and its
     /// last answer, and the rate in force at the end.
-    public var achievedRates: [CallClass: (achieved: Double, current: Double?)] {
-        var out: [CallClass: (Double, Double?)] = [:]
+    public var achievedRates: [CallClass: AchievedRate] {
+        var out: [CallClass: AchievedRate] = [:]
         for c in CallClass.allCases {
-            if let a = schedule.achieved(c) { out[c] = (a, schedule.classes[c]!.effective) }
+            guard let a = schedule.achieved(c) else { continue }
+            let s = schedule.classes[c]!
+            out[c] = AchievedRate(achieved: a, current: s.effective, moved: s.mode == .auto || s.effective != s.configured)
         }
         return out
     }

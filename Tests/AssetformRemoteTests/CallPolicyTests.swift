@@ -66,6 +66,9 @@ struct CallPolicyTests {
             let counters = await h.policy.counters
             #expect(counters.throttled == throttledAt.count)
             #expect(try await h.service.allGroups().count == 4, "every create got through in the end")
+            // Throttling gave the unlimited writes a rate: the summary says where it ended.
+            let writes = await h.policy.achievedRates[.write]
+            #expect(writes?.moved == true && writes?.current != nil, "\(String(describing: writes))")
         }
     }
 
@@ -180,6 +183,10 @@ struct CallPolicyTests {
                 #expect(i - j + 1 <= 21)
             }
             #expect(starts.last! - starts.first! >= .milliseconds(29 * 50 - 5), "29 intervals of 50 ms, less timer slack")
+            // Never throttled, the rate in force is the one configured: nothing moved to report.
+            let creates = await h.policy.achievedRates[.createAsset]
+            #expect(creates?.moved == false && creates?.current == 20, "\(String(describing: creates))")
+            #expect((creates?.achieved ?? 99) <= 20.5, "a paced class achieves at most its rate")
         }
     }
 

@@ -251,7 +251,7 @@ extension ManifestDecoder {
     }
 
     private mutating func sourceURL(_ text: String, at mark: Mark) -> SourceURL? {
-        switch SourceURL.parse(text) {
+        switch SourceURL.parse(text, hosts: &hosts) {
         case .success(let url):
             return url
         case .failure(let failure):

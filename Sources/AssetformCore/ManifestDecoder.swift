@@ -4,6 +4,8 @@ import YAML
 /// and bad values are all found, each with its position, in one pass.
 struct ManifestDecoder {
     var diagnostics: [Diagnostic] = []
+    /// The host last found good in an asset's URL (most share one).
+    var hosts = HostMemo()
     /// Groups' `assets` mappings decoded while they were parsed, by the mapping's position.
     var streamedAssets: [Mark: StreamedAssets.Result] = [:]
 

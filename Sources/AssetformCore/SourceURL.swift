@@ -18,14 +18,23 @@ public struct SourceURL: Sendable {
     /// This runs once per asset, so it works on UTF-8 bytes: a manifest of 100,000 assets
     /// spends most of its validation time here otherwise.
     public static func parse(_ text: String) -> Result<SourceURL, Failure> {
-        if let result = text.utf8.withContiguousStorageIfAvailable({ parse(text, bytes: $0) }) {
+        var memo = HostMemo()
+        return parse(text, hosts: &memo)
+    }
+
+    /// `parse`, skipping the host's check where the host is the one `hosts` last found good (and
+    /// keeping a host that passes it: the check looks at the host's bytes alone).
+    public static func parse(_ text: String, hosts: inout HostMemo) -> Result<SourceURL, Failure> {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ parse(text, bytes: $0, hosts: &hosts) }) {
             return result
         }
         var copy = text
-        return copy.withUTF8 { parse(text, bytes: $0) }
+        return copy.withUTF8 { parse(text, bytes: $0, hosts: &hosts) }
     }
 
-    private static func parse(_ text: String, bytes b: UnsafeBufferPointer<UInt8>) -> Result<SourceURL, Failure> {
+    private static func parse(_ text: String, bytes b: UnsafeBufferPointer<UInt8>, hosts: inout HostMemo) -> Result<
+        SourceURL, Failure
+    > {
         let n = b.count
         if n > maxLength, text.unicodeScalars.count > maxLength {
             return .failure(Failure("is longer than \(maxLength) characters"))
@@ -115,7 +124,11 @@ public struct SourceURL: Sendable {
                 hostRange = 0..<colon
                 portRange = (colon + 1)..<authority.count
             }
-            if let problem = checkHostName(UnsafeBufferPointer(rebasing: authority[hostRange])) { return .failure(problem) }
+            let host = UnsafeBufferPointer(rebasing: authority[hostRange])
+            if !hosts.holds(host) {
+                if let problem = checkHostName(host) { return .failure(problem) }
+                hosts.keep(host)
+            }
         }
         if let portRange {
             let port = String(decoding: authority[portRange], as: UTF8.self)

@@ -1,4 +1,5 @@
 import AssetformCore
+import AssetformEmulator
 import Testing
 import YAML
 
@@ -174,6 +175,38 @@ struct ManifestModelTests {
         switch SourceURL.parse(url) {
         case .success(let parsed): #expect(parsed.derivedKey == key)
         case .failure: #expect(key == nil)
+        }
+    }
+
+    /// URLs parsed one after another with the host last found good remembered give what each
+    /// gives alone: a bad host is never taken for a good one before it, not even one of the
+    /// same length or the same name in other case.
+    @Test(arguments: [11, 12, 13, 14])
+    func aRememberedHostChangesNoAnswer(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let hosts = [
+            "c.example.com", "C.Example.COM", "localhost", "c.example.com.", "c..example.com", "127.0.0.1", "10.0.0.1",
+            "c.example.local", "single", "c.example.com:8443", "c.example.com:99999", "c.example.com:0", "[::1]",
+            "[2606:4700::1]", "c.exa_mple.com", "c.example.co", "c.example.comm", "ex ample.com", "xn--bcher-kva.example",
+            "c..example.co", "c.example.loc", "a.b.c.de", "10.0.0.1", "LOCALHOST", "localhos", "c.example.com..",
+        ]
+        let paths = ["/a.png", "/b.mp4", "/c", "", "/d.wav?x=1", "/e.png#f", "/ü.png"]
+        var memo = HostMemo()
+        for n in 0..<400 {
+            let host = hosts[Int(random.next() % UInt64(hosts.count))]
+            let path = paths[Int(random.next() % UInt64(paths.count))]
+            let scheme = random.next() % 10 == 0 ? "http://" : "https://"
+            let url = scheme + host + path
+            let alone = SourceURL.parse(url)
+            let remembered = SourceURL.parse(url, hosts: &memo)
+            switch (alone, remembered) {
+            case (.success(let a), .success(let b)):
+                #expect(a.text == b.text && a.inferredType == b.inferredType, "seed \(seed), #\(n): \(url)")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "seed \(seed), #\(n): \(url)")
+            default:
+                Issue.record("seed \(seed), #\(n): \(url) gave \(alone) alone, \(remembered) after the others")
+            }
         }
     }
 }

@@ -99,7 +99,7 @@ extension Lockfile {
                     case "groups":
                         try r.object { (r: inout JSONReader, groupKey: String) throws(JSONReader.Failure) in
                             if let why = AssetKey.problem(groupKey) {
-                                problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: r.offset)
+                                problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: r.startOfValue())
                             }
                             let group = try readGroup(
                                 &r, groupKey, &problem, ids: &ids, groupIDs: &groupIDs, capacity: lastGroupSize,
@@ -164,7 +164,7 @@ extension Lockfile {
         _ r: inout JSONReader, _ key: String, _ problem: inout Problem?, ids: inout IDCollisions,
         groupIDs: inout [String: String], capacity: Int, release: (Int) -> Void
     ) throws(JSONReader.Failure) -> LockedGroup {
-        let start = r.offset
+        let start = r.startOfValue()
         var id: String?
         var idAt = start
         var name: String?

@@ -132,7 +132,10 @@ public struct SourceURL: Sendable {
         }
         if let portRange {
             let port = String(decoding: authority[portRange], as: UTF8.self)
-            guard let p = Int(port), (1...65535).contains(p) else {
+            // Digits only, as the provider's base URL (`Int` alone takes "+443").
+            guard (1...5).contains(port.utf8.count), port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let p = Int(port),
+                (1...65535).contains(p)
+            else {
                 return .failure(Failure("has an invalid port \"\(port)\""))
             }
         }

@@ -82,13 +82,16 @@ public actor CallPolicy {
     public func classState(_ c: CallClass) -> RateSchedule.ClassState { schedule.classes[c]! }
 
     /// Per class that made two calls or more: the rate achieved between its first start and its
-    /// last answer, and the rate in force at the end.
+    /// last answer, and the rate in force now (what a class slowed by throttling got back in the
+    /// quiet seconds since counted, though it made no call since).
     public var achievedRates: [CallClass: AchievedRate] {
+        let now = self.now
         var out: [CallClass: AchievedRate] = [:]
         for c in CallClass.allCases {
             guard let a = schedule.achieved(c) else { continue }
+            let current = schedule.rateInForce(c, now: now)
             let s = schedule.classes[c]!
-            out[c] = AchievedRate(achieved: a, current: s.effective, moved: s.mode == .auto || s.effective != s.configured)
+            out[c] = AchievedRate(achieved: a, current: current, moved: s.mode == .auto || current != s.configured)
         }
         return out
     }

@@ -191,6 +191,13 @@ public struct RateSchedule: Sendable {
 
     /// Additive recovery toward the configured rate (multiplicative toward unlimited). `auto`
     /// rises with its successes instead.
+    /// The rate in force for `c` at `now` (nil: no limit), with what quiet seconds since the last
+    /// throttle gave back counted: a class that made no call since reads as it would start one.
+    public mutating func rateInForce(_ c: CallClass, now: Instant) -> Double? {
+        recover(c, now: now)
+        return classes[c]!.effective
+    }
+
     private mutating func recover(_ c: CallClass, now: Instant) {
         var s = classes[c]!
         guard s.mode == .fixed || s.mode == .unlimited, let effective = s.effective, effective != s.configured else { return }

@@ -304,6 +304,9 @@ struct LockfileTests {
             #expect(said?.hasPrefix("x.lock:3:\(column):") == true, "\(said ?? "accepted")")
             #expect(said?.contains("the id A1 is tracked at g/a and g/b") == true, "\(said ?? "accepted")")
         }
+        // A group's own problem is placed at its record's `{`, on its line, not after the colon.
+        let nameless = problem("{\"g\":\n  {\"id\": \"G\", \"assets\": {}}}")
+        #expect(nameless?.hasPrefix("x.lock:4:3:") == true, "\(nameless ?? "accepted")")
     }
 
     /// A serial no lockfile reaches (a hand edit) is refused on reading: the next write's would
@@ -469,7 +472,7 @@ struct LockfileEncodingTests {
         // A key no manifest can have (an edited lockfile) is refused on reading, naming it.
         #expect(
             throws: StateError.notOurs(
-                path: "x", line: 48, column: 9, file: .lockfile,
+                path: "x", line: 48, column: 10, file: .lockfile,
                 detail: "the group key \"é\" holds \"é\"; keys use only A–Z a–z 0–9 . _ -")
         ) { try Lockfile.decode(l.encoded(), path: "x") }
         l.groups["é"] = nil

@@ -479,6 +479,8 @@ struct ValidationTests {
         ("https://user:pw@c.example.com/a.png", "must not hold credentials (user:password@host)"),
         ("https://c.example.com/a b.png", "must not contain a space (write it as %20)"),
         ("https://c.example.com:99999/a.png", "has an invalid port \"99999\""),
+        ("https://c.example.com:+443/a.png", "has an invalid port \"+443\""),
+        ("https://c.example.com:/a.png", "has an invalid port \"\""),
         ("https://c..example.com/a.png", "has an empty label in its host \"c..example.com\""),
         ("https://c.example.com/" + String(repeating: "a", count: 2040) + ".png", "is longer than 2048 characters"),
     ])

@@ -37,6 +37,20 @@ struct RateScheduleTests {
         #expect(now == .microseconds(600) + .milliseconds(995))
     }
 
+    /// A class throttled and then quiet reads as recovered at the end, though it made no call
+    /// since (recovery is counted when a call starts): the summary says no rate moved.
+    @Test func theRateInForceCountsTheQuietSecondsSinceTheLastThrottle() {
+        var s = RateSchedule(rates: [.write: 30, .read: .unlimited])
+        for c in [CallClass.write, .read] {
+            s.recordStart(c, at: s.earliestStart(c, now: .zero))
+            s.recordThrottle(c, at: .milliseconds(10), retryAfter: nil)
+        }
+        #expect(s.rateInForce(.write, now: .milliseconds(500)).map { $0 < 30 } == true, "halved, not yet recovered")
+        #expect(s.rateInForce(.write, now: .seconds(12)) == 30, "a tenth back each quiet second")
+        #expect(s.rateInForce(.read, now: .milliseconds(500)) != nil, "throttled, an unlimited class gets a rate")
+        #expect(s.rateInForce(.read, now: .seconds(120)) == nil, "and is unlimited again")
+    }
+
     @Test func unlimitedStartsAtOnce() {
         var s = RateSchedule(rates: [.read: .unlimited])
         #expect(starts(&s, .read, count: 4, from: .seconds(3)) == Array(repeating: .seconds(3), count: 4))

@@ -52,6 +52,11 @@ struct EventBatch {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[span.start..<span.start + span.count]), as: UTF8.self)
     }
 
+    /// `text` of a tag or an anchor, when there is one.
+    static func text(_ span: Event.Span?, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        span.map { text($0, in: bytes) }
+    }
+
     private mutating func copy(_ pointer: UnsafeMutablePointer<yaml_char_t>?, count: Int) -> Event.Span {
         let start = bytes.count
         if let pointer, count > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: count)) }

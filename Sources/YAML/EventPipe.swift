@@ -13,8 +13,9 @@ internal import CLibYAML
 /// consumer to throw after the events before it), or when the consumer cancels. Each of libyaml's
 /// events is copied into its batch and deleted at once, by the thread that made it
 /// (`EventBatch.take`); the consumer hands each batch back once handled (`recycle`), for the
-/// producer to fill again without allocating. The composer makes each scalar's String itself:
-/// libyaml is the longer half of the work.
+/// producer to fill again without allocating. The composer makes each scalar's String itself,
+/// from the batch's bytes: a String made here would be freed or retained by the composer's thread,
+/// across cores.
 final class EventPipe: @unchecked Sendable {
     static let batchSize = 512
     static let depth = 16

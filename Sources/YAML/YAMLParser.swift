@@ -176,12 +176,12 @@ private struct Composer {
         case YAML_SCALAR_EVENT:
             let value = EventBatch.text(event.value, in: bytes)
             let node = Node.scalar(
-                Scalar(value, style: Self.style(event.style), tag: event.tag.map { EventBatch.text($0, in: bytes) }, mark: mark))
+                Scalar(value, style: Self.style(event.style), tag: EventBatch.text(event.tag, in: bytes), mark: mark))
             try count(1, at: mark)
-            if let anchor = event.anchor.map({ EventBatch.text($0, in: bytes) }) { anchors[anchor] = (node, 1) }
+            if let anchor = EventBatch.text(event.anchor, in: bytes) { anchors[anchor] = (node, 1) }
             add(node, size: 1)
         case YAML_ALIAS_EVENT:
-            let name = event.anchor.map { EventBatch.text($0, in: bytes) } ?? ""
+            let name = EventBatch.text(event.anchor, in: bytes) ?? ""
             guard let (node, size) = anchors[name] else {
                 if stack.contains(where: { $0.anchor == name }) {
                     throw YAMLError(
@@ -199,7 +199,7 @@ private struct Composer {
             }
             try count(1, at: mark)
             let isMapping = event.type == YAML_MAPPING_START_EVENT
-            let anchor = event.anchor.map { EventBatch.text($0, in: bytes) }
+            let anchor = EventBatch.text(event.anchor, in: bytes)
             var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor)
             if isMapping, anchor == nil, let stream, stack.count == stream.path.count, let keys = streamedPath(stream) {
                 frame.streamed = true

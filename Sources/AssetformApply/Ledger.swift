@@ -39,11 +39,13 @@ public actor Ledger {
         claimed = lockfile.trackedIDs
     }
 
+    /// `held`: the line may wait for the journal's next write (an intent, which counts only once
+    /// `durable`); every other record is written at once, when its result is known.
     @discardableResult
-    private func append(_ record: JournalRecord) throws(ApplyError) -> Int {
+    private func append(_ record: JournalRecord, held: Bool = false) throws(ApplyError) -> Int {
         let line: Int
         do {
-            line = try journal.append(record.line)
+            line = try journal.append(record.line, held: held)
         } catch {
             journalFailed = true
             throw .journal(path: journal.path, reason: "\(error)")
@@ -80,7 +82,7 @@ public actor Ledger {
         let intent = make(seq)
         let offset = journal.size
         do throws(ApplyError) {
-            let line = try append(.intent(intent))
+            let line = try append(.intent(intent), held: true)
             open[seq] = (intent, offset)
             return .success((seq, line))
         } catch {

@@ -10,14 +10,21 @@ import Timing
 /// crash leaves at most a torn last line). `durable` waits, without holding a thread, until a
 /// line is on disk: one thread of the log's own makes `fdatasync`s, each covering every line
 /// written before it started (group commit), so that many concurrent appends share one.
+///
+/// A line that matters only once it is durable (a create's intent: nothing is sent before its
+/// `durable` returns) may be appended `held`: it is kept in memory until the next `write` of
+/// the file (another append's, or the syncing thread's just before it syncs), which carries it
+/// in the same system call. Lines reach the file in the order appended either way.
 public final class AppendLog: Sendable {
     public let path: String
     private let fd: Int32
 
     private struct State {
         var written = 0
-        /// The file's length: where the next line starts.
+        /// The file's length with the held lines: where the next line starts.
         var size = 0
+        /// The lines appended `held` and not written yet, with their newlines.
+        var held: [UInt8] = []
         /// A failed append left part of a line that could not be taken back.
         var torn: AtomicFile.Failure?
         var synced = 0
@@ -53,29 +60,59 @@ public final class AppendLog: Sendable {
 
     deinit { Glibc.close(fd) }
 
-    /// Appends `line` (a newline is added); returns its number, for `durable`.
+    /// Appends `line` (a newline is added); returns its number, for `durable`. `held`: the line
+    /// is written with the next `write` of the file, at the latest just before the next sync (it
+    /// is durable, as any line, once `durable` returns for it). A line not held is written now,
+    /// with the held lines before it.
     @discardableResult
-    public func append(_ line: consuming [UInt8]) throws(AtomicFile.Failure) -> Int {
+    public func append(_ line: consuming [UInt8], held: Bool = false) throws(AtomicFile.Failure) -> Int {
         // A line made for this append gets its newline in place.
         var bytes = line
         bytes.append(UInt8(ascii: "\n"))
         return try state.withLock { (s: inout State) throws(AtomicFile.Failure) -> Int in
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
             if let torn = s.torn { throw torn }
-            do throws(AtomicFile.Failure) {
-                try AtomicFile.writeAll(fd, bytes, what: path)
-            } catch {
-                // A line written in part (a full disk) is taken back: the file stays whole lines,
-                // and `size` where they end. If it cannot be, nothing more is appended.
-                if ftruncate(fd, off_t(s.size)) != 0 {
-                    s.torn = AtomicFile.Failure(step: "truncate \(path) after a failed append", code: errno)
+            if held {
+                s.held.append(contentsOf: bytes)
+            } else if s.held.isEmpty {
+                try write(bytes, &s)
+            } else {
+                let heldCount = s.held.count
+                s.held.append(contentsOf: bytes)
+                do throws(AtomicFile.Failure) {
+                    try write(s.held, &s, at: s.size - heldCount)
+                } catch {
+                    s.held.removeLast(bytes.count)  // this line is not appended; the held ones stay held
+                    throw error
                 }
-                throw error
+                s.held.removeAll(keepingCapacity: true)
             }
             s.written += 1
             s.size += bytes.count
             return s.written
         }
+    }
+
+    /// Writes `bytes` at the end of the file, which is `end` bytes long (by default: `size`
+    /// without the held lines). Lines written in part (a full disk) are taken back: the file
+    /// stays whole lines. If they cannot be, nothing more is appended.
+    private func write(_ bytes: [UInt8], _ s: inout State, at end: Int? = nil) throws(AtomicFile.Failure) {
+        do throws(AtomicFile.Failure) {
+            try AtomicFile.writeAll(fd, bytes, what: path)
+        } catch {
+            if ftruncate(fd, off_t(end ?? (s.size - s.held.count))) != 0 {
+                s.torn = AtomicFile.Failure(step: "truncate \(path) after a failed append", code: errno)
+            }
+            throw error
+        }
+    }
+
+    /// Writes the held lines, if any.
+    private func writeHeld(_ s: inout State) throws(AtomicFile.Failure) {
+        guard !s.held.isEmpty else { return }
+        if let torn = s.torn { throw torn }
+        try write(s.held, &s)
+        s.held.removeAll(keepingCapacity: true)
     }
 
     /// The file's length: the offset at which the next line will start.
@@ -101,6 +138,25 @@ public final class AppendLog: Sendable {
         if let failure { throw failure }
     }
 
+    /// Waits, once woken, for more lines to share the coming sync: `gather`, then again while
+    /// lines keep coming (a busy run: each sync costs the disk a round trip, and the system a
+    /// tenth of a millisecond of work), up to `gatherRounds` times or until `enough` wait. A lone
+    /// waiter (nothing more came) waits `gather` once.
+    private func gatherWaiters() {
+        guard gather > .zero, !state.withLock({ $0.closed }) else { return }
+        var waiting = state.withLock { $0.waiters.count }
+        for _ in 0..<Self.gatherRounds {
+            Thread.sleep(forTimeInterval: gather.inSeconds)
+            let now = state.withLock { $0.closed ? -1 : $0.waiters.count }
+            guard now > waiting, now < Self.enough else { return }
+            waiting = now
+        }
+    }
+
+    /// At most this many gathers before a sync, and no more once this many lines wait.
+    private static let gatherRounds = 6
+    private static let enough = 32
+
     private func syncLoop() {
         while true {
             wake.lock()
@@ -111,11 +167,21 @@ public final class AppendLog: Sendable {
                 wake.wait()
             }
             wake.unlock()
-            if gather > .zero, !state.withLock({ $0.closed }) { Thread.sleep(forTimeInterval: gather.inSeconds) }
-            let (target, closed) = state.withLock { ($0.written, $0.closed) }
+            gatherWaiters()
+            let (target, closed, unwritten) = state.withLock { s in
+                // The held lines are written first: this sync covers them too.
+                let unwritten: AtomicFile.Failure?
+                do throws(AtomicFile.Failure) {
+                    try writeHeld(&s)
+                    unwritten = nil
+                } catch {
+                    unwritten = error
+                }
+                return (s.written, s.closed, unwritten)
+            }
             if closed && state.withLock({ $0.waiters.isEmpty }) { return }
             let failure: AtomicFile.Failure? =
-                fdatasync(fd) == 0 ? nil : AtomicFile.Failure(step: "fdatasync \(path)", code: errno)
+                unwritten ?? (fdatasync(fd) == 0 ? nil : AtomicFile.Failure(step: "fdatasync \(path)", code: errno))
             let ready = state.withLock { s in
                 if let failure { s.failure = failure } else { s.synced = max(s.synced, target) }
                 let (done, rest) = (
@@ -143,6 +209,7 @@ public final class AppendLog: Sendable {
             guard !s.closed else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EBADF) }
             if let torn = s.torn { throw torn }
             guard (0...s.size).contains(offset) else { throw AtomicFile.Failure(step: "rewrite \(path)", code: EINVAL) }
+            try writeHeld(&s)
             let temp = path + ".compact"
             unlink(temp)
             let nfd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -207,12 +274,16 @@ public final class AppendLog: Sendable {
 
     /// Syncs every line written so far.
     public func sync() throws(AtomicFile.Failure) {
+        try state.withLock { (s: inout State) throws(AtomicFile.Failure) in try writeHeld(&s) }
         guard fdatasync(fd) == 0 else { throw AtomicFile.Failure(step: "fdatasync \(path)", code: errno) }
     }
 
     /// Stops the syncing thread (waiting appends are still answered).
     public func close() {
-        state.withLock { $0.closed = true }
+        state.withLock { s in
+            try? writeHeld(&s)
+            s.closed = true
+        }
         wake.lock()
         wake.signal()
         wake.unlock()

@@ -71,6 +71,47 @@ struct FileTests {
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/elsewhere"))
     }
 
+    /// A held line waits for the next write of the file: another append's, a rewrite's, or the
+    /// syncing thread's before the sync that makes it durable. Lines keep the order appended,
+    /// and `size` counts the held ones.
+    @Test func heldLinesGoWithTheNextWriteInOrder() async throws {
+        let folder = try Folder()
+        let log = try AppendLog(path: folder.path + "/j")
+        try log.append(Array("one".utf8), held: true)
+        try log.append(Array("two".utf8), held: true)
+        #expect(folder.text("j") == "", "held: not written yet")
+        #expect(log.size == 8)
+        let three = try log.append(Array("three".utf8))
+        #expect(folder.text("j") == "one\ntwo\nthree\n", "carried by the next append, before it")
+        try await log.durable(three)
+        // Held alone: the sync that makes it durable writes it first.
+        let four = try log.append(Array("four".utf8), held: true)
+        #expect(four == 4)
+        try await log.durable(four)
+        #expect(folder.text("j") == "one\ntwo\nthree\nfour\n")
+        // A rewrite writes the held lines before it keeps the tail.
+        let cut = log.size
+        try log.append(Array("five".utf8), held: true)
+        let size = try log.rewrite([Array("head".utf8)], keepingFrom: cut)
+        #expect(folder.text("j") == "head\nfive\n" && size == 10 && log.size == 10)
+        // Held lines reach the file when it is removed... or synced.
+        try log.append(Array("six".utf8), held: true)
+        try log.sync()
+        #expect(folder.text("j") == "head\nfive\nsix\n")
+        try log.remove()
+    }
+
+    /// A held line that cannot be written (a full device) makes its `durable` fail: the caller
+    /// learns it is not on disk, and nothing later is said to be.
+    @Test func aHeldLineThatCannotBeWrittenIsNeverDurable() async throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let log = try AppendLog(path: "/dev/full")
+        let line = try log.append(Array("intent".utf8), held: true)
+        await #expect(throws: AtomicFile.Failure.self) { try await log.durable(line) }
+        await #expect(throws: AtomicFile.Failure.self) { try await log.durable(line) }
+        log.close()
+    }
+
     /// A rewrite keeps its head, then the file from the offset given on (copied a megabyte at a
     /// time), and appends go on after it.
     @Test func aRewriteKeepsItsHeadAndTheTailFromAnOffset() async throws {

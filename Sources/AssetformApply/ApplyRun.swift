@@ -129,7 +129,7 @@ public struct ApplyRun: Sendable {
                 return
             }
             // (Intents and abandons alone change nothing the lockfile holds.)
-            if await ledger.unwritten > 0, await ledger.hasChanges { try? await ledger.writeLockfile(to: path) }
+            if ledger.unwritten > 0, ledger.hasChanges { try? await ledger.writeLockfile(to: path) }
         }
     }
 }

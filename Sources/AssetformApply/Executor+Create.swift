@@ -51,7 +51,7 @@ extension Executor {
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
                 guard let (n, at) = seq.value, error.kind != .cancelled else {
-                    if let (n, _) = seq.value { try await ledger.abandon(n) }  // journaled, never sent
+                    if let (n, _) = seq.value { try ledger.abandon(n) }  // journaled, never sent
                     if !earlier.isEmpty {
                         // Stopped before it was sent again: on 0-0 an earlier try may have been
                         // made (where the dialect lists, the listing showed it was not). Its
@@ -68,7 +68,7 @@ extension Executor {
                 }
                 guard error.kind == .ambiguous else {
                     // It was refused: this try made nothing (an earlier one may have).
-                    try await ledger.abandon(n)
+                    try ledger.abandon(n)
                     if !earlier.isEmpty {
                         var unknown = error
                         unknown.outcomeUnknown = true
@@ -99,7 +99,7 @@ extension Executor {
                         if error.stayedThrottled { await halt(.fatal(error.description, temporary: true, call: error.call)) }
                         return (found, n, true, earlier)
                     }
-                    try await ledger.abandon(n)  // the listing shows it was not made
+                    try ledger.abandon(n)  // the listing shows it was not made
                     if error.stayedThrottled {
                         // Settled, and the service asks for a longer wait than a run makes: stop.
                         var stop = error

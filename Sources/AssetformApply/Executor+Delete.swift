@@ -11,19 +11,19 @@ extension Executor {
     func delete(_ step: Plan.Step, id: String) async throws -> Outcome {
         let address = step.address
         // Only what this lockfile tracks at that address (a saved plan's file may say otherwise).
-        guard await ledger.trackedID(at: address) == id else {
+        guard ledger.trackedID(at: address) == id else {
             throw Skipped(reason: "not deleted: the lockfile does not track \(id) at \(address)")
         }
         if address.isGroup {
             // Its tracked assets went first; one still tracked failed to go, and keeps the group.
-            let stillTracked = await ledger.assetCount(inGroup: address.group)
+            let stillTracked = ledger.assetCount(inGroup: address.group)
             if stillTracked > 0 {
                 throw Skipped(
                     reason: "not deleted: \(stillTracked) of its tracked assets could not be deleted (above)", consequence: true)
             }
             let left = try await service.allAssets(groupIDs: [id])
             if !left.isEmpty {
-                try await ledger.record(.forget(address))
+                try ledger.record(.forget(address))
                 return .keptHolding(left.count)
             }
         }
@@ -40,10 +40,10 @@ extension Executor {
                 try await service.deleteAsset(id: id)
             }
         } catch {
-            try await ledger.abandon(seq)
+            try ledger.abandon(seq)
             throw error
         }
-        try await ledger.record(.forget(address), closing: seq)
+        try ledger.record(.forget(address), closing: seq)
         return .deleted
     }
 }

@@ -98,7 +98,7 @@ extension Executor {
             let looked = try await look(at: Array(window.pending.values))
             unreachableSince.withLock { $0 = nil }
             settled = window.takeSettled { looked.status(of: $0) }
-            let recorded = await ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
+            let recorded = ledger.settle(settled.map { ($0.address, $0.status, $0.failure) })
             for s in settled[..<recorded.count] {
                 events(.settled(address: s.address, status: s.status, failure: s.failure))
                 if s.status == .failed {

@@ -75,8 +75,8 @@ public final class Executor: Sendable {
     var reconciler: Reconciler {
         let ledger = self.ledger
         return Reconciler(
-            service: service, patience: max(options.wait, .seconds(60)), claim: { await ledger.claim($0) },
-            isClaimed: { await ledger.isClaimed($0) })
+            service: service, patience: max(options.wait, .seconds(60)), claim: { ledger.claim($0) },
+            isClaimed: { ledger.isClaimed($0) })
     }
 
     /// Runs the plan, recording every result in the ledger; writing the lockfile is the
@@ -230,12 +230,12 @@ public final class Executor: Sendable {
         let address = step.address
         switch step.action {
         case .forget:
-            try await ledger.record(.forget(address))
+            try ledger.record(.forget(address))
             return .forgotten
         case .delete(let id):
             return try await delete(step, id: id)
         case .move(let from, let id):
-            try await ledger.record(.move(from: from, to: address, id: id))
+            try ledger.record(.move(from: from, to: address, id: id))
             return .moved
         case .createGroup(let name, let description, _):
             let (group, seq, recovered, earlier) = try await create(
@@ -247,30 +247,30 @@ public final class Executor: Sendable {
                 reconcile: { (since) async throws(RemoteError) -> RemoteGroup? in
                     try await reconciler.group(named: name, since: since)
                 })
-            try await ledger.record(
+            try ledger.record(
                 .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq,
                 earlier: earlier)
             return .created(id: group.id, status: nil, recovered: recovered)
         case .adoptGroup(let id, let name, let description):
-            try await ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
+            try ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
             return .adopted(id: id)
         case .updateGroup(let id, let name, let description):
-            guard var g = await ledger.groupRecord(address.group) else { throw internalError(step) }
+            guard var g = ledger.groupRecord(address.group) else { throw internalError(step) }
             try await service.updateGroup(id: id, name: name?.after, description: description?.after)
             if let name { g.name = name.after }
             if let description { g.description = description.after }
-            try await ledger.record(.group(key: address.group, g))
+            try ledger.record(.group(key: address.group, g))
             return .updated
         case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
             return try await createAsset(step, spec)
         case .adoptAsset(let spec, let id, let status, let failure):
-            try await ledger.record(
+            try ledger.record(
                 .asset(
                     address,
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
                         url: spec.url, failure: failure, revision: spec.revision)))
-            if status == .processing, let groupID = await groupID(of: address.group) {
+            if status == .processing, let groupID = groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
             if status == .failed {
@@ -283,13 +283,13 @@ public final class Executor: Sendable {
             }
             return .adopted(id: id)
         case .updateAsset(let id, let name):
-            guard var locked = await ledger.asset(at: address) else { throw internalError(step) }
+            guard var locked = ledger.asset(at: address) else { throw internalError(step) }
             try await service.updateAsset(id: id, name: name.after)
             locked.name = name.after
-            try await ledger.record(.asset(address, locked))
+            try ledger.record(.asset(address, locked))
             return .updated
         case .wait(let id):
-            guard let groupID = await groupID(of: address.group) else { throw internalError(step) }
+            guard let groupID = groupID(of: address.group) else { throw internalError(step) }
             awaitProcessing(address, id: id, groupID: groupID)
             return .waiting
         case .failed:
@@ -299,7 +299,7 @@ public final class Executor: Sendable {
 
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
-        guard let groupID = await groupID(of: address.group) else {
+        guard let groupID = groupID(of: address.group) else {
             throw Skipped(
                 reason: "not created: its group \(address.group) was not created, so it cannot be either", consequence: true)
         }
@@ -320,7 +320,7 @@ public final class Executor: Sendable {
             reconcile: { (since) async throws(RemoteError) -> RemoteAsset? in
                 try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
             })
-        try await ledger.record(
+        try ledger.record(
             .asset(
                 address,
                 LockedAsset(
@@ -363,9 +363,9 @@ public final class Executor: Sendable {
     /// The remote id of the group at `key`, for its assets' steps. Those run once every group
     /// step is done (moves, deletes and creates of groups come first), so that an id found is
     /// kept and the ledger asked once per group, not once per asset.
-    private func groupID(of key: String) async -> String? {
+    private func groupID(of key: String) -> String? {
         if let id = groupIDs.withLock({ $0[key] }) { return id }
-        guard let id = await ledger.groupID(of: key) else { return nil }
+        guard let id = ledger.groupID(of: key) else { return nil }
         groupIDs.withLock { $0[key] = id }
         return id
     }

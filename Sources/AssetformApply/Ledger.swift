@@ -1,33 +1,44 @@
 public import AssetformCore
 import Durable
 import Foundation
+import Synchronization
 
 /// The lockfile as a run changes it, and its journal (SPEC §6): every change is appended to the
 /// journal the moment it is known (an intent durably, before its create is sent), then made to
 /// the lockfile in memory, which is written out periodically and at the end. Remote ids are
 /// claimed here, so that no object is ever tracked at two addresses.
-public actor Ledger {
-    public private(set) var lockfile: Lockfile
+///
+/// Its state is behind one lock, held only for what each call does to it (never across a wait):
+/// the executor's many tasks record and read without hopping to an actor and back, two hops a
+/// create, which a run of thousands of creates a second feels.
+public final class Ledger: Sendable {
     private let journal: AppendLog
-    private var claimed: Set<String> = []
-    private var nextSeq = 1
-    /// The intents whose create has no result yet, with where each one's line starts in the
-    /// journal (0 once it is only in a compacted journal's head).
-    private var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
-    /// Records appended since the lockfile was last written.
-    public private(set) var unwritten = 0
-    /// Whether this run has recorded any change: a run that made none leaves the lockfile (or
-    /// its absence) as it found it, its serial too.
-    public private(set) var hasChanges = false
-    /// A record could not be appended: the journal lacks some of this run's results.
-    private var journalFailed = false
     /// The journal's first line.
     private let beginLine: [UInt8]
+    private let state: Mutex<State>
+
+    private struct State {
+        var lockfile: Lockfile
+        var claimed: Set<String> = []
+        var nextSeq = 1
+        /// The intents whose create has no result yet, with where each one's line starts in the
+        /// journal (0 once it is only in a compacted journal's head).
+        var open: [Int: (intent: JournalRecord.Intent, offset: Int)] = [:]
+        /// Records appended since the lockfile was last written.
+        var unwritten = 0
+        /// Whether this run has recorded any change: a run that made none leaves the lockfile
+        /// (or its absence) as it found it, its serial too.
+        var hasChanges = false
+        /// A record could not be appended: the journal lacks some of this run's results.
+        var journalFailed = false
+        /// True while a write of the lockfile is under way; the writers waiting for their turn.
+        var writing = false
+        var writeQueue: [CheckedContinuation<Void, Never>] = []
+    }
 
     /// Starts a journal at `journalPath` for `lockfile` (a journal already there must have been
     /// replayed and removed first).
     public init(lockfile: Lockfile, journalPath: String) throws(ApplyError) {
-        self.lockfile = lockfile
         beginLine = JournalRecord.begin(lineage: lockfile.lineage, provider: lockfile.provider).line
         do {
             journal = try AppendLog(path: journalPath)
@@ -36,34 +47,40 @@ public actor Ledger {
         } catch {
             throw .journal(path: journalPath, reason: "\(error)")
         }
-        claimed = lockfile.trackedIDs
+        state = Mutex(State(lockfile: lockfile, claimed: lockfile.trackedIDs))
     }
+
+    /// The lockfile as recorded so far.
+    public var lockfile: Lockfile { state.withLock { $0.lockfile } }
+    /// Records appended since the lockfile was last written.
+    public var unwritten: Int { state.withLock { $0.unwritten } }
+    /// Whether this run has recorded any change.
+    public var hasChanges: Bool { state.withLock { $0.hasChanges } }
 
     /// `held`: the line may wait for the journal's next write (an intent, which counts only once
     /// `durable`); every other record is written at once, when its result is known.
     @discardableResult
-    private func append(_ record: JournalRecord, held: Bool = false) throws(ApplyError) -> Int {
+    private func append(_ record: JournalRecord, held: Bool = false, _ s: inout State) throws(ApplyError) -> Int {
         let line: Int
         do {
             line = try journal.append(record.line, held: held)
         } catch {
-            journalFailed = true
+            s.journalFailed = true
             throw .journal(path: journal.path, reason: "\(error)")
         }
-        unwritten += 1
+        s.unwritten += 1
         return line
     }
 
     // MARK: - Creates
 
     /// Journals a create about to be sent, and returns its sequence number once the intent is
-    /// on disk. The wait for the disk is shared with the other creates of the moment, and made
-    /// off the actor: recording goes on meanwhile, and the journal's wake-up goes straight to the
-    /// caller.
-    public nonisolated func intent(_ make: @Sendable (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
+    /// on disk. The wait for the disk is shared with the other creates of the moment; recording
+    /// goes on meanwhile, and the journal's wake-up goes straight to the caller.
+    public func intent(_ make: @Sendable (Int) -> JournalRecord.Intent) async -> Result<Int, ApplyError> {
         let seq: Int
         let line: Int
-        switch await appendIntent(make) {
+        switch appendIntent(make) {
         case .success(let appended): (seq, line) = appended
         case .failure(let error): return .failure(error)
         }
@@ -76,24 +93,30 @@ public actor Ledger {
     }
 
     /// Appends the intent `make` gives for the next sequence number: (that number, its line).
-    private func appendIntent(_ make: @Sendable (Int) -> JournalRecord.Intent) -> Result<(Int, Int), ApplyError> {
-        let seq = nextSeq
-        nextSeq += 1
-        let intent = make(seq)
-        let offset = journal.size
-        do throws(ApplyError) {
-            let line = try append(.intent(intent), held: true)
-            open[seq] = (intent, offset)
-            return .success((seq, line))
-        } catch {
-            return .failure(error)
+    private func appendIntent(_ make: (Int) -> JournalRecord.Intent) -> Result<(Int, Int), ApplyError> {
+        state.withLock { s in
+            let seq = s.nextSeq
+            s.nextSeq += 1
+            let intent = make(seq)
+            let offset = journal.size
+            do throws(ApplyError) {
+                let line = try append(.intent(intent), held: true, &s)
+                s.open[seq] = (intent, offset)
+                return .success((seq, line))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
     /// The create of `seq` did not happen.
     public func abandon(_ seq: Int) throws(ApplyError) {
-        guard open.removeValue(forKey: seq) != nil else { return }
-        try append(.abandon(seq: seq))
+        try state.withLock { (s: inout State) throws(ApplyError) in try abandon(seq, &s) }
+    }
+
+    private func abandon(_ seq: Int, _ s: inout State) throws(ApplyError) {
+        guard s.open.removeValue(forKey: seq) != nil else { return }
+        try append(.abandon(seq: seq), &s)
     }
 
     // MARK: - Changes
@@ -103,20 +126,24 @@ public actor Ledger {
     /// `earlier`: intents of earlier tries of the same create (0-0, sent again), closed after
     /// the change is journaled, so that no instant finds the object made and nothing recorded.
     public func record(_ change: LockfileChange, closing seq: Int? = nil, earlier: [Int] = []) throws(ApplyError) {
-        if let refusal = lockfile.refusal(of: change) {
+        try state.withLock { (s: inout State) throws(ApplyError) in try record(change, closing: seq, earlier: earlier, &s) }
+    }
+
+    private func record(_ change: LockfileChange, closing seq: Int?, earlier: [Int], _ s: inout State) throws(ApplyError) {
+        if let refusal = s.lockfile.refusal(of: change) {
             throw .refused(refusal)
         }
-        try append(.change(change, seq: seq))
-        hasChanges = true
-        if let seq { open[seq] = nil }
-        for e in earlier { try abandon(e) }
+        try append(.change(change, seq: seq), &s)
+        s.hasChanges = true
+        if let seq { s.open[seq] = nil }
+        for e in earlier { try abandon(e, &s) }
         switch change {
-        case .group(_, let g): claimed.insert(g.id)
-        case .asset(_, let a): claimed.insert(a.id)
+        case .group(_, let g): s.claimed.insert(g.id)
+        case .asset(_, let a): s.claimed.insert(a.id)
         case .forget, .move: break
         }
         do {
-            try lockfile.apply(change)
+            try s.lockfile.apply(change)
         } catch {
             throw .refused(error)
         }
@@ -124,23 +151,31 @@ public actor Ledger {
 
     /// A new status (and failure) for a tracked asset.
     public func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?) throws(ApplyError) {
-        guard var a = lockfile.asset(at: address), a.status != status || a.failure != failure else { return }
+        try state.withLock { (s: inout State) throws(ApplyError) in try settle(address, status: status, failure: failure, &s) }
+    }
+
+    private func settle(_ address: Address, status: AssetStatus, failure: RemoteAsset.Failure?, _ s: inout State)
+        throws(ApplyError)
+    {
+        guard var a = s.lockfile.asset(at: address), a.status != status || a.failure != failure else { return }
         a.status = status
         a.failure = failure
-        try record(.asset(address, a))
+        try record(.asset(address, a), closing: nil, earlier: [], &s)
     }
 
     /// `settle(_:status:failure:)` for many assets at once; stops at the first that cannot be
     /// recorded. Returns how many were, and that failure.
     public func settle(_ batch: [(Address, AssetStatus, RemoteAsset.Failure?)]) -> (count: Int, failure: ApplyError?) {
-        for (i, (address, status, failure)) in batch.enumerated() {
-            do throws(ApplyError) {
-                try settle(address, status: status, failure: failure)
-            } catch {
-                return (i, error)
+        state.withLock { s in
+            for (i, (address, status, failure)) in batch.enumerated() {
+                do throws(ApplyError) {
+                    try settle(address, status: status, failure: failure, &s)
+                } catch {
+                    return (i, error)
+                }
             }
+            return (batch.count, nil)
         }
-        return (batch.count, nil)
     }
 
     /// The lockfile now holds every line of the journal before byte `cut`: the journal keeps
@@ -148,55 +183,53 @@ public actor Ledger {
     /// and its lines from `cut` on, copied from the file itself — so that a run of 100,000
     /// creates neither leaves a journal of 100,000 records nor holds their lines in memory. A
     /// compaction that fails leaves the journal as it was (it is only longer).
-    private func compact(cut: Int) {
-        let before = open.filter { $0.value.offset < cut }.sorted { $0.key < $1.key }
+    private func compact(cut: Int, _ s: inout State) {
+        let before = s.open.filter { $0.value.offset < cut }.sorted { $0.key < $1.key }
         let head = [beginLine] + before.map { JournalRecord.intent($0.value.intent).line }
         guard (try? journal.rewrite(head, keepingFrom: cut)) != nil else { return }
         // Where the open intents' lines are now: in the head, or moved with the rest.
         let headSize = head.reduce(0) { $0 + $1.count + 1 }
-        for seq in open.keys {
-            let offset = open[seq]!.offset
-            open[seq]!.offset = offset < cut ? 0 : offset - cut + headSize
+        for seq in s.open.keys {
+            let offset = s.open[seq]!.offset
+            s.open[seq]!.offset = offset < cut ? 0 : offset - cut + headSize
         }
     }
 
     // MARK: - Reading
-    // What the executor needs, read here: a copy of the lockfile alive outside the actor while a
+    // What the executor needs, read here: a copy of the lockfile alive outside the lock while a
     // change is made would make that change copy its group's whole table of assets.
 
     /// The remote id of the group at `key`, if tracked.
-    public func groupID(of key: String) -> String? { lockfile.groups[key]?.id }
+    public func groupID(of key: String) -> String? { state.withLock { $0.lockfile.groups[key]?.id } }
 
     /// The remote id tracked at `address` (a group's or an asset's), if any.
-    public func trackedID(at address: Address) -> String? { lockfile.id(at: address) }
+    public func trackedID(at address: Address) -> String? { state.withLock { $0.lockfile.id(at: address) } }
 
     /// The assets tracked in the group at `key`.
-    public func assetCount(inGroup key: String) -> Int { lockfile.groups[key]?.assets.count ?? 0 }
+    public func assetCount(inGroup key: String) -> Int { state.withLock { $0.lockfile.groups[key]?.assets.count ?? 0 } }
 
     /// The asset tracked at `address`, if any.
-    public func asset(at address: Address) -> LockedAsset? { lockfile.asset(at: address) }
+    public func asset(at address: Address) -> LockedAsset? { state.withLock { $0.lockfile.asset(at: address) } }
 
     /// The group tracked at `key`, with its name and description as recorded (and no assets).
     public func groupRecord(_ key: String) -> LockedGroup? {
-        lockfile.groups[key].map { LockedGroup(id: $0.id, name: $0.name, description: $0.description) }
+        state.withLock { s in
+            s.lockfile.groups[key].map { LockedGroup(id: $0.id, name: $0.name, description: $0.description) }
+        }
     }
 
     /// Claims a remote id for one address: false when something already tracks it.
-    public func claim(_ id: String) -> Bool { claimed.insert(id).inserted }
+    public func claim(_ id: String) -> Bool { state.withLock { $0.claimed.insert(id).inserted } }
 
-    public func isClaimed(_ id: String) -> Bool { claimed.contains(id) }
+    public func isClaimed(_ id: String) -> Bool { state.withLock { $0.claimed.contains(id) } }
 
     // MARK: - Writing the lockfile
 
-    /// True while a write of the lockfile is under way; the writers waiting for their turn.
-    private var writing = false
-    private var writeQueue: [CheckedContinuation<Void, Never>] = []
-
-    /// Writes the lockfile as it now is (one serial later), encoding it off the actor so that
+    /// Writes the lockfile as it now is (one serial later), encoding it outside the lock so that
     /// recording goes on meanwhile. Writes take turns (checkpoints, the final write): the
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
-    public nonisolated func writeLockfile(to path: String) async throws(ApplyError) {
+    public func writeLockfile(to path: String) async throws(ApplyError) {
         var (snapshot, count, cut, journalFailed) = await beginWrite()
         let result: Result<Void, ApplyError>
         do throws(StateError) {
@@ -205,29 +238,42 @@ public actor Ledger {
         } catch {
             result = .failure(.lockfile(error, journal: journal.path, complete: !journalFailed))
         }
-        await endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
+        endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
         try result.get()
     }
 
+    /// Waits for the turn to write, and takes it: (the lockfile, the records it holds that were
+    /// unwritten, the journal's length then, whether the journal lacks a record).
     private func beginWrite() async -> (Lockfile, Int, Int, Bool) {
-        if writing {
-            await withCheckedContinuation { writeQueue.append($0) }
+        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s in
+                if s.writing {
+                    s.writeQueue.append(turn)
+                    return false
+                }
+                s.writing = true
+                return true
+            }
+            if now { turn.resume() }
         }
-        writing = true
-        return (lockfile, unwritten, journal.size, journalFailed)
+        // The turn is held (`writing`): the snapshot is taken with the journal's length at once.
+        return state.withLock { s in (s.lockfile, s.unwritten, journal.size, s.journalFailed) }
     }
 
     private func endWrite(serial: Int?, records: Int, cut: Int) {
-        if let serial {
-            lockfile.serial = serial
-            unwritten -= records
-            compact(cut: cut)
+        let next: CheckedContinuation<Void, Never>? = state.withLock { s in
+            if let serial {
+                s.lockfile.serial = serial
+                s.unwritten -= records
+                compact(cut: cut, &s)
+            }
+            if s.writeQueue.isEmpty {
+                s.writing = false
+                return nil
+            }
+            return s.writeQueue.removeFirst()  // the turn passes straight on
         }
-        if writeQueue.isEmpty {
-            writing = false
-        } else {
-            writeQueue.removeFirst().resume()  // the turn passes straight on
-        }
+        next?.resume()
     }
 
     /// Writes the lockfile and, when no create is of unknown outcome, removes the journal.
@@ -236,8 +282,9 @@ public actor Ledger {
     public func finish(lockfilePath: String) async throws(ApplyError) -> Bool {
         // Nothing recorded: the lockfile on disk is this one already (an apply stopped before
         // any change, by a refused key, writes nothing).
-        if hasChanges || !open.isEmpty { try await writeLockfile(to: lockfilePath) }
-        guard open.isEmpty else {
+        let (changed, anyOpen) = state.withLock { ($0.hasChanges, !$0.open.isEmpty) }
+        if changed || anyOpen { try await writeLockfile(to: lockfilePath) }
+        guard state.withLock({ $0.open.isEmpty }) else {
             do { try journal.sync() } catch { throw .journal(path: journal.path, reason: "\(error)") }
             journal.close()
             return false

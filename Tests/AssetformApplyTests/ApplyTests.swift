@@ -214,12 +214,12 @@ struct LedgerTests {
         let start = Lockfile(for: provider)
         let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
         let seq = try await ledger.intent { JournalRecord.Intent(seq: $0, at: 1, address: addr("g"), name: "G") }.get()
-        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")), closing: seq)
-        try await ledger.record(.asset(addr("g/a"), Self.asset))
-        try await ledger.settle(addr("g/a"), status: .active, failure: nil)
-        try await ledger.record(
+        try ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")), closing: seq)
+        try ledger.record(.asset(addr("g/a"), Self.asset))
+        try ledger.settle(addr("g/a"), status: .active, failure: nil)
+        try ledger.record(
             .asset(addr("g/b"), LockedAsset(id: "asset-2", name: "b", ref: "r", status: .active, type: .video, url: "u")))
-        try await ledger.record(.forget(addr("g/b")))
+        try ledger.record(.forget(addr("g/b")))
         let journal = scratch.bytes(scratch.journal)
         try await ledger.writeLockfile(to: scratch.lockfile)
         let live = scratch.bytes(scratch.lockfile)
@@ -244,9 +244,9 @@ struct LedgerTests {
         let scratch = try Scratch()
         let start = Lockfile(for: provider)
         let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
-        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        try ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
         for i in 0..<200 {
-            try await ledger.record(
+            try ledger.record(
                 .asset(
                     addr("g/a\(i)"),
                     LockedAsset(id: "asset-\(i)", name: "a\(i)", ref: "r", status: .active, type: .image, url: "u\(i)")))
@@ -256,14 +256,14 @@ struct LedgerTests {
                 seq: $0, at: 3, address: addr("g/late"), name: "late", groupID: "group-1", type: .image, url: "u")
         }.get()
         try await ledger.writeLockfile(to: scratch.lockfile)
-        try await ledger.record(.forget(addr("g/a7")))
+        try ledger.record(.forget(addr("g/a7")))
         let lines = scratch.bytes(scratch.journal).split(separator: UInt8(ascii: "\n"))
         #expect(lines.count == 3, "begin, the open intent, the forget after the checkpoint: \(lines.count) lines")
         let written = try #require(try Lockfile.load(path: scratch.lockfile))
         let replay = try JournalReplay.replay(
             scratch.bytes(scratch.journal), path: scratch.journal, onto: written, provider: start.provider)
         #expect(replay.openIntents.map(\.seq) == [open], "the open create is still known")
-        var live = await ledger.lockfile
+        var live = ledger.lockfile
         live.serial = replay.lockfile.serial
         #expect(replay.lockfile == live)
         #expect(replay.lockfile.asset(at: addr("g/a7")) == nil && replay.lockfile.assetCount == 199)
@@ -277,7 +277,7 @@ struct LedgerTests {
         let scratch = try Scratch()
         let start = Lockfile(for: provider)
         let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
-        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        try ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
         let stillOpen = try await withThrowingTaskGroup(of: [Int].self) { tasks in
             tasks.addTask {
                 var random = seed
@@ -291,9 +291,9 @@ struct LedgerTests {
                     random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                     switch (random >> 33) % 10 {
                     case 0: open.append(seq)  // its outcome never known
-                    case 1: try await ledger.abandon(seq)
+                    case 1: try ledger.abandon(seq)
                     default:
-                        try await ledger.record(
+                        try ledger.record(
                             .asset(
                                 addr("g/a\(i)"),
                                 LockedAsset(
@@ -314,12 +314,12 @@ struct LedgerTests {
             return try await tasks.reduce(into: [Int]()) { $0 += $1 }
         }
         try await ledger.writeLockfile(to: scratch.lockfile)
-        try await ledger.record(.forget(addr("g/a5")))
+        try ledger.record(.forget(addr("g/a5")))
         let written = try #require(try Lockfile.load(path: scratch.lockfile))
         let replay = try JournalReplay.replay(
             scratch.bytes(scratch.journal), path: scratch.journal, onto: written, provider: start.provider)
         #expect(replay.openIntents.map(\.seq).sorted() == stillOpen.sorted(), "seed \(seed)")
-        var live = await ledger.lockfile
+        var live = ledger.lockfile
         live.serial = replay.lockfile.serial
         #expect(replay.lockfile == live, "seed \(seed)")
     }
@@ -328,7 +328,7 @@ struct LedgerTests {
         let scratch = try Scratch()
         let start = Lockfile(for: provider)
         let ledger = try Ledger(lockfile: start, journalPath: scratch.journal)
-        try await ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
+        try ledger.record(.group(key: "g", LockedGroup(id: "group-1", name: "G")))
         let seq = try await ledger.intent {
             JournalRecord.Intent(seq: $0, at: 2, address: addr("g/a"), name: "a", groupID: "group-1", type: .image, url: "u")
         }.get()
@@ -350,8 +350,8 @@ struct LedgerTests {
     @Test func aChangeThatDoesNotFitIsRefusedNotDropped() async throws {
         let scratch = try Scratch()
         let ledger = try Ledger(lockfile: Lockfile(for: provider), journalPath: scratch.journal)
-        await #expect(throws: ApplyError.refused(.assetWithoutGroup(addr("nope/a")))) {
-            try await ledger.record(.asset(addr("nope/a"), Self.asset))
+        #expect(throws: ApplyError.refused(.assetWithoutGroup(addr("nope/a")))) {
+            try ledger.record(.asset(addr("nope/a"), Self.asset))
         }
     }
 }

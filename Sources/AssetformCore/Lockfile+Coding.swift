@@ -94,18 +94,23 @@ extension Lockfile {
                                         "the forgotten record \"\(key.visible)\" is not an asset's address and an id", at: at)
                                 return
                             }
-                            forgotten[address] = id
+                            if forgotten.updateValue(id, forKey: address) != nil {
+                                problem = problem ?? Problem(Self.twice("the forgotten record \(key.visible)"), at: at)
+                            }
                         }
                     case "groups":
                         try r.object { (r: inout JSONReader, groupKey: String) throws(JSONReader.Failure) in
+                            let at = r.startOfValue()
                             if let why = AssetKey.problem(groupKey) {
-                                problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: r.startOfValue())
+                                problem = problem ?? Problem("the group key \"\(groupKey.visible)\" \(why)", at: at)
                             }
                             let group = try readGroup(
                                 &r, groupKey, &problem, ids: &ids, groupIDs: &groupIDs, capacity: lastGroupSize,
                                 release: release)
                             lastGroupSize = group.assets.count
-                            groups[groupKey] = group
+                            if groups.updateValue(group, forKey: groupKey) != nil {
+                                problem = problem ?? Problem(Self.twice("group \(groupKey.visible)"), at: at)
+                            }
                         }
                     default: _ = try r.value()
                     }
@@ -186,11 +191,19 @@ extension Lockfile {
                     if let why = AssetKey.problem(assetKey) {
                         problem = problem ?? Problem("the asset key \"\(assetKey.visible)\" \(why)", at: at)
                     }
+                    let count = assets.count
+                    var recorded = true
                     if readUsualAsset(&r, into: &assets, at: assetKey, ids: &ids, scratch: &texts) {
                         // (Read whole, in the usual shape.)
                     } else if let why = try readAsset(&r, into: &assets, at: assetKey, ids: &ids) {
                         problem =
                             problem ?? Problem("asset \(key.visible)/\(assetKey.visible): \(why.what)", at: why.offset ?? at)
+                        recorded = false
+                    }
+                    // Recorded, and the table no larger: a second record at one key (JSON allows
+                    // it, and one of the two would be lost).
+                    if recorded && assets.count == count {
+                        problem = problem ?? Problem(Self.twice("asset \(key.visible)/\(assetKey.visible)"), at: at)
                     }
                     release(r.offset)
                 }
@@ -211,6 +224,11 @@ extension Lockfile {
                         + oneAddress, at: idAt)
         }
         return LockedGroup(id: id, name: name, description: description, assets: assets)
+    }
+
+    /// A key written twice in one object of the lockfile.
+    private static func twice(_ what: String) -> String {
+        "\(what) is recorded twice; a hand edit? Keep one of its records"
     }
 
     private static let oneAddress =

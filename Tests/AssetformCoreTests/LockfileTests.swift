@@ -262,6 +262,16 @@ struct LockfileTests {
         #expect(twice?.contains("the id A1 is tracked at g/a and h/b") == true, "\(twice ?? "accepted")")
         let groupTwice = problem(#"{"g": {"id": "G", "name": "g", "assets": {}}, "h": {"id": "G", "name": "h", "assets": {}}}"#)
         #expect(groupTwice?.contains("the id G is tracked at g and h") == true, "\(groupTwice ?? "accepted")")
+        // One key twice in an object (JSON allows it): one record would be lost, so it is refused
+        // at the second, whether its record has the usual shape or not, and for a group too.
+        for second in [asset("A2"), asset("A2", ref: "custom"), asset("A1")] {
+            let keyTwice = problem(#"{"g": {"id": "G", "name": "g", "assets": {"a": \#(asset("A1")), "a": \#(second)}}}"#)
+            #expect(keyTwice?.contains("asset g/a is recorded twice") == true, "\(keyTwice ?? "accepted")")
+            #expect(keyTwice?.contains("x.lock:3:") == true, "\(keyTwice ?? "accepted")")
+        }
+        let groupKeyTwice = problem(
+            #"{"g": {"id": "G", "name": "g", "assets": {}}, "g": {"id": "H", "name": "h", "assets": {}}}"#)
+        #expect(groupKeyTwice?.contains("group g is recorded twice") == true, "\(groupKeyTwice ?? "accepted")")
         // A group's id and an asset's may be alike on some service: they are told apart.
         #expect(problem(#"{"g": {"id": "X", "name": "g", "assets": {"a": \#(asset("X"))}}}"#) == nil)
         for (record, says) in [

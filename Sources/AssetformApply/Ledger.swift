@@ -87,6 +87,13 @@ public final class Ledger: Sendable {
         do {
             try await journal.durable(line)
         } catch {
+            // Not sent: the intent is closed, so that no run counts it as a create of unknown
+            // outcome (on 0-0 it would be reported as a possible duplicate). Its line may not be
+            // in the file (a held line that could not be written is dropped); the abandon, if it
+            // can still be written, closes it where it is.
+            state.withLock { s in
+                if s.open.removeValue(forKey: seq) != nil { _ = try? append(.abandon(seq: seq), &s) }
+            }
             return .failure(.journal(path: journal.path, reason: "\(error)"))
         }
         return .success(seq)

@@ -216,7 +216,8 @@ extension Lockfile {
         }
         if let why = idProblem(id) {
             problem = problem ?? Problem("group \(key.visible): \(why)", at: idAt)
-        } else if let other = groupIDs.updateValue(key, forKey: id) {
+        } else if let other = groupIDs.updateValue(key, forKey: id), other != key {
+            // (The same key twice is said as such, where the groups are kept.)
             problem =
                 problem
                 ?? Problem(

@@ -81,11 +81,15 @@ public final class AppendLog: Sendable {
                 s.held.append(contentsOf: bytes)
                 do throws(AtomicFile.Failure) {
                     try write(s.held, &s, at: s.size - heldCount)
+                    s.held.removeAll(keepingCapacity: true)
                 } catch {
-                    s.held.removeLast(bytes.count)  // this line is not appended; the held ones stay held
-                    throw error
+                    // The held lines are dropped (as `writeHeld` drops them), and this one, which
+                    // may fit alone (a result, known now), is tried once more by itself.
+                    s.held.removeLast(bytes.count)
+                    dropHeld(&s, error)
+                    if let torn = s.torn { throw torn }
+                    try write(bytes, &s)
                 }
-                s.held.removeAll(keepingCapacity: true)
             }
             s.written += 1
             s.size += bytes.count
@@ -107,12 +111,31 @@ public final class AppendLog: Sendable {
         }
     }
 
-    /// Writes the held lines, if any.
+    /// Writes the held lines, if any; lines that cannot be written are dropped (`dropHeld`).
     private func writeHeld(_ s: inout State) throws(AtomicFile.Failure) {
         guard !s.held.isEmpty else { return }
-        if let torn = s.torn { throw torn }
-        try write(s.held, &s)
+        do throws(AtomicFile.Failure) {
+            if let torn = s.torn { throw torn }
+            try write(s.held, &s)
+        } catch {
+            dropHeld(&s, error)
+            throw error
+        }
         s.held.removeAll(keepingCapacity: true)
+    }
+
+    /// The held lines could not be written: they are dropped, and nothing is durable from then
+    /// on. A held line is a promise kept only once it is on disk: written later, in front of
+    /// another line, it would be one nobody waits for. Every `durable` waiting now fails, even
+    /// for a line written before (a sync under way would answer for the dropped lines too), and
+    /// every later one.
+    private func dropHeld(_ s: inout State, _ error: AtomicFile.Failure) {
+        s.size -= s.held.count
+        s.held.removeAll()
+        let failure = s.failure ?? error
+        s.failure = failure
+        for w in s.waiters { w.continuation.resume(returning: failure) }
+        s.waiters = []
     }
 
     /// The file's length: the offset at which the next line will start.

@@ -272,6 +272,9 @@ struct LockfileTests {
         let groupKeyTwice = problem(
             #"{"g": {"id": "G", "name": "g", "assets": {}}, "g": {"id": "H", "name": "h", "assets": {}}}"#)
         #expect(groupKeyTwice?.contains("group g is recorded twice") == true, "\(groupKeyTwice ?? "accepted")")
+        let groupPastedTwice = problem(
+            #"{"g": {"id": "G", "name": "g", "assets": {}}, "g": {"id": "G", "name": "g", "assets": {}}}"#)
+        #expect(groupPastedTwice?.contains("group g is recorded twice") == true, "\(groupPastedTwice ?? "accepted")")
         // A group's id and an asset's may be alike on some service: they are told apart.
         #expect(problem(#"{"g": {"id": "X", "name": "g", "assets": {"a": \#(asset("X"))}}}"#) == nil)
         for (record, says) in [

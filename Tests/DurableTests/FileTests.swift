@@ -107,8 +107,12 @@ struct FileTests {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let log = try AppendLog(path: "/dev/full")
         let line = try log.append(Array("intent".utf8), held: true)
+        #expect(log.size == 7)
         await #expect(throws: AtomicFile.Failure.self) { try await log.durable(line) }
+        #expect(log.size == 0, "dropped: not written later, in front of another line")
         await #expect(throws: AtomicFile.Failure.self) { try await log.durable(line) }
+        // (A device cannot be truncated back: nothing more is appended to it at all.)
+        #expect(throws: AtomicFile.Failure.self) { try log.append(Array("another".utf8), held: true) }
         log.close()
     }
 

@@ -136,14 +136,30 @@ public final class Ledger: Sendable {
         try state.withLock { (s: inout State) throws(ApplyError) in try record(change, closing: seq, earlier: earlier, &s) }
     }
 
+    /// A change the journal cannot take (a full disk) is still made to the lockfile, whose
+    /// writes may still succeed, so that what a create made is not lost with it (its intent
+    /// stays open, and with it the journal); the journal's error is thrown after (the run stops).
     private func record(_ change: LockfileChange, closing seq: Int?, earlier: [Int], _ s: inout State) throws(ApplyError) {
         if let refusal = s.lockfile.refusal(of: change) {
             throw .refused(refusal)
         }
-        try append(.change(change, seq: seq), &s)
+        var unjournaled: ApplyError?
+        do throws(ApplyError) {
+            try append(.change(change, seq: seq), &s)
+        } catch {
+            unjournaled = error
+        }
         s.hasChanges = true
-        if let seq { s.open[seq] = nil }
-        for e in earlier { try abandon(e, &s) }
+        // Its intent stays open where the result could not be journaled: until the lockfile
+        // holds the result, the journal must still say that a create may have been made.
+        if let seq, unjournaled == nil { s.open[seq] = nil }
+        for e in earlier {
+            do throws(ApplyError) {
+                try abandon(e, &s)
+            } catch {
+                unjournaled = unjournaled ?? error
+            }
+        }
         switch change {
         case .group(_, let g): s.claimed.insert(g.id)
         case .asset(_, let a): s.claimed.insert(a.id)
@@ -154,6 +170,7 @@ public final class Ledger: Sendable {
         } catch {
             throw .refused(error)
         }
+        if let unjournaled { throw unjournaled }
     }
 
     /// A new status (and failure) for a tracked asset.

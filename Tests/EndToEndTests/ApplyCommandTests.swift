@@ -213,6 +213,30 @@ struct ApplyCommandTests {
         }
     }
 
+    /// A journal that cannot grow (the file size limit, as a full disk would refuse it) stops
+    /// the run. A create whose result the journal could not take is still in the lockfile, and
+    /// no create that was never sent is left looking like one of unknown outcome: on 0-0, which
+    /// cannot list, the next run makes every asset exactly once.
+    @Test func aJournalThatCannotGrowLosesNoCreateAndLeavesNoUnsentOneOpen() async throws {
+        let w = try await ApplyWorld(emulator: ["--no-throttle"], manifest: generatedManifest(50, groups: 1, api: "0-0"))
+        // 24 blocks of 512 bytes: the journal fills after about thirty creates, while the lockfile
+        // of as many assets still fits. (The signal a write past the limit sends is ignored.)
+        let limited = try await ChildProcess.run(
+            [
+                "-c", #"trap '' XFSZ; ulimit -f 24; exec "$0" "$@""#, BinaryRunner.executable.path, "apply", w.manifest,
+                "--auto-approve",
+            ],
+            environment: w.env, executable: "/bin/sh")
+        #expect(limited.status == 3 && limited.all.contains("cannot write the journal"), "\(limited.all)")
+        let made = try await w.objects(dialect: "0-0").1
+        #expect(made > 0 && made < 50, "the run stopped part way: \(made)")
+        #expect(try w.lockedAssets().count == made, "every create made is recorded, those the journal refused too")
+        let rerun = try await w.apply()
+        #expect(rerun.status == 0, "\(rerun.all)")
+        #expect(try await w.objects(dialect: "0-0") == (1, 50), "each asset made once: \(rerun.all)")
+        #expect(try w.lockedAssets().count == 50)
+    }
+
     @Test func anApplyStoppedBeforeAnyChangeWritesNoLockfile() async throws {
         let w = try await ApplyWorld(
             emulator: ["--no-throttle", "--deny-key", "apply-e2e-secret-key"], manifest: generatedManifest(3, api: "0-0"))

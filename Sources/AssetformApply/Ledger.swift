@@ -31,6 +31,9 @@ public final class Ledger: Sendable {
         var hasChanges = false
         /// A record could not be appended: the journal lacks some of this run's results.
         var journalFailed = false
+        /// The intents whose result is in the lockfile (in memory) but could not be journaled:
+        /// open until a lockfile write that holds the result succeeds.
+        var inLockfileOnly: Set<Int> = []
         /// True while a write of the lockfile is under way; the writers waiting for their turn.
         var writing = false
         var writeQueue: [CheckedContinuation<Void, Never>] = []
@@ -150,15 +153,20 @@ public final class Ledger: Sendable {
             unjournaled = error
         }
         s.hasChanges = true
-        // Its intent stays open where the result could not be journaled: until the lockfile
-        // holds the result, the journal must still say that a create may have been made.
-        if let seq, unjournaled == nil { s.open[seq] = nil }
-        for e in earlier {
-            do throws(ApplyError) {
-                try abandon(e, &s)
-            } catch {
-                unjournaled = unjournaled ?? error
+        if unjournaled == nil {
+            if let seq { s.open[seq] = nil }
+            for e in earlier {
+                do throws(ApplyError) {
+                    try abandon(e, &s)
+                } catch {
+                    unjournaled = error
+                }
             }
+        } else {
+            // Its intent (and its earlier tries') stays open where the result could not be
+            // journaled: until a lockfile write holds the result, the journal must still say
+            // that a create may have been made. That write closes them (`endWrite`).
+            s.inLockfileOnly.formUnion((seq.map { [$0] } ?? []) + earlier)
         }
         switch change {
         case .group(_, let g): s.claimed.insert(g.id)
@@ -254,7 +262,7 @@ public final class Ledger: Sendable {
     /// ledger is the lockfile's one writer. The journal stays: `finish` removes it once nothing
     /// is open.
     public func writeLockfile(to path: String) async throws(ApplyError) {
-        var (snapshot, count, cut, journalFailed) = await beginWrite()
+        var (snapshot, count, cut, journalFailed, inLockfileOnly) = await beginWrite()
         let result: Result<Void, ApplyError>
         do throws(StateError) {
             try snapshot.write(to: path)
@@ -262,13 +270,15 @@ public final class Ledger: Sendable {
         } catch {
             result = .failure(.lockfile(error, journal: journal.path, complete: !journalFailed))
         }
-        endWrite(serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut)
+        endWrite(
+            serial: (try? result.get()).map { snapshot.serial }, records: count, cut: cut, inLockfileOnly: inLockfileOnly)
         try result.get()
     }
 
     /// Waits for the turn to write, and takes it: (the lockfile, the records it holds that were
-    /// unwritten, the journal's length then, whether the journal lacks a record).
-    private func beginWrite() async -> (Lockfile, Int, Int, Bool) {
+    /// unwritten, the length of the journal's file then, whether the journal lacks a record,
+    /// the intents whose result only the lockfile holds).
+    private func beginWrite() async -> (Lockfile, Int, Int, Bool, Set<Int>) {
         await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s in
                 if s.writing {
@@ -281,14 +291,19 @@ public final class Ledger: Sendable {
             if now { turn.resume() }
         }
         // The turn is held (`writing`): the snapshot is taken with the journal's length at once.
-        return state.withLock { s in (s.lockfile, s.unwritten, journal.size, s.journalFailed) }
+        // The cut is where the written lines end: held lines (intents, past it) may yet be
+        // dropped, and a cut among them would fall inside a later line.
+        return state.withLock { s in (s.lockfile, s.unwritten, journal.writtenSize, s.journalFailed, s.inLockfileOnly) }
     }
 
-    private func endWrite(serial: Int?, records: Int, cut: Int) {
+    private func endWrite(serial: Int?, records: Int, cut: Int, inLockfileOnly: Set<Int>) {
         let next: CheckedContinuation<Void, Never>? = state.withLock { s in
             if let serial {
                 s.lockfile.serial = serial
                 s.unwritten -= records
+                // Their results are on disk now, in the lockfile.
+                for seq in inLockfileOnly { s.open[seq] = nil }
+                s.inLockfileOnly.subtract(inLockfileOnly)
                 compact(cut: cut, &s)
             }
             if s.writeQueue.isEmpty {

@@ -73,6 +73,9 @@ public final class AppendLog: Sendable {
             guard !s.closed else { throw AtomicFile.Failure(step: "append to \(path)", code: EBADF) }
             if let torn = s.torn { throw torn }
             if held {
+                // Nothing is durable after a failure: a line held now would be written, in front
+                // of another, with nobody waiting for it.
+                if let failure = s.failure { throw failure }
                 s.held.append(contentsOf: bytes)
             } else if s.held.isEmpty {
                 try write(bytes, &s)
@@ -138,8 +141,12 @@ public final class AppendLog: Sendable {
         s.waiters = []
     }
 
-    /// The file's length: the offset at which the next line will start.
+    /// The file's length: the offset at which the next line will start (held lines counted).
     public var size: Int { state.withLock { $0.size } }
+
+    /// The length of what is written to the file (held lines not counted): a line boundary no
+    /// drop of held lines goes below.
+    public var writtenSize: Int { state.withLock { $0.size - $0.held.count } }
 
     /// Returns once line `line` (and every line before it) is on disk.
     public func durable(_ line: Int) async throws(AtomicFile.Failure) {

@@ -247,7 +247,7 @@ public final class Executor: Sendable {
                 reconcile: { (since) async throws(RemoteError) -> RemoteGroup? in
                     try await reconciler.group(named: name, since: since)
                 })
-            try ledger.record(
+            try await recordMade(
                 .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq,
                 earlier: earlier)
             return .created(id: group.id, status: nil, recovered: recovered)
@@ -320,7 +320,7 @@ public final class Executor: Sendable {
             reconcile: { (since) async throws(RemoteError) -> RemoteAsset? in
                 try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
             })
-        try ledger.record(
+        try await recordMade(
             .asset(
                 address,
                 LockedAsset(
@@ -336,6 +336,17 @@ public final class Executor: Sendable {
             fail(step, Problem(address: address, code: f?.code, message: f?.message ?? "the asset failed"))
         }
         return .created(id: asset.id, status: asset.status, recovered: recovered)
+    }
+
+    /// Records what a create made. A journal that cannot take it stops the run, but the object
+    /// is made and in the lockfile (`Ledger.record`): the create is reported as done, not failed.
+    private func recordMade(_ change: LockfileChange, closing seq: Int, earlier: [Int]) async throws(ApplyError) {
+        do {
+            try ledger.record(change, closing: seq, earlier: earlier)
+        } catch {
+            guard case .journal = error else { throw error }
+            await halt(.fatal(error.description, recording: true))
+        }
     }
 
     /// An action that is not done (no call was made): another failed first (`consequence`: its

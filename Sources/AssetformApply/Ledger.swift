@@ -203,7 +203,9 @@ public final class Ledger: Sendable {
                 do throws(ApplyError) {
                     try settle(address, status: status, failure: failure, &s)
                 } catch {
-                    return (i, error)
+                    // One the journal could not take is made to the lockfile all the same (`record`).
+                    let made = s.lockfile.asset(at: address).map { $0.status == status && $0.failure == failure } ?? false
+                    return (made ? i + 1 : i, error)
                 }
             }
             return (batch.count, nil)

@@ -23,7 +23,7 @@ extension Executor {
             }
             let left = try await service.allAssets(groupIDs: [id])
             if !left.isEmpty {
-                try ledger.record(.forget(address))
+                try await recordDone(.forget(address))
                 return .keptHolding(left.count)
             }
         }
@@ -43,7 +43,7 @@ extension Executor {
             try ledger.abandon(seq)
             throw error
         }
-        try ledger.record(.forget(address), closing: seq)
+        try await recordDone(.forget(address), closing: seq)
         return .deleted
     }
 }

@@ -230,12 +230,12 @@ public final class Executor: Sendable {
         let address = step.address
         switch step.action {
         case .forget:
-            try ledger.record(.forget(address))
+            try await recordDone(.forget(address))
             return .forgotten
         case .delete(let id):
             return try await delete(step, id: id)
         case .move(let from, let id):
-            try ledger.record(.move(from: from, to: address, id: id))
+            try await recordDone(.move(from: from, to: address, id: id))
             return .moved
         case .createGroup(let name, let description, _):
             let (group, seq, recovered, earlier) = try await create(
@@ -247,24 +247,24 @@ public final class Executor: Sendable {
                 reconcile: { (since) async throws(RemoteError) -> RemoteGroup? in
                     try await reconciler.group(named: name, since: since)
                 })
-            try await recordMade(
+            try await recordDone(
                 .group(key: address.group, LockedGroup(id: group.id, name: name, description: description)), closing: seq,
                 earlier: earlier)
             return .created(id: group.id, status: nil, recovered: recovered)
         case .adoptGroup(let id, let name, let description):
-            try ledger.record(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
+            try await recordDone(.group(key: address.group, LockedGroup(id: id, name: name, description: description)))
             return .adopted(id: id)
         case .updateGroup(let id, let name, let description):
             guard var g = ledger.groupRecord(address.group) else { throw internalError(step) }
             try await service.updateGroup(id: id, name: name?.after, description: description?.after)
             if let name { g.name = name.after }
             if let description { g.description = description.after }
-            try ledger.record(.group(key: address.group, g))
+            try await recordDone(.group(key: address.group, g))
             return .updated
         case .createAsset(let spec, _), .replaceAsset(let spec, _, _, _, _, _):
             return try await createAsset(step, spec)
         case .adoptAsset(let spec, let id, let status, let failure):
-            try ledger.record(
+            try await recordDone(
                 .asset(
                     address,
                     LockedAsset(
@@ -286,7 +286,7 @@ public final class Executor: Sendable {
             guard var locked = ledger.asset(at: address) else { throw internalError(step) }
             try await service.updateAsset(id: id, name: name.after)
             locked.name = name.after
-            try ledger.record(.asset(address, locked))
+            try await recordDone(.asset(address, locked))
             return .updated
         case .wait(let id):
             guard let groupID = groupID(of: address.group) else { throw internalError(step) }
@@ -320,7 +320,7 @@ public final class Executor: Sendable {
             reconcile: { (since) async throws(RemoteError) -> RemoteAsset? in
                 try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
             })
-        try await recordMade(
+        try await recordDone(
             .asset(
                 address,
                 LockedAsset(
@@ -338,9 +338,10 @@ public final class Executor: Sendable {
         return .created(id: asset.id, status: asset.status, recovered: recovered)
     }
 
-    /// Records what a create made. A journal that cannot take it stops the run, but the object
-    /// is made and in the lockfile (`Ledger.record`): the create is reported as done, not failed.
-    private func recordMade(_ change: LockfileChange, closing seq: Int, earlier: [Int]) async throws(ApplyError) {
+    /// Records a change the service has made (or a lockfile-only one). A journal that cannot
+    /// take it stops the run, but the change is in the lockfile (`Ledger.record`): the action is
+    /// reported as done, not failed.
+    func recordDone(_ change: LockfileChange, closing seq: Int? = nil, earlier: [Int] = []) async throws(ApplyError) {
         do {
             try ledger.record(change, closing: seq, earlier: earlier)
         } catch {

@@ -48,8 +48,6 @@ public final class Executor: Sendable {
     /// How long the final wait goes on with no service to answer: then it ends, what is still
     /// Processing left for the next run (not converged), instead of waiting out `limits.wait`.
     static let unreachablePatience = Duration.seconds(60)
-    /// The remote ids of the groups, by key, as the assets' steps found them in the ledger.
-    private let groupIDs = Mutex<[String: String]>([:])
 
     /// An asset waited for: its remote id and its group's.
     struct Pending: Sendable {
@@ -270,7 +268,7 @@ public final class Executor: Sendable {
                     LockedAsset(
                         id: id, name: spec.name, ref: LockedAsset.ref(for: id, api: api), status: status, type: spec.type,
                         url: spec.url, failure: failure, revision: spec.revision)))
-            if status == .processing, let groupID = groupID(of: address.group) {
+            if status == .processing, let groupID = ledger.groupID(of: address.group) {
                 awaitProcessing(address, id: id, groupID: groupID)
             }
             if status == .failed {
@@ -289,7 +287,7 @@ public final class Executor: Sendable {
             try await recordDone(.asset(address, locked))
             return .updated
         case .wait(let id):
-            guard let groupID = groupID(of: address.group) else { throw internalError(step) }
+            guard let groupID = ledger.groupID(of: address.group) else { throw internalError(step) }
             awaitProcessing(address, id: id, groupID: groupID)
             return .waiting
         case .failed:
@@ -299,7 +297,7 @@ public final class Executor: Sendable {
 
     private func createAsset(_ step: Plan.Step, _ spec: Plan.AssetSpec) async throws -> Outcome {
         let address = step.address
-        guard let groupID = groupID(of: address.group) else {
+        guard let groupID = ledger.groupID(of: address.group) else {
             throw Skipped(
                 reason: "not created: its group \(address.group) was not created, so it cannot be either", consequence: true)
         }
@@ -370,16 +368,6 @@ public final class Executor: Sendable {
         }
 
         var taken: Int { next.withLock { $0 } }
-    }
-
-    /// The remote id of the group at `key`, for its assets' steps. Those run once every group
-    /// step is done (moves, deletes and creates of groups come first), so that an id found is
-    /// kept and the ledger asked once per group, not once per asset.
-    private func groupID(of key: String) -> String? {
-        if let id = groupIDs.withLock({ $0[key] }) { return id }
-        guard let id = ledger.groupID(of: key) else { return nil }
-        groupIDs.withLock { $0[key] = id }
-        return id
     }
 
     func internalError(_ step: Plan.Step) -> ApplyError {

@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Its state is behind one lock, held only for what each call does to it (never across a wait):
 /// the executor's many tasks record and read without hopping to an actor and back, two hops a
-/// create, which a run of thousands of creates a second feels.
+/// create, which a run of thousands of creates a second feels. A checkpoint's compaction copies
+/// the journal's newest lines under it (those written while the lockfile was).
 public final class Ledger: Sendable {
     private let journal: AppendLog
     /// The journal's first line.
@@ -142,6 +143,7 @@ public final class Ledger: Sendable {
     /// A change the journal cannot take (a full disk) is still made to the lockfile, whose
     /// writes may still succeed, so that what a create made is not lost with it (its intent
     /// stays open, and with it the journal); the journal's error is thrown after (the run stops).
+    /// So `.journal` is thrown only once the change is made; `.refused`, before anything is.
     private func record(_ change: LockfileChange, closing seq: Int?, earlier: [Int], _ s: inout State) throws(ApplyError) {
         if let refusal = s.lockfile.refusal(of: change) {
             throw .refused(refusal)
@@ -204,8 +206,8 @@ public final class Ledger: Sendable {
                     try settle(address, status: status, failure: failure, &s)
                 } catch {
                     // One the journal could not take is made to the lockfile all the same (`record`).
-                    let made = s.lockfile.asset(at: address).map { $0.status == status && $0.failure == failure } ?? false
-                    return (made ? i + 1 : i, error)
+                    guard case .journal = error else { return (i, error) }
+                    return (i + 1, error)
                 }
             }
             return (batch.count, nil)

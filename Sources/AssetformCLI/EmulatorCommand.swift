@@ -259,8 +259,9 @@ extension Assetform {
                     fflush(nil)
                 }
             } catch let error as EmulatorError {
-                terminal.printError("error: \(error)")
-                throw ExitCode.failure
+                // (Its text may carry what a file said.)
+                terminal.printError("error: \(String(describing: error).visibleLines)")
+                throw error.isTemporary ? ExitStatus.temporary.exitCode : ExitCode.failure
             } catch {
                 terminal.printError("error: the emulator could not serve on \(host):\(port): \(error)")
                 throw ExitCode.failure

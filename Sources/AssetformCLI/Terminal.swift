@@ -78,7 +78,7 @@ struct Terminal: Sendable {
         } catch let error as RemoteSettings.Failure {
             throw fail(error, error.description, isBug: false)
         } catch let error as EmulatorError {
-            throw fail(error, error.description, isBug: false)
+            throw fail(error, error.description, isBug: false, status: error.isTemporary ? .temporary : .error)
         } catch {
             throw fail(error, Redaction.redact(String(describing: error)), isBug: true)
         }

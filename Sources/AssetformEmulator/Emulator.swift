@@ -1,8 +1,14 @@
+import Durable
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Timing
 import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A running emulator, as its user sees it.
 public struct RunningEmulator: Sendable {
@@ -15,9 +21,20 @@ public enum EmulatorError: Error, CustomStringConvertible {
     case corruptState(path: String, reason: String)
     case cannotWriteState(path: String, reason: String)
     case didNotStart(String)
+    /// Another emulator that writes the state file runs on it now.
+    case stateInUse(path: String, holder: String)
+
+    /// Retrying later may succeed (the other emulator may stop): exit status 75.
+    public var isTemporary: Bool {
+        if case .stateInUse = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
+        case .stateInUse(let path, let holder):
+            "the emulator state file \(path) is in use by another emulator (\(holder)); two that write one state "
+                + "file would each lose the other's changes: stop that one first, or run this one on another state file"
         case .corruptState(let path, let reason):
             "the emulator state file \(path) cannot be read (\(reason)); it was left as it is: move it away to start afresh"
         case .cannotWriteState(let path, let reason): "cannot write the emulator state file \(path): \(reason)"
@@ -60,6 +77,9 @@ public enum Emulator {
         _ body: @Sendable (RunningEmulator, Task<Void, any Error>) async throws -> T
     ) async throws -> T {
         let readOnly = configuration.stateReadOnly
+        // One writer of a state file at a time, across processes: held until this emulator stops.
+        let writerLock = try readOnly ? nil : configuration.statePath.map(holdState)
+        defer { writerLock?.release() }
         let loaded = try configuration.statePath.map(StateFile.init(path:))?.load(removingStale: !readOnly)
         let state = EmulatorState(configuration: configuration, restoring: loaded)
         let store = readOnly ? nil : configuration.statePath.map(StateFile.init(path:))
@@ -120,6 +140,19 @@ public enum Emulator {
         } onCancel: {
             server.cancel()
             persister.cancel()
+        }
+    }
+
+    /// The lock of the state file at `path` (`PATH.lck`), for an emulator that writes it.
+    private static func holdState(_ path: String) throws -> ExclusiveLock {
+        let holder = "pid \(getpid()), since \(UTCDate.rfc3339(UTCDate.now()))"
+        do throws(ExclusiveLock.Failure) {
+            return try ExclusiveLock.acquire(path: path + ".lck", holder: holder)
+        } catch {
+            switch error {
+            case .held(_, let who): throw EmulatorError.stateInUse(path: path, holder: who)
+            case .io, .notOwn: throw EmulatorError.cannotWriteState(path: path, reason: "\(error)")
+            }
         }
     }
 

@@ -75,6 +75,38 @@ struct LifecycleTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{not json")
     }
 
+    @Test func oneWriterOfAStateFileAtATime() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("assetform-emu-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("state.json").path
+        var configuration = EmulatorConfiguration()
+        configuration.statePath = path
+        let writer = configuration
+        configuration.stateReadOnly = true
+        let reader = configuration
+        try await Emulator.withRunning(writer) { _ in
+            // A second writer is refused before it serves (and before it touches the file)…
+            do {
+                _ = try await Emulator.withRunning(writer) { _ in Issue.record("a second writer should not start") }
+                Issue.record("expected the state file to be in use")
+            } catch let error as EmulatorError {
+                guard case .stateInUse(let p, let holder) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(p == path)
+                #expect(holder.contains("pid \(ProcessInfo.processInfo.processIdentifier)"))
+                #expect(error.isTemporary)
+            }
+            // …and one that only reads it is not.
+            try await Emulator.withRunning(reader) { _ in }
+        }
+        // Let go when the first stops: the next writer starts, and no lock file is left.
+        try await Emulator.withRunning(writer) { _ in }
+        #expect(!FileManager.default.fileExists(atPath: path + ".lck"))
+    }
+
     @Test func stopsWhenTheBodyThrows() async throws {
         struct Boom: Error {}
         let url = LockedBox<String?>(nil)

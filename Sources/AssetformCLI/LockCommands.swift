@@ -81,6 +81,10 @@ extension Assetform {
                         id: id, group: found.groupID, key: group.key, tracked: trackedGroup.id)
                 }
                 if let foundGroup {
+                    // Its group is an object too: tracked at one address only.
+                    if let other = lock.address(tracking: foundGroup.id), other != Address(group: group.key) {
+                        throw CommandError.trackedElsewhere(id: foundGroup.id, by: other)
+                    }
                     try lock.apply(
                         .group(
                             key: group.key,

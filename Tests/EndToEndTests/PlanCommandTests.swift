@@ -97,6 +97,32 @@ struct PlanCommandTests {
         }
     }
 
+    @Test func importRefusesAnAssetWhoseGroupAnotherKeyTracks() async throws {
+        try await withWorld { w in
+            let group = try await w.createGroup("Characters")
+            let front = try await w.createAsset(in: group, name: "front", url: "https://cdn.example.com/front.png")
+            let other = try await w.createAsset(in: group, name: "x", url: "https://cdn.example.com/x.png")
+            let manifest = try w.write(
+                "two.yaml",
+                Self.manifest + """
+                      extra:
+                        assets:
+                          x: https://cdn.example.com/x.png
+
+                    """)
+            #expect(try await w.run(["import", manifest, "chars/front", front]).status == 0)
+            let lock = w.dir.appendingPathComponent("two.lock").path
+            let before = try String(contentsOfFile: lock, encoding: .utf8)
+            // Its group would be tracked as chars and as extra: every later command would refuse
+            // the lockfile.
+            let again = try await w.run(["import", manifest, "extra/x", other])
+            #expect(again.status == 1, "\(again.stderr)")
+            #expect(again.stderr.contains("\(group) is already tracked as chars"), "\(again.stderr)")
+            #expect(try String(contentsOfFile: lock, encoding: .utf8) == before, "the lockfile is left as it was")
+            #expect(try await w.run(["refs", manifest]).status == 0)
+        }
+    }
+
     @Test func aLostLockfileAdoptsWithZeroCreatesThenImportConverges() async throws {
         try await withWorld { w in
             let group = try await w.createGroup("Characters")

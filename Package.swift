@@ -138,7 +138,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AssetformRemoteTests",
-            dependencies: ["AssetformRemote", "AssetformEmulator", "AssetformCore", "JSON"],
+            dependencies: ["AssetformRemote", "AssetformApply", "AssetformEmulator", "AssetformCore", "JSON"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,7 +2,8 @@ public import AssetformCore
 public import AssetformRemote
 
 /// Finds what a create of unknown outcome made (SPEC §6), on a dialect that can list: the
-/// group's listing is searched for an untracked object of that name. An asset still Processing
+/// group's listing is searched for an untracked object of that name made since the intent (an
+/// older one was not made by it: a replace leaves one behind). An asset still Processing
 /// may show an empty name: while the group holds such assets, made after the intent and
 /// tracked by nobody, the search waits for them to settle before it concludes there is none.
 public struct Reconciler: Sendable {
@@ -50,16 +51,15 @@ public struct Reconciler: Sendable {
         while true {
             let listed = try await service.allAssets(groupIDs: [groupID])
             for (i, w) in wanted.enumerated() where !resolved[i] {
-                // Made by that create: the same name and type, not tracked, and (preferably) not
-                // older than the intent.
-                let candidates = listed.filter { $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type) }
-                    .sorted { a, b in
-                        let (fa, fb) = (
-                            (a.createTime ?? .infinity) >= w.since - Self.skew, (b.createTime ?? .infinity) >= w.since - Self.skew
-                        )
-                        return fa != fb ? fa : (a.createTime ?? 0) < (b.createTime ?? 0)
-                    }
-                for c in candidates where c.status != .failed || (c.createTime ?? .infinity) >= w.since - Self.skew {
+                // Made by that create: the same name and type, not tracked, and not older than
+                // the intent. An older one of that name was never made by it: a replace leaves the
+                // asset it replaces behind, of the same name, and that one must not be taken for
+                // the new one (the first made after the intent is).
+                let candidates = listed.filter {
+                    $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type) && Self.madeSince(w.since, $0)
+                }
+                .sorted { ($0.createTime ?? .infinity) < ($1.createTime ?? .infinity) }
+                for c in candidates {
                     if await claim(c.id) {
                         found[i] = c
                         resolved[i] = true
@@ -85,10 +85,19 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// Whether `asset` may have been made by a create whose intent was journaled at `since`: not
+    /// made before it (by more than the clocks may differ); one whose time is not known may be.
+    static func madeSince(_ since: Double, _ asset: RemoteAsset) -> Bool {
+        (asset.createTime ?? .infinity) >= since - skew
+    }
+
     /// The group a create of unknown outcome made (claimed), or nil when it made none.
     public func group(named name: String, since: Double) async throws(RemoteError) -> RemoteGroup? {
-        let listed = try await service.allGroups().filter { $0.name.isSameText(as: name) }
-            .sorted { ($0.createTime ?? .infinity) >= since - Self.skew && !(($1.createTime ?? .infinity) >= since - Self.skew) }
+        // (As for assets: one older than the intent was never made by it.)
+        let listed = try await service.allGroups().filter {
+            $0.name.isSameText(as: name) && ($0.createTime ?? .infinity) >= since - Self.skew
+        }
+        .sorted { ($0.createTime ?? .infinity) < ($1.createTime ?? .infinity) }
         for g in listed {
             if await claim(g.id) { return g }
         }

@@ -1,0 +1,49 @@
+import AssetformApply
+import AssetformCore
+import AssetformRemote
+import Synchronization
+import Testing
+
+/// What a create of unknown outcome made, found by listing with the real client against the
+/// emulator.
+@Suite("Reconciling a create of unknown outcome")
+struct ReconcilerTests {
+    /// The ids claimed so far.
+    final class Claims: Sendable {
+        let ids = Mutex<Set<String>>([])
+    }
+
+    /// A reconciler whose claims are kept in `claimed`.
+    static func reconciler(_ service: any AssetService, claimed: Claims) -> Reconciler {
+        Reconciler(
+            service: service, patience: .seconds(2),
+            claim: { id in claimed.ids.withLock { $0.insert(id).inserted } },
+            isClaimed: { id in claimed.ids.withLock { $0.contains(id) } })
+    }
+
+    @Test func anAssetOlderThanTheIntentIsNeverTakenForWhatItMade() async throws {
+        try await withClient { h in
+            let group = try await h.service.createGroup(name: "chars", description: "", beforeSend: nil)
+            // What a replace leaves behind: the asset it replaces, of the same name, untracked now.
+            let old = try await h.service.createAsset(
+                groupID: group.id, name: "Back", type: .image, url: "https://cdn.example.com/back.png", beforeSend: nil)
+            let listed = try await h.service.allAssets(groupIDs: [group.id])
+            let made = try #require(listed.first?.createTime)
+            let groupMade = try #require(try await h.service.allGroups().first?.createTime)
+            let claimed = Claims()
+            // The replace's create, journaled a minute later, made nothing (its answer was a 500).
+            let found = try await Self.reconciler(h.service, claimed: claimed).assets(
+                in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made + 60)])
+            #expect(found.map { $0?.id } == [nil], "the old asset is not what the create made")
+            #expect(claimed.ids.withLock { $0.isEmpty })
+            // The same for a group.
+            let again = try await Self.reconciler(h.service, claimed: claimed).group(
+                named: "chars", since: groupMade + 60)
+            #expect(again == nil)
+            // Made at the intent's time (within the clocks' difference), it is.
+            let now = try await Self.reconciler(h.service, claimed: claimed).assets(
+                in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made)])
+            #expect(now.map { $0?.id } == [old.id])
+        }
+    }
+}

@@ -191,8 +191,15 @@ struct PlanningPass: Sendable {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
         guard let locked else {
-            if !groupIsNew, let groupID, let found = adoptableAsset(asset, in: groupID) {
+            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID) {
                 claimed.insert(found.id)
+                if !others.isEmpty {
+                    warnings.append(
+                        "\(address): \(others.count + 1) remote \(asset.type.rawValue) assets in its group are named "
+                            + "\"\(asset.name.visible)\" and tracked by nothing; the newest, \(found.id), is adopted, not "
+                            + "\(others.map(\.id).joined(separator: ", ")) (a replace leaves the asset it replaces behind); "
+                            + "to take another, `assetform import \(address) ID` before applying")
+                }
                 add(
                     .adoptAsset(spec, id: found.id, status: found.status, failure: found.status == .failed ? found.failure : nil),
                     "found by name in its group (\(found.id), \(found.status.rawValue)); this lockfile did not create it; "
@@ -300,19 +307,23 @@ struct PlanningPass: Sendable {
         }
     }
 
-    /// A listed asset of the same name and type in the group that nothing tracks: Active first,
-    /// then Processing, then the oldest; a Failed one only when there is no other, it failed on
-    /// the manifest's url (a changed url is created again, SPEC §5), and failed assets are not
-    /// being created again (`--retry-failed`): it is recorded as it is, not registered again
-    /// unasked.
-    func adoptableAsset(_ asset: Asset, in groupID: String) -> RemoteAsset? {
+    /// A listed asset of the same name and type in the group that nothing tracks, and the others
+    /// that could have been taken. The newest is taken: a replace (a new url or revision) leaves
+    /// the asset it replaces behind, of the same name, so the newest is the manifest's content
+    /// where an older one is not. A Failed one only when there is no other, it failed on the
+    /// manifest's url (a changed url is created again, SPEC §5), and failed assets are not being
+    /// created again (`--retry-failed`): it is recorded as it is, not registered again unasked.
+    func adoptableAsset(_ asset: Asset, in groupID: String) -> (taken: RemoteAsset, others: [RemoteAsset])? {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
-        func rank(_ a: RemoteAsset) -> Int { a.status == .active ? 0 : a.status == .processing ? 1 : 2 }
-        return listed.filter {
+        let candidates = listed.filter {
             $0.name.isSameText(as: asset.name) && $0.type == asset.type && !claimed.contains($0.id)
                 && ($0.status != .failed || (!planner.retryFailed && same($0.url, asset.url)))
         }
-        .min { a, b in (rank(a), a.createTime ?? 0) < (rank(b), b.createTime ?? 0) }
+        .sorted { a, b in
+            (a.status == .failed ? 1 : 0, -(a.createTime ?? 0), a.id) < (b.status == .failed ? 1 : 0, -(b.createTime ?? 0), b.id)
+        }
+        guard let taken = candidates.first else { return nil }
+        return (taken, Array(candidates.dropFirst()))
     }
 
     // MARK: - Forgets and targets

@@ -92,7 +92,7 @@ struct PlannerTests {
             }, "\(plan.warnings)")
     }
 
-    @Test func adoptionPrefersActiveThenOldestAndNeverTakesOneTwice() {
+    @Test func adoptionTakesTheNewestSaysTheOthersAndNeverTakesOneTwice() {
         let remote = RemoteState(
             listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
             listedAssets: [
@@ -100,19 +100,42 @@ struct PlannerTests {
                     RemoteAsset(
                         id: "asset-old-processing", name: "a", type: .image, groupID: "group-1", status: .processing,
                         createTime: 1),
-                    RemoteAsset(id: "asset-active", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 5),
+                    RemoteAsset(id: "asset-new", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 5),
+                    RemoteAsset(id: "asset-old", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 2),
                     RemoteAsset(
                         id: "asset-failed", name: "b", type: .image, groupID: "group-1", status: .failed, createTime: 1,
                         url: "https://c.example.com/b.png"),
                 ]
             ])
         let plan = seedance.plan(World.manifest(), lock: nil, remote: remote)
-        #expect(plan.steps.first { $0.address == addr("g/a") }?.remoteID == "asset-active")
+        // A replace leaves the asset it replaces behind, of the same name: the newest is the
+        // manifest's content, and the others are named, never passed over in silence.
+        #expect(plan.steps.first { $0.address == addr("g/a") }?.remoteID == "asset-new")
+        #expect(
+            plan.warnings.contains {
+                $0.contains(
+                    "g/a: 3 remote image assets in its group are named \"a\" and tracked by nothing; the newest, "
+                        + "asset-new, is adopted, not asset-old, asset-old-processing")
+                    && $0.contains("`assetform import g/a ID`")
+            }, "\(plan.warnings)")
         // A Failed one is recorded as it is (not registered again unasked), or left for a new create
         // with --retry-failed.
         #expect(plan.steps.first { $0.address == addr("g/b") }?.remoteID == "asset-failed")
+        #expect(!plan.warnings.contains { $0.hasPrefix("g/b") })
         let retry = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: nil, remote: remote)
         #expect(retry.steps.first { $0.address == addr("g/b") }?.verb == .create)
+        // The newest is taken still Processing (a replace's new asset) over an older Active one.
+        let replaced = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-v1", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 1),
+                    RemoteAsset(id: "asset-v2", name: "a", type: .image, groupID: "group-1", status: .processing, createTime: 9),
+                ]
+            ])
+        #expect(
+            seedance.plan(World.manifest(), lock: nil, remote: replaced).steps.first { $0.address == addr("g/a") }?.remoteID
+                == "asset-v2")
     }
 
     @Test func noOpWhenEverythingAgrees() {

@@ -16,10 +16,13 @@ public struct DiagnosticRenderer: Sendable {
 
     public func render(_ d: Diagnostic, in file: SourceFile) -> String {
         let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
+        // The message quotes what the file says (a key, a value), and the path is the user's: both
+        // shown with their control characters escaped, as the source line is.
+        let (path, message) = (file.path.visible, d.message.visibleLines)
         guard let mark = d.mark else {
-            return "\(paint(file.path + ":", "1")) \(label) \(paint(d.message, "1"))\n"
+            return "\(paint(path + ":", "1")) \(label) \(paint(message, "1"))\n"
         }
-        var out = "\(paint("\(file.path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(d.message, "1"))\n"
+        var out = "\(paint("\(path):\(mark.line):\(mark.column):", "1")) \(label) \(paint(message, "1"))\n"
         if var line = file.line(mark.line) {
             func prefix(_ text: String) -> String {
                 String(String.UnicodeScalarView(text.unicodeScalars.prefix(max(0, mark.column - 1))))

@@ -75,9 +75,15 @@ extension Lockfile {
         // Room for as many assets as the group before had: a group's table is seldom grown (each
         // growth rehashes every record in it).
         var lastGroupSize = 0
+        // A field written twice (JSON allows it): which of the two counts is the reader's choice,
+        // and a person reading the file may see the other.
+        var fields = Set<String>()
         do throws(JSONReader.Failure) {
             try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Failure) in
                 try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
+                    if !fields.insert(key).inserted {
+                        problem = problem ?? Problem(Self.twice("the field \"\(key.visible)\""), at: r.startOfValue())
+                    }
                     switch key {
                     case "version": version = try r.int()
                     case "lineage": lineage = try r.string()
@@ -132,7 +138,8 @@ extension Lockfile {
             throw bad("version \(version.map(String.init) ?? "missing"), expected \(Lockfile.version)")
         }
         guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
-            throw bad("lineage, serial or provider missing")
+            throw bad(
+                "lineage, serial or provider missing (or a provider that is not a dialect, address and project it could be)")
         }
         // One more per write: a serial past the largest a write makes is a hand edit (and the
         // next write's could overflow).
@@ -178,7 +185,12 @@ extension Lockfile {
         assets.reserveCapacity(capacity)
         var texts: [JSONReader.PlainText] = []
         texts.reserveCapacity(usualFields.count)
+        var fields = Set<String>()
         try r.object { (r: inout JSONReader, field: String) throws(JSONReader.Failure) in
+            if !fields.insert(field).inserted {
+                problem =
+                    problem ?? Problem(Self.twice("group \(key.visible)'s field \"\(field.visible)\""), at: r.startOfValue())
+            }
             switch field {
             case "id":
                 idAt = r.startOfValue()
@@ -306,7 +318,14 @@ extension Lockfile {
         // lockfile): the usual one needs no String of its own.
         var ref: (reference: LockedAsset.Reference, id: String)?
         var refText: String?
+        // Each field of a record once (as for the lockfile's own fields).
+        var seen: UInt16 = 0
+        var twice: (field: Int, offset: Int)?
         try r.object(matching: assetFields) { (r: inout JSONReader, field: Int?) throws(JSONReader.Failure) in
+            if let field {
+                if seen & (1 << field) != 0, twice == nil { twice = (field, r.startOfValue()) }
+                seen |= 1 << field
+            }
             switch field {
             case 0:
                 idAt = r.startOfValue()
@@ -337,6 +356,9 @@ extension Lockfile {
             case 8: source = SourceFingerprint(json: try r.value())
             default: _ = try r.value()
             }
+        }
+        if let (field, offset) = twice {
+            return Problem(Self.twice("its field \"\(assetFields[field])\""), at: offset)
         }
         if let (field, offset) = unknownValue {
             let (name, texts) = field == 4 ? ("status", statusTexts) : ("type", typeTexts)

@@ -78,9 +78,14 @@ public struct LockedProvider: Sendable, Equatable {
 
     public var json: JSONValue { .object(jsonFields) }
 
-    /// Read from an object that holds those fields (others may be beside them).
+    /// Read from an object that holds those fields (others may be beside them), each as the tool
+    /// writes it: a dialect it speaks, an address a manifest may name (no credentials, query or
+    /// control character), a project name of one visible line. A file edited by hand to hold
+    /// anything else is refused, so that nothing from it is shown or called unchecked.
     public init?(json: JSONValue) {
-        guard let api = json["api"]?.string, let base = json["base_url"]?.string, let project = json["project_name"]?.string
+        guard let api = json["api"]?.string, API(rawValue: api) != nil, let base = json["base_url"]?.string,
+            Provider.baseURLProblem(base) == nil, let project = json["project_name"]?.string,
+            !VisibleText.needsAnyEscape(project)
         else { return nil }
         self.init(api: api, baseURL: base, projectName: project)
     }

@@ -154,6 +154,13 @@ extension Provider {
         let isHTTP = lower.hasPrefix("http://")
         guard isHTTP || lower.hasPrefix("https://") else { return "must be an http(s) URL such as https://gogogotoken.com" }
         let rest = value.dropFirst(isHTTP ? 7 : 8)
+        // Nothing a URL cannot hold as it is: no request could be made of it, and that is known
+        // now, not after a run's retries (that would call it a temporary failure).
+        if let bad = value.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value == 0x7F || !$0.isASCII }) {
+            if bad == " " { return "holds a space" }
+            return "holds \"\(String(bad).visible)\""
+                + (bad.isASCII ? ", which a URL cannot" : " (write a host that is not ASCII in its xn-- form)")
+        }
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if authority.isEmpty { return "has no host" }
         if authority.contains("@") { return "must not hold credentials; the key comes from api_key_env" }

@@ -157,7 +157,9 @@ extension Plan {
         }
         guard let provider = document["provider"].flatMap(LockedProvider.init(json:)),
             let sha = document["manifest_sha256"]?.string
-        else { throw bad("provider or manifest_sha256 missing") }
+        else {
+            throw bad("provider or manifest_sha256 missing, or a provider that is not a dialect, address and project it could be")
+        }
         var origin = Origin(
             provider: provider, manifestSHA256: sha, lockLineage: document["lock"]?["lineage"]?.string,
             lockSerial: document["lock"]?["serial"]?.int)

@@ -168,7 +168,6 @@ struct LockfileTests {
             (#""id": "A1", "ref": "A1""#, "A1", "A1"),
             (#""id": "A1", "ref": "asset:/\/A1""#, "A1", "asset://A1"),
             (#""id": "A1", "ref": "asset://B2""#, "A1", "asset://B2"),
-            (#""id": "A1", "ref": "asset://A1", "id": "A2""#, "A2", "asset://A1"),
         ] {
             let got = try #require(try read(fields + ", " + common), "\(fields)")
             let want = LockedAsset(id: id, name: "n", ref: ref, status: .active, type: .image, url: "https://cdn/a.png")
@@ -183,6 +182,9 @@ struct LockfileTests {
         for bad in [#""Active ""#, #""active""#, #""""#] {
             #expect(throws: StateError.self, "\(bad)") { try read(statuses + bad) }
         }
+        // A field twice (JSON allows it): which one counts would be the reader's choice, and a
+        // person reading the file may see the other.
+        #expect(throws: StateError.self) { try read(#""id": "A1", "ref": "asset://A1", "id": "A2", "# + common) }
     }
 
     /// A record with its fields in the order a lockfile writes them is read by a shortcut: whatever
@@ -234,6 +236,42 @@ struct LockfileTests {
         #expect(outcome(usual, spaced: false).hasPrefix(Array("A1".utf8).description), "the usual record is read")
     }
 
+    /// The lockfile's own fields once each, and a provider only as the tool writes one: a hand
+    /// edit that adds a second `groups` (whose records one reader or another would lose), or a
+    /// provider that no manifest could name, is refused.
+    @Test func aFieldTwiceOrAProviderNoManifestCouldNameIsRefused() {
+        func problem(_ text: String) -> String? {
+            do {
+                _ = try Lockfile.decode(Array(text.utf8), path: "x.lock")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        let provider = #"{"api": "seedance", "base_url": "https://x.example.com", "project_name": "default"}"#
+        #expect(problem(#"{"version": 1, "lineage": "l", "serial": 1, "provider": \#(provider), "groups": {}}"#) == nil)
+        for (text, field) in [
+            (#"{"version": 1, "lineage": "l", "serial": 1, "provider": \#(provider), "groups": {}, "groups": {}}"#, "groups"),
+            (#"{"version": 1, "lineage": "l", "serial": 1, "serial": 2, "provider": \#(provider), "groups": {}}"#, "serial"),
+            (#"{"version": 1, "lineage": "l", "lineage": "m", "serial": 1, "provider": \#(provider), "groups": {}}"#, "lineage"),
+        ] {
+            let said = problem(text)
+            #expect(said?.contains("the field \"\(field)\" is recorded twice") == true, "\(said ?? "accepted")")
+            #expect(said?.hasPrefix("x.lock:1:") == true, "with its place: \(said ?? "accepted")")
+        }
+        for bad in [
+            #"{"api": "seedance", "base_url": "https://x\u001b[31m.example.com", "project_name": "default"}"#,
+            #"{"api": "seedance", "base_url": "https://user:pw@x.example.com", "project_name": "default"}"#,
+            #"{"api": "seedance", "base_url": "https://x.example.com/?token=abc", "project_name": "default"}"#,
+            #"{"api": "seedance", "base_url": "http://x.example.com", "project_name": "default"}"#,
+            #"{"api": "seedance", "base_url": "https://x.example.com", "project_name": "a\u001b[2Jb"}"#,
+            #"{"api": "nope", "base_url": "https://x.example.com", "project_name": "default"}"#,
+        ] {
+            let said = problem(#"{"version": 1, "lineage": "l", "serial": 1, "provider": \#(bad), "groups": {}}"#)
+            #expect(said?.contains("provider") == true, "\(bad): \(said ?? "accepted")")
+        }
+    }
+
     /// What only a hand edit makes: an id that is not an id's shape, one id at two addresses, a
     /// reference with control characters, a status or type no lockfile has. Each is refused with
     /// its place; the id at two addresses names both.
@@ -275,6 +313,16 @@ struct LockfileTests {
         let groupPastedTwice = problem(
             #"{"g": {"id": "G", "name": "g", "assets": {}}, "g": {"id": "G", "name": "g", "assets": {}}}"#)
         #expect(groupPastedTwice?.contains("group g is recorded twice") == true, "\(groupPastedTwice ?? "accepted")")
+        // A field twice, in a group's record or an asset's, is refused the same way.
+        let groupFieldTwice = problem(#"{"g": {"id": "G", "name": "g", "id": "H", "assets": {}}}"#)
+        #expect(groupFieldTwice?.contains("group g's field \"id\" is recorded twice") == true, "\(groupFieldTwice ?? "accepted")")
+        let assetFieldTwice = problem(
+            #"{"g": {"id": "G", "name": "g", "assets": {"a": {"id": "A1", "ref": "asset://A1", "name": "n", "status": "Active", "type": "image", "url": "https://cdn/a.png", "name": "m"}}}}"#
+        )
+        #expect(
+            assetFieldTwice?.contains("asset g/a: its field \"name\" is recorded twice") == true,
+            "\(assetFieldTwice ?? "accepted")")
+        #expect(assetFieldTwice?.hasPrefix("x.lock:3:") == true, "\(assetFieldTwice ?? "accepted")")
         // A group's id and an asset's may be alike on some service: they are told apart.
         #expect(problem(#"{"g": {"id": "X", "name": "g", "assets": {"a": \#(asset("X"))}}}"#) == nil)
         for (record, says) in [

@@ -164,6 +164,29 @@ struct ValidationTests {
             [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: "has an invalid port \"\(port)\""))])
     }
 
+    @Test(arguments: [
+        ("\"https://a b.example.com\"", "holds a space"),
+        ("\"https://a\\e[31m.example.com\"", "holds \"\\e\", which a URL cannot"),
+        ("\"https://exämple.com\"", "holds \"ä\" (write a host that is not ASCII in its xn-- form)"),
+    ])
+    func aBaseURLHoldsNothingAURLCannot(yaml: String, reason: String) {
+        // Refused when the manifest is read: no request could be made of it, and a run's retries
+        // would end in a "temporary" failure.
+        expectFindings(
+            "version: 1\nprovider:\n  api: 0-0\n  base_url: 1️⃣\(yaml)\n",
+            [("1️⃣", .error, .invalidURL(field: "provider.base_url", reason: reason))])
+    }
+
+    @Test func aFindingShowsWhatTheFileSaysWithItsControlCharactersEscaped() throws {
+        let text = "version: 1\nprovider: {api: \"seed\\eance\\u202e\"}\n"
+        let loaded = ManifestLoader.decode(SourceFile(path: "m\u{1B}]0;x\u{07}.yaml", bytes: Array(text.utf8)))
+        let shown = DiagnosticRenderer(color: false).render(loaded.diagnostics, in: loaded.source)
+        #expect(!loaded.diagnostics.isEmpty)
+        #expect(shown.contains("\"seed\\e"), "\(shown)")
+        #expect(shown.hasPrefix("m\\e]0;x\\x07.yaml:2:"), "\(shown)")
+        #expect(!shown.unicodeScalars.contains { VisibleText.escape(String($0)) != String($0) && $0 != "\n" }, "\(shown)")
+    }
+
     // MARK: - Limits
 
     @Test func limitRules() {

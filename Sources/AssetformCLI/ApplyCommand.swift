@@ -339,6 +339,10 @@ extension Assetform.ApplyCommand {
             }
             if !origin.refreshed { changed.append(.notRefreshed) }
             if let then = origin.emulated, then != session.emulate { changed.append(.emulated(then: then)) }
+            // (Only of a plan made from this manifest: one made from another is stale already.)
+            if changed.isEmpty, let (address, field) = plan.valueNotInManifest(session.manifest) {
+                changed.append(.notTheManifests(address, field: field))
+            }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }
             return plan
         }

@@ -199,6 +199,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case notRefreshed
         /// Made against the in-process emulator and applied against the service, or the other way.
         case emulated(then: Bool)
+        /// A step carries a value the manifest does not (the plan was edited).
+        case notTheManifests(Address, field: String)
 
         var description: String {
             switch self {
@@ -219,6 +221,10 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 then
                     ? "it was made against the in-process emulator (--emulate); this apply is not"
                     : "it was made against the service; this apply runs against the in-process emulator (--emulate)"
+            case .notTheManifests(let address, "address"):
+                "it has a step for \(address), which the manifest does not declare (edited by hand?)"
+            case .notTheManifests(let address, let field):
+                "its step for \(address) carries a \(field) that is not the manifest's (edited by hand?)"
             }
         }
     }

@@ -39,3 +39,14 @@ extension String {
     /// Unicode form), and the service does not.
     public func isSameText(as other: String) -> Bool { ExactText(self) == ExactText(other) }
 }
+
+extension String? {
+    /// `isSameText` of two texts that may be absent: nil is the same only as nil.
+    public func isSameText(as other: String?) -> Bool {
+        switch (self, other) {
+        case (let a?, let b?): a.isSameText(as: b)
+        case (nil, nil): true
+        default: false
+        }
+    }
+}

@@ -341,13 +341,7 @@ struct PlanningPass: Sendable {
 
     /// Texts compared as the service compares them: byte for byte (`isSameText`); nil only
     /// equals nil.
-    func same(_ a: String?, _ b: String?) -> Bool {
-        switch (a, b) {
-        case (let a?, let b?): a.isSameText(as: b)
-        case (nil, nil): true
-        default: false
-        }
-    }
+    func same(_ a: String?, _ b: String?) -> Bool { a.isSameText(as: b) }
 
     func describe(_ changes: [Plan.Change]) -> String {
         changes.map { "\($0.field): \(quote($0.before)) → \(quote($0.after))" }.joined(separator: ", ")

@@ -475,6 +475,36 @@ struct ApplyCommandTests {
             again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
     }
 
+    /// A plan is JSON anyone can edit; its manifest's digest says only that the manifest did not
+    /// change. A step carrying a url, name, type or address the manifest does not is refused
+    /// before any call: it would register (and bill) what no manifest asked for.
+    @Test func aSavedPlanWhoseStepsAreNotTheManifestsIsRefused() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let document = try String(contentsOfFile: planPath, encoding: .utf8)
+        for (from, to, says) in [
+            (
+                "https://cdn.example.com/side.png", "http://169.254.169.254/latest/meta-data",
+                "its step for chars/side carries a url that is not the manifest's"
+            ),
+            (#""side view""#, #""side\u001b[2J view""#, "its step for chars/side carries a name that is not the manifest's"),
+            (#""Characters""#, #""Someone else's""#, "its step for chars carries a name that is not the manifest's"),
+            (#""chars/front""#, #""chars/elsewhere""#, "it has a step for chars/elsewhere, which the manifest does not declare"),
+        ] {
+            #expect(document.contains(from), "\(from)")
+            try document.replacingOccurrences(of: from, with: to).write(toFile: planPath, atomically: true, encoding: .utf8)
+            let refused = try await w.run(["apply", w.manifest, "--plan", planPath])
+            #expect(refused.status == 1, "\(refused.all)")
+            #expect(refused.stderr.contains(says), "\(refused.stderr)")
+            #expect(!refused.all.contains("\u{1B}"), "shown escaped")
+            #expect(try await w.writeCalls() == 0, "nothing was sent")
+        }
+        try document.write(toFile: planPath, atomically: true, encoding: .utf8)
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
+    }
+
     @Test func aSavedPlanThatNeverLookedOrWhoseLockfileWasEditedIsRefused() async throws {
         let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
         let planPath = w.dir.url.appendingPathComponent("p.json").path

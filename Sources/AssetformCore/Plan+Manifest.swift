@@ -1,0 +1,60 @@
+/// A saved plan against the manifest it was made from: each step carries what the manifest says
+/// at its address. A plan is JSON anyone can edit, and its manifest's digest says only that the
+/// manifest did not change: a step whose url, name, type, revision or description is not the
+/// manifest's would register what no manifest asked for (and bill it), so it is refused.
+extension Plan {
+    /// A step's value that is not the manifest's, with the field's name; nil when every step
+    /// carries what the manifest says.
+    public func valueNotInManifest(_ manifest: Manifest) -> (address: Address, field: String)? {
+        var groups: [String: Group] = [:]
+        var assets: [Address: Asset] = [:]
+        for g in manifest.groups {
+            groups[g.key] = g
+            for a in g.assets { assets[Address(group: g.key, asset: a.key)] = a }
+        }
+        for step in steps {
+            let address = step.address
+            if let field = Self.valueNotIn(step.action, group: groups[address.group], asset: assets[address], address) {
+                return (address, field)
+            }
+        }
+        return nil
+    }
+
+    /// The field of `action` that is not what `group` (or `asset`, at an asset's address) says;
+    /// "address" when the step must be at an address the manifest declares and is not.
+    private static func valueNotIn(_ action: Action, group: Group?, asset: Asset?, _ address: Address) -> String? {
+        func same(_ a: String?, _ b: String?) -> Bool { a.isSameText(as: b) }
+        func spec(_ s: AssetSpec) -> String? {
+            guard let asset, !address.isGroup else { return "address" }
+            if !same(s.url, asset.url) { return "url" }
+            if s.type != asset.type { return "type" }
+            if !same(s.name, asset.name) { return "name" }
+            if !same(s.revision, asset.revision) { return "revision" }
+            return nil
+        }
+        func groupValues(name: String?, description: String??) -> String? {
+            guard let group, address.isGroup else { return "address" }
+            if let name, !same(name, group.name) { return "name" }
+            if let description, !same(description, group.description) { return "description" }
+            return nil
+        }
+        switch action {
+        case .createGroup(let name, let description, _), .adoptGroup(_, let name, let description):
+            return groupValues(name: name, description: .some(description))
+        case .updateGroup(_, let name, let description):
+            return groupValues(name: name?.after, description: description.map { .some($0.after) })
+        case .createAsset(let s, _), .replaceAsset(let s, _, _, _, _, _), .adoptAsset(let s, _, _, _):
+            return spec(s)
+        case .updateAsset(_, let name):
+            guard let asset, !address.isGroup else { return "address" }
+            return same(name.after, asset.name) ? nil : "name"
+        case .move:
+            // The record moves to an address the manifest declares.
+            return (address.isGroup ? group == nil : asset == nil) ? "address" : nil
+        case .wait, .forget, .delete, .failed:
+            // Of what the lockfile tracks (checked against it where the step is carried out).
+            return nil
+        }
+    }
+}

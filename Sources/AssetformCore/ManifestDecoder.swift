@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// Walks a manifest's node tree by hand (not through Codable), so that unknown keys, wrong types
@@ -108,7 +109,9 @@ struct ManifestDecoder {
     }
 
     /// Text for a remote name or description: 1...`max` characters (Unicode scalars, as the
-    /// service counts them), no control characters.
+    /// service counts them), no control characters, no line or paragraph separator (U+2028,
+    /// U+2029: line breaks) and no bidirectional embedding, override or isolate (they reorder
+    /// what is shown of the text, and of what follows it on a line).
     mutating func label(_ node: Node, field: String, max: Int, allowEmpty: Bool = false) -> String? {
         guard let value = text(node, field: field) else { return nil }
         if let reason = Self.labelProblem(value, max: max, allowEmpty: allowEmpty) {
@@ -125,13 +128,18 @@ struct ManifestDecoder {
         var text = value
         return text.withUTF8 { bytes -> String? in
             var count = 0
-            var previous: UInt8 = 0
+            var (before, previous): (UInt8, UInt8) = (0, 0)
             for byte in bytes {
                 if byte & 0xC0 != 0x80 { count += 1 }
                 if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
                     return byte == 0x0A ? "must be one line" : "must not hold control characters"
                 }
-                previous = byte
+                if before == 0xE2, FormatControls.contains(afterE2: previous, byte) {
+                    return previous == 0x80 && byte <= 0xA9
+                        ? "must be one line (it holds a line or paragraph separator)"
+                        : "must not hold bidirectional controls (they reorder what is shown)"
+                }
+                (before, previous) = (previous, byte)
             }
             return count > max ? "is \(count) characters long; the most is \(max)" : nil
         }

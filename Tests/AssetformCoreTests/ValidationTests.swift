@@ -279,6 +279,42 @@ struct ValidationTests {
             ])
     }
 
+    @Test func aNameDescriptionOrRevisionHoldsNoLineSeparatorNorBidirectionalControl() {
+        expectFindings(
+            header + """
+                groups:
+                  a:
+                    name: 1️⃣"a\\u2028b"
+                    description: 2️⃣"d\\u202Ee"
+                    assets:
+                      x:
+                        url: https://c.example.com/x.png
+                        revision: 3️⃣"r\\u2029"
+                      y:
+                        url: https://c.example.com/y.png
+                        name: 4️⃣"\\u2067y"
+                  b:
+                    name: "שלום\\u200F עולם"
+                    assets: [https://c.example.com/b.png]
+                """,
+            [
+                ("1️⃣", .error, .invalidText(field: "name", reason: "must be one line (it holds a line or paragraph separator)")),
+                (
+                    "2️⃣", .error,
+                    .invalidText(
+                        field: "description", reason: "must not hold bidirectional controls (they reorder what is shown)")
+                ),
+                (
+                    "3️⃣", .error,
+                    .invalidText(field: "revision", reason: "must be one line (it holds a line or paragraph separator)")
+                ),
+                (
+                    "4️⃣", .error,
+                    .invalidText(field: "name", reason: "must not hold bidirectional controls (they reorder what is shown)")
+                ),
+            ])
+    }
+
     @Test func groupNamesAreUnique() {
         expectFindings(
             header + """

@@ -147,15 +147,17 @@ public enum JournalRecord: Sendable, Equatable {
             self = .abandon(seq: seq)
         case "group":
             guard let address = v["address"]?.string.flatMap(Self.address), address.isGroup, let id = v["id"]?.string,
-                let name = v["name"]?.string
+                RemoteID.isWellFormed(id), let name = v["name"]?.string
             else { return nil }
             self = .change(
                 .group(key: address.group, LockedGroup(id: id, name: name, description: v["description"]?.string)),
                 seq: v["seq"]?.int)
         case "asset":
+            // (What the lockfile refuses, a journal's record is not: an id not an id's shape, a
+            // reference empty or with control characters.)
             guard let address = v["address"]?.string.flatMap(Self.address), !address.isGroup, let id = v["id"]?.string,
-                let name = v["name"]?.string, let ref = v["ref"]?.string,
-                let status = v["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
+                RemoteID.isWellFormed(id), let name = v["name"]?.string, let ref = v["ref"]?.string, !ref.isEmpty,
+                !VisibleText.needsAnyEscape(ref), let status = v["status"]?.string.flatMap(AssetStatus.init(rawValue:)),
                 let type = v["type"]?.string.flatMap(AssetType.init(rawValue:)), let url = v["url"]?.string
             else { return nil }
             let failure = v["failure"].flatMap(RemoteAsset.Failure.init(json:))
@@ -171,7 +173,7 @@ public enum JournalRecord: Sendable, Equatable {
             self = .change(.forget(address), seq: nil)
         case "move":
             guard let from = v["from"]?.string.flatMap(Self.address), let to = v["to"]?.string.flatMap(Self.address),
-                let id = v["id"]?.string
+                let id = v["id"]?.string, RemoteID.isWellFormed(id)
             else { return nil }
             self = .change(.move(from: from, to: to, id: id), seq: nil)
         default:
@@ -236,6 +238,14 @@ public struct JournalReplay: Sendable {
                     throw .journalChangeRefused(path: path, line: index + 1, error)
                 }
             }
+        }
+        // One id at two addresses (a journal edited by hand): written, the lockfile would be
+        // refused by every later command.
+        if let (id, addresses) = lockfile?.idTrackedTwice() {
+            throw .notOurs(
+                path: path, line: nil, column: nil, file: .journal,
+                detail: "replayed, it would track the id \(id.visible) at "
+                    + "\(addresses.map(\.description).joined(separator: " and ")), and one remote object has one address")
         }
         guard let lockfile else {
             return JournalReplay(

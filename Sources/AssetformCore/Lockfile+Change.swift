@@ -133,6 +133,23 @@ extension Lockfile {
         return nil
     }
 
+    /// An id tracked at two addresses (among groups, or among assets: a group's id and an asset's
+    /// may be alike on some service), with both, sorted; nil when every id has one address.
+    public func idTrackedTwice() -> (id: String, addresses: [Address])? {
+        var groupIDs: [String: Address] = [:]
+        var assetIDs: [String: Address] = [:]
+        assetIDs.reserveCapacity(assetCount)
+        for (key, g) in groups {
+            let here = Address(group: key)
+            if let other = groupIDs.updateValue(here, forKey: g.id) { return (g.id, [other, here].sorted()) }
+            for (assetKey, a) in g.assets {
+                let here = Address(group: key, asset: assetKey)
+                if let other = assetIDs.updateValue(here, forKey: a.id) { return (a.id, [other, here].sorted()) }
+            }
+        }
+        return nil
+    }
+
     /// Every remote id this lockfile tracks, groups and assets: an id is tracked at one address only.
     public var trackedIDs: Set<String> {
         var ids = Set<String>(minimumCapacity: groups.count + assetCount)

@@ -153,6 +153,37 @@ struct JournalTests {
             try JournalReplay.replay(
                 orphan, path: "j", onto: nil, provider: Self.provider)
         }
+        // What the lockfile refuses, a journal's record is not: replayed and written, every later
+        // command would refuse the lockfile.
+        let begin = Self.bytes([
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .change(.group(key: "g", LockedGroup(id: "group-1", name: "g")), seq: nil),
+        ])
+        let record = String(decoding: Self.bytes([.change(.asset(addr("g/a"), Self.asset), seq: nil)]), as: UTF8.self)
+        for edited in [
+            record.replacingOccurrences(of: #""id":"asset-1""#, with: #""id":"asset-\u001b[2J""#),
+            record.replacingOccurrences(of: #""ref":"asset://asset-1""#, with: #""ref":"asset://x\u001b[2J""#),
+            record.replacingOccurrences(of: #""ref":"asset://asset-1""#, with: #""ref":"""#),
+        ] {
+            #expect(edited != record, "\(edited)")
+            #expect(
+                throws: StateError.notOurs(path: "j", line: 3, column: 1, file: .journal, detail: "not a journal record")
+            ) {
+                try JournalReplay.replay(begin + Array(edited.utf8), path: "j", onto: nil, provider: Self.provider)
+            }
+        }
+        let twice =
+            begin
+            + Self.bytes([
+                .change(.asset(addr("g/a"), Self.asset), seq: nil), .change(.asset(addr("g/b"), Self.asset), seq: nil),
+            ])
+        #expect(
+            throws: StateError.notOurs(
+                path: "j", line: nil, column: nil, file: .journal,
+                detail: "replayed, it would track the id asset-1 at g/a and g/b, and one remote object has one address")
+        ) {
+            try JournalReplay.replay(twice, path: "j", onto: nil, provider: Self.provider)
+        }
         let refused = Self.bytes([
             .begin(lineage: Self.lineage, provider: Self.provider), .change(.asset(addr("g/a"), Self.asset), seq: nil),
         ])

@@ -100,11 +100,13 @@ public struct MoveResolution: Sendable {
         let keys = Set(manifest.groups.map(\.key))
         let leaving = lock.groups.keys.filter { !keys.contains($0) }.sorted()
         guard !leaving.isEmpty else { return }
-        var found: [(new: String, old: String, why: String)] = []
+        // `byName`: the new group has the old one's remote name, a stronger sign than sharing
+        // sources (a group split in two shares them with both halves).
+        var found: [(new: String, old: String, why: String, byName: Bool)] = []
         for g in manifest.groups where lock.groups[g.key] == nil {
             let byName = leaving.filter { lock.groups[$0]!.name.isSameText(as: g.name) }
             if byName.count == 1 {
-                found.append((g.key, byName[0], "the same remote name \"\(g.name)\""))
+                found.append((g.key, byName[0], "the same remote name \"\(g.name)\"", true))
                 continue
             }
             guard byName.isEmpty, !g.assets.isEmpty else { continue }
@@ -115,12 +117,16 @@ public struct MoveResolution: Sendable {
             }
             if sharing.count == 1 {
                 let (old, n) = sharing[0]
-                found.append((g.key, old, "\(n) of its assets have the same url and type"))
+                found.append((g.key, old, "\(n) of its assets have the same url and type", false))
             }
         }
         // A tracked group two new keys could each be is moved to neither: that is for `moved:`.
-        let claims = Dictionary(grouping: found, by: \.old)
-        for f in found where claims[f.old]!.count == 1 {
+        // One that has its remote name wins over those that only share sources with it.
+        let claims = Dictionary(grouping: found, by: \.old).mapValues { all in
+            let named = all.filter(\.byName)
+            return named.isEmpty ? all : named
+        }
+        for f in found where claims[f.old]!.count == 1 && claims[f.old]![0].new == f.new {
             record(
                 Address(group: f.old), Address(group: f.new), id: lock.groups[f.old]!.id,
                 "renamed from \(f.old): \(f.why); the lockfile record moves with its assets, no billed call", in: &lock)

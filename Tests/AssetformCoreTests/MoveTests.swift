@@ -239,6 +239,20 @@ struct MovePlannerTests {
         #expect(byAssets.billedCreates == 1)
     }
 
+    @Test func aGroupRenamedKeepingItsRemoteNameIsFoundThoughAnotherNewGroupSharesASource() {
+        // The renamed group has the old one's remote name; a new group shares one of its urls
+        // (a split): the name decides, and only the asset of the new group is billed.
+        let plan = seedance.plan(
+            Tracked.manifest([
+                ("people", "Characters", [("front", "front.png", "Front"), ("side", "side.png", nil)]),
+                ("extra", nil, [("side-again", "side.png", "Side again")]),
+                ("props", nil, [("lamp", "lamp.png", nil)]),
+            ]), lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(plan) == ["move people", "create extra", "create extra/side-again"], "\(lines(plan))")
+        #expect(plan.steps[0].reason.contains("the same remote name"))
+        #expect(plan.billedCreates == 1)
+    }
+
     @Test func twoNewGroupsThatCouldEachBeTheOldOneMoveNeither() {
         let plan = seedance.plan(
             Tracked.manifest([

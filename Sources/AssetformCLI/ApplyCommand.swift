@@ -165,19 +165,22 @@ extension Assetform.ApplyCommand {
                 recoveredDuplicates = settled.possibleDuplicates
             }
             var plan: Plan
-            if let path = planPath {
-                plan = try savedPlan(path, session: session, lock: lock)
+            // A saved plan is checked against the lockfile before anything else is done.
+            let saved = try planPath.map { try savedPlan($0, session: session, lock: lock) }
+            let state = try await Refresh.forPlanning(
+                manifest, lock: lock, service: service, patience: min(limits.wait, .seconds(60)),
+                waiting: { session.terminal.warn($0) })
+            // Statuses the service reports now (Processing → Active, or Failed) are recorded
+            // even when there is nothing else to do, with a saved plan too (whose steps stand as
+            // saved: a status changes none of them).
+            // (Whether anything changed is known as it is made: two large lockfiles are never
+            // compared.)
+            if var refreshed = lock, refreshed.refresh(with: state).changed {
+                lock = try session.written(refreshed)
+            }
+            if let saved {
+                plan = saved
             } else {
-                let state = try await Refresh.forPlanning(
-                    manifest, lock: lock, service: service, patience: min(limits.wait, .seconds(60)),
-                    waiting: { session.terminal.warn($0) })
-                // Statuses the service reports now (Processing → Active, or Failed) are recorded
-                // even when there is nothing else to do.
-                // (Whether anything changed is known as it is made: two large lockfiles are never
-                // compared.)
-                if var refreshed = lock, refreshed.refresh(with: state).changed {
-                    lock = try session.written(refreshed)
-                }
                 // In one pass: apply holds the plan for the whole run, and two parts planned at
                 // once would hold a second copy of half its steps at the start.
                 plan = planner.plan(manifest, lock: lock, remote: state)

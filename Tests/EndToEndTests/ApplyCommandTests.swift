@@ -475,6 +475,23 @@ struct ApplyCommandTests {
             again.stderr.contains("changed (serial none then") || again.stderr.contains("was created since"), "\(again.stderr)")
     }
 
+    /// A saved plan with nothing to do still records what the service says of the statuses now,
+    /// as an apply that plans for itself does: the lockfile is not left saying Processing.
+    @Test func aSavedPlanWithNothingToDoRecordsTheStatusesTheServiceReports() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let first = try await w.apply(["--no-wait"])
+        #expect([0, 4].contains(first.status), "\(first.all)")
+        #expect(try w.lockedAssets().values.contains { $0["status"] as? String == "Processing" }, "left Processing")
+        // The emulator's assets turn Active after 100 ms.
+        try await Task.sleep(for: .milliseconds(400))
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
+        let locked = try w.lockedAssets()
+        #expect(locked.count == 2 && locked.values.allSatisfy { $0["status"] as? String == "Active" }, "\(locked)")
+    }
+
     /// A plan is JSON anyone can edit; its manifest's digest says only that the manifest did not
     /// change. A step carrying a url, name, type or address the manifest does not is refused
     /// before any call: it would register (and bill) what no manifest asked for.

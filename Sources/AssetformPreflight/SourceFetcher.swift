@@ -244,13 +244,33 @@ struct SourceFetcher: Sendable {
         }
     }
 
+    /// The usual reasons a TLS handshake fails, in words; otherwise the library's, without the
+    /// paths of its source files.
+    static func tlsReason(_ error: any Error) -> String {
+        let text = "\(error)"
+        let known: [(code: String, words: String)] = [
+            (
+                "CERTIFICATE_VERIFY_FAILED",
+                "the server's certificate is not trusted (not issued by an authority this machine trusts, expired, "
+                    + "or not valid yet)"
+            ),
+            ("WRONG_VERSION_NUMBER", "the server does not speak TLS there"),
+            ("UNSUPPORTED_PROTOCOL", "the server and this machine have no TLS version in common"),
+            ("PROTOCOL_VERSION", "the server and this machine have no TLS version in common"),
+            ("HANDSHAKE_FAILURE", "the server refused the handshake (no TLS parameters in common)"),
+            ("NO_SHARED_CIPHER", "the server and this machine have no cipher in common"),
+            ("UNRECOGNIZED_NAME", "the server does not serve this host name"),
+        ]
+        if let k = known.first(where: { text.contains($0.code) }) { return k.words }
+        return Redaction.redact(text.replacing(/\ at \/[^\s\]\)]*/, with: ""))
+    }
+
     private static func failure(_ error: any Error) -> Failure {
         if let f = error as? Failure { return f }
-        if let e = error as? NIOSSLError { return .tls(Redaction.redact("\(e)")) }
-        if let e = error as? BoringSSLError { return .tls(Redaction.redact("\(e)")) }
+        if error is NIOSSLError || error is BoringSSLError { return .tls(tlsReason(error)) }
         if let e = error as? NIOSSLExtraError {
             if e == .failedToValidateHostname { return .tls("the server's certificate does not name this host") }
-            return .tls(Redaction.redact("\(e)"))
+            return .tls(tlsReason(e))
         }
         if let e = error as? ChannelError, case .connectTimeout = e { return .connect("connection timed out") }
         if let e = error as? HTTPParserError { return .protocolError("\(e)") }

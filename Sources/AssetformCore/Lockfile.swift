@@ -78,6 +78,27 @@ public struct LockedProvider: Sendable, Equatable {
 
     public var json: JSONValue { .object(jsonFields) }
 
+    /// One service: the same dialect and project at the same address, however it is spelled
+    /// (`https://API.example.com:443/` is `https://api.example.com`): a lockfile is not refused
+    /// as another service's for a change of case or a written default port.
+    public static func == (a: LockedProvider, b: LockedProvider) -> Bool {
+        a.api == b.api && a.projectName == b.projectName && canonical(a.baseURL) == canonical(b.baseURL)
+    }
+
+    /// An address with its scheme and host in lower case, without its scheme's default port and
+    /// without a trailing slash (its path as written otherwise).
+    static func canonical(_ url: String) -> String {
+        guard let separator = url.range(of: "://") else { return url }
+        let scheme = url[..<separator.lowerBound].lowercased()
+        let rest = url[separator.upperBound...]
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<slash].lowercased()
+        var path = String(rest[slash...])
+        if let port = ["https": ":443", "http": ":80"][scheme], authority.hasSuffix(port) { authority.removeLast(port.count) }
+        while path.hasSuffix("/") { path.removeLast() }
+        return scheme + "://" + authority + path
+    }
+
     /// Read from an object that holds those fields (others may be beside them), each as the tool
     /// writes it: a dialect it speaks, an address a manifest may name (no credentials, query or
     /// control character), a project name of one visible line. A file edited by hand to hold

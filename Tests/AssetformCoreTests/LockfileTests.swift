@@ -236,6 +236,29 @@ struct LockfileTests {
         #expect(outcome(usual, spaced: false).hasPrefix(Array("A1".utf8).description), "the usual record is read")
     }
 
+    @Test func oneServiceHoweverItsAddressIsSpelled() {
+        func provider(_ url: String, api: String = "seedance", project: String = "default") -> LockedProvider {
+            LockedProvider(api: api, baseURL: url, projectName: project)
+        }
+        let written = provider("https://gogogotoken.com")
+        for same in [
+            "https://GOGOGOTOKEN.com", "https://gogogotoken.com:443", "HTTPS://GoGoGoToken.com:443/", "https://gogogotoken.com/",
+        ] {
+            #expect(provider(same) == written, "\(same)")
+        }
+        for other in [
+            "https://gogogotoken.com:8443", "https://other.example.com", "https://gogogotoken.com/v2", "http://gogogotoken.com",
+        ] {
+            #expect(provider(other) != written, "\(other)")
+        }
+        #expect(provider("http://127.0.0.1:80/") == provider("http://127.0.0.1"))
+        #expect(provider("https://[::1]:443") == provider("https://[::1]"))
+        #expect(provider("https://gogogotoken.com", api: "0-0") != written)
+        #expect(provider("https://gogogotoken.com", project: "other") != written)
+        // The path keeps its case: a service may tell /V1 from /v1.
+        #expect(provider("https://x.example.com/V1") != provider("https://x.example.com/v1"))
+    }
+
     /// The lockfile's own fields once each, and a provider only as the tool writes one: a hand
     /// edit that adds a second `groups` (whose records one reader or another would lose), or a
     /// provider that no manifest could name, is refused.

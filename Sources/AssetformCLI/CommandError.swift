@@ -20,7 +20,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case typeMismatch(id: String, found: AssetType, address: Address, wanted: AssetType, manifest: String)
     case inAnotherGroup(id: String, group: String, key: String, tracked: String)
     case groupUnknown(id: String, key: String)
-    case cannotMove(LockfileChange.Refusal, lockfile: String)
+    /// `tracked`: where the lockfile tracks the key FROM names, when it is not at FROM.
+    case cannotMove(LockfileChange.Refusal, lockfile: String, tracked: Address? = nil)
     case moveOfDeclared(Address, manifest: String)
     case movedInThisPlan(Address, to: Address)
 
@@ -82,7 +83,10 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .inAnotherGroup(let id, let group, let key, let tracked):
             "\(id) belongs to the group \(group), but \(key) is tracked as \(tracked)"
         case .groupUnknown(let id, let key): "\(id) does not say which group it belongs to; import \(key) first"
-        case .cannotMove(let refusal, let lockfile): "cannot move in \(lockfile): \(refusal); nothing was changed"
+        case .cannotMove(let refusal, let lockfile, let tracked):
+            "cannot move in \(lockfile): \(refusal)"
+                + (tracked.map { " (it tracks \($0), where its group's move took it: move that, within its group)" } ?? "")
+                + "; nothing was changed"
         case .moveOfDeclared(let a, let manifest):
             "\(a) is still declared in \(manifest): once its record moved, the next apply would register it again "
                 + "(a billed create). Rename the key in the manifest first; nothing was changed"

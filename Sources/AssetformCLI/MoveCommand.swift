@@ -39,7 +39,13 @@ extension Assetform {
                 guard var lock = session.lock else { throw CommandError.noLockfile(path: session.lockPath, hint: nil) }
                 let change = LockfileChange.move(from: from, to: to, id: lock.id(at: from) ?? "")
                 if let refusal = lock.refusal(of: change) {
-                    throw CommandError.cannotMove(refusal, lockfile: session.lockPath)
+                    // An asset whose group was moved: said where it is now, when that is one place.
+                    var tracked: Address?
+                    if case .moveFromUntracked = refusal, let key = from.asset {
+                        let holders = lock.groups.filter { $0.value.assets[key] != nil }.keys.sorted()
+                        if holders.count == 1 { tracked = Address(group: holders[0], asset: key) }
+                    }
+                    throw CommandError.cannotMove(refusal, lockfile: session.lockPath, tracked: tracked)
                 }
                 let manifest = session.manifest
                 let declared = manifest.groups.contains { g in

@@ -192,7 +192,9 @@ extension Session {
         let moves = MoveResolution(manifest, lock: lock)
         for a in addresses {
             let group = moves.moved[Address(group: a.group)]?.group ?? a.group
-            let now = moves.moved[a] ?? Address(group: group, asset: a.asset)
+            var now = moves.moved[a] ?? Address(group: group, asset: a.asset)
+            // Its group renamed and its own key too: where both moves take it.
+            if !now.isGroup, now != a, let next = moves.moved[now] { now = next }
             if now != a { throw CommandError.movedInThisPlan(a, to: now) }
             let tracked = a.isGroup ? moves.lock?.groups[a.group] != nil : moves.lock?.asset(at: a) != nil
             guard tracked else { throw CommandError.notInLockfile(a, lockfile: lockPath) }

@@ -79,7 +79,10 @@ extension Lockfile {
             return groups[address.group] == nil ? .assetWithoutGroup(address) : nil
         case .move(let from, let to, let moved):
             if from.isGroup != to.isGroup { return .moveChangesKind(from: from, to: to) }
-            if !from.isGroup && from.group != to.group { return .moveAcrossGroups(from: from, to: to) }
+            if !from.isGroup && from.group != to.group {
+                // (Said only of what is tracked: one its group's move took elsewhere is untracked here.)
+                return id(at: from) == nil ? .moveFromUntracked(from) : .moveAcrossGroups(from: from, to: to)
+            }
             if isMade(from: from, id: moved) { return nil }
             guard let tracked = id(at: from) else { return .moveFromUntracked(from) }
             if tracked != moved { return .moveOfAnotherObject(from, tracked: tracked, moved: moved) }

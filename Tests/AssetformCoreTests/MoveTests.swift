@@ -416,6 +416,11 @@ struct LockfileMoveTests {
         #expect(
             l.refusal(of: .move(from: addr("people/left"), to: addr("props/left"), id: "asset-s"))
                 == .moveAcrossGroups(from: addr("people/left"), to: addr("props/left")))
+        // An asset of a group that moved is not tracked at its old address any more: not "across
+        // groups", which would send its user to a billed create.
+        #expect(
+            l.refusal(of: .move(from: addr("chars/left"), to: addr("people/hero"), id: ""))
+                == .moveFromUntracked(addr("chars/left")))
         #expect(
             l.refusal(of: .move(from: addr("people"), to: addr("props/x"), id: "group-c"))
                 == .moveChangesKind(from: addr("people"), to: addr("props/x")))

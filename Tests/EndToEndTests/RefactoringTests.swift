@@ -85,6 +85,20 @@ struct RefactoringTests {
         #expect(again.stdout.hasPrefix("No changes."), "the applied entry is ignored from now on: \(again.stdout)")
     }
 
+    @Test func replaceOfAnAddressThisPlanMovesNamesWhereItEndsUp() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        // The group renamed (its remote name kept) and the asset's key too: both moves count.
+        try w.write(Self.manifest(group: "people", keys: ["hero", "side", "back"]))
+        for old in ["chars/front", "people/front"] {
+            let out = try await w.run(["plan", w.manifest, "--replace", old])
+            #expect(out.status == 1, "\(out.all)")
+            #expect(out.stderr.contains("name it by its new address, --replace people/hero"), "\(out.stderr)")
+        }
+        let right = try await w.run(["plan", w.manifest, "--replace", "people/hero"])
+        #expect(right.status == 0, "\(right.all)")
+    }
+
     @Test func mvMovesTheRecordAndThePlanHasNothingLeft() async throws {
         let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
         #expect(try await w.apply().status == 0)
@@ -99,6 +113,17 @@ struct RefactoringTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("chars/nope is not tracked"), "\(unknown.stderr)")
         #expect(try await w.run(["mv", w.manifest, "chars/", "chars/x"]).status == 64)
         #expect(try w.lockfile()["serial"] as? Int == serial, "refusals write nothing")
+
+        // Its group moved first: the asset is said where it is now, never sent to a billed create.
+        try w.write(Self.manifest(group: "people"))
+        #expect(try await w.run(["mv", w.manifest, "chars", "people"]).status == 0)
+        let old = try await w.run(["mv", w.manifest, "chars/front", "people/hero"])
+        #expect(old.status == 1, "\(old.all)")
+        #expect(
+            old.stderr.contains("chars/front is not tracked") && old.stderr.contains("it tracks people/front")
+                && !old.stderr.contains("billed"), "\(old.stderr)")
+        try w.write(Self.manifest())
+        #expect(try await w.run(["mv", w.manifest, "people", "chars"]).status == 0)
 
         try w.write(Self.manifest(keys: ["hero", "side", "back"]))
         let mv = try await w.run(["mv", w.manifest, "chars/front", "chars/hero"])

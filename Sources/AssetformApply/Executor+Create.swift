@@ -23,11 +23,16 @@ extension Executor {
         var earlier: [Int] = []
         /// A try sent again may have made a second object: said once it was sent (made, or of
         /// unknown outcome), not when it was refused or never sent.
-        func resent() async {
+        func resent() {
             guard !earlier.isEmpty else { return }
             tally.withLock { $0.possibleDuplicates.append(step.address) }
             events(.possibleDuplicate(address: step.address))
-            await policy.countResend()
+        }
+        /// Whether the next round may send it again: paid from the retry budget, after a
+        /// backoff (`CallPolicy.mayResend`).
+        func mayResend(after error: RemoteError, round: Int) async -> Bool {
+            let callClass: CallClass = if case .createGroup = step.action { .write } else { .createAsset }
+            return await policy.mayResend(RemoteCall(error.call, callClass, isCreate: true), attempt: round, after: error)
         }
         for round in 1...rounds {
             let seq = IntentSlot()
@@ -46,7 +51,7 @@ extension Executor {
             do {
                 let value = try await send(hook)
                 guard let (n, _) = seq.value else { throw internalError(step) }
-                await resent()
+                resent()
                 return (value, n, false, earlier)
             } catch let error as RemoteError {
                 if let failure = seq.failure { throw failure }
@@ -112,10 +117,17 @@ extension Executor {
                         known.kind = .retryable
                         throw known
                     }
+                    guard await mayResend(after: error, round: round) else {
+                        var known = error
+                        known.kind = .retryable
+                        known.message += "; not sent again: the retry budget is spent (too many failures in this run)"
+                        throw known
+                    }
+                    continue
                 } else {
                     // 0-0 cannot list: this try may have been made. Its intent stays open until
                     // the create is recorded (or for the next run).
-                    await resent()
+                    resent()
                     earlier.append(n)
                     if error.answeredSuccess {
                         // It was made (the service said so) and its answer cannot be read: sent
@@ -129,18 +141,17 @@ extension Executor {
                             + "`assetform import` it instead"
                         throw stop
                     }
-                    if error.stayedThrottled || round == rounds {
-                        // Not sent again in this run: its intent stays open, for the next run.
-                        var stop = error
-                        if error.stayedThrottled { stop.kind = .fatalForRun }
-                        stop.outcomeUnknown = true
-                        stop.message +=
-                            " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
-                        throw stop
-                    }
-                    continue
+                    // (Each try sent again may make one more, billed: an outage sends it again
+                    // only as the retry budget allows, after a backoff.)
+                    if !error.stayedThrottled, round < rounds, await mayResend(after: error, round: round) { continue }
+                    // Not sent again in this run: its intent stays open, for the next run.
+                    var stop = error
+                    if error.stayedThrottled { stop.kind = .fatalForRun }
+                    stop.outcomeUnknown = true
+                    stop.message +=
+                        " (this create may have been made: the next apply sends it again and reports it as a possible duplicate)"
+                    throw stop
                 }
-                if round == rounds { throw error }
             }
         }
         throw internalError(step)

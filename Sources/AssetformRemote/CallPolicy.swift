@@ -43,9 +43,20 @@ public actor CallPolicy {
     private var turnWaiters: [CallClass: Deque<CheckedContinuation<Void, Never>>] = [:]
     public private(set) var counters = CallCounters()
 
-    /// A create of unknown outcome sent again by the executor (0-0, which cannot list): a retry
-    /// as the summary counts them, though each try is a call of its own.
-    public func countResend() { counters.retries += 1 }
+    /// Before the executor sends a create again (its outcome was unknown, or a listing showed it
+    /// was not made): a retry as the summary counts them, paid from the retry budget and after
+    /// the backoff a retry waits, as `perform` does for its own, so that an outage does not send
+    /// every billed create `attempts` times at once. False when the budget cannot pay for it, or
+    /// the run is stopping: it is not sent again.
+    public func mayResend(_ call: RemoteCall, attempt: Int, after error: RemoteError) async -> Bool {
+        guard !stopped, budget.spend(afterTimeout: error.code == nil && error.status == nil) else { return false }
+        let delay = backoff.delay(retry: attempt, using: &random)
+        counters.retries += 1
+        observer?(.retrying(call, attempt: attempt, after: delay, error: error))
+        logger.info("\(call.name): sending again in \(Self.milliseconds(delay)) ms after \(error)")
+        try? await Task.sleep(for: delay)
+        return !stopped
+    }
     /// The classes paced per minute (`N/min`), whose spacing counts from when a call is sent
     /// (`sent(_:)`), after what a create does first (its intent's sync).
     public nonisolated let pacedClasses: Set<CallClass>

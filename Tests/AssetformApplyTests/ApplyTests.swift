@@ -110,6 +110,42 @@ struct ApplyRunTests {
         #expect(report.possibleDuplicates.count == 1)
     }
 
+    /// An outage that makes every create and loses every answer: each try sent again may make one
+    /// more, billed. The tries sent again are paid from the run's retry budget (and wait a
+    /// backoff), as every retry is: an outage does not send every create `attempts` times.
+    @Test(arguments: [false, true])
+    func anOutageSendsCreatesAgainOnlyAsTheRetryBudgetAllows(canList: Bool) async throws {
+        let scratch = try Scratch()
+        let service = MemoryService(canList: canList)
+        if canList {
+            // Refused after the send (a 5xx the listing then shows made nothing), every time.
+            service.state.withLock { $0.unmadeFailures = 10_000 }
+        } else {
+            service.state.withLock { $0.loseAnswers = 10_000 }
+        }
+        let lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: canList ? .seedance : .zeroZero).plan(manifest(40), lock: lock, remote: nil)
+        var options = ApplyOptions(wait: .zero, workers: 8)
+        options.attempts = 6
+        // Ten retries' worth.
+        let policy = CallPolicy(
+            limits: Limits(), backoff: Backoff(base: .milliseconds(1), cap: .milliseconds(5)),
+            budget: RetryBudget(capacity: 50, retryCost: 5, timeoutCost: 5))
+        let report = try await ApplyRun(
+            plan: plan, lockfile: lock, service: service, policy: policy, api: canList ? .seedance : .zeroZero,
+            settings: .init(lockfilePath: scratch.lockfile, journalPath: scratch.journal, options: options, grace: .seconds(1)),
+            interrupts: AsyncStream { _ in }, events: { _ in }
+        ).run()
+        let creates = service.state.withLock { $0.creates }
+        // 40 first tries and 10 more; without the budget, 40 × 6 = 240.
+        #expect(creates == 50, "\(creates) creates")
+        #expect(report.calls.retries == 10)
+        #expect(report.failed.count == 40)
+        if !canList {
+            #expect(report.failed.allSatisfy { $0.outcomeUnknown }, "their intents stay open for the next run")
+        }
+    }
+
     @Test func onADialectThatCannotListACreateWhoseTriesAllEndedUnknownStaysOpenForTheNextRun() async throws {
         let scratch = try Scratch()
         let service = MemoryService(canList: false)

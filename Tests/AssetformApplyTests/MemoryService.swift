@@ -16,6 +16,9 @@ final class MemoryService: AssetService, Sendable {
         var refuseCreates = 0
         /// The next creates of assets commit, and their successful answer cannot be read.
         var unreadableAnswers = 0
+        /// The next creates of assets make nothing and are answered 500 (an unknown outcome,
+        /// which a listing settles).
+        var unmadeFailures = 0
         var next = 0
     }
     let state = Mutex(State())
@@ -70,6 +73,15 @@ final class MemoryService: AssetService, Sendable {
             return true
         }
         if refused { throw RemoteError(.fatalForCall, call: "CreateAsset", status: 400, code: "InvalidParameter", message: "no") }
+        let unmade = state.withLock { s in
+            guard s.unmadeFailures > 0 else { return false }
+            s.unmadeFailures -= 1
+            s.creates += 1
+            return true
+        }
+        if unmade {
+            throw RemoteError(.ambiguous, call: "CreateAsset", status: 500, code: "InternalError", message: "try later")
+        }
         let asset = RemoteAsset(
             id: newID("asset"), name: name, type: type, groupID: groupID, status: .active, createTime: RetryAfter.now())
         let (lost, unreadable) = state.withLock { s in

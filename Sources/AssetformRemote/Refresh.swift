@@ -163,12 +163,21 @@ public enum Refresh {
                 }
             }
         }
-        let (tracked, drift) = found.take(replacingWith: ([:], []))
+        var (tracked, drift) = found.take(replacingWith: ([:], []))
         for (id, entry) in tracked where !entry.seen {
             guard let groupID = lock.groups[entry.address.group]?.id else { continue }
             if isGone(unlistedIn: groupID, listed: listedGroupIDs, state) { state.missing.insert(id) }
         }
-        return (state, drift)
+        tracked = [:]
+        let confirmed = Guarded([Drift]())
+        try await confirmingMissing(&state, lock: lock, service: service) { asset, address in
+            if let a = lock.asset(at: address) {
+                let found = Lockfile.drift(of: a, at: address, seen: asset)
+                if !found.isEmpty { confirmed.withLock { $0 += found } }
+            }
+            return false
+        }
+        return (state, drift + confirmed.take(replacingWith: []))
     }
 
     private static func listing(_ manifest: Manifest, lock: Lockfile?, service: any AssetService) async throws(RemoteError)
@@ -191,7 +200,47 @@ public enum Refresh {
         for g in lock?.groups.values ?? [:].values where isGone(unlistedIn: g.id, listed: listedGroupIDs, state) {
             for a in g.assets.values where state.assets[a.id] == nil { state.missing.insert(a.id) }
         }
+        if let lock { try await confirmingMissing(&state, lock: lock, service: service) }
         return state
+    }
+
+    /// What a listing did not show is gone only once a GET of it says so (SPEC §5: an object is
+    /// created again when it is gone, NotFound). A listing can leave an object out (a page the
+    /// service answered short, an index behind the objects), and a create made on that word
+    /// alone would be a billed duplicate of an object still there. The groups are looked at
+    /// first; the assets of a group found gone are gone with it, and the others are looked at
+    /// one by one. What is found after all leaves `missing`: a group goes into `groups`, an
+    /// asset to `keep` (into `assets` where it says so).
+    private static func confirmingMissing(
+        _ state: inout RemoteState, lock: Lockfile, service: any AssetService,
+        keep: @escaping @Sendable (RemoteAsset, Address) -> Bool = { _, _ in true }
+    ) async throws(RemoteError) {
+        guard !state.missing.isEmpty else { return }
+        // The groups not listed, without their assets.
+        var doubt = Lockfile(lineage: lock.lineage, serial: lock.serial, provider: lock.provider, groups: [:])
+        for (key, g) in lock.groups where state.missing.contains(g.id) {
+            doubt.groups[key] = LockedGroup(id: g.id, name: g.name, description: g.description)
+        }
+        if !doubt.groups.isEmpty {
+            let found = try await fetching(lock: doubt, service: service)
+            for (id, g) in found.groups {
+                state.missing.remove(id)
+                state.groups[id] = g
+            }
+        }
+        // The assets not listed, of the groups that are there.
+        doubt.groups = [:]
+        var doubted: [String] = []
+        for (key, g) in lock.groups where !state.missing.contains(g.id) {
+            let unlisted = g.assets.filter { state.missing.contains($0.value.id) }
+            guard !unlisted.isEmpty else { continue }
+            doubted += unlisted.values.map(\.id)
+            doubt.groups[key] = LockedGroup(id: g.id, name: g.name, description: g.description, assets: unlisted)
+        }
+        guard !doubted.isEmpty else { return }
+        let found = try await fetching(lock: doubt, service: service, keep: keep)
+        for (id, a) in found.assets { state.assets[id] = a }
+        for id in doubted where !found.missing.contains(id) { state.missing.remove(id) }
     }
 
     /// Whether a tracked asset of group `groupID` that the listing did not show is gone: it was

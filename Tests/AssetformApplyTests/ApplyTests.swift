@@ -110,6 +110,36 @@ struct ApplyRunTests {
         #expect(report.possibleDuplicates.count == 1)
     }
 
+    /// A listing that leaves an object out is not proof that it is gone: a GET says so, or the
+    /// object is there after all, and nothing is created again (a billed duplicate).
+    @Test func anObjectAListingLeavesOutIsGoneOnlyWhenAGetSaysSo() async throws {
+        let scratch = try Scratch()
+        let service = MemoryService()
+        var lock = Lockfile(for: provider)
+        let plan = Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: nil)
+        _ = try await run(plan, lockfile: lock, service: service, scratch: scratch)
+        lock = try #require(try Lockfile.load(path: scratch.lockfile))
+        let ids = lock.groups["g"]!.assets.mapValues(\.id)
+        // One asset left out of listings; then the whole group too (its assets with it).
+        for hidden in [[ids["a1"]!], [lock.groups["g"]!.id]] {
+            service.state.withLock { $0.unlisted = Set(hidden) }
+            let state = try await Refresh.forPlanning(manifest(3), lock: lock, service: service)
+            #expect(state.missing.isEmpty, "\(hidden): \(state.missing)")
+            let again = Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: state)
+            #expect(again.billedCreates == 0 && !again.hasChanges, "\(again.steps)")
+            let (_, drift) = try await Refresh.drift(manifest(3), lock: lock, service: service)
+            #expect(!drift.contains { if case .gone = $0 { true } else { false } }, "\(drift)")
+        }
+        // Gone for real: the GET says NotFound, and it is created again.
+        service.state.withLock { s in
+            s.unlisted = []
+            s.assets.removeAll { $0.id == ids["a2"]! }
+        }
+        let state = try await Refresh.forPlanning(manifest(3), lock: lock, service: service)
+        #expect(state.missing == [ids["a2"]!])
+        #expect(Planner(capabilities: .seedance).plan(manifest(3), lock: lock, remote: state).billedCreates == 1)
+    }
+
     /// An outage that makes every create and loses every answer: each try sent again may make one
     /// more, billed. The tries sent again are paid from the run's retry budget (and wait a
     /// backoff), as every retry is: an outage does not send every create `attempts` times.

@@ -23,12 +23,14 @@ extension Executor {
         var delay = Duration.zero
         while !window.tryReserve() {
             if stop.isSet || Task.isCancelled { throw RemoteError(.cancelled, call: "CreateAsset", message: "the run stopped") }
-            guard ContinuousClock.now + delay < deadline else {
+            // Given up only once the whole wait is over (a look is made at its end).
+            let now = ContinuousClock.now
+            guard now < deadline else {
                 throw Skipped(
                     reason: "not created: \(window.capacity) assets stayed Processing (limits.processing) for "
                         + "\(DurationText.format(options.slotPatience)); apply again once they settle")
             }
-            if delay > .zero { try? await Task.sleep(for: delay) }
+            if delay > .zero { try? await Task.sleep(for: min(delay, deadline - now)) }
             // Mostly taken by creates still under way (waiting for their turn at the rate, say):
             // their answers free or fill the slots; looking at the service would learn nothing.
             guard window.pending.count * 2 >= window.capacity else {

@@ -224,9 +224,11 @@ extension Assetform.ApplyCommand {
             var options = ApplyOptions(wait: limits.wait, workers: min(1024, limits.concurrency * 2))
             options.attempts = limits.attempts
             options.processing = limits.processing
-            // --no-wait does not wait at the end; creates still wait for a slot, as long as the
+            // Creates wait for a slot as long as the wait allows (`--wait` where given); --no-wait
+            // does not wait at the end, but its creates still wait for a slot, as long as the
             // manifest's wait allows (its default when that is 0).
-            options.slotPatience = manifest.limits.wait > .zero ? manifest.limits.wait : Limits().wait
+            options.slotPatience =
+                limits.wait > .zero ? limits.wait : manifest.limits.wait > .zero ? manifest.limits.wait : Limits().wait
             let run = ApplyRun(
                 plan: plan, lockfile: lock ?? Lockfile(provider: session.lockedProvider), service: service, policy: policy,
                 api: manifest.provider.api,

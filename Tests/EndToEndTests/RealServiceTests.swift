@@ -29,6 +29,17 @@ struct RealServiceTests {
         #expect(try w.lockedAssets().count == 5, "what was made is recorded")
     }
 
+    /// `--wait` bounds the wait for a slot of the Processing window too: the creates that found
+    /// none in that time are given up, saying so, not after the manifest's own wait.
+    @Test func waitBoundsTheWaitForASlotOfTheProcessingWindow() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--no-throttle", "--processing-delay", "120s"], manifest: Self.manifest(4, processing: "2"))
+        let out = try await w.apply(["--wait", "1s"])
+        #expect(out.status == 3, "\(out.all)")
+        #expect(out.all.contains("2 assets stayed Processing (limits.processing) for 1s"), "\(out.all)")
+        #expect(try await w.calls("CreateAsset") == 2, "the other two were never sent")
+    }
+
     /// A lockfile lost while its assets are still Processing, names hidden (SPEC §6): the next
     /// apply waits for the names to show and adopts them; with no time to wait, it holds the
     /// creates back. Never a billed duplicate.

@@ -29,6 +29,19 @@ struct RealServiceTests {
         #expect(try w.lockedAssets().count == 5, "what was made is recorded")
     }
 
+    /// A service that asks for a longer pause than a run makes, while apply waits for Processing
+    /// assets: the run stops, every action done and recorded, none failed: not converged (4), not
+    /// "some actions failed" (3).
+    @Test func stoppedDuringTheWaitWithNothingFailedIsNotConverged() async throws {
+        let w = try await ApplyWorld(
+            emulator: ["--processing-delay", "30s", "--rate", "ListAssets=0.5/min"], manifest: Self.manifest(2))
+        let out = try await w.apply(["--json"])
+        #expect(out.status == 4, "\(out.all)")
+        let summary = try #require(out.stdout.split(separator: "\n").last { $0.contains(#""event":"summary""#) })
+        #expect(summary.contains(#""failed":[]"#), "\(summary)")
+        #expect(try w.lockedAssets().count == 2)
+    }
+
     /// `--wait` bounds the wait for a slot of the Processing window too: the creates that found
     /// none in that time are given up, saying so, not after the manifest's own wait.
     @Test func waitBoundsTheWaitForASlotOfTheProcessingWindow() async throws {

@@ -309,19 +309,7 @@ extension Assetform.ApplyCommand {
 
         /// The saved plan at `path`, refused when it is stale (naming what changed).
         private func savedPlan(_ path: String, session: Session, lock: Lockfile?) throws -> Plan {
-            let bytes: [UInt8]
-            do throws(YAMLError) {
-                bytes = try YAMLFile.read(path: path, maxBytes: Plan.maxDocumentBytes)
-            } catch {
-                throw StateError.unreadable(path: path, reason: error.message)
-            }
-            let document: JSONValue
-            switch JSONValue.parseOrFail(bytes) {
-            case .success(let d): document = d
-            case .failure(let e):
-                let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: e.offset, in: $0) }
-                throw StateError.notJSON(path: path, line: mark.line, column: mark.column, file: .plan)
-            }
+            let document = try Plan.readDocument(path: path)
             let (plan, origin) = try Plan.decode(document, path: path)
             var changed: [CommandError.Staleness] = []
             if origin.provider != session.lockedProvider { changed.append(.provider(origin.provider)) }

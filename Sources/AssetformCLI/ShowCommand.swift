@@ -30,15 +30,7 @@ extension Assetform {
             var terminal = Terminal(options: global)
             terminal.json = format == .json
             try await terminal.guarding {
-                let bytes: [UInt8]
-                do throws(YAMLError) {
-                    bytes = try YAMLFile.read(path: planFile, maxBytes: Plan.maxDocumentBytes)
-                } catch {
-                    throw StateError.unreadable(path: planFile, reason: error.message)
-                }
-                guard let document = JSONValue.parse(bytes) else {
-                    throw StateError.notOurs(path: planFile, line: nil, column: nil, file: .plan, detail: "not JSON")
-                }
+                let document = try Plan.readDocument(path: planFile)
                 let (plan, origin) = try Plan.decode(document, path: planFile)
                 let note = origin.note
                 switch format {

@@ -1,5 +1,6 @@
 import Durable
 import JSON
+import YAML
 
 /// The plan as one JSON document (`plan --json`, `plan --out FILE`): enough to show it, to
 /// apply exactly it later, and to refuse it when the manifest or the lockfile changed since.
@@ -148,6 +149,23 @@ extension Plan {
 extension Plan {
     /// A saved plan (`plan --out FILE`) read back, with where it came from: exactly the plan
     /// that was saved.
+    /// The document of a plan saved at `path` (`apply --plan`, `show`), read whole; one that is
+    /// not JSON is refused with the line and column where it stops being so.
+    public static func readDocument(path: String) throws(StateError) -> JSONValue {
+        let bytes: [UInt8]
+        do throws(YAMLError) {
+            bytes = try YAMLFile.read(path: path, maxBytes: maxDocumentBytes)
+        } catch {
+            throw StateError.unreadable(path: path, reason: error.message)
+        }
+        switch JSONValue.parseOrFail(bytes) {
+        case .success(let document): return document
+        case .failure(let e):
+            let mark = bytes.withUnsafeBufferPointer { SourceLines.mark(atByteOffset: e.offset, in: $0) }
+            throw StateError.notJSON(path: path, line: mark.line, column: mark.column, file: .plan)
+        }
+    }
+
     public static func decode(_ document: JSONValue, path: String) throws(StateError) -> (Plan, Origin) {
         func bad(_ what: String) -> StateError { .notOurs(path: path, line: nil, column: nil, file: .plan, detail: what) }
         guard document["format_version"]?.int == Plan.formatVersion else {

@@ -48,5 +48,16 @@ struct ShowCommandTests {
         let error = try #require(
             (try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])?["error"] as? [String: Any])
         #expect(error["kind"] as? String == "state")
+
+        // A plan cut short is refused where it stops being JSON, as `apply --plan` refuses it.
+        let document = try String(contentsOfFile: planFile, encoding: .utf8)
+        let cut = w.dir.url.appendingPathComponent("cut.json").path
+        try String(document.prefix(200)).write(toFile: cut, atomically: true, encoding: .utf8)
+        let shown = try await w.run(["show", cut])
+        let applied = try await w.run(["apply", w.manifest, "--plan", cut])
+        #expect(shown.status == 1 && applied.status == 1, "\(shown.all)\(applied.all)")
+        let place = try #require(
+            shown.stderr.firstMatch(of: #/cut\.json:\d+:\d+: /#).map { String($0.output) }, "\(shown.stderr)")
+        #expect(applied.stderr.contains(place), "\(applied.stderr)")
     }
 }

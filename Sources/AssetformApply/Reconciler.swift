@@ -2,8 +2,9 @@ public import AssetformCore
 public import AssetformRemote
 
 /// Finds what a create of unknown outcome made (SPEC §6), on a dialect that can list: the
-/// group's listing is searched for an untracked object of that name made since the intent (an
-/// older one was not made by it: a replace leaves one behind). An asset still Processing
+/// group's listing is searched for an untracked object of that name made since the intent (or,
+/// where none is, shortly before it, as the clocks may differ; never long before: a replace
+/// leaves one behind). An asset still Processing
 /// may show an empty name: while the group holds such assets, made after the intent and
 /// tracked by nobody, the search waits for them to settle before it concludes there is none.
 public struct Reconciler: Sendable {
@@ -51,14 +52,19 @@ public struct Reconciler: Sendable {
         while true {
             let listed = try await service.allAssets(groupIDs: [groupID])
             for (i, w) in wanted.enumerated() where !resolved[i] {
-                // Made by that create: the same name and type, not tracked, and not older than
-                // the intent. An older one of that name was never made by it: a replace leaves the
-                // asset it replaces behind, of the same name, and that one must not be taken for
-                // the new one (the first made after the intent is).
+                // Made by that create: the same name and type, not tracked, and made since the
+                // intent (give or take `skew`): the first of those. Where there is none, one made
+                // a little before it (the clocks may differ by more: then this machine's runs
+                // ahead) — never long before: a replace leaves the asset it replaces behind, of the
+                // same name, and that one must not be taken for the new one.
                 let candidates = listed.filter {
-                    $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type) && Self.madeSince(w.since, $0)
+                    $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type)
+                        && Self.mayHaveMade(w.since, $0.createTime, recent: $0.status != .failed)
                 }
-                .sorted { ($0.createTime ?? .infinity) < ($1.createTime ?? .infinity) }
+                .sorted { a, b in
+                    let (ra, rb) = (Self.madeSince(w.since, a.createTime), Self.madeSince(w.since, b.createTime))
+                    return ra != rb ? ra : (a.createTime ?? .infinity) < (b.createTime ?? .infinity)
+                }
                 for c in candidates {
                     if await claim(c.id) {
                         found[i] = c
@@ -85,19 +91,36 @@ public struct Reconciler: Sendable {
         }
     }
 
-    /// Whether `asset` may have been made by a create whose intent was journaled at `since`: not
-    /// made before it (by more than the clocks may differ); one whose time is not known may be.
-    static func madeSince(_ since: Double, _ asset: RemoteAsset) -> Bool {
-        (asset.createTime ?? .infinity) >= since - skew
+    /// How much earlier than an intent an object may have been made, by the service's clock, and
+    /// still be taken for what its create made when nothing made since is found: a clock that
+    /// runs ahead of the service's by less than this still finds its create's object (else it
+    /// would be sent again, billed). A replace made longer ago than this left nothing that can be
+    /// taken for the new one.
+    static let fallbackWindow = 600.0
+
+    /// Made since an intent journaled at `since` (give or take `skew`); one whose time is not
+    /// known may be.
+    static func madeSince(_ since: Double, _ createTime: Double?) -> Bool {
+        (createTime ?? .infinity) >= since - skew
+    }
+
+    /// Whether an object made at `createTime` may be what a create whose intent was journaled
+    /// at `since` made: made since it, or (a Failed one excepted, which a create just made
+    /// would not be yet) within `fallbackWindow` before it.
+    static func mayHaveMade(_ since: Double, _ createTime: Double?, recent: Bool) -> Bool {
+        madeSince(since, createTime) || (recent && (createTime ?? .infinity) >= since - fallbackWindow)
     }
 
     /// The group a create of unknown outcome made (claimed), or nil when it made none.
     public func group(named name: String, since: Double) async throws(RemoteError) -> RemoteGroup? {
-        // (As for assets: one older than the intent was never made by it.)
+        // (As for assets: made since the intent first, then a little before it, never long before.)
         let listed = try await service.allGroups().filter {
-            $0.name.isSameText(as: name) && ($0.createTime ?? .infinity) >= since - Self.skew
+            $0.name.isSameText(as: name) && Self.mayHaveMade(since, $0.createTime, recent: true)
         }
-        .sorted { ($0.createTime ?? .infinity) < ($1.createTime ?? .infinity) }
+        .sorted { a, b in
+            let (ra, rb) = (Self.madeSince(since, a.createTime), Self.madeSince(since, b.createTime))
+            return ra != rb ? ra : (a.createTime ?? .infinity) < (b.createTime ?? .infinity)
+        }
         for g in listed {
             if await claim(g.id) { return g }
         }

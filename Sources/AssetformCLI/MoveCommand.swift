@@ -41,7 +41,7 @@ extension Assetform {
                 if let refusal = lock.refusal(of: change) {
                     // An asset whose group was moved: said where it is now, when that is one place.
                     var tracked: Address?
-                    if case .moveFromUntracked = refusal, let key = from.asset {
+                    if case .moveFromUntracked = refusal, let key = from.asset, lock.groups[from.group] == nil {
                         let holders = lock.groups.filter { $0.value.assets[key] != nil }.keys.sorted()
                         if holders.count == 1 { tracked = Address(group: holders[0], asset: key) }
                     }

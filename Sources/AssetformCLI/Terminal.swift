@@ -120,15 +120,16 @@ struct Terminal: Sendable {
     func paintError(_ s: String) -> String { errorColor ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }
 
     /// A warning on stderr (shown even with --quiet).
-    /// A warning on stderr. Its text may carry names from files, arguments or the service: shown
-    /// with their control characters escaped (its own line breaks kept), as every message is.
+    /// A warning on stderr: one line. Its text may carry names from files, arguments or the
+    /// service: shown with their control characters escaped (a line break in a file's name
+    /// too, which would forge a line of output), as every message is.
     func warn(_ line: String) {
-        printError((errorColor ? "\u{1B}[1;33mwarning:\u{1B}[0m" : "warning:") + " " + line.visibleLines)
+        printError((errorColor ? "\u{1B}[1;33mwarning:\u{1B}[0m" : "warning:") + " " + line.visible)
     }
 
     /// A line of ordinary output (escaped as `warn`'s is); silent with --quiet.
     func info(_ line: String) {
-        if !quiet { print(line.visibleLines) }
+        if !quiet { print(line.visible) }
     }
 
     func printError(_ text: String, terminator: String = "\n") {

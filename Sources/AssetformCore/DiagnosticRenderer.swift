@@ -18,7 +18,9 @@ public struct DiagnosticRenderer: Sendable {
         let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
         // The message quotes what the file says (a key, a value), and the path is the user's: both
         // shown with their control characters escaped, as the source line is.
-        let (path, message) = (file.path.visible, d.message.visibleLines)
+        // (A finding is one line: a line break a value holds is escaped too, or it would forge
+        // a line of output.)
+        let (path, message) = (file.path.visible, d.message.visible)
         guard let mark = d.mark else {
             return "\(paint(path + ":", "1")) \(label) \(paint(message, "1"))\n"
         }

@@ -49,11 +49,10 @@ extension Plan {
         case .updateAsset(_, let name):
             guard let asset, !address.isGroup else { return "address" }
             return same(name.after, asset.name) ? nil : "name"
-        case .move:
-            // The record moves to an address the manifest declares.
-            return (address.isGroup ? group == nil : asset == nil) ? "address" : nil
-        case .wait, .forget, .delete, .failed:
-            // Of what the lockfile tracks (checked against it where the step is carried out).
+        case .move, .wait, .forget, .delete, .failed:
+            // A move may end at an address a later move of a chain, or a forget, takes further
+            // (the manifest need not declare it); the others are of what the lockfile tracks
+            // (checked against it where the step is carried out).
             return nil
         }
     }

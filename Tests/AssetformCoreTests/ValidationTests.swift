@@ -185,6 +185,13 @@ struct ValidationTests {
         #expect(shown.contains("\"seed\\e"), "\(shown)")
         #expect(shown.hasPrefix("m\\e]0;x\\x07.yaml:2:"), "\(shown)")
         #expect(!shown.unicodeScalars.contains { VisibleText.escape(String($0)) != String($0) && $0 != "\n" }, "\(shown)")
+        // A line break a value holds is escaped too: it would forge a line of output.
+        let forged =
+            "version: 1\nprovider: {api: seedance}\ngroups:\n  \"bad\\nerror: forged\":\n    assets: [https://c.example.com/a.png]\n"
+        let loadedForged = ManifestLoader.decode(SourceFile(path: "m.yaml", bytes: Array(forged.utf8)))
+        let shownForged = DiagnosticRenderer(color: false).render(loadedForged.diagnostics, in: loadedForged.source)
+        #expect(!loadedForged.diagnostics.isEmpty)
+        #expect(!shownForged.split(separator: "\n").contains { $0.hasPrefix("error: forged") }, "\(shownForged)")
     }
 
     // MARK: - Limits

@@ -21,7 +21,7 @@ struct ReconcilerTests {
             isClaimed: { id in claimed.ids.withLock { $0.contains(id) } })
     }
 
-    @Test func anAssetOlderThanTheIntentIsNeverTakenForWhatItMade() async throws {
+    @Test func anAssetMadeLongBeforeTheIntentIsNeverTakenForWhatItMade() async throws {
         try await withClient { h in
             let group = try await h.service.createGroup(name: "chars", description: "", beforeSend: nil)
             // What a replace leaves behind: the asset it replaces, of the same name, untracked now.
@@ -31,15 +31,21 @@ struct ReconcilerTests {
             let made = try #require(listed.first?.createTime)
             let groupMade = try #require(try await h.service.allGroups().first?.createTime)
             let claimed = Claims()
-            // The replace's create, journaled a minute later, made nothing (its answer was a 500).
+            // The replace's create, journaled an hour later, made nothing (its answer was a 500).
             let found = try await Self.reconciler(h.service, claimed: claimed).assets(
-                in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made + 60)])
+                in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made + 3600)])
             #expect(found.map { $0?.id } == [nil], "the old asset is not what the create made")
             #expect(claimed.ids.withLock { $0.isEmpty })
             // The same for a group.
             let again = try await Self.reconciler(h.service, claimed: claimed).group(
-                named: "chars", since: groupMade + 60)
+                named: "chars", since: groupMade + 3600)
             #expect(again == nil)
+            // A minute earlier than the intent, and nothing made since: this machine's clock runs
+            // ahead of the service's, and that is what the create made (sent again, it would be
+            // billed twice).
+            let ahead = try await Self.reconciler(h.service, claimed: Claims()).assets(
+                in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made + 60)])
+            #expect(ahead.map { $0?.id } == [old.id])
             // Made at the intent's time (within the clocks' difference), it is.
             let now = try await Self.reconciler(h.service, claimed: claimed).assets(
                 in: group.id, wanted: [Reconciler.Wanted(name: "Back", type: .image, since: made)])

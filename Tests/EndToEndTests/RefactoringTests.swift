@@ -85,6 +85,22 @@ struct RefactoringTests {
         #expect(again.stdout.hasPrefix("No changes."), "the applied entry is ignored from now on: \(again.stdout)")
     }
 
+    /// A saved plan whose moves chain through an address the manifest does not declare is the
+    /// manifest's own: applied, not refused as edited.
+    @Test func aSavedPlanWithAChainOfMovesIsApplied() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
+        #expect(try await w.apply().status == 0)
+        try w.write(
+            Self.manifest(
+                keys: ["hero", "side", "back"],
+                moved: "moved:\n  - {from: chars/front, to: chars/middle}\n  - {from: chars/middle, to: chars/hero}\n"))
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
+        #expect(Set(try w.lockedAssets().keys) == ["chars/hero", "chars/side", "chars/back"])
+    }
+
     @Test func replaceOfAnAddressThisPlanMovesNamesWhereItEndsUp() async throws {
         let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.manifest())
         #expect(try await w.apply().status == 0)

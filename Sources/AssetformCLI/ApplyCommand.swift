@@ -172,11 +172,19 @@ extension Assetform.ApplyCommand {
                 waiting: { session.terminal.warn($0) })
             // Statuses the service reports now (Processing → Active, or Failed) are recorded
             // even when there is nothing else to do, with a saved plan too (whose steps stand as
-            // saved: a status changes none of them).
+            // saved: a status changes none of them). A saved plan's are written with what the
+            // run records, or at its end when it has nothing to do: a refusal before any change
+            // (--max-creates, say) leaves the lockfile as the plan found it, and the plan valid.
             // (Whether anything changed is known as it is made: two large lockfiles are never
             // compared.)
+            var statusesUnwritten = false
             if var refreshed = lock, refreshed.refresh(with: state).changed {
-                lock = try session.written(refreshed)
+                if saved == nil {
+                    lock = try session.written(refreshed)
+                } else {
+                    lock = refreshed
+                    statusesUnwritten = true
+                }
             }
             if let saved {
                 plan = saved
@@ -207,6 +215,7 @@ extension Assetform.ApplyCommand {
             }
             let leftOut = checks.map { $0.failed.sorted { $0.description < $1.description } } ?? []
             guard !plan.steps.isEmpty else {
+                if statusesUnwritten, let refreshed = lock { lock = try session.written(refreshed) }
                 var report = ApplyReport(unchangedCount: plan.unchanged.count)
                 report.possibleDuplicates = recoveredDuplicates
                 report.leftOut = leftOut

@@ -58,11 +58,13 @@ extension ExitStatus {
         switch report.stopped {
         case .interrupted?: return .interrupted
         case .fatal(_, let temporary, _, _)? where !report.mayHaveChanged: return temporary ? .temporary : .error
-        case .fatal?:
-            // Stopped after changes: some actions of the run failed or were never started (3);
-            // where every one was done and nothing failed (stopped during the wait for
-            // Processing assets, say), it is as converged as what is recorded says (4 or 0).
-            if !report.failed.isEmpty || report.notStarted > 0 { return .someFailed }
+        case .fatal(_, _, _, let recording)?:
+            // Stopped after changes: some actions of the run failed or were never started, or
+            // what was done could not all be recorded (3). Where every one was done and recorded
+            // and nothing failed (stopped during the wait for Processing assets, say), the run
+            // did not converge: it stopped early (4).
+            if recording || !report.failed.isEmpty || report.notStarted > 0 { return .someFailed }
+            return .notConverged
         case nil: break
         }
         if !report.failed.isEmpty {

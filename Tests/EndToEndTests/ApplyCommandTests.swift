@@ -492,6 +492,27 @@ struct ApplyCommandTests {
         #expect(locked.count == 2 && locked.values.allSatisfy { $0["status"] as? String == "Active" }, "\(locked)")
     }
 
+    /// The statuses a saved plan's apply records are written with what it does: one refused
+    /// before any change leaves the lockfile as the plan found it, and the plan can still be
+    /// applied.
+    @Test func aSavedPlanRefusedBeforeAnyChangeStaysValid() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let first = try await w.apply(["--no-wait"])
+        #expect([0, 4].contains(first.status), "\(first.all)")
+        try await Task.sleep(for: .milliseconds(400))
+        try w.write(Self.small + "      back: https://cdn.example.com/back.png\n")
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let serial = try w.lockfile()["serial"] as? Int
+        let refused = try await w.run(["apply", w.manifest, "--plan", planPath, "--max-creates", "0"])
+        #expect(refused.status == 1, "\(refused.all)")
+        #expect(try w.lockfile()["serial"] as? Int == serial, "nothing written")
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
+        let locked = try w.lockedAssets()
+        #expect(locked.count == 3 && locked.values.allSatisfy { $0["status"] as? String == "Active" }, "\(locked)")
+    }
+
     /// A plan is JSON anyone can edit; its manifest's digest says only that the manifest did not
     /// change. A step carrying a url, name, type or address the manifest does not is refused
     /// before any call: it would register (and bill) what no manifest asked for.

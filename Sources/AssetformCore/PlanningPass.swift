@@ -191,7 +191,9 @@ struct PlanningPass: Sendable {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
         guard let locked else {
-            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID) {
+            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID),
+                !hiddenNewer(than: found, in: groupID, type: asset.type)
+            {
                 claimed.insert(found.id)
                 if !others.isEmpty {
                     warnings.append(
@@ -310,20 +312,32 @@ struct PlanningPass: Sendable {
     /// A listed asset of the same name and type in the group that nothing tracks, and the others
     /// that could have been taken. The newest is taken: a replace (a new url or revision) leaves
     /// the asset it replaces behind, of the same name, so the newest is the manifest's content
-    /// where an older one is not. A Failed one only when there is no other, it failed on the
-    /// manifest's url (a changed url is created again, SPEC §5), and failed assets are not being
-    /// created again (`--retry-failed`): it is recorded as it is, not registered again unasked.
+    /// where an older one is not. A Failed one only when it failed on the manifest's url (a
+    /// changed url is created again, SPEC §5) and failed assets are not being created again
+    /// (`--retry-failed`): it is recorded as it is, not registered again unasked.
     func adoptableAsset(_ asset: Asset, in groupID: String) -> (taken: RemoteAsset, others: [RemoteAsset])? {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
         let candidates = listed.filter {
             $0.name.isSameText(as: asset.name) && $0.type == asset.type && !claimed.contains($0.id)
                 && ($0.status != .failed || (!planner.retryFailed && same($0.url, asset.url)))
         }
-        .sorted { a, b in
-            (a.status == .failed ? 1 : 0, -(a.createTime ?? 0), a.id) < (b.status == .failed ? 1 : 0, -(b.createTime ?? 0), b.id)
-        }
+        // Newest first, whatever its status (a Failed one failed on the manifest's url: it is
+        // the manifest's content); where times are missing or equal, the larger id (ids are
+        // stamped with their time).
+        .sorted { a, b in (a.createTime ?? 0) != (b.createTime ?? 0) ? (a.createTime ?? 0) > (b.createTime ?? 0) : a.id > b.id }
         guard let taken = candidates.first else { return nil }
         return (taken, Array(candidates.dropFirst()))
+    }
+
+    /// Whether the group holds an untracked asset Processing with its name hidden, of `type`,
+    /// made after `candidate`: it may be the newest of the name (a replace's, its lockfile lost),
+    /// which adopting `candidate` would pass over; the asset is held back until names show.
+    func hiddenNewer(than candidate: RemoteAsset, in groupID: String, type: AssetType) -> Bool {
+        guard let listed = remote?.listedAssets[groupID] else { return false }
+        return listed.contains {
+            $0.nameIsHidden && ($0.type == nil || $0.type == type) && !claimed.contains($0.id)
+                && ($0.createTime ?? .infinity) > (candidate.createTime ?? 0)
+        }
     }
 
     // MARK: - Forgets and targets

@@ -136,6 +136,35 @@ struct PlannerTests {
         #expect(
             seedance.plan(World.manifest(), lock: nil, remote: replaced).steps.first { $0.address == addr("g/a") }?.remoteID
                 == "asset-v2")
+        // Still Processing with its name hidden, a newer one may be the replace's: nothing older is
+        // adopted over it; the asset is held back until the names show.
+        let hidden = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-v1", name: "a", type: .image, groupID: "group-1", status: .active, createTime: 1),
+                    RemoteAsset(id: "asset-v2", name: "", type: .image, groupID: "group-1", status: .processing, createTime: 9),
+                ]
+            ])
+        let held = seedance.plan(World.manifest(), lock: nil, remote: hidden)
+        #expect(
+            held.heldBack.contains(addr("g/a")) && !held.steps.contains { $0.address == addr("g/a") } && held.billedCreates == 0,
+            "\(held.steps) \(held.heldBack)")
+        // The newest is taken Failed (it failed on the manifest's url) over an older Active one,
+        // and where times are missing, the larger id (ids are stamped with their time).
+        let failedNewest = RemoteState(
+            listedGroups: [RemoteGroup(id: "group-1", name: "G", description: "")],
+            listedAssets: [
+                "group-1": [
+                    RemoteAsset(id: "asset-20260101000000-aaaaa", name: "b", type: .image, groupID: "group-1", status: .active),
+                    RemoteAsset(
+                        id: "asset-20260102000000-bbbbb", name: "b", type: .image, groupID: "group-1", status: .failed,
+                        url: "https://c.example.com/b.png"),
+                ]
+            ])
+        #expect(
+            seedance.plan(World.manifest(), lock: nil, remote: failedNewest).steps.first { $0.address == addr("g/b") }?.remoteID
+                == "asset-20260102000000-bbbbb")
     }
 
     @Test func noOpWhenEverythingAgrees() {

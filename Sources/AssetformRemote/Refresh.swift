@@ -221,11 +221,29 @@ public enum Refresh {
         for (key, g) in lock.groups where state.missing.contains(g.id) {
             doubt.groups[key] = LockedGroup(id: g.id, name: g.name, description: g.description)
         }
+        var foundGroups: Set<String> = []
         if !doubt.groups.isEmpty {
             let found = try await fetching(lock: doubt, service: service)
             for (id, g) in found.groups {
                 state.missing.remove(id)
                 state.groups[id] = g
+                foundGroups.insert(id)
+            }
+        }
+        // A group found that way is listed now, as the listing would have: what it tracks is
+        // there, or looked at below; what it does not is there to adopt by name.
+        if !foundGroups.isEmpty {
+            var tracked: [String: Address] = [:]
+            for (key, g) in lock.groups where foundGroups.contains(g.id) {
+                for (assetKey, a) in g.assets { tracked[a.id] = Address(group: key, asset: assetKey) }
+            }
+            for a in try await service.allAssets(groupIDs: foundGroups.sorted()) {
+                if let address = tracked[a.id] {
+                    guard state.missing.remove(a.id) != nil else { continue }
+                    if keep(a, address) { state.assets[a.id] = a }
+                } else {
+                    state.listedAssets[a.groupID, default: []].append(a)
+                }
             }
         }
         // The assets not listed, of the groups that are there.
@@ -238,7 +256,7 @@ public enum Refresh {
             doubt.groups[key] = LockedGroup(id: g.id, name: g.name, description: g.description, assets: unlisted)
         }
         guard !doubted.isEmpty else { return }
-        let found = try await fetching(lock: doubt, service: service, keep: keep)
+        let found = try await fetching(lock: doubt, service: service, groups: false, keep: keep)
         for (id, a) in found.assets { state.assets[id] = a }
         for id in doubted where !found.missing.contains(id) { state.missing.remove(id) }
     }
@@ -353,7 +371,7 @@ public enum Refresh {
     /// tracked asset found is offered to `keep` with its address, which says whether `assets`
     /// keeps it; what is not found is `missing`. The first failure ends the others.
     private static func fetching(
-        lock: Lockfile?, service: any AssetService,
+        lock: Lockfile?, service: any AssetService, groups: Bool = true,
         keep: @escaping @Sendable (RemoteAsset, Address) -> Bool = { _, _ in true }
     ) async throws(RemoteError) -> RemoteState {
         enum Object: Sendable {
@@ -363,7 +381,7 @@ public enum Refresh {
         var objects: [Object] = []
         objects.reserveCapacity((lock?.groups.count ?? 0) + (lock?.assetCount ?? 0))
         for (key, g) in lock?.groups ?? [:] {
-            objects.append(.group(g.id))
+            if groups { objects.append(.group(g.id)) }
             for (assetKey, a) in g.assets { objects.append(.asset(a.id, Address(group: key, asset: assetKey))) }
         }
         let found = Guarded(RemoteState())

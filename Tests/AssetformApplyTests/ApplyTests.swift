@@ -130,6 +130,15 @@ struct ApplyRunTests {
             let (_, drift) = try await Refresh.drift(manifest(3), lock: lock, service: service)
             #expect(!drift.contains { if case .gone = $0 { true } else { false } }, "\(drift)")
         }
+        // A group found by its GET is listed: an untracked asset in it is adopted, not created.
+        let groupID = lock.groups["g"]!.id
+        _ = try await service.createAsset(
+            groupID: groupID, name: "a3", type: .image, url: "https://cdn.example.com/3.png", beforeSend: nil)
+        service.state.withLock { $0.unlisted = [groupID] }
+        let adopting = try await Refresh.forPlanning(manifest(4), lock: lock, service: service)
+        let adopted = Planner(capabilities: .seedance).plan(manifest(4), lock: lock, remote: adopting)
+        #expect(adopted.billedCreates == 0 && adopted.count(.adopt) == 1, "\(adopted.steps)")
+        service.state.withLock { $0.unlisted = [] }
         // Gone for real: the GET says NotFound, and it is created again.
         service.state.withLock { s in
             s.unlisted = []

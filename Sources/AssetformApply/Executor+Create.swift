@@ -120,7 +120,8 @@ extension Executor {
                     guard await mayResend(after: error, round: round) else {
                         var known = error
                         known.kind = .retryable
-                        known.message += "; not sent again: the retry budget is spent (too many failures in this run)"
+                        known.message +=
+                            "; not sent again: the retry budget is spent (too many failures in this run), or the run is stopping"
                         throw known
                     }
                     continue

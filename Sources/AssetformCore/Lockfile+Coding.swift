@@ -76,12 +76,12 @@ extension Lockfile {
         // growth rehashes every record in it).
         var lastGroupSize = 0
         // A field written twice (JSON allows it): which of the two counts is the reader's choice,
-        // and a person reading the file may see the other.
-        var fields = Set<String>()
+        // and a person reading the file may see the other. (Of the fields it reads.)
+        var fields = FieldsSeen()
         do throws(JSONReader.Failure) {
             try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Failure) in
                 try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
-                    if !fields.insert(key).inserted {
+                    if fields.again(key, of: Self.lockfileFields) {
                         problem = problem ?? Problem(Self.twice("the field \"\(key.visible)\""), at: r.startOfValue())
                     }
                     switch key {
@@ -185,9 +185,9 @@ extension Lockfile {
         assets.reserveCapacity(capacity)
         var texts: [JSONReader.PlainText] = []
         texts.reserveCapacity(usualFields.count)
-        var fields = Set<String>()
+        var fields = FieldsSeen()
         try r.object { (r: inout JSONReader, field: String) throws(JSONReader.Failure) in
-            if !fields.insert(field).inserted {
+            if fields.again(field, of: groupFields) {
                 problem =
                     problem ?? Problem(Self.twice("group \(key.visible)'s field \"\(field.visible)\""), at: r.startOfValue())
             }
@@ -237,6 +237,22 @@ extension Lockfile {
                         + oneAddress, at: idAt)
         }
         return LockedGroup(id: id, name: name, description: description, assets: assets)
+    }
+
+    /// The fields the lockfile's object has, and a group's (others are passed over).
+    private static let lockfileFields = ["version", "lineage", "serial", "provider", "forgotten", "groups"]
+    private static let groupFields = ["id", "name", "description", "assets"]
+
+    /// Which of a few known fields an object has shown so far.
+    private struct FieldsSeen {
+        private var seen: UInt8 = 0
+
+        /// Whether `field`, one of `known`, was shown before (and notes it).
+        mutating func again(_ field: String, of known: [String]) -> Bool {
+            guard let i = known.firstIndex(of: field) else { return false }
+            defer { seen |= 1 << i }
+            return seen & (1 << i) != 0
+        }
     }
 
     /// A key written twice in one object of the lockfile.

@@ -225,6 +225,13 @@ extension Assetform.ApplyCommand {
                 if json || !recoveredDuplicates.isEmpty { output.summary(report, elapsed: .zero) }
                 return nil
             }
+            // A saved plan whose steps record nothing (Failed ones reported, waits under
+            // --no-wait): its refreshed statuses are written here, as with nothing to do.
+            if statusesUnwritten, let refreshed = lock,
+                plan.steps.allSatisfy({ $0.verb == .failed || ($0.verb == .wait && limits.wait == .zero) })
+            {
+                lock = try session.written(refreshed)
+            }
             if plan.hasChanges && !autoApprove && planPath == nil {
                 // --quiet printed no plan: the question says at least what it is about.
                 if quiet { terminal.printError(PlanRenderer(color: false).summary(plan, limits: limits)) }

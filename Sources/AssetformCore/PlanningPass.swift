@@ -191,9 +191,13 @@ struct PlanningPass: Sendable {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
         guard let locked else {
-            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID),
-                !hiddenNewer(than: found, in: groupID, type: asset.type)
-            {
+            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID) {
+                // A newer one of its type, Processing with its name hidden, may be it (a
+                // replace's): held back until the names show, neither adopted nor created.
+                guard !hiddenNewer(than: found, in: groupID, type: asset.type) else {
+                    heldBack.append(address)
+                    return
+                }
                 claimed.insert(found.id)
                 if !others.isEmpty {
                     warnings.append(

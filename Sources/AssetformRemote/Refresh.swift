@@ -237,7 +237,13 @@ public enum Refresh {
             for (key, g) in lock.groups where foundGroups.contains(g.id) {
                 for (assetKey, a) in g.assets { tracked[a.id] = Address(group: key, asset: assetKey) }
             }
-            for a in try await service.allAssets(groupIDs: foundGroups.sorted()) {
+            // (At most 100 groups to a filter, as every listing asks.)
+            let sorted = foundGroups.sorted()
+            var listed: [RemoteAsset] = []
+            for start in stride(from: 0, to: sorted.count, by: 100) {
+                listed += try await service.allAssets(groupIDs: Array(sorted[start..<min(sorted.count, start + 100)]))
+            }
+            for a in listed {
                 if let address = tracked[a.id] {
                     guard state.missing.remove(a.id) != nil else { continue }
                     if keep(a, address) { state.assets[a.id] = a }

@@ -316,7 +316,8 @@ public final class Executor: Sendable {
                 try await service.createAsset(groupID: groupID, name: name, type: type, url: url, beforeSend: hook)
             },
             reconcile: { (since) async throws(RemoteError) -> RemoteAsset? in
-                try await reconciler.assets(in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since)])[0]
+                try await reconciler.assets(
+                    in: groupID, wanted: [Reconciler.Wanted(name: name, type: type, since: since, replacing: step.remoteID)])[0]
             })
         try await recordDone(
             .asset(

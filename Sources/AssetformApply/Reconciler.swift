@@ -33,11 +33,16 @@ public struct Reconciler: Sendable {
         public var type: AssetType
         /// When the create's intent was journaled (seconds since 1970).
         public var since: Double
+        /// The id tracked at the address when the create was decided (the asset a replace
+        /// replaces, or one gone): nothing made before it, by the service's clock, is taken for
+        /// what the create made.
+        public var replacing: String?
 
-        public init(name: String, type: AssetType, since: Double) {
+        public init(name: String, type: AssetType, since: Double, replacing: String? = nil) {
             self.name = name
             self.type = type
             self.since = since
+            self.replacing = replacing
         }
     }
 
@@ -46,7 +51,8 @@ public struct Reconciler: Sendable {
     public func assets(in groupID: String, wanted: [Wanted]) async throws(RemoteError) -> [RemoteAsset?] {
         var found = [RemoteAsset?](repeating: nil, count: wanted.count)
         var resolved = [Bool](repeating: false, count: wanted.count)
-        let earliest = (wanted.map(\.since).min() ?? 0) - Self.skew
+        // Nameless Processing assets are waited for as far back as one may be taken (below).
+        let earliest = (wanted.map(\.since).min() ?? 0) - Self.fallbackWindow
         let deadline = ContinuousClock.now + patience
         var delay = Duration.milliseconds(250)
         while true {
@@ -56,10 +62,12 @@ public struct Reconciler: Sendable {
                 // intent (give or take `skew`): the first of those. Where there is none, one made
                 // a little before it (the clocks may differ by more: then this machine's runs
                 // ahead) — never long before: a replace leaves the asset it replaces behind, of the
-                // same name, and that one must not be taken for the new one.
+                // same name, and that one must not be taken for the new one: nor anything made
+                // before the asset it replaces (left behind by an earlier replace).
+                let floor = w.replacing.flatMap { id in listed.first { $0.id == id }?.createTime }
                 let candidates = listed.filter {
                     $0.name.isSameText(as: w.name) && ($0.type == nil || $0.type == w.type)
-                        && Self.mayHaveMade(w.since, $0.createTime, recent: $0.status != .failed)
+                        && Self.mayHaveMade(w.since, $0.createTime, recent: $0.status != .failed, after: floor)
                 }
                 .sorted { a, b in
                     let (ra, rb) = (Self.madeSince(w.since, a.createTime), Self.madeSince(w.since, b.createTime))
@@ -106,9 +114,12 @@ public struct Reconciler: Sendable {
 
     /// Whether an object made at `createTime` may be what a create whose intent was journaled
     /// at `since` made: made since it, or (a Failed one excepted, which a create just made
-    /// would not be yet) within `fallbackWindow` before it.
-    static func mayHaveMade(_ since: Double, _ createTime: Double?, recent: Bool) -> Bool {
-        madeSince(since, createTime) || (recent && (createTime ?? .infinity) >= since - fallbackWindow)
+    /// would not be yet) within `fallbackWindow` before it and after `after` (when the time of
+    /// the asset it replaces is known).
+    static func mayHaveMade(_ since: Double, _ createTime: Double?, recent: Bool, after floor: Double? = nil) -> Bool {
+        madeSince(since, createTime)
+            || (recent && (createTime ?? .infinity) >= since - fallbackWindow
+                && floor.map { (createTime ?? .infinity) > $0 } != false)
     }
 
     /// The group a create of unknown outcome made (claimed), or nil when it made none.

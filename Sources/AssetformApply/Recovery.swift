@@ -59,7 +59,12 @@ public enum Recovery {
         let assetIntents = intents.filter(\.isAsset)
         for groupID in Set(assetIntents.compactMap(\.groupID)).sorted() {
             let these = assetIntents.filter { $0.groupID == groupID }
-            let wanted = these.map { Reconciler.Wanted(name: $0.name, type: $0.type ?? .image, since: $0.at) }
+            // (What the address tracked then: the asset a replace replaced, whose elders are never taken.)
+            let wanted = these.map {
+                Reconciler.Wanted(
+                    name: $0.name, type: $0.type ?? .image, since: $0.at,
+                    replacing: lockfile.groups[$0.address.group]?.assets[$0.address.asset ?? ""]?.id)
+            }
             let found = try await reconciler.assets(in: groupID, wanted: wanted)
             for (intent, asset) in zip(these, found) {
                 // Made nothing (or nothing this lockfile can hold, its group gone since): the plan creates it.

@@ -172,8 +172,8 @@ extension Assetform.ApplyCommand {
                 waiting: { session.terminal.warn($0) })
             // Statuses the service reports now (Processing → Active, or Failed) are recorded
             // even when there is nothing else to do, with a saved plan too (whose steps stand as
-            // saved: a status changes none of them). A saved plan's are written with what the
-            // run records, or at its end when it has nothing to do: a refusal before any change
+            // saved: a status changes none of them). A saved plan's are written once the run is
+            // to go ahead, or at its end when it has nothing to do: a refusal before any change
             // (--max-creates, say) leaves the lockfile as the plan found it, and the plan valid.
             // (Whether anything changed is known as it is made: two large lockfiles are never
             // compared.)
@@ -225,13 +225,10 @@ extension Assetform.ApplyCommand {
                 if json || !recoveredDuplicates.isEmpty { output.summary(report, elapsed: .zero) }
                 return nil
             }
-            // A saved plan whose steps record nothing (Failed ones reported, waits under
-            // --no-wait): its refreshed statuses are written here, as with nothing to do.
-            if statusesUnwritten, let refreshed = lock,
-                plan.steps.allSatisfy({ $0.verb == .failed || ($0.verb == .wait && limits.wait == .zero) })
-            {
-                lock = try session.written(refreshed)
-            }
+            // A saved plan's refreshed statuses, past every refusal (a saved plan asks no
+            // question): written before the run, which records only what its steps change (a
+            // wait for an asset the refresh already found Active records nothing).
+            if statusesUnwritten, let refreshed = lock { lock = try session.written(refreshed) }
             if plan.hasChanges && !autoApprove && planPath == nil {
                 // --quiet printed no plan: the question says at least what it is about.
                 if quiet { terminal.printError(PlanRenderer(color: false).summary(plan, limits: limits)) }
@@ -351,6 +348,8 @@ extension Assetform.ApplyCommand {
             // (Only of a plan made from this manifest: one made from another is stale already.)
             if changed.isEmpty, let (address, field) = plan.valueNotInManifest(session.manifest) {
                 changed.append(.notTheManifests(address, field: field))
+            } else if changed.isEmpty, let (address, why) = plan.stepNotFrom(lock) {
+                changed.append(.notFromTheLockfile(address, why: why))
             }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }
             return plan

@@ -205,6 +205,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case emulated(then: Bool)
         /// A step carries a value the manifest does not (the plan was edited).
         case notTheManifests(Address, field: String)
+        /// A step no plan made from the lockfile would hold (the plan was edited).
+        case notFromTheLockfile(Address, why: String)
 
         var description: String {
             switch self {
@@ -229,6 +231,8 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
                 "it has a step for \(address), which the manifest does not declare (edited by hand?)"
             case .notTheManifests(let address, let field):
                 "its step for \(address) carries a \(field) that is not the manifest's (edited by hand?)"
+            case .notFromTheLockfile(let address, let why):
+                "its step for \(address) is \(why), which no plan made from the lockfile holds (edited by hand?)"
             }
         }
     }

@@ -203,10 +203,12 @@ public struct JournalReplay: Sendable {
         var lockfile = lock
         var open: [Int: JournalRecord.Intent] = [:]
         var order: [Int] = []
+        // The line of the last record that tracked each id (to name where one is tracked twice).
+        var lineOf: [String: Int] = [:]
         var count = 0
         for (index, line) in lines.enumerated() {
             guard let record = JournalRecord(line: line) else {
-                throw .notOurs(path: path, line: index + 1, column: 1, file: .journal, detail: "not a journal record")
+                throw .notOurs(path: path, line: index + 1, column: 1, file: .journal, detail: "")
             }
             count += 1
             if case .begin(let lineage, let p) = record {
@@ -232,9 +234,22 @@ public struct JournalReplay: Sendable {
                 open[seq] = nil
             case .change(let change, let seq):
                 if let seq { open[seq] = nil }
+                switch change {
+                case .asset(_, let a): lineOf[a.id] = index + 1
+                case .group(_, let g): lineOf[g.id] = index + 1
+                default: break
+                }
                 do throws(LockfileChange.Refusal) {
                     try lockfile!.apply(change)
                 } catch {
+                    // A move its later records superseded, replayed again onto the lockfile that
+                    // holds them (a run killed after its checkpoint's write, before the journal's
+                    // compaction): what it moved was replaced at its new address since.
+                    if case .move(let from, let to, _) = change, case .moveFromUntracked = error,
+                        lockfile!.id(at: from) == nil, lockfile!.id(at: to) != nil
+                    {
+                        continue
+                    }
                     throw .journalChangeRefused(path: path, line: index + 1, error)
                 }
             }
@@ -243,8 +258,8 @@ public struct JournalReplay: Sendable {
         // refused by every later command.
         if let (id, addresses) = lockfile?.idTrackedTwice() {
             throw .notOurs(
-                path: path, line: nil, column: nil, file: .journal,
-                detail: "replayed, it would track the id \(id.visible) at "
+                path: path, line: lineOf[id], column: lineOf[id].map { _ in 1 }, file: .journal,
+                detail: "records, replayed, would track the id \(id.visible) at "
                     + "\(addresses.map(\.description).joined(separator: " and ")), and one remote object has one address")
         }
         guard let lockfile else {

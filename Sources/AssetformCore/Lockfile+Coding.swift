@@ -65,6 +65,7 @@ extension Lockfile {
         var lineage: String?
         var serial: Int?
         var provider: JSONValue?
+        var providerAt: Int?
         var groups: [String: LockedGroup] = [:]
         var forgotten: [Address: String] = [:]
         var problem: Problem?
@@ -88,7 +89,14 @@ extension Lockfile {
                     case "version": version = try r.int()
                     case "lineage": lineage = try r.string()
                     case "serial": serial = try r.int()
-                    case "provider": provider = try r.value()
+                    case "provider":
+                        providerAt = r.startOfValue()
+                        provider = try r.value()
+                        if case .object(let fields) = provider,
+                            let twice = LockedProvider.fieldNames.first(where: { name in fields.count { $0.0 == name } > 1 })
+                        {
+                            problem = problem ?? Problem(Self.twice("the provider's field \"\(twice)\""), at: providerAt)
+                        }
                     case "forgotten":
                         try r.object { (r: inout JSONReader, key: String) throws(JSONReader.Failure) in
                             let at = r.startOfValue()
@@ -137,9 +145,13 @@ extension Lockfile {
         guard version == Lockfile.version else {
             throw bad("version \(version.map(String.init) ?? "missing"), expected \(Lockfile.version)")
         }
-        guard let lineage, let serial, let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
+        guard let lineage, let serial else { throw bad("lineage or serial missing") }
+        guard let lockedProvider = provider.flatMap(LockedProvider.init(json:)) else {
             throw bad(
-                "lineage, serial or provider missing (or a provider that is not a dialect, address and project it could be)")
+                provider == nil
+                    ? "provider missing"
+                    : "its provider is not a dialect, address and project it could be (api, base_url, project_name)",
+                at: providerAt)
         }
         // One more per write: a serial past the largest a write makes is a hand edit (and the
         // next write's could overflow).

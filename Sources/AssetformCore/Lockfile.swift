@@ -72,6 +72,9 @@ public struct LockedProvider: Sendable, Equatable {
 
     /// Its fields as every JSON form writes them (a saved plan's `provider`, a journal's first
     /// record): `api`, `base_url`, `project_name`.
+    /// The fields it is written with, in order.
+    public static let fieldNames = ["api", "base_url", "project_name"]
+
     public var jsonFields: [(String, JSONValue)] {
         [("api", .string(api)), ("base_url", .string(baseURL)), ("project_name", .string(projectName))]
     }

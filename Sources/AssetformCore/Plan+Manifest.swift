@@ -57,3 +57,56 @@ extension Plan {
         }
     }
 }
+
+/// A saved plan against the lockfile it was made with: an edit can leave every value the
+/// manifest's and still bill what no plan would (a create copied, a create at an address the
+/// lockfile tracks and nothing moves away, a replace of what the address does not track).
+extension Plan {
+    /// The first step no plan made from `lock` would hold, with why; nil when there is none.
+    public func stepNotFrom(_ lock: Lockfile?) -> (address: Address, why: String)? {
+        // What each address tracks, as the plan's moves leave it (a group's move takes its assets).
+        var tracked: [Address: String] = [:]
+        var place: [String: Address] = [:]
+        func track(_ id: String, at address: Address) {
+            if let before = place[id] { tracked[before] = nil }
+            tracked[address] = id
+            place[id] = address
+        }
+        for (key, g) in lock?.groups ?? [:] {
+            track(g.id, at: Address(group: key))
+            for (k, a) in g.assets { track(a.id, at: Address(group: key, asset: k)) }
+        }
+        for step in steps {
+            guard case .move(let from, let id) = step.action else { continue }
+            if from.isGroup {
+                for (address, assetID) in tracked where address.group == from.group && !address.isGroup {
+                    track(assetID, at: Address(group: step.address.group, asset: address.asset))
+                }
+            }
+            track(id, at: step.address)
+        }
+        let settled = Set(unchanged).union(heldBack)
+        var changed = Set<Address>()
+        var replaced = Set<String>()
+        for step in steps {
+            let address = step.address
+            switch step.action {
+            case .createGroup(_, _, let gone), .createAsset(_, let gone):
+                if let id = tracked[address], id != gone {
+                    return (address, "a create at an address the lockfile tracks (\(id))")
+                }
+            case .replaceAsset(_, let old, _, _, _, _):
+                guard place[old] != nil, tracked[address] == nil || tracked[address] == old else {
+                    return (address, "a replace of \(old.visible), which is not tracked there")
+                }
+                guard replaced.insert(old).inserted else { return (address, "a second replace of \(old.visible)") }
+            case .adoptGroup, .adoptAsset:
+                if let id = tracked[address] { return (address, "an adoption at an address the lockfile tracks (\(id))") }
+            default: continue
+            }
+            if settled.contains(address) { return (address, "a change at an address the plan leaves as it is") }
+            if !changed.insert(address).inserted { return (address, "a second create at one address") }
+        }
+        return nil
+    }
+}

@@ -323,13 +323,15 @@ struct PlanningPass: Sendable {
         guard canAdopt, let listed = remote?.listedAssets[groupID] else { return nil }
         let candidates = listed.filter {
             $0.name.isSameText(as: asset.name) && $0.type == asset.type && !claimed.contains($0.id)
-                && ($0.status != .failed || (!planner.retryFailed && same($0.url, asset.url)))
         }
-        // Newest first, whatever its status (a Failed one failed on the manifest's url: it is
-        // the manifest's content); where times are missing or equal, the larger id (ids are
-        // stamped with their time).
+        // Newest first, whatever its status; where times are missing or equal, the larger id
+        // (ids are stamped with their time).
         .sorted { a, b in (a.createTime ?? 0) != (b.createTime ?? 0) ? (a.createTime ?? 0) > (b.createTime ?? 0) : a.id > b.id }
         guard let taken = candidates.first else { return nil }
+        // The newest Failed: taken only when it failed on the manifest's url and is not to be
+        // created again; otherwise the asset is created, never an older one adopted in its
+        // place (that one holds an earlier url's content).
+        if taken.status == .failed && (planner.retryFailed || !same(taken.url, asset.url)) { return nil }
         return (taken, Array(candidates.dropFirst()))
     }
 

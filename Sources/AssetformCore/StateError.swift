@@ -39,9 +39,11 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path):\(line):\(column): error: the saved plan is not valid JSON"
         case .notJSON(let path, let line, let column, let file):
             return "\(path):\(line):\(column): error: \(file.rawValue) is not valid JSON; it was left as it is"
-        case .notOurs(let path, let line, let column, .journal, _):
-            return "\(at(path, line, column)): error: this line is not a journal record assetform wrote; "
-                + "the journal and the lockfile were left as they are"
+        case .notOurs(let path, let line, let column, .journal, let detail):
+            // (The detail says more than the line's shape: a record that replays to a lockfile no
+            // write could make.)
+            let what = detail.isEmpty ? "this line is not a journal record assetform wrote" : "the journal's \(detail)"
+            return "\(at(path, line, column)): error: \(what); the journal and the lockfile were left as they are"
         case .notOurs(let path, let line, let column, .plan, let detail):
             return "\(at(path, line, column)): error: not a plan assetform saved (\(detail))"
         case .notOurs(let path, let line, let column, let file, let detail):

@@ -128,6 +128,25 @@ struct JournalTests {
         ) { try JournalReplay.replay(wrong, path: "j", onto: other, provider: Self.provider) }
     }
 
+    @Test func aMoveThenAReplaceReplayedOverTheirCheckpointChangesNothing() throws {
+        // A run moved g/old → g/new, then replaced it there (a new url): asset-2 at g/new; a
+        // checkpoint wrote the lockfile after both, and the run died before the journal's compaction.
+        var before = Lockfile(lineage: Self.lineage, provider: Self.provider)
+        before.groups["g"] = LockedGroup(id: "group-1", name: "G", assets: ["old": Self.asset])
+        var replaced = Self.asset
+        replaced.id = "asset-2"
+        replaced.ref = "asset://asset-2"
+        let records: [JournalRecord] = [
+            .begin(lineage: Self.lineage, provider: Self.provider),
+            .change(.move(from: addr("g/old"), to: addr("g/new"), id: "asset-1"), seq: nil),
+            .change(.asset(addr("g/new"), replaced), seq: nil),
+        ]
+        let once = try JournalReplay.replay(Self.bytes(records), path: "j", onto: before, provider: Self.provider).lockfile
+        #expect(once.asset(at: addr("g/new"))?.id == "asset-2" && once.asset(at: addr("g/old")) == nil)
+        let twice = try JournalReplay.replay(Self.bytes(records), path: "j", onto: once, provider: Self.provider)
+        #expect(twice.lockfile == once, "the move its replace superseded is passed over")
+    }
+
     @Test func aForeignOrDamagedJournalIsRefusedWithItsLine() throws {
         let other = Lockfile(lineage: "00000000-0000-4000-8000-000000000000", provider: Self.provider)
         let journal = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)])
@@ -140,7 +159,7 @@ struct JournalTests {
         let damaged = Self.bytes([.begin(lineage: Self.lineage, provider: Self.provider)]) + Array("{\"op\": 1}\n".utf8)
         #expect(
             throws: StateError.notOurs(
-                path: "m.lock.journal", line: 2, column: 1, file: .journal, detail: "not a journal record")
+                path: "m.lock.journal", line: 2, column: 1, file: .journal, detail: "")
         ) {
             try JournalReplay.replay(damaged, path: "m.lock.journal", onto: nil, provider: Self.provider)
         }
@@ -167,7 +186,7 @@ struct JournalTests {
         ] {
             #expect(edited != record, "\(edited)")
             #expect(
-                throws: StateError.notOurs(path: "j", line: 3, column: 1, file: .journal, detail: "not a journal record")
+                throws: StateError.notOurs(path: "j", line: 3, column: 1, file: .journal, detail: "")
             ) {
                 try JournalReplay.replay(begin + Array(edited.utf8), path: "j", onto: nil, provider: Self.provider)
             }
@@ -179,8 +198,8 @@ struct JournalTests {
             ])
         #expect(
             throws: StateError.notOurs(
-                path: "j", line: nil, column: nil, file: .journal,
-                detail: "replayed, it would track the id asset-1 at g/a and g/b, and one remote object has one address")
+                path: "j", line: 4, column: 1, file: .journal,
+                detail: "records, replayed, would track the id asset-1 at g/a and g/b, and one remote object has one address")
         ) {
             try JournalReplay.replay(twice, path: "j", onto: nil, provider: Self.provider)
         }

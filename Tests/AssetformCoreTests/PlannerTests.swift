@@ -165,6 +165,14 @@ struct PlannerTests {
         #expect(
             seedance.plan(World.manifest(), lock: nil, remote: failedNewest).steps.first { $0.address == addr("g/b") }?.remoteID
                 == "asset-20260102000000-bbbbb")
+        // Created again with --retry-failed, or when it failed on another url: never the older
+        // Active one adopted in its place (an earlier url's content).
+        let retried = Planner(capabilities: .seedance, retryFailed: true).plan(World.manifest(), lock: nil, remote: failedNewest)
+        #expect(retried.steps.first { $0.address == addr("g/b") }?.verb == .create, "\(retried.steps)")
+        var otherURL = failedNewest
+        otherURL.listedAssets["group-1"]![1].url = "https://c.example.com/b-old.png"
+        let other = seedance.plan(World.manifest(), lock: nil, remote: otherURL)
+        #expect(other.steps.first { $0.address == addr("g/b") }?.verb == .create, "\(other.steps)")
     }
 
     @Test func noOpWhenEverythingAgrees() {

@@ -52,4 +52,29 @@ struct ReconcilerTests {
             #expect(now.map { $0?.id } == [old.id])
         }
     }
+
+    @Test func nothingMadeBeforeTheAssetAReplaceReplacesIsTakenForItsCreate() async throws {
+        try await withClient { h in
+            let group = try await h.service.createGroup(name: "chars", description: "", beforeSend: nil)
+            // v1, replaced by v2 (v1 left behind, untracked), and v2 now replaced in turn: that
+            // create's answer was lost, and it made nothing.
+            let v1 = try await h.service.createAsset(
+                groupID: group.id, name: "Hero", type: .image, url: "https://cdn.example.com/v1.png", beforeSend: nil)
+            try await Task.sleep(for: .milliseconds(1100))
+            let v2 = try await h.service.createAsset(
+                groupID: group.id, name: "Hero", type: .image, url: "https://cdn.example.com/v2.png", beforeSend: nil)
+            let listed = try await h.service.allAssets(groupIDs: [group.id])
+            let v2Made = try #require(listed.first { $0.id == v2.id }?.createTime)
+            let claimed = Claims()
+            claimed.ids.withLock { _ = $0.insert(v2.id) }  // tracked: the asset being replaced
+            let found = try await Self.reconciler(h.service, claimed: claimed).assets(
+                in: group.id,
+                wanted: [Reconciler.Wanted(name: "Hero", type: .image, since: v2Made + 30, replacing: v2.id)])
+            #expect(found.map { $0?.id } == [nil], "v1 holds an older url's content: the create is sent again")
+            // Not knowing what it replaces, the clocks' fallback would have taken v1.
+            let blind = try await Self.reconciler(h.service, claimed: claimed).assets(
+                in: group.id, wanted: [Reconciler.Wanted(name: "Hero", type: .image, since: v2Made + 30)])
+            #expect(blind.map { $0?.id } == [v1.id])
+        }
+    }
 }

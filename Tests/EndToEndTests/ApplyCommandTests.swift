@@ -492,6 +492,22 @@ struct ApplyCommandTests {
         #expect(locked.count == 2 && locked.values.allSatisfy { $0["status"] as? String == "Active" }, "\(locked)")
     }
 
+    /// A saved plan that waits for an asset the service has since made Active: the run has
+    /// nothing to record of it, and the lockfile still says Active once it ends.
+    @Test func aSavedPlansWaitForAnAssetActiveSinceIsRecorded() async throws {
+        let w = try await ApplyWorld(emulator: ["--no-throttle", "--processing-delay", "3s"], manifest: Self.small)
+        let first = try await w.apply(["--no-wait"])
+        #expect([0, 4].contains(first.status), "\(first.all)")
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        #expect(try String(contentsOfFile: planPath, encoding: .utf8).contains(#""action": "wait""#), "a wait step")
+        try await Task.sleep(for: .milliseconds(3500))
+        let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(applied.status == 0, "\(applied.all)")
+        let locked = try w.lockedAssets()
+        #expect(locked.count == 2 && locked.values.allSatisfy { $0["status"] as? String == "Active" }, "\(locked)")
+    }
+
     /// The statuses a saved plan's apply records are written with what it does: one refused
     /// before any change leaves the lockfile as the plan found it, and the plan can still be
     /// applied.
@@ -541,6 +557,38 @@ struct ApplyCommandTests {
         try document.write(toFile: planPath, atomically: true, encoding: .utf8)
         let applied = try await w.run(["apply", w.manifest, "--plan", planPath])
         #expect(applied.status == 0, "\(applied.all)")
+    }
+
+    /// Values all the manifest's, and still a billed create no plan would hold: a create
+    /// copied, or a create at an address the lockfile tracks (its asset Active, unchanged).
+    @Test func aSavedPlanWithACopiedCreateOrOneAtATrackedAddressIsRefused() async throws {
+        let w = try await ApplyWorld(emulator: Self.quick, manifest: Self.small)
+        let planPath = w.dir.url.appendingPathComponent("p.json").path
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: planPath))
+        var document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var actions = try #require(document["actions"] as? [[String: Any]])
+        let side = try #require(actions.first { $0["address"] as? String == "chars/side" })
+        actions.append(side)
+        document["actions"] = actions
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: planPath))
+        let copied = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(copied.status == 1 && copied.stderr.contains("a second create at one address"), "\(copied.all)")
+        #expect(try await w.writeCalls() == 0, "nothing was sent")
+        // Applied, then a plan of nothing to do edited to create a tracked asset again.
+        actions.removeLast()
+        document["actions"] = actions
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: planPath))
+        #expect(try await w.run(["apply", w.manifest, "--plan", planPath]).status == 0)
+        #expect(try await w.run(["plan", w.manifest, "--out", planPath]).status == 0)
+        let againData = try Data(contentsOf: URL(fileURLWithPath: planPath))
+        var again = try #require(try JSONSerialization.jsonObject(with: againData) as? [String: Any])
+        again["actions"] = [side]
+        try JSONSerialization.data(withJSONObject: again).write(to: URL(fileURLWithPath: planPath))
+        let writes = try await w.writeCalls()
+        let tracked = try await w.run(["apply", w.manifest, "--plan", planPath])
+        #expect(tracked.status == 1 && tracked.stderr.contains("a create at an address the lockfile tracks"), "\(tracked.all)")
+        #expect(try await w.writeCalls() == writes, "nothing was sent")
     }
 
     @Test func aSavedPlanThatNeverLookedOrWhoseLockfileWasEditedIsRefused() async throws {

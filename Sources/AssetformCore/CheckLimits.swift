@@ -44,9 +44,10 @@ public struct CheckLimits: Sendable, Equatable {
     public var video: Media
     public var audio: Media
 
-    /// API.md §4 (Volcengine's limits; BytePlus allows longer and larger videos).
+    /// API.md §4 (Volcengine's limits; BytePlus allows longer and larger videos). An image is
+    /// under 30 MiB (not 30 MiB itself); a video or audio at most 50 or 15 MiB.
     public init(
-        image: Media = Media(maxBytes: 30 << 20, minSide: 300, maxSide: 6000, minAspect: 0.4, maxAspect: 2.5),
+        image: Media = Media(maxBytes: (30 << 20) - 1, minSide: 300, maxSide: 6000, minAspect: 0.4, maxAspect: 2.5),
         video: Media = Media(
             maxBytes: 50 << 20, minSide: 300, maxSide: 6000, minAspect: 0.4, maxAspect: 2.5, minPixels: 409_600,
             maxPixels: 2_086_876, minDuration: 2, maxDuration: 15, minFrameRate: 24, maxFrameRate: 60),

@@ -45,9 +45,7 @@ struct SourceVerdict: Sendable, Equatable {
             problems.append("is empty")
         }
         if let length, let max = limits.maxBytes, length > max {
-            problems.append(
-                "is \(ByteCountText.format(length)) (\(length) bytes); \(Self.article(type)) may be at most "
-                    + "\(ByteCountText.format(max))")
+            problems.append("is \(ByteCountText.format(length)) (\(length) bytes); \(Self.article(type)) \(Self.bound(max))")
         }
         // Only what was read from the file itself is checked against the limits.
         guard media.format.assetType == type else { return }
@@ -146,6 +144,14 @@ struct SourceVerdict: Sendable, Equatable {
         .video: "MP4 and MOV videos",
         .audio: "WAV and MP3 audio",
     ]
+
+    /// A size limit in words: "may be at most 50 MiB"; "must be under 30 MiB" where the limit is
+    /// one byte under a round size (an image's, API.md §4).
+    static func bound(_ max: Int) -> String {
+        let exact = { (n: Int) in ByteCountText.parse(ByteCountText.format(n)) == n }
+        if !exact(max) && exact(max + 1) { return "must be under \(ByteCountText.format(max + 1))" }
+        return "may be at most \(ByteCountText.format(max))" + (exact(max) ? "" : " (\(max) bytes)")
+    }
 
     static func article(_ type: AssetType) -> String {
         switch type {

@@ -90,7 +90,7 @@ struct ManifestChecksTests {
     @Test func theDefaultsAreTheUpstreamLimits() throws {
         let defaults = try Self.checks("")
         #expect(defaults == CheckLimits())
-        #expect(defaults.image.maxBytes == 30 << 20)
+        #expect(defaults.image.maxBytes == (30 << 20) - 1, "under 30 MiB")
         #expect(defaults.image.minSide == 300)
         #expect(defaults.image.maxSide == 6000)
         #expect(defaults.image.minAspect == 0.4)

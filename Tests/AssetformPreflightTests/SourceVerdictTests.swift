@@ -307,7 +307,14 @@ struct SourceVerdictTests {
     @Test func aFileOverMaxBytesNamesTheLimit() {
         let v = Self.verdict(
             headers: ["content-type": "image/png", "content-length": "\(40 << 20)"], body: Media.png(width: 1920, height: 1080))
-        #expect(v.problems == ["is 40 MiB (41943040 bytes); an image may be at most 30 MiB"])
+        #expect(v.problems == ["is 40 MiB (41943040 bytes); an image must be under 30 MiB"])
+        // Under 30 MiB (API.md §4): 30 MiB itself is over, one byte less is not.
+        let exactly = Self.verdict(
+            headers: ["content-type": "image/png", "content-length": "\(30 << 20)"], body: Media.png(width: 1920, height: 1080))
+        #expect(exactly.problems == ["is 30 MiB (31457280 bytes); an image must be under 30 MiB"])
+        let under = Self.verdict(
+            headers: ["content-type": "image/png", "content-length": "\((30 << 20) - 1)"], body: Media.png(width: 1920, height: 1080))
+        #expect(under.problems.isEmpty, "\(under.problems)")
         let small = Self.verdict(
             limits: CheckLimits.Media(maxBytes: 1000), headers: ["content-length": "1001"],
             body: Media.png(width: 1920, height: 1080))

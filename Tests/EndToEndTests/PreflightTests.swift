@@ -53,7 +53,7 @@ struct PreflightTests {
         // A presigned link's query is never shown, neither in the finding nor in its source line.
         ("signed", "missing.png?X-Amz-Signature=SECRETSIG", "answers HTTP 404"),
         ("broken", "status/500/x.png", "answers HTTP 500"),
-        ("huge", "huge.png", "(40000000 bytes); an image may be at most 30 MiB"),
+        ("huge", "huge.png", "(40000000 bytes); an image must be under 30 MiB"),
         ("hang", "hang.png", "no complete answer within 1s"),
         ("loop", "redirect/9/ok.png", "redirects more than 5 times"),
         (

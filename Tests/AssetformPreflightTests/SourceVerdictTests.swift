@@ -313,7 +313,8 @@ struct SourceVerdictTests {
             headers: ["content-type": "image/png", "content-length": "\(30 << 20)"], body: Media.png(width: 1920, height: 1080))
         #expect(exactly.problems == ["is 30 MiB (31457280 bytes); an image must be under 30 MiB"])
         let under = Self.verdict(
-            headers: ["content-type": "image/png", "content-length": "\((30 << 20) - 1)"], body: Media.png(width: 1920, height: 1080))
+            headers: ["content-type": "image/png", "content-length": "\((30 << 20) - 1)"],
+            body: Media.png(width: 1920, height: 1080))
         #expect(under.problems.isEmpty, "\(under.problems)")
         let small = Self.verdict(
             limits: CheckLimits.Media(maxBytes: 1000), headers: ["content-length": "1001"],

@@ -130,7 +130,7 @@ public struct Preflight: Sendable {
             if [301, 302, 303, 307, 308].contains(response.status), let next = response.headers["location"] {
                 report.redirects += 1
                 let target = location.resolve(next)
-                let shown = String(Redaction.redact(target).prefix(300)).visible
+                let shown = String(Redaction.redact(Self.withoutCredentials(target)).prefix(300)).visible
                 guard report.redirects <= settings.maxRedirects else {
                     report.problems.append("redirects more than \(settings.maxRedirects) times (the last to \(shown))")
                     return report
@@ -180,5 +180,15 @@ public struct Preflight: Sendable {
             }
             return report
         }
+    }
+
+    /// A URL's text with any credentials before its host (`user:password@`) shown as
+    /// `<redacted>@`: a redirect's target is the media server's text, and may carry them.
+    static func withoutCredentials(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<end].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + "<redacted>" + String(rest[at...])
     }
 }

@@ -64,6 +64,12 @@ struct PreflightTests {
             "to-http", "{url: https://\(MediaServer.host)/redirect-to?url=http%3A%2F%2Fexample.com%2Fx.png, type: image}",
             "redirects to http://example.com/x.png; the target must use https"
         ),
+        (
+            // The media server's credentials in its redirect are not shown.
+            "to-creds",
+            "{url: https://\(MediaServer.host)/redirect-to?url=https%3A%2F%2Fuser%3ApwSECRET%40example.com%2Fx.png, type: image}",
+            "redirects to https://<redacted>@example.com/x.png; the target must not hold credentials"
+        ),
         ("png-as-video", "{url: https://\(MediaServer.host)/ok.png, type: video}", "is a PNG image, not a video"),
     ]
 
@@ -78,7 +84,7 @@ struct PreflightTests {
             limit: .seconds(120))
         #expect(out.status == 1, "\(out.all)")
         #expect(!out.signalled)
-        #expect(!out.all.contains("SECRETSIG"), "\(out.all)")
+        #expect(!out.all.contains("SECRETSIG") && !out.all.contains("pwSECRET"), "\(out.all)")
         #expect(out.stderr.contains("missing.png?<redacted>"), "\(out.stderr)")
         for (key, _, finding) in Self.cases {
             let place = "/m.yaml:\(Self.line(of: key, in: Self.cases)):7: error: g/\(key): "

@@ -348,7 +348,7 @@ extension Assetform.ApplyCommand {
             // (Only of a plan made from this manifest: one made from another is stale already.)
             if changed.isEmpty, let (address, field) = plan.valueNotInManifest(session.manifest) {
                 changed.append(.notTheManifests(address, field: field))
-            } else if changed.isEmpty, let (address, why) = plan.stepNotFrom(lock) {
+            } else if changed.isEmpty, let (address, why) = plan.stepNotFrom(lock, manifest: session.manifest) {
                 changed.append(.notFromTheLockfile(address, why: why))
             }
             guard changed.isEmpty else { throw CommandError.stalePlan(path: path, changes: changed) }

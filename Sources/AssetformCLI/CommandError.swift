@@ -232,7 +232,7 @@ enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
             case .notTheManifests(let address, let field):
                 "its step for \(address) carries a \(field) that is not the manifest's (edited by hand?)"
             case .notFromTheLockfile(let address, let why):
-                "its step for \(address) is \(why), which no plan made from the lockfile holds (edited by hand?)"
+                "its step for \(address) is \(why): no plan made from the lockfile holds it (edited by hand?)"
             }
         }
     }

@@ -148,23 +148,36 @@ public struct MoveResolution: Sendable {
         return settled
     }
 
-    /// Whether `g` declares every key `locked` tracks (a group's keys are unique: the decoder
-    /// refuses one twice).
+    /// Whether no record of `locked` can move to another key of `g`: `g` declares every key
+    /// `locked` tracks (a group's keys are unique: the decoder refuses one twice), and either no
+    /// new key beside them or none of them with a new url or type (whose record the new key,
+    /// of its old url and type, would take: a key renamed and its old key used again).
     private static func keepsEveryKey(_ g: Group, _ locked: LockedGroup) -> Bool {
         var present = 0
-        for j in g.assets.indices where locked.assets.index(forKey: g.assets[j].key) != nil { present += 1 }
-        return present == locked.assets.count
+        var changed = false
+        for j in g.assets.indices {
+            guard let i = locked.assets.index(forKey: g.assets[j].key) else { continue }
+            present += 1
+            if !changed, SourceKey(locked.assets[i].value) != SourceKey(g.assets[j]) { changed = true }
+        }
+        return present == locked.assets.count && (!changed || present == g.assets.count)
     }
 
-    /// Tracked assets leaving the manifest, by url and type, in key order; and the manifest's
-    /// untracked assets.
+    /// Tracked assets leaving the manifest, by url and type, in key order, then those still
+    /// declared with another url or type (a key used again for a new source: its record may go
+    /// to the new key of its old source, which is then created alone, not replaced too).
     private func leaving(_ g: Group, _ locked: LockedGroup) -> [SourceKey: [String]]? {
         // Cheap first: most groups have no asset that left.
         guard !Self.keepsEveryKey(g, locked) else { return nil }
-        let declared = Set(g.assets.map(\.key))
+        var declared: [String: SourceKey] = [:]
+        for a in g.assets { declared[a.key] = SourceKey(a) }
         var pool: [SourceKey: [String]] = [:]
-        for key in locked.assets.keys.sorted() where !declared.contains(key) {
+        for key in locked.assets.keys.sorted() where declared[key] == nil {
             guard forgetReasons[Address(group: g.key, asset: key)] == nil else { continue }
+            pool[SourceKey(locked.assets[key]!), default: []].append(key)
+        }
+        for key in locked.assets.keys.sorted() {
+            guard let now = declared[key], now != SourceKey(locked.assets[key]!) else { continue }
             pool[SourceKey(locked.assets[key]!), default: []].append(key)
         }
         return pool
@@ -178,17 +191,21 @@ public struct MoveResolution: Sendable {
         var left: [String: [SourceKey: [String]]] = [:]
         for g in manifest.groups where !settled.contains(g.key) {
             guard let locked = lock.groups[g.key], !locked.assets.isEmpty, var pool = leaving(g, locked) else { continue }
+            let declared = Set(g.assets.map(\.key))
             for a in g.assets where locked.assets[a.key] == nil {
                 let to = Address(group: g.key, asset: a.key)
                 guard acrossGroups[to] == nil, var keys = pool[SourceKey(a)], !keys.isEmpty else { continue }
                 let old = keys.removeFirst()
                 pool[SourceKey(a)] = keys
                 let from = Address(group: g.key, asset: old)
+                let reused = declared.contains(old) ? ", whose key now names another source (created anew)" : ""
                 record(
                     from, to, id: locked.assets[old]!.id,
-                    "renamed from \(from): the same url and type; the lockfile record moves, no billed call", in: &lock)
+                    "renamed from \(from)\(reused): the same url and type; the lockfile record moves, no billed call",
+                    in: &lock)
             }
-            left[g.key] = pool.filter { !$0.value.isEmpty }
+            // (What is still declared, with a new source, stays: it is replaced where it is.)
+            left[g.key] = pool.mapValues { $0.filter { !declared.contains($0) } }.filter { !$0.value.isEmpty }
         }
         return left
     }

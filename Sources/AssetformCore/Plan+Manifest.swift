@@ -62,8 +62,9 @@ extension Plan {
 /// manifest's and still bill what no plan would (a create copied, a create at an address the
 /// lockfile tracks and nothing moves away, a replace of what the address does not track).
 extension Plan {
-    /// The first step no plan made from `lock` would hold, with why; nil when there is none.
-    public func stepNotFrom(_ lock: Lockfile?) -> (address: Address, why: String)? {
+    /// The first step no plan made from `lock` and `manifest` would hold, with why; nil when
+    /// there is none.
+    public func stepNotFrom(_ lock: Lockfile?, manifest: Manifest) -> (address: Address, why: String)? {
         // What each address tracks, as the plan's moves leave it (a group's move takes its assets).
         var tracked: [Address: String] = [:]
         var place: [String: Address] = [:]
@@ -86,6 +87,11 @@ extension Plan {
             track(id, at: step.address)
         }
         let settled = Set(unchanged).union(heldBack)
+        var declared = Set<Address>()
+        for g in manifest.groups {
+            declared.insert(Address(group: g.key))
+            for a in g.assets { declared.insert(Address(group: g.key, asset: a.key)) }
+        }
         var changed = Set<Address>()
         var replaced = Set<String>()
         for step in steps {
@@ -102,6 +108,18 @@ extension Plan {
                 guard replaced.insert(old).inserted else { return (address, "a second replace of \(old.visible)") }
             case .adoptGroup, .adoptAsset:
                 if let id = tracked[address] { return (address, "an adoption at an address the lockfile tracks (\(id))") }
+            case .forget(let id), .delete(let id):
+                // Only what the address tracks, never what the plan leaves as it is; a declared
+                // asset is deleted only where it is not Active (--prune-failed), never forgotten.
+                let verb = step.verb == .delete ? "delete" : "forget"
+                if tracked[address] != id { return (address, "a \(verb) of \(id.visible), which is not tracked there") }
+                if settled.contains(address) { return (address, "a \(verb) at an address the plan leaves as it is") }
+                if declared.contains(address)
+                    && (step.verb == .forget || address.isGroup || lock?.asset(at: address)?.status == .active)
+                {
+                    return (address, "a \(verb) of what the manifest declares")
+                }
+                continue
             default: continue
             }
             if settled.contains(address) { return (address, "a change at an address the plan leaves as it is") }

@@ -207,6 +207,29 @@ struct MovePlannerTests {
         #expect(zz.warnings.count == 1)
     }
 
+    @Test func aKeyRenamedAndUsedAgainForANewSourceCostsOneCreate() {
+        // front → hero (its url), and front now names a new url: the record moves to hero and
+        // front is created, one billed create, not hero created and front replaced (two).
+        let manifest = Tracked.manifest([
+            (
+                "chars", "Characters",
+                [("hero", "front.png", "Front"), ("front", "front-new.png", "Front"), ("side", "side.png", nil)]
+            ),
+            ("props", nil, [("lamp", "lamp.png", nil)]),
+        ])
+        let plan = seedance.plan(manifest, lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(plan) == ["move chars/hero", "create chars/front"], "\(lines(plan))")
+        #expect(plan.billedCreates == 1)
+        #expect(plan.steps[0].reason.contains("whose key now names another source"), "\(plan.steps[0].reason)")
+        // Without a new key of its old source, a new url is a replace, as before.
+        let replaced = seedance.plan(
+            Tracked.manifest([
+                ("chars", "Characters", [("front", "front-new.png", "Front"), ("side", "side.png", nil)]),
+                ("props", nil, [("lamp", "lamp.png", nil)]),
+            ]), lock: Tracked.lock(), remote: Tracked.remote())
+        #expect(lines(replaced) == ["replace chars/front"])
+    }
+
     @Test func aMovedGroupCarriesItsAssetsWithNoCreate() {
         let manifest = Tracked.manifest(
             [

@@ -43,6 +43,33 @@ struct PruneTests {
         #expect(plan.steps[2].reason.contains("does not track"), "it says when a group is only forgotten")
     }
 
+    @Test func aRemovedGroupWithAnAssetGoneAlreadyIsStillDeleted() {
+        // Its side is gone remotely: dropped from the lockfile by a delete that finds it gone,
+        // so that the group's delete does not wait for it forever.
+        let manifest = Tracked.manifest([("props", nil, [("lamp", "lamp.png", nil)])], api: .volcengine)
+        var remote = Tracked.remote()
+        remote.assets["asset-s"] = nil
+        remote.missing.insert("asset-s")
+        let plan = native.plan(manifest, lock: Tracked.lock(), remote: remote)
+        #expect(lines(plan) == ["delete chars/front", "delete chars/side", "delete chars"], "\(lines(plan))")
+        #expect(plan.steps[1].reason.contains("gone already"), "\(plan.steps[1].reason)")
+    }
+
+    @Test func pruneFailedDeletesAFailedAssetThatLeftTheManifestAloneOrWithItsGroup() {
+        var lock = Tracked.lock()
+        lock.groups["chars"]!.assets["side"]!.status = .failed
+        let failedOnly = Planner(capabilities: .native, pruneFailed: true)
+        let alone = failedOnly.plan(Tracked.manifest(Self.withoutSide, api: .volcengine), lock: lock, remote: nil)
+        #expect(lines(alone) == ["delete chars/side"], "\(lines(alone))")
+        #expect(alone.steps[0].reason.contains("--prune-failed"))
+        let group = failedOnly.plan(
+            Tracked.manifest([("props", nil, [("lamp", "lamp.png", nil)])], api: .volcengine), lock: lock, remote: nil)
+        #expect(lines(group) == ["delete chars/side", "forget chars"], "\(lines(group))")
+        // An Active one that left is only forgotten, as without the flag.
+        let active = failedOnly.plan(Tracked.manifest(Self.withoutSide, api: .volcengine), lock: Tracked.lock(), remote: nil)
+        #expect(lines(active) == ["forget chars/side"])
+    }
+
     @Test func aRemovedGroupHoldingTheOldRecordOfAnAssetRegisteredAgainElsewhereIsOnlyForgotten() {
         // chars leaves; its `front` is declared again in props (same url and type).
         let manifest = Tracked.manifest(

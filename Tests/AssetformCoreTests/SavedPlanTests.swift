@@ -41,13 +41,22 @@ struct SavedPlanTests {
                     ("props", nil, [("lamp", "lamp.png", nil)]),
                 ], moved: [("chars/front", "chars/hero")]),
         ]
-        for (i, manifest) in manifests.enumerated() {
-            let plan = seedance.plan(manifest, lock: Tracked.lock(), remote: Tracked.remote())
-            #expect(plan.hasChanges, "manifest \(i)")
-            let refusal = plan.stepNotFrom(Tracked.lock())
-            #expect(
-                refusal == nil, "manifest \(i): \(plan.steps.map { "\($0.verb) \($0.address)" }) \(String(describing: refusal))")
+        // And pruning: a removed asset and a removed group, deleted; with --prune-failed, a
+        // Failed asset still declared is deleted before it is created again.
+        let pruned = Tracked.manifest([("chars", "Characters", [("front", "front.png", "Front")])])
+        var failedLock = Tracked.lock()
+        failedLock.groups["chars"]!.assets["side"]!.status = .failed
+        let native = Planner(capabilities: .native, retryFailed: true, prune: true, pruneFailed: true)
+        var plans = manifests.map { ($0, seedance.plan($0, lock: Tracked.lock(), remote: Tracked.remote()), Tracked.lock()) }
+        plans.append((pruned, native.plan(pruned, lock: Tracked.lock(), remote: Tracked.remote()), Tracked.lock()))
+        plans.append((manifests[0], native.plan(manifests[0], lock: failedLock, remote: nil), failedLock))
+        for (i, (manifest, plan, lock)) in plans.enumerated() {
+            #expect(plan.hasChanges, "plan \(i)")
+            let refusal = plan.stepNotFrom(lock, manifest: manifest)
+            #expect(refusal == nil, "plan \(i): \(plan.steps.map { "\($0.verb) \($0.address)" }) \(String(describing: refusal))")
         }
+        #expect(plans[plans.count - 2].1.count(.delete) == 3, "\(plans[plans.count - 2].1.steps)")
+        #expect(plans[plans.count - 1].1.count(.delete) == 1, "\(plans[plans.count - 1].1.steps)")
     }
 
     @Test func anEditedPlanThatWouldBillWhatNoPlanHoldsIsRefused() {
@@ -58,7 +67,22 @@ struct SavedPlanTests {
                 unchanged: unchanged.map(addr), warnings: [], heldBack: [])
         }
         let lock = Tracked.lock()
-        func why(_ p: Plan) -> String? { p.stepNotFrom(lock)?.why }
+        let manifest = Tracked.manifest([
+            ("chars", "Characters", [("front", "front.png", "Front"), ("side", "side.png", nil)]),
+            ("props", nil, [("lamp", "lamp.png", nil)]),
+        ])
+        func why(_ p: Plan) -> String? { p.stepNotFrom(lock, manifest: manifest)?.why }
+        // A delete or forget of a declared Active asset, of one the plan leaves as it is, or of
+        // an id not tracked there; a delete of what is tracked and not declared passes.
+        #expect(why(plan([("chars/front", .delete(id: "asset-f"))])) == "a delete of what the manifest declares")
+        #expect(why(plan([("chars/front", .forget(id: "asset-f"))])) == "a forget of what the manifest declares")
+        #expect(why(plan([("chars", .delete(id: "group-c"))])) == "a delete of what the manifest declares")
+        #expect(why(plan([("chars/front", .delete(id: "asset-s"))]))?.hasPrefix("a delete of asset-s") == true)
+        #expect(
+            why(plan([("chars/front", .delete(id: "asset-f"))], unchanged: ["chars/front"]))
+                == "a delete at an address the plan leaves as it is")
+        let undeclared = Tracked.manifest([("chars", "Characters", [("front", "front.png", "Front")])])
+        #expect(plan([("chars/side", .delete(id: "asset-s"))]).stepNotFrom(lock, manifest: undeclared) == nil)
         // A create copied; a create at a tracked address; one at an address the plan leaves as it is.
         #expect(
             why(plan([("chars/new", .createAsset(spec, gone: nil)), ("chars/new", .createAsset(spec, gone: nil))]))

@@ -77,4 +77,22 @@ struct ReconcilerTests {
             #expect(blind.map { $0?.id } == [v1.id])
         }
     }
+
+    @Test func aNamelessProcessingAssetMadeBeforeTheIntentIsWaitedForAsFarBackAsOneIsTaken() async throws {
+        // This machine's clock runs a minute ahead of the service's: the create's asset was made
+        // "a minute before" its intent, and is still Processing with its name hidden. The search
+        // waits for it to show its name (and takes it), instead of concluding at once that the
+        // create made nothing (sent again, billed twice).
+        try await withClient(emulator: { $0.processingDelay = .milliseconds(1500) }) { h in
+            let group = try await h.service.createGroup(name: "chars", description: "", beforeSend: nil)
+            let made = try await h.service.createAsset(
+                groupID: group.id, name: "Hero", type: .image, url: "https://cdn.example.com/hero.png", beforeSend: nil)
+            let listed = try await h.service.allAssets(groupIDs: [group.id])
+            #expect(listed.first?.nameIsHidden == true, "Processing, its name hidden")
+            let at = try #require(listed.first?.createTime)
+            let found = try await Self.reconciler(h.service, claimed: Claims()).assets(
+                in: group.id, wanted: [Reconciler.Wanted(name: "Hero", type: .image, since: at + 60)])
+            #expect(found.map { $0?.id } == [made.id])
+        }
+    }
 }

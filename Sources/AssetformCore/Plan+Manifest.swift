@@ -106,8 +106,11 @@ extension Plan {
                     return (address, "a replace of \(old.visible), which is not tracked there")
                 }
                 guard replaced.insert(old).inserted else { return (address, "a second replace of \(old.visible)") }
-            case .adoptGroup, .adoptAsset:
+            case .adoptAsset:
                 if let id = tracked[address] { return (address, "an adoption at an address the lockfile tracks (\(id))") }
+            case .adoptGroup:
+                // (A tracked group gone remotely is replaced by one of its name, where one is listed.)
+                break
             case .forget(let id), .delete(let id):
                 // Only what the address tracks, never what the plan leaves as it is; a declared
                 // asset is deleted only where it is not Active (--prune-failed), never forgotten.

@@ -191,7 +191,9 @@ struct PlanningPass: Sendable {
             steps.append(Plan.Step(address: address, action: action, reason: reason))
         }
         guard let locked else {
-            if !groupIsNew, let groupID, let (found, others) = adoptableAsset(asset, in: groupID) {
+            // (Never at a key this plan's moves just emptied, its record gone to a new key: an
+            // asset of its name there is an older one, not the new url's.)
+            if !groupIsNew, moves.moved[address] == nil, let groupID, let (found, others) = adoptableAsset(asset, in: groupID) {
                 // A newer one of its type, Processing with its name hidden, may be it (a
                 // replace's): held back until the names show, neither adopted nor created.
                 guard !hiddenNewer(than: found, in: groupID, type: asset.type) else {
@@ -408,6 +410,8 @@ struct PlanningPass: Sendable {
         }
         let kept = narrowed.filter { s in
             if case .move(let from, _) = s.action, inScope(from) { return true }
+            // A group's move that takes such an old record where its forget finds it.
+            if s.kind == .group && s.verb == .move && oldOfKept.contains(where: { $0.group == s.address.group }) { return true }
             if s.verb == .forget && oldOfKept.contains(s.address) { return true }
             return inScope(s.address)
                 || (s.kind == .group && groupsOfTargetedAssets.contains(s.address.group)

@@ -221,6 +221,13 @@ struct MovePlannerTests {
         #expect(lines(plan) == ["move chars/hero", "create chars/front"], "\(lines(plan))")
         #expect(plan.billedCreates == 1)
         #expect(plan.steps[0].reason.contains("whose key now names another source"), "\(plan.steps[0].reason)")
+        // An older asset of its name left behind by a replace is not adopted at the emptied key:
+        // it holds an earlier url's content.
+        var remote = Tracked.remote()
+        remote.listedAssets["group-c", default: []].append(
+            RemoteAsset(id: "asset-older", name: "Front", type: .image, groupID: "group-c", status: .active, createTime: 1))
+        let withOlder = seedance.plan(manifest, lock: Tracked.lock(), remote: remote)
+        #expect(lines(withOlder) == ["move chars/hero", "create chars/front"], "\(lines(withOlder))")
         // Without a new key of its old source, a new url is a replace, as before.
         let replaced = seedance.plan(
             Tracked.manifest([

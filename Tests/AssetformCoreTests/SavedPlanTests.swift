@@ -39,7 +39,7 @@ struct SavedPlanTests {
                         [("hero", "front.png", "Front"), ("front", "new.png", nil), ("side", "side2.png", nil)]
                     ),
                     ("props", nil, [("lamp", "lamp.png", nil)]),
-                ], moved: [("chars/front", "chars/hero")]),
+                ]),
         ]
         // And pruning: a removed asset and a removed group, deleted; with --prune-failed, a
         // Failed asset still declared is deleted before it is created again.
@@ -57,6 +57,35 @@ struct SavedPlanTests {
         }
         #expect(plans[plans.count - 2].1.count(.delete) == 3, "\(plans[plans.count - 2].1.steps)")
         #expect(plans[plans.count - 1].1.count(.delete) == 1, "\(plans[plans.count - 1].1.steps)")
+    }
+
+    @Test func aGroupGoneAndAdoptedByNameAndATargetAcrossARenamedGroupPass() {
+        // The tracked group is gone remotely; another of its name is listed: adopted at its address.
+        var remote = Tracked.remote()
+        remote.groups["group-c"] = nil
+        remote.listedGroups!.removeAll { $0.id == "group-c" }
+        remote.missing.insert("group-c")
+        remote.listedGroups!.append(RemoteGroup(id: "group-other", name: "Characters", description: ""))
+        let full = Tracked.manifest([
+            ("chars", "Characters", [("front", "front.png", "Front"), ("side", "side.png", nil)]),
+            ("props", nil, [("lamp", "lamp.png", nil)]),
+        ])
+        let adopted = seedance.plan(full, lock: Tracked.lock(), remote: remote)
+        #expect(adopted.steps.contains { $0.verb == .adopt && $0.address == addr("chars") }, "\(adopted.steps)")
+        #expect(adopted.stepNotFrom(Tracked.lock(), manifest: full) == nil)
+        // chars is renamed people (its remote name), and its front's url goes to a new group:
+        // a target of the new asset keeps the group's move, so that the old record's forget
+        // finds it where the move takes it.
+        let split = Tracked.manifest([
+            ("people", "Characters", [("side", "side.png", nil)]),
+            ("extra", nil, [("front2", "front.png", "Front")]),
+            ("props", nil, [("lamp", "lamp.png", nil)]),
+        ])
+        let targeted = Planner(capabilities: .seedance, targets: [addr("extra/front2")]).plan(
+            split, lock: Tracked.lock(), remote: Tracked.remote())
+        let lines = targeted.steps.map { "\($0.verb.rawValue) \($0.address)" }
+        #expect(lines.contains("move people") && lines.contains("forget people/front"), "\(lines)")
+        #expect(targeted.stepNotFrom(Tracked.lock(), manifest: split) == nil, "\(lines)")
     }
 
     @Test func anEditedPlanThatWouldBillWhatNoPlanHoldsIsRefused() {

@@ -117,9 +117,9 @@ extension Plan {
                 let verb = step.verb == .delete ? "delete" : "forget"
                 if tracked[address] != id { return (address, "a \(verb) of \(id.visible), which is not tracked there") }
                 if settled.contains(address) { return (address, "a \(verb) at an address the plan leaves as it is") }
-                if declared.contains(address)
-                    && (step.verb == .forget || address.isGroup || lock?.asset(at: address)?.status == .active)
-                {
+                // (Its status where the lockfile has it, before the plan's moves took it here.)
+                let status = lock.flatMap { l in l.address(tracking: id).flatMap { l.asset(at: $0)?.status } }
+                if declared.contains(address) && (step.verb == .forget || address.isGroup || status == .active) {
                     return (address, "a \(verb) of what the manifest declares")
                 }
                 continue

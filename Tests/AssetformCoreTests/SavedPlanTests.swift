@@ -110,6 +110,14 @@ struct SavedPlanTests {
         #expect(
             why(plan([("chars/front", .delete(id: "asset-f"))], unchanged: ["chars/front"]))
                 == "a delete at an address the plan leaves as it is")
+        // Moved first (a key renamed), then deleted at its new key: still a declared Active asset.
+        let renamed = Tracked.manifest([
+            ("chars", "Characters", [("front", "front.png", "Front"), ("profile", "side.png", nil)]),
+            ("props", nil, [("lamp", "lamp.png", nil)]),
+        ])
+        #expect(
+            plan([("chars/profile", .move(from: addr("chars/side"), id: "asset-s")), ("chars/profile", .delete(id: "asset-s"))])
+                .stepNotFrom(lock, manifest: renamed)?.why == "a delete of what the manifest declares")
         let undeclared = Tracked.manifest([("chars", "Characters", [("front", "front.png", "Front")])])
         #expect(plan([("chars/side", .delete(id: "asset-s"))]).stepNotFrom(lock, manifest: undeclared) == nil)
         // A create copied; a create at a tracked address; one at an address the plan leaves as it is.

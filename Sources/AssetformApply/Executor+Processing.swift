@@ -165,22 +165,19 @@ extension Executor {
             // assets the groups hold. The rest of those waited for became Active.
             let groupIDs = Array(Set(waiting.map(\.groupID))).sorted()
             var processing = Set<String>()
-            for start in stride(from: 0, to: groupIDs.count, by: 100) {
-                let chunk = Array(groupIDs[start..<min(groupIDs.count, start + 100)])
-                // Each one's own status counts: a gateway may ignore the filter and list them all.
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.processing]) where a.status == .processing {
-                    processing.insert(a.id)
-                }
+            // Each one's own status counts: a gateway may ignore the filter and list them all.
+            for a in try await service.allAssets(groupIDs: groupIDs, statuses: [.processing]) where a.status == .processing {
+                processing.insert(a.id)
             }
             var settledGroups = Set<String>()
             for p in waiting where !processing.contains(p.id) {
                 looked.settled.insert(p.id)
                 settledGroups.insert(p.groupID)
             }
-            let sorted = settledGroups.sorted()
-            for start in stride(from: 0, to: sorted.count, by: 100) {
-                let chunk = Array(sorted[start..<min(sorted.count, start + 100)])
-                for a in try await service.allAssets(groupIDs: chunk, statuses: [.failed]) where a.status == .failed {
+            // (None settled: no call; an empty filter would list every group's.)
+            if !settledGroups.isEmpty {
+                for a in try await service.allAssets(groupIDs: settledGroups.sorted(), statuses: [.failed])
+                where a.status == .failed {
                     looked.failed[a.id] = a
                 }
             }

@@ -61,14 +61,17 @@ extension AssetService {
         return all
     }
 
-    /// `allAssets`, handed to `body` a page at a time as the pages arrive.
+    /// `allAssets`, handed to `body` a page at a time as the pages arrive; the groups listed
+    /// `Paging.groupsPerFilter` to a walk, one walk after another.
     public func eachAsset(groupIDs: [String], statuses: [AssetStatus]? = nil, _ body: ([RemoteAsset]) -> Void)
         async throws(RemoteError)
     {
-        try await Paging.each(
-            "ListAssets", id: \RemoteAsset.id,
-            page: { (page, token) async throws(RemoteError) in
-                try await listAssets(groupIDs: groupIDs, statuses: statuses, page: page, token: token, pageSize: Paging.pageSize)
-            }, body)
+        for ids in Paging.filters(groupIDs) {
+            try await Paging.each(
+                "ListAssets", id: \RemoteAsset.id,
+                page: { (page, token) async throws(RemoteError) in
+                    try await listAssets(groupIDs: ids, statuses: statuses, page: page, token: token, pageSize: Paging.pageSize)
+                }, body)
+        }
     }
 }

@@ -8,6 +8,15 @@ import AssetformCore
 /// few objects with no total — is an error naming the call, not an endless walk.
 public enum Paging {
     public static let pageSize = 100
+    /// The most group ids one listing's filter takes.
+    public static let groupsPerFilter = 100
+
+    /// `ids` in filters of at most `groupsPerFilter`, in the order given (none: one empty filter,
+    /// as the call itself would be sent).
+    public static func filters(_ ids: [String]) -> [[String]] {
+        guard !ids.isEmpty else { return [[]] }
+        return stride(from: 0, to: ids.count, by: groupsPerFilter).map { Array(ids[$0..<min(ids.count, $0 + groupsPerFilter)]) }
+    }
     /// More objects than any account holds (the upstream's pools are far smaller); a total over
     /// this is refused at once instead of paged through.
     public static let maximumObjects = 1_000_000

@@ -109,11 +109,8 @@ public enum Refresh {
             }
             delay = min(delay * 2, .seconds(5))
             var fresh: [String: [RemoteAsset]] = [:]
-            // At most 100 groups to a filter, as the listing itself.
-            for some in walks(hidden, tracked: { _ in 0 }) {
-                for a in try await service.allAssets(groupIDs: some) where !tracked.contains(a.id) {
-                    fresh[a.groupID, default: []].append(a)
-                }
+            for a in try await service.allAssets(groupIDs: hidden) where !tracked.contains(a.id) {
+                fresh[a.groupID, default: []].append(a)
             }
             for id in hidden { state.listedAssets[id] = fresh[id] ?? [] }
             hidden = hidden.filter { state.listedAssets[$0]?.contains(where: isInDoubt) == true }
@@ -237,13 +234,7 @@ public enum Refresh {
             for (key, g) in lock.groups where foundGroups.contains(g.id) {
                 for (assetKey, a) in g.assets { tracked[a.id] = Address(group: key, asset: assetKey) }
             }
-            // (At most 100 groups to a filter, as every listing asks.)
-            let sorted = foundGroups.sorted()
-            var listed: [RemoteAsset] = []
-            for start in stride(from: 0, to: sorted.count, by: 100) {
-                listed += try await service.allAssets(groupIDs: Array(sorted[start..<min(sorted.count, start + 100)]))
-            }
-            for a in listed {
+            for a in try await service.allAssets(groupIDs: foundGroups.sorted()) {
                 if let address = tracked[a.id] {
                     guard state.missing.remove(a.id) != nil else { continue }
                     if keep(a, address) { state.assets[a.id] = a }
@@ -354,7 +345,7 @@ public enum Refresh {
         let pages = (weights.reduce(0, +) - groupIDs.count + Paging.pageSize - 1) / Paging.pageSize
         let wanted = min(streams, groupIDs.count, pages / 4)
         guard wanted > (groupIDs.count + 99) / 100 else {
-            return stride(from: 0, to: groupIDs.count, by: 100).map { Array(groupIDs[$0..<min(groupIDs.count, $0 + 100)]) }
+            return Paging.filters(groupIDs)
         }
         var walks = [[Int]](repeating: [], count: wanted)
         var loads = [Int](repeating: 0, count: wanted)
